@@ -1,0 +1,8 @@
+//! Firesight: a native viewer for performance data.
+//!
+//! The library holds everything but the window: the unified [`model`], the
+//! format [`load`]ers, [`analysis`] and [`export`]. The `gui` feature adds the
+//! egui views in `ui`.
+
+pub mod model;
+pub mod load;

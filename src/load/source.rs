@@ -1,0 +1,378 @@
+//! Input plumbing shared by every loader: gzip detection by magic bytes with
+//! a capped output, progress (bytes read of total), cancellation, and a line
+//! reader that hands out borrowed lines from a reused buffer.
+//!
+//! Nothing here knows a format. Progress counts bytes of the file as stored
+//! (compressed bytes for gzip), so a progress bar reaches 100% at the end of
+//! the file whatever the compression.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use flate2::read::MultiGzDecoder;
+
+use super::error::{At, LoadError, LoadErrorKind};
+
+/// Shared load progress and the cancel flag. The loader's thread writes
+/// `bytes_read`; any thread may read it or set `cancel`.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Bytes of the stored input read so far.
+    pub bytes_read: AtomicU64,
+    /// Size of the stored input in bytes; 0 when unknown.
+    pub bytes_total: AtomicU64,
+    /// Set to ask the loader to stop; it returns [`LoadErrorKind::Cancelled`] promptly.
+    pub cancel: AtomicBool,
+}
+
+impl Progress {
+    /// A new progress with nothing read.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// Fraction read, 0.0..=1.0 (0 when the total is unknown).
+    pub fn fraction(&self) -> f32 {
+        let t = self.bytes_total.load(Ordering::Relaxed);
+        if t == 0 { 0.0 } else { (self.bytes_read.load(Ordering::Relaxed) as f64 / t as f64).min(1.0) as f32 }
+    }
+
+    /// True when cancel was requested.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+}
+
+/// Marker carried in an `io::Error` when a read stopped for cancellation.
+#[derive(Debug)]
+struct CancelledIo;
+
+impl std::fmt::Display for CancelledIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("cancelled")
+    }
+}
+
+impl std::error::Error for CancelledIo {}
+
+/// Marker carried in an `io::Error` when decompressed output passed the cap.
+#[derive(Debug)]
+struct TooLargeIo(u64);
+
+impl std::fmt::Display for TooLargeIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "decompressed data is larger than the cap of {} bytes", self.0)
+    }
+}
+
+impl std::error::Error for TooLargeIo {}
+
+/// Counts bytes into `Progress` and stops when cancel is set.
+struct Counting<R> {
+    inner: R,
+    progress: Arc<Progress>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.progress.is_cancelled() {
+            return Err(io::Error::other(CancelledIo));
+        }
+        let n = self.inner.read(buf)?;
+        self.progress.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Fails once more than `cap` bytes came out of a decoder.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+    cap: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(io::Error::other(TooLargeIo(self.cap)));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Default cap on decompressed output: 16 GiB. Streaming loaders hold only
+/// the model, so the cap bounds time; whole-input formats also check
+/// [`Input::read_all`]'s own limit.
+pub const DEFAULT_MAX_DECOMPRESSED: u64 = 16 << 30;
+
+/// Default read size: 1 MiB.
+pub const DEFAULT_CHUNK: usize = 1 << 20;
+
+/// An opened input: decompressed if it was gzip, with progress and cancel.
+pub struct Input {
+    reader: Box<dyn Read + Send>,
+    /// First bytes of the decompressed content (up to 64 KiB), for sniffing;
+    /// they are replayed before the rest.
+    head: Vec<u8>,
+    head_pos: usize,
+    /// True when the stored input was gzip.
+    pub gzipped: bool,
+    /// File name, for sniffing hints and messages.
+    pub name: Option<String>,
+    chunk: usize,
+    progress: Arc<Progress>,
+    offset: u64,
+}
+
+impl Input {
+    /// Opens `path`. Errors: the file cannot be opened or read.
+    pub fn open(path: &Path, progress: Arc<Progress>, chunk: usize, max_decompressed: u64) -> Result<Self, LoadError> {
+        let file = File::open(path).map_err(|e| LoadError::io("input", None, format!("cannot open: {e}")).with_path(path))?;
+        if let Ok(meta) = file.metadata() {
+            progress.bytes_total.store(meta.len(), Ordering::Relaxed);
+        }
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        Self::from_reader(file, name, progress, chunk, max_decompressed).map_err(|e| e.with_path(path))
+    }
+
+    /// Wraps any reader (tests, stdin). Gzip is detected by its magic bytes.
+    pub fn from_reader(
+        reader: impl Read + Send + 'static,
+        name: Option<String>,
+        progress: Arc<Progress>,
+        chunk: usize,
+        max_decompressed: u64,
+    ) -> Result<Self, LoadError> {
+        let chunk = chunk.max(1);
+        let counting = Counting { inner: reader, progress: Arc::clone(&progress) };
+        let mut raw = BufReader::with_capacity(chunk.max(2), counting);
+        let magic = fill_head(&mut raw, 2).map_err(|e| io_error("input", e, 0))?;
+        let gzipped = magic.len() >= 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        let mut reader: Box<dyn Read + Send> = if gzipped {
+            let replay = io::Cursor::new(magic).chain(raw);
+            let dec = MultiGzDecoder::new(BufReader::with_capacity(chunk.max(2), replay));
+            Box::new(Capped { inner: dec, left: max_decompressed, cap: max_decompressed })
+        } else {
+            Box::new(io::Cursor::new(magic).chain(raw))
+        };
+        let fmt = if gzipped { "gzip" } else { "input" };
+        let head = fill_head_chunked(&mut reader, 64 << 10, chunk).map_err(|e| io_error(fmt, e, 0))?;
+        Ok(Self { reader, head, head_pos: 0, gzipped, name, chunk, progress, offset: 0 })
+    }
+
+    /// The first bytes of the decompressed content (up to 64 KiB).
+    pub fn head(&self) -> &[u8] {
+        &self.head
+    }
+
+    /// Shared progress.
+    pub fn progress(&self) -> &Arc<Progress> {
+        &self.progress
+    }
+
+    /// Reads up to the chunk size into `buf`; 0 at the end.
+    fn read_some(&mut self, buf: &mut [u8], format: &str) -> Result<usize, LoadError> {
+        if self.progress.is_cancelled() {
+            return Err(LoadError::cancelled());
+        }
+        let want = buf.len().min(self.chunk);
+        if self.head_pos < self.head.len() {
+            let n = want.min(self.head.len() - self.head_pos);
+            buf[..n].copy_from_slice(&self.head[self.head_pos..self.head_pos + n]);
+            self.head_pos += n;
+            self.offset += n as u64;
+            return Ok(n);
+        }
+        loop {
+            match self.reader.read(&mut buf[..want]) {
+                Ok(n) => {
+                    self.offset += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_error(if self.gzipped { "gzip" } else { format }, e, self.offset)),
+            }
+        }
+    }
+
+    /// Reads the whole rest of the input into memory, for formats that need
+    /// it whole (protobuf, JSON). Errors past `limit` bytes.
+    pub fn read_all(&mut self, format: &str, limit: u64) -> Result<Vec<u8>, LoadError> {
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; self.chunk.min(DEFAULT_CHUNK).max(1)];
+        loop {
+            let n = self.read_some(&mut buf, format)?;
+            if n == 0 {
+                return Ok(out);
+            }
+            if (out.len() + n) as u64 > limit {
+                return Err(LoadError {
+                    kind: LoadErrorKind::TooLarge,
+                    format: format.to_string(),
+                    at: Some(At::Byte(out.len() as u64)),
+                    what: format!("input is larger than the {limit}-byte limit for this format"),
+                    path: None,
+                });
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+    }
+
+    /// A line reader over the rest of the input.
+    pub fn lines(&mut self, format: &'static str) -> LineReader<'_> {
+        let cap = self.chunk.max(DEFAULT_CHUNK);
+        LineReader { input: self, format, buf: vec![0; cap], start: 0, end: 0, eof: false, line_no: 0, offset: 0 }
+    }
+}
+
+fn fill_head(r: &mut impl Read, n: usize) -> io::Result<Vec<u8>> {
+    let mut out = vec![0u8; n];
+    let mut got = 0;
+    while got < n {
+        match r.read(&mut out[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    out.truncate(got);
+    Ok(out)
+}
+
+fn fill_head_chunked(r: &mut impl Read, n: usize, chunk: usize) -> io::Result<Vec<u8>> {
+    let mut out = vec![0u8; n];
+    let mut got = 0;
+    while got < n {
+        let end = (got + chunk).min(n);
+        match r.read(&mut out[got..end]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    out.truncate(got);
+    Ok(out)
+}
+
+/// Turns a read error into a `LoadError`, recognising cancel and the cap.
+fn io_error(format: &str, e: io::Error, offset: u64) -> LoadError {
+    if let Some(inner) = e.get_ref() {
+        if inner.is::<CancelledIo>() {
+            return LoadError::cancelled();
+        }
+        if inner.is::<TooLargeIo>() {
+            return LoadError {
+                kind: LoadErrorKind::TooLarge,
+                format: format.to_string(),
+                at: Some(At::Byte(offset)),
+                what: inner.to_string(),
+                path: None,
+            };
+        }
+    }
+    let what = match e.kind() {
+        io::ErrorKind::UnexpectedEof => "the stream ends early (truncated file?)".to_string(),
+        _ => e.to_string(),
+    };
+    LoadError::io(format, Some(At::Byte(offset)), what)
+}
+
+/// A line of input, without its `\n` and any `\r` before it.
+#[derive(Clone, Copy, Debug)]
+pub struct Line<'a> {
+    /// The line's bytes.
+    pub bytes: &'a [u8],
+    /// 1-based line number.
+    pub number: u64,
+    /// Byte offset of the line's start in the decompressed input.
+    pub offset: u64,
+}
+
+/// Reads lines into a reused buffer; lines longer than the buffer grow it up
+/// to [`MAX_LINE`].
+pub struct LineReader<'a> {
+    input: &'a mut Input,
+    format: &'static str,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    line_no: u64,
+    offset: u64,
+}
+
+/// The longest line accepted: 256 MiB.
+pub const MAX_LINE: usize = 256 << 20;
+
+impl LineReader<'_> {
+    /// The next line, or `None` at the end. A last line without `\n` is returned.
+    pub fn next_line(&mut self) -> Result<Option<Line<'_>>, LoadError> {
+        loop {
+            if let Some(pos) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
+                let s = self.start;
+                let mut e = s + pos;
+                self.start = e + 1;
+                self.line_no += 1;
+                let offset = self.offset;
+                self.offset += (pos + 1) as u64;
+                if e > s && self.buf[e - 1] == b'\r' {
+                    e -= 1;
+                }
+                return Ok(Some(Line { bytes: &self.buf[s..e], number: self.line_no, offset }));
+            }
+            if self.eof {
+                if self.start == self.end {
+                    return Ok(None);
+                }
+                let (s, mut e) = (self.start, self.end);
+                self.start = self.end;
+                self.line_no += 1;
+                let offset = self.offset;
+                self.offset += (e - s) as u64;
+                if e > s && self.buf[e - 1] == b'\r' {
+                    e -= 1;
+                }
+                return Ok(Some(Line { bytes: &self.buf[s..e], number: self.line_no, offset }));
+            }
+            self.fill()?;
+        }
+    }
+
+    fn fill(&mut self) -> Result<(), LoadError> {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            if self.buf.len() >= MAX_LINE {
+                return Err(LoadError::invalid(
+                    self.format,
+                    Some(At::Line(self.line_no + 1)),
+                    format!("line is longer than {MAX_LINE} bytes"),
+                ));
+            }
+            let n = (self.buf.len() * 2).min(MAX_LINE);
+            self.buf.resize(n, 0);
+        }
+        let end = self.end;
+        let n = self.input.read_some(&mut self.buf[end..], self.format)?;
+        if n == 0 {
+            self.eof = true;
+        }
+        self.end += n;
+        Ok(())
+    }
+
+    /// Number of the last line returned.
+    pub fn line_number(&self) -> u64 {
+        self.line_no
+    }
+}

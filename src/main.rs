@@ -1,0 +1,2 @@
+//! The `firesight` binary.
+fn main() {}

@@ -1,0 +1,315 @@
+//! `ProfileBuilder`: the only way into the model.
+//!
+//! Loaders add metrics, frames, stacks, threads and samples, then call
+//! [`ProfileBuilder::finish`], which validates every invariant (as
+//! google/pprof's `CheckValid` does after each parse) so that views can index
+//! without checks.
+
+use std::collections::HashMap;
+
+use rustc_hash::FxBuildHasher;
+use thiserror::Error;
+
+use super::frame::{FrameRef, FrameTable};
+use super::ids::{FrameId, LabelSetId, MetricId, StackId, ThreadId};
+use super::profile::{Label, Metric, Profile, Thread, Warning};
+use super::stack::StackTable;
+use super::units::{Unit, Weight};
+
+/// At most this many warnings keep their text; the rest are only counted.
+pub const MAX_STORED_WARNINGS: usize = 10_000;
+
+/// A broken invariant found by [`ProfileBuilder::finish`]: a loader bug or an
+/// input the loader let through unchecked.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ModelError {
+    /// The profile has no metric.
+    #[error("the profile has no metric")]
+    NoMetric,
+    /// A sample carried a different number of weights than there are metrics.
+    #[error("sample {sample} has {got} weights, expected one per metric ({expected})")]
+    WeightCount {
+        /// Sample index.
+        sample: usize,
+        /// Weights given.
+        got: usize,
+        /// Metrics defined.
+        expected: usize,
+    },
+    /// An id that does not exist in its table.
+    #[error("sample {sample} refers to a missing {what}")]
+    DanglingId {
+        /// Sample index.
+        sample: usize,
+        /// `stack`, `thread` or `label set`.
+        what: &'static str,
+    },
+    /// A table grew past `u32::MAX` entries.
+    #[error("too many {0} (more than 2^32)")]
+    TooMany(&'static str),
+}
+
+/// Builds a [`Profile`]. See the module docs.
+#[derive(Debug)]
+pub struct ProfileBuilder {
+    p: Profile,
+    thread_index: HashMap<Thread, ThreadId, FxBuildHasher>,
+    label_index: HashMap<Vec<Label>, LabelSetId, FxBuildHasher>,
+    default_set: bool,
+    bad_sample: Option<ModelError>,
+}
+
+impl ProfileBuilder {
+    /// A builder for a profile of format `format` (`perf-script`, `pprof` ...).
+    pub fn new(format: &str) -> Self {
+        let p = Profile { format: format.to_string(), label_sets: vec![Vec::new()], ..Profile::default() };
+        Self {
+            p,
+            thread_index: HashMap::default(),
+            label_index: HashMap::default(),
+            default_set: false,
+            bad_sample: None,
+        }
+    }
+
+    /// Adds a metric; samples added afterwards carry one weight per metric.
+    /// Call before adding samples (a metric added later gets weight 0 in
+    /// the samples already added).
+    pub fn add_metric(&mut self, name: &str, unit: Unit) -> MetricId {
+        let n = self.p.metrics.len();
+        if !self.p.samples.is_empty() {
+            // Widen existing rows with a zero for the new metric.
+            let old = std::mem::take(&mut self.p.samples.weights);
+            let mut w = Vec::with_capacity(old.len() / n.max(1) * (n + 1));
+            for row in old.chunks(n.max(1)) {
+                w.extend_from_slice(row);
+                w.push(0);
+            }
+            self.p.samples.weights = w;
+        }
+        self.p.metrics.push(Metric { name: name.to_string(), unit, decimals: 0 });
+        MetricId::from_index(n)
+    }
+
+    /// Number of metrics so far.
+    pub fn metric_count(&self) -> usize {
+        self.p.metrics.len()
+    }
+
+    /// The metric behind `id`.
+    pub fn metric(&self, id: MetricId) -> &Metric {
+        &self.p.metrics[id.index()]
+    }
+
+    /// Raises metric `m`'s fixed-point scale to `decimals` places, rescaling
+    /// every weight already added, so fractional folded counts stay exact.
+    /// Lowering is ignored.
+    pub fn ensure_decimals(&mut self, m: MetricId, decimals: u32) {
+        let cur = self.p.metrics[m.index()].decimals;
+        if decimals <= cur {
+            return;
+        }
+        let factor: Weight = 10i128.pow(decimals - cur);
+        let n = self.p.metrics.len();
+        for w in self.p.samples.weights.iter_mut().skip(m.index()).step_by(n) {
+            *w = w.saturating_mul(factor);
+        }
+        self.p.metrics[m.index()].decimals = decimals;
+    }
+
+    /// Makes `m` the metric views show first (default: pprof's rule, the last
+    /// metric added).
+    pub fn set_default_metric(&mut self, m: MetricId) {
+        self.p.default_metric = m;
+        self.default_set = true;
+    }
+
+    /// Interns a frame.
+    #[inline]
+    pub fn frame(&mut self, f: FrameRef<'_>) -> FrameId {
+        self.p.frames.intern(f)
+    }
+
+    /// Interns the stack `parent` + `frame`.
+    #[inline]
+    pub fn stack(&mut self, parent: Option<StackId>, frame: FrameId) -> StackId {
+        self.p.stacks.intern(parent, frame)
+    }
+
+    /// Interns a stack given root first; `None` for an empty slice.
+    pub fn stack_from_root(&mut self, frames: &[FrameId]) -> Option<StackId> {
+        self.p.stacks.intern_path(frames)
+    }
+
+    /// The frame table so far (for loaders that look frames up).
+    pub fn frames(&self) -> &FrameTable {
+        &self.p.frames
+    }
+
+    /// The stack table so far.
+    pub fn stacks(&self) -> &StackTable {
+        &self.p.stacks
+    }
+
+    /// Interns a thread.
+    pub fn thread(&mut self, t: Thread) -> ThreadId {
+        if let Some(&id) = self.thread_index.get(&t) {
+            return id;
+        }
+        let id = ThreadId::from_index(self.p.threads.len());
+        self.p.threads.push(t.clone());
+        self.thread_index.insert(t, id);
+        id
+    }
+
+    /// Interns a label set (empty = `LabelSetId(0)`).
+    pub fn label_set(&mut self, labels: Vec<Label>) -> LabelSetId {
+        if labels.is_empty() {
+            return LabelSetId(0);
+        }
+        if let Some(&id) = self.label_index.get(&labels) {
+            return id;
+        }
+        let id = LabelSetId::from_index(self.p.label_sets.len());
+        self.p.label_sets.push(labels.clone());
+        self.label_index.insert(labels, id);
+        id
+    }
+
+    /// Adds a sample: its leaf stack (`None` = empty stack), one weight per
+    /// metric, and optional time, thread and labels.
+    pub fn add_sample(
+        &mut self,
+        stack: Option<StackId>,
+        weights: &[Weight],
+        time_ns: Option<u64>,
+        thread: Option<ThreadId>,
+        labels: LabelSetId,
+    ) {
+        let n = self.p.metrics.len();
+        if weights.len() != n && self.bad_sample.is_none() {
+            self.bad_sample = Some(ModelError::WeightCount {
+                sample: self.p.samples.len(),
+                got: weights.len(),
+                expected: n,
+            });
+        }
+        let s = &mut self.p.samples;
+        s.stacks.push(stack);
+        for i in 0..n {
+            s.weights.push(weights.get(i).copied().unwrap_or(0));
+        }
+        s.times_ns.push(time_ns);
+        s.threads.push(thread);
+        s.labels.push(labels);
+    }
+
+    /// Adds a sample with weight `w` in metric `m` and 0 in every other.
+    pub fn add_sample_for(
+        &mut self,
+        stack: Option<StackId>,
+        m: MetricId,
+        w: Weight,
+        time_ns: Option<u64>,
+        thread: Option<ThreadId>,
+    ) {
+        let n = self.p.metrics.len();
+        let s = &mut self.p.samples;
+        s.stacks.push(stack);
+        let base = s.weights.len();
+        s.weights.resize(base + n, 0);
+        if m.index() < n {
+            s.weights[base + m.index()] = w;
+        }
+        s.times_ns.push(time_ns);
+        s.threads.push(thread);
+        s.labels.push(LabelSetId(0));
+    }
+
+    /// Number of samples so far.
+    pub fn sample_count(&self) -> usize {
+        self.p.samples.len()
+    }
+
+    /// Records a warning (the first [`MAX_STORED_WARNINGS`] keep their text).
+    pub fn warn(&mut self, line: Option<u64>, offset: Option<u64>, message: impl Into<String>) {
+        self.p.warnings_total += 1;
+        if self.p.warnings.len() < MAX_STORED_WARNINGS {
+            self.p.warnings.push(Warning { line, offset, message: message.into() });
+        }
+    }
+
+    /// Adds a descriptive key/value pair shown by `info`.
+    pub fn meta(&mut self, key: &str, value: impl Into<String>) {
+        self.p.meta.push((key.to_string(), value.into()));
+    }
+
+    /// Validates and returns the profile.
+    ///
+    /// Errors: no metric, a sample with the wrong number of weights, an id
+    /// that points outside its table, a table past `u32::MAX` entries.
+    pub fn finish(mut self) -> Result<Profile, ModelError> {
+        if let Some(e) = self.bad_sample.take() {
+            return Err(e);
+        }
+        let p = &mut self.p;
+        if p.metrics.is_empty() {
+            return Err(ModelError::NoMetric);
+        }
+        if p.frames.len() > u32::MAX as usize {
+            return Err(ModelError::TooMany("frames"));
+        }
+        if p.stacks.len() > u32::MAX as usize {
+            return Err(ModelError::TooMany("stacks"));
+        }
+        if !self.default_set {
+            p.default_metric = MetricId::from_index(p.metrics.len() - 1);
+        }
+        let (ns, nt, nl) = (p.stacks.len(), p.threads.len(), p.label_sets.len());
+        for i in 0..p.samples.len() {
+            if p.samples.stacks[i].is_some_and(|s| s.index() >= ns) {
+                return Err(ModelError::DanglingId { sample: i, what: "stack" });
+            }
+            if p.samples.threads[i].is_some_and(|t| t.index() >= nt) {
+                return Err(ModelError::DanglingId { sample: i, what: "thread" });
+            }
+            if p.samples.labels[i].index() >= nl {
+                return Err(ModelError::DanglingId { sample: i, what: "label set" });
+            }
+        }
+        p.function_of = function_map(&p.frames);
+        Ok(self.p)
+    }
+}
+
+fn function_map(frames: &FrameTable) -> Vec<FrameId> {
+    let mut first: HashMap<(&str, &str, super::FrameKind), FrameId, FxBuildHasher> = HashMap::default();
+    frames
+        .iter()
+        .map(|(id, f)| *first.entry((f.name.as_str(), f.module.as_str(), f.kind)).or_insert(id))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FrameKind;
+
+    #[test]
+    fn rescales_fractional_weights_and_validates() {
+        let mut b = ProfileBuilder::new("test");
+        let m = b.add_metric("samples", Unit::Count);
+        let f = b.frame(FrameRef::new("a", "", FrameKind::User));
+        let s = b.stack(None, f);
+        b.add_sample(Some(s), &[31], None, None, LabelSetId(0));
+        b.ensure_decimals(m, 2);
+        b.add_sample(Some(s), &[123], None, None, LabelSetId(0));
+        let p = b.finish().unwrap_or_default();
+        assert_eq!(p.total(m), 3223);
+        assert_eq!(p.metric(m).format_exact(p.total(m)), "32.23");
+        let mut bad = ProfileBuilder::new("test");
+        bad.add_metric("samples", Unit::Count);
+        bad.add_sample(Some(StackId(5)), &[1], None, None, LabelSetId(0));
+        assert_eq!(bad.finish().err(), Some(ModelError::DanglingId { sample: 0, what: "stack" }));
+    }
+}

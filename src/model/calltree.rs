@@ -1,0 +1,339 @@
+//! `CallTree`: the aggregated tree for one metric and one filter.
+//!
+//! Representation: one flat arena of nodes in breadth-first order. Node 0 is
+//! the root ("all"); the children of every node are contiguous and sorted by
+//! function name, as flamegraphs order them (inferno, Brendan Gregg's
+//! flamegraph.pl). Each node carries `total` (its subtree) and `self_weight`
+//! (samples whose leaf it is). Building never recurses over stack depth: it
+//! interns transformed paths into a prefix tree (parent index below child
+//! index), sums totals with one reverse pass, then lays siblings out with a
+//! queue. Top-down and inverted (bottom-up) trees come from the same builder.
+
+use std::collections::HashMap;
+
+use rustc_hash::FxBuildHasher;
+
+use super::ids::{FrameId, MetricId, NodeId, StackId, ThreadId};
+use super::profile::{LabelValue, Profile};
+use super::stack::StackTable;
+use super::units::Weight;
+
+/// Which samples and which parts of their stacks a tree aggregates.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SampleFilter {
+    /// Only samples of this thread. Default: all threads.
+    pub thread: Option<ThreadId>,
+    /// Only samples with a timestamp in `[start, end)` ns. Default: all.
+    pub time_range_ns: Option<(u64, u64)>,
+    /// Only samples carrying every one of these labels (key, value as
+    /// printed). Default: none required.
+    pub labels: Vec<(String, String)>,
+    /// Only samples whose stack contains this function, re-rooted at its
+    /// first (outermost) occurrence (Firefox Profiler's "focus on
+    /// function"). Default: none.
+    pub focus: Option<FrameId>,
+    /// Functions removed from every stack, their callees attached to their
+    /// callers (pprof's `hide`). Default: none.
+    pub hide: Vec<FrameId>,
+    /// Build the bottom-up tree: roots are leaf functions, children their
+    /// callers. Default: false (top-down).
+    pub inverted: bool,
+}
+
+/// One node of a [`CallTree`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallTreeNode {
+    /// The function (see [`Profile::function`]); `None` only for the root.
+    pub frame: Option<FrameId>,
+    /// Parent node; `None` only for the root.
+    pub parent: Option<NodeId>,
+    /// 0 for the root, 1 for its children ...
+    pub depth: u32,
+    /// Weight of every sample through this node.
+    pub total: Weight,
+    /// Weight of the samples whose stack ends here.
+    pub self_weight: Weight,
+    /// Index of the first child; children are `first_child..first_child+child_count`.
+    pub first_child: u32,
+    /// Number of children.
+    pub child_count: u32,
+}
+
+/// An aggregated call tree for one metric and filter. See the module docs.
+#[derive(Clone, Debug)]
+pub struct CallTree {
+    /// The metric the weights are in.
+    pub metric: MetricId,
+    /// The nodes, breadth-first; node 0 is the root.
+    pub nodes: Vec<CallTreeNode>,
+    /// Deepest node's depth.
+    pub max_depth: u32,
+    /// Whether this is the bottom-up tree.
+    pub inverted: bool,
+}
+
+impl CallTree {
+    /// Builds the tree of `profile` for `metric` over the samples `filter` keeps.
+    pub fn build(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> Self {
+        let stack_weight = stack_weights(profile, metric, filter);
+        let identity = filter.focus.is_none() && filter.hide.is_empty() && !filter.inverted;
+        let (parents, frames, self_w) = if identity && functions_are_frames(profile) {
+            (profile.stacks.parents().to_vec(), profile.stacks.frames().to_vec(), stack_weight.weights)
+        } else {
+            transform(profile, filter, &stack_weight)
+        };
+        let mut tree = arena(profile, &parents, &frames, &self_w, stack_weight.empty_stack);
+        tree.metric = metric;
+        tree.inverted = filter.inverted;
+        tree
+    }
+
+    /// The root node ("all").
+    pub fn root(&self) -> NodeId {
+        NodeId(0)
+    }
+
+    /// The node behind `id`.
+    #[inline]
+    pub fn node(&self, id: NodeId) -> &CallTreeNode {
+        &self.nodes[id.index()]
+    }
+
+    /// Children of `id`, in name order.
+    pub fn children(&self, id: NodeId) -> impl Iterator<Item = NodeId> + use<> {
+        let n = &self.nodes[id.index()];
+        (n.first_child..n.first_child + n.child_count).map(NodeId)
+    }
+
+    /// Total weight of the tree (the root's total).
+    pub fn total(&self) -> Weight {
+        self.nodes.first().map_or(0, |n| n.total)
+    }
+
+    /// Number of nodes including the root.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// True when the tree has only its root.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.len() <= 1
+    }
+
+    /// Path from the root's child down to `id` (the root itself excluded).
+    pub fn path_to(&self, id: NodeId) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        let mut cur = Some(id);
+        while let Some(c) = cur {
+            if c.0 == 0 {
+                break;
+            }
+            out.push(c);
+            cur = self.nodes[c.index()].parent;
+        }
+        out.reverse();
+        out
+    }
+
+    /// Child of `parent` whose function is `frame`, found by scan (children are few).
+    pub fn child_with_frame(&self, parent: NodeId, frame: FrameId) -> Option<NodeId> {
+        self.children(parent).find(|&c| self.nodes[c.index()].frame == Some(frame))
+    }
+}
+
+struct StackWeights {
+    weights: Vec<Weight>,
+    touched: Vec<bool>,
+    empty_stack: Weight,
+}
+
+fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> StackWeights {
+    let n = profile.stacks.len();
+    let mut out = StackWeights { weights: vec![0; n], touched: vec![false; n], empty_stack: 0 };
+    let label_ok = label_matcher(profile, &filter.labels);
+    let s = &profile.samples;
+    for i in 0..s.len() {
+        if filter.thread.is_some() && s.threads[i] != filter.thread {
+            continue;
+        }
+        if let Some((lo, hi)) = filter.time_range_ns {
+            match s.times_ns[i] {
+                Some(t) if t >= lo && t < hi => {}
+                _ => continue,
+            }
+        }
+        if !label_ok.is_empty() && !label_ok[s.labels[i].index()] {
+            continue;
+        }
+        let w = profile.weight(i, metric);
+        match s.stacks[i] {
+            Some(st) => {
+                out.weights[st.index()] += w;
+                out.touched[st.index()] = true;
+            }
+            None => out.empty_stack += w,
+        }
+    }
+    out
+}
+
+/// For each label set, whether it carries every wanted label; empty when no
+/// label is wanted.
+fn label_matcher(profile: &Profile, wanted: &[(String, String)]) -> Vec<bool> {
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    profile
+        .label_sets
+        .iter()
+        .map(|set| {
+            wanted.iter().all(|(k, v)| {
+                set.iter().any(|l| {
+                    l.key == *k
+                        && match &l.value {
+                            LabelValue::Str(s) => s == v,
+                            other => other.to_string() == *v,
+                        }
+                })
+            })
+        })
+        .collect()
+}
+
+fn functions_are_frames(profile: &Profile) -> bool {
+    profile.function_of.iter().enumerate().all(|(i, f)| f.index() == i)
+}
+
+/// Interns every weighted stack, transformed by the filter, into a new prefix tree.
+fn transform(profile: &Profile, filter: &SampleFilter, sw: &StackWeights) -> (Vec<Option<StackId>>, Vec<FrameId>, Vec<Weight>) {
+    let mut table = StackTable::new();
+    let mut weights: Vec<Weight> = Vec::new();
+    let mut path = Vec::new();
+    for s in 0..profile.stacks.len() {
+        if !sw.touched[s] {
+            continue;
+        }
+        profile.stacks.frames_root_first(StackId::from_index(s), &mut path);
+        for f in path.iter_mut() {
+            *f = profile.function(*f);
+        }
+        if !filter.hide.is_empty() {
+            path.retain(|f| !filter.hide.contains(f));
+        }
+        let start = match filter.focus {
+            Some(focus) => match path.iter().position(|&f| f == focus) {
+                Some(p) => p,
+                None => continue,
+            },
+            None => 0,
+        };
+        let slice = &mut path[start..];
+        if filter.inverted {
+            slice.reverse();
+        }
+        let Some(leaf) = table.intern_path(slice) else { continue };
+        if weights.len() < table.len() {
+            weights.resize(table.len(), 0);
+        }
+        weights[leaf.index()] += sw.weights[s];
+    }
+    weights.resize(table.len(), 0);
+    (table.parents().to_vec(), table.frames().to_vec(), weights)
+}
+
+/// Lays a prefix tree out as a breadth-first arena with sorted siblings.
+fn arena(profile: &Profile, parents: &[Option<StackId>], frames: &[FrameId], self_w: &[Weight], root_self: Weight) -> CallTree {
+    let n = parents.len();
+    let mut total: Vec<Weight> = self_w.to_vec();
+    for i in (0..n).rev() {
+        if let Some(p) = parents[i] {
+            let t = total[i];
+            total[p.index()] += t;
+        }
+    }
+    // A stack is kept when any sample passes through it; negative weights
+    // (pprof diff profiles) can sum to zero, so keep non-zero self anywhere below.
+    let mut keep: Vec<bool> = self_w.iter().map(|&w| w != 0).collect();
+    for i in (0..n).rev() {
+        if keep[i] {
+            if let Some(p) = parents[i] {
+                keep[p.index()] = true;
+            }
+        }
+    }
+    let rank = name_rank(profile);
+    // Children of each stack (virtual root = n), via counting sort.
+    let mut counts = vec![0u32; n + 2];
+    for i in 0..n {
+        if keep[i] {
+            counts[parents[i].map_or(n, |p| p.index()) + 1] += 1;
+        }
+    }
+    for i in 1..counts.len() {
+        counts[i] += counts[i - 1];
+    }
+    let mut fill = counts.clone();
+    let mut child_list = vec![0u32; counts[n + 1] as usize];
+    for i in 0..n {
+        if keep[i] {
+            let p = parents[i].map_or(n, |p| p.index());
+            child_list[fill[p] as usize] = i as u32;
+            fill[p] += 1;
+        }
+    }
+    let root_total: Weight = root_self + (0..n).filter(|&i| parents[i].is_none()).map(|i| total[i]).sum::<Weight>();
+    let mut nodes = Vec::with_capacity(child_list.len() + 1);
+    nodes.push(CallTreeNode { frame: None, parent: None, depth: 0, total: root_total, self_weight: root_self, first_child: 0, child_count: 0 });
+    let mut origin: Vec<usize> = vec![n];
+    let mut max_depth = 0;
+    let mut head = 0;
+    while head < nodes.len() {
+        let src = origin[head];
+        let kids = &mut child_list[counts[src] as usize..counts[src + 1] as usize];
+        kids.sort_unstable_by_key(|&k| (rank[frames[k as usize].index()], frames[k as usize].0));
+        let first = nodes.len() as u32;
+        let depth = nodes[head].depth + 1;
+        for &k in kids.iter() {
+            let k = k as usize;
+            nodes.push(CallTreeNode {
+                frame: Some(frames[k]),
+                parent: Some(NodeId::from_index(head)),
+                depth,
+                total: total[k],
+                self_weight: self_w[k],
+                first_child: 0,
+                child_count: 0,
+            });
+            origin.push(k);
+            max_depth = max_depth.max(depth);
+        }
+        nodes[head].first_child = first;
+        nodes[head].child_count = kids.len() as u32;
+        head += 1;
+    }
+    CallTree { metric: MetricId(0), nodes, max_depth, inverted: false }
+}
+
+/// Rank of every frame by name (then module), so sibling sorting compares integers.
+fn name_rank(profile: &Profile) -> Vec<u32> {
+    let mut ids: Vec<usize> = (0..profile.frames.len()).collect();
+    ids.sort_by(|&a, &b| {
+        let fa = profile.frames.frame(FrameId::from_index(a));
+        let fb = profile.frames.frame(FrameId::from_index(b));
+        fa.name.cmp(&fb.name).then_with(|| fa.module.cmp(&fb.module))
+    });
+    let mut rank = vec![0u32; ids.len()];
+    for (r, &i) in ids.iter().enumerate() {
+        rank[i] = r as u32;
+    }
+    rank
+}
+
+/// Groups frame ids that share a name, for callers that look functions up by name.
+pub fn frames_by_name(profile: &Profile) -> HashMap<&str, Vec<FrameId>, FxBuildHasher> {
+    let mut m: HashMap<&str, Vec<FrameId>, FxBuildHasher> = HashMap::default();
+    for (id, f) in profile.frames.iter() {
+        m.entry(f.name.as_str()).or_default().push(id);
+    }
+    m
+}

@@ -1,0 +1,89 @@
+//! The per-function table: self and total weight of every function.
+//!
+//! Total is counted once per sample even when a function recurses (as
+//! `go tool pprof -top` counts `cum`): a walk of the call tree keeps, per
+//! function, how many times it is on the current path, and adds a node's
+//! total only when the function is not already on the path above it. The
+//! walk is iterative, so stack depth is no limit.
+
+use super::calltree::CallTree;
+use super::ids::{FrameId, NodeId};
+use super::units::Weight;
+
+/// One function's row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionRow {
+    /// The function's frame (see [`crate::model::Profile::function`]).
+    pub frame: FrameId,
+    /// Weight of samples whose leaf is this function.
+    pub self_weight: Weight,
+    /// Weight of samples with this function anywhere on the stack, once per sample.
+    pub total: Weight,
+}
+
+/// Every function with non-zero weight, sorted by self weight (descending),
+/// then total (descending), then frame id, so the order is deterministic.
+#[derive(Clone, Debug, Default)]
+pub struct FunctionTable {
+    /// The rows, sorted as described.
+    pub rows: Vec<FunctionRow>,
+    /// Total of the tree the table came from (the 100% of percentages).
+    pub total: Weight,
+}
+
+impl FunctionTable {
+    /// Builds the table from a top-down `tree` over `frame_count` frames.
+    pub fn build(tree: &CallTree, frame_count: usize) -> Self {
+        let mut self_w: Vec<Weight> = vec![0; frame_count];
+        let mut total: Vec<Weight> = vec![0; frame_count];
+        let mut seen = vec![false; frame_count];
+        let mut on_path = vec![0u32; frame_count];
+        // Iterative DFS: (node, next child offset).
+        let mut stack: Vec<(NodeId, u32)> = vec![(tree.root(), 0)];
+        while let Some(&mut (id, ref mut next)) = stack.last_mut() {
+            let node = tree.node(id);
+            if *next == 0 {
+                if let Some(f) = node.frame {
+                    let f = f.index();
+                    seen[f] = true;
+                    self_w[f] += node.self_weight;
+                    if on_path[f] == 0 {
+                        total[f] += node.total;
+                    }
+                    on_path[f] += 1;
+                }
+            }
+            if *next < node.child_count {
+                let child = NodeId(node.first_child + *next);
+                *next += 1;
+                stack.push((child, 0));
+            } else {
+                if let Some(f) = node.frame {
+                    on_path[f.index()] -= 1;
+                }
+                stack.pop();
+            }
+        }
+        let mut rows: Vec<FunctionRow> = (0..frame_count)
+            .filter(|&f| seen[f])
+            .map(|f| FunctionRow { frame: FrameId::from_index(f), self_weight: self_w[f], total: total[f] })
+            .collect();
+        rows.sort_by(|a, b| {
+            b.self_weight.cmp(&a.self_weight).then(b.total.cmp(&a.total)).then(a.frame.cmp(&b.frame))
+        });
+        Self { rows, total: tree.total() }
+    }
+
+    /// Cumulative self share down the list: entry `i` is the fraction of the
+    /// total taken by rows `0..=i` (the "20% of functions take 80%" column).
+    pub fn cumulative_self_fraction(&self) -> Vec<f64> {
+        let mut acc: Weight = 0;
+        self.rows
+            .iter()
+            .map(|r| {
+                acc += r.self_weight;
+                if self.total == 0 { 0.0 } else { acc as f64 / self.total as f64 }
+            })
+            .collect()
+    }
+}

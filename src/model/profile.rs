@@ -1,0 +1,199 @@
+//! `Profile`: frames, stacks, metrics with units, samples and threads.
+
+use super::frame::FrameTable;
+use super::ids::{FrameId, LabelSetId, MetricId, StackId, ThreadId};
+use super::stack::StackTable;
+use super::units::{Unit, Weight};
+
+/// A metric: what a sample's weight measures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Metric {
+    /// Name as the producer calls it: `cpu-clock`, `cycles`, `samples`,
+    /// `alloc_space`, `contentions`, `span self time` ...
+    pub name: String,
+    /// Unit of the values.
+    pub unit: Unit,
+    /// Fixed-point scale: weights are `value * 10^decimals`. 0 for every
+    /// integer metric; folded files with fractional counts set it.
+    pub decimals: u32,
+}
+
+impl Metric {
+    /// `weight` as a float in the metric's unit (decimal scale removed), for display only.
+    pub fn to_f64(&self, weight: Weight) -> f64 {
+        weight as f64 / 10f64.powi(self.decimals as i32)
+    }
+
+    /// `weight` formatted for people in the metric's unit (`3.21 s`, `512.3 MiB`).
+    pub fn format(&self, weight: Weight) -> String {
+        self.unit.format(self.to_f64(weight))
+    }
+
+    /// `weight` printed exactly (`31.23`, `9223372036854775808`).
+    pub fn format_exact(&self, weight: Weight) -> String {
+        super::units::format_exact(weight, self.decimals)
+    }
+}
+
+/// A thread or process that samples belong to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Thread {
+    /// Process id, when known.
+    pub pid: Option<u32>,
+    /// Thread id, when known.
+    pub tid: Option<u32>,
+    /// Command or thread name (perf `comm`, py-spy thread name); may be empty.
+    pub name: String,
+}
+
+/// A loader's note about input it could not use fully (a skipped line, a
+/// replaced invalid UTF-8 sequence, a missing table). Never dropped silently.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// 1-based line, for text formats.
+    pub line: Option<u64>,
+    /// Byte offset into the (decompressed) input, when known.
+    pub offset: Option<u64>,
+    /// What was wrong and what was done about it.
+    pub message: String,
+}
+
+/// A sample label value (pprof labels).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum LabelValue {
+    /// A string label (`endpoint=/orders`).
+    Str(String),
+    /// A numeric label with an optional unit (`bytes=1024 bytes`).
+    Num {
+        /// The value.
+        value: i64,
+        /// Its unit, as the producer named it.
+        unit: Option<String>,
+    },
+}
+
+impl std::fmt::Display for LabelValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Str(s) => f.write_str(s),
+            Self::Num { value, unit: Some(u) } => write!(f, "{value} {u}"),
+            Self::Num { value, unit: None } => write!(f, "{value}"),
+        }
+    }
+}
+
+/// One key/value label.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Label {
+    /// Label key.
+    pub key: String,
+    /// Label value.
+    pub value: LabelValue,
+}
+
+/// The samples of a profile, stored column-wise.
+///
+/// `weights` is row-major: sample `i`, metric `m` is at
+/// `i * metric_count + m`. Every column has one entry per sample.
+#[derive(Clone, Debug, Default)]
+pub struct Samples {
+    /// Leaf stack of each sample; `None` for a sample with an empty stack.
+    pub stacks: Vec<Option<StackId>>,
+    /// Weights, row-major by sample, one per metric.
+    pub weights: Vec<Weight>,
+    /// Timestamp in ns (format-defined epoch), when the format has one.
+    pub times_ns: Vec<Option<u64>>,
+    /// Thread of each sample, when the format has one.
+    pub threads: Vec<Option<ThreadId>>,
+    /// Label set of each sample (`LabelSetId(0)` = no labels).
+    pub labels: Vec<LabelSetId>,
+}
+
+impl Samples {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.stacks.len()
+    }
+
+    /// True when there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.stacks.is_empty()
+    }
+}
+
+/// A loaded profile. Built only through [`crate::model::ProfileBuilder`],
+/// whose `finish()` checks every invariant documented here.
+#[derive(Clone, Debug, Default)]
+pub struct Profile {
+    /// Short format name: `perf-script`, `folded`, `pprof`, `otlp`, `jaeger`.
+    pub format: String,
+    /// Interned frames.
+    pub frames: FrameTable,
+    /// The stack prefix tree.
+    pub stacks: StackTable,
+    /// Metrics (at least one).
+    pub metrics: Vec<Metric>,
+    /// The metric views show first (pprof's default_sample_type, else the last).
+    pub default_metric: MetricId,
+    /// The samples.
+    pub samples: Samples,
+    /// Threads referenced by samples.
+    pub threads: Vec<Thread>,
+    /// Interned label sets; index 0 is the empty set.
+    pub label_sets: Vec<Vec<Label>>,
+    /// Descriptive key/value pairs for `info` (period, duration, comments ...), in load order.
+    pub meta: Vec<(String, String)>,
+    /// Warnings, at most [`crate::model::builder::MAX_STORED_WARNINGS`] kept.
+    pub warnings: Vec<Warning>,
+    /// How many warnings there were in all (may exceed `warnings.len()`).
+    pub warnings_total: u64,
+    /// For each frame, the first frame with the same name, module and kind:
+    /// the function it belongs to. Frames that differ only by file or line
+    /// map to one function, so views and tables aggregate by function.
+    pub function_of: Vec<FrameId>,
+}
+
+impl Profile {
+    /// The metric behind `id`.
+    pub fn metric(&self, id: MetricId) -> &Metric {
+        &self.metrics[id.index()]
+    }
+
+    /// The metric named `name` (exact, then case-insensitive).
+    pub fn metric_by_name(&self, name: &str) -> Option<MetricId> {
+        let pos = self.metrics.iter().position(|m| m.name == name).or_else(|| {
+            self.metrics.iter().position(|m| m.name.eq_ignore_ascii_case(name))
+        })?;
+        Some(MetricId::from_index(pos))
+    }
+
+    /// Weight of sample `i` for metric `m`.
+    #[inline]
+    pub fn weight(&self, i: usize, m: MetricId) -> Weight {
+        self.samples.weights[i * self.metrics.len() + m.index()]
+    }
+
+    /// Exact sum of every sample's weight for metric `m`.
+    pub fn total(&self, m: MetricId) -> Weight {
+        (0..self.samples.len()).map(|i| self.weight(i, m)).sum()
+    }
+
+    /// Smallest and largest sample timestamp in ns, when samples have them.
+    pub fn time_range_ns(&self) -> Option<(u64, u64)> {
+        let mut it = self.samples.times_ns.iter().flatten();
+        let first = *it.next()?;
+        Some(it.fold((first, first), |(lo, hi), &t| (lo.min(t), hi.max(t))))
+    }
+
+    /// The labels of sample `i`.
+    pub fn labels(&self, i: usize) -> &[Label] {
+        let id = self.samples.labels.get(i).copied().unwrap_or(LabelSetId(0));
+        self.label_sets.get(id.index()).map_or(&[], Vec::as_slice)
+    }
+
+    /// The function frame of `frame` (see [`Profile::function_of`]).
+    #[inline]
+    pub fn function(&self, frame: FrameId) -> FrameId {
+        self.function_of.get(frame.index()).copied().unwrap_or(frame)
+    }
+}

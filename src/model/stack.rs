@@ -1,0 +1,132 @@
+//! The stack table: every distinct stack once, as a prefix tree.
+//!
+//! Representation (after fxprof-processed-profile's `stack_table.rs`): a stack
+//! is `(parent stack, frame)`, where the frame is the leaf and the parent is
+//! the stack of its callers (`None` at a root). Identical stacks share one id,
+//! so memory grows with unique stacks, never with samples: a million samples
+//! of the same 40-frame stack cost 40 entries. A parent's index is always
+//! below its child's, because a child can only be interned after its parent.
+//! That order lets every consumer aggregate with one reverse pass over the
+//! table instead of recursion, so a 100 000-frame stack cannot overflow the
+//! call stack. The price: walking a stack from root to leaf needs a reversal
+//! (see [`StackTable::frames_root_first`]).
+
+use std::collections::HashMap;
+
+use rustc_hash::FxBuildHasher;
+
+use super::ids::{FrameId, StackId};
+
+/// The prefix tree of stacks. See the module docs for the representation.
+#[derive(Clone, Debug, Default)]
+pub struct StackTable {
+    parents: Vec<Option<StackId>>,
+    frames: Vec<FrameId>,
+    depths: Vec<u32>,
+    index: HashMap<u64, StackId, FxBuildHasher>,
+}
+
+fn key(parent: Option<StackId>, frame: FrameId) -> u64 {
+    let p = parent.map_or(0, |p| u64::from(p.0) + 1);
+    (p << 32) | u64::from(frame.0)
+}
+
+impl StackTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The stack `parent` + `frame`, adding it if it is new.
+    pub fn intern(&mut self, parent: Option<StackId>, frame: FrameId) -> StackId {
+        let k = key(parent, frame);
+        if let Some(&id) = self.index.get(&k) {
+            return id;
+        }
+        let id = StackId::from_index(self.frames.len());
+        let depth = parent.map_or(0, |p| self.depths[p.index()] + 1);
+        self.parents.push(parent);
+        self.frames.push(frame);
+        self.depths.push(depth);
+        self.index.insert(k, id);
+        id
+    }
+
+    /// Interns a whole stack given root first; `None` for an empty slice.
+    pub fn intern_path(&mut self, frames_root_first: &[FrameId]) -> Option<StackId> {
+        let mut s = None;
+        for &f in frames_root_first {
+            s = Some(self.intern(s, f));
+        }
+        s
+    }
+
+    /// The stack's callers, `None` at a root.
+    #[inline]
+    pub fn parent(&self, id: StackId) -> Option<StackId> {
+        self.parents[id.index()]
+    }
+
+    /// The stack's leaf frame.
+    #[inline]
+    pub fn frame(&self, id: StackId) -> FrameId {
+        self.frames[id.index()]
+    }
+
+    /// Depth of the leaf: 0 for a root.
+    #[inline]
+    pub fn depth(&self, id: StackId) -> u32 {
+        self.depths[id.index()]
+    }
+
+    /// Number of distinct stacks (prefix-tree nodes).
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// The frames of stack `id`, root first, into `out` (cleared first).
+    pub fn frames_root_first(&self, id: StackId, out: &mut Vec<FrameId>) {
+        out.clear();
+        let mut s = Some(id);
+        while let Some(cur) = s {
+            out.push(self.frames[cur.index()]);
+            s = self.parents[cur.index()];
+        }
+        out.reverse();
+    }
+
+    /// Parents of every stack, in id order (parent index below child index).
+    pub fn parents(&self) -> &[Option<StackId>] {
+        &self.parents
+    }
+
+    /// Leaf frames of every stack, in id order.
+    pub fn frames(&self) -> &[FrameId] {
+        &self.frames
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_prefixes_and_handles_deep_stacks() {
+        let mut t = StackTable::new();
+        let a = t.intern_path(&[FrameId(0), FrameId(1), FrameId(2)]);
+        let b = t.intern_path(&[FrameId(0), FrameId(1), FrameId(3)]);
+        assert_eq!(t.len(), 4);
+        assert_eq!(t.parent(a.unwrap_or(StackId(0))), t.parent(b.unwrap_or(StackId(0))));
+        let deep: Vec<FrameId> = (0..100_000).map(|i| FrameId(i % 7)).collect();
+        let d = t.intern_path(&deep).unwrap_or(StackId(0));
+        assert_eq!(t.depth(d), 99_999);
+        let mut out = Vec::new();
+        t.frames_root_first(d, &mut out);
+        assert_eq!(out, deep);
+    }
+}
