@@ -31,7 +31,9 @@ impl Source {
     /// The name a tab shows: the file name, or the embedded name.
     pub fn display_name(&self) -> String {
         match self {
-            Self::Path(p) => p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()),
+            Self::Path(p) => {
+                p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+            }
             Self::Embedded { name, .. } => name.clone(),
         }
     }
@@ -103,6 +105,12 @@ impl LoadJob {
     /// passes `request_repaint`).
     pub fn spawn(source: Source, opts: LoadOptions, on_done: impl FnOnce() + Send + 'static) -> Self {
         let progress = Progress::new();
+        if let Source::Path(p) = &source {
+            // One stat, so the progress row shows the size from its first frame.
+            if let Ok(meta) = std::fs::metadata(p) {
+                progress.bytes_total.store(meta.len(), std::sync::atomic::Ordering::Relaxed);
+            }
+        }
         let (tx, rx) = channel();
         let worker_progress = Arc::clone(&progress);
         let worker_source = source.clone();

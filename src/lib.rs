@@ -5,5 +5,8 @@
 //! egui views in `ui`.
 
 pub mod export;
+pub mod jobs;
 pub mod load;
 pub mod model;
+#[cfg(feature = "gui")]
+pub mod ui;

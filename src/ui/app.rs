@@ -44,6 +44,7 @@ pub struct FiresightApp {
     messages: Vec<Message>,
     warnings_open: bool,
     dialog: Option<Receiver<Vec<PathBuf>>>,
+    exports: Vec<Receiver<Message>>,
     focus_search: bool,
     ctx: egui::Context,
 }
@@ -63,6 +64,7 @@ impl FiresightApp {
             messages: Vec::new(),
             warnings_open: false,
             dialog: None,
+            exports: Vec::new(),
             focus_search: false,
             ctx: cc.egui_ctx.clone(),
         };
@@ -123,7 +125,9 @@ impl FiresightApp {
             Command::OpenDialog => self.open_dialog(),
             Command::CloseTab(i) => self.close_tab(if i == usize::MAX { self.active } else { i }),
             Command::SelectTab(i) => self.active = i.min(self.docs.len().saturating_sub(1)),
-            Command::NextTab => self.active = if self.docs.is_empty() { 0 } else { (self.active + 1) % self.docs.len() },
+            Command::NextTab => {
+                self.active = if self.docs.is_empty() { 0 } else { (self.active + 1) % self.docs.len() }
+            }
             Command::CancelLoad(i) => {
                 if let Some(j) = self.loads.get(i) {
                     j.cancel();
@@ -142,6 +146,8 @@ impl FiresightApp {
             Command::ShowWarnings(open) => self.warnings_open = open,
             Command::Quit => self.ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Command::SetMetric(m) => self.set_metric(m),
+            Command::ExportFolded => self.export(false),
+            Command::ExportSvg => self.export(true),
             other => self.apply_to_document(other),
         }
     }
@@ -185,6 +191,42 @@ impl FiresightApp {
         }
     }
 
+    /// Asks for a file name and writes the active profile there, all on a
+    /// worker thread; the outcome comes back as a message.
+    fn export(&mut self, svg: bool) {
+        let Some(doc) = self.docs.get(self.active) else { return };
+        let profile = doc.profile.clone();
+        let metric = doc.metric;
+        let stem = doc.title.split(' ').next().unwrap_or("profile").to_string();
+        let title = doc.title.clone();
+        let (tx, rx) = channel();
+        let ctx = self.ctx.clone();
+        let spawned = std::thread::Builder::new().name("firesight-export".into()).spawn(move || {
+            let (ext, kind) = if svg { ("svg", "SVG") } else { ("folded", "folded stacks") };
+            let picked = rfd::FileDialog::new()
+                .set_title(format!("Export {kind}"))
+                .set_file_name(format!("{stem}.{ext}"))
+                .save_file();
+            let Some(out) = picked else { return };
+            let filter = crate::model::SampleFilter::default();
+            let result = if svg {
+                crate::export::svg::write_svg(&profile, metric, &filter, &title, &out)
+            } else {
+                let lines = crate::export::folded::fold(&profile, metric, &filter);
+                crate::export::write_atomically(&out, |w| crate::export::folded::write(&profile, metric, &lines, w))
+            };
+            let message = match result {
+                Ok(()) => Message { text: format!("Exported {kind} to {}", out.display()), is_error: false },
+                Err(e) => Message { text: format!("Export to {} failed: {e}", out.display()), is_error: true },
+            };
+            let _ = tx.send(message);
+            ctx.request_repaint();
+        });
+        if spawned.is_ok() {
+            self.exports.push(rx);
+        }
+    }
+
     fn close_tab(&mut self, i: usize) {
         if i < self.docs.len() {
             self.docs.remove(i);
@@ -217,9 +259,10 @@ impl FiresightApp {
                     let job = self.loads.remove(i);
                     match result {
                         Ok(opened) => self.add_document(opened),
-                        Err(e) if e.is_cancelled() => self
-                            .messages
-                            .push(Message { text: format!("Loading {} was cancelled.", job.source.display_name()), is_error: false }),
+                        Err(e) if e.is_cancelled() => self.messages.push(Message {
+                            text: format!("Loading {} was cancelled.", job.source.display_name()),
+                            is_error: false,
+                        }),
                         Err(e) => self.messages.push(Message { text: e.to_string(), is_error: true }),
                     }
                 }
@@ -237,6 +280,15 @@ impl FiresightApp {
         for k in finished.into_iter().rev() {
             self.tree_jobs.remove(k);
         }
+        let messages = &mut self.messages;
+        self.exports.retain(|rx| match rx.try_recv() {
+            Ok(m) => {
+                messages.push(m);
+                false
+            }
+            Err(TryRecvError::Empty) => true,
+            Err(TryRecvError::Disconnected) => false,
+        });
         if let Some(rx) = &self.dialog {
             match rx.try_recv() {
                 Ok(paths) => {
@@ -305,7 +357,12 @@ impl FiresightApp {
                 .raw
                 .hovered_files
                 .iter()
-                .map(|f| f.path.as_ref().and_then(|p| p.file_name()).map_or("a file".into(), |n| n.to_string_lossy().into_owned()))
+                .map(|f| {
+                    f.path
+                        .as_ref()
+                        .and_then(|p| p.file_name())
+                        .map_or("a file".into(), |n| n.to_string_lossy().into_owned())
+                })
                 .collect();
             let dropped: Vec<PathBuf> = i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect();
             (hovered, dropped)

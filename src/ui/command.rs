@@ -17,7 +17,11 @@ pub enum Command {
     Open(PathBuf),
     /// Show the native file dialog and open what is picked.
     OpenDialog,
-    /// Close tab `i`.
+    /// Ask where to save, then export the active profile as folded stacks.
+    ExportFolded,
+    /// Ask where to save, then export the active profile as a flamegraph SVG.
+    ExportSvg,
+    /// Close tab `i` (`usize::MAX`: the active tab).
     CloseTab(usize),
     /// Make tab `i` the active one.
     SelectTab(usize),

@@ -154,7 +154,8 @@ impl Document {
             self.search = Search { text, ..Search::default() };
             return;
         }
-        let matches: Vec<bool> = self.profile.frames.iter().map(|(_, f)| f.name.to_lowercase().contains(&needle)).collect();
+        let matches: Vec<bool> =
+            self.profile.frames.iter().map(|(_, f)| f.name.to_lowercase().contains(&needle)).collect();
         let nodes = &self.tree.nodes;
         let mut covered = vec![false; nodes.len()];
         let mut matched_weight: Weight = 0;

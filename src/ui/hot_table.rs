@@ -5,7 +5,7 @@
 //! is cached and recomputed only when the table, the sort or the filter
 //! changes. Returns [`Command`]s; imports `model` and `ui` only.
 
-use egui::{Sense, Ui};
+use egui::Ui;
 use egui_extras::{Column, TableBuilder};
 
 use crate::model::{FrameId, FunctionTable, Metric, Profile};
@@ -117,7 +117,6 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
         .id_salt("hot_table")
         .striped(true)
         .resizable(true)
-        .sense(Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Column::initial(300.0).at_least(120.0).clip(true))
         .column(Column::initial(160.0).at_least(60.0).clip(true))
@@ -190,12 +189,11 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
                         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| ui.label(text));
                     });
                 }
-                let resp = row.response();
-                if double || resp.double_clicked() {
+                if double {
                     commands.push(Command::Select(Some(r.frame)));
                     commands.push(Command::ZoomToHeaviest(r.frame));
-                } else if clicked || resp.clicked() {
-                    commands.push(Command::Select(if selected { None } else { Some(r.frame) }));
+                } else if clicked {
+                    commands.push(Command::Select(Some(r.frame)));
                 }
             });
         });

@@ -14,7 +14,7 @@ use crate::ui::{flamegraph, hot_table};
 
 /// Id of the search box (Ctrl+F focuses it).
 pub fn search_id() -> Id {
-    Id::new("firesight_search")
+    Id::unique("firesight_search")
 }
 
 /// Shows `doc` in `ui`. `focus_search` moves keyboard focus to the search box.
@@ -22,7 +22,7 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
     let mut commands = Vec::new();
     if doc.bundled {
         ui.label(
-            "This is a bundled sample profile. Open your own with Ctrl+O (File ▸ Open…) or drop a file on this window.",
+            "This is a bundled sample profile. Open your own with Ctrl+O (File, Open…) or drop a file on this window.",
         );
     }
     ui.horizontal(|ui| {

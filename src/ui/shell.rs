@@ -64,10 +64,12 @@ pub fn menu_bar_ui(ui: &mut Ui, input: &MenuInput<'_>) -> Vec<Command> {
                 ui.menu_button("Open recent", |ui| recent_ui(ui, &input.settings.recent, &mut commands));
             });
             ui.separator();
-            ui.add_enabled(false, egui::Button::new("Export folded…"))
-                .on_disabled_hover_text("Exports arrive with the export module");
-            ui.add_enabled(false, egui::Button::new("Export SVG…"))
-                .on_disabled_hover_text("Exports arrive with the export module");
+            if ui.add_enabled(input.has_tab, egui::Button::new("Export folded…")).clicked() {
+                commands.push(Command::ExportFolded);
+            }
+            if ui.add_enabled(input.has_tab, egui::Button::new("Export SVG…")).clicked() {
+                commands.push(Command::ExportSvg);
+            }
             ui.separator();
             let close = egui::Button::new("Close tab").shortcut_text(ui.ctx().format_shortcut(&CLOSE));
             if ui.add_enabled(input.has_tab, close).clicked() {
@@ -246,7 +248,7 @@ pub fn drop_overlay_ui(ctx: &egui::Context, hovered: &[String]) {
     if hovered.is_empty() {
         return;
     }
-    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, Id::new("drop_overlay")));
+    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, Id::unique("drop_overlay")));
     let rect = ctx.content_rect();
     painter.rect_filled(rect, 0.0, Color32::from_black_alpha(190));
     let text = match hovered {

@@ -5,3 +5,5 @@ mod architecture;
 mod cli;
 mod common;
 mod folded;
+#[cfg(feature = "gui")]
+mod ui;

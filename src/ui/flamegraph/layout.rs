@@ -164,7 +164,8 @@ pub fn layout(tree: &CallTree, params: &LayoutParams) -> Layout {
     }
     // Whatever is still queued lies below the kept rows: count its depth for scrolling.
     if !current.is_empty() {
-        out.deepest_level = out.deepest_level.max(level + (tree.max_depth.saturating_sub(tree.node(current[0].0).depth)));
+        out.deepest_level =
+            out.deepest_level.max(level + (tree.max_depth.saturating_sub(tree.node(current[0].0).depth)));
     }
     out
 }
@@ -231,9 +232,11 @@ mod tests {
 
     #[test]
     fn sub_pixel_boxes_merge_and_offscreen_ones_are_culled() {
-        let mut stacks: Vec<(Vec<String>, i128)> = (0..50).map(|i| (vec!["main".into(), format!("f{i:02}")], 1)).collect();
+        let mut stacks: Vec<(Vec<String>, i128)> =
+            (0..50).map(|i| (vec!["main".into(), format!("f{i:02}")], 1)).collect();
         stacks.push((vec!["main".into(), "zzz".into()], 950));
-        let refs: Vec<(Vec<&str>, i128)> = stacks.iter().map(|(f, w)| (f.iter().map(String::as_str).collect(), *w)).collect();
+        let refs: Vec<(Vec<&str>, i128)> =
+            stacks.iter().map(|(f, w)| (f.iter().map(String::as_str).collect(), *w)).collect();
         let slices: Vec<(&[&str], i128)> = refs.iter().map(|(f, w)| (f.as_slice(), *w)).collect();
         let t = tree(&slices);
         let l = layout(&t, &params(NodeId(0), ViewRange::FULL, 100.0));

@@ -215,7 +215,11 @@ pub fn breadcrumb_ui(ui: &mut Ui, path: &[(NodeId, &str)]) -> Vec<Command> {
                 continue;
             }
             ui.label("›");
-            let text: String = if name.chars().count() > 48 { name.chars().take(47).chain(['…']).collect() } else { (*name).to_owned() };
+            let text: String = if name.chars().count() > 48 {
+                name.chars().take(47).chain(['…']).collect()
+            } else {
+                (*name).to_owned()
+            };
             if ui.button(text).on_hover_text(*name).clicked() {
                 commands.push(Command::Zoom(*id));
             }
