@@ -323,3 +323,54 @@ fn settings_round_trip_through_eframe_storage() {
     assert_eq!(restored.theme, firesight::ui::settings::ThemeChoice::Dark);
     assert_eq!(restored.recent, vec![data(SHOP)]);
 }
+
+/// Colour of the rendered pixel at `pos` (points) of the last frame.
+fn pixel(h: &mut Harness<'static, FiresightApp>, pos: Pos2) -> [u8; 4] {
+    let image = h.render().expect("render on the software adapter");
+    let ppp = h.ctx.pixels_per_point();
+    image.get_pixel((pos.x * ppp) as u32, (pos.y * ppp) as u32).0
+}
+
+#[test]
+fn snapshot_zoomed_search_and_selected_function() {
+    let mut h = open(&[data(SHOP)]);
+    h.state_mut().apply(Command::SetTheme(firesight::ui::settings::ThemeChoice::Light));
+    let d = doc(&h);
+    let target = node_path(d, &["<module> (py_shop.py:111)", "main (py_shop.py:103)"]);
+    let selected = frame_named(d, "serialize_order (py_shop.py:50)");
+    h.state_mut().apply(Command::Zoom(target));
+    h.state_mut().apply(Command::Search("json".into()));
+    h.state_mut().apply(Command::Select(Some(selected)));
+    h.run();
+    h.get_by_label("json: 52.7% of samples");
+    // Every box of the selected function is drawn in the selection colour.
+    let d = doc(&h);
+    let node = node_path(
+        d,
+        &[
+            "<module> (py_shop.py:111)",
+            "main (py_shop.py:103)",
+            "handle_request (py_shop.py:79)",
+            "build_response (py_shop.py:55)",
+            "serialize_order (py_shop.py:50)",
+        ],
+    );
+    let rect = d.flame.box_rect(node).expect("selected box drawn");
+    let c = pixel(&mut h, rect.left_top() + Vec2::new(2.0, 2.0));
+    let want = firesight::ui::theme::SELECTED;
+    assert_eq!([c[0], c[1], c[2]], [want.r(), want.g(), want.b()]);
+    h.snapshot("flamegraph_zoom_search_select");
+}
+
+#[test]
+fn snapshot_drop_overlay_and_load_error() {
+    let mut h = open(&[data(SHOP)]);
+    h.state_mut().apply(Command::SetTheme(firesight::ui::settings::ThemeChoice::Dark));
+    h.state_mut().apply(Command::Open(data("folded/definitely-missing.folded")));
+    settle(&mut h);
+    h.get_by_label_contains("cannot open");
+    h.input_mut().hovered_files.push(egui::HoveredFile { path: Some(data("folded/flames.txt")), ..Default::default() });
+    // egui repaints continuously while files hover, so step instead of settling.
+    h.run_steps(3);
+    h.snapshot("drop_overlay_over_error");
+}

@@ -53,6 +53,8 @@ pub fn box_color(input: &PaintInput<'_>, b: &LaidBox) -> Color32 {
         }
     };
     match (input.matches, node.frame) {
+        // The selection stands out whatever the search.
+        (_, Some(f)) if !b.is_merged() && Some(f) == input.selected => base,
         (Some(m), Some(f)) if !b.is_merged() && m.get(f.index()).copied().unwrap_or(false) => base,
         (Some(_), _) => theme::dimmed(base, input.dark_mode),
         (None, _) => base,
