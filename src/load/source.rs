@@ -226,7 +226,7 @@ impl Input {
     /// A line reader over the rest of the input.
     pub fn lines(&mut self, format: &'static str) -> LineReader<'_> {
         let cap = self.chunk.max(DEFAULT_CHUNK);
-        LineReader { input: self, format, buf: vec![0; cap], start: 0, end: 0, eof: false, line_no: 0, offset: 0 }
+        LineReader { input: self, format, buf: vec![0; cap], start: 0, end: 0, eof: false, line_no: 0, offset: 0, unterminated: false }
     }
 }
 
@@ -306,6 +306,7 @@ pub struct LineReader<'a> {
     eof: bool,
     line_no: u64,
     offset: u64,
+    unterminated: bool,
 }
 
 /// The longest line accepted: 256 MiB.
@@ -333,6 +334,7 @@ impl LineReader<'_> {
                 }
                 let (s, mut e) = (self.start, self.end);
                 self.start = self.end;
+                self.unterminated = true;
                 self.line_no += 1;
                 let offset = self.offset;
                 self.offset += (e - s) as u64;
@@ -369,6 +371,12 @@ impl LineReader<'_> {
         }
         self.end += n;
         Ok(())
+    }
+
+    /// True when the last line returned ended the input without a `\n`
+    /// (a file cut mid-line, or one whose writer left the newline off).
+    pub fn last_line_unterminated(&self) -> bool {
+        self.unterminated
     }
 
     /// Number of the last line returned.
