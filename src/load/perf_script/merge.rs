@@ -65,6 +65,11 @@ impl Merger {
         }
     }
 
+    /// True once some sample was merged.
+    pub(super) fn has_samples(&self) -> bool {
+        !self.samples.is_empty()
+    }
+
     /// Adds the delta of parser `p` (deltas of one parser in the order it made them).
     pub(super) fn merge(&mut self, p: usize, d: Delta) {
         let Some(map) = self.maps.get_mut(p) else {

@@ -53,7 +53,7 @@ pub fn looks_like_header(line: &str) -> bool {
 /// off in the middle (a truncated file).
 pub fn load(input: &mut Input, opts: &PerfOptions) -> Result<Profile, LoadError> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let merger = if threads > 1 { parallel::run(input, opts, threads)? } else { sequential(input, opts)? };
+    let merger = if threads > 1 { parallel::run(input, opts, threads, parallel::BLOCK_BYTES)? } else { sequential(input, opts)? };
     merger.finish(opts)
 }
 
@@ -74,12 +74,14 @@ fn sequential(input: &mut Input, opts: &PerfOptions) -> Result<Merger, LoadError
     let last = lines.line_number();
     parser.finish();
     let delta = parser.take();
-    check_cut(unterminated && delta.last_line_bad, last)?;
+    let bad = delta.last_line_bad;
     merger.merge(0, delta);
+    check_cut(unterminated && bad && merger.has_samples(), last)?;
     Ok(merger)
 }
 
-/// The error for a file whose last line is cut off.
+/// The error for a file whose last line is cut off (only once some sample
+/// was read: a file of junk gets the clearer "no samples").
 fn check_cut(cut: bool, line: u64) -> Result<(), LoadError> {
     if cut {
         return Err(LoadError::invalid(
@@ -90,4 +92,32 @@ fn check_cut(cut: bool, line: u64) -> Result<(), LoadError> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::source::Progress;
+
+    fn open(path: &str) -> Input {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/perf").join(path);
+        Input::open(&path, Progress::new(), 1 << 16, 1 << 30).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn parallel_blocks_give_the_sequential_model() {
+        for file in ["generated/shop-c-two-events.perf.txt.gz", "perf-cycles-instructions-01.txt", "single-line-stacks.txt"] {
+            let opts = PerfOptions { include_tid: true, ..PerfOptions::default() };
+            let one = sequential(&mut open(file), &opts).and_then(|m| m.finish(&opts)).unwrap_or_else(|e| panic!("{e}"));
+            for (threads, block) in [(1, 1 << 20), (3, 4096), (2, 64)] {
+                let many = parallel::run(&mut open(file), &opts, threads, block)
+                    .and_then(|m| m.finish(&opts))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(crate::model::dump::dump(&one), crate::model::dump::dump(&many), "{file} {threads} {block}");
+                assert_eq!(one.samples.times_ns, many.samples.times_ns);
+                assert_eq!(one.threads, many.threads);
+                assert_eq!(one.warnings, many.warnings);
+            }
+        }
+    }
 }

@@ -90,7 +90,7 @@ impl Reorder {
 }
 
 /// Reads `input` and parses it on `threads` workers.
-pub(super) fn run(input: &mut Input, opts: &PerfOptions, threads: usize) -> Result<Merger, LoadError> {
+pub(super) fn run(input: &mut Input, opts: &PerfOptions, threads: usize, block_bytes: usize) -> Result<Merger, LoadError> {
     let mut merger = Merger::new(threads);
     let (job_tx, job_rx) = sync_channel::<Block>(threads * 2);
     let (res_tx, res_rx) = std::sync::mpsc::channel::<(u64, usize, Delta)>();
@@ -102,7 +102,7 @@ pub(super) fn run(input: &mut Input, opts: &PerfOptions, threads: usize) -> Resu
             scope.spawn(move || worker(opts, id, &jobs, &results));
         }
         drop(res_tx);
-        let read = read_blocks(input, &job_tx, &res_rx, &mut merger, &mut order);
+        let read = read_blocks(input, block_bytes, &job_tx, &res_rx, &mut merger, &mut order);
         drop(job_tx);
         for (index, w, d) in res_rx.iter() {
             order.push(&mut merger, index, w, d);
@@ -113,7 +113,7 @@ pub(super) fn run(input: &mut Input, opts: &PerfOptions, threads: usize) -> Resu
     if order.next != blocks {
         return Err(LoadError::invalid(FORMAT, None, "a parser thread stopped early"));
     }
-    check_cut(unterminated && order.last_bad, last_line)?;
+    check_cut(unterminated && order.last_bad && merger.has_samples(), last_line)?;
     Ok(merger)
 }
 
@@ -121,6 +121,7 @@ pub(super) fn run(input: &mut Input, opts: &PerfOptions, threads: usize) -> Resu
 /// number of blocks, whether the last line had no `\n`, and its number.
 fn read_blocks(
     input: &mut Input,
+    block_bytes: usize,
     jobs: &std::sync::mpsc::SyncSender<Block>,
     results: &Receiver<(u64, usize, Delta)>,
     merger: &mut Merger,
@@ -130,7 +131,7 @@ fn read_blocks(
     let mut index = 0u64;
     let new_block = |first_line: u64, index: u64| Block {
         index,
-        text: Vec::with_capacity(BLOCK_BYTES + (BLOCK_BYTES >> 2)),
+        text: Vec::with_capacity(block_bytes + (block_bytes >> 2)),
         first_line,
         offsets: Vec::new(),
         last: false,
@@ -142,7 +143,7 @@ fn read_blocks(
         }
         block.text.extend_from_slice(line.bytes);
         block.offsets.push(line.offset);
-        if block.text.len() >= BLOCK_BYTES && ends_sample(line.bytes) {
+        if block.text.len() >= block_bytes && ends_sample(line.bytes) {
             let next = new_block(line.number + 1, index + 1);
             let full = std::mem::replace(&mut block, next);
             index += 1;
