@@ -119,7 +119,8 @@ fn folds_like_inferno_on_its_own_test_files() {
     for entry in std::fs::read_dir(data("expected-inferno")).unwrap_or_else(|e| panic!("{e}")) {
         let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let (stem, variant) = name.trim_end_matches(".txt").split_once("-collapsed").unwrap_or_else(|| panic!("{name}"));
+        let (stem, variant) =
+            name.trim_end_matches(".txt").split_once("-collapsed").unwrap_or_else(|| panic!("{name}"));
         cases.push((data(&format!("{stem}.txt")), path.clone(), variant.trim_start_matches('-').to_string()));
     }
     assert_eq!(cases.len(), 7);
@@ -164,8 +165,13 @@ fn folds_like_inferno_on_flamegraph_test_files_and_differs_from_perl_only_where_
     for entry in std::fs::read_dir(data("expected-perl")).unwrap_or_else(|e| panic!("{e}")) {
         let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let (stem, variant) = name.trim_end_matches(".txt").split_once("-collapsed-").unwrap_or_else(|| panic!("{name}"));
-        cases.push((data(&format!("{stem}.txt")), data(&format!("expected-inferno-on-perl-inputs/{name}")), variant.to_string()));
+        let (stem, variant) =
+            name.trim_end_matches(".txt").split_once("-collapsed-").unwrap_or_else(|| panic!("{name}"));
+        cases.push((
+            data(&format!("{stem}.txt")),
+            data(&format!("expected-inferno-on-perl-inputs/{name}")),
+            variant.to_string(),
+        ));
         let perl = read(&path);
         let inferno = read(&data(&format!("expected-inferno-on-perl-inputs/{name}")));
         let java_pid = stem == "perf-java-stacks-02" && (variant == "pid" || variant == "tid");
@@ -205,7 +211,8 @@ fn folds_like_inferno_with_every_option_on_the_other_inputs() {
     for entry in std::fs::read_dir(data("expected-inferno-extra")).unwrap_or_else(|e| panic!("{e}")) {
         let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let (stem, variant) = name.trim_end_matches(".txt").split_once("-collapsed-").unwrap_or_else(|| panic!("{name}"));
+        let (stem, variant) =
+            name.trim_end_matches(".txt").split_once("-collapsed-").unwrap_or_else(|| panic!("{name}"));
         cases.push((data(&format!("{stem}.txt")), path.clone(), variant.to_string()));
     }
     assert_eq!(cases.len(), 91);
@@ -223,7 +230,8 @@ fn metric(p: &Profile, name: &str) -> MetricId {
 fn a_command_name_ending_in_a_number_is_not_a_pid() {
     // inferno takes the first all-digit word: command `Worker`, pid `?`, tid 2.
     let text = b"Worker 2 1234/1235 [000] 10.000001: 1000 cycles:\n\t  4005d0 spin+0x10 (/usr/bin/app)\n\n";
-    let p = load_text(text, &PerfOptions { include_tid: true, ..PerfOptions::default() }).unwrap_or_else(|e| panic!("{e}"));
+    let p =
+        load_text(text, &PerfOptions { include_tid: true, ..PerfOptions::default() }).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(fold(&p, p.default_metric), "Worker_2-1234/1235;spin 1000\n");
     assert_eq!(p.threads.len(), 1);
     assert_eq!((p.threads[0].pid, p.threads[0].tid, p.threads[0].name.as_str()), (Some(1234), Some(1235), "Worker 2"));
@@ -234,7 +242,10 @@ fn a_command_name_ending_in_a_number_is_not_a_pid() {
 fn a_last_sample_without_a_newline_is_kept() {
     // simple.linux-perf.txt (speedscope) ends its one sample with no `\n`.
     let p = load(&data("simple.linux-perf.txt"), &PerfOptions::default());
-    assert_eq!(fold(&p, p.default_metric), "simple-terminat;[unknown];__libc_start_main;main;_Z5deltav;_Z4betav 1001001\n");
+    assert_eq!(
+        fold(&p, p.default_metric),
+        "simple-terminat;[unknown];__libc_start_main;main;_Z5deltav;_Z4betav 1001001\n"
+    );
     let text = b"a 1 1.0: 5 cycles:\n\t1 f (/x)\n\na 1 2.0: 7 cycles:\n\t1 g (/x)";
     let p = load_text(text, &PerfOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(fold(&p, p.default_metric), "a;f 5\na;g 7\n");
@@ -267,8 +278,15 @@ fn a_file_recorded_without_g_loads_with_one_warning() {
     // the header line, no blank lines (recorded on this machine with dash).
     let mut text = String::new();
     for i in 0..500 {
-        let sym = if i % 2 == 0 { "__strcmp_evex+0x3e (/usr/lib/x86_64-linux-gnu/libc.so.6)" } else { "[unknown] (/usr/bin/dash)" };
-        text.push_str(&format!("              sh 26823  1450.{:06}:    1001001 cpu-clock:      7f365f2d115e {sym}\n", 569_414 + i));
+        let sym = if i % 2 == 0 {
+            "__strcmp_evex+0x3e (/usr/lib/x86_64-linux-gnu/libc.so.6)"
+        } else {
+            "[unknown] (/usr/bin/dash)"
+        };
+        text.push_str(&format!(
+            "              sh 26823  1450.{:06}:    1001001 cpu-clock:      7f365f2d115e {sym}\n",
+            569_414 + i
+        ));
     }
     let p = load_text(text.as_bytes(), &PerfOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(fold(&p, p.default_metric), "sh;[dash] 250250250\nsh;__strcmp_evex 250250250\n");
@@ -336,7 +354,10 @@ fn every_event_is_its_own_metric() {
     let (i, c) = (metric(&p, "instructions"), metric(&p, "cycles"));
     // Header lines counted with `grep -c 'instructions: *$'` and `'cycles: *$'`.
     assert_eq!((p.total(i), p.total(c)), (333, 111));
-    let only_cycles = load(&data("perf-cycles-instructions-01.txt"), &PerfOptions { event_filter: Some("cycles".into()), ..PerfOptions::default() });
+    let only_cycles = load(
+        &data("perf-cycles-instructions-01.txt"),
+        &PerfOptions { event_filter: Some("cycles".into()), ..PerfOptions::default() },
+    );
     assert_eq!(fold(&only_cycles, only_cycles.default_metric), fold(&p, c));
     // One event without periods is "samples".
     let p = load(&data("perf-funcab-pid-01.txt"), &PerfOptions::default());
@@ -385,16 +406,47 @@ fn inputs_that_must_fail_and_their_errors() {
     let binary: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
     let auto = None;
     let perf = Some(Format::PerfScript);
-    let cases: Vec<(&str, Vec<u8>, Option<Format>, PerfOptions, &str)> = vec![
+    type Case<'a> = (&'a str, Vec<u8>, Option<Format>, PerfOptions, &'a str);
+    let cases: Vec<Case<'_>> = vec![
         ("empty file", Vec::new(), auto, PerfOptions::default(), "input, byte offset 0: the file is empty"),
         ("binary junk", binary.clone(), auto, PerfOptions::default(), "input: unrecognised binary data"),
         ("binary junk read as perf", binary, perf, PerfOptions::default(), "perf script, line 1: no samples;"),
-        ("cut mid-sample", cut_frame, auto, PerfOptions::default(), "perf script, line 5: the input ends in the middle of a sample"),
-        ("cut mid-header", b"a 1 1.0: 5 cycles:\n\t1 f (/x)\n\ndd 29776 666709.7719".to_vec(), perf, PerfOptions::default(), "perf script, line 4: the input ends in the middle of a sample"),
+        (
+            "cut mid-sample",
+            cut_frame,
+            auto,
+            PerfOptions::default(),
+            "perf script, line 5: the input ends in the middle of a sample",
+        ),
+        (
+            "cut mid-header",
+            b"a 1 1.0: 5 cycles:\n\t1 f (/x)\n\ndd 29776 666709.7719".to_vec(),
+            perf,
+            PerfOptions::default(),
+            "perf script, line 4: the input ends in the middle of a sample",
+        ),
         ("truncated gzip", gz, auto, PerfOptions::default(), "gzip, byte offset"),
-        ("comments only", b"# ========\n# captured on: x\n# ========\n".to_vec(), perf, PerfOptions::default(), "perf script, line 1: no samples;"),
-        ("frames without headers", b"\t1 f (/x)\n\t2 g (/x)\n".to_vec(), perf, PerfOptions::default(), "perf script, line 1: no samples; expected sample headers like `comm pid [cpu] time: period event:` then frames `addr symbol (dso)`; first problem: frame line outside a sample"),
-        ("no sample of the event", good.clone(), auto, PerfOptions { event_filter: Some("cycles".into()), ..PerfOptions::default() }, "perf script: no sample of event \"cycles\" in the file"),
+        (
+            "comments only",
+            b"# ========\n# captured on: x\n# ========\n".to_vec(),
+            perf,
+            PerfOptions::default(),
+            "perf script, line 1: no samples;",
+        ),
+        (
+            "frames without headers",
+            b"\t1 f (/x)\n\t2 g (/x)\n".to_vec(),
+            perf,
+            PerfOptions::default(),
+            "perf script, line 1: no samples; expected sample headers like `comm pid [cpu] time: period event:` then frames `addr symbol (dso)`; first problem: frame line outside a sample",
+        ),
+        (
+            "no sample of the event",
+            good.clone(),
+            auto,
+            PerfOptions { event_filter: Some("cycles".into()), ..PerfOptions::default() },
+            "perf script: no sample of event \"cycles\" in the file",
+        ),
     ];
     for (what, bytes, format, perf_opts, want) in cases {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -411,7 +463,9 @@ fn inputs_that_must_fail_and_their_errors() {
 
 #[test]
 fn reading_in_64_byte_chunks_gives_the_same_model() {
-    for file in ["generated/shop-c.perf.txt.gz", "perf-cycles-instructions-01.txt", "java-inline.txt", "simple.linux-perf.txt"] {
+    for file in
+        ["generated/shop-c.perf.txt.gz", "perf-cycles-instructions-01.txt", "java-inline.txt", "simple.linux-perf.txt"]
+    {
         let opts = PerfOptions { include_tid: true, annotate_kernel: true, ..PerfOptions::default() };
         let whole = load_with(&data(file), &opts, 1 << 20).unwrap_or_else(|e| panic!("{e}"));
         let tiny = load_with(&data(file), &opts, 64).unwrap_or_else(|e| panic!("{e}"));
@@ -436,4 +490,28 @@ fn a_100_000_frame_stack_loads_and_folds() {
     assert!(folded.starts_with("deep;f0;f1;f2;") && folded.ends_with(";f8;f9 3\n"));
     let tree = firesight::model::CallTree::build(&p, p.default_metric, &firesight::model::SampleFilter::default());
     assert_eq!(tree.total(), 3);
+}
+
+#[test]
+fn firesight_fold_prints_inferno_lines_for_every_option() {
+    // The CLI contract: `firesight fold FILE [options]` == inferno's oracle.
+    for (variant, args) in [
+        ("default", &[][..]),
+        ("tid", &["--tid"][..]),
+        ("all", &["--all"][..]),
+        ("addrs", &["--addrs"][..]),
+        ("event-task-clock", &["--event-filter", "task-clock"][..]),
+    ] {
+        let input = data("generated/shop-c-two-events.perf.txt.gz");
+        let input = input.to_string_lossy().into_owned();
+        let mut argv = vec!["fold", input.as_str()];
+        argv.extend_from_slice(args);
+        let (code, out, err) = crate::common::run_cli(&argv);
+        assert_eq!(code, 0, "{err}");
+        let want = read(&data(&format!("generated/oracle/shop-c-two-events.perf.txt.collapsed-{variant}.txt")));
+        assert!(out == want, "{variant}:\n{}", diff(&want, &out));
+    }
+    let input = data("generated/shop-c-two-events.perf.txt.gz").to_string_lossy().into_owned();
+    let (_, out, _) = crate::common::run_cli(&["fold", &input, "--metric", "task-clock"]);
+    assert_eq!(out, read(&data("generated/oracle/shop-c-two-events.perf.txt.collapsed-event-task-clock.txt")));
 }

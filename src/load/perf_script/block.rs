@@ -204,13 +204,11 @@ impl Parser {
             return;
         };
         let event = h.event.unwrap_or("");
-        if let Some(f) = &self.event_filter {
-            if event != f {
-                // Skip the sample's frames (a one-line sample has none below).
-                self.in_event = h.inline_frame.is_none();
-                self.cur.skip = true;
-                return;
-            }
+        if self.event_filter.as_deref().is_some_and(|f| f != event) {
+            // Skip the sample's frames (a one-line sample has none below).
+            self.in_event = h.inline_frame.is_none();
+            self.cur.skip = true;
+            return;
         }
         let (root, java) = self.root_frame(&h);
         let thread = self.thread(&h);

@@ -51,7 +51,8 @@ fn is_vmlinux(module: &str) -> bool {
 
 /// True for JIT code: `/tmp/perf-PID.map` or a jitdump `.../jitted-*.so`.
 pub(crate) fn is_jit(module: &str) -> bool {
-    (module.starts_with("/tmp/perf-") && module.ends_with(".map")) || (module.contains("/jitted-") && module.ends_with(".so"))
+    (module.starts_with("/tmp/perf-") && module.ends_with(".map"))
+        || (module.contains("/jitted-") && module.ends_with(".so"))
 }
 
 /// A symbol name with a trailing legacy Rust hash (`::h0123456789abcdef`)
@@ -180,7 +181,14 @@ pub(crate) struct NameOptions {
 /// The frames of one frame line, in the order inferno prints them (caller
 /// first): each `(name, kind)`. Empty when inferno drops the line (a symbol
 /// starting with `(`).
-pub(crate) fn names(pc: &str, func: &str, module: &str, java: bool, o: NameOptions, out: &mut Vec<(String, FrameKind)>) {
+pub(crate) fn names(
+    pc: &str,
+    func: &str,
+    module: &str,
+    java: bool,
+    o: NameOptions,
+    out: &mut Vec<(String, FrameKind)>,
+) {
     out.clear();
     let func = strip_offset(func);
     if func.starts_with('(') {
@@ -224,10 +232,16 @@ mod tests {
 
     #[test]
     fn names_like_inferno() {
-        assert_eq!(parse_line("\t  7f53 _dl_check+0x597 (/usr/lib/ld-2.28.so)"), Some(("7f53", "_dl_check+0x597", "/usr/lib/ld-2.28.so")));
+        assert_eq!(
+            parse_line("\t  7f53 _dl_check+0x597 (/usr/lib/ld-2.28.so)"),
+            Some(("7f53", "_dl_check+0x597", "/usr/lib/ld-2.28.so"))
+        );
         assert_eq!(parse_line("7f1e2215d058  (/lib/libc-2.15.so)"), Some(("7f1e2215d058", " ", "/lib/libc-2.15.so")));
         assert_eq!(parse_line("THIS_IS_A_WEIRD_LINE"), None);
-        assert_eq!(fix_rust_symbol("std::sys::unix::fs::File::open::hb90e1c1c787080f0"), "std::sys::unix::fs::File::open");
+        assert_eq!(
+            fix_rust_symbol("std::sys::unix::fs::File::open::hb90e1c1c787080f0"),
+            "std::sys::unix::fs::File::open"
+        );
         assert_eq!(
             fix_rust_symbol("_$LT$F$u20$as$u20$alloc..boxed..FnBox$LT$A$GT$$GT$::call_box::h8612a2a83552fc2d"),
             "<F as alloc::boxed::FnBox<A>>::call_box"
@@ -236,13 +250,19 @@ mod tests {
         assert_eq!(tidy_generic("net/http.(*Client).Do".into()), "net/http.(*Client).Do");
         assert_eq!(tidy_generic("foo(int, char)".into()), "foo");
         assert_eq!(tidy_generic("(anonymous namespace)::f(int)".into()), "(anonymous namespace)::f");
-        assert_eq!(tidy_generic("std::function<void (int)>::operator()(int) const".into()), "std::function<void (int)>::operator");
+        assert_eq!(
+            tidy_generic("std::function<void (int)>::operator()(int) const".into()),
+            "std::function<void (int)>::operator"
+        );
         assert!(is_kernel("/usr/lib/debug/boot/vmlinux-5.4.14-cloudflare-2020.1.11"));
         assert!(!is_kernel("[unknown]"));
         assert_eq!(module_fallback("/usr/lib/libc.so.6", "[unknown]", "7f12", true), "[libc.so.6 <7f12>]");
         let mut out = Vec::new();
         let o = NameOptions { annotate_kernel: true, annotate_jit: true, include_addrs: false };
         names("1", "Lfoo/Bar;::a->Lfoo/Baz;::b", "/tmp/perf-1.map", true, o, &mut out);
-        assert_eq!(out, vec![("foo/Bar:::a_[j]".to_string(), FrameKind::Jit), ("foo/Baz:::b_[i]".to_string(), FrameKind::Inline)]);
+        assert_eq!(
+            out,
+            vec![("foo/Bar:::a_[j]".to_string(), FrameKind::Jit), ("foo/Baz:::b_[i]".to_string(), FrameKind::Inline)]
+        );
     }
 }

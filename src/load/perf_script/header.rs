@@ -155,7 +155,10 @@ mod tests {
         let h = parse("io worker 24067   886.096151:    1001001  cpu-clock: ").unwrap_or_else(|| panic!());
         assert_eq!((h.comm, h.pid, h.tid, h.period), ("io worker", None, "24067", Some(1_001_001)));
         let h = parse("Worker 2 1234/1235 [000] 5.5: 7 cycles:uppp:").unwrap_or_else(|| panic!());
-        assert_eq!((h.comm, h.pid, h.tid, h.event, h.inline_frame), ("Worker 2", Some("1234"), "1235", Some("cycles"), None));
+        assert_eq!(
+            (h.comm, h.pid, h.tid, h.event, h.inline_frame),
+            ("Worker 2", Some("1234"), "1235", Some("cycles"), None)
+        );
         let h = parse("java 19983 cycles:").unwrap_or_else(|| panic!());
         assert_eq!((h.comm, h.tid, h.event, h.time_ns), ("java", "19983", Some("cycles"), None));
         let h = parse("false 64414 20110.539270:      34467 cycles:u:  ffffffff9aa3c8de [unknown] ([unknown])")

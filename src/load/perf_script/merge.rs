@@ -192,7 +192,9 @@ impl Merger {
             Some((line, msg)) => LoadError::invalid(
                 FORMAT,
                 Some(At::Line(*line)),
-                format!("no samples; expected sample headers like `comm pid [cpu] time: period event:` then frames `addr symbol (dso)`; first problem: {msg}"),
+                format!(
+                    "no samples; expected sample headers like `comm pid [cpu] time: period event:` then frames `addr symbol (dso)`; first problem: {msg}"
+                ),
             ),
             None => LoadError::invalid(
                 FORMAT,

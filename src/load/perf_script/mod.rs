@@ -53,7 +53,11 @@ pub fn looks_like_header(line: &str) -> bool {
 /// off in the middle (a truncated file).
 pub fn load(input: &mut Input, opts: &PerfOptions) -> Result<Profile, LoadError> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let merger = if threads > 1 { parallel::run(input, opts, threads, parallel::BLOCK_BYTES)? } else { sequential(input, opts)? };
+    let merger = if threads > 1 {
+        parallel::run(input, opts, threads, parallel::BLOCK_BYTES)?
+    } else {
+        sequential(input, opts)?
+    };
     merger.finish(opts)
 }
 
@@ -66,7 +70,7 @@ fn sequential(input: &mut Input, opts: &PerfOptions) -> Result<Merger, LoadError
     while let Some(line) = lines.next_line()? {
         parser.line(line.bytes, line.number, line.offset);
         count += 1;
-        if count % (1 << 16) == 0 {
+        if count.is_multiple_of(1 << 16) {
             merger.merge(0, parser.take());
         }
     }
@@ -106,9 +110,12 @@ mod tests {
 
     #[test]
     fn parallel_blocks_give_the_sequential_model() {
-        for file in ["generated/shop-c-two-events.perf.txt.gz", "perf-cycles-instructions-01.txt", "single-line-stacks.txt"] {
+        for file in
+            ["generated/shop-c-two-events.perf.txt.gz", "perf-cycles-instructions-01.txt", "single-line-stacks.txt"]
+        {
             let opts = PerfOptions { include_tid: true, ..PerfOptions::default() };
-            let one = sequential(&mut open(file), &opts).and_then(|m| m.finish(&opts)).unwrap_or_else(|e| panic!("{e}"));
+            let one =
+                sequential(&mut open(file), &opts).and_then(|m| m.finish(&opts)).unwrap_or_else(|e| panic!("{e}"));
             for (threads, block) in [(1, 1 << 20), (3, 4096), (2, 64)] {
                 let many = parallel::run(&mut open(file), &opts, threads, block)
                     .and_then(|m| m.finish(&opts))

@@ -90,7 +90,12 @@ impl Reorder {
 }
 
 /// Reads `input` and parses it on `threads` workers.
-pub(super) fn run(input: &mut Input, opts: &PerfOptions, threads: usize, block_bytes: usize) -> Result<Merger, LoadError> {
+pub(super) fn run(
+    input: &mut Input,
+    opts: &PerfOptions,
+    threads: usize,
+    block_bytes: usize,
+) -> Result<Merger, LoadError> {
     let mut merger = Merger::new(threads);
     let (job_tx, job_rx) = sync_channel::<Block>(threads * 2);
     let (res_tx, res_rx) = std::sync::mpsc::channel::<(u64, usize, Delta)>();
