@@ -290,9 +290,8 @@ fn fold(a: &FoldArgs) -> Result<()> {
     let loaded = load_file(&a.file, &a.load)?;
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
-    let lines = export::folded::fold(p, metric, &filter(&a.select)?);
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    export::folded::write(p, metric, &lines, &mut out)?;
+    export::folded::write_streaming(p, metric, &filter(&a.select)?, &mut out)?;
     out.flush()?;
     Ok(())
 }

@@ -91,3 +91,106 @@ pub fn write(profile: &Profile, metric: MetricId, lines: &[(String, Weight)], w:
     }
     Ok(())
 }
+
+/// Writes the same lines as [`fold`] + [`write`] without building the
+/// stack texts: each stack is kept as its root-first frame ids (4 bytes a
+/// frame instead of the name's bytes), sorted by comparing the texts lazily,
+/// and printed as it goes. Peak memory is a few bytes per frame of the
+/// distinct stacks, not the size of the output (which for a big perf file
+/// is a quarter of the input or more).
+pub fn write_streaming(profile: &Profile, metric: MetricId, filter: &SampleFilter, w: &mut dyn Write) -> io::Result<()> {
+    let n = profile.stacks.len();
+    let mut weights: Vec<Weight> = vec![0; n];
+    let mut touched = vec![false; n];
+    let mut empty: Option<Weight> = None;
+    let plain = SampleFilter { labels: filter.labels.clone(), thread: filter.thread, time_range_ns: filter.time_range_ns, ..SampleFilter::default() };
+    let keep = sample_predicate(profile, &plain);
+    for i in 0..profile.samples.len() {
+        if !keep(i) {
+            continue;
+        }
+        let wt = profile.weight(i, metric);
+        match profile.samples.stacks[i] {
+            Some(s) => {
+                weights[s.index()] += wt;
+                touched[s.index()] = true;
+            }
+            None => *empty.get_or_insert(0) += wt,
+        }
+    }
+    // Root-first frame paths of the stacks to print, in one arena.
+    let mut arena: Vec<FrameId> = Vec::new();
+    let mut rows: Vec<(usize, usize, Weight)> = Vec::new();
+    let mut path = Vec::new();
+    for s in 0..n {
+        if touched[s] && weights[s] != 0 {
+            profile.stacks.frames_root_first(crate::model::StackId::from_index(s), &mut path);
+            rows.push((arena.len(), path.len(), weights[s]));
+            arena.extend_from_slice(&path);
+        }
+    }
+    drop(touched);
+    drop(weights);
+    let frames = |&(start, len, _): &(usize, usize, Weight)| &arena[start..start + len];
+    rows.sort_unstable_by(|a, b| cmp_texts(profile, frames(a), frames(b)));
+    let m = profile.metric(metric);
+    if let Some(e) = empty.filter(|e| *e != 0) {
+        writeln!(w, " {}", m.format_exact(e))?;
+    }
+    let mut i = 0;
+    while i < rows.len() {
+        let mut total = rows[i].2;
+        let mut j = i + 1;
+        while j < rows.len() && cmp_texts(profile, frames(&rows[j]), frames(&rows[i])).is_eq() {
+            total += rows[j].2;
+            j += 1;
+        }
+        if total != 0 {
+            let (start, len, _) = rows[i];
+            for (k, f) in arena[start..start + len].iter().enumerate() {
+                if k > 0 {
+                    w.write_all(b";")?;
+                }
+                w.write_all(profile.frames.name(*f).as_bytes())?;
+            }
+            writeln!(w, " {}", m.format_exact(total))?;
+        }
+        i = j;
+    }
+    Ok(())
+}
+
+/// Compares the folded texts (`name;name;...`) of two root-first frame
+/// paths bytewise, without building them.
+fn cmp_texts(profile: &Profile, a: &[FrameId], b: &[FrameId]) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    for i in 0.. {
+        let (x, y) = match (a.get(i), b.get(i)) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => (x, y),
+        };
+        if x == y {
+            continue;
+        }
+        let (na, nb) = (profile.frames.name(*x).as_bytes(), profile.frames.name(*y).as_bytes());
+        let k = na.iter().zip(nb).take_while(|(p, q)| p == q).count();
+        // The byte after the common part: the name's next byte, else `;`
+        // when more frames follow, else the end of the text.
+        let next = |n: &[u8], path: &[FrameId]| n.get(k).copied().or_else(|| (i + 1 < path.len()).then_some(b';'));
+        match (next(na, a), next(nb, b)) {
+            (Some(p), Some(q)) if p != q => return p.cmp(&q),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            // Equal names (distinct frames), or both end here.
+            _ if na.len() == nb.len() => {}
+            // A `;` inside a name meets the separator: compare whole texts (rare).
+            _ => {
+                let text = |p: &[FrameId]| p.iter().map(|f| profile.frames.name(*f)).collect::<Vec<_>>().join(";");
+                return text(a).cmp(&text(b));
+            }
+        }
+    }
+    Ordering::Equal
+}

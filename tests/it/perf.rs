@@ -515,3 +515,36 @@ fn firesight_fold_prints_inferno_lines_for_every_option() {
     let (_, out, _) = crate::common::run_cli(&["fold", &input, "--metric", "task-clock"]);
     assert_eq!(out, read(&data("generated/oracle/shop-c-two-events.perf.txt.collapsed-event-task-clock.txt")));
 }
+
+#[test]
+fn streaming_fold_export_prints_what_fold_and_write_print() {
+    // `firesight fold` streams (export::folded::write_streaming); it must print
+    // exactly what the materialising fold + write print.
+    let sel = firesight::model::SampleFilter::default();
+    for file in ["generated/shop-c-two-events.perf.txt.gz", "java-inline.txt", "perf-js-stacks-01.txt", "go-stacks.txt"]
+    {
+        for opts in
+            [PerfOptions::default(), PerfOptions { include_tid: true, annotate_jit: true, ..PerfOptions::default() }]
+        {
+            let p = load(&data(file), &opts);
+            for m in 0..p.metrics.len() {
+                let m = MetricId::from_index(m);
+                let mut a = Vec::new();
+                let lines = firesight::export::folded::fold(&p, m, &sel);
+                firesight::export::folded::write(&p, m, &lines, &mut a).unwrap_or_else(|e| panic!("{e}"));
+                let mut b = Vec::new();
+                firesight::export::folded::write_streaming(&p, m, &sel, &mut b).unwrap_or_else(|e| panic!("{e}"));
+                assert!(a == b, "{file}");
+                assert_eq!(String::from_utf8_lossy(&b), fold(&p, m), "{file}");
+            }
+        }
+    }
+    // Names that are prefixes of each other, with bytes below and above `;`.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("f.txt");
+    std::fs::write(&path, "a;b 1\na;b!;c 2\na;b;c 3\na 4\nab;c 5\na!b 6\n").unwrap_or_else(|e| panic!("{e}"));
+    let p = load_path(&path, &LoadOptions::default(), Progress::new()).unwrap_or_else(|e| panic!("{e}")).profile;
+    let mut b = Vec::new();
+    firesight::export::folded::write_streaming(&p, p.default_metric, &sel, &mut b).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(String::from_utf8_lossy(&b), "a 4\na!b 6\na;b 1\na;b!;c 2\na;b;c 3\nab;c 5\n");
+}

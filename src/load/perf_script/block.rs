@@ -27,6 +27,12 @@ use crate::model::FrameKind;
 /// "No stack / thread" in the local `u32` columns.
 pub(crate) const NONE: u32 = u32::MAX;
 
+/// A parser forgets its stacks once it holds more than this many (about
+/// 5 MiB of index), so a thread's memory stays bounded however many distinct
+/// stacks the file has; the global stack tree keeps them all.
+/// (Unit tests use a tiny limit so that forgetting is exercised.)
+const STACK_LIMIT: u32 = if cfg!(test) { 64 } else { 1 << 18 };
+
 /// A frame new to the parser's tables.
 #[derive(Debug)]
 pub(crate) struct NewFrame {
@@ -74,6 +80,9 @@ pub(crate) struct Delta {
     pub chained_samples: u64,
     /// True when the last line given was skipped as not understood.
     pub last_line_bad: bool,
+    /// True when the parser forgot its stacks before this delta: its stack
+    /// ids start again at 0.
+    pub reset_stacks: bool,
 }
 
 /// The sample being read.
@@ -149,7 +158,13 @@ impl Parser {
 
     /// Everything new since the last call.
     pub(crate) fn take(&mut self) -> Delta {
-        std::mem::take(&mut self.out)
+        let delta = std::mem::take(&mut self.out);
+        if self.stack_count > STACK_LIMIT {
+            self.stack_index.clear();
+            self.stack_count = 0;
+            self.out.reset_stacks = true;
+        }
+        delta
     }
 
     fn warn(&mut self, line: u64, offset: u64, msg: String) {

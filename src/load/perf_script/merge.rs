@@ -75,6 +75,9 @@ impl Merger {
         let Some(map) = self.maps.get_mut(p) else {
             return;
         };
+        if d.reset_stacks {
+            map.stacks.clear();
+        }
         for f in &d.frames {
             map.frames.push(self.b.frame(FrameRef::new(&f.name, &f.module, f.kind)));
         }

@@ -117,6 +117,7 @@ mod tests {
             let one =
                 sequential(&mut open(file), &opts).and_then(|m| m.finish(&opts)).unwrap_or_else(|e| panic!("{e}"));
             for (threads, block) in [(1, 1 << 20), (3, 4096), (2, 64)] {
+                // Small blocks also make the parsers forget their stacks often.
                 let many = parallel::run(&mut open(file), &opts, threads, block)
                     .and_then(|m| m.finish(&opts))
                     .unwrap_or_else(|e| panic!("{e}"));
