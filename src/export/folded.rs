@@ -98,12 +98,22 @@ pub fn write(profile: &Profile, metric: MetricId, lines: &[(String, Weight)], w:
 /// and printed as it goes. Peak memory is a few bytes per frame of the
 /// distinct stacks, not the size of the output (which for a big perf file
 /// is a quarter of the input or more).
-pub fn write_streaming(profile: &Profile, metric: MetricId, filter: &SampleFilter, w: &mut dyn Write) -> io::Result<()> {
+pub fn write_streaming(
+    profile: &Profile,
+    metric: MetricId,
+    filter: &SampleFilter,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     let n = profile.stacks.len();
     let mut weights: Vec<Weight> = vec![0; n];
     let mut touched = vec![false; n];
     let mut empty: Option<Weight> = None;
-    let plain = SampleFilter { labels: filter.labels.clone(), thread: filter.thread, time_range_ns: filter.time_range_ns, ..SampleFilter::default() };
+    let plain = SampleFilter {
+        labels: filter.labels.clone(),
+        thread: filter.thread,
+        time_range_ns: filter.time_range_ns,
+        ..SampleFilter::default()
+    };
     let keep = sample_predicate(profile, &plain);
     for i in 0..profile.samples.len() {
         if !keep(i) {
