@@ -179,6 +179,13 @@ impl Input {
         &self.progress
     }
 
+    /// Reads up to the chunk size of the rest of the (decompressed) input
+    /// into `buf`; 0 at the end. For loaders that split raw bytes themselves.
+    /// Errors: read error, cancel, decompressed-size cap (as [`Input::lines`]).
+    pub fn read_chunk(&mut self, buf: &mut [u8], format: &str) -> Result<usize, LoadError> {
+        self.read_some(buf, format)
+    }
+
     /// Reads up to the chunk size into `buf`; 0 at the end.
     fn read_some(&mut self, buf: &mut [u8], format: &str) -> Result<usize, LoadError> {
         if self.progress.is_cancelled() {
