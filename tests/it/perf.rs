@@ -380,6 +380,11 @@ fn skipped_lines_are_warnings_with_line_numbers() {
     assert_eq!(lines, [Some(6), None], "{:?}", p.warnings);
     assert!(p.warnings[0].message.contains("outside a sample"));
     assert!(p.warnings[1].message.contains("no stack frame"));
+    // A `(comm)` frame (old perf) is dropped as inferno drops it, with a warning.
+    let p = load_text(b"a 1 1.0: 5 cycles:\n\t1 (a) (/x)\n\t2 main (/x)\n\n", &PerfOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(fold(&p, p.default_metric), "a;main 5\n");
+    assert_eq!((p.warnings_total, p.warnings[0].line), (1, Some(2)));
 }
 
 // --- Failing inputs, chunked reading, deep stacks --------------------------------

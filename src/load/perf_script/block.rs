@@ -313,6 +313,13 @@ impl Parser {
         };
         let java = self.cur.java;
         let stripped = frame::strip_offset(func);
+        if stripped.starts_with('(') {
+            // Old perf printed process names as `(comm)` frames; inferno and
+            // the Perl original drop them.
+            let shown: String = t.chars().take(80).collect();
+            self.warn(number, offset, format!("frame with no symbol (`(...)`) skipped, as inferno does: {shown:?}"));
+            return;
+        }
         self.key.clear();
         self.key.extend_from_slice(stripped.as_bytes());
         self.key.push(0);
