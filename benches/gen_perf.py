@@ -162,10 +162,9 @@ class CallTree:
         self.lines = []  # node -> frame line
         self.children = []  # node -> [child nodes]
         spine = [LIBC[3], LIBC[2]] + [(f, binary) for f in frames[:6]]
-        parent = None
+        self.spine = []
         for sym, dso in spine:
-            parent = self.node(parent, sym, dso)
-        self.root = parent
+            self.spine.append(self.node(self.spine[-1] if self.spine else None, sym, dso))
 
     def node(self, parent, sym, dso, kernel=False):
         self.lines.append(frame_line(self.rng, sym, dso, kernel))
@@ -179,7 +178,7 @@ class CallTree:
         """Node path (root first) of one stack."""
         rng = self.rng
         depth = rng.randrange(12, 60)
-        path = [self.root]
+        path = list(self.spine)
         for d in range(depth):
             kids = self.children[path[-1]]
             p_new = 0.004 if d < depth - 6 else 0.3

@@ -28,10 +28,10 @@ use crate::model::FrameKind;
 pub(crate) const NONE: u32 = u32::MAX;
 
 /// A parser forgets its stacks once it holds more than this many (about
-/// 5 MiB of index), so a thread's memory stays bounded however many distinct
+/// 3 MiB of index), so a thread's memory stays bounded however many distinct
 /// stacks the file has; the global stack tree keeps them all.
 /// (Unit tests use a tiny limit so that forgetting is exercised.)
-const STACK_LIMIT: u32 = if cfg!(test) { 64 } else { 1 << 18 };
+const STACK_LIMIT: u32 = if cfg!(test) { 64 } else { 1 << 17 };
 
 /// A frame new to the parser's tables.
 #[derive(Debug)]

@@ -10,7 +10,7 @@
 //! same wherever it starts. A sample with no such point after it grows the
 //! block (up to [`MAX_LINE`]). The reading thread never looks at single
 //! lines except near a cut, so it stays cheap. Memory in flight is bounded:
-//! at most two blocks per worker wait in the queue.
+//! at most one block per worker waits in the queue.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, sync_channel};
@@ -136,7 +136,7 @@ pub(super) fn run(
     block_bytes: usize,
 ) -> Result<Merger, LoadError> {
     let mut merger = Merger::new(threads);
-    let (job_tx, job_rx) = sync_channel::<Block>(threads * 2);
+    let (job_tx, job_rx) = sync_channel::<Block>(threads);
     let (res_tx, res_rx) = std::sync::mpsc::channel::<Done>();
     let jobs = Arc::new(Mutex::new(job_rx));
     let mut order = Reorder { next: 0, lines_before: 0, pending: BTreeMap::new(), last_bad: false };
