@@ -382,9 +382,9 @@ fn top(a: &TopArgs) -> Result<()> {
             writeln!(
                 out,
                 "{:>14} {:>6.2}% {:>14} {:>6.2}% {:>6.2}%  {}{module}",
-                m.format_exact(r.self_weight),
+                m.format(r.self_weight),
                 pct(r.self_weight),
-                m.format_exact(r.total),
+                m.format(r.total),
                 pct(r.total),
                 c * 100.0,
                 f.name
