@@ -3,4 +3,5 @@
 //! only; no I/O, no egui.
 
 pub mod diff;
+pub mod memory;
 pub mod paths;

@@ -343,6 +343,11 @@ fn top(a: &TopArgs) -> Result<()> {
     let table = FunctionTable::build(&tree, p.frames.len());
     let m = p.metric(metric);
     let limit = a.limit.unwrap_or(usize::MAX);
+    if !a.json {
+        if let Some(pair) = firesight::analysis::memory::paired_metric(p, metric) {
+            return top_memory(p, metric, pair, &filter(&a.select)?, limit);
+        }
+    }
     let mut out = io::BufWriter::new(io::stdout().lock());
     if a.json {
         let functions: Vec<_> = table
@@ -382,9 +387,9 @@ fn top(a: &TopArgs) -> Result<()> {
             writeln!(
                 out,
                 "{:>14} {:>6.2}% {:>14} {:>6.2}% {:>6.2}%  {}{module}",
-                m.format_exact(r.self_weight),
+                m.format(r.self_weight),
                 pct(r.self_weight),
-                m.format_exact(r.total),
+                m.format(r.total),
                 pct(r.total),
                 c * 100.0,
                 f.name
@@ -502,6 +507,41 @@ fn diff(a: &DiffArgs) -> Result<()> {
                 r.name
             )?;
         }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The memory view of `top`: objects and bytes side by side, average size.
+fn top_memory(p: &Profile, metric: MetricId, pair: MetricId, filter: &SampleFilter, limit: usize) -> Result<()> {
+    use firesight::model::Unit;
+    let (objects, bytes) = if p.metric(metric).unit == Unit::Bytes { (pair, metric) } else { (metric, pair) };
+    let rows = firesight::analysis::memory::memory_table(p, objects, bytes, filter);
+    let (om, bm) = (p.metric(objects), p.metric(bytes));
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let (tot_o, tot_b) = (p.total(objects), p.total(bytes));
+    writeln!(out, "{} {} and {} {} in all", om.format(tot_o), om.name, bm.format(tot_b), bm.name)?;
+    writeln!(
+        out,
+        "{:>14} {:>12} {:>12} {:>7} {:>14} {:>12}  {}",
+        "self objects", "avg size", "self bytes", "bytes%", "total objects", "total bytes", "function [module]"
+    )?;
+    for r in rows.iter().take(limit) {
+        let f = p.frames.frame(r.frame);
+        let module = if f.module.is_empty() { String::new() } else { format!(" [{}]", f.module) };
+        let avg = r.avg_self_size().map_or_else(|| "-".to_string(), |s| Unit::Bytes.format(s));
+        let pct = if tot_b == 0 { 0.0 } else { r.self_bytes as f64 * 100.0 / tot_b as f64 };
+        writeln!(
+            out,
+            "{:>14} {:>12} {:>12} {:>6.2}% {:>14} {:>12}  {}{module}",
+            om.format(r.self_objects),
+            avg,
+            bm.format(r.self_bytes),
+            pct,
+            om.format(r.total_objects),
+            bm.format(r.total_bytes),
+            f.name
+        )?;
     }
     out.flush()?;
     Ok(())

@@ -237,7 +237,17 @@ impl Input {
     /// A line reader over the rest of the input.
     pub fn lines(&mut self, format: &'static str) -> LineReader<'_> {
         let cap = self.chunk.max(DEFAULT_CHUNK);
-        LineReader { input: self, format, buf: vec![0; cap], start: 0, end: 0, eof: false, line_no: 0, offset: 0, unterminated: false }
+        LineReader {
+            input: self,
+            format,
+            buf: vec![0; cap],
+            start: 0,
+            end: 0,
+            eof: false,
+            line_no: 0,
+            offset: 0,
+            unterminated: false,
+        }
     }
 }
 

@@ -9,7 +9,14 @@ use firesight::load::LoadOptions;
 use crate::common::{data, load_bytes};
 
 /// Real files of every format, by path under `tests/data/`.
-pub const CORPUS: &[&str] = &["folded/bad-lines.txt", "folded/fractional.txt", "folded/pyspy-shop.folded"];
+pub const CORPUS: &[&str] = &[
+    "folded/bad-lines.txt",
+    "folded/fractional.txt",
+    "folded/pyspy-shop.folded",
+    "perf/java-inline.txt",
+    "perf/sourcepawn-jitdump.txt",
+    "perf/perf-js-stacks-01.txt",
+];
 
 struct XorShift(u64);
 
