@@ -5,5 +5,7 @@ mod architecture;
 mod cli;
 mod common;
 mod folded;
+mod perf;
+mod robustness;
 #[cfg(feature = "gui")]
 mod ui;
