@@ -374,3 +374,61 @@ fn snapshot_drop_overlay_and_load_error() {
     h.run_steps(3);
     h.snapshot("drop_overlay_over_error");
 }
+
+#[test]
+fn the_bundled_sample_shows_at_start_and_says_which() {
+    let mut h = harness_with(AppOptions::default());
+    settle(&mut h);
+    let d = doc(&h);
+    assert!(d.bundled);
+    assert_eq!(d.title, firesight::ui::sample::NAME);
+    assert_eq!(d.format, "perf script");
+    assert!(d.tree.total() > 0 && d.tree.total() == d.profile.total(d.metric));
+    h.get_by_label(firesight::ui::sample::DESCRIPTION);
+    h.get_by_label_contains("This is a bundled sample profile");
+    // The first real file replaces the sample.
+    h.state_mut().apply(Command::Open(data(SHOP)));
+    settle(&mut h);
+    let titles: Vec<&str> = h.state().documents().iter().map(|d| d.title.as_str()).collect();
+    assert_eq!(titles, ["pyspy-shop.folded"]);
+}
+
+#[test]
+fn the_metric_switcher_rebuilds_tree_and_status() {
+    // perf-cycles-instructions-01: 333 instructions and 111 cycles samples
+    // (header lines counted with grep, see tests/it/perf.rs).
+    let mut h = open(&[data("perf/perf-cycles-instructions-01.txt")]);
+    h.get_by_label("instructions: 333 total");
+    h.get_by_label("Metric:").click();
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "cycles").click();
+    settle(&mut h);
+    assert_eq!(doc(&h).profile.metric(doc(&h).metric).name, "cycles");
+    assert_eq!(doc(&h).tree.total(), 111);
+    h.get_by_label("cycles: 111 total");
+}
+
+#[test]
+fn the_warnings_count_opens_the_list() {
+    // bad-lines.txt has two lines that are not stacks: 3 and 6.
+    let mut h = open(&[data("folded/bad-lines.txt")]);
+    h.get_by_label("⚠ 2 warnings").click();
+    h.run();
+    let lines: Vec<String> = h.query_all_by_label_contains("line ").map(|n| n.value().unwrap_or_default()).collect();
+    assert!(h.query_by_label_contains("line 3: ").is_some(), "{lines:?}");
+    assert!(h.query_by_label_contains("line 6: ").is_some(), "{lines:?}");
+}
+
+#[test]
+fn hovering_a_box_shows_self_and_total_in_the_unit() {
+    let mut h = open(&[data(SHOP)]);
+    let d = doc(&h);
+    let target =
+        node_path(d, &["<module> (py_shop.py:111)", "main (py_shop.py:103)", "handle_request (py_shop.py:79)"]);
+    let rect = d.flame.box_rect(target).expect("drawn");
+    h.hover_at(rect.center());
+    h.run();
+    // 192 of 355 samples; the root is zoomed, so both shares agree.
+    h.get_by_label("Total: 192 (54.08% of all, 54.08% of zoomed)");
+    h.get_by_label("Self: 0 (0.00% of all)");
+}
