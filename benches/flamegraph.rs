@@ -7,6 +7,9 @@
 //! the window's frames take while FILE loads on the worker thread (the
 //! window's own `FiresightApp`, driven headless).
 
+// A benchmark may stop on a broken synthetic profile.
+#![allow(clippy::expect_used)]
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -137,10 +140,10 @@ fn main() {
     let e = firesight::ui::flamegraph::layout::extent(&tree, mid);
     measure("zoomed to a subtree", &profile, &tree, mid, e);
     measure("wheel-zoomed 1/50 window", &profile, &tree, NodeId(0), ViewRange::new(0.4, 0.02));
-    if let Some(i) = args.iter().position(|a| a == "--load") {
-        if let Some(path) = args.get(i + 1) {
-            load_frames(path);
-        }
+    if let Some(i) = args.iter().position(|a| a == "--load")
+        && let Some(path) = args.get(i + 1)
+    {
+        load_frames(path);
     }
 }
 

@@ -421,10 +421,10 @@ impl eframe::App for FiresightApp {
                 None => {}
             }
         });
-        if self.warnings_open {
-            if let Some(doc) = self.docs.get(self.active) {
-                commands.extend(shell::warnings_ui(&ctx, true, &doc.profile));
-            }
+        if self.warnings_open
+            && let Some(doc) = self.docs.get(self.active)
+        {
+            commands.extend(shell::warnings_ui(&ctx, true, &doc.profile));
         }
         for c in commands {
             self.apply(c);

@@ -44,7 +44,7 @@ impl RowGeometry {
 }
 
 /// The box of `layout` at `x` px (from the view's left edge) on `level`.
-pub fn hit<'a>(layout: &'a Layout, level: u32, x: f32) -> Option<&'a LaidBox> {
+pub fn hit(layout: &Layout, level: u32, x: f32) -> Option<&LaidBox> {
     let row = layout.rows.iter().find(|r| r.level == level)?;
     // First box whose right edge is past x; it holds x when its left edge is not.
     let i = row.boxes.partition_point(|b| b.x1 <= x);

@@ -122,10 +122,10 @@ pub fn layout(tree: &CallTree, params: &LayoutParams) -> Layout {
                 continue;
             }
             if x1 - x0 >= params.min_box_px {
-                if let Some(p) = pending.take() {
-                    if keep {
-                        row.boxes.push(p);
-                    }
+                if let Some(p) = pending.take()
+                    && keep
+                {
+                    row.boxes.push(p);
                 }
                 if keep {
                     row.boxes.push(LaidBox { x0, x1, node: id, merged: 1 });
@@ -139,19 +139,19 @@ pub fn layout(tree: &CallTree, params: &LayoutParams) -> Layout {
                         p.merged += 1;
                     }
                     _ => {
-                        if let Some(p) = pending.replace(LaidBox { x0, x1, node: id, merged: 1 }) {
-                            if keep {
-                                row.boxes.push(p);
-                            }
+                        if let Some(p) = pending.replace(LaidBox { x0, x1, node: id, merged: 1 })
+                            && keep
+                        {
+                            row.boxes.push(p);
                         }
                     }
                 }
             }
         }
-        if let Some(p) = pending.take() {
-            if keep {
-                row.boxes.push(p);
-            }
+        if let Some(p) = pending.take()
+            && keep
+        {
+            row.boxes.push(p);
         }
         if !row.boxes.is_empty() || level < params.first_level {
             out.deepest_level = level;
@@ -183,6 +183,7 @@ fn push_children(tree: &CallTree, id: NodeId, x: f64, total: f64, next: &mut Vec
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::model::frame::FrameRef;

@@ -101,16 +101,16 @@ pub fn ui(ui: &mut Ui, state: &mut FlameState, input: &FlameInput<'_>) -> Vec<Co
         let level = geometry.level_at(p.y)?;
         hit::hit(&laid, level, p.x - rect.left()).copied()
     });
-    if response.clicked() {
-        if let Some(b) = hovered {
-            if b.is_merged() {
-                let start = input.view.from_px(b.x0, rect.width());
-                let end = input.view.from_px(b.x1, rect.width());
-                commands.push(Command::SetView(ViewRange { start, end: end.max(start + 1e-12) }));
-            } else {
-                commands.push(Command::Zoom(b.node));
-                commands.push(Command::Select(input.tree.node(b.node).frame));
-            }
+    if response.clicked()
+        && let Some(b) = hovered
+    {
+        if b.is_merged() {
+            let start = input.view.from_px(b.x0, rect.width());
+            let end = input.view.from_px(b.x1, rect.width());
+            commands.push(Command::SetView(ViewRange { start, end: end.max(start + 1e-12) }));
+        } else {
+            commands.push(Command::Zoom(b.node));
+            commands.push(Command::Select(input.tree.node(b.node).frame));
         }
     }
     if response.dragged() {
