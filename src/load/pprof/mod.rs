@@ -63,6 +63,12 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<Profile, LoadError>
 /// is checked for cancellation every 64 Ki samples. Errors as [`load`].
 pub fn load_bytes(data: Bytes, progress: Option<&Progress>) -> Result<Profile, LoadError> {
     let tables = proto::ProfileTables::decode(data.clone()).map_err(|e| decode_error(&data, &e))?;
+    if tables.sample_type.is_empty() && tables.sample.is_empty() {
+        return Err(invalid(
+            None,
+            "the profile is empty (no sample types, no samples); expected a profile.proto Profile",
+        ));
+    }
     let mut b = ProfileBuilder::new(FORMAT);
     let strings = Strings::new(&tables.string_table, &mut b);
     let metrics = add_metrics(&tables, &strings, &mut b)?;
