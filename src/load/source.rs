@@ -110,6 +110,9 @@ impl<R: Read> Read for Capped<R> {
 /// [`Input::read_all`]'s own limit.
 pub const DEFAULT_MAX_DECOMPRESSED: u64 = 16 << 30;
 
+/// How many decompressed bytes [`Input::head`] holds for sniffing: 64 KiB.
+pub const HEAD_BYTES: usize = 64 << 10;
+
 /// Default read size: 1 MiB.
 pub const DEFAULT_CHUNK: usize = 1 << 20;
 
@@ -132,7 +135,8 @@ pub struct Input {
 impl Input {
     /// Opens `path`. Errors: the file cannot be opened or read.
     pub fn open(path: &Path, progress: Arc<Progress>, chunk: usize, max_decompressed: u64) -> Result<Self, LoadError> {
-        let file = File::open(path).map_err(|e| LoadError::io("input", None, format!("cannot open: {e}")).with_path(path))?;
+        let file =
+            File::open(path).map_err(|e| LoadError::io("input", None, format!("cannot open: {e}")).with_path(path))?;
         if let Ok(meta) = file.metadata() {
             progress.bytes_total.store(meta.len(), Ordering::Relaxed);
         }
@@ -161,7 +165,7 @@ impl Input {
             Box::new(io::Cursor::new(magic).chain(raw))
         };
         let fmt = if gzipped { "gzip" } else { "input" };
-        let head = fill_head_chunked(&mut reader, 64 << 10, chunk).map_err(|e| io_error(fmt, e, 0))?;
+        let head = fill_head_chunked(&mut reader, HEAD_BYTES, chunk).map_err(|e| io_error(fmt, e, 0))?;
         Ok(Self { reader, head, head_pos: 0, gzipped, name, chunk, progress, offset: 0 })
     }
 
@@ -173,6 +177,13 @@ impl Input {
     /// Shared progress.
     pub fn progress(&self) -> &Arc<Progress> {
         &self.progress
+    }
+
+    /// Reads up to the chunk size of the rest of the (decompressed) input
+    /// into `buf`; 0 at the end. For loaders that split raw bytes themselves.
+    /// Errors: read error, cancel, decompressed-size cap (as [`Input::lines`]).
+    pub fn read_chunk(&mut self, buf: &mut [u8], format: &str) -> Result<usize, LoadError> {
+        self.read_some(buf, format)
     }
 
     /// Reads up to the chunk size into `buf`; 0 at the end.
@@ -226,7 +237,17 @@ impl Input {
     /// A line reader over the rest of the input.
     pub fn lines(&mut self, format: &'static str) -> LineReader<'_> {
         let cap = self.chunk.max(DEFAULT_CHUNK);
-        LineReader { input: self, format, buf: vec![0; cap], start: 0, end: 0, eof: false, line_no: 0, offset: 0 }
+        LineReader {
+            input: self,
+            format,
+            buf: vec![0; cap],
+            start: 0,
+            end: 0,
+            eof: false,
+            line_no: 0,
+            offset: 0,
+            unterminated: false,
+        }
     }
 }
 
@@ -306,6 +327,7 @@ pub struct LineReader<'a> {
     eof: bool,
     line_no: u64,
     offset: u64,
+    unterminated: bool,
 }
 
 /// The longest line accepted: 256 MiB.
@@ -333,6 +355,7 @@ impl LineReader<'_> {
                 }
                 let (s, mut e) = (self.start, self.end);
                 self.start = self.end;
+                self.unterminated = true;
                 self.line_no += 1;
                 let offset = self.offset;
                 self.offset += (e - s) as u64;
@@ -369,6 +392,12 @@ impl LineReader<'_> {
         }
         self.end += n;
         Ok(())
+    }
+
+    /// True when the last line returned ended the input without a `\n`
+    /// (a file cut mid-line, or one whose writer left the newline off).
+    pub fn last_line_unterminated(&self) -> bool {
+        self.unterminated
     }
 
     /// Number of the last line returned.

@@ -188,11 +188,8 @@ impl ProfileBuilder {
     ) {
         let n = self.p.metrics.len();
         if weights.len() != n && self.bad_sample.is_none() {
-            self.bad_sample = Some(ModelError::WeightCount {
-                sample: self.p.samples.len(),
-                got: weights.len(),
-                expected: n,
-            });
+            self.bad_sample =
+                Some(ModelError::WeightCount { sample: self.p.samples.len(), got: weights.len(), expected: n });
         }
         let s = &mut self.p.samples;
         s.stacks.push(stack);

@@ -1,2 +1,10 @@
-//! Integration tests.
+//! Firesight's one integration-test binary (egui links once). Each module
+//! tests one area on real files under `tests/data/`.
+
+mod architecture;
+mod cli;
+mod common;
+mod folded;
+mod perf;
 mod pprof;
+mod robustness;
