@@ -14,10 +14,7 @@ fn fail(bytes: &[u8], forced: bool) -> (String, Option<At>) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("bad.pb");
     std::fs::write(&path, bytes).unwrap_or_default();
-    let opts = LoadOptions {
-        format: forced.then_some(Format::Pprof),
-        ..LoadOptions::default()
-    };
+    let opts = LoadOptions { format: forced.then_some(Format::Pprof), ..LoadOptions::default() };
     match load_path(&path, &opts, Progress::new()) {
         Ok(l) => panic!("loaded {} samples from bad input", l.profile.samples.len()),
         Err(mut e) => {
@@ -30,40 +27,21 @@ fn fail(bytes: &[u8], forced: bool) -> (String, Option<At>) {
 fn heap_raw() -> Vec<u8> {
     let gz = std::fs::read(data("generated/heap.pb.gz")).unwrap_or_default();
     let mut raw = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_end(&mut raw)
-        .unwrap_or_default();
+    flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut raw).unwrap_or_default();
     raw
 }
 
 fn tiny(edit: impl FnOnce(&mut proto::Profile)) -> Vec<u8> {
     let mut p = proto::Profile {
-        string_table: vec![
-            b"".to_vec(),
-            b"samples".to_vec(),
-            b"count".to_vec(),
-            b"main".to_vec(),
-        ],
+        string_table: vec![b"".to_vec(), b"samples".to_vec(), b"count".to_vec(), b"main".to_vec()],
         sample_type: vec![proto::ValueType { r#type: 1, unit: 2 }],
-        function: vec![proto::Function {
-            id: 1,
-            name: 3,
-            ..Default::default()
-        }],
+        function: vec![proto::Function { id: 1, name: 3, ..Default::default() }],
         location: vec![proto::Location {
             id: 1,
-            line: vec![proto::Line {
-                function_id: 1,
-                line: 1,
-                column: 0,
-            }],
+            line: vec![proto::Line { function_id: 1, line: 1, column: 0 }],
             ..Default::default()
         }],
-        sample: vec![proto::Sample {
-            location_id: vec![1],
-            value: vec![1],
-            label: vec![],
-        }],
+        sample: vec![proto::Sample { location_id: vec![1], value: vec![1], label: vec![] }],
         ..Default::default()
     };
     edit(&mut p);
@@ -75,30 +53,10 @@ fn bad_inputs_fail_with_where_and_what() {
     let gz = std::fs::read(data("generated/heap.pb.gz")).unwrap_or_default();
     let raw = heap_raw();
     let cases: Vec<(&str, Vec<u8>, bool, &str)> = vec![
-        (
-            "empty file",
-            Vec::new(),
-            false,
-            "input, byte offset 0: the file is empty; expected a profile or a trace",
-        ),
-        (
-            "empty file, pprof forced",
-            Vec::new(),
-            true,
-            "pprof: the profile is empty (no sample types, no samples)",
-        ),
-        (
-            "truncated gzip",
-            gz[..gz.len() / 2].to_vec(),
-            false,
-            "gzip, byte offset ",
-        ),
-        (
-            "truncated protobuf",
-            raw[..raw.len() * 6 / 10].to_vec(),
-            false,
-            "pprof, byte offset ",
-        ),
+        ("empty file", Vec::new(), false, "input, byte offset 0: the file is empty; expected a profile or a trace"),
+        ("empty file, pprof forced", Vec::new(), true, "pprof: the profile is empty (no sample types, no samples)"),
+        ("truncated gzip", gz[..gz.len() / 2].to_vec(), false, "gzip, byte offset "),
+        ("truncated protobuf", raw[..raw.len() * 6 / 10].to_vec(), false, "pprof, byte offset "),
         (
             "string index out of range",
             tiny(|p| p.function[0].name = 99),
@@ -132,24 +90,15 @@ fn bad_inputs_fail_with_where_and_what() {
     ];
     for (what, bytes, forced, want) in cases {
         let (got, _) = fail(&bytes, forced);
-        assert!(
-            got.starts_with(want),
-            "{what}:\n  got  {got}\n  want {want}..."
-        );
+        assert!(got.starts_with(want), "{what}:\n  got  {got}\n  want {want}...");
     }
     let (msg, at) = fail(&gz[..gz.len() / 2], false);
-    assert!(
-        msg.contains("the stream ends early (truncated file?)"),
-        "{msg}"
-    );
+    assert!(msg.contains("the stream ends early (truncated file?)"), "{msg}");
     // Input reads the first 64 KiB on open, so a short gzip fails there, at 0.
     assert!(matches!(at, Some(At::Byte(_))), "{at:?}");
     let (msg, at) = fail(&raw[..raw.len() * 6 / 10], false);
     assert!(msg.contains("remain (truncated profile?)"), "{msg}");
-    assert!(
-        matches!(at, Some(At::Byte(n)) if n > 0 && n < raw.len() as u64),
-        "{at:?}"
-    );
+    assert!(matches!(at, Some(At::Byte(n)) if n > 0 && n < raw.len() as u64), "{at:?}");
 }
 
 /// Loads `bytes`; the profile's warning texts.
@@ -159,12 +108,7 @@ fn warnings(bytes: &[u8]) -> (firesight::model::Profile, Vec<String>) {
     std::fs::write(&path, bytes).unwrap_or_default();
     match load_path(&path, &LoadOptions::default(), Progress::new()) {
         Ok(l) => {
-            let w = l
-                .profile
-                .warnings
-                .iter()
-                .map(|w| w.message.clone())
-                .collect();
+            let w = l.profile.warnings.iter().map(|w| w.message.clone()).collect();
             (l.profile, w)
         }
         Err(e) => panic!("{e}"),
@@ -177,26 +121,15 @@ fn odd_inputs_load_with_warnings() {
     assert_eq!(p.metrics[0].name, "sample_type_0");
     assert_eq!(
         w,
-        [
-            "sample type 0 has no name; called sample_type_0",
-            "the profile has no mappings; frames have no module"
-        ]
+        ["sample type 0 has no name; called sample_type_0", "the profile has no mappings; frames have no module"]
     );
 
     let (p, w) = warnings(&tiny(|p| {
         p.sample_type.clear();
         p.period_type = Some(proto::ValueType { r#type: 1, unit: 2 });
     }));
-    assert_eq!(
-        (p.metrics[0].name.as_str(), p.total(p.default_metric)),
-        ("samples", 1)
-    );
-    assert!(
-        w[0].starts_with(
-            "the profile has no sample types; its values are read as \"samples\" (count)"
-        ),
-        "{w:?}"
-    );
+    assert_eq!((p.metrics[0].name.as_str(), p.total(p.default_metric)), ("samples", 1));
+    assert!(w[0].starts_with("the profile has no sample types; its values are read as \"samples\" (count)"), "{w:?}");
 
     let (p, w) = warnings(&tiny(|p| {
         p.function.clear();
@@ -205,10 +138,7 @@ fn odd_inputs_load_with_warnings() {
         p.comment = vec![3];
     }));
     assert_eq!(p.frames.name(firesight::model::FrameId(0)), "<unknown>");
-    assert_eq!(
-        p.meta,
-        [("comment".to_string(), "main\u{fffd}".to_string())]
-    );
+    assert_eq!(p.meta, [("comment".to_string(), "main\u{fffd}".to_string())]);
     assert_eq!(
         w,
         [

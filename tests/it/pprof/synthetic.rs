@@ -37,40 +37,17 @@ impl Make {
     fn function(&mut self, id: u64, name: &[u8]) {
         let name = self.s(name);
         let filename = self.s(b"app/main.go");
-        self.p.function.push(proto::Function {
-            id,
-            name,
-            system_name: name,
-            filename,
-            start_line: 10,
-        });
+        self.p.function.push(proto::Function { id, name, system_name: name, filename, start_line: 10 });
     }
 
     /// A location with `funcs` as its lines, leaf (innermost inlined) first.
     fn location(&mut self, id: u64, mapping_id: u64, funcs: &[u64]) {
-        let line = funcs
-            .iter()
-            .map(|&f| proto::Line {
-                function_id: f,
-                line: 10 + f as i64,
-                column: 0,
-            })
-            .collect();
-        self.p.location.push(proto::Location {
-            id,
-            mapping_id,
-            address: 0x1000 + id,
-            line,
-            is_folded: false,
-        });
+        let line = funcs.iter().map(|&f| proto::Line { function_id: f, line: 10 + f as i64, column: 0 }).collect();
+        self.p.location.push(proto::Location { id, mapping_id, address: 0x1000 + id, line, is_folded: false });
     }
 
     fn sample(&mut self, locs: &[u64], values: [i64; 2], labels: Vec<proto::Label>) {
-        self.p.sample.push(proto::Sample {
-            location_id: locs.to_vec(),
-            value: values.to_vec(),
-            label: labels,
-        });
+        self.p.sample.push(proto::Sample { location_id: locs.to_vec(), value: values.to_vec(), label: labels });
     }
 }
 
@@ -78,37 +55,18 @@ impl Make {
 pub fn synthetic_bytes() -> Vec<u8> {
     let mut m = Make::default();
     m.s(b"");
-    let (space, bytes, samples, count) = (
-        m.s(b"alloc_space"),
-        m.s(b"bytes"),
-        m.s(b"samples"),
-        m.s(b"count"),
-    );
-    m.p.sample_type = vec![
-        proto::ValueType {
-            r#type: space,
-            unit: bytes,
-        },
-        proto::ValueType {
-            r#type: samples,
-            unit: count,
-        },
-    ];
+    let (space, bytes, samples, count) = (m.s(b"alloc_space"), m.s(b"bytes"), m.s(b"samples"), m.s(b"count"));
+    m.p.sample_type =
+        vec![proto::ValueType { r#type: space, unit: bytes }, proto::ValueType { r#type: samples, unit: count }];
     m.p.default_sample_type = samples;
-    m.p.period_type = Some(proto::ValueType {
-        r#type: space,
-        unit: bytes,
-    });
+    m.p.period_type = Some(proto::ValueType { r#type: space, unit: bytes });
     m.p.period = 524_288;
     m.p.time_nanos = 1_700_000_000_000_000_000;
     m.p.duration_nanos = 1_500_000_000;
     m.p.comment = vec![m.s(b"synthetic profile for Firesight tests")];
     m.p.drop_frames = m.s(br"runtime\.(mallocgc|memmove|goexit|keepme)|sync\..*");
     m.p.keep_frames = m.s(br"runtime\.keepme");
-    let (app, libc) = (
-        m.s(b"/usr/bin/app"),
-        m.s(b"/lib/x86_64-linux-gnu/libc.so.6"),
-    );
+    let (app, libc) = (m.s(b"/usr/bin/app"), m.s(b"/lib/x86_64-linux-gnu/libc.so.6"));
     m.p.mapping.push(proto::Mapping {
         id: 1,
         memory_limit: 0x10_0000,
@@ -158,18 +116,8 @@ pub fn synthetic_bytes() -> Vec<u8> {
     m.location(11, 2, &[]);
     let (endpoint, x, size) = (m.s(b"endpoint"), m.s(b"/x"), m.s(b"size"));
     let labels = vec![
-        proto::Label {
-            key: endpoint,
-            str: x,
-            num: 0,
-            num_unit: 0,
-        },
-        proto::Label {
-            key: size,
-            str: 0,
-            num: 1024,
-            num_unit: bytes,
-        },
+        proto::Label { key: endpoint, str: x, num: 0, num_unit: 0 },
+        proto::Label { key: size, str: 0, num: 1024, num_unit: bytes },
     ];
     m.sample(&[1, 2, 3], [100, 1], vec![]);
     m.sample(&[4, 2, 3], [50, 2], vec![]);
@@ -195,9 +143,7 @@ fn synthetic_profile_file_is_current() {
     }
     let mut got = Vec::new();
     let file = std::fs::read(&path).unwrap_or_default();
-    flate2::read::GzDecoder::new(&file[..])
-        .read_to_end(&mut got)
-        .unwrap_or_default();
+    flate2::read::GzDecoder::new(&file[..]).read_to_end(&mut got).unwrap_or_default();
     assert!(
         got == want,
         "tests/data/pprof/synthetic.pb.gz is stale: rerun with FIRESIGHT_BLESS=1, then golden/make.sh"
@@ -217,33 +163,14 @@ fn synthetic_profile_keeps_what_pprof_keeps() {
     assert_eq!(p.total(firesight::model::MetricId(0)), 189);
     // Inlined lines become Inline frames below their caller, with file and line.
     let copy = frame_named(&p, "app.copy");
-    assert!(
-        p.frames
-            .iter()
-            .any(|(_, f)| f.name == "app.copy" && f.kind == FrameKind::Inline)
-    );
-    assert_eq!(
-        copy.and_then(|f| f.file.clone()).as_deref(),
-        Some("app/main.go")
-    );
-    assert_eq!(
-        frame_named(&p, "main.main").map(|f| (f.module.as_str(), f.line)),
-        Some(("app", Some(11)))
-    );
+    assert!(p.frames.iter().any(|(_, f)| f.name == "app.copy" && f.kind == FrameKind::Inline));
+    assert_eq!(copy.and_then(|f| f.file.clone()).as_deref(), Some("app/main.go"));
+    assert_eq!(frame_named(&p, "main.main").map(|f| (f.module.as_str(), f.line)), Some(("app", Some(11))));
     // Unsymbolized: named after the binary.
-    assert_eq!(
-        frame_named(&p, "[libc.so.6]").map(|f| f.kind),
-        Some(FrameKind::Unknown)
-    );
+    assert_eq!(frame_named(&p, "[libc.so.6]").map(|f| f.kind), Some(FrameKind::Unknown));
     // Not UTF-8: replaced, with a warning.
     assert!(frame_named(&p, "app.bad\u{fffd}\u{fffd}name").is_some());
-    assert!(
-        p.warnings
-            .iter()
-            .any(|w| w.message.contains("not valid UTF-8")),
-        "{:?}",
-        p.warnings
-    );
+    assert!(p.warnings.iter().any(|w| w.message.contains("not valid UTF-8")), "{:?}", p.warnings);
     // Dropped frames are gone from every stack; runtime.keepme is kept;
     // goexit stays at a root (pprof never prunes before the first user frame).
     let mut path = Vec::new();
@@ -252,34 +179,18 @@ fn synthetic_profile_keeps_what_pprof_keeps() {
         p.stacks.frames_root_first(*s, &mut path);
         let names: Vec<&str> = path.iter().map(|&f| p.frames.name(f)).collect();
         assert!(
-            !names
-                .iter()
-                .any(|n| n.contains("mallocgc") || n.contains("memmove") || n.contains("Mutex")),
+            !names.iter().any(|n| n.contains("mallocgc") || n.contains("memmove") || n.contains("Mutex")),
             "{names:?}"
         );
         leaves.push(names.join(";"));
     }
-    assert!(
-        leaves.contains(&"runtime.goexit;app.worker;runtime.keepme".to_string()),
-        "{leaves:?}"
-    );
-    assert!(
-        leaves.contains(&"runtime.goexit;app.worker".to_string()),
-        "{leaves:?}"
-    );
+    assert!(leaves.contains(&"runtime.goexit;app.worker;runtime.keepme".to_string()), "{leaves:?}");
+    assert!(leaves.contains(&"runtime.goexit;app.worker".to_string()), "{leaves:?}");
     // Labels: a string and a number with its unit.
-    let labelled = (0..p.samples.len())
-        .find(|&i| !p.labels(i).is_empty())
-        .map(|i| p.labels(i).to_vec())
-        .unwrap_or_default();
+    let labelled =
+        (0..p.samples.len()).find(|&i| !p.labels(i).is_empty()).map(|i| p.labels(i).to_vec()).unwrap_or_default();
     assert_eq!(labelled[0].value, LabelValue::Str("/x".into()));
-    assert_eq!(
-        labelled[1].value,
-        LabelValue::Num {
-            value: 1024,
-            unit: Some("bytes".into())
-        }
-    );
+    assert_eq!(labelled[1].value, LabelValue::Num { value: 1024, unit: Some("bytes".into()) });
     let meta: Vec<String> = p.meta.iter().map(|(k, v)| format!("{k}: {v}")).collect();
     assert_eq!(
         meta,
