@@ -6,4 +6,5 @@ mod cli;
 mod common;
 mod folded;
 mod perf;
+mod pprof;
 mod robustness;
