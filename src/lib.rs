@@ -4,5 +4,6 @@
 //! format [`load`]ers, [`analysis`] and [`export`]. The `gui` feature adds the
 //! egui views in `ui`.
 
-pub mod model;
+pub mod export;
 pub mod load;
+pub mod model;

@@ -76,7 +76,13 @@ impl LoadError {
 
     /// The error for a load the caller cancelled.
     pub fn cancelled() -> Self {
-        Self { kind: LoadErrorKind::Cancelled, format: "input".to_string(), at: None, what: "cancelled".into(), path: None }
+        Self {
+            kind: LoadErrorKind::Cancelled,
+            format: "input".to_string(),
+            at: None,
+            what: "cancelled".into(),
+            path: None,
+        }
     }
 
     /// This error with `path` attached.

@@ -143,7 +143,11 @@ pub fn load(input: &mut Input) -> Result<Profile, LoadError> {
                 Some(At::Line(n)),
                 format!("no line is a stack (expected `frame;frame;... count`); first bad line: {text:?}"),
             ),
-            None => LoadError::invalid(FORMAT, Some(At::Line(1)), "no stacks in the file; expected lines `frame;frame;... count`"),
+            None => LoadError::invalid(
+                FORMAT,
+                Some(At::Line(1)),
+                "no stacks in the file; expected lines `frame;frame;... count`",
+            ),
         };
         return Err(what);
     }

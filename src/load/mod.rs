@@ -18,7 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use error::{At, LoadError, LoadErrorKind};
-pub use source::{Input, Progress};
+pub use source::{HEAD_BYTES, Input, Progress};
 
 use crate::model::Profile;
 use crate::model::trace::TraceSet;
@@ -150,7 +150,11 @@ pub fn sniff(name: Option<&str>, head: &[u8]) -> Result<Format, LoadError> {
     }
     let text_start = head.iter().position(|b| !b.is_ascii_whitespace());
     let Some(first) = text_start else {
-        return Err(LoadError::invalid("input", Some(At::Byte(head.len() as u64)), "the file holds only white space; expected a profile or a trace"));
+        return Err(LoadError::invalid(
+            "input",
+            Some(At::Byte(head.len() as u64)),
+            "the file holds only white space; expected a profile or a trace",
+        ));
     };
     match head[first] {
         b'{' | b'[' => return sniff_json(&head[first..]),
@@ -188,13 +192,19 @@ fn sniff_json(head: &[u8]) -> Result<Format, LoadError> {
         return Ok(Format::JaegerJson);
     }
     if has("$schema") && text.contains("speedscope") {
-        return Err(LoadError::unsupported("this is a speedscope JSON profile, which Firesight does not read yet; export folded stacks instead (py-spy: -f raw)"));
+        return Err(LoadError::unsupported(
+            "this is a speedscope JSON profile, which Firesight does not read yet; export folded stacks instead (py-spy: -f raw)",
+        ));
     }
     if has("traceEvents") {
-        return Err(LoadError::unsupported("this is a Chrome trace-event JSON file, which Firesight does not read yet"));
+        return Err(LoadError::unsupported(
+            "this is a Chrome trace-event JSON file, which Firesight does not read yet",
+        ));
     }
     if has("resourceProfiles") || has("resourceMetrics") || has("resourceLogs") {
-        return Err(LoadError::unsupported("this is OTLP profiles, metrics or logs; Firesight reads OTLP traces (resourceSpans)"));
+        return Err(LoadError::unsupported(
+            "this is OTLP profiles, metrics or logs; Firesight reads OTLP traces (resourceSpans)",
+        ));
     }
     Err(LoadError::unsupported(
         "JSON that is neither OTLP traces (no \"resourceSpans\") nor Jaeger traces (no \"traceID\"/\"processes\")",
@@ -203,15 +213,16 @@ fn sniff_json(head: &[u8]) -> Result<Format, LoadError> {
 
 /// perf script or folded: decided on the first non-comment lines.
 fn sniff_text(head: &[u8]) -> Result<Format, LoadError> {
-    let text = String::from_utf8_lossy(head);
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
+    // A head cut inside a line: that last line has no count yet.
+    let complete = match head.iter().rposition(|&b| b == b'\n') {
+        Some(i) if head.len() == HEAD_BYTES => &head[..i],
+        _ => head,
+    };
+    let text = String::from_utf8_lossy(complete);
     let mut folded_votes = 0;
-    for (_, line) in lines.by_ref().take(20) {
-        if line.starts_with(|c: char| c.is_whitespace()) {
-            // An indented line under a header: a perf call-chain frame.
-            return Ok(Format::PerfScript);
-        }
-        if perf_script::looks_like_header(line) {
+    let lines = text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#'));
+    for line in lines.take(20) {
+        if looks_like_perf_frame(line) || perf_script::looks_like_header(line) {
             return Ok(Format::PerfScript);
         }
         if folded::looks_like_stack_line(line) {
@@ -221,11 +232,26 @@ fn sniff_text(head: &[u8]) -> Result<Format, LoadError> {
     if folded_votes > 0 {
         return Ok(Format::Folded);
     }
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let first = String::from_utf8_lossy(&head[..head.len().min(200)]);
+    let first = first.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    if head.len() == HEAD_BYTES && !first.starts_with(char::is_whitespace) && first.contains(';') {
+        // One stack longer than the head: only folded has such lines.
+        return Ok(Format::Folded);
+    }
     let shown: String = first.chars().take(60).collect();
     Err(LoadError::unsupported(format!(
         "text that is neither perf script (no sample header like `comm pid [cpu] time: period event:`) nor folded stacks (no line like `a;b;c 10`); first line: {shown:?}"
     )))
+}
+
+/// An indented call-chain line of perf script: a hex address, then a symbol.
+fn looks_like_perf_frame(line: &str) -> bool {
+    if !line.starts_with(char::is_whitespace) {
+        return false;
+    }
+    let mut parts = line.split_whitespace();
+    let addr = parts.next().unwrap_or("");
+    !addr.is_empty() && addr.bytes().all(|b| b.is_ascii_hexdigit()) && parts.next().is_some()
 }
 
 /// pprof or OTLP protobuf, told apart by the first field's inner shape.

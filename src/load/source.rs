@@ -110,6 +110,9 @@ impl<R: Read> Read for Capped<R> {
 /// [`Input::read_all`]'s own limit.
 pub const DEFAULT_MAX_DECOMPRESSED: u64 = 16 << 30;
 
+/// How many decompressed bytes [`Input::head`] holds for sniffing: 64 KiB.
+pub const HEAD_BYTES: usize = 64 << 10;
+
 /// Default read size: 1 MiB.
 pub const DEFAULT_CHUNK: usize = 1 << 20;
 
@@ -132,7 +135,8 @@ pub struct Input {
 impl Input {
     /// Opens `path`. Errors: the file cannot be opened or read.
     pub fn open(path: &Path, progress: Arc<Progress>, chunk: usize, max_decompressed: u64) -> Result<Self, LoadError> {
-        let file = File::open(path).map_err(|e| LoadError::io("input", None, format!("cannot open: {e}")).with_path(path))?;
+        let file =
+            File::open(path).map_err(|e| LoadError::io("input", None, format!("cannot open: {e}")).with_path(path))?;
         if let Ok(meta) = file.metadata() {
             progress.bytes_total.store(meta.len(), Ordering::Relaxed);
         }
@@ -161,7 +165,7 @@ impl Input {
             Box::new(io::Cursor::new(magic).chain(raw))
         };
         let fmt = if gzipped { "gzip" } else { "input" };
-        let head = fill_head_chunked(&mut reader, 64 << 10, chunk).map_err(|e| io_error(fmt, e, 0))?;
+        let head = fill_head_chunked(&mut reader, HEAD_BYTES, chunk).map_err(|e| io_error(fmt, e, 0))?;
         Ok(Self { reader, head, head_pos: 0, gzipped, name, chunk, progress, offset: 0 })
     }
 

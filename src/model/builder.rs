@@ -188,11 +188,8 @@ impl ProfileBuilder {
     ) {
         let n = self.p.metrics.len();
         if weights.len() != n && self.bad_sample.is_none() {
-            self.bad_sample = Some(ModelError::WeightCount {
-                sample: self.p.samples.len(),
-                got: weights.len(),
-                expected: n,
-            });
+            self.bad_sample =
+                Some(ModelError::WeightCount { sample: self.p.samples.len(), got: weights.len(), expected: n });
         }
         let s = &mut self.p.samples;
         s.stacks.push(stack);
@@ -284,10 +281,7 @@ impl ProfileBuilder {
 
 fn function_map(frames: &FrameTable) -> Vec<FrameId> {
     let mut first: HashMap<(&str, &str, super::FrameKind), FrameId, FxBuildHasher> = HashMap::default();
-    frames
-        .iter()
-        .map(|(id, f)| *first.entry((f.name.as_str(), f.module.as_str(), f.kind)).or_insert(id))
-        .collect()
+    frames.iter().map(|(id, f)| *first.entry((f.name.as_str(), f.module.as_str(), f.kind)).or_insert(id)).collect()
 }
 
 #[cfg(test)]

@@ -205,7 +205,11 @@ fn functions_are_frames(profile: &Profile) -> bool {
 }
 
 /// Interns every weighted stack, transformed by the filter, into a new prefix tree.
-fn transform(profile: &Profile, filter: &SampleFilter, sw: &StackWeights) -> (Vec<Option<StackId>>, Vec<FrameId>, Vec<Weight>) {
+fn transform(
+    profile: &Profile,
+    filter: &SampleFilter,
+    sw: &StackWeights,
+) -> (Vec<Option<StackId>>, Vec<FrameId>, Vec<Weight>) {
     let mut table = StackTable::new();
     let mut weights: Vec<Weight> = Vec::new();
     let mut path = Vec::new();
@@ -242,7 +246,13 @@ fn transform(profile: &Profile, filter: &SampleFilter, sw: &StackWeights) -> (Ve
 }
 
 /// Lays a prefix tree out as a breadth-first arena with sorted siblings.
-fn arena(profile: &Profile, parents: &[Option<StackId>], frames: &[FrameId], self_w: &[Weight], root_self: Weight) -> CallTree {
+fn arena(
+    profile: &Profile,
+    parents: &[Option<StackId>],
+    frames: &[FrameId],
+    self_w: &[Weight],
+    root_self: Weight,
+) -> CallTree {
     let n = parents.len();
     let mut total: Vec<Weight> = self_w.to_vec();
     for i in (0..n).rev() {
@@ -283,7 +293,15 @@ fn arena(profile: &Profile, parents: &[Option<StackId>], frames: &[FrameId], sel
     }
     let root_total: Weight = root_self + (0..n).filter(|&i| parents[i].is_none()).map(|i| total[i]).sum::<Weight>();
     let mut nodes = Vec::with_capacity(child_list.len() + 1);
-    nodes.push(CallTreeNode { frame: None, parent: None, depth: 0, total: root_total, self_weight: root_self, first_child: 0, child_count: 0 });
+    nodes.push(CallTreeNode {
+        frame: None,
+        parent: None,
+        depth: 0,
+        total: root_total,
+        self_weight: root_self,
+        first_child: 0,
+        child_count: 0,
+    });
     let mut origin: Vec<usize> = vec![n];
     let mut max_depth = 0;
     let mut head = 0;

@@ -32,8 +32,7 @@ pub fn dump(profile: &Profile) -> String {
         }
     }
     for (k, ws) in stacks {
-        let ws: Vec<String> =
-            ws.iter().enumerate().map(|(m, &w)| profile.metrics[m].format_exact(w)).collect();
+        let ws: Vec<String> = ws.iter().enumerate().map(|(m, &w)| profile.metrics[m].format_exact(w)).collect();
         let _ = writeln!(out, "{k} {}", ws.join(" "));
     }
     out

@@ -68,9 +68,7 @@ impl FunctionTable {
             .filter(|&f| seen[f])
             .map(|f| FunctionRow { frame: FrameId::from_index(f), self_weight: self_w[f], total: total[f] })
             .collect();
-        rows.sort_by(|a, b| {
-            b.self_weight.cmp(&a.self_weight).then(b.total.cmp(&a.total)).then(a.frame.cmp(&b.frame))
-        });
+        rows.sort_by(|a, b| b.self_weight.cmp(&a.self_weight).then(b.total.cmp(&a.total)).then(a.frame.cmp(&b.frame)));
         Self { rows, total: tree.total() }
     }
 

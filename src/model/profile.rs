@@ -161,9 +161,11 @@ impl Profile {
 
     /// The metric named `name` (exact, then case-insensitive).
     pub fn metric_by_name(&self, name: &str) -> Option<MetricId> {
-        let pos = self.metrics.iter().position(|m| m.name == name).or_else(|| {
-            self.metrics.iter().position(|m| m.name.eq_ignore_ascii_case(name))
-        })?;
+        let pos = self
+            .metrics
+            .iter()
+            .position(|m| m.name == name)
+            .or_else(|| self.metrics.iter().position(|m| m.name.eq_ignore_ascii_case(name)))?;
         Some(MetricId::from_index(pos))
     }
 

@@ -90,11 +90,7 @@ pub fn format_duration_ns(ns: f64) -> String {
     } else {
         (ns / 1e9, "s")
     };
-    if u == "ns" {
-        format!("{} ns", format_count(v))
-    } else {
-        format!("{} {u}", three_digits(v))
-    }
+    if u == "ns" { format!("{} ns", format_count(v)) } else { format!("{} {u}", three_digits(v)) }
 }
 
 /// Formats bytes with binary prefixes: `512 B`, `1.50 KiB`, `512.3 MiB`.
@@ -106,11 +102,7 @@ pub fn format_bytes(b: f64) -> String {
         v /= 1024.0;
         i += 1;
     }
-    if i == 0 {
-        format!("{} B", format_count(v))
-    } else {
-        format!("{} {}", three_digits(v), UNITS[i])
-    }
+    if i == 0 { format!("{} B", format_count(v)) } else { format!("{} {}", three_digits(v), UNITS[i]) }
 }
 
 /// Three significant digits, at least one decimal: `3.21`, `12.4`, `512.3`.

@@ -1,1 +1,7 @@
-//! Integration tests.
+//! Firesight's one integration-test binary (egui links once). Each module
+//! tests one area on real files under `tests/data/`.
+
+mod architecture;
+mod cli;
+mod common;
+mod folded;

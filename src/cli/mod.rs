@@ -1,0 +1,368 @@
+//! The headless command line: `info`, `fold`, `top`, `svg` (and the trace
+//! commands in [`traces`]). Flags and JSON shapes are a contract scripts rely
+//! on: change them only by adding. Exit codes: 0 success, 1 load or output
+//! error, 2 bad usage (clap's own code). anyhow lives here and in main only.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+
+use firesight::export;
+use firesight::load::{self, LoadOptions, Loaded, PerfOptions, Progress};
+use firesight::model::calltree::SampleFilter;
+use firesight::model::{CallTree, FunctionTable, MetricId, Profile, Weight};
+
+/// Firesight: see where the time, the memory or the waiting goes.
+#[derive(Debug, Parser)]
+#[command(name = "firesight", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// A headless command; without one, the window opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Files to open in the window, each in a tab.
+    pub files: Vec<PathBuf>,
+}
+
+/// The headless subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Format, metrics with unit and total, samples, stacks, frames, threads, time span, warnings.
+    Info(InfoArgs),
+    /// Folded stacks, one line per unique stack, sorted bytewise.
+    Fold(FoldArgs),
+    /// The hot-function table, sorted by self weight.
+    Top(TopArgs),
+    /// A flamegraph SVG (through inferno), written atomically.
+    Svg(SvgArgs),
+}
+
+/// Options that change how a file is read.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LoadArgs {
+    /// perf script: append the pid to the process name (`comm-PID`).
+    #[arg(long)]
+    pub pid: bool,
+    /// perf script: append pid and tid (`comm-PID/TID`).
+    #[arg(long)]
+    pub tid: bool,
+    /// perf script: annotate kernel frames with `_[k]`.
+    #[arg(long)]
+    pub kernel: bool,
+    /// perf script: annotate JIT frames with `_[j]`.
+    #[arg(long)]
+    pub jit: bool,
+    /// perf script: show addresses of unknown symbols.
+    #[arg(long)]
+    pub addrs: bool,
+    /// perf script: `--kernel` and `--jit` together.
+    #[arg(long)]
+    pub all: bool,
+    /// perf script: only samples of this event.
+    #[arg(long, value_name = "EVENT")]
+    pub event_filter: Option<String>,
+}
+
+impl LoadArgs {
+    fn options(&self) -> LoadOptions {
+        LoadOptions {
+            perf: PerfOptions {
+                include_pid: self.pid || self.tid,
+                include_tid: self.tid,
+                annotate_kernel: self.kernel || self.all,
+                annotate_jit: self.jit || self.all,
+                include_addrs: self.addrs,
+                event_filter: self.event_filter.clone(),
+            },
+            ..LoadOptions::default()
+        }
+    }
+}
+
+/// Which metric and samples to aggregate.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SelectArgs {
+    /// Metric (sample type) by name; default: the profile's default metric.
+    #[arg(long, value_name = "NAME")]
+    pub metric: Option<String>,
+    /// Only samples with this label (repeatable; all must match).
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+}
+
+/// `firesight info`.
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// The profile or trace file.
+    pub file: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// `firesight fold`.
+#[derive(Debug, Args)]
+pub struct FoldArgs {
+    /// The profile or trace file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// `firesight top`.
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    /// The profile or trace file.
+    pub file: PathBuf,
+    /// Show only the first N functions.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// `firesight svg`.
+#[derive(Debug, Args)]
+pub struct SvgArgs {
+    /// The profile or trace file.
+    pub file: PathBuf,
+    /// Where to write the SVG.
+    #[arg(short = 'o', long = "output", value_name = "OUT.svg")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// Runs a subcommand. Load errors exit 1 with the error on stderr; a closed
+/// stdout (`firesight fold big.txt | head`) ends quietly with 0.
+pub fn run(cmd: Command) -> ExitCode {
+    let result = match cmd {
+        Command::Info(a) => info(&a),
+        Command::Fold(a) => fold(&a),
+        Command::Top(a) => top(&a),
+        Command::Svg(a) => svg(&a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+}
+
+/// Loads `path` with a fresh progress and no cancel.
+pub fn load_file(path: &Path, args: &LoadArgs) -> Result<Loaded> {
+    Ok(load::load_path(path, &args.options(), Progress::new())?)
+}
+
+/// The metric `select` names, or the default; errors list the metrics there are.
+pub fn pick_metric(profile: &Profile, select: &SelectArgs) -> Result<MetricId> {
+    match &select.metric {
+        None => Ok(profile.default_metric),
+        Some(name) => profile.metric_by_name(name).with_context(|| {
+            let names: Vec<&str> = profile.metrics.iter().map(|m| m.name.as_str()).collect();
+            format!("no metric named {name:?}; this profile has: {}", names.join(", "))
+        }),
+    }
+}
+
+/// The sample filter `select` asks for.
+pub fn filter(select: &SelectArgs) -> Result<SampleFilter> {
+    let mut f = SampleFilter::default();
+    for t in &select.tags {
+        let Some((k, v)) = t.split_once('=') else { bail!("--tag takes KEY=VALUE, got {t:?}") };
+        f.labels.push((k.to_string(), v.to_string()));
+    }
+    Ok(f)
+}
+
+/// A weight as a JSON number: an integer when the metric has no decimals.
+pub fn weight_json(profile: &Profile, metric: MetricId, w: Weight) -> serde_json::Value {
+    let m = profile.metric(metric);
+    if m.decimals == 0 {
+        if let Ok(v) = i64::try_from(w) {
+            return json!(v);
+        }
+        if let Ok(v) = u64::try_from(w) {
+            return json!(v);
+        }
+    }
+    let text = m.format_exact(w);
+    serde_json::from_str::<serde_json::Value>(&text).unwrap_or(json!(text))
+}
+
+fn info(a: &InfoArgs) -> Result<()> {
+    let loaded = load_file(&a.file, &a.load)?;
+    let p = &loaded.profile;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let time_span = p.time_range_ns();
+    if a.json {
+        let metrics: Vec<_> = (0..p.metrics.len())
+            .map(|i| {
+                let id = MetricId::from_index(i);
+                let m = p.metric(id);
+                json!({"name": m.name, "unit": m.unit.name(), "total": weight_json(p, id, p.total(id))})
+            })
+            .collect();
+        let warnings: Vec<_> =
+            p.warnings.iter().map(|w| json!({"line": w.line, "offset": w.offset, "message": w.message})).collect();
+        let meta: serde_json::Map<String, serde_json::Value> =
+            p.meta.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        let v = json!({
+            "format": loaded.format.name(),
+            "metrics": metrics,
+            "default_metric": p.metric(p.default_metric).name,
+            "samples": p.samples.len(),
+            "stacks": p.stacks.len(),
+            "frames": p.frames.len(),
+            "threads": p.threads.len(),
+            "time_span_ns": time_span.map(|(lo, hi)| hi - lo),
+            "meta": meta,
+            "warnings": warnings,
+            "warnings_total": p.warnings_total,
+        });
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "format:   {}", loaded.format.name())?;
+        for i in 0..p.metrics.len() {
+            let id = MetricId::from_index(i);
+            let m = p.metric(id);
+            let t = p.total(id);
+            let default = if id == p.default_metric { " (default)" } else { "" };
+            writeln!(
+                out,
+                "metric:   {} [{}] total {} ({}){default}",
+                m.name,
+                m.unit.name(),
+                m.format_exact(t),
+                m.format(t)
+            )?;
+        }
+        writeln!(out, "samples:  {}", p.samples.len())?;
+        writeln!(out, "stacks:   {}", p.stacks.len())?;
+        writeln!(out, "frames:   {}", p.frames.len())?;
+        writeln!(out, "threads:  {}", p.threads.len())?;
+        if let Some((lo, hi)) = time_span {
+            writeln!(out, "time span: {}", firesight::model::units::format_duration_ns((hi - lo) as f64))?;
+        }
+        for (k, v) in &p.meta {
+            writeln!(out, "{k}: {v}")?;
+        }
+        writeln!(out, "warnings: {}", p.warnings_total)?;
+        for w in &p.warnings {
+            let at = match (w.line, w.offset) {
+                (Some(l), _) => format!("line {l}: "),
+                (None, Some(o)) => format!("byte {o}: "),
+                _ => String::new(),
+            };
+            writeln!(out, "  {at}{}", w.message)?;
+        }
+        if p.warnings_total > p.warnings.len() as u64 {
+            writeln!(out, "  ... and {} more", p.warnings_total - p.warnings.len() as u64)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn fold(a: &FoldArgs) -> Result<()> {
+    let loaded = load_file(&a.file, &a.load)?;
+    let p = &loaded.profile;
+    let metric = pick_metric(p, &a.select)?;
+    let lines = export::folded::fold(p, metric, &filter(&a.select)?);
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    export::folded::write(p, metric, &lines, &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn top(a: &TopArgs) -> Result<()> {
+    let loaded = load_file(&a.file, &a.load)?;
+    let p = &loaded.profile;
+    let metric = pick_metric(p, &a.select)?;
+    let tree = CallTree::build(p, metric, &filter(&a.select)?);
+    let table = FunctionTable::build(&tree, p.frames.len());
+    let m = p.metric(metric);
+    let limit = a.limit.unwrap_or(usize::MAX);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if a.json {
+        let functions: Vec<_> = table
+            .rows
+            .iter()
+            .take(limit)
+            .map(|r| {
+                let f = p.frames.frame(r.frame);
+                json!({"name": f.name, "module": f.module, "self": weight_json(p, metric, r.self_weight), "total": weight_json(p, metric, r.total)})
+            })
+            .collect();
+        let v = json!({
+            "metric": {"name": m.name, "unit": m.unit.name(), "total": weight_json(p, metric, table.total)},
+            "functions": functions,
+        });
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+    } else {
+        let cum = table.cumulative_self_fraction();
+        let pct = |w: Weight| if table.total == 0 { 0.0 } else { w as f64 * 100.0 / table.total as f64 };
+        writeln!(
+            out,
+            "metric {} [{}], total {} ({})",
+            m.name,
+            m.unit.name(),
+            m.format_exact(table.total),
+            m.format(table.total)
+        )?;
+        writeln!(
+            out,
+            "{:>14} {:>7} {:>14} {:>7} {:>7}  {}",
+            "self", "self%", "total", "total%", "cum%", "function [module]"
+        )?;
+        for (r, c) in table.rows.iter().zip(cum).take(limit) {
+            let f = p.frames.frame(r.frame);
+            let module = if f.module.is_empty() { String::new() } else { format!(" [{}]", f.module) };
+            writeln!(
+                out,
+                "{:>14} {:>6.2}% {:>14} {:>6.2}% {:>6.2}%  {}{module}",
+                m.format_exact(r.self_weight),
+                pct(r.self_weight),
+                m.format_exact(r.total),
+                pct(r.total),
+                c * 100.0,
+                f.name
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn svg(a: &SvgArgs) -> Result<()> {
+    let loaded = load_file(&a.file, &a.load)?;
+    let p = &loaded.profile;
+    let metric = pick_metric(p, &a.select)?;
+    let title = a.file.file_name().map_or_else(|| "Flame Graph".to_string(), |n| n.to_string_lossy().into_owned());
+    export::svg::write_svg(p, metric, &filter(&a.select)?, &title, &a.output)
+        .with_context(|| format!("cannot write {}", a.output.display()))?;
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! The command line as scripts use it: exit codes, JSON shapes, closed pipes.
+
+use crate::common::{data, run_cli};
+
+fn path(rel: &str) -> String {
+    data(rel).to_string_lossy().into_owned()
+}
+
+#[test]
+fn info_json_has_the_contract_shape() {
+    let (code, out, err) = run_cli(&["info", &path("folded/bad-lines.txt"), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["format"], "folded");
+    assert_eq!(v["metrics"][0]["name"], "samples");
+    assert_eq!(v["metrics"][0]["unit"], "count");
+    assert_eq!(v["metrics"][0]["total"], 607);
+    assert_eq!(v["samples"], 7);
+    assert_eq!(v["warnings"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["warnings"][0]["line"], 3);
+    for key in ["stacks", "frames", "threads"] {
+        assert!(v[key].is_u64(), "{key}");
+    }
+}
+
+#[test]
+fn top_json_sorts_by_self_and_totals_add_up() {
+    let (code, out, err) = run_cli(&["top", &path("folded/simple.txt"), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    // simple.txt: a;b;c 1, a;b;c 1, a;b;d 4, a;b;c 3, a;b 5 => d 4, c 5, b 5 self; total 14.
+    assert_eq!(v["metric"]["total"], 14);
+    let f = v["functions"].as_array().expect("functions");
+    let rows: Vec<(String, i64, i64)> = f
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap_or("").to_string(),
+                r["self"].as_i64().unwrap_or(-1),
+                r["total"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(rows, vec![("b".into(), 5, 14), ("c".into(), 5, 5), ("d".into(), 4, 4), ("a".into(), 0, 14)]);
+    let (_, limited, _) = run_cli(&["top", &path("folded/simple.txt"), "--json", "--limit", "1"]);
+    let v: serde_json::Value = serde_json::from_str(&limited).expect("json");
+    assert_eq!(v["functions"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn top_table_has_cumulative_share() {
+    let (code, out, _) = run_cli(&["top", &path("folded/simple.txt")]);
+    assert_eq!(code, 0);
+    let last = out.lines().last().expect("rows");
+    // Every function listed: the cumulative self share reaches 100%.
+    assert!(last.contains("100.00%"), "{out}");
+}
+
+#[test]
+fn exit_codes() {
+    let (code, _, err) = run_cli(&["info", &path("folded/nonexistent.txt")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot open"), "{err}");
+    let (code, _, _) = run_cli(&["fold"]);
+    assert_eq!(code, 2);
+    let (code, _, _) = run_cli(&["top", &path("folded/simple.txt"), "--limit", "x"]);
+    assert_eq!(code, 2);
+    let (code, _, err) = run_cli(&["top", &path("folded/simple.txt"), "--metric", "bytes"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no metric named \"bytes\"; this profile has: samples"), "{err}");
+}
+
+#[test]
+fn fold_into_a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    // 200 000 distinct stacks: far more than a pipe buffer holds.
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("big.folded");
+    let text: String = (0..200_000).map(|i| format!("main;work;f{i} {i}\n")).collect();
+    std::fs::write(&file, text).expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_firesight"))
+        .args(["fold", &file.to_string_lossy()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 64];
+    stdout.read_exact(&mut first).expect("some output");
+    drop(stdout);
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn svg_is_written_atomically_and_readable() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("flames.svg");
+    let (code, _, err) = run_cli(&["svg", &path("folded/flames.txt"), "-o", &out.to_string_lossy()]);
+    assert_eq!(code, 0, "{err}");
+    let svg = std::fs::read_to_string(&out).expect("svg");
+    assert!(svg.starts_with("<?xml"), "{}", &svg[..60.min(svg.len())]);
+    assert!(svg.contains("Integer_encode_all"));
+    // Nothing but the SVG is left in the directory (no temporary file).
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+    // A bad output path fails with 1 and leaves nothing behind.
+    let (code, _, err) = run_cli(&["svg", &path("folded/flames.txt"), "-o", "/nonexistent-dir/x.svg"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot write"), "{err}");
+}
