@@ -16,6 +16,8 @@ use firesight::load::{self, LoadOptions, Loaded, PerfOptions, Progress};
 use firesight::model::calltree::SampleFilter;
 use firesight::model::{CallTree, FunctionTable, MetricId, Profile, Weight};
 
+mod traces;
+
 /// Firesight: see where the time, the memory or the waiting goes.
 #[derive(Debug, Parser)]
 #[command(name = "firesight", version, about, args_conflicts_with_subcommands = true)]
@@ -38,6 +40,12 @@ pub enum Command {
     Top(TopArgs),
     /// A flamegraph SVG (through inferno), written atomically.
     Svg(SvgArgs),
+    /// Traces with duration, spans and errors, and the P50/P90/P99 latency.
+    Traces(traces::TracesArgs),
+    /// Services by self time over all traces or one: spans, errors, total and self time.
+    Services(traces::ServicesArgs),
+    /// The critical path of one trace (default: the slowest), Jaeger UI's definition.
+    CriticalPath(traces::CriticalPathArgs),
 }
 
 /// Options that change how a file is read.
@@ -155,6 +163,9 @@ pub fn run(cmd: Command) -> ExitCode {
         Command::Fold(a) => fold(&a),
         Command::Top(a) => top(&a),
         Command::Svg(a) => svg(&a),
+        Command::Traces(a) => traces::traces(&a),
+        Command::Services(a) => traces::services(&a),
+        Command::CriticalPath(a) => traces::critical_path(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
