@@ -8,3 +8,4 @@ mod folded;
 mod perf;
 mod pprof;
 mod robustness;
+mod traces;
