@@ -9,3 +9,5 @@ mod perf;
 mod pprof;
 mod robustness;
 mod traces;
+#[cfg(feature = "gui")]
+mod ui;
