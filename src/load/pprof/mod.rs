@@ -25,6 +25,7 @@ pub mod proto;
 mod tables;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::Ordering;
 
 use prost::Message;
@@ -34,9 +35,7 @@ use rustc_hash::FxBuildHasher;
 use super::LoadOptions;
 use super::error::{At, LoadError};
 use super::source::{Input, Progress};
-use crate::model::{
-    Label, LabelSetId, LabelValue, MetricId, Profile, ProfileBuilder, StackId, Unit, Weight,
-};
+use crate::model::{Label, LabelSetId, LabelValue, MetricId, Profile, ProfileBuilder, StackId, Unit, Weight};
 use tables::{Locations, Pruning, Strings};
 
 /// Format name in errors and `Profile::format`.
@@ -108,22 +107,14 @@ fn decode_error(data: &[u8], e: &prost::DecodeError) -> LoadError {
 }
 
 /// Adds one metric per sample type; returns how many values a sample has.
-fn add_metrics(
-    p: &proto::ProfileTables,
-    s: &Strings<'_>,
-    b: &mut ProfileBuilder,
-) -> Result<usize, LoadError> {
+fn add_metrics(p: &proto::ProfileTables, s: &Strings<'_>, b: &mut ProfileBuilder) -> Result<usize, LoadError> {
     let mut types: Vec<(String, String)> = Vec::with_capacity(p.sample_type.len());
     for (i, vt) in p.sample_type.iter().enumerate() {
         let name = s.get(vt.r#type, || format!("sample_type[{i}].type"))?;
         let unit = s.get(vt.unit, || format!("sample_type[{i}].unit"))?;
         let name = if name.is_empty() {
             let n = format!("sample_type_{i}");
-            b.warn(
-                None,
-                None,
-                format!("sample type {i} has no name; called {n}"),
-            );
+            b.warn(None, None, format!("sample type {i} has no name; called {n}"));
             n
         } else {
             name.to_string()
@@ -139,29 +130,25 @@ fn add_metrics(
             ),
             None => (String::new(), String::new()),
         };
-        let name = if name.is_empty() {
-            "samples".to_string()
-        } else {
-            name
-        };
-        b.warn(None, None, format!("the profile has no sample types; its values are read as {name:?} ({unit}), from the period type"));
+        let name = if name.is_empty() { "samples".to_string() } else { name };
+        b.warn(
+            None,
+            None,
+            format!("the profile has no sample types; its values are read as {name:?} ({unit}), from the period type"),
+        );
         types.push((name, unit));
     }
     for (name, unit) in &types {
         b.add_metric(name, Unit::from_name(unit));
     }
     if p.default_sample_type != 0 {
-        let want = s.get(p.default_sample_type, || {
-            "Profile.default_sample_type".into()
-        })?;
+        let want = s.get(p.default_sample_type, || "Profile.default_sample_type".into())?;
         match types.iter().position(|(n, _)| n == want) {
             Some(i) => b.set_default_metric(MetricId::from_index(i)),
             None => b.warn(
                 None,
                 None,
-                format!(
-                    "default_sample_type {want:?} is not a sample type; the last one is the default"
-                ),
+                format!("default_sample_type {want:?} is not a sample type; the last one is the default"),
             ),
         }
     }
@@ -169,11 +156,7 @@ fn add_metrics(
 }
 
 /// Period, duration, time, comments, drop/keep regexps and the main binary.
-fn add_meta(
-    p: &proto::ProfileTables,
-    s: &Strings<'_>,
-    b: &mut ProfileBuilder,
-) -> Result<(), LoadError> {
+fn add_meta(p: &proto::ProfileTables, s: &Strings<'_>, b: &mut ProfileBuilder) -> Result<(), LoadError> {
     if let Some(pt) = &p.period_type {
         let t = s.get(pt.r#type, || "period_type.type".into())?;
         let u = s.get(pt.unit, || "period_type.unit".into())?;
@@ -186,25 +169,12 @@ fn add_meta(
         b.meta("time", format_time_ns(p.time_nanos));
     }
     if p.duration_nanos != 0 {
-        b.meta(
-            "duration",
-            format!(
-                "{} ({} ns)",
-                Unit::Nanoseconds.format(p.duration_nanos as f64),
-                p.duration_nanos
-            ),
-        );
+        b.meta("duration", format!("{} ({} ns)", Unit::Nanoseconds.format(p.duration_nanos as f64), p.duration_nanos));
     }
     for (i, &c) in p.comment.iter().enumerate() {
-        b.meta(
-            "comment",
-            s.get(c, || format!("Profile.comment[{i}]"))?.to_string(),
-        );
+        b.meta("comment", s.get(c, || format!("Profile.comment[{i}]"))?.to_string());
     }
-    for (key, idx) in [
-        ("drop frames", p.drop_frames),
-        ("keep frames", p.keep_frames),
-    ] {
+    for (key, idx) in [("drop frames", p.drop_frames), ("keep frames", p.keep_frames)] {
         let v = s.get(idx, || format!("Profile.{}", key.replace(' ', "_")))?;
         if !v.is_empty() {
             b.meta(key, v.to_string());
@@ -218,14 +188,14 @@ fn add_meta(
 
 fn warn_missing_tables(p: &proto::ProfileTables, b: &mut ProfileBuilder) {
     if p.mapping.is_empty() && !p.location.is_empty() {
+        b.warn(None, None, "the profile has no mappings; frames have no module");
+    }
+    if p.function.is_empty() && !p.location.is_empty() {
         b.warn(
             None,
             None,
-            "the profile has no mappings; frames have no module",
+            "the profile has no functions (not symbolized); frames are named after their binary, as pprof names them",
         );
-    }
-    if p.function.is_empty() && !p.location.is_empty() {
-        b.warn(None, None, "the profile has no functions (not symbolized); frames are named after their binary, as pprof names them");
     }
 }
 
@@ -235,16 +205,25 @@ struct SampleConv<'a> {
     strings: &'a Strings<'a>,
     n_values: usize,
     sample: proto::Sample,
-    positions: Vec<usize>,
+    positions: Vec<u32>,
     weights: Vec<Weight>,
     /// The previous sample's locations root first and the stack after each:
     /// consecutive samples share their root-side prefix, which is then
     /// not interned again.
-    prev_path: Vec<usize>,
+    prev_path: Vec<u32>,
     prev_stacks: Vec<StackId>,
     label_sets: HashMap<Vec<proto::Label>, LabelSetId, FxBuildHasher>,
     prunes: bool,
+    /// Whole stacks seen before: hash of the location positions -> where
+    /// the positions are in `memo_positions`, and the stack they gave. The
+    /// same stack under other labels (the usual repeat in pprof) then costs
+    /// one lookup instead of one per frame.
+    memo: HashMap<u64, (usize, usize, Option<StackId>), FxBuildHasher>,
+    memo_positions: Vec<u32>,
 }
+
+/// The memo stops growing past this many remembered positions (64 Mi, 256 MiB).
+const MEMO_CAP: usize = 64 << 20;
 
 impl<'a> SampleConv<'a> {
     fn new(locs: &'a Locations, strings: &'a Strings<'a>, n_values: usize) -> Self {
@@ -259,76 +238,74 @@ impl<'a> SampleConv<'a> {
             prev_stacks: Vec::new(),
             label_sets: HashMap::default(),
             prunes: !locs.prunes_nothing(),
+            memo: HashMap::default(),
+            memo_positions: Vec::new(),
         }
     }
 
     /// Decodes sample `i` (encoded in `raw`, at byte `offset`) and adds it.
-    fn add(
-        &mut self,
-        i: usize,
-        raw: &[u8],
-        offset: Option<u64>,
-        b: &mut ProfileBuilder,
-    ) -> Result<(), LoadError> {
+    fn add(&mut self, i: usize, raw: &[u8], offset: Option<u64>, b: &mut ProfileBuilder) -> Result<(), LoadError> {
         let s = &mut self.sample;
         s.location_id.clear();
         s.value.clear();
         s.label.clear();
-        s.merge(raw).map_err(|e| {
-            invalid(
-                offset,
-                format!("sample {i}: not a valid Sample message: {e}"),
-            )
-        })?;
+        s.merge(raw).map_err(|e| invalid(offset, format!("sample {i}: not a valid Sample message: {e}")))?;
         if s.value.len() != self.n_values {
             return Err(invalid(
                 offset,
-                format!(
-                    "sample {i} has {} values, expected one per sample type ({})",
-                    s.value.len(),
-                    self.n_values
-                ),
+                format!("sample {i} has {} values, expected one per sample type ({})", s.value.len(), self.n_values),
             ));
         }
         for (w, &v) in self.weights.iter_mut().zip(&s.value) {
             *w = Weight::from(v);
         }
         self.positions.clear();
+        let mut h = FxBuildHasher.build_hasher();
         for &id in &s.location_id {
             let Some(pos) = self.locs.index.get(id) else {
-                return Err(invalid(
-                    offset,
-                    format!("sample {i} refers to location id {id}, which does not exist"),
-                ));
+                return Err(invalid(offset, format!("sample {i} refers to location id {id}, which does not exist")));
             };
+            // Positions index a table decoded from the input, so they fit in u32.
+            let pos = pos as u32;
+            h.write_u32(pos);
             self.positions.push(pos);
         }
-        let start = if self.prunes {
-            self.locs.prune_sample(&self.positions)
-        } else {
-            0
-        };
-        let stack = self.stack(start, b);
+        let stack = self.memo_stack(h.finish(), b);
         let labels = self.labels(i, offset, b)?;
         b.add_sample(stack, &self.weights, None, None, labels);
         Ok(())
     }
 
-    /// Interns the stack of `positions[start..]` (leaf first), reusing the
-    /// previous sample's root-side prefix.
-    fn stack(&mut self, start: usize, b: &mut ProfileBuilder) -> Option<StackId> {
+    /// The stack of `positions` (hashed to `hash`): from the memo, or
+    /// pruned, interned and remembered.
+    fn memo_stack(&mut self, hash: u64, b: &mut ProfileBuilder) -> Option<StackId> {
+        if let Some(&(start, len, stack)) = self.memo.get(&hash) {
+            if self.memo_positions.get(start..start + len) == Some(self.positions.as_slice()) {
+                return stack;
+            }
+            // A hash collision: intern normally, keep the first entry.
+            return self.stack(b);
+        }
+        let stack = self.stack(b);
+        if self.memo_positions.len() + self.positions.len() <= MEMO_CAP {
+            let start = self.memo_positions.len();
+            self.memo_positions.extend_from_slice(&self.positions);
+            self.memo.insert(hash, (start, self.positions.len(), stack));
+        }
+        stack
+    }
+
+    /// Prunes `positions` (leaf first) as pprof does and interns the stack,
+    /// reusing the previous sample's root-side prefix.
+    fn stack(&mut self, b: &mut ProfileBuilder) -> Option<StackId> {
+        let start = if self.prunes { self.locs.prune_sample(&self.positions) } else { 0 };
         let kept = &self.positions[start..];
-        let common = kept
-            .iter()
-            .rev()
-            .zip(&self.prev_path)
-            .take_while(|(a, b)| a == b)
-            .count();
+        let common = kept.iter().rev().zip(&self.prev_path).take_while(|(a, b)| a == b).count();
         self.prev_path.truncate(common);
         self.prev_stacks.truncate(common);
         let mut stack = self.prev_stacks.last().copied();
         for &pos in kept.iter().rev().skip(common) {
-            for &f in self.locs.frames(pos) {
+            for &f in self.locs.frames(pos as usize) {
                 stack = Some(b.stack(stack, f));
             }
             self.prev_path.push(pos);
@@ -341,12 +318,7 @@ impl<'a> SampleConv<'a> {
     }
 
     /// The sample's label set, interned once per distinct raw label list.
-    fn labels(
-        &mut self,
-        i: usize,
-        offset: Option<u64>,
-        b: &mut ProfileBuilder,
-    ) -> Result<LabelSetId, LoadError> {
+    fn labels(&mut self, i: usize, offset: Option<u64>, b: &mut ProfileBuilder) -> Result<LabelSetId, LoadError> {
         let raw = &self.sample.label;
         if raw.is_empty() {
             return Ok(LabelSetId(0));
@@ -357,34 +329,17 @@ impl<'a> SampleConv<'a> {
         let mut labels = Vec::with_capacity(raw.len());
         for l in raw {
             let at = |f: &'static str| move || format!("Label.{f} of sample {i}");
-            let key = self
-                .strings
-                .get(l.key, at("key"))
-                .map_err(|e| with_offset(e, offset))?;
+            let key = self.strings.get(l.key, at("key")).map_err(|e| with_offset(e, offset))?;
             let value = if l.str != 0 {
-                LabelValue::Str(
-                    self.strings
-                        .get(l.str, at("str"))
-                        .map_err(|e| with_offset(e, offset))?
-                        .to_string(),
-                )
+                LabelValue::Str(self.strings.get(l.str, at("str")).map_err(|e| with_offset(e, offset))?.to_string())
             } else if l.num != 0 || l.num_unit != 0 {
-                let unit = self
-                    .strings
-                    .get(l.num_unit, at("num_unit"))
-                    .map_err(|e| with_offset(e, offset))?;
-                LabelValue::Num {
-                    value: l.num,
-                    unit: (!unit.is_empty()).then(|| unit.to_string()),
-                }
+                let unit = self.strings.get(l.num_unit, at("num_unit")).map_err(|e| with_offset(e, offset))?;
+                LabelValue::Num { value: l.num, unit: (!unit.is_empty()).then(|| unit.to_string()) }
             } else {
                 // pprof drops a label with neither value.
                 continue;
             };
-            labels.push(Label {
-                key: key.to_string(),
-                value,
-            });
+            labels.push(Label { key: key.to_string(), value });
         }
         let id = b.label_set(labels);
         self.label_sets.insert(raw.clone(), id);
@@ -415,12 +370,7 @@ fn format_time_ns(ns: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{frac:09} UTC",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{frac:09} UTC", sod / 3600, sod % 3600 / 60, sod % 60)
 }
 
 #[cfg(test)]
@@ -429,10 +379,7 @@ mod tests {
 
     #[test]
     fn formats_times_like_pprof() {
-        assert_eq!(
-            format_time_ns(1_626_441_030_776_293_402),
-            "2021-07-16 13:10:30.776293402 UTC"
-        );
+        assert_eq!(format_time_ns(1_626_441_030_776_293_402), "2021-07-16 13:10:30.776293402 UTC");
         assert_eq!(format_time_ns(0), "1970-01-01 00:00:00.000000000 UTC");
     }
 }

@@ -30,7 +30,11 @@ impl<'a> Strings<'a> {
                 Ok(t) => table.push(Cow::Borrowed(t)),
                 Err(_) => {
                     let t = String::from_utf8_lossy(s).into_owned();
-                    b.warn(None, None, format!("string table entry {i} is not valid UTF-8; invalid bytes replaced with U+FFFD: {t:?}"));
+                    b.warn(
+                        None,
+                        None,
+                        format!("string table entry {i} is not valid UTF-8; invalid bytes replaced with U+FFFD: {t:?}"),
+                    );
                     table.push(Cow::Owned(t));
                 }
             }
@@ -38,14 +42,7 @@ impl<'a> Strings<'a> {
         if table.is_empty() {
             table.push(Cow::Borrowed(""));
         } else if !table[0].is_empty() {
-            b.warn(
-                None,
-                None,
-                format!(
-                    "string table entry 0 should be empty but is {:?}; used as given",
-                    table[0]
-                ),
-            );
+            b.warn(None, None, format!("string table entry 0 should be empty but is {:?}; used as given", table[0]));
         }
         Self { table }
     }
@@ -56,7 +53,11 @@ impl<'a> Strings<'a> {
         usize::try_from(index).ok().and_then(|i| self.table.get(i)).map(|s| s.as_ref()).ok_or_else(|| {
             invalid(
                 None,
-                format!("string index {index} in {} is out of range (the string table has {} entries)", what(), self.table.len()),
+                format!(
+                    "string index {index} in {} is out of range (the string table has {} entries)",
+                    what(),
+                    self.table.len()
+                ),
             )
         })
     }
@@ -73,19 +74,13 @@ const NONE: u32 = u32::MAX;
 
 impl IdIndex {
     /// Indexes `ids`. Errors on id 0 or a repeated id; `what` is `location`, `function` ...
-    pub fn new(
-        ids: impl ExactSizeIterator<Item = u64> + Clone,
-        what: &str,
-    ) -> Result<Self, LoadError> {
+    pub fn new(ids: impl ExactSizeIterator<Item = u64> + Clone, what: &str) -> Result<Self, LoadError> {
         let n = ids.len();
         let max = ids.clone().max().unwrap_or(0);
         // Counts come from the input: only go dense when the vector stays
         // within a small multiple of the table itself.
         let dense_ok = max <= (2 * n as u64).saturating_add(1024);
-        let mut idx = Self {
-            dense: Vec::new(),
-            sparse: HashMap::default(),
-        };
+        let mut idx = Self { dense: Vec::new(), sparse: HashMap::default() };
         if dense_ok {
             idx.dense = vec![NONE; max as usize + 1];
         }
@@ -109,11 +104,8 @@ impl IdIndex {
     /// Position of `id`, if it exists.
     #[inline]
     pub fn get(&self, id: u64) -> Option<usize> {
-        let p = if self.sparse.is_empty() {
-            *self.dense.get(usize::try_from(id).ok()?)?
-        } else {
-            *self.sparse.get(&id)?
-        };
+        let p =
+            if self.sparse.is_empty() { *self.dense.get(usize::try_from(id).ok()?)? } else { *self.sparse.get(&id)? };
         (p != NONE).then_some(p as usize)
     }
 }
@@ -158,11 +150,7 @@ impl Pruning {
         let drop_rx = match compile(drop) {
             Ok(r) => r,
             Err(e) => {
-                b.warn(
-                    None,
-                    None,
-                    format!("drop_frames {drop:?} is not a valid regexp ({e}); no frames dropped"),
-                );
+                b.warn(None, None, format!("drop_frames {drop:?} is not a valid regexp ({e}); no frames dropped"));
                 return None;
             }
         };
@@ -172,19 +160,12 @@ impl Pruning {
             match compile(keep) {
                 Ok(r) => Some(r),
                 Err(e) => {
-                    b.warn(
-                        None,
-                        None,
-                        format!("keep_frames {keep:?} is not a valid regexp ({e}); ignored"),
-                    );
+                    b.warn(None, None, format!("keep_frames {keep:?} is not a valid regexp ({e}); ignored"));
                     None
                 }
             }
         };
-        Some(Self {
-            drop: drop_rx,
-            keep: keep_rx,
-        })
+        Some(Self { drop: drop_rx, keep: keep_rx })
     }
 
     /// True when a frame of function `name` is dropped (pprof trims a
@@ -232,16 +213,9 @@ impl Locations {
         let mut funcs = Vec::with_capacity(p.function.len());
         for f in &p.function {
             let name = s.get(f.name, || format!("Function.name of function {}", f.id))?;
-            s.get(f.system_name, || {
-                format!("Function.system_name of function {}", f.id)
-            })?;
-            let file = s.get(f.filename, || {
-                format!("Function.filename of function {}", f.id)
-            })?;
-            funcs.push(Func {
-                name,
-                file: (!file.is_empty()).then_some(file),
-            });
+            s.get(f.system_name, || format!("Function.system_name of function {}", f.id))?;
+            let file = s.get(f.filename, || format!("Function.filename of function {}", f.id))?;
+            funcs.push(Func { name, file: (!file.is_empty()).then_some(file) });
         }
         let index = IdIndex::new(p.location.iter().map(|l| l.id), "location")?;
         let mut out = Self {
@@ -279,10 +253,7 @@ impl Locations {
             let mut keep_lines = lines.len();
             let mut prune = Prune::Keep;
             if let Some(pr) = pruning {
-                if let Some(i) = lines
-                    .iter()
-                    .rposition(|(f, _)| !f.name.is_empty() && pr.drops(f.name))
-                {
+                if let Some(i) = lines.iter().rposition(|(f, _)| !f.name.is_empty() && pr.drops(f.name)) {
                     if i == lines.len() - 1 {
                         prune = Prune::Whole;
                     } else {
@@ -295,41 +266,31 @@ impl Locations {
             let kept = &lines[lines.len() - keep_lines..];
             // Unsymbolized (no line, or a function without a name): pprof
             // names the node after the binary.
-            let unknown = if module.is_empty() {
-                "<unknown>".to_string()
-            } else {
-                format!("[{module}]")
-            };
+            let unknown = if module.is_empty() { "<unknown>".to_string() } else { format!("[{module}]") };
             if kept.is_empty() {
-                out.frames
-                    .push(b.frame(FrameRef::new(&unknown, module, FrameKind::Unknown)));
+                out.frames.push(b.frame(FrameRef::new(&unknown, module, FrameKind::Unknown)));
             }
             // Caller (last line) first; every line but the last is inlined.
             for (k, (f, line)) in kept.iter().enumerate().rev() {
                 if f.name.is_empty() {
-                    out.frames
-                        .push(b.frame(FrameRef::new(&unknown, module, FrameKind::Unknown)));
+                    out.frames.push(b.frame(FrameRef::new(&unknown, module, FrameKind::Unknown)));
                     continue;
                 }
-                let kind = if k + 1 == kept.len() {
-                    FrameKind::User
-                } else {
-                    FrameKind::Inline
-                };
+                let kind = if k + 1 == kept.len() { FrameKind::User } else { FrameKind::Inline };
                 let line = u32::try_from(*line).ok().filter(|&l| l > 0);
-                out.frames.push(b.frame(FrameRef {
-                    name: f.name,
-                    module,
-                    file: f.file,
-                    line,
-                    kind,
-                }));
+                out.frames.push(b.frame(FrameRef { name: f.name, module, file: f.file, line, kind }));
             }
             out.ranges.push((start, out.frames.len() as u32 - start));
             out.prune.push(prune);
         }
         if missing_mapping > 0 {
-            b.warn(None, None, format!("{missing_mapping} locations refer to a mapping id that does not exist; their module is left empty"));
+            b.warn(
+                None,
+                None,
+                format!(
+                    "{missing_mapping} locations refer to a mapping id that does not exist; their module is left empty"
+                ),
+            );
         }
         Ok(out)
     }
@@ -349,10 +310,10 @@ impl Locations {
     /// Applies pprof's per-sample prune to `locs` (positions, leaf first) and
     /// returns the kept leaf-first slice start: frames leafward of a dropped
     /// location go, but nothing before the first kept root-side location.
-    pub fn prune_sample(&self, locs: &[usize]) -> usize {
+    pub fn prune_sample(&self, locs: &[u32]) -> usize {
         let mut found_user = false;
         for i in (0..locs.len()).rev() {
-            let p = self.prune[locs[i]];
+            let p = self.prune[locs[i] as usize];
             if p == Prune::Keep {
                 found_user = true;
                 continue;
@@ -367,27 +328,17 @@ impl Locations {
 }
 
 /// Module name of each mapping: its file's basename (`[vdso]` stays as is).
-fn mapping_modules<'s>(
-    p: &proto::ProfileTables,
-    s: &'s Strings<'_>,
-) -> Result<Vec<&'s str>, LoadError> {
+fn mapping_modules<'s>(p: &proto::ProfileTables, s: &'s Strings<'_>) -> Result<Vec<&'s str>, LoadError> {
     p.mapping
         .iter()
-        .map(|m| {
-            s.get(m.filename, || {
-                format!("Mapping.filename of mapping {}", m.id)
-            })
-            .map(basename)
-        })
+        .map(|m| s.get(m.filename, || format!("Mapping.filename of mapping {}", m.id)).map(basename))
         .collect()
 }
 
 /// The main binary's file name (mapping 0), for `info`.
 pub fn main_binary<'s>(p: &proto::ProfileTables, s: &'s Strings<'_>) -> Option<&'s str> {
     let m = p.mapping.first()?;
-    s.get(m.filename, String::new)
-        .ok()
-        .filter(|f| !f.is_empty())
+    s.get(m.filename, String::new).ok().filter(|f| !f.is_empty())
 }
 
 #[cfg(test)]
