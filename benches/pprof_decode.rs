@@ -155,7 +155,7 @@ fn main() {
         std::fs::write(path, generate(mb << 20)).unwrap_or_else(|e| panic!("{file}: {e}"));
     }
     let data = Bytes::from(std::fs::read(path).unwrap_or_else(|e| panic!("{file}: {e}")));
-    let (mut bare, mut ours) = (Vec::new(), Vec::new());
+    let (mut bare, mut lazy, mut ours) = (Vec::new(), Vec::new(), Vec::new());
     let mut info = String::new();
     for _ in 0..runs {
         let t = Instant::now();
@@ -163,6 +163,15 @@ fn main() {
         let n = p.sample.len();
         drop(p);
         bare.push(t.elapsed());
+        let t = Instant::now();
+        let tables = proto::ProfileTables::decode(data.clone()).unwrap_or_else(|e| panic!("tables: {e}"));
+        let mut one = proto::Sample::default();
+        for raw in &tables.sample {
+            one.clear();
+            one.merge(&raw[..]).unwrap_or_else(|e| panic!("sample: {e}"));
+        }
+        drop(tables);
+        lazy.push(t.elapsed());
         let t = Instant::now();
         let profile = load_bytes(data.clone(), None).unwrap_or_else(|e| panic!("load: {e}"));
         let stacks = profile.stacks.len();
@@ -179,6 +188,8 @@ fn main() {
         bare.iter().min().map_or(0.0, |d| d.as_secs_f64() * 1e3),
         mbs(b)
     );
+    let l = median(lazy);
+    println!("decode one sample at a time, no model: median {:>6.1} ms", l.as_secs_f64() * 1e3);
     println!(
         "decode + model build:   median {:>8.1} ms  best {:>8.1} ms  ({:.0} MB/s)",
         o.as_secs_f64() * 1e3,
