@@ -25,6 +25,7 @@ pub mod proto;
 mod tables;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::Ordering;
 
 use prost::Message;
@@ -204,16 +205,25 @@ struct SampleConv<'a> {
     strings: &'a Strings<'a>,
     n_values: usize,
     sample: proto::Sample,
-    positions: Vec<usize>,
+    positions: Vec<u32>,
     weights: Vec<Weight>,
     /// The previous sample's locations root first and the stack after each:
     /// consecutive samples share their root-side prefix, which is then
     /// not interned again.
-    prev_path: Vec<usize>,
+    prev_path: Vec<u32>,
     prev_stacks: Vec<StackId>,
     label_sets: HashMap<Vec<proto::Label>, LabelSetId, FxBuildHasher>,
     prunes: bool,
+    /// Whole stacks seen before: hash of the location positions -> where
+    /// the positions are in `memo_positions`, and the stack they gave. The
+    /// same stack under other labels (the usual repeat in pprof) then costs
+    /// one lookup instead of one per frame.
+    memo: HashMap<u64, (usize, usize, Option<StackId>), FxBuildHasher>,
+    memo_positions: Vec<u32>,
 }
+
+/// The memo stops growing past this many remembered positions (64 Mi, 256 MiB).
+const MEMO_CAP: usize = 64 << 20;
 
 impl<'a> SampleConv<'a> {
     fn new(locs: &'a Locations, strings: &'a Strings<'a>, n_values: usize) -> Self {
@@ -228,6 +238,8 @@ impl<'a> SampleConv<'a> {
             prev_stacks: Vec::new(),
             label_sets: HashMap::default(),
             prunes: !locs.prunes_nothing(),
+            memo: HashMap::default(),
+            memo_positions: Vec::new(),
         }
     }
 
@@ -248,29 +260,52 @@ impl<'a> SampleConv<'a> {
             *w = Weight::from(v);
         }
         self.positions.clear();
+        let mut h = FxBuildHasher.build_hasher();
         for &id in &s.location_id {
             let Some(pos) = self.locs.index.get(id) else {
                 return Err(invalid(offset, format!("sample {i} refers to location id {id}, which does not exist")));
             };
+            // Positions index a table decoded from the input, so they fit in u32.
+            let pos = pos as u32;
+            h.write_u32(pos);
             self.positions.push(pos);
         }
-        let start = if self.prunes { self.locs.prune_sample(&self.positions) } else { 0 };
-        let stack = self.stack(start, b);
+        let stack = self.memo_stack(h.finish(), b);
         let labels = self.labels(i, offset, b)?;
         b.add_sample(stack, &self.weights, None, None, labels);
         Ok(())
     }
 
-    /// Interns the stack of `positions[start..]` (leaf first), reusing the
-    /// previous sample's root-side prefix.
-    fn stack(&mut self, start: usize, b: &mut ProfileBuilder) -> Option<StackId> {
+    /// The stack of `positions` (hashed to `hash`): from the memo, or
+    /// pruned, interned and remembered.
+    fn memo_stack(&mut self, hash: u64, b: &mut ProfileBuilder) -> Option<StackId> {
+        if let Some(&(start, len, stack)) = self.memo.get(&hash) {
+            if self.memo_positions.get(start..start + len) == Some(self.positions.as_slice()) {
+                return stack;
+            }
+            // A hash collision: intern normally, keep the first entry.
+            return self.stack(b);
+        }
+        let stack = self.stack(b);
+        if self.memo_positions.len() + self.positions.len() <= MEMO_CAP {
+            let start = self.memo_positions.len();
+            self.memo_positions.extend_from_slice(&self.positions);
+            self.memo.insert(hash, (start, self.positions.len(), stack));
+        }
+        stack
+    }
+
+    /// Prunes `positions` (leaf first) as pprof does and interns the stack,
+    /// reusing the previous sample's root-side prefix.
+    fn stack(&mut self, b: &mut ProfileBuilder) -> Option<StackId> {
+        let start = if self.prunes { self.locs.prune_sample(&self.positions) } else { 0 };
         let kept = &self.positions[start..];
         let common = kept.iter().rev().zip(&self.prev_path).take_while(|(a, b)| a == b).count();
         self.prev_path.truncate(common);
         self.prev_stacks.truncate(common);
         let mut stack = self.prev_stacks.last().copied();
         for &pos in kept.iter().rev().skip(common) {
-            for &f in self.locs.frames(pos) {
+            for &f in self.locs.frames(pos as usize) {
                 stack = Some(b.stack(stack, f));
             }
             self.prev_path.push(pos);

@@ -172,10 +172,11 @@ impl Pruning {
     /// leading `.` and an argument list before matching).
     fn drops(&self, name: &str) -> bool {
         let mut f = name.strip_prefix('.').unwrap_or(name);
-        if let Some(i) = f.find('(') {
-            if i > 0 && !f[i..].starts_with("(anonymous namespace)") {
-                f = &f[..i];
-            }
+        if let Some(i) = f.find('(')
+            && i > 0
+            && !f[i..].starts_with("(anonymous namespace)")
+        {
+            f = &f[..i];
         }
         self.drop.is_match(f) && !self.keep.as_ref().is_some_and(|k| k.is_match(f))
     }
@@ -252,14 +253,14 @@ impl Locations {
             // pprof's Prune: the outermost matching line, scanning from the caller.
             let mut keep_lines = lines.len();
             let mut prune = Prune::Keep;
-            if let Some(pr) = pruning {
-                if let Some(i) = lines.iter().rposition(|(f, _)| !f.name.is_empty() && pr.drops(f.name)) {
-                    if i == lines.len() - 1 {
-                        prune = Prune::Whole;
-                    } else {
-                        prune = Prune::Beneath;
-                        keep_lines = lines.len() - i - 1;
-                    }
+            if let Some(pr) = pruning
+                && let Some(i) = lines.iter().rposition(|(f, _)| !f.name.is_empty() && pr.drops(f.name))
+            {
+                if i == lines.len() - 1 {
+                    prune = Prune::Whole;
+                } else {
+                    prune = Prune::Beneath;
+                    keep_lines = lines.len() - i - 1;
                 }
             }
             let start = out.frames.len() as u32;
@@ -310,10 +311,10 @@ impl Locations {
     /// Applies pprof's per-sample prune to `locs` (positions, leaf first) and
     /// returns the kept leaf-first slice start: frames leafward of a dropped
     /// location go, but nothing before the first kept root-side location.
-    pub fn prune_sample(&self, locs: &[usize]) -> usize {
+    pub fn prune_sample(&self, locs: &[u32]) -> usize {
         let mut found_user = false;
         for i in (0..locs.len()).rev() {
-            let p = self.prune[locs[i]];
+            let p = self.prune[locs[i] as usize];
             if p == Prune::Keep {
                 found_user = true;
                 continue;
