@@ -63,7 +63,7 @@ impl TraceSetBuilder {
         let mut warnings = self.warnings;
         let mut traces: Vec<Trace> =
             self.traces.into_iter().map(|(id, spans)| lay_out(id, spans, &mut warnings)).collect();
-        traces.sort_by_key(|t| (t.start_ns(), t.id));
+        traces.sort_by_cached_key(|t| (t.start_ns(), t.id));
         for (ti, t) in traces.iter_mut().enumerate() {
             for s in &mut t.spans {
                 s.trace = ti as u32;
