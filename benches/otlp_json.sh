@@ -2,8 +2,9 @@
 # Benchmark: OTLP/JSON decode plus model build (`firesight info FILE`: read,
 # sniff, lenient decode, trace trees, profile projection) against a bare
 # serde_json decode of the same bytes into opentelemetry-proto's
-# ExportTraceServiceRequest (examples/otlp_serde_baseline.rs). Both read the
-# file and print a line. Target: baseline time / firesight time >= 0.8.
+# ExportTraceServiceRequest, both in benches/otlp_json/ (a small crate of its
+# own, so it builds without the GUI dev-dependencies). Both read the file
+# and print a line. Target: baseline time / firesight time >= 0.8.
 #
 # Usage: benches/otlp_json.sh [WORKDIR]   (default /tmp/firesight-bench)
 # Env:   BENCH_MB (60), BENCH_RUNS (5)
@@ -19,22 +20,21 @@ input="$work/otlp-${mb}mb.json"
 if ! command -v hyperfine >/dev/null; then
     apt-get update && apt-get install -y hyperfine
 fi
-(cd "$here" && cargo build --release --no-default-features --quiet --bin firesight --example otlp_serde_baseline)
-target="${CARGO_TARGET_DIR:-$here/target}"
-firesight="$target/release/firesight"
-baseline="$target/release/examples/otlp_serde_baseline"
+(cd "$here/benches/otlp_json" && cargo build --release --quiet)
+target="${CARGO_TARGET_DIR:-$here/benches/otlp_json/target}"
+bench="$target/release/otlp-json-bench"
 
 if [ ! -s "$input" ]; then
     python3 "$here/benches/gen_otlp.py" "$here/tests/data/otlp/traces.otlp.json" "$input" --mb "$mb"
 fi
 size=$(stat -c %s "$input")
 echo "input: $input ($((size / 1000000)) MB)"
-"$baseline" "$input"
-"$firesight" info "$input" | grep -E "^(samples|traces|spans|warnings)"
+"$bench" baseline "$input"
+"$bench" firesight "$input"
 
 hyperfine --warmup 1 --runs "$runs" --export-json "$work/otlp.json" --export-markdown "$work/otlp.md" \
-    -n "firesight (decode + model)" "$firesight info $input >/dev/null" \
-    -n "serde_json into opentelemetry-proto" "$baseline $input >/dev/null"
+    -n "firesight (decode + model)" "$bench firesight $input" \
+    -n "serde_json into opentelemetry-proto" "$bench baseline $input"
 python3 - "$work/otlp.json" <<'PY'
 import json, sys
 r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}

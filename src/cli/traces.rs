@@ -170,7 +170,7 @@ pub fn critical_path(a: &CriticalPathArgs) -> Result<()> {
                 json!({
                     "span_id": s.id.to_string(),
                     "service": &*s.service,
-                    "name": s.name,
+                    "name": &*s.name,
                     "start_unix_ns": c.start_ns,
                     "end_unix_ns": c.end_ns,
                 })

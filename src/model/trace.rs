@@ -195,8 +195,9 @@ impl fmt::Display for AttrValue {
 /// A key and its value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attribute {
-    /// The key (`http.method`, `service.name` ...).
-    pub key: String,
+    /// The key (`http.method`, `service.name` ...); shared, loaders intern
+    /// keys since a file repeats a few of them on every span.
+    pub key: Arc<str>,
     /// The value.
     pub value: AttrValue,
 }
@@ -256,8 +257,8 @@ pub struct Span {
     pub service: Arc<str>,
     /// The instrumentation scope name (OTLP); empty for Jaeger.
     pub scope: Arc<str>,
-    /// The span name (Jaeger `operationName`).
-    pub name: String,
+    /// The span name (Jaeger `operationName`); shared, loaders intern names.
+    pub name: Arc<str>,
     /// The kind.
     pub kind: SpanKind,
     /// Start, ns since the Unix epoch.
@@ -289,7 +290,7 @@ pub struct Span {
 impl Span {
     /// A span with the given identity and times and everything else empty;
     /// loaders fill the rest.
-    pub fn new(id: SpanId, parent_id: Option<SpanId>, name: String, start_ns: u64, end_ns: u64) -> Self {
+    pub fn new(id: SpanId, parent_id: Option<SpanId>, name: Arc<str>, start_ns: u64, end_ns: u64) -> Self {
         Self {
             trace: 0,
             id,

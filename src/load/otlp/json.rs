@@ -21,14 +21,6 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
-/// `ExportTraceServiceRequest` or `TracesData`: both are `{resourceSpans}`.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct Request<'a> {
-    #[serde(borrow, rename = "resourceSpans", alias = "resource_spans")]
-    pub resource_spans: Vec<ResourceSpans<'a>>,
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ResourceSpans<'a> {
