@@ -262,7 +262,7 @@ fn tag_attr(t: &Tag<'_>) -> Attribute {
     let value = match &t.value {
         serde_json::Value::Null => AttrValue::Empty,
         serde_json::Value::Bool(b) => AttrValue::Bool(*b),
-        serde_json::Value::String(s) => AttrValue::Str(s.clone()),
+        serde_json::Value::String(s) => AttrValue::Str(Arc::from(s.as_str())),
         serde_json::Value::Number(n) => match n.as_i64() {
             Some(i) => AttrValue::Int(i),
             None => AttrValue::Double(n.as_f64().unwrap_or(f64::NAN)),

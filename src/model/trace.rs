@@ -163,8 +163,8 @@ pub struct Status {
 /// text (`["a",1]`, `{"k":"v"}`), so the model stays flat.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AttrValue {
-    /// A string.
-    Str(String),
+    /// A string (shared: loaders intern short values, which repeat).
+    Str(Arc<str>),
     /// A 64-bit integer.
     Int(i64),
     /// A double.
@@ -182,7 +182,8 @@ pub enum AttrValue {
 impl fmt::Display for AttrValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Str(s) | Self::Json(s) => f.write_str(s),
+            Self::Str(s) => f.write_str(s),
+            Self::Json(s) => f.write_str(s),
             Self::Int(i) => write!(f, "{i}"),
             Self::Double(d) => write!(f, "{d}"),
             Self::Bool(b) => write!(f, "{b}"),

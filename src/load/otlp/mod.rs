@@ -184,8 +184,16 @@ impl Ctx {
         a
     }
 
+    /// A decoded value as a model value; short strings interned.
+    fn value(&mut self, v: json::AnyValue<'_>) -> AttrValue {
+        match v {
+            json::AnyValue::Str(s) if s.len() <= 32 => AttrValue::Str(self.intern(&s)),
+            other => attr_value(other),
+        }
+    }
+
     fn json_attrs(&mut self, kvs: Vec<json::KeyValue<'_>>) -> Vec<Attribute> {
-        kvs.into_iter().map(|kv| Attribute { key: self.intern(&kv.key), value: attr_value(kv.value) }).collect()
+        kvs.into_iter().map(|kv| Attribute { key: self.intern(&kv.key), value: self.value(kv.value) }).collect()
     }
 
     /// A trace id from JSON: 32 hex digits, or base64 of 16 bytes.
@@ -201,10 +209,7 @@ impl Ctx {
     }
 
     fn id_bytes(&mut self, s: &str, out: &mut [u8]) -> bool {
-        if s.len() == out.len() * 2 && s.bytes().all(|c| c.is_ascii_hexdigit()) {
-            for (i, o) in out.iter_mut().enumerate() {
-                *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap_or(0);
-            }
+        if s.len() == out.len() * 2 && hex_into(s.as_bytes(), out) {
             return true;
         }
         match json::decode_base64(s) {
@@ -350,23 +355,40 @@ impl Ctx {
     }
 }
 
+/// Decodes exactly `2 * out.len()` hex digits of either case.
+fn hex_into(digits: &[u8], out: &mut [u8]) -> bool {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    for (o, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let (Some(h), Some(l)) = (nibble(pair[0]), nibble(pair[1])) else { return false };
+        *o = h << 4 | l;
+    }
+    true
+}
+
 /// The resource's `service.name`, or `unknown_service` (the SDK default).
 fn service_name(resource: &[Attribute]) -> &str {
     resource
         .iter()
         .find_map(|a| match (&*a.key, &a.value) {
-            ("service.name", AttrValue::Str(s)) if !s.is_empty() => Some(s.as_str()),
+            ("service.name", AttrValue::Str(s)) if !s.is_empty() => Some(&**s),
             _ => None,
         })
         .unwrap_or("unknown_service")
 }
 
 /// A decoded `AnyValue` as a model value; arrays and lists as JSON text.
-fn attr_value(v: json::AnyValue) -> AttrValue {
+fn attr_value(v: json::AnyValue<'_>) -> AttrValue {
     use json::AnyValue as A;
     match v {
         A::Empty => AttrValue::Empty,
-        A::Str(s) => AttrValue::Str(s),
+        A::Str(s) => AttrValue::Str(Arc::from(s)),
         A::Bool(b) => AttrValue::Bool(b),
         A::Int(i) => AttrValue::Int(i),
         A::Double(d) => AttrValue::Double(d),
@@ -381,11 +403,11 @@ fn attr_value(v: json::AnyValue) -> AttrValue {
 
 /// Renders nested values as JSON text. Depth is bounded by the decoders'
 /// recursion limits (serde_json 128, prost 100).
-fn render_json(v: &json::AnyValue, out: &mut String) {
+fn render_json(v: &json::AnyValue<'_>, out: &mut String) {
     use json::AnyValue as A;
     match v {
         A::Empty => out.push_str("null"),
-        A::Str(s) => out.push_str(&serde_json::Value::from(s.as_str()).to_string()),
+        A::Str(s) => out.push_str(&serde_json::Value::from(s.as_ref()).to_string()),
         A::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         A::Int(i) => out.push_str(&i.to_string()),
         A::Double(d) => out.push_str(&serde_json::Value::from(*d).to_string()),
@@ -402,11 +424,11 @@ fn render_json(v: &json::AnyValue, out: &mut String) {
         }
         A::KvList(items) => {
             out.push('{');
-            for (i, (k, x)) in items.iter().enumerate() {
+            for (i, json::KeyValue { key: k, value: x }) in items.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&serde_json::Value::from(k.as_str()).to_string());
+                out.push_str(&serde_json::Value::from(k.as_ref()).to_string());
                 out.push(':');
                 render_json(x, out);
             }

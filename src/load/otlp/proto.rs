@@ -1,6 +1,7 @@
 //! OTLP protobuf: one raw `ExportTraceServiceRequest`/`TracesData`, or the
 //! Collector file exporter's `[u32 big-endian length][message]` frames.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -8,8 +9,8 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::trace::v1::Span as PSpan;
 use prost::Message;
 
-use super::json::AnyValue as JValue;
-use super::{Ctx, attr_value, service_name};
+use super::json::{AnyValue as JValue, KeyValue as JKeyValue};
+use super::{Ctx, service_name};
 use crate::load::error::{At, LoadError};
 use crate::model::trace::{Attribute, LinkKind, Span, SpanEvent, SpanId, SpanLink, Status, TraceId};
 
@@ -127,7 +128,7 @@ fn add_span(ctx: &mut Ctx, s: PSpan, service: &Arc<str>, scope: &Arc<str>, resou
 }
 
 fn attr(ctx: &mut Ctx, kv: KeyValue) -> Attribute {
-    Attribute { key: ctx.intern(&kv.key), value: attr_value(value(kv.value)) }
+    Attribute { key: ctx.intern(&kv.key), value: ctx.value(value(kv.value)) }
 }
 
 fn attrs(ctx: &mut Ctx, kvs: Vec<KeyValue>) -> Vec<Attribute> {
@@ -136,17 +137,19 @@ fn attrs(ctx: &mut Ctx, kvs: Vec<KeyValue>) -> Vec<Attribute> {
 
 /// A prost `AnyValue` in the JSON decoder's shape (depth is bounded by
 /// prost's recursion limit of 100).
-fn value(v: Option<AnyValue>) -> JValue {
+fn value(v: Option<AnyValue>) -> JValue<'static> {
     use any_value::Value as V;
     match v.and_then(|v| v.value) {
         None => JValue::Empty,
-        Some(V::StringValue(s)) => JValue::Str(s),
+        Some(V::StringValue(s)) => JValue::Str(Cow::Owned(s)),
         Some(V::BoolValue(b)) => JValue::Bool(b),
         Some(V::IntValue(i)) => JValue::Int(i),
         Some(V::DoubleValue(d)) => JValue::Double(d),
         Some(V::BytesValue(b)) => JValue::Bytes(b),
         Some(V::ArrayValue(a)) => JValue::Array(a.values.into_iter().map(|x| value(Some(x))).collect()),
-        Some(V::KvlistValue(l)) => JValue::KvList(l.values.into_iter().map(|kv| (kv.key, value(kv.value))).collect()),
-        Some(V::StringValueStrindex(i)) => JValue::Str(format!("<string table index {i}>")),
+        Some(V::KvlistValue(l)) => JValue::KvList(
+            l.values.into_iter().map(|kv| JKeyValue { key: Cow::Owned(kv.key), value: value(kv.value) }).collect(),
+        ),
+        Some(V::StringValueStrindex(i)) => JValue::Str(Cow::Owned(format!("<string table index {i}>"))),
     }
 }
