@@ -6,5 +6,8 @@
 
 pub mod analysis;
 pub mod export;
+pub mod jobs;
 pub mod load;
 pub mod model;
+#[cfg(feature = "gui")]
+pub mod ui;

@@ -262,8 +262,14 @@ fn sniff_protobuf(head: &[u8]) -> Option<Format> {
         return Some(Format::OtlpProtobuf);
     }
     if head.first() != Some(&0x0a) {
-        // pprof may start with another field (sample, mapping, string_table).
-        return matches!(head.first(), Some(0x12 | 0x1a | 0x22 | 0x2a | 0x32)).then_some(Format::Pprof);
+        // pprof may start with another field: sample, mapping, location,
+        // function, string_table, or period_type (Go's heap profiles start
+        // with it), or a varint field (drop/keep frames, times, period).
+        return matches!(
+            head.first(),
+            Some(0x12 | 0x1a | 0x22 | 0x2a | 0x32 | 0x38 | 0x40 | 0x48 | 0x50 | 0x5a | 0x60 | 0x68 | 0x6a | 0x70)
+        )
+        .then_some(Format::Pprof);
     }
     // Field 1, length-delimited, in both. pprof's ValueType starts with an
     // int64 (tag 0x08) or unit (0x10); OTLP's ResourceSpans starts with a

@@ -179,6 +179,13 @@ impl Input {
         &self.progress
     }
 
+    /// Reads up to the chunk size of the rest of the (decompressed) input
+    /// into `buf`; 0 at the end. For loaders that split raw bytes themselves.
+    /// Errors: read error, cancel, decompressed-size cap (as [`Input::lines`]).
+    pub fn read_chunk(&mut self, buf: &mut [u8], format: &str) -> Result<usize, LoadError> {
+        self.read_some(buf, format)
+    }
+
     /// Reads up to the chunk size into `buf`; 0 at the end.
     fn read_some(&mut self, buf: &mut [u8], format: &str) -> Result<usize, LoadError> {
         if self.progress.is_cancelled() {
@@ -236,7 +243,17 @@ impl Input {
     /// A line reader over the rest of the input.
     pub fn lines(&mut self, format: &'static str) -> LineReader<'_> {
         let cap = self.chunk.max(DEFAULT_CHUNK);
-        LineReader { input: self, format, buf: vec![0; cap], start: 0, end: 0, eof: false, line_no: 0, offset: 0 }
+        LineReader {
+            input: self,
+            format,
+            buf: vec![0; cap],
+            start: 0,
+            end: 0,
+            eof: false,
+            line_no: 0,
+            offset: 0,
+            unterminated: false,
+        }
     }
 }
 
@@ -316,6 +333,7 @@ pub struct LineReader<'a> {
     eof: bool,
     line_no: u64,
     offset: u64,
+    unterminated: bool,
 }
 
 /// The longest line accepted: 256 MiB.
@@ -343,6 +361,7 @@ impl LineReader<'_> {
                 }
                 let (s, mut e) = (self.start, self.end);
                 self.start = self.end;
+                self.unterminated = true;
                 self.line_no += 1;
                 let offset = self.offset;
                 self.offset += (e - s) as u64;
@@ -379,6 +398,12 @@ impl LineReader<'_> {
         }
         self.end += n;
         Ok(())
+    }
+
+    /// True when the last line returned ended the input without a `\n`
+    /// (a file cut mid-line, or one whose writer left the newline off).
+    pub fn last_line_unterminated(&self) -> bool {
+        self.unterminated
     }
 
     /// Number of the last line returned.

@@ -5,4 +5,9 @@ mod architecture;
 mod cli;
 mod common;
 mod folded;
+mod perf;
+mod pprof;
+mod robustness;
 mod traces;
+#[cfg(feature = "gui")]
+mod ui;

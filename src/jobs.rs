@@ -1,0 +1,210 @@
+//! Background work for the window: load a file and build its call tree on a
+//! worker thread, hand the result back through a channel.
+//!
+//! Owns the worker threads and their channels; imports `load` and `model`,
+//! never egui (the repaint callback is a plain closure), so the window
+//! never waits on parsing or tree building. Progress (bytes read of total)
+//! and the cancel flag are the loader's own [`Progress`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
+
+use crate::load::{self, Format, LoadError, LoadOptions, Progress};
+use crate::model::{CallTree, FunctionTable, MetricId, Profile, SampleFilter};
+
+/// Where a load reads from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// A file on disk.
+    Path(PathBuf),
+    /// Bytes embedded in the binary (the bundled sample), with a display name.
+    Embedded {
+        /// Name shown in the tab and used as the sniffing hint.
+        name: String,
+        /// The file's bytes.
+        bytes: &'static [u8],
+    },
+}
+
+impl Source {
+    /// The name a tab shows: the file name, or the embedded name.
+    pub fn display_name(&self) -> String {
+        match self {
+            Self::Path(p) => {
+                p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+            }
+            Self::Embedded { name, .. } => name.clone(),
+        }
+    }
+
+    /// The path, for files on disk.
+    pub fn path(&self) -> Option<&PathBuf> {
+        match self {
+            Self::Path(p) => Some(p),
+            Self::Embedded { .. } => None,
+        }
+    }
+}
+
+/// The views of one profile for one metric: the call tree and the function table.
+#[derive(Clone, Debug)]
+pub struct Views {
+    /// The metric both are in.
+    pub metric: MetricId,
+    /// Top-down call tree over every sample.
+    pub tree: Arc<CallTree>,
+    /// Self/total per function, from `tree`.
+    pub functions: Arc<FunctionTable>,
+}
+
+impl Views {
+    /// Builds the tree and the table of `profile` for `metric` (on the caller's thread).
+    pub fn build(profile: &Profile, metric: MetricId) -> Self {
+        let tree = CallTree::build(profile, metric, &SampleFilter::default());
+        let functions = FunctionTable::build(&tree, profile.frames.len());
+        Self { metric, tree: Arc::new(tree), functions: Arc::new(functions) }
+    }
+}
+
+/// A loaded file with its first views, ready for a tab.
+#[derive(Debug)]
+pub struct Opened {
+    /// Where it came from.
+    pub source: Source,
+    /// The format that was read.
+    pub format: Format,
+    /// The profile (shared with later tree-building jobs).
+    pub profile: Arc<Profile>,
+    /// Tree and table for the profile's default metric.
+    pub views: Views,
+}
+
+/// A load running on a worker thread.
+#[derive(Debug)]
+pub struct LoadJob {
+    /// What is being read.
+    pub source: Source,
+    /// Bytes read of total, and the cancel flag.
+    pub progress: Arc<Progress>,
+    rx: Receiver<Result<Opened, LoadError>>,
+}
+
+/// What [`LoadJob::poll`] found.
+#[derive(Debug)]
+pub enum Poll<T> {
+    /// Still running.
+    Pending,
+    /// Finished (successfully or not); the job is spent.
+    Done(T),
+}
+
+impl LoadJob {
+    /// Starts loading `source` with `opts` on a new thread; `on_done` is
+    /// called from the worker when the result is in the channel (the window
+    /// passes `request_repaint`).
+    pub fn spawn(source: Source, opts: LoadOptions, on_done: impl FnOnce() + Send + 'static) -> Self {
+        let progress = Progress::new();
+        if let Source::Path(p) = &source {
+            // One stat, so the progress row shows the size from its first frame.
+            if let Ok(meta) = std::fs::metadata(p) {
+                progress.bytes_total.store(meta.len(), std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        let (tx, rx) = channel();
+        let worker_progress = Arc::clone(&progress);
+        let worker_source = source.clone();
+        let spawned = std::thread::Builder::new().name("firesight-load".into()).spawn(move || {
+            let result = run_load(worker_source, &opts, worker_progress);
+            // The receiver is gone when the window closed or dropped the job: nothing to do.
+            let _ = tx.send(result);
+            on_done();
+        });
+        if let Err(e) = spawned {
+            let (tx, rx2) = channel();
+            let _ = tx.send(Err(LoadError::io("input", None, format!("cannot start a worker thread: {e}"))));
+            return Self { source, progress, rx: rx2 };
+        }
+        Self { source, progress, rx }
+    }
+
+    /// Asks the loader to stop; [`LoadJob::poll`] then yields a cancelled error.
+    pub fn cancel(&self) {
+        self.progress.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Bytes read and total bytes (0 when unknown).
+    pub fn bytes(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.progress.bytes_read.load(Relaxed), self.progress.bytes_total.load(Relaxed))
+    }
+
+    /// Takes the result when the worker has finished.
+    pub fn poll(&self) -> Poll<Result<Opened, LoadError>> {
+        match self.rx.try_recv() {
+            Ok(r) => Poll::Done(r),
+            Err(TryRecvError::Empty) => Poll::Pending,
+            Err(TryRecvError::Disconnected) => {
+                Poll::Done(Err(LoadError::io("input", None, "the loading thread stopped without a result")))
+            }
+        }
+    }
+}
+
+fn run_load(source: Source, opts: &LoadOptions, progress: Arc<Progress>) -> Result<Opened, LoadError> {
+    let loaded = match &source {
+        Source::Path(p) => load::load_path(p, opts, Arc::clone(&progress))?,
+        Source::Embedded { name, bytes } => {
+            progress.bytes_total.store(bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            let mut input = load::Input::from_reader(
+                std::io::Cursor::new(*bytes),
+                Some(name.clone()),
+                Arc::clone(&progress),
+                opts.chunk_size,
+                opts.max_decompressed,
+            )?;
+            load::load_input(&mut input, opts)?
+        }
+    };
+    if progress.is_cancelled() {
+        return Err(LoadError::cancelled());
+    }
+    let profile = loaded.profile;
+    let views = Views::build(&profile, profile.default_metric);
+    if progress.is_cancelled() {
+        return Err(LoadError::cancelled());
+    }
+    Ok(Opened { source, format: loaded.format, profile: Arc::new(profile), views })
+}
+
+/// A rebuild of the views for another metric, on a worker thread.
+#[derive(Debug)]
+pub struct TreeJob {
+    /// The metric being built.
+    pub metric: MetricId,
+    rx: Receiver<Views>,
+}
+
+impl TreeJob {
+    /// Starts building the views of `profile` for `metric`; `on_done` as in [`LoadJob::spawn`].
+    pub fn spawn(profile: Arc<Profile>, metric: MetricId, on_done: impl FnOnce() + Send + 'static) -> Option<Self> {
+        let (tx, rx) = channel();
+        std::thread::Builder::new()
+            .name("firesight-tree".into())
+            .spawn(move || {
+                let _ = tx.send(Views::build(&profile, metric));
+                on_done();
+            })
+            .ok()?;
+        Some(Self { metric, rx })
+    }
+
+    /// Takes the views when built; `Done(None)` when the worker died.
+    pub fn poll(&self) -> Poll<Option<Views>> {
+        match self.rx.try_recv() {
+            Ok(v) => Poll::Done(Some(v)),
+            Err(TryRecvError::Empty) => Poll::Pending,
+            Err(TryRecvError::Disconnected) => Poll::Done(None),
+        }
+    }
+}

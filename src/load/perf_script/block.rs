@@ -1,0 +1,388 @@
+//! The line state machine of `inferno-collapse-perf`, run by one thread over
+//! a run of lines, into tables local to that thread.
+//!
+//! A sample is a header line, its frame lines (leaf first) and a blank line;
+//! a header that carries its frame (perf record without -g) is a whole
+//! sample. Lines starting with `#` are comments. The parser interns frames and
+//! stacks into its own tables, which live as long as the thread: each
+//! [`Parser::take`] hands out only what is new since the last one (a delta),
+//! so the merging thread does work per new frame and stack, not per line.
+//!
+//! Representation: frames are interned twice over. A raw cache maps the
+//! bytes a frame line names (`symbol`, DSO, and whatever changes the name) to
+//! the ids of the frames it yields, so a frame seen before costs one hash of
+//! its text and no string building; only a miss runs inferno's renaming rules
+//! and interns the resulting `(name, module, kind)`. Stacks are a prefix tree
+//! `(parent, frame)` as in the model.
+
+use std::collections::HashMap;
+
+use rustc_hash::FxBuildHasher;
+
+use super::frame::{self, NameOptions};
+use super::header;
+use crate::load::PerfOptions;
+use crate::model::FrameKind;
+
+/// "No stack / thread" in the local `u32` columns.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// A parser forgets its stacks once it holds more than this many (about
+/// 3 MiB of index), so a thread's memory stays bounded however many distinct
+/// stacks the file has; the global stack tree keeps them all.
+/// (Unit tests use a tiny limit so that forgetting is exercised.)
+const STACK_LIMIT: u32 = if cfg!(test) { 64 } else { 1 << 17 };
+
+/// A frame new to the parser's tables.
+#[derive(Debug)]
+pub(crate) struct NewFrame {
+    pub name: String,
+    pub module: String,
+    pub kind: FrameKind,
+}
+
+/// A thread new to the parser's tables.
+#[derive(Debug)]
+pub(crate) struct NewThread {
+    pub comm: String,
+    pub pid: Option<u32>,
+    pub tid: Option<u32>,
+}
+
+/// One sample in local ids.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LocalSample {
+    /// Leaf stack; for a sample with no frames, the stack of its root alone.
+    pub stack: u32,
+    /// True when the sample had no frame line at all.
+    pub frameless: bool,
+    /// Local event index.
+    pub event: u32,
+    pub period: Option<u64>,
+    pub time_ns: Option<u64>,
+    pub thread: u32,
+}
+
+/// What a parser produced since its last [`Parser::take`].
+#[derive(Debug, Default)]
+pub(crate) struct Delta {
+    pub frames: Vec<NewFrame>,
+    /// New stacks `(parent or NONE, frame)`, parent before child.
+    pub stacks: Vec<(u32, u32)>,
+    pub threads: Vec<NewThread>,
+    pub events: Vec<String>,
+    pub samples: Vec<LocalSample>,
+    /// `(line, offset, message)`.
+    pub warnings: Vec<(u64, u64, String)>,
+    /// Samples whose frame came on the header line.
+    pub one_line_samples: u64,
+    /// Samples with frame lines below the header.
+    pub chained_samples: u64,
+    /// True when the last line given was skipped as not understood.
+    pub last_line_bad: bool,
+    /// True when the parser forgot its stacks before this delta: its stack
+    /// ids start again at 0.
+    pub reset_stacks: bool,
+}
+
+/// The sample being read.
+#[derive(Debug, Default)]
+struct Current {
+    root: u32,
+    event: u32,
+    period: Option<u64>,
+    time_ns: Option<u64>,
+    thread: u32,
+    /// Frames leaf first.
+    frames: Vec<u32>,
+    /// The command starts with `java` (inferno then tidies Java names).
+    java: bool,
+    skip: bool,
+    chained: bool,
+}
+
+/// The state machine and its tables. See the module docs.
+pub(crate) struct Parser {
+    event_filter: Option<String>,
+    include_pid: bool,
+    include_tid: bool,
+    names: NameOptions,
+    in_event: bool,
+    cur: Current,
+    frame_index: HashMap<(String, String, FrameKind), u32, FxBuildHasher>,
+    frame_count: u32,
+    raw_cache: HashMap<Box<[u8]>, (u32, u32), FxBuildHasher>,
+    raw_ids: Vec<u32>,
+    stack_index: HashMap<u64, u32, FxBuildHasher>,
+    stack_count: u32,
+    root_index: HashMap<String, u32, FxBuildHasher>,
+    thread_index: HashMap<(String, Option<u32>, Option<u32>), u32, FxBuildHasher>,
+    thread_count: u32,
+    events: Vec<String>,
+    event_count: usize,
+    key: Vec<u8>,
+    scratch: Vec<(String, FrameKind)>,
+    out: Delta,
+}
+
+impl Parser {
+    /// A parser for `opts` (inferno's options; `--tid` implies `--pid`).
+    pub(crate) fn new(opts: &PerfOptions) -> Self {
+        Self {
+            event_filter: opts.event_filter.clone(),
+            include_pid: opts.include_pid || opts.include_tid,
+            include_tid: opts.include_tid,
+            names: NameOptions {
+                annotate_kernel: opts.annotate_kernel,
+                annotate_jit: opts.annotate_jit,
+                include_addrs: opts.include_addrs,
+            },
+            in_event: false,
+            cur: Current::default(),
+            frame_index: HashMap::default(),
+            frame_count: 0,
+            raw_cache: HashMap::default(),
+            raw_ids: Vec::new(),
+            stack_index: HashMap::default(),
+            stack_count: 0,
+            root_index: HashMap::default(),
+            thread_index: HashMap::default(),
+            thread_count: 0,
+            events: Vec::new(),
+            event_count: 0,
+            key: Vec::new(),
+            scratch: Vec::new(),
+            out: Delta::default(),
+        }
+    }
+
+    /// Everything new since the last call.
+    pub(crate) fn take(&mut self) -> Delta {
+        let delta = std::mem::take(&mut self.out);
+        if self.stack_count > STACK_LIMIT {
+            self.stack_index.clear();
+            self.stack_count = 0;
+            self.out.reset_stacks = true;
+        }
+        delta
+    }
+
+    fn warn(&mut self, line: u64, offset: u64, msg: String) {
+        if self.out.warnings.len() < crate::model::builder::MAX_STORED_WARNINGS {
+            self.out.warnings.push((line, offset, msg));
+        } else {
+            self.out.warnings.push((line, offset, String::new()));
+        }
+    }
+
+    /// Feeds one line (without its `\n`).
+    pub(crate) fn line(&mut self, bytes: &[u8], number: u64, offset: u64) {
+        let text = match std::str::from_utf8(bytes) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => {
+                self.warn(number, offset, "invalid UTF-8 replaced with U+FFFD".to_string());
+                String::from_utf8_lossy(bytes)
+            }
+        };
+        self.out.last_line_bad = false;
+        if text.starts_with('#') {
+            return;
+        }
+        let t = text.trim_end();
+        if t.is_empty() {
+            self.end_sample();
+        } else if self.in_event {
+            if !self.cur.skip {
+                self.cur.chained = true;
+                self.frame_line(t, number, offset);
+            }
+        } else {
+            self.header_line(t, number, offset);
+        }
+    }
+
+    /// Ends the input: a last sample with no blank line after it is kept.
+    pub(crate) fn finish(&mut self) {
+        self.end_sample();
+    }
+
+    fn header_line(&mut self, t: &str, number: u64, offset: u64) {
+        let Some(h) = header::parse(t).filter(|h| h.event.is_some()) else {
+            let what = if frame::parse_line(t).is_some() {
+                "frame line outside a sample (no header above it), skipped"
+            } else {
+                "not a sample header (expected `comm pid [cpu] time: period event:`), skipped"
+            };
+            let shown: String = t.chars().take(80).collect();
+            self.warn(number, offset, format!("{what}: {shown:?}"));
+            self.out.last_line_bad = true;
+            return;
+        };
+        let event = h.event.unwrap_or("");
+        if self.event_filter.as_deref().is_some_and(|f| f != event) {
+            // Skip the sample's frames (a one-line sample has none below).
+            self.in_event = h.inline_frame.is_none();
+            self.cur.skip = true;
+            return;
+        }
+        let (root, java) = self.root_frame(&h);
+        let thread = self.thread(&h);
+        let event = self.event(event);
+        self.cur = Current {
+            root,
+            event,
+            period: h.period,
+            time_ns: h.time_ns,
+            thread,
+            frames: std::mem::take(&mut self.cur.frames),
+            java,
+            skip: false,
+            chained: false,
+        };
+        self.cur.frames.clear();
+        self.in_event = true;
+        if let Some(f) = h.inline_frame {
+            self.frame_line(f, number, offset);
+            self.out.one_line_samples += 1;
+            self.end_sample();
+        }
+    }
+
+    fn root_frame(&mut self, h: &header::Header<'_>) -> (u32, bool) {
+        let mut name = h.comm.replace(' ', "_");
+        if self.include_tid {
+            name.push('-');
+            name.push_str(h.pid.unwrap_or("?"));
+            name.push('/');
+            name.push_str(h.tid);
+        } else if self.include_pid {
+            name.push('-');
+            name.push_str(h.pid.unwrap_or("?"));
+        }
+        let java = name.starts_with("java");
+        if let Some(&id) = self.root_index.get(&name) {
+            return (id, java);
+        }
+        let id = self.intern_frame(name.clone(), String::new(), FrameKind::User);
+        self.root_index.insert(name, id);
+        (id, java)
+    }
+
+    fn thread(&mut self, h: &header::Header<'_>) -> u32 {
+        let pid = h.pid.and_then(|p| p.parse().ok());
+        let tid = h.tid.parse().ok();
+        let key = (h.comm.to_string(), pid, tid);
+        if let Some(&id) = self.thread_index.get(&key) {
+            return id;
+        }
+        let id = self.thread_count;
+        self.thread_count += 1;
+        self.out.threads.push(NewThread { comm: key.0.clone(), pid, tid });
+        self.thread_index.insert(key, id);
+        id
+    }
+
+    fn event(&mut self, name: &str) -> u32 {
+        if let Some(i) = self.events.iter().position(|e| e == name) {
+            return i as u32;
+        }
+        self.events.push(name.to_string());
+        self.out.events.push(name.to_string());
+        self.event_count += 1;
+        (self.events.len() - 1) as u32
+    }
+
+    fn intern_frame(&mut self, name: String, module: String, kind: FrameKind) -> u32 {
+        let key = (name, module, kind);
+        if let Some(&id) = self.frame_index.get(&key) {
+            return id;
+        }
+        let id = self.frame_count;
+        self.frame_count += 1;
+        self.out.frames.push(NewFrame { name: key.0.clone(), module: key.1.clone(), kind });
+        self.frame_index.insert(key, id);
+        id
+    }
+
+    fn frame_line(&mut self, t: &str, number: u64, offset: u64) {
+        let Some((pc, func, module)) = frame::parse_line(t) else {
+            let shown: String = t.chars().take(80).collect();
+            self.warn(number, offset, format!("not a stack frame (expected `addr symbol (dso)`), skipped: {shown:?}"));
+            self.out.last_line_bad = true;
+            return;
+        };
+        let java = self.cur.java;
+        let stripped = frame::strip_offset(func);
+        if stripped.starts_with('(') {
+            // Old perf printed process names as `(comm)` frames; inferno and
+            // the Perl original drop them.
+            let shown: String = t.chars().take(80).collect();
+            self.warn(number, offset, format!("frame with no symbol (`(...)`) skipped, as inferno does: {shown:?}"));
+            return;
+        }
+        self.key.clear();
+        self.key.extend_from_slice(stripped.as_bytes());
+        self.key.push(0);
+        self.key.extend_from_slice(module.as_bytes());
+        self.key.push(u8::from(java));
+        if self.names.include_addrs && stripped.contains("[unknown]") {
+            self.key.push(0);
+            self.key.extend_from_slice(pc.as_bytes());
+        }
+        if let Some(&(start, len)) = self.raw_cache.get(self.key.as_slice()) {
+            let ids = &self.raw_ids[start as usize..(start + len) as usize];
+            self.cur.frames.extend(ids.iter().rev());
+            return;
+        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        frame::names(pc, func, module, java, self.names, &mut scratch);
+        let start = self.raw_ids.len() as u32;
+        for (name, kind) in scratch.drain(..) {
+            let id = self.intern_frame(name, module.to_string(), kind);
+            self.raw_ids.push(id);
+        }
+        self.scratch = scratch;
+        let len = self.raw_ids.len() as u32 - start;
+        self.raw_cache.insert(self.key.as_slice().into(), (start, len));
+        let ids = &self.raw_ids[start as usize..];
+        self.cur.frames.extend(ids.iter().rev());
+    }
+
+    fn stack(&mut self, parent: u32, frame: u32) -> u32 {
+        let key = (u64::from(parent.wrapping_add(1)) << 32) | u64::from(frame);
+        if let Some(&id) = self.stack_index.get(&key) {
+            return id;
+        }
+        let id = self.stack_count;
+        self.stack_count += 1;
+        self.out.stacks.push((parent, frame));
+        self.stack_index.insert(key, id);
+        id
+    }
+
+    fn end_sample(&mut self) {
+        let was = std::mem::replace(&mut self.in_event, false);
+        if !was || self.cur.skip {
+            self.cur.skip = false;
+            return;
+        }
+        let mut s = self.stack(NONE, self.cur.root);
+        let frames = std::mem::take(&mut self.cur.frames);
+        for &f in frames.iter().rev() {
+            s = self.stack(s, f);
+        }
+        self.cur.frames = frames;
+        if self.cur.chained && !self.cur.frames.is_empty() {
+            self.out.chained_samples += 1;
+        }
+        self.out.samples.push(LocalSample {
+            stack: s,
+            frameless: self.cur.frames.is_empty(),
+            event: self.cur.event,
+            period: self.cur.period,
+            time_ns: self.cur.time_ns,
+            thread: self.cur.thread,
+        });
+        self.cur.frames.clear();
+    }
+}

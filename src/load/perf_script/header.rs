@@ -1,0 +1,172 @@
+//! Sample header lines of `perf script`:
+//! `comm pid/tid [cpu] secs.frac: period event:mods: [addr sym (dso)]`.
+//!
+//! Every field but the command name and one number is optional, as `perf
+//! script -F` can drop them; the command name may hold spaces and digits.
+//! Parsing follows `inferno-collapse-perf` (jonhoo/inferno
+//! `src/collapse/perf.rs`, `event_line_parts` and `on_event_line`) except in
+//! two places where inferno is wrong: the pid is the last all-digit word
+//! before the `[cpu]`, time or event field (inferno takes the first one, so
+//! `Worker 2 1234/1235 ...` became command `Worker`, tid 2), and the period is
+//! read however many spaces pad the event column (inferno reads none in
+//! `1001001  cpu-clock:`). Imports nothing outside this module.
+
+/// One parsed sample header, borrowing from its line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Header<'a> {
+    /// The command name, trimmed (spaces inside kept).
+    pub comm: &'a str,
+    /// The pid as printed (`None` when perf printed only one number, which
+    /// inferno shows as pid `?`).
+    pub pid: Option<&'a str>,
+    /// The tid as printed (or the only number).
+    pub tid: &'a str,
+    /// Timestamp in ns, when printed.
+    pub time_ns: Option<u64>,
+    /// The sample period, when printed.
+    pub period: Option<u64>,
+    /// The event name without modifiers (`cycles` of `cycles:uppp:`);
+    /// `None` when the header has no event field.
+    pub event: Option<&'a str>,
+    /// A frame printed on the header line itself (perf record without -g).
+    pub inline_frame: Option<&'a str>,
+}
+
+/// A word of the line and where it starts and ends.
+#[derive(Clone, Copy)]
+struct Word<'a> {
+    text: &'a str,
+    start: usize,
+    end: usize,
+}
+
+fn words(line: &str) -> impl Iterator<Item = Word<'_>> {
+    let mut pos = 0;
+    line.split(' ').filter_map(move |w| {
+        let start = pos;
+        pos += w.len() + 1;
+        (!w.is_empty()).then_some(Word { text: w, start, end: start + w.len() })
+    })
+}
+
+/// `1234` or `1234/5678`.
+fn is_pid_word(w: &str) -> bool {
+    let (a, b) = match w.split_once('/') {
+        Some((a, b)) => (a, Some(b)),
+        None => (w, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    digits(a) && b.is_none_or(digits)
+}
+
+fn is_cpu_word(w: &str) -> bool {
+    w.len() > 2 && w.starts_with('[') && w.ends_with(']') && w[1..w.len() - 1].bytes().all(|c| c.is_ascii_digit())
+}
+
+/// Finds the pid word: the last pid-shaped word (not the first word) before
+/// the first `[cpu]` word or word ending in `:`. Falls back to inferno's
+/// rule (the first pid-shaped word followed by a space) when there is no
+/// such field.
+fn find_pid(line: &str) -> Option<Word<'_>> {
+    let mut last: Option<Word<'_>> = None;
+    for (i, w) in words(line).enumerate() {
+        if last.is_some() && (is_cpu_word(w.text) || w.text.ends_with(':')) {
+            return last;
+        }
+        if i > 0 && is_pid_word(w.text) {
+            last = Some(w);
+        }
+    }
+    // No field after the number: inferno's rule, which needs a space after it.
+    words(line).enumerate().find(|(i, w)| *i > 0 && is_pid_word(w.text) && w.end < line.len()).map(|(_, w)| w)
+}
+
+/// `12345.678901` as ns, exactly (no f64). `None` when not a timestamp.
+pub(crate) fn parse_time_ns(s: &str) -> Option<u64> {
+    let (secs, frac) = s.split_once('.')?;
+    if secs.is_empty() || frac.is_empty() || frac.len() > 9 {
+        return None;
+    }
+    if !secs.bytes().all(|c| c.is_ascii_digit()) || !frac.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let secs: u64 = secs.parse().ok()?;
+    let mut frac_ns: u64 = frac.parse().ok()?;
+    for _ in frac.len()..9 {
+        frac_ns *= 10;
+    }
+    secs.checked_mul(1_000_000_000)?.checked_add(frac_ns)
+}
+
+/// Parses a header line (already trimmed at the end). `None` when the line
+/// has no pid-shaped word followed by more fields.
+pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
+    let pid_word = find_pid(line)?;
+    let comm = line[..pid_word.start].trim();
+    let (pid, tid) = match pid_word.text.split_once('/') {
+        Some((p, t)) => (Some(p), t),
+        None => (None, pid_word.text),
+    };
+    let rest = line.get(pid_word.end + 1..).unwrap_or("");
+    let mut header = Header { comm, pid, tid, time_ns: None, period: None, event: None, inline_frame: None };
+    // The text before the first colon is `[cpu] time` (or, without a time
+    // field, `period event`).
+    let Some(colon) = rest.find(':') else {
+        return Some(header);
+    };
+    let mut first = rest[..colon].trim();
+    if let Some(w) = first.split(' ').next().filter(|w| is_cpu_word(w)) {
+        first = first[w.len()..].trim_start();
+    }
+    let (period_event, post) = match parse_time_ns(first) {
+        Some(t) => {
+            header.time_ns = Some(t);
+            let after = &rest[colon + 1..];
+            match after.find(':') {
+                Some(c) => (&after[..c], Some(&after[c + 1..])),
+                None => (after, None),
+            }
+        }
+        None => (first, Some(&rest[colon + 1..])),
+    };
+    let mut tokens = period_event.split_whitespace().rev();
+    header.event = tokens.next().or(Some(""));
+    header.period = tokens.next().and_then(|p| p.parse::<u64>().ok());
+    // After `event:` come modifiers (`uppp:`) and, without -g, the one frame.
+    if let Some(post) = post {
+        let start = post.find([':', ' ']).map_or(0, |i| i + 1);
+        let frame = post[start..].trim();
+        if !frame.is_empty() {
+            header.inline_frame = Some(frame);
+        }
+    }
+    Some(header)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_header_shapes() {
+        let h = parse("perf_shop 24058/24061 [001]   883.880134:    1001001 cpu-clock:").unwrap_or_else(|| panic!());
+        assert_eq!((h.comm, h.pid, h.tid), ("perf_shop", Some("24058"), "24061"));
+        assert_eq!((h.time_ns, h.period, h.event), (Some(883_880_134_000), Some(1_001_001), Some("cpu-clock")));
+        let h = parse("io worker 24067   886.096151:    1001001  cpu-clock: ").unwrap_or_else(|| panic!());
+        assert_eq!((h.comm, h.pid, h.tid, h.period), ("io worker", None, "24067", Some(1_001_001)));
+        let h = parse("Worker 2 1234/1235 [000] 5.5: 7 cycles:uppp:").unwrap_or_else(|| panic!());
+        assert_eq!(
+            (h.comm, h.pid, h.tid, h.event, h.inline_frame),
+            ("Worker 2", Some("1234"), "1235", Some("cycles"), None)
+        );
+        let h = parse("java 19983 cycles:").unwrap_or_else(|| panic!());
+        assert_eq!((h.comm, h.tid, h.event, h.time_ns), ("java", "19983", Some("cycles"), None));
+        let h = parse("false 64414 20110.539270:      34467 cycles:u:  ffffffff9aa3c8de [unknown] ([unknown])")
+            .unwrap_or_else(|| panic!());
+        assert_eq!(h.inline_frame, Some("ffffffff9aa3c8de [unknown] ([unknown])"));
+        let h = parse("swapper     0 [001]  1333.768770: cpu-clock: ").unwrap_or_else(|| panic!());
+        assert_eq!((h.comm, h.tid, h.period, h.event), ("swapper", "0", None, Some("cpu-clock")));
+        assert_eq!(parse("a;b;c 10"), None);
+        assert_eq!(parse_time_ns("1.5"), Some(1_500_000_000));
+    }
+}

@@ -1,0 +1,209 @@
+//! Merges the parsers' deltas into one [`ProfileBuilder`] in file order, and
+//! turns events into metrics at the end.
+//!
+//! Metrics are decided only when the whole file is read, because whether an
+//! event is weighted by period (and so its unit) depends on all its samples.
+//! Until then samples wait in compact columns here (about 48 bytes each; a
+//! sample's frames are in the shared stack tree).
+
+use super::FORMAT;
+use super::block::{Delta, NONE};
+use crate::load::PerfOptions;
+use crate::load::error::{At, LoadError};
+use crate::model::frame::FrameRef;
+use crate::model::{FrameId, Profile, ProfileBuilder, StackId, Thread, ThreadId, Unit};
+
+/// One parser's local ids mapped to the builder's.
+#[derive(Default)]
+struct LocalMap {
+    frames: Vec<FrameId>,
+    stacks: Vec<StackId>,
+    threads: Vec<ThreadId>,
+    events: Vec<usize>,
+}
+
+/// An event and what its samples carry.
+struct Event {
+    name: String,
+    samples: u64,
+    with_period: u64,
+}
+
+struct Sample {
+    stack: StackId,
+    frameless: bool,
+    event: u32,
+    period: Option<u64>,
+    time_ns: Option<u64>,
+    thread: ThreadId,
+}
+
+/// See the module docs.
+pub(super) struct Merger {
+    b: ProfileBuilder,
+    maps: Vec<LocalMap>,
+    events: Vec<Event>,
+    samples: Vec<Sample>,
+    one_line: u64,
+    chained: u64,
+    frameless: u64,
+    first_warning: Option<(u64, String)>,
+}
+
+impl Merger {
+    /// A merger for `parsers` parsers.
+    pub(super) fn new(parsers: usize) -> Self {
+        Self {
+            b: ProfileBuilder::new("perf-script"),
+            maps: (0..parsers).map(|_| LocalMap::default()).collect(),
+            events: Vec::new(),
+            samples: Vec::new(),
+            one_line: 0,
+            chained: 0,
+            frameless: 0,
+            first_warning: None,
+        }
+    }
+
+    /// True once some sample was merged.
+    pub(super) fn has_samples(&self) -> bool {
+        !self.samples.is_empty()
+    }
+
+    /// Adds the delta of parser `p` (deltas of one parser in the order it made them).
+    pub(super) fn merge(&mut self, p: usize, d: Delta) {
+        let Some(map) = self.maps.get_mut(p) else {
+            return;
+        };
+        if d.reset_stacks {
+            map.stacks.clear();
+        }
+        for f in &d.frames {
+            map.frames.push(self.b.frame(FrameRef::new(&f.name, &f.module, f.kind)));
+        }
+        for &(parent, frame) in &d.stacks {
+            let parent = (parent != NONE).then(|| map.stacks[parent as usize]);
+            map.stacks.push(self.b.stack(parent, map.frames[frame as usize]));
+        }
+        for t in d.threads {
+            map.threads.push(self.b.thread(Thread { pid: t.pid, tid: t.tid, name: t.comm }));
+        }
+        for e in d.events {
+            let i = match self.events.iter().position(|x| x.name == e) {
+                Some(i) => i,
+                None => {
+                    self.events.push(Event { name: e, samples: 0, with_period: 0 });
+                    self.events.len() - 1
+                }
+            };
+            map.events.push(i);
+        }
+        self.samples.reserve(d.samples.len());
+        for s in &d.samples {
+            let event = map.events[s.event as usize];
+            let ev = &mut self.events[event];
+            ev.samples += 1;
+            ev.with_period += u64::from(s.period.is_some());
+            self.samples.push(Sample {
+                stack: map.stacks[s.stack as usize],
+                frameless: s.frameless,
+                event: event as u32,
+                period: s.period,
+                time_ns: s.time_ns,
+                thread: map.threads[s.thread as usize],
+            });
+        }
+        self.one_line += d.one_line_samples;
+        self.chained += d.chained_samples;
+        for (line, offset, msg) in d.warnings {
+            if self.first_warning.is_none() && !msg.is_empty() {
+                self.first_warning = Some((line, msg.clone()));
+            }
+            self.b.warn(Some(line), Some(offset), msg);
+        }
+    }
+
+    /// Decides the metrics, adds the samples and validates.
+    pub(super) fn finish(mut self, opts: &PerfOptions) -> Result<Profile, LoadError> {
+        if self.samples.is_empty() {
+            return Err(self.no_samples(opts));
+        }
+        self.frameless = self.samples.iter().filter(|s| s.frameless).count() as u64;
+        let keep_frameless = self.frameless == self.samples.len() as u64;
+        if self.frameless > 0 {
+            let msg = if keep_frameless {
+                "no sample has a stack frame (perf script -F without ip,sym?): each sample is its command name only"
+                    .to_string()
+            } else {
+                format!(
+                    "{} samples have no stack frame and are left out, as inferno-collapse-perf leaves them out",
+                    self.frameless
+                )
+            };
+            self.b.warn(None, None, msg);
+        }
+        if self.chained == 0 && self.one_line > 0 {
+            self.b.warn(
+                None,
+                None,
+                "no call chains: the file was recorded without -g, so each stack is the command and the sampled function only",
+            );
+        }
+        let single = self.events.len() == 1;
+        let mut metrics = Vec::with_capacity(self.events.len());
+        for e in &self.events {
+            let weighted = e.with_period > 0;
+            let name = if e.name.is_empty() || (!weighted && single) { "samples" } else { e.name.as_str() };
+            let unit = if weighted && matches!(e.name.as_str(), "cpu-clock" | "task-clock") {
+                Unit::Nanoseconds
+            } else {
+                Unit::Count
+            };
+            if weighted && e.with_period < e.samples {
+                self.b.warn(
+                    None,
+                    None,
+                    format!(
+                        "event {}: {} of {} samples have no period and count 1, as inferno counts them",
+                        e.name,
+                        e.samples - e.with_period,
+                        e.samples
+                    ),
+                );
+            }
+            metrics.push(self.b.add_metric(name, unit));
+            self.b.meta("event", format!("{} ({} samples)", e.name, e.samples));
+        }
+        if let Some(&first) = metrics.first() {
+            self.b.set_default_metric(first);
+        }
+        for s in &self.samples {
+            if s.frameless && !keep_frameless {
+                continue;
+            }
+            let w = s.period.map_or(1, i128::from);
+            self.b.add_sample_for(Some(s.stack), metrics[s.event as usize], w, s.time_ns, Some(s.thread));
+        }
+        self.b.finish().map_err(|e| LoadError::invalid(FORMAT, None, e.to_string()))
+    }
+
+    fn no_samples(&self, opts: &PerfOptions) -> LoadError {
+        if let Some(f) = &opts.event_filter {
+            return LoadError::invalid(FORMAT, None, format!("no sample of event {f:?} in the file"));
+        }
+        match &self.first_warning {
+            Some((line, msg)) => LoadError::invalid(
+                FORMAT,
+                Some(At::Line(*line)),
+                format!(
+                    "no samples; expected sample headers like `comm pid [cpu] time: period event:` then frames `addr symbol (dso)`; first problem: {msg}"
+                ),
+            ),
+            None => LoadError::invalid(
+                FORMAT,
+                Some(At::Line(1)),
+                "no samples; expected sample headers like `comm pid [cpu] time: period event:` then frames `addr symbol (dso)`",
+            ),
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Linux `perf script` text: samples with call chains, folded the way
+//! `inferno-collapse-perf` folds them.
+//!
+//! Input: what `perf script` prints for a `perf record` (with or without
+//! `-g`, any `-F` field set that keeps comm and pid or tid), optionally with
+//! `--header` comment blocks. Each sample becomes a stack whose root frame is
+//! the command name (`comm-PID`, `comm-PID/TID` with the options), then the
+//! call chain root first; frame names follow inferno exactly (see
+//! [`frame`]). Every event is its own metric (`cpu-clock`, `cycles` ...),
+//! weighted by the period perf printed, else by 1; the first event seen is
+//! the default metric, as inferno folds only the first event unless told
+//! otherwise. A file with no period at all has one metric per event counting
+//! samples (`samples` when there is only one event).
+//!
+//! Where inferno (v0.12.8) is wrong we are right: a command name ending in a
+//! number is not a pid; the period counts however perf pads the event
+//! column; invalid UTF-8 is replaced and warned about; a file without call
+//! chains gives one warning, not one per line. Lines we skip are warnings
+//! with their line number. A file cut in the middle of its last line fails.
+//!
+//! Parsing runs on every core the process may use: the input is cut into
+//! blocks at sample boundaries and parsed by worker threads, whose new
+//! frames and stacks are merged in file order (see [`parallel`]). Imports
+//! `model` and `load`'s plumbing only.
+
+mod block;
+mod frame;
+mod header;
+mod merge;
+mod parallel;
+
+use super::PerfOptions;
+use super::error::{At, LoadError};
+use super::source::Input;
+use crate::model::Profile;
+
+use block::Parser;
+use merge::Merger;
+
+/// Format name used in errors and warnings.
+const FORMAT: &str = "perf script";
+
+/// True when `line` looks like a perf script sample header
+/// (`comm pid [cpu] time: period event:`), for the format sniffer.
+pub fn looks_like_header(line: &str) -> bool {
+    header::parse(line.trim_end()).is_some_and(|h| h.event.is_some_and(|e| !e.is_empty()))
+}
+
+/// Loads perf script output from `input` with inferno's folding `opts`.
+///
+/// Errors: a read error or cancel; no sample in the file (empty, binary,
+/// another format, or no sample of `opts.event_filter`); the last line cut
+/// off in the middle (a truncated file).
+pub fn load(input: &mut Input, opts: &PerfOptions) -> Result<Profile, LoadError> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let merger = if threads > 1 {
+        parallel::run(input, opts, threads, parallel::BLOCK_BYTES)?
+    } else {
+        sequential(input, opts)?
+    };
+    merger.finish(opts)
+}
+
+/// Parses on the calling thread (one core).
+fn sequential(input: &mut Input, opts: &PerfOptions) -> Result<Merger, LoadError> {
+    let mut parser = Parser::new(opts);
+    let mut merger = Merger::new(1);
+    let mut lines = input.lines(FORMAT);
+    let mut count: u64 = 0;
+    while let Some(line) = lines.next_line()? {
+        parser.line(line.bytes, line.number, line.offset);
+        count += 1;
+        if count.is_multiple_of(1 << 16) {
+            merger.merge(0, parser.take());
+        }
+    }
+    let unterminated = lines.last_line_unterminated();
+    let last = lines.line_number();
+    parser.finish();
+    let delta = parser.take();
+    let bad = delta.last_line_bad;
+    merger.merge(0, delta);
+    check_cut(unterminated && bad && merger.has_samples(), last)?;
+    Ok(merger)
+}
+
+/// The error for a file whose last line is cut off (only once some sample
+/// was read: a file of junk gets the clearer "no samples").
+fn check_cut(cut: bool, line: u64) -> Result<(), LoadError> {
+    if cut {
+        return Err(LoadError::invalid(
+            FORMAT,
+            Some(At::Line(line)),
+            "the input ends in the middle of a sample: the last line is neither a whole frame \
+             (`addr symbol (dso)`) nor a whole header, and has no line end (truncated file?)",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::source::Progress;
+
+    fn open(path: &str) -> Input {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/perf").join(path);
+        Input::open(&path, Progress::new(), 1 << 16, 1 << 30).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn parallel_blocks_give_the_sequential_model() {
+        for file in
+            ["generated/shop-c-two-events.perf.txt.gz", "perf-cycles-instructions-01.txt", "single-line-stacks.txt"]
+        {
+            let opts = PerfOptions { include_tid: true, ..PerfOptions::default() };
+            let one =
+                sequential(&mut open(file), &opts).and_then(|m| m.finish(&opts)).unwrap_or_else(|e| panic!("{e}"));
+            for (threads, block) in [(1, 1 << 20), (3, 4096), (2, 64)] {
+                // Small blocks also make the parsers forget their stacks often.
+                let many = parallel::run(&mut open(file), &opts, threads, block)
+                    .and_then(|m| m.finish(&opts))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(crate::model::dump::dump(&one), crate::model::dump::dump(&many), "{file} {threads} {block}");
+                assert_eq!(one.samples.times_ns, many.samples.times_ns);
+                assert_eq!(one.threads, many.threads);
+                assert_eq!(one.warnings, many.warnings);
+            }
+        }
+    }
+}

@@ -1,0 +1,441 @@
+//! `FiresightApp`: tabs, menus, open and drop routing, background jobs; it
+//! applies the [`Command`]s the views return.
+//!
+//! The only UI file that names what `jobs` hands back. Persisted settings
+//! (recent files, theme, orientation) live in [`Settings`], apart from
+//! runtime state.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
+
+use egui::{Key, Ui};
+
+use crate::jobs::{LoadJob, Opened, Poll, Source, TreeJob};
+use crate::load::LoadOptions;
+use crate::ui::command::Command;
+use crate::ui::document::Document;
+use crate::ui::settings::{STORAGE_KEY, Settings};
+use crate::ui::shell::{self, LoadingRow, Message};
+use crate::ui::{profile_view, sample};
+
+/// How the app starts.
+#[derive(Clone, Debug)]
+pub struct AppOptions {
+    /// Files to open at start (the command line's `FILE...`).
+    pub files: Vec<PathBuf>,
+    /// Show the bundled sample when `files` is empty. Default: true.
+    pub bundled_sample: bool,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self { files: Vec::new(), bundled_sample: true }
+    }
+}
+
+/// The application: every open document and everything running for them.
+pub struct FiresightApp {
+    settings: Settings,
+    docs: Vec<Document>,
+    active: usize,
+    next_id: u64,
+    loads: Vec<LoadJob>,
+    tree_jobs: Vec<(u64, TreeJob)>,
+    messages: Vec<Message>,
+    warnings_open: bool,
+    dialog: Option<Receiver<Vec<PathBuf>>>,
+    exports: Vec<Receiver<Message>>,
+    focus_search: bool,
+    ctx: egui::Context,
+}
+
+impl FiresightApp {
+    /// Creates the app, restoring settings from eframe storage when there is one.
+    pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
+        let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, STORAGE_KEY)).unwrap_or_default();
+        cc.egui_ctx.set_theme(settings.theme.preference());
+        let mut app = Self {
+            settings,
+            docs: Vec::new(),
+            active: 0,
+            next_id: 1,
+            loads: Vec::new(),
+            tree_jobs: Vec::new(),
+            messages: Vec::new(),
+            warnings_open: false,
+            dialog: None,
+            exports: Vec::new(),
+            focus_search: false,
+            ctx: cc.egui_ctx.clone(),
+        };
+        if options.files.is_empty() && options.bundled_sample {
+            app.start_load(Source::Embedded { name: sample::NAME.to_string(), bytes: sample::BYTES });
+        }
+        for f in options.files {
+            app.start_load(Source::Path(f));
+        }
+        app
+    }
+
+    /// The open documents, in tab order.
+    pub fn documents(&self) -> &[Document] {
+        &self.docs
+    }
+
+    /// The active document.
+    pub fn active_document(&self) -> Option<&Document> {
+        self.docs.get(self.active)
+    }
+
+    /// Index of the active tab.
+    pub fn active_index(&self) -> usize {
+        self.active
+    }
+
+    /// True while a load or a tree build runs.
+    pub fn is_busy(&self) -> bool {
+        !self.loads.is_empty() || !self.tree_jobs.is_empty()
+    }
+
+    /// Loads in progress: file name, bytes read, total.
+    pub fn loading(&self) -> Vec<LoadingRow> {
+        self.loads
+            .iter()
+            .map(|j| {
+                let (read, total) = j.bytes();
+                LoadingRow { name: j.source.display_name(), read, total }
+            })
+            .collect()
+    }
+
+    /// Messages shown above the document (load errors, notes).
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    /// The persisted settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Applies one command, as if a view had returned it.
+    pub fn apply(&mut self, command: Command) {
+        match command {
+            Command::Open(path) => self.start_load(Source::Path(path)),
+            Command::OpenDialog => self.open_dialog(),
+            Command::CloseTab(i) => self.close_tab(if i == usize::MAX { self.active } else { i }),
+            Command::SelectTab(i) => self.active = i.min(self.docs.len().saturating_sub(1)),
+            Command::NextTab => {
+                self.active = if self.docs.is_empty() { 0 } else { (self.active + 1) % self.docs.len() }
+            }
+            Command::CancelLoad(i) => {
+                if let Some(j) = self.loads.get(i) {
+                    j.cancel();
+                }
+            }
+            Command::DismissMessage(i) => {
+                if i < self.messages.len() {
+                    self.messages.remove(i);
+                }
+            }
+            Command::SetTheme(t) => {
+                self.settings.theme = t;
+                self.ctx.set_theme(t.preference());
+            }
+            Command::SetOrientation(o) => self.settings.orientation = o,
+            Command::ShowWarnings(open) => self.warnings_open = open,
+            Command::Quit => self.ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            Command::SetMetric(m) => self.set_metric(m),
+            Command::ExportFolded => self.export(false),
+            Command::ExportSvg => self.export(true),
+            other => self.apply_to_document(other),
+        }
+    }
+
+    fn apply_to_document(&mut self, command: Command) {
+        let Some(doc) = self.docs.get_mut(self.active) else { return };
+        match command {
+            Command::Zoom(node) => doc.zoom_to(node),
+            Command::ZoomOut => doc.zoom_out(),
+            Command::SetView(v) => doc.set_view(v),
+            Command::Select(f) => doc.selected = f,
+            Command::ZoomToHeaviest(f) => {
+                if let Some(n) = doc.heaviest_node(f) {
+                    doc.zoom_to(n);
+                }
+            }
+            Command::Search(text) => {
+                doc.flame_search_input.clone_from(&text);
+                doc.set_search(text);
+            }
+            _ => {}
+        }
+    }
+
+    fn start_load(&mut self, source: Source) {
+        let ctx = self.ctx.clone();
+        self.loads.push(LoadJob::spawn(source, LoadOptions::default(), move || ctx.request_repaint()));
+    }
+
+    fn open_dialog(&mut self) {
+        let (tx, rx) = channel();
+        let ctx = self.ctx.clone();
+        let spawned = std::thread::Builder::new().name("firesight-dialog".into()).spawn(move || {
+            let picked = rfd::FileDialog::new().set_title("Open a profile or trace").pick_files().unwrap_or_default();
+            let _ = tx.send(picked);
+            ctx.request_repaint();
+        });
+        match spawned {
+            Ok(_) => self.dialog = Some(rx),
+            Err(e) => self.messages.push(Message { text: format!("cannot show the file dialog: {e}"), is_error: true }),
+        }
+    }
+
+    /// Asks for a file name and writes the active profile there, all on a
+    /// worker thread; the outcome comes back as a message.
+    fn export(&mut self, svg: bool) {
+        let Some(doc) = self.docs.get(self.active) else { return };
+        let profile = doc.profile.clone();
+        let metric = doc.metric;
+        let stem = doc.title.split(' ').next().unwrap_or("profile").to_string();
+        let title = doc.title.clone();
+        let (tx, rx) = channel();
+        let ctx = self.ctx.clone();
+        let spawned = std::thread::Builder::new().name("firesight-export".into()).spawn(move || {
+            let (ext, kind) = if svg { ("svg", "SVG") } else { ("folded", "folded stacks") };
+            let picked = rfd::FileDialog::new()
+                .set_title(format!("Export {kind}"))
+                .set_file_name(format!("{stem}.{ext}"))
+                .save_file();
+            let Some(out) = picked else { return };
+            let filter = crate::model::SampleFilter::default();
+            let result = if svg {
+                crate::export::svg::write_svg(&profile, metric, &filter, &title, &out)
+            } else {
+                let lines = crate::export::folded::fold(&profile, metric, &filter);
+                crate::export::write_atomically(&out, |w| crate::export::folded::write(&profile, metric, &lines, w))
+            };
+            let message = match result {
+                Ok(()) => Message { text: format!("Exported {kind} to {}", out.display()), is_error: false },
+                Err(e) => Message { text: format!("Export to {} failed: {e}", out.display()), is_error: true },
+            };
+            let _ = tx.send(message);
+            ctx.request_repaint();
+        });
+        if spawned.is_ok() {
+            self.exports.push(rx);
+        }
+    }
+
+    fn close_tab(&mut self, i: usize) {
+        if i < self.docs.len() {
+            self.docs.remove(i);
+            if self.active > i || self.active >= self.docs.len() {
+                self.active = self.active.saturating_sub(1);
+            }
+        }
+    }
+
+    fn set_metric(&mut self, metric: crate::model::MetricId) {
+        let Some(doc) = self.docs.get_mut(self.active) else { return };
+        if metric.index() >= doc.profile.metrics.len() || metric == doc.metric {
+            return;
+        }
+        let ctx = self.ctx.clone();
+        if let Some(job) = TreeJob::spawn(doc.profile.clone(), metric, move || ctx.request_repaint()) {
+            doc.pending_metric = Some(metric);
+            self.tree_jobs.retain(|(id, _)| *id != doc.id);
+            self.tree_jobs.push((doc.id, job));
+        }
+    }
+
+    /// Takes finished results from workers.
+    fn poll_jobs(&mut self) {
+        let mut i = 0;
+        while i < self.loads.len() {
+            match self.loads[i].poll() {
+                Poll::Pending => i += 1,
+                Poll::Done(result) => {
+                    let job = self.loads.remove(i);
+                    match result {
+                        Ok(opened) => self.add_document(opened),
+                        Err(e) if e.is_cancelled() => self.messages.push(Message {
+                            text: format!("Loading {} was cancelled.", job.source.display_name()),
+                            is_error: false,
+                        }),
+                        Err(e) => self.messages.push(Message { text: e.to_string(), is_error: true }),
+                    }
+                }
+            }
+        }
+        let mut finished = Vec::new();
+        for (k, (doc_id, job)) in self.tree_jobs.iter().enumerate() {
+            if let Poll::Done(views) = job.poll() {
+                finished.push(k);
+                if let (Some(v), Some(doc)) = (views, self.docs.iter_mut().find(|d| d.id == *doc_id)) {
+                    doc.set_views(v.metric, v.tree, v.functions);
+                }
+            }
+        }
+        for k in finished.into_iter().rev() {
+            self.tree_jobs.remove(k);
+        }
+        let messages = &mut self.messages;
+        self.exports.retain(|rx| match rx.try_recv() {
+            Ok(m) => {
+                messages.push(m);
+                false
+            }
+            Err(TryRecvError::Empty) => true,
+            Err(TryRecvError::Disconnected) => false,
+        });
+        if let Some(rx) = &self.dialog {
+            match rx.try_recv() {
+                Ok(paths) => {
+                    self.dialog = None;
+                    for p in paths {
+                        self.start_load(Source::Path(p));
+                    }
+                }
+                Err(TryRecvError::Disconnected) => self.dialog = None,
+                Err(TryRecvError::Empty) => {}
+            }
+        }
+    }
+
+    fn add_document(&mut self, opened: Opened) {
+        let bundled = matches!(opened.source, Source::Embedded { .. });
+        if let Some(p) = opened.source.path() {
+            self.settings.remember(p.clone());
+        }
+        // The sample makes way for the first real file.
+        if !bundled {
+            self.docs.retain(|d| !d.bundled);
+        }
+        let mut doc = Document::new(
+            self.next_id,
+            opened.source.display_name(),
+            opened.source.path().cloned(),
+            opened.format.name().to_string(),
+            opened.profile,
+            opened.views.metric,
+            opened.views.tree,
+            opened.views.functions,
+        );
+        doc.bundled = bundled;
+        self.next_id += 1;
+        self.docs.push(doc);
+        self.active = self.docs.len() - 1;
+    }
+
+    fn keyboard(&mut self, ctx: &egui::Context) -> Vec<Command> {
+        let mut commands = Vec::new();
+        ctx.input_mut(|i| {
+            if i.consume_shortcut(&shell::OPEN) {
+                commands.push(Command::OpenDialog);
+            }
+            if i.consume_shortcut(&shell::CLOSE) {
+                commands.push(Command::CloseTab(usize::MAX));
+            }
+            if i.consume_shortcut(&shell::NEXT_TAB) {
+                commands.push(Command::NextTab);
+            }
+            if i.consume_shortcut(&shell::FIND) {
+                self.focus_search = true;
+            }
+        });
+        let typing = ctx.memory(|m| m.focused().is_some_and(|id| id == profile_view::search_id()));
+        if !typing && ctx.input(|i| i.key_pressed(Key::Escape)) {
+            commands.push(Command::ZoomOut);
+        }
+        commands
+    }
+
+    fn handle_drops(&mut self, ctx: &egui::Context) -> Vec<Command> {
+        let (hovered, dropped) = ctx.input(|i| {
+            let hovered: Vec<String> = i
+                .raw
+                .hovered_files
+                .iter()
+                .map(|f| {
+                    f.path
+                        .as_ref()
+                        .and_then(|p| p.file_name())
+                        .map_or("a file".into(), |n| n.to_string_lossy().into_owned())
+                })
+                .collect();
+            let dropped: Vec<PathBuf> = i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect();
+            (hovered, dropped)
+        });
+        shell::drop_overlay_ui(ctx, &hovered);
+        dropped.into_iter().map(Command::Open).collect()
+    }
+
+    fn status_bar(&self, ui: &mut Ui) -> Vec<Command> {
+        let Some(doc) = self.active_document() else {
+            ui.label("No profile open. Ctrl+O opens one; you can also drop files on the window.");
+            return Vec::new();
+        };
+        let metric = doc.metric();
+        let note = doc.bundled.then_some(sample::DESCRIPTION);
+        shell::status_ui(
+            ui,
+            &shell::StatusInput {
+                format: &doc.format,
+                metric: &metric.name,
+                total: metric.format(doc.tree.total()),
+                samples: doc.profile.samples.len(),
+                warnings: doc.profile.warnings_total,
+                note,
+            },
+        )
+    }
+}
+
+impl eframe::App for FiresightApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.poll_jobs();
+        let mut commands = self.keyboard(&ctx);
+        commands.extend(self.handle_drops(&ctx));
+        egui::Panel::top("menu_bar").show(ui, |ui| {
+            let metrics = self.active_document().map(|d| (d.profile.as_ref(), d.metric));
+            let input = shell::MenuInput { settings: &self.settings, metrics, has_tab: !self.docs.is_empty() };
+            commands.extend(shell::menu_bar_ui(ui, &input));
+            if !self.docs.is_empty() {
+                let titles: Vec<String> = self.docs.iter().map(|d| d.title.clone()).collect();
+                commands.extend(shell::tabs_ui(ui, &titles, self.active));
+            }
+        });
+        egui::Panel::bottom("status_bar").show(ui, |ui| commands.extend(self.status_bar(ui)));
+        egui::CentralPanel::default().show(ui, |ui| {
+            commands.extend(shell::loading_ui(ui, &self.loading()));
+            commands.extend(shell::messages_ui(ui, &self.messages));
+            let orientation = self.settings.orientation;
+            let focus = std::mem::take(&mut self.focus_search);
+            match self.docs.get_mut(self.active) {
+                Some(doc) => commands.extend(profile_view::ui(ui, doc, orientation, focus)),
+                None if self.loads.is_empty() => {
+                    ui.centered_and_justified(|ui| ui.heading("Open a profile with Ctrl+O, or drop one here."));
+                }
+                None => {}
+            }
+        });
+        if self.warnings_open {
+            if let Some(doc) = self.docs.get(self.active) {
+                commands.extend(shell::warnings_ui(&ctx, true, &doc.profile));
+            }
+        }
+        for c in commands {
+            self.apply(c);
+        }
+        if self.is_busy() {
+            // Progress bars move between the worker's completion callbacks.
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, &self.settings);
+    }
+}

@@ -1,0 +1,56 @@
+//! What a view asks the app to do.
+//!
+//! Views never mutate the app: they return commands, and `app.rs` applies
+//! them after the frame (egui_demo_app's `Command`, rerun's `UICommand`).
+
+use std::path::PathBuf;
+
+use crate::model::{FrameId, MetricId, NodeId};
+use crate::ui::settings::{Orientation, ThemeChoice};
+use crate::ui::view_range::ViewRange;
+
+/// One request from a view. Commands about "the document" act on the active tab.
+#[derive(Clone, Debug, PartialEq)]
+#[must_use]
+pub enum Command {
+    /// Open a file in a new tab (loads on a worker thread).
+    Open(PathBuf),
+    /// Show the native file dialog and open what is picked.
+    OpenDialog,
+    /// Ask where to save, then export the active profile as folded stacks.
+    ExportFolded,
+    /// Ask where to save, then export the active profile as a flamegraph SVG.
+    ExportSvg,
+    /// Close tab `i` (`usize::MAX`: the active tab).
+    CloseTab(usize),
+    /// Make tab `i` the active one.
+    SelectTab(usize),
+    /// Activate the next tab (wraps around).
+    NextTab,
+    /// Stop the load at index `i` of the loading list.
+    CancelLoad(usize),
+    /// Hide the error message at index `i`.
+    DismissMessage(usize),
+    /// Zoom the flamegraph so `node` fills the width.
+    Zoom(NodeId),
+    /// Zoom out one level (to the zoomed node's parent).
+    ZoomOut,
+    /// Set the horizontal window (wheel zoom, drag pan), keeping the zoomed node.
+    SetView(ViewRange),
+    /// Select a function (its table row, its boxes highlighted); `None` clears.
+    Select(Option<FrameId>),
+    /// Zoom to the heaviest box of a function.
+    ZoomToHeaviest(FrameId),
+    /// Search function names; an empty string clears the search.
+    Search(String),
+    /// Show the tree and table in another metric.
+    SetMetric(MetricId),
+    /// Change the colour theme (persisted).
+    SetTheme(ThemeChoice),
+    /// Flame (root at the bottom) or icicle (root at the top) (persisted).
+    SetOrientation(Orientation),
+    /// Show or hide the list of load warnings.
+    ShowWarnings(bool),
+    /// Close the window.
+    Quit,
+}

@@ -1,0 +1,195 @@
+//! `Document`: one open profile in a tab, with its view state (zoom, view
+//! range, selection, search) and the pure queries views need.
+//!
+//! Holds model types only; `app.rs` builds it from what the loading job
+//! hands back. No egui widgets here.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::model::{CallTree, FrameId, FunctionTable, Metric, MetricId, NodeId, Profile, Weight};
+use crate::ui::flamegraph::FlameState;
+use crate::ui::flamegraph::layout::extent;
+use crate::ui::hot_table::HotTableState;
+use crate::ui::view_range::ViewRange;
+
+/// A search over function names and what it matched.
+#[derive(Clone, Debug, Default)]
+pub struct Search {
+    /// The text searched for (case-insensitive substring); empty = no search.
+    pub text: String,
+    /// Per function frame, whether its name matches; empty when no search.
+    pub matches: Vec<bool>,
+    /// Weight of samples with a matching function anywhere on the stack (each sample once).
+    pub matched_weight: Weight,
+}
+
+/// One open profile.
+pub struct Document {
+    /// Stable id (tabs move when others close).
+    pub id: u64,
+    /// Tab title: the file name.
+    pub title: String,
+    /// The file, when it came from disk.
+    pub path: Option<PathBuf>,
+    /// True for the sample shown at start.
+    pub bundled: bool,
+    /// Format name as loaders print it (`folded`, `perf script`, ...).
+    pub format: String,
+    /// The profile.
+    pub profile: Arc<Profile>,
+    /// Metric of `tree` and `functions`.
+    pub metric: MetricId,
+    /// Call tree of every sample for `metric`.
+    pub tree: Arc<CallTree>,
+    /// Function table of `tree`.
+    pub functions: Arc<FunctionTable>,
+    /// The node the flamegraph is zoomed to (root when not zoomed).
+    pub zoom: NodeId,
+    /// The horizontal window, inside the zoomed node's extent.
+    pub view: ViewRange,
+    /// The selected function (table row, highlighted boxes).
+    pub selected: Option<FrameId>,
+    /// The current search.
+    pub search: Search,
+    /// Text of the search box (widget state; becomes `search` through a command).
+    pub flame_search_input: String,
+    /// Flamegraph widget state.
+    pub flame: FlameState,
+    /// Hot-table widget state.
+    pub table: HotTableState,
+    /// A metric whose tree is being built on a worker thread.
+    pub pending_metric: Option<MetricId>,
+}
+
+impl Document {
+    /// A document showing `tree`/`functions` of `profile` in `metric`, unzoomed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: u64,
+        title: String,
+        path: Option<PathBuf>,
+        format: String,
+        profile: Arc<Profile>,
+        metric: MetricId,
+        tree: Arc<CallTree>,
+        functions: Arc<FunctionTable>,
+    ) -> Self {
+        Self {
+            id,
+            title,
+            path,
+            bundled: false,
+            format,
+            profile,
+            metric,
+            tree,
+            functions,
+            zoom: NodeId(0),
+            view: ViewRange::FULL,
+            selected: None,
+            search: Search::default(),
+            flame_search_input: String::new(),
+            flame: FlameState::default(),
+            table: HotTableState::default(),
+            pending_metric: None,
+        }
+    }
+
+    /// The metric in use.
+    pub fn metric(&self) -> &Metric {
+        self.profile.metric(self.metric)
+    }
+
+    /// Replaces tree and table (after a metric switch); zoom and search are
+    /// kept where they still make sense.
+    pub fn set_views(&mut self, metric: MetricId, tree: Arc<CallTree>, functions: Arc<FunctionTable>) {
+        self.metric = metric;
+        self.tree = tree;
+        self.functions = functions;
+        self.zoom = NodeId(0);
+        self.view = ViewRange::FULL;
+        self.pending_metric = None;
+        let text = std::mem::take(&mut self.search.text);
+        self.set_search(text);
+    }
+
+    /// Zooms to `node`: its box fills the width.
+    pub fn zoom_to(&mut self, node: NodeId) {
+        if node.index() < self.tree.len() {
+            self.zoom = node;
+            self.view = extent(&self.tree, node);
+        }
+    }
+
+    /// Zooms out one level; at the root, resets the view range.
+    pub fn zoom_out(&mut self) {
+        let parent = self.tree.node(self.zoom).parent.unwrap_or(NodeId(0));
+        self.zoom_to(parent);
+    }
+
+    /// Sets the view range, clamped to the zoomed node.
+    pub fn set_view(&mut self, view: ViewRange) {
+        self.view = view.clamp_to(extent(&self.tree, self.zoom));
+    }
+
+    /// The node of function `frame` with the largest total, if any.
+    pub fn heaviest_node(&self, frame: FrameId) -> Option<NodeId> {
+        let mut best: Option<(Weight, usize)> = None;
+        for (i, n) in self.tree.nodes.iter().enumerate() {
+            if n.frame == Some(frame) && best.is_none_or(|(w, _)| n.total > w) {
+                best = Some((n.total, i));
+            }
+        }
+        best.map(|(_, i)| NodeId::from_index(i))
+    }
+
+    /// Searches function names for `text` (case-insensitive) and computes
+    /// the matched weight: the totals of matching nodes with no matching
+    /// ancestor, so each sample counts once. One pass: parents precede
+    /// children in the breadth-first arena.
+    pub fn set_search(&mut self, text: String) {
+        let needle = text.trim().to_lowercase();
+        if needle.is_empty() {
+            self.search = Search { text, ..Search::default() };
+            return;
+        }
+        let matches: Vec<bool> =
+            self.profile.frames.iter().map(|(_, f)| f.name.to_lowercase().contains(&needle)).collect();
+        let nodes = &self.tree.nodes;
+        let mut covered = vec![false; nodes.len()];
+        let mut matched_weight: Weight = 0;
+        for (i, n) in nodes.iter().enumerate() {
+            let above = n.parent.is_some_and(|p| covered[p.index()]);
+            let here = n.frame.is_some_and(|f| matches.get(f.index()).copied().unwrap_or(false));
+            if here && !above {
+                matched_weight += n.total;
+            }
+            covered[i] = above || here;
+        }
+        self.search = Search { text, matches, matched_weight };
+    }
+
+    /// "json: 61.3% of cpu-clock" for the current search; `None` without one.
+    pub fn search_share(&self) -> Option<String> {
+        if self.search.matches.is_empty() {
+            return None;
+        }
+        let pct = percent(self.search.matched_weight, self.tree.total());
+        Some(format!("{}: {pct:.1}% of {}", self.search.text.trim(), self.metric().name))
+    }
+
+    /// Function names from the root's child down to the zoomed node.
+    pub fn zoom_path(&self) -> Vec<(NodeId, &str)> {
+        self.tree
+            .path_to(self.zoom)
+            .into_iter()
+            .map(|id| (id, self.tree.node(id).frame.map_or("all", |f| self.profile.frames.name(f))))
+            .collect()
+    }
+}
+
+/// `part` as a percentage of `whole` (0 when `whole` is 0).
+pub fn percent(part: Weight, whole: Weight) -> f64 {
+    if whole == 0 { 0.0 } else { part as f64 * 100.0 / whole as f64 }
+}

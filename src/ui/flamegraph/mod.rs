@@ -1,0 +1,229 @@
+//! The flamegraph view: layout (pure) -> hit test (pure) -> paint (one Mesh).
+//!
+//! `ui` lays out the visible rows once per frame, answers hover, click,
+//! drag and wheel from that layout, paints it, and returns [`Command`]s; it
+//! never changes the document itself. Imports `model` and `ui` only.
+
+pub mod hit;
+pub mod layout;
+pub mod paint;
+
+use egui::{Rect, Sense, Ui, Vec2};
+
+use self::hit::RowGeometry;
+use self::layout::{LaidBox, Layout, LayoutParams};
+use self::paint::PaintInput;
+use crate::model::{CallTree, FrameId, FrameKind, Metric, NodeId, Profile};
+use crate::ui::command::Command;
+use crate::ui::document::percent;
+use crate::ui::settings::Orientation;
+use crate::ui::view_range::ViewRange;
+
+/// Height of one row, px.
+pub const ROW_HEIGHT: f32 = 18.0;
+
+/// Widget state kept between frames.
+#[derive(Clone, Debug, Default)]
+pub struct FlameState {
+    /// Vertical scroll, px from the zoomed node's row (deep stacks).
+    pub scroll_px: f32,
+    /// The last frame's layout, its geometry and the view rect (for tests
+    /// and for hit testing outside `ui`).
+    pub last: Option<(Layout, RowGeometry, Rect)>,
+}
+
+impl FlameState {
+    /// Screen rect of the first laid-out, unmerged box of `node` in the last frame.
+    pub fn box_rect(&self, node: NodeId) -> Option<Rect> {
+        let (layout, g, rect) = self.last.as_ref()?;
+        layout.rows.iter().find_map(|row| {
+            row.boxes.iter().find(|b| b.node == node && !b.is_merged()).map(|b| {
+                let y = g.level_top(row.level);
+                Rect::from_min_max(
+                    egui::pos2(rect.left() + b.x0.max(0.0), y),
+                    egui::pos2(rect.left() + b.x1.min(rect.width()), y + g.row_height),
+                )
+            })
+        })
+    }
+}
+
+/// What the flamegraph shows.
+pub struct FlameInput<'a> {
+    /// The profile (names, kinds, modules).
+    pub profile: &'a Profile,
+    /// The tree for `metric`.
+    pub tree: &'a CallTree,
+    /// The metric of the weights.
+    pub metric: &'a Metric,
+    /// The zoomed node.
+    pub zoom: NodeId,
+    /// The horizontal window.
+    pub view: ViewRange,
+    /// Root at the top or at the bottom.
+    pub orientation: Orientation,
+    /// Selected function (highlighted).
+    pub selected: Option<FrameId>,
+    /// Per function frame, whether it matches the search.
+    pub matches: Option<&'a [bool]>,
+}
+
+/// Shows the flamegraph in all of `ui`'s available space.
+pub fn ui(ui: &mut Ui, state: &mut FlameState, input: &FlameInput<'_>) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let (rect, response) = ui.allocate_exact_size(ui.available_size().max(Vec2::splat(10.0)), Sense::click_and_drag());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "Flamegraph"));
+    let bounds = layout::extent(input.tree, input.zoom);
+    let depth_below = input.tree.max_depth.saturating_sub(input.tree.node(input.zoom).depth);
+    let max_scroll = ((depth_below + 1) as f32 * ROW_HEIGHT - rect.height()).max(0.0);
+    state.scroll_px = state.scroll_px.clamp(0.0, max_scroll);
+    let mut geometry = RowGeometry {
+        top: rect.top(),
+        bottom: rect.bottom(),
+        row_height: ROW_HEIGHT,
+        first_level: 0,
+        flame: input.orientation == Orientation::Flame,
+    };
+    let first_level = (state.scroll_px / ROW_HEIGHT).floor() as u32;
+    geometry.first_level = first_level;
+    let params = LayoutParams {
+        zoom: input.zoom,
+        view: input.view,
+        width_px: rect.width(),
+        first_level,
+        levels: geometry.visible_levels() + 1,
+        min_box_px: 1.0,
+    };
+    let laid = layout::layout(input.tree, &params);
+
+    // Interaction, from the same layout that is painted.
+    let hovered = response.hover_pos().and_then(|p| {
+        let level = geometry.level_at(p.y)?;
+        hit::hit(&laid, level, p.x - rect.left()).copied()
+    });
+    if response.clicked() {
+        if let Some(b) = hovered {
+            if b.is_merged() {
+                let start = input.view.from_px(b.x0, rect.width());
+                let end = input.view.from_px(b.x1, rect.width());
+                commands.push(Command::SetView(ViewRange { start, end: end.max(start + 1e-12) }));
+            } else {
+                commands.push(Command::Zoom(b.node));
+                commands.push(Command::Select(input.tree.node(b.node).frame));
+            }
+        }
+    }
+    if response.dragged() {
+        let d = response.drag_delta();
+        if d.x != 0.0 {
+            let delta = -f64::from(d.x) / f64::from(rect.width().max(1.0)) * input.view.span();
+            commands.push(Command::SetView(input.view.pan(delta, bounds)));
+        }
+        let dy = if geometry.flame { d.y } else { -d.y };
+        state.scroll_px = (state.scroll_px + dy).clamp(0.0, max_scroll);
+    }
+    if response.hovered() {
+        let (scroll, zoom_delta) = ui.input(|i| (i.smooth_scroll_delta(), i.zoom_delta()));
+        let factor = f64::from(zoom_delta) * (f64::from(scroll.y) * 0.004).exp();
+        if let Some(p) = response.hover_pos() {
+            if (factor - 1.0).abs() > 1e-6 {
+                let at = input.view.from_px(p.x - rect.left(), rect.width());
+                commands.push(Command::SetView(input.view.zoom_around(factor, at, bounds)));
+            } else if scroll.x != 0.0 {
+                let delta = -f64::from(scroll.x) / f64::from(rect.width().max(1.0)) * input.view.span();
+                commands.push(Command::SetView(input.view.pan(delta, bounds)));
+            }
+        }
+    }
+    if let Some(b) = hovered {
+        response.clone().on_hover_ui_at_pointer(|ui| tooltip_ui(ui, input, &b));
+    }
+
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 0.0, ui.visuals().extreme_bg_color);
+    let font = egui::FontId::proportional(12.0);
+    paint::paint(
+        &painter,
+        &PaintInput {
+            profile: input.profile,
+            tree: input.tree,
+            layout: &laid,
+            geometry,
+            left: rect.left(),
+            width: rect.width(),
+            selected: input.selected,
+            matches: input.matches,
+            dark_mode: ui.visuals().dark_mode,
+            font,
+        },
+    );
+    state.last = Some((laid, geometry, rect));
+    commands
+}
+
+fn tooltip_ui(ui: &mut Ui, input: &FlameInput<'_>, b: &LaidBox) {
+    let tree = input.tree;
+    let node = tree.node(b.node);
+    let whole = tree.total();
+    let zoomed = tree.node(input.zoom).total;
+    if b.is_merged() {
+        ui.label(format!("{} functions, each narrower than a pixel", b.merged));
+        ui.label("Click to zoom into them");
+        return;
+    }
+    let Some(f) = node.frame else {
+        ui.strong("all");
+        ui.label(format!("Total: {} (100%)", input.metric.format(whole)));
+        return;
+    };
+    let frame = input.profile.frames.frame(f);
+    ui.strong(&frame.name);
+    if !frame.module.is_empty() {
+        ui.label(format!("Module: {}", frame.module));
+    }
+    if frame.kind != FrameKind::User {
+        ui.label(format!("Kind: {}", frame.kind.name()));
+    }
+    ui.label(format!(
+        "Self: {} ({:.2}% of all)",
+        input.metric.format(node.self_weight),
+        percent(node.self_weight, whole)
+    ));
+    ui.label(format!(
+        "Total: {} ({:.2}% of all, {:.2}% of zoomed)",
+        input.metric.format(node.total),
+        percent(node.total, whole),
+        percent(node.total, zoomed)
+    ));
+}
+
+/// The breadcrumb bar: the zoomed node's ancestors, each a button that zooms to it.
+pub fn breadcrumb_ui(ui: &mut Ui, path: &[(NodeId, &str)]) -> Vec<Command> {
+    let mut commands = Vec::new();
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 2.0;
+        if ui.button("all").on_hover_text("Zoom out to the whole profile").clicked() {
+            commands.push(Command::Zoom(NodeId(0)));
+        }
+        // Deep recursion: the first two and the last six keep the bar on one line.
+        let skip = if path.len() > 8 { path.len() - 6 } else { 0 };
+        for (i, (id, name)) in path.iter().enumerate() {
+            if skip > 0 && (2..skip).contains(&i) {
+                if i == 2 {
+                    ui.label(format!("› … {} more", skip - 2));
+                }
+                continue;
+            }
+            ui.label("›");
+            let text: String = if name.chars().count() > 48 {
+                name.chars().take(47).chain(['…']).collect()
+            } else {
+                (*name).to_owned()
+            };
+            if ui.button(text).on_hover_text(*name).clicked() {
+                commands.push(Command::Zoom(*id));
+            }
+        }
+    });
+    commands
+}

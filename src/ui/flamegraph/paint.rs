@@ -1,0 +1,111 @@
+//! Flamegraph painting: every box of a frame into one `Mesh`, labels only on
+//! boxes wide enough to hold a few characters, elided to fit.
+//!
+//! Paint is not interaction: this reads a finished [`Layout`] and draws it;
+//! hover, click and drag are handled in `mod.rs` from the same layout.
+
+use egui::epaint::{Mesh, Shape};
+use egui::text::{LayoutJob, TextFormat, TextWrapping};
+use egui::{Color32, FontId, Painter, Pos2, Rect, pos2};
+
+use super::hit::RowGeometry;
+use super::layout::{LaidBox, Layout};
+use crate::model::{CallTree, FrameId, Profile};
+use crate::ui::theme;
+
+/// Boxes narrower than this get no label. Default for [`PaintInput::label_min_px`].
+pub const LABEL_MIN_PX: f32 = 28.0;
+
+/// What to paint.
+pub struct PaintInput<'a> {
+    /// The profile (frame names and kinds).
+    pub profile: &'a Profile,
+    /// The tree the layout came from.
+    pub tree: &'a CallTree,
+    /// The laid-out rows.
+    pub layout: &'a Layout,
+    /// Where rows are on screen.
+    pub geometry: RowGeometry,
+    /// Left edge of the view, px.
+    pub left: f32,
+    /// Width of the view, px.
+    pub width: f32,
+    /// Function whose boxes are drawn in the selection colour.
+    pub selected: Option<FrameId>,
+    /// Per function frame, whether it matches the search; `None` when no search.
+    pub matches: Option<&'a [bool]>,
+    /// Dark theme (changes the dimmed colour).
+    pub dark_mode: bool,
+    /// Label font.
+    pub font: FontId,
+}
+
+/// The fill colour of `b`.
+pub fn box_color(input: &PaintInput<'_>, b: &LaidBox) -> Color32 {
+    let node = input.tree.node(b.node);
+    let base = match node.frame {
+        _ if b.is_merged() => theme::MERGED,
+        None => theme::ROOT,
+        Some(f) if Some(f) == input.selected => theme::SELECTED,
+        Some(f) => {
+            let fr = input.profile.frames.frame(f);
+            theme::frame_color(&fr.name, fr.kind)
+        }
+    };
+    match (input.matches, node.frame) {
+        // The selection stands out whatever the search.
+        (_, Some(f)) if !b.is_merged() && Some(f) == input.selected => base,
+        (Some(m), Some(f)) if !b.is_merged() && m.get(f.index()).copied().unwrap_or(false) => base,
+        (Some(_), _) => theme::dimmed(base, input.dark_mode),
+        (None, _) => base,
+    }
+}
+
+/// The text a box shows: its function name ("all" for the root).
+pub fn box_label<'a>(profile: &'a Profile, tree: &CallTree, b: &LaidBox) -> &'a str {
+    match tree.node(b.node).frame {
+        Some(f) => profile.frames.name(f),
+        None => "all",
+    }
+}
+
+/// Paints the layout with `painter` (already clipped to the view).
+pub fn paint(painter: &Painter, input: &PaintInput<'_>) {
+    let g = input.geometry;
+    let mut mesh = Mesh::default();
+    let mut labels: Vec<(Rect, &LaidBox)> = Vec::new();
+    for row in &input.layout.rows {
+        let y0 = g.level_top(row.level);
+        if y0 + g.row_height < g.top || y0 > g.bottom {
+            continue;
+        }
+        for b in &row.boxes {
+            let x0 = input.left + b.x0.max(-1.0);
+            let x1 = input.left + b.x1.min(input.width + 1.0);
+            // A one-pixel gap separates boxes that are wide enough to spare it.
+            let gap = if x1 - x0 > 3.0 { 1.0 } else { 0.0 };
+            let rect = Rect::from_min_max(pos2(x0, y0), pos2(x1 - gap, y0 + g.row_height - 1.0));
+            mesh.add_colored_rect(rect, box_color(input, b));
+            if rect.width() >= LABEL_MIN_PX && !b.is_merged() {
+                labels.push((rect, b));
+            }
+        }
+    }
+    painter.add(Shape::mesh(mesh));
+    for (rect, b) in labels {
+        let text = box_label(input.profile, input.tree, b);
+        let mut job = LayoutJob::single_section(
+            text.to_owned(),
+            TextFormat { font_id: input.font.clone(), color: theme::LABEL, ..Default::default() },
+        );
+        job.wrap = TextWrapping {
+            max_width: rect.width() - 6.0,
+            max_rows: 1,
+            break_anywhere: true,
+            overflow_character: Some('…'),
+        };
+        let galley = painter.layout_job(job);
+        let y = rect.center().y - galley.size().y / 2.0;
+        painter.galley(Pos2::new(rect.left() + 3.0, y), galley, theme::LABEL);
+    }
+}

@@ -1,0 +1,201 @@
+//! The hot-function table: self and total per function, sortable, filterable,
+//! linked to the flamegraph by selection.
+//!
+//! egui_extras' `TableBuilder` lays out only the visible rows. The row order
+//! is cached and recomputed only when the table, the sort or the filter
+//! changes. Returns [`Command`]s; imports `model` and `ui` only.
+
+use egui::Ui;
+use egui_extras::{Column, TableBuilder};
+
+use crate::model::{FrameId, FunctionTable, Metric, Profile};
+use crate::ui::command::Command;
+use crate::ui::document::percent;
+
+/// A sortable column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortKey {
+    /// Function name.
+    Function,
+    /// Module name.
+    Module,
+    /// Self weight (and self %, cumulative self %). Default.
+    #[default]
+    SelfWeight,
+    /// Total weight (and total %).
+    Total,
+}
+
+/// Table state kept between frames.
+#[derive(Clone, Debug, Default)]
+pub struct HotTableState {
+    /// Sort column. Default: self.
+    pub sort: SortKey,
+    /// Ascending instead of the column's natural order. Default: false.
+    pub reversed: bool,
+    /// The filter box text (case-insensitive substring of function or module).
+    pub filter: String,
+    /// Row indices into the function table, in display order.
+    order: Vec<usize>,
+    /// What `order` was computed for: (table address, sort, reversed, filter).
+    order_key: Option<(usize, SortKey, bool, String)>,
+    /// Last selection seen, to scroll a newly selected row into view.
+    last_selected: Option<FrameId>,
+}
+
+impl HotTableState {
+    /// Function table rows in display order (after sort and filter), as indices.
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
+    /// Recomputes the row order when its inputs changed.
+    pub fn refresh(&mut self, profile: &Profile, functions: &FunctionTable) {
+        let key = (functions as *const FunctionTable as usize, self.sort, self.reversed, self.filter.clone());
+        if self.order_key.as_ref() == Some(&key) {
+            return;
+        }
+        let needle = self.filter.trim().to_lowercase();
+        let mut order: Vec<usize> = (0..functions.rows.len())
+            .filter(|&i| {
+                if needle.is_empty() {
+                    return true;
+                }
+                let f = profile.frames.frame(functions.rows[i].frame);
+                f.name.to_lowercase().contains(&needle) || f.module.to_lowercase().contains(&needle)
+            })
+            .collect();
+        let rows = &functions.rows;
+        let name = |i: usize| &profile.frames.frame(rows[i].frame).name;
+        let module = |i: usize| &profile.frames.frame(rows[i].frame).module;
+        // The table arrives sorted by self; stable sorts keep that as the tie-break.
+        match self.sort {
+            SortKey::SelfWeight => {}
+            SortKey::Total => order.sort_by(|&a, &b| rows[b].total.cmp(&rows[a].total)),
+            SortKey::Function => order.sort_by(|&a, &b| name(a).cmp(name(b))),
+            SortKey::Module => order.sort_by(|&a, &b| module(a).cmp(module(b))),
+        }
+        if self.reversed {
+            order.reverse();
+        }
+        self.order = order;
+        self.order_key = Some(key);
+    }
+}
+
+/// What the table shows.
+pub struct TableInput<'a> {
+    /// The profile (names, modules).
+    pub profile: &'a Profile,
+    /// The rows.
+    pub functions: &'a FunctionTable,
+    /// The metric of the weights.
+    pub metric: &'a Metric,
+    /// The selected function.
+    pub selected: Option<FrameId>,
+}
+
+/// Shows the filter box and the table.
+pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec<Command> {
+    let mut commands = Vec::new();
+    ui.horizontal(|ui| {
+        ui.label(format!("Hot functions ({})", input.functions.rows.len()));
+        ui.add(egui::TextEdit::singleline(&mut state.filter).hint_text("Filter functions").desired_width(220.0));
+        if !state.filter.is_empty() && ui.button("Clear filter").clicked() {
+            state.filter.clear();
+        }
+    });
+    state.refresh(input.profile, input.functions);
+    let cumulative = input.functions.cumulative_self_fraction();
+    let scroll_to = if input.selected != state.last_selected {
+        state.last_selected = input.selected;
+        input.selected.and_then(|f| state.order.iter().position(|&i| input.functions.rows[i].frame == f))
+    } else {
+        None
+    };
+    let mut table = TableBuilder::new(ui)
+        .id_salt("hot_table")
+        .striped(true)
+        .resizable(true)
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::initial(300.0).at_least(120.0).clip(true))
+        .column(Column::initial(160.0).at_least(60.0).clip(true))
+        .columns(Column::initial(90.0).at_least(60.0), 4)
+        .column(Column::remainder().at_least(80.0));
+    if let Some(row) = scroll_to {
+        table = table.scroll_to_row(row, Some(egui::Align::Center));
+    }
+    let headers = [
+        ("Function", Some(SortKey::Function)),
+        ("Module", Some(SortKey::Module)),
+        ("Self", Some(SortKey::SelfWeight)),
+        ("Self %", None),
+        ("Total", Some(SortKey::Total)),
+        ("Total %", None),
+        ("Cumulative self %", None),
+    ];
+    let whole = input.functions.total;
+    table
+        .header(22.0, |mut header| {
+            for (title, key) in headers {
+                header.col(|ui| {
+                    let Some(key) = key else {
+                        ui.strong(title);
+                        return;
+                    };
+                    let arrow = match (state.sort == key, state.reversed) {
+                        (false, _) => "",
+                        (true, false) => " ⏷",
+                        (true, true) => " ⏶",
+                    };
+                    let r = ui.selectable_label(state.sort == key, format!("{title}{arrow}"));
+                    if r.on_hover_text(format!("Sort by {}", title.to_lowercase())).clicked() {
+                        if state.sort == key {
+                            state.reversed = !state.reversed;
+                        } else {
+                            state.sort = key;
+                            state.reversed = false;
+                        }
+                    }
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(20.0, state.order.len(), |mut row| {
+                let i = state.order[row.index()];
+                let r = &input.functions.rows[i];
+                let frame = input.profile.frames.frame(r.frame);
+                let selected = input.selected == Some(r.frame);
+                row.set_selected(selected);
+                let mut clicked = false;
+                let mut double = false;
+                row.col(|ui| {
+                    let resp = ui.selectable_label(selected, &frame.name).on_hover_text(&frame.name);
+                    clicked |= resp.clicked();
+                    double |= resp.double_clicked();
+                });
+                row.col(|ui| {
+                    ui.label(&frame.module);
+                });
+                let cells = [
+                    input.metric.format(r.self_weight),
+                    format!("{:.2}%", percent(r.self_weight, whole)),
+                    input.metric.format(r.total),
+                    format!("{:.2}%", percent(r.total, whole)),
+                    format!("{:.2}%", cumulative.get(i).copied().unwrap_or(0.0) * 100.0),
+                ];
+                for text in cells {
+                    row.col(|ui| {
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| ui.label(text));
+                    });
+                }
+                if double {
+                    commands.push(Command::Select(Some(r.frame)));
+                    commands.push(Command::ZoomToHeaviest(r.frame));
+                } else if clicked {
+                    commands.push(Command::Select(Some(r.frame)));
+                }
+            });
+        });
+    commands
+}

@@ -1,0 +1,41 @@
+//! The desktop window (eframe/egui), behind the `gui` feature.
+//!
+//! `app.rs` owns tabs, menus and jobs and applies the [`command::Command`]s
+//! that views return; views (`flamegraph/`, `hot_table.rs`,
+//! `profile_view.rs`, `shell.rs`) never import `load` or `export`.
+
+pub mod app;
+pub mod command;
+pub mod document;
+pub mod flamegraph;
+pub mod hot_table;
+pub mod profile_view;
+pub mod sample;
+pub mod settings;
+pub mod shell;
+pub mod theme;
+pub mod view_range;
+
+use std::path::PathBuf;
+
+pub use app::{AppOptions, FiresightApp};
+
+/// Opens the window and runs until it is closed; `files` open in tabs (none:
+/// the bundled sample). Errors: no window could be created (no display, no
+/// GPU or GL driver).
+pub fn run(files: Vec<PathBuf>) -> eframe::Result {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Firesight")
+            .with_app_id("firesight")
+            .with_inner_size([1400.0, 900.0])
+            .with_min_inner_size([640.0, 400.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Firesight",
+        options,
+        Box::new(move |cc| Ok(Box::new(FiresightApp::new(cc, AppOptions { files, bundled_sample: true })))),
+    )
+}

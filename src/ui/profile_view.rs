@@ -1,0 +1,90 @@
+//! The view of one open profile: toolbar (breadcrumb, search with its share,
+//! metric switcher), the flamegraph, and the hot-function table below it.
+//!
+//! Changes only the widget state it owns (flamegraph scroll, table sort and
+//! filter, the search box text); everything else goes out as [`Command`]s.
+
+use egui::{Id, Ui};
+
+use crate::model::MetricId;
+use crate::ui::command::Command;
+use crate::ui::document::Document;
+use crate::ui::settings::Orientation;
+use crate::ui::{flamegraph, hot_table};
+
+/// Id of the search box (Ctrl+F focuses it).
+pub fn search_id() -> Id {
+    Id::unique("firesight_search")
+}
+
+/// Shows `doc` in `ui`. `focus_search` moves keyboard focus to the search box.
+pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_search: bool) -> Vec<Command> {
+    let mut commands = Vec::new();
+    if doc.bundled {
+        ui.label(
+            "This is a bundled sample profile. Open your own with Ctrl+O (File, Open…) or drop a file on this window.",
+        );
+    }
+    ui.horizontal(|ui| {
+        let r = ui.add(
+            egui::TextEdit::singleline(&mut doc.flame_search_input)
+                .id(search_id())
+                .hint_text("Search functions (Ctrl+F)")
+                .desired_width(240.0),
+        );
+        if focus_search {
+            r.request_focus();
+        }
+        if r.changed() {
+            commands.push(Command::Search(doc.flame_search_input.clone()));
+        }
+        if let Some(share) = doc.search_share() {
+            ui.strong(share);
+        }
+        if doc.profile.metrics.len() > 1 {
+            ui.separator();
+            let current = doc.metric().name.clone();
+            let label = ui.label("Metric:");
+            egui::ComboBox::from_id_salt("metric_switch")
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    for (i, m) in doc.profile.metrics.iter().enumerate() {
+                        let id = MetricId::from_index(i);
+                        if ui.selectable_label(id == doc.metric, &m.name).clicked() && id != doc.metric {
+                            commands.push(Command::SetMetric(id));
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            if doc.pending_metric.is_some() {
+                ui.spinner();
+            }
+        }
+    });
+    let path = doc.zoom_path();
+    commands.extend(flamegraph::breadcrumb_ui(ui, &path));
+    let table_panel = egui::Panel::bottom("hot_table_panel").resizable(true).default_size(260.0).min_size(120.0);
+    table_panel.show(ui, |ui| {
+        let input = hot_table::TableInput {
+            profile: &doc.profile,
+            functions: &doc.functions,
+            metric: doc.profile.metric(doc.metric),
+            selected: doc.selected,
+        };
+        commands.extend(hot_table::ui(ui, &mut doc.table, &input));
+    });
+    let matches = (!doc.search.matches.is_empty()).then_some(doc.search.matches.as_slice());
+    let input = flamegraph::FlameInput {
+        profile: &doc.profile,
+        tree: &doc.tree,
+        metric: doc.profile.metric(doc.metric),
+        zoom: doc.zoom,
+        view: doc.view,
+        orientation,
+        selected: doc.selected,
+        matches,
+    };
+    commands.extend(flamegraph::ui(ui, &mut doc.flame, &input));
+    commands
+}

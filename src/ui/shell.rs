@@ -1,0 +1,259 @@
+//! The window's frame around the documents: menu bar, tab strip, loading
+//! rows, messages, status bar, warnings list, drop overlay.
+//!
+//! Each function draws one part from plain values and returns [`Command`]s;
+//! `app.rs` gathers the values and applies the commands.
+
+use std::path::PathBuf;
+
+use egui::{Align2, Color32, Id, Key, KeyboardShortcut, Modifiers, Ui};
+
+use crate::model::{MetricId, Profile};
+use crate::ui::command::Command;
+use crate::ui::settings::{Orientation, Settings, ThemeChoice};
+
+/// Ctrl+O (Cmd+O on macOS): open a file.
+pub const OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+/// Ctrl+W: close the tab.
+pub const CLOSE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::W);
+/// Ctrl+F: search.
+pub const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
+/// Ctrl+Tab: next tab.
+pub const NEXT_TAB: KeyboardShortcut = KeyboardShortcut::new(Modifiers::CTRL, Key::Tab);
+
+/// A load in progress, as the loading row shows it.
+#[derive(Clone, Debug)]
+pub struct LoadingRow {
+    /// File name.
+    pub name: String,
+    /// Bytes read so far.
+    pub read: u64,
+    /// Size in bytes (0 when unknown).
+    pub total: u64,
+}
+
+/// A message above the document: a load error or a note.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    /// The text (for a load error: format, where, what was expected, path).
+    pub text: String,
+    /// Errors are red; notes (a cancelled load) are plain.
+    pub is_error: bool,
+}
+
+/// What the menu bar needs to know.
+pub struct MenuInput<'a> {
+    /// Persisted settings (recent files, theme, orientation).
+    pub settings: &'a Settings,
+    /// The active document's profile and metric, when there is one.
+    pub metrics: Option<(&'a Profile, MetricId)>,
+    /// Whether a tab is open.
+    pub has_tab: bool,
+}
+
+/// The menu bar: File and View.
+pub fn menu_bar_ui(ui: &mut Ui, input: &MenuInput<'_>) -> Vec<Command> {
+    let mut commands = Vec::new();
+    egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("File", |ui| {
+            let open = egui::Button::new("Open…").shortcut_text(ui.ctx().format_shortcut(&OPEN));
+            if ui.add(open).clicked() {
+                commands.push(Command::OpenDialog);
+            }
+            ui.add_enabled_ui(!input.settings.recent.is_empty(), |ui| {
+                ui.menu_button("Open recent", |ui| recent_ui(ui, &input.settings.recent, &mut commands));
+            });
+            ui.separator();
+            if ui.add_enabled(input.has_tab, egui::Button::new("Export folded…")).clicked() {
+                commands.push(Command::ExportFolded);
+            }
+            if ui.add_enabled(input.has_tab, egui::Button::new("Export SVG…")).clicked() {
+                commands.push(Command::ExportSvg);
+            }
+            ui.separator();
+            let close = egui::Button::new("Close tab").shortcut_text(ui.ctx().format_shortcut(&CLOSE));
+            if ui.add_enabled(input.has_tab, close).clicked() {
+                commands.push(Command::CloseTab(usize::MAX));
+            }
+            if ui.button("Quit").clicked() {
+                commands.push(Command::Quit);
+            }
+        });
+        ui.menu_button("View", |ui| {
+            ui.label("Theme");
+            for t in ThemeChoice::ALL {
+                if ui.radio(input.settings.theme == t, t.label()).clicked() {
+                    commands.push(Command::SetTheme(t));
+                }
+            }
+            ui.separator();
+            ui.label("Flamegraph");
+            for o in [Orientation::Icicle, Orientation::Flame] {
+                if ui.radio(input.settings.orientation == o, o.label()).clicked() {
+                    commands.push(Command::SetOrientation(o));
+                }
+            }
+            if let Some((profile, current)) = input.metrics {
+                ui.separator();
+                ui.label("Metric");
+                for (i, m) in profile.metrics.iter().enumerate() {
+                    let id = MetricId::from_index(i);
+                    if ui.radio(current == id, format!("{} ({})", m.name, m.unit.name())).clicked() {
+                        commands.push(Command::SetMetric(id));
+                    }
+                }
+            }
+        });
+    });
+    commands
+}
+
+fn recent_ui(ui: &mut Ui, recent: &[PathBuf], commands: &mut Vec<Command>) {
+    for p in recent {
+        if ui.button(p.display().to_string()).clicked() {
+            commands.push(Command::Open(p.clone()));
+        }
+    }
+}
+
+/// The tab strip: one selectable tab per document, each with a close button.
+pub fn tabs_ui(ui: &mut Ui, titles: &[String], active: usize) -> Vec<Command> {
+    let mut commands = Vec::new();
+    ui.horizontal_wrapped(|ui| {
+        for (i, title) in titles.iter().enumerate() {
+            let r = ui.selectable_label(i == active, title).on_hover_text("Ctrl+Tab: next tab");
+            if r.clicked() {
+                commands.push(Command::SelectTab(i));
+            }
+            if ui.small_button("×").on_hover_text(format!("Close {title}")).clicked() {
+                commands.push(Command::CloseTab(i));
+            }
+            ui.separator();
+        }
+    });
+    commands
+}
+
+/// One row per running load: name, progress bar with bytes, Cancel.
+pub fn loading_ui(ui: &mut Ui, rows: &[LoadingRow]) -> Vec<Command> {
+    let mut commands = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!("Loading {}", row.name));
+            let bytes = crate::model::units::format_bytes(row.read as f64);
+            let text = if row.total > 0 {
+                format!("{bytes} of {}", crate::model::units::format_bytes(row.total as f64))
+            } else {
+                bytes
+            };
+            let fraction = if row.total > 0 { (row.read as f64 / row.total as f64).min(1.0) as f32 } else { 0.0 };
+            ui.add(egui::ProgressBar::new(fraction).text(text).desired_width(320.0));
+            if ui.button("Cancel").on_hover_text(format!("Stop loading {}", row.name)).clicked() {
+                commands.push(Command::CancelLoad(i));
+            }
+        });
+    }
+    commands
+}
+
+/// Load errors and notes, each with a Dismiss button.
+pub fn messages_ui(ui: &mut Ui, messages: &[Message]) -> Vec<Command> {
+    let mut commands = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        let fill = if m.is_error { Color32::from_rgb(0x7a, 0x1c, 0x1c) } else { ui.visuals().faint_bg_color };
+        egui::Frame::new().fill(fill).inner_margin(6.0).corner_radius(4.0).show(ui, |ui| {
+            ui.horizontal(|ui| {
+                if ui.button("Dismiss").clicked() {
+                    commands.push(Command::DismissMessage(i));
+                }
+                let text = egui::RichText::new(&m.text);
+                ui.label(if m.is_error { text.color(Color32::WHITE) } else { text });
+            });
+        });
+    }
+    commands
+}
+
+/// What the status bar shows about the active document.
+pub struct StatusInput<'a> {
+    /// Format name.
+    pub format: &'a str,
+    /// Metric name.
+    pub metric: &'a str,
+    /// The metric's total, formatted in its unit.
+    pub total: String,
+    /// Number of samples.
+    pub samples: usize,
+    /// Warnings in all (may exceed those kept).
+    pub warnings: u64,
+    /// A note on the right (the bundled sample's origin), if any.
+    pub note: Option<&'a str>,
+}
+
+/// The status bar: format, metric total, samples, warnings button.
+pub fn status_ui(ui: &mut Ui, input: &StatusInput<'_>) -> Vec<Command> {
+    let mut commands = Vec::new();
+    ui.horizontal(|ui| {
+        ui.label(format!("Format: {}", input.format));
+        ui.separator();
+        ui.label(format!("{}: {} total", input.metric, input.total));
+        ui.separator();
+        ui.label(format!("{} samples", crate::model::units::format_count(input.samples as f64)));
+        ui.separator();
+        let text = match input.warnings {
+            0 => "No warnings".to_string(),
+            1 => "⚠ 1 warning".to_string(),
+            n => format!("⚠ {} warnings", crate::model::units::format_count(n as f64)),
+        };
+        if ui.add_enabled(input.warnings > 0, egui::Button::new(text)).clicked() {
+            commands.push(Command::ShowWarnings(true));
+        }
+        if let Some(note) = input.note {
+            ui.separator();
+            ui.label(note);
+        }
+    });
+    commands
+}
+
+/// The warnings window.
+pub fn warnings_ui(ctx: &egui::Context, open: bool, profile: &Profile) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let mut still_open = open;
+    egui::Window::new("Warnings").open(&mut still_open).default_width(600.0).show(ctx, |ui| {
+        let shown = profile.warnings.len() as u64;
+        if profile.warnings_total > shown {
+            ui.label(format!("{} warnings; the first {shown} are listed.", profile.warnings_total));
+        }
+        egui::ScrollArea::vertical().max_height(400.0).show(ui, |ui| {
+            for w in &profile.warnings {
+                let at = match (w.line, w.offset) {
+                    (Some(l), _) => format!("line {l}: "),
+                    (None, Some(o)) => format!("byte {o}: "),
+                    (None, None) => String::new(),
+                };
+                ui.label(format!("{at}{}", w.message));
+            }
+        });
+    });
+    if !still_open {
+        commands.push(Command::ShowWarnings(false));
+    }
+    commands
+}
+
+/// While files hover over the window: a dimmed overlay saying what a drop does.
+pub fn drop_overlay_ui(ctx: &egui::Context, hovered: &[String]) {
+    if hovered.is_empty() {
+        return;
+    }
+    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, Id::unique("drop_overlay")));
+    let rect = ctx.content_rect();
+    painter.rect_filled(rect, 0.0, Color32::from_black_alpha(190));
+    let text = match hovered {
+        [one] => format!("Drop to open {one} in a new tab"),
+        many => format!("Drop to open {} files, each in a new tab", many.len()),
+    };
+    painter.text(rect.center(), Align2::CENTER_CENTER, text, egui::FontId::proportional(28.0), Color32::WHITE);
+}

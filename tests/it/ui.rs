@@ -1,0 +1,434 @@
+//! The window, driven through egui_kittest on the real `FiresightApp`: open,
+//! drop, zoom, search, sort, filter, select, errors, cancel; and a few image
+//! snapshots on the software renderer.
+//!
+//! Expected numbers for `folded/pyspy-shop.folded` (py-spy 0.4.3 raw output,
+//! 355 samples) were computed from the file with a separate script: 187 of
+//! 355 samples have a frame whose name contains "json" (52.7%); the largest
+//! total is `main (py_shop.py:103)` and `<module> (py_shop.py:111)` with 259;
+//! the largest self is `JSONEncoder.iterencode (json/encoder.py:258)` with
+//! 174; `handle_request (py_shop.py:79)` under `main` has a total of 192;
+//! seven functions have "cache" in their name.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::{Key, Modifiers, Pos2, Vec2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use firesight::model::{FrameId, NodeId};
+use firesight::ui::command::Command;
+use firesight::ui::document::Document;
+use firesight::ui::{AppOptions, FiresightApp};
+
+use crate::common::data;
+
+const SHOP: &str = "folded/pyspy-shop.folded";
+
+fn harness_with(options: AppOptions) -> Harness<'static, FiresightApp> {
+    Harness::builder()
+        .with_size(Vec2::new(1400.0, 900.0))
+        .with_max_steps(40)
+        .build_eframe(move |cc| FiresightApp::new(cc, options))
+}
+
+fn open(files: &[PathBuf]) -> Harness<'static, FiresightApp> {
+    let mut h = harness_with(AppOptions { files: files.to_vec(), bundled_sample: false });
+    settle(&mut h);
+    h
+}
+
+/// Steps until no job runs (at most 60 s), then runs to a settled frame
+/// (which also runs the accessibility check).
+fn settle(h: &mut Harness<'static, FiresightApp>) {
+    let start = Instant::now();
+    h.step();
+    while h.state().is_busy() {
+        assert!(start.elapsed() < Duration::from_secs(60), "load did not finish");
+        std::thread::sleep(Duration::from_millis(5));
+        h.step();
+    }
+    h.run();
+}
+
+fn doc<'a>(h: &'a Harness<'static, FiresightApp>) -> &'a Document {
+    h.state().active_document().expect("a document is open")
+}
+
+fn frame_named(d: &Document, name: &str) -> FrameId {
+    d.profile.frames.iter().find(|(_, f)| f.name == name).map(|(id, _)| id).expect("frame exists")
+}
+
+fn node_path(d: &Document, names: &[&str]) -> NodeId {
+    let mut node = d.tree.root();
+    for n in names {
+        node = d.tree.child_with_frame(node, frame_named(d, n)).expect("child exists");
+    }
+    node
+}
+
+fn click_at(h: &mut Harness<'static, FiresightApp>, pos: Pos2) {
+    h.hover_at(pos);
+    h.step();
+    h.event(egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Modifiers::NONE,
+    });
+    h.event(egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+    h.run();
+}
+
+#[test]
+fn a_file_named_at_start_opens_with_status_bar_numbers() {
+    let h = open(&[data(SHOP)]);
+    let d = doc(&h);
+    assert_eq!(d.title, "pyspy-shop.folded");
+    assert_eq!(d.tree.total(), 355);
+    h.get_by_label("Format: folded");
+    h.get_by_label("samples: 355 total");
+    h.get_by_label("No warnings");
+    // The hot table starts sorted by self, heaviest first.
+    let first = d.functions.rows[d.table.order()[0]].frame;
+    assert_eq!(d.profile.frames.name(first), "JSONEncoder.iterencode (json/encoder.py:258)");
+    h.get_by_label("Hot functions (36)");
+}
+
+#[derive(Debug)]
+struct DroppedPath(PathBuf);
+
+impl egui::DroppedFile for DroppedPath {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn dropping_files_opens_each_in_a_tab() {
+    let mut h = open(&[data(SHOP)]);
+    h.input_mut().hovered_files.push(egui::HoveredFile { path: Some(data("folded/flames.txt")), ..Default::default() });
+    h.step();
+    assert_eq!(h.state().documents().len(), 1, "hovering opens nothing");
+    h.input_mut().hovered_files.clear();
+    h.input_mut().dropped_files.push(Arc::new(DroppedPath(data("folded/flames.txt"))));
+    h.input_mut().dropped_files.push(Arc::new(DroppedPath(data("folded/recursion.txt"))));
+    settle(&mut h);
+    let titles: Vec<&str> = h.state().documents().iter().map(|d| d.title.as_str()).collect();
+    assert_eq!(titles.len(), 3, "{titles:?}");
+    assert!(titles.contains(&"flames.txt") && titles.contains(&"recursion.txt"));
+    h.get_by_label("recursion.txt");
+    // Ctrl+Tab cycles, Ctrl+W closes the active tab.
+    let before = h.state().active_index();
+    h.key_press_modifiers(Modifiers::CTRL, Key::Tab);
+    h.run();
+    assert_eq!(h.state().active_index(), (before + 1) % 3);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::W);
+    h.run();
+    assert_eq!(h.state().documents().len(), 2);
+}
+
+/// True when a widget labelled `name` sits above the flamegraph.
+fn in_breadcrumb(h: &Harness<'static, FiresightApp>, name: &str) -> bool {
+    let top = doc(h).flame.last.as_ref().expect("drawn").2.top();
+    h.query_all_by_label(name).any(|n| n.rect().bottom() <= top)
+}
+
+#[test]
+fn clicking_a_box_zooms_and_esc_zooms_back_out() {
+    let mut h = open(&[data(SHOP)]);
+    let d = doc(&h);
+    let target =
+        node_path(d, &["<module> (py_shop.py:111)", "main (py_shop.py:103)", "handle_request (py_shop.py:79)"]);
+    assert_eq!(d.tree.node(target).total, 192);
+    let rect = d.flame.box_rect(target).expect("handle_request is drawn");
+    click_at(&mut h, rect.left_center() + Vec2::new(4.0, 0.0));
+    let d = doc(&h);
+    assert_eq!(d.zoom, target);
+    let frame = frame_named(d, "handle_request (py_shop.py:79)");
+    assert_eq!(d.selected, Some(frame), "a box click selects its table row");
+    // The breadcrumb (above the flamegraph; the hot table below has rows of
+    // the same names) names every ancestor and the zoomed function.
+    assert!(in_breadcrumb(&h, "main (py_shop.py:103)"));
+    assert!(in_breadcrumb(&h, "handle_request (py_shop.py:79)"));
+    // The zoomed box now fills the width.
+    let full = doc(&h).flame.box_rect(target).expect("zoomed box is drawn");
+    assert!(full.width() > 1300.0, "zoomed width {}", full.width());
+    h.key_press(Key::Escape);
+    h.run();
+    assert_eq!(doc(&h).zoom, node_path(doc(&h), &["<module> (py_shop.py:111)", "main (py_shop.py:103)"]));
+    assert!(in_breadcrumb(&h, "main (py_shop.py:103)"));
+    assert!(!in_breadcrumb(&h, "handle_request (py_shop.py:79)"));
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "all").click();
+    h.run();
+    assert_eq!(doc(&h).zoom, NodeId(0));
+}
+
+#[test]
+fn search_shows_the_matched_share() {
+    let mut h = open(&[data(SHOP)]);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    h.run();
+    h.event(egui::Event::Text("json".into()));
+    h.run();
+    h.get_by_label("json: 52.7% of samples");
+    assert_eq!(doc(&h).search.matched_weight, 187);
+    // Wheel over the flamegraph zooms around the pointer, within the whole tree.
+    let rect = doc(&h).flame.last.as_ref().expect("drawn").2;
+    h.hover_at(rect.center());
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: Vec2::new(0.0, 200.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: Modifiers::NONE,
+    });
+    h.run();
+    let v = doc(&h).view;
+    assert!(v.span() < 0.9 && v.start > 0.0 && v.end < 1.0, "{v:?}");
+}
+
+#[test]
+fn the_table_sorts_filters_and_selects() {
+    let mut h = open(&[data(SHOP)]);
+    h.get_by_label("Total").click();
+    h.run();
+    let d = doc(&h);
+    let top = &d.functions.rows[d.table.order()[0]];
+    assert_eq!(top.total, 259);
+    assert_eq!(d.profile.frames.name(top.frame), "main (py_shop.py:103)");
+    // Clicking the sorted header again reverses the order.
+    h.get_by_label("Total ⏷").click();
+    h.run();
+    let d = doc(&h);
+    let last = &d.functions.rows[*d.table.order().last().expect("rows")];
+    assert_eq!(last.total, 259);
+
+    // Back to heaviest self first, then narrow down.
+    h.get_by_label("Self").click();
+    h.run();
+    h.get_by(|n| n.data().placeholder() == Some("Filter functions")).focus();
+    h.run();
+    h.get_by(|n| n.data().placeholder() == Some("Filter functions")).type_text("cache");
+    h.run();
+    let d = doc(&h);
+    assert_eq!(d.table.order().len(), 7);
+    assert!(d.table.order().iter().all(|&i| d.profile.frames.name(d.functions.rows[i].frame).contains("cache")));
+
+    // Selecting a row highlights the function's boxes; double-click zooms to the heaviest.
+    h.get_by_label("cache_warmer (py_shop.py:88)").click();
+    h.run();
+    let f = frame_named(doc(&h), "cache_warmer (py_shop.py:88)");
+    assert_eq!(doc(&h).selected, Some(f));
+    // What a double-click on the row asks for: zoom to the function's heaviest box.
+    h.state_mut().apply(Command::ZoomToHeaviest(f));
+    h.run();
+    let d = doc(&h);
+    let z = d.tree.node(d.zoom);
+    assert_eq!(z.frame, Some(f));
+    assert_eq!(z.total, d.tree.nodes.iter().filter(|n| n.frame == Some(f)).map(|n| n.total).max().expect("boxes"));
+    assert_eq!(d.selected, Some(f));
+}
+
+#[test]
+fn a_broken_file_shows_its_error_and_the_open_profile_stays() {
+    let mut h = open(&[data(SHOP)]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let broken = dir.path().join("broken.txt");
+    std::fs::write(&broken, "this is not a profile\njust words\n").expect("write");
+    h.state_mut().apply(Command::Open(broken));
+    settle(&mut h);
+    assert_eq!(h.state().documents().len(), 1);
+    assert_eq!(doc(&h).title, "pyspy-shop.folded");
+    let msg = &h.state().messages()[0];
+    assert!(msg.is_error);
+    assert!(msg.text.contains("neither perf script") && msg.text.contains("broken.txt"), "{}", msg.text);
+    h.get_by_label_contains("first line: \"this is not a profile\"");
+    h.get_by_label("Dismiss").click();
+    h.run();
+    assert!(h.state().messages().is_empty());
+}
+
+#[test]
+fn a_load_is_cancelled_from_its_progress_row() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let big = dir.path().join("big.folded");
+    // About 120 MB of real-shaped stacks: long enough to still be loading when Cancel is clicked.
+    let shop = std::fs::read_to_string(data(SHOP)).expect("read");
+    let mut text = String::with_capacity(130 << 20);
+    while text.len() < 120 << 20 {
+        text.push_str(&shop);
+    }
+    std::fs::write(&big, text).expect("write");
+    let mut h = harness_with(AppOptions { files: vec![big], bundled_sample: false });
+    h.step();
+    assert!(h.state().is_busy());
+    h.get_by_label("Loading big.folded");
+    let rows = h.state().loading();
+    assert_eq!(rows[0].total, std::fs::metadata(dir.path().join("big.folded")).expect("meta").len());
+    h.get_by_label("Cancel").click();
+    settle(&mut h);
+    assert!(h.state().documents().is_empty());
+    let msg = &h.state().messages()[0];
+    assert_eq!(msg.text, "Loading big.folded was cancelled.");
+    assert!(!msg.is_error);
+}
+
+#[test]
+fn the_tree_of_another_metric_is_built_off_the_ui_thread() {
+    let mut h = open(&[data(SHOP)]);
+    // A one-metric profile ignores a metric it does not have.
+    h.state_mut().apply(Command::SetMetric(firesight::model::MetricId(3)));
+    assert!(!h.state().is_busy());
+    h.state_mut().apply(Command::SetOrientation(firesight::ui::settings::Orientation::Flame));
+    h.run();
+    // Flame orientation puts the root row at the bottom of the view.
+    let d = doc(&h);
+    let (_, _, view) = d.flame.last.as_ref().expect("drawn");
+    let root = d.flame.box_rect(NodeId(0)).expect("root drawn");
+    assert!((root.bottom() - view.bottom()).abs() < 1.0);
+}
+
+#[test]
+fn settings_round_trip_through_eframe_storage() {
+    #[derive(Default)]
+    struct Mem(std::collections::HashMap<String, String>);
+    impl eframe::Storage for Mem {
+        fn get_string(&self, key: &str) -> Option<String> {
+            self.0.get(key).cloned()
+        }
+        fn set_string(&mut self, key: &str, value: String) {
+            self.0.insert(key.into(), value);
+        }
+        fn remove_string(&mut self, key: &str) {
+            self.0.remove(key);
+        }
+        fn flush(&mut self) {}
+    }
+    let mut h = open(&[data(SHOP)]);
+    h.state_mut().apply(Command::SetTheme(firesight::ui::settings::ThemeChoice::Dark));
+    let mut mem = Mem::default();
+    eframe::App::save(h.state_mut(), &mut mem);
+    let restored: firesight::ui::settings::Settings =
+        eframe::get_value(&mem, firesight::ui::settings::STORAGE_KEY).expect("stored");
+    assert_eq!(restored.theme, firesight::ui::settings::ThemeChoice::Dark);
+    assert_eq!(restored.recent, vec![data(SHOP)]);
+}
+
+/// Colour of the rendered pixel at `pos` (points) of the last frame.
+fn pixel(h: &mut Harness<'static, FiresightApp>, pos: Pos2) -> [u8; 4] {
+    let image = h.render().expect("render on the software adapter");
+    let ppp = h.ctx.pixels_per_point();
+    image.get_pixel((pos.x * ppp) as u32, (pos.y * ppp) as u32).0
+}
+
+#[test]
+fn snapshot_zoomed_search_and_selected_function() {
+    let mut h = open(&[data(SHOP)]);
+    h.state_mut().apply(Command::SetTheme(firesight::ui::settings::ThemeChoice::Light));
+    let d = doc(&h);
+    let target = node_path(d, &["<module> (py_shop.py:111)", "main (py_shop.py:103)"]);
+    let selected = frame_named(d, "serialize_order (py_shop.py:50)");
+    h.state_mut().apply(Command::Zoom(target));
+    h.state_mut().apply(Command::Search("json".into()));
+    h.state_mut().apply(Command::Select(Some(selected)));
+    h.run();
+    h.get_by_label("json: 52.7% of samples");
+    // Every box of the selected function is drawn in the selection colour.
+    let d = doc(&h);
+    let node = node_path(
+        d,
+        &[
+            "<module> (py_shop.py:111)",
+            "main (py_shop.py:103)",
+            "handle_request (py_shop.py:79)",
+            "build_response (py_shop.py:55)",
+            "serialize_order (py_shop.py:50)",
+        ],
+    );
+    let rect = d.flame.box_rect(node).expect("selected box drawn");
+    let c = pixel(&mut h, rect.left_top() + Vec2::new(2.0, 2.0));
+    let want = firesight::ui::theme::SELECTED;
+    assert_eq!([c[0], c[1], c[2]], [want.r(), want.g(), want.b()]);
+    h.snapshot("flamegraph_zoom_search_select");
+}
+
+#[test]
+fn snapshot_drop_overlay_and_load_error() {
+    let mut h = open(&[data(SHOP)]);
+    h.state_mut().apply(Command::SetTheme(firesight::ui::settings::ThemeChoice::Dark));
+    h.state_mut().apply(Command::Open(data("folded/definitely-missing.folded")));
+    settle(&mut h);
+    h.get_by_label_contains("cannot open");
+    h.input_mut().hovered_files.push(egui::HoveredFile { path: Some(data("folded/flames.txt")), ..Default::default() });
+    // egui repaints continuously while files hover, so step instead of settling.
+    h.run_steps(3);
+    h.snapshot("drop_overlay_over_error");
+}
+
+#[test]
+fn the_bundled_sample_shows_at_start_and_says_which() {
+    let mut h = harness_with(AppOptions::default());
+    settle(&mut h);
+    let d = doc(&h);
+    assert!(d.bundled);
+    assert_eq!(d.title, firesight::ui::sample::NAME);
+    assert_eq!(d.format, "perf script");
+    assert!(d.tree.total() > 0 && d.tree.total() == d.profile.total(d.metric));
+    h.get_by_label(firesight::ui::sample::DESCRIPTION);
+    h.get_by_label_contains("This is a bundled sample profile");
+    // The first real file replaces the sample.
+    h.state_mut().apply(Command::Open(data(SHOP)));
+    settle(&mut h);
+    let titles: Vec<&str> = h.state().documents().iter().map(|d| d.title.as_str()).collect();
+    assert_eq!(titles, ["pyspy-shop.folded"]);
+}
+
+#[test]
+fn the_metric_switcher_rebuilds_tree_and_status() {
+    // perf-cycles-instructions-01: 333 instructions and 111 cycles samples
+    // (header lines counted with grep, see tests/it/perf.rs).
+    let mut h = open(&[data("perf/perf-cycles-instructions-01.txt")]);
+    h.get_by_label("instructions: 333 total");
+    h.get_by_label("Metric:").click();
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "cycles").click();
+    settle(&mut h);
+    assert_eq!(doc(&h).profile.metric(doc(&h).metric).name, "cycles");
+    assert_eq!(doc(&h).tree.total(), 111);
+    h.get_by_label("cycles: 111 total");
+}
+
+#[test]
+fn the_warnings_count_opens_the_list() {
+    // bad-lines.txt has two lines that are not stacks: 3 and 6.
+    let mut h = open(&[data("folded/bad-lines.txt")]);
+    h.get_by_label("⚠ 2 warnings").click();
+    h.run();
+    let lines: Vec<String> = h.query_all_by_label_contains("line ").map(|n| n.value().unwrap_or_default()).collect();
+    assert!(h.query_by_label_contains("line 3: ").is_some(), "{lines:?}");
+    assert!(h.query_by_label_contains("line 6: ").is_some(), "{lines:?}");
+}
+
+#[test]
+fn hovering_a_box_shows_self_and_total_in_the_unit() {
+    let mut h = open(&[data(SHOP)]);
+    let d = doc(&h);
+    let target =
+        node_path(d, &["<module> (py_shop.py:111)", "main (py_shop.py:103)", "handle_request (py_shop.py:79)"]);
+    let rect = d.flame.box_rect(target).expect("drawn");
+    h.hover_at(rect.center());
+    h.run();
+    // 192 of 355 samples; the root is zoomed, so both shares agree.
+    h.get_by_label("Total: 192 (54.08% of all, 54.08% of zoomed)");
+    h.get_by_label("Self: 0 (0.00% of all)");
+}
