@@ -49,7 +49,7 @@ pub fn trace_summaries(set: &TraceSet) -> Vec<TraceSummary> {
                 index,
                 trace_id: t.id.to_string(),
                 root_service: root.map(|r| r.service.to_string()).unwrap_or_default(),
-                root_name: root.map(|r| r.name.clone()).unwrap_or_default(),
+                root_name: root.map(|r| r.name.to_string()).unwrap_or_default(),
                 start_unix_ns: t.start_ns(),
                 duration_ns: t.duration_ns(),
                 spans: t.spans.len(),
@@ -140,7 +140,7 @@ fn table(set: &TraceSet, trace: Option<usize>, by_name: bool) -> Vec<SpanStats> 
     for t in traces {
         let self_ns = t.self_times_ns();
         for (s, own) in t.spans.iter().zip(self_ns) {
-            let name = if by_name { s.name.as_str() } else { "" };
+            let name = if by_name { &*s.name } else { "" };
             let row = rows.entry((&s.service, name)).or_insert_with(|| SpanStats {
                 service: s.service.to_string(),
                 name: name.to_string(),

@@ -170,7 +170,7 @@ pub fn critical_path(a: &CriticalPathArgs) -> Result<()> {
                 json!({
                     "span_id": s.id.to_string(),
                     "service": &*s.service,
-                    "name": s.name,
+                    "name": &*s.name,
                     "start_unix_ns": c.start_ns,
                     "end_unix_ns": c.end_ns,
                 })
@@ -181,9 +181,11 @@ pub fn critical_path(a: &CriticalPathArgs) -> Result<()> {
         writeln!(out)?;
     } else {
         let total = trace.duration_ns();
-        writeln!(out, "trace {} ({}), critical path by span:", trace.id, ms(total))?;
+        writeln!(out, "trace {} ({}), time on the critical path by span, largest first:", trace.id, ms(total))?;
         writeln!(out, "{:>10}  {:>6}  span", "on path", "share")?;
-        for (span, ns) in analysis::critical_path_shares(&sections) {
+        let mut shares = analysis::critical_path_shares(&sections);
+        shares.sort_by_key(|&(_, ns)| std::cmp::Reverse(ns));
+        for (span, ns) in shares {
             let s = &trace.spans[span];
             let share = if total == 0 { 0.0 } else { ns as f64 * 100.0 / total as f64 };
             writeln!(out, "{:>10}  {share:>5.1}%  {}: {} [{}]", ms(ns), s.service, s.name, s.id)?;

@@ -205,7 +205,7 @@ fn add_trace(b: &mut TraceSetBuilder, t: JTrace<'_>) -> usize {
             links.retain(|l| !(l.kind == LinkKind::ChildOf && Some(l.span_id) == first_child_of));
         }
         let end = start.saturating_add(dur);
-        let mut span = Span::new(id, parent_id, s.operation.to_string(), start, end);
+        let mut span = Span::new(id, parent_id, Arc::from(s.operation.as_ref()), start, end);
         let (service, resource) = match (&s.process, procs.get(s.process_id.as_ref())) {
             (Some(p), _) => {
                 (Arc::from(p.service_name.as_ref()), Arc::from(p.tags.iter().map(tag_attr).collect::<Vec<_>>()))
@@ -262,14 +262,14 @@ fn tag_attr(t: &Tag<'_>) -> Attribute {
     let value = match &t.value {
         serde_json::Value::Null => AttrValue::Empty,
         serde_json::Value::Bool(b) => AttrValue::Bool(*b),
-        serde_json::Value::String(s) => AttrValue::Str(s.clone()),
+        serde_json::Value::String(s) => AttrValue::Str(Arc::from(s.as_str())),
         serde_json::Value::Number(n) => match n.as_i64() {
             Some(i) => AttrValue::Int(i),
             None => AttrValue::Double(n.as_f64().unwrap_or(f64::NAN)),
         },
         other => AttrValue::Json(other.to_string()),
     };
-    Attribute { key: t.key.to_string(), value }
+    Attribute { key: Arc::from(t.key.as_ref()), value }
 }
 
 fn log_event(l: &Log<'_>) -> SpanEvent {

@@ -215,6 +215,12 @@ impl Input {
     /// it whole (protobuf, JSON). Errors past `limit` bytes.
     pub fn read_all(&mut self, format: &str, limit: u64) -> Result<Vec<u8>, LoadError> {
         let mut out = Vec::new();
+        // A plain file's size is known: reserve it once instead of doubling
+        // (saves copying the input again; measured in benches/otlp_json.sh).
+        let total = self.progress.bytes_total.load(Ordering::Relaxed);
+        if !self.gzipped && total > 0 && total <= limit {
+            out.reserve(usize::try_from(total).unwrap_or(0));
+        }
         let mut buf = vec![0u8; self.chunk.min(DEFAULT_CHUNK).max(1)];
         loop {
             let n = self.read_some(&mut buf, format)?;

@@ -163,8 +163,8 @@ pub struct Status {
 /// text (`["a",1]`, `{"k":"v"}`), so the model stays flat.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AttrValue {
-    /// A string.
-    Str(String),
+    /// A string (shared: loaders intern short values, which repeat).
+    Str(Arc<str>),
     /// A 64-bit integer.
     Int(i64),
     /// A double.
@@ -182,7 +182,8 @@ pub enum AttrValue {
 impl fmt::Display for AttrValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Str(s) | Self::Json(s) => f.write_str(s),
+            Self::Str(s) => f.write_str(s),
+            Self::Json(s) => f.write_str(s),
             Self::Int(i) => write!(f, "{i}"),
             Self::Double(d) => write!(f, "{d}"),
             Self::Bool(b) => write!(f, "{b}"),
@@ -195,8 +196,9 @@ impl fmt::Display for AttrValue {
 /// A key and its value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attribute {
-    /// The key (`http.method`, `service.name` ...).
-    pub key: String,
+    /// The key (`http.method`, `service.name` ...); shared, loaders intern
+    /// keys since a file repeats a few of them on every span.
+    pub key: Arc<str>,
     /// The value.
     pub value: AttrValue,
 }
@@ -256,8 +258,8 @@ pub struct Span {
     pub service: Arc<str>,
     /// The instrumentation scope name (OTLP); empty for Jaeger.
     pub scope: Arc<str>,
-    /// The span name (Jaeger `operationName`).
-    pub name: String,
+    /// The span name (Jaeger `operationName`); shared, loaders intern names.
+    pub name: Arc<str>,
     /// The kind.
     pub kind: SpanKind,
     /// Start, ns since the Unix epoch.
@@ -289,7 +291,7 @@ pub struct Span {
 impl Span {
     /// A span with the given identity and times and everything else empty;
     /// loaders fill the rest.
-    pub fn new(id: SpanId, parent_id: Option<SpanId>, name: String, start_ns: u64, end_ns: u64) -> Self {
+    pub fn new(id: SpanId, parent_id: Option<SpanId>, name: Arc<str>, start_ns: u64, end_ns: u64) -> Self {
         Self {
             trace: 0,
             id,

@@ -177,12 +177,12 @@ fn spec_example_loads_with_parent_missing() {
     let s = &set.traces[0].spans[0];
     assert_eq!(set.traces[0].id.to_string(), "5b8efff798038103d269b633813fc60c");
     assert_eq!(
-        (&*s.service, &*s.scope, s.name.as_str(), s.kind),
+        (&*s.service, &*s.scope, &*s.name, s.kind),
         ("my.service", "my.library", "I'm a server span", SpanKind::Server)
     );
     assert_eq!(s.duration_ns(), 1_000_000_000);
     assert!(s.parent_missing);
-    assert_eq!(s.attributes[0].key, "my.span.attr");
+    assert_eq!(&*s.attributes[0].key, "my.span.attr");
     assert!(loaded.profile.warnings.iter().any(|w| w.message.contains("parent that is not in the file")));
 }
 
@@ -201,7 +201,7 @@ fn jaeger_files_match_their_oracles() {
     }
     let hotrod = traces_of("jaeger/hotrod-5915e2d0f3575298.json");
     assert_eq!(hotrod.traces[0].id.to_string(), "5915e2d0f3575298");
-    assert_eq!(hotrod.traces[0].root().map(|r| r.name.as_str()), Some("HTTP GET /dispatch"));
+    assert_eq!(hotrod.traces[0].root().map(|r| &*r.name), Some("HTTP GET /dispatch"));
     assert_eq!(hotrod.traces[0].spans[0].events.first().map(|e| e.name.as_str()), Some("HTTP request received"));
     // A bare array of traces is the third shape.
     let text = std::fs::read_to_string(data("jaeger/petclinic-owners-df84e36b.json")).expect("read");

@@ -21,14 +21,6 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
-/// `ExportTraceServiceRequest` or `TracesData`: both are `{resourceSpans}`.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct Request<'a> {
-    #[serde(borrow, rename = "resourceSpans", alias = "resource_spans")]
-    pub resource_spans: Vec<ResourceSpans<'a>>,
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ResourceSpans<'a> {
@@ -117,12 +109,13 @@ pub struct Status<'a> {
     pub code: Enum,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Debug, PartialEq)]
 #[serde(default)]
 pub struct KeyValue<'a> {
     #[serde(borrow)]
     pub key: Cow<'a, str>,
-    pub value: AnyValue,
+    #[serde(borrow)]
+    pub value: AnyValue<'a>,
 }
 
 /// A `uint64`/`fixed64` written as a number or a decimal string.
@@ -210,17 +203,22 @@ impl<'de> Deserialize<'de> for Enum {
 /// An `AnyValue`, decoded as the Collector does: the first known key wins,
 /// unknown keys are skipped, an empty object is an empty value.
 #[derive(Default, Debug, PartialEq)]
-pub enum AnyValue {
+pub enum AnyValue<'a> {
     #[default]
     Empty,
-    Str(String),
+    /// Borrowed from the input when it holds no escapes.
+    Str(Cow<'a, str>),
     Bool(bool),
     Int(i64),
     Double(f64),
     Bytes(Vec<u8>),
-    Array(Vec<AnyValue>),
-    KvList(Vec<(String, AnyValue)>),
+    Array(Vec<AnyValue<'a>>),
+    KvList(Vec<KeyValue<'a>>),
 }
+
+/// A string borrowed from the input where possible (a bare `Cow` never borrows).
+#[derive(Deserialize)]
+struct BorrowedStr<'a>(#[serde(borrow)] Cow<'a, str>);
 
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -238,34 +236,35 @@ enum FloatOrString<'a> {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Values<T> {
-    values: Vec<T>,
+struct ArrayValues<'a> {
+    #[serde(borrow)]
+    values: Vec<AnyValue<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct OwnedKeyValue {
-    key: String,
-    value: AnyValue,
+struct KvValues<'a> {
+    #[serde(borrow)]
+    values: Vec<KeyValue<'a>>,
 }
 
-impl<'de> Deserialize<'de> for AnyValue {
+impl<'de: 'a, 'a> Deserialize<'de> for AnyValue<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = AnyValue;
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = AnyValue<'a>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an AnyValue object like {\"stringValue\": \"x\"}")
             }
-            fn visit_unit<E: de::Error>(self) -> Result<AnyValue, E> {
+            fn visit_unit<E: de::Error>(self) -> Result<AnyValue<'a>, E> {
                 Ok(AnyValue::Empty)
             }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<AnyValue, M::Error> {
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<AnyValue<'a>, M::Error> {
                 let mut out = AnyValue::Empty;
                 while let Some(key) = map.next_key::<Cow<'de, str>>()? {
                     out = match key.as_ref() {
                         "stringValue" | "string_value" => {
-                            map.next_value::<Option<String>>()?.map_or(out, AnyValue::Str)
+                            map.next_value::<Option<BorrowedStr<'de>>>()?.map_or(out, |b| AnyValue::Str(b.0))
                         }
                         "boolValue" | "bool_value" => map.next_value::<Option<bool>>()?.map_or(out, AnyValue::Bool),
                         "intValue" | "int_value" => {
@@ -292,16 +291,11 @@ impl<'de> Deserialize<'de> for AnyValue {
                             None => out,
                         },
                         "arrayValue" | "array_value" => {
-                            AnyValue::Array(map.next_value::<Option<Values<AnyValue>>>()?.unwrap_or_default().values)
+                            AnyValue::Array(map.next_value::<Option<ArrayValues<'de>>>()?.unwrap_or_default().values)
                         }
-                        "kvlistValue" | "kvlist_value" => AnyValue::KvList(
-                            map.next_value::<Option<Values<OwnedKeyValue>>>()?
-                                .unwrap_or_default()
-                                .values
-                                .into_iter()
-                                .map(|kv| (kv.key, kv.value))
-                                .collect(),
-                        ),
+                        "kvlistValue" | "kvlist_value" => {
+                            AnyValue::KvList(map.next_value::<Option<KvValues<'de>>>()?.unwrap_or_default().values)
+                        }
                         _ => {
                             map.next_value::<de::IgnoredAny>()?;
                             out
@@ -310,12 +304,12 @@ impl<'de> Deserialize<'de> for AnyValue {
                 }
                 Ok(out)
             }
-            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<AnyValue, S::Error> {
+            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<AnyValue<'a>, S::Error> {
                 while seq.next_element::<de::IgnoredAny>()?.is_some() {}
                 Err(de::Error::custom("expected an AnyValue object, found an array"))
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 

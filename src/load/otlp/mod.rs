@@ -21,8 +21,13 @@
 mod json;
 mod proto;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::Arc;
+
+use rustc_hash::FxBuildHasher;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::error::{At, LoadError};
 use super::source::Input;
@@ -50,12 +55,70 @@ pub fn load(input: &mut Input, format: Format, opts: &LoadOptions) -> Result<(Pr
 /// Decodes OTLP/JSON or JSON lines from `bytes` into `ctx`.
 fn load_json(bytes: &[u8], ctx: &mut Ctx) -> Result<(), LoadError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let stream = serde_json::Deserializer::from_slice(bytes).into_iter::<json::Request>();
-    for req in stream {
-        let req = req.map_err(|e| json_error(ctx.format, &e))?;
-        ctx.add_json_request(req);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // One request, or several separated by white space (JSON lines). Each
+    // resourceSpans element is converted as soon as it is decoded, so the
+    // decoded form of the whole file never exists at once.
+    loop {
+        RequestSeed(ctx).deserialize(&mut de).map_err(|e| json_error(ctx.format, &e))?;
+        if de.end().is_ok() {
+            return Ok(());
+        }
     }
-    Ok(())
+}
+
+/// Decodes one `{"resourceSpans": [...]}` object into the context.
+struct RequestSeed<'c>(&'c mut Ctx);
+
+impl<'de> DeserializeSeed<'de> for RequestSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RequestSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an OTLP request object {\"resourceSpans\": [...]}")
+    }
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
+        self.0.requests += 1;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key == "resourceSpans" || key == "resource_spans" {
+                map.next_value_seed(ResourceSpansSeq(&mut *self.0))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Decodes the `resourceSpans` array one element at a time.
+struct ResourceSpansSeq<'c>(&'c mut Ctx);
+
+impl<'de> DeserializeSeed<'de> for ResourceSpansSeq<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ResourceSpansSeq<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of ResourceSpans")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        while let Some(rs) = seq.next_element::<json::ResourceSpans<'de>>()? {
+            self.0.add_json_resource_spans(rs);
+        }
+        Ok(())
+    }
 }
 
 /// A serde_json error as a `LoadError` with line and column.
@@ -76,6 +139,7 @@ struct Ctx {
     format: &'static str,
     b: TraceSetBuilder,
     services: HashMap<String, Arc<str>>,
+    strings: HashMap<Box<str>, Arc<str>, FxBuildHasher>,
     requests: usize,
     resource_spans: usize,
     base64_ids: usize,
@@ -90,6 +154,7 @@ impl Ctx {
             format,
             b: TraceSetBuilder::new(),
             services: HashMap::new(),
+            strings: HashMap::default(),
             requests: 0,
             resource_spans: 0,
             base64_ids: 0,
@@ -108,6 +173,29 @@ impl Ctx {
         s
     }
 
+    /// `s` interned: span names and attribute keys repeat on every span, so
+    /// sharing them saves an allocation each (measured in benches/otlp_json.sh).
+    fn intern(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.strings.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.strings.insert(Box::from(s), a.clone());
+        a
+    }
+
+    /// A decoded value as a model value; short strings interned.
+    fn value(&mut self, v: json::AnyValue<'_>) -> AttrValue {
+        match v {
+            json::AnyValue::Str(s) if s.len() <= 32 => AttrValue::Str(self.intern(&s)),
+            other => attr_value(other),
+        }
+    }
+
+    fn json_attrs(&mut self, kvs: Vec<json::KeyValue<'_>>) -> Vec<Attribute> {
+        kvs.into_iter().map(|kv| Attribute { key: self.intern(&kv.key), value: self.value(kv.value) }).collect()
+    }
+
     /// A trace id from JSON: 32 hex digits, or base64 of 16 bytes.
     fn trace_id(&mut self, s: &str) -> Option<TraceId> {
         let mut b = [0u8; 16];
@@ -121,10 +209,7 @@ impl Ctx {
     }
 
     fn id_bytes(&mut self, s: &str, out: &mut [u8]) -> bool {
-        if s.len() == out.len() * 2 && s.bytes().all(|c| c.is_ascii_hexdigit()) {
-            for (i, o) in out.iter_mut().enumerate() {
-                *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap_or(0);
-            }
+        if s.len() == out.len() * 2 && hex_into(s.as_bytes(), out) {
             return true;
         }
         match json::decode_base64(s) {
@@ -183,19 +268,16 @@ impl Ctx {
         Ok((profile, set))
     }
 
-    fn add_json_request(&mut self, req: json::Request<'_>) {
-        self.requests += 1;
-        for rs in req.resource_spans {
-            self.resource_spans += 1;
-            let attrs = rs.resource.map(|r| r.attributes).unwrap_or_default();
-            let resource: Vec<Attribute> = attrs.into_iter().map(json_attr).collect();
-            let service = self.service(service_name(&resource));
-            let resource: Arc<[Attribute]> = Arc::from(resource);
-            for ss in rs.scope_spans {
-                let scope: Arc<str> = Arc::from(ss.scope.map(|s| s.name).unwrap_or_default().as_ref());
-                for s in ss.spans {
-                    self.add_json_span(s, &service, &scope, &resource);
-                }
+    fn add_json_resource_spans(&mut self, rs: json::ResourceSpans<'_>) {
+        self.resource_spans += 1;
+        let attrs = rs.resource.map(|r| r.attributes).unwrap_or_default();
+        let resource: Vec<Attribute> = self.json_attrs(attrs);
+        let service = self.service(service_name(&resource));
+        let resource: Arc<[Attribute]> = Arc::from(resource);
+        for ss in rs.scope_spans {
+            let scope: Arc<str> = Arc::from(ss.scope.map(|s| s.name).unwrap_or_default().as_ref());
+            for s in ss.spans {
+                self.add_json_span(s, &service, &scope, &resource);
             }
         }
     }
@@ -218,24 +300,23 @@ impl Ctx {
                 }
             },
         };
-        let mut span = crate::model::trace::Span::new(id, parent, s.name.into_owned(), s.start.0, s.end.0);
+        let mut span = crate::model::trace::Span::new(id, parent, self.intern(&s.name), s.start.0, s.end.0);
         span.service = service.clone();
         span.scope = scope.clone();
         span.resource = resource.clone();
         span.kind = self.kind(s.kind.0);
-        span.attributes = s.attributes.into_iter().map(json_attr).collect();
-        span.events = s
-            .events
-            .into_iter()
-            .map(|e| crate::model::trace::SpanEvent {
+        span.attributes = self.json_attrs(s.attributes);
+        for e in s.events {
+            let attributes = self.json_attrs(e.attributes);
+            span.events.push(crate::model::trace::SpanEvent {
                 time_ns: e.time.0,
                 name: e.name.into_owned(),
-                attributes: e.attributes.into_iter().map(json_attr).collect(),
-            })
-            .collect();
+                attributes,
+            });
+        }
         for l in s.links {
             if let (Some(trace_id), Some(span_id)) = (self.trace_id(&l.trace_id), self.span_id(&l.span_id)) {
-                let attributes = l.attributes.into_iter().map(json_attr).collect();
+                let attributes = self.json_attrs(l.attributes);
                 span.links.push(crate::model::trace::SpanLink {
                     trace_id,
                     span_id,
@@ -274,27 +355,40 @@ impl Ctx {
     }
 }
 
+/// Decodes exactly `2 * out.len()` hex digits of either case.
+fn hex_into(digits: &[u8], out: &mut [u8]) -> bool {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    for (o, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let (Some(h), Some(l)) = (nibble(pair[0]), nibble(pair[1])) else { return false };
+        *o = h << 4 | l;
+    }
+    true
+}
+
 /// The resource's `service.name`, or `unknown_service` (the SDK default).
 fn service_name(resource: &[Attribute]) -> &str {
     resource
         .iter()
         .find_map(|a| match (&*a.key, &a.value) {
-            ("service.name", AttrValue::Str(s)) if !s.is_empty() => Some(s.as_str()),
+            ("service.name", AttrValue::Str(s)) if !s.is_empty() => Some(&**s),
             _ => None,
         })
         .unwrap_or("unknown_service")
 }
 
-fn json_attr(kv: json::KeyValue<'_>) -> Attribute {
-    Attribute { key: kv.key.into_owned(), value: attr_value(kv.value) }
-}
-
 /// A decoded `AnyValue` as a model value; arrays and lists as JSON text.
-fn attr_value(v: json::AnyValue) -> AttrValue {
+fn attr_value(v: json::AnyValue<'_>) -> AttrValue {
     use json::AnyValue as A;
     match v {
         A::Empty => AttrValue::Empty,
-        A::Str(s) => AttrValue::Str(s),
+        A::Str(s) => AttrValue::Str(Arc::from(s)),
         A::Bool(b) => AttrValue::Bool(b),
         A::Int(i) => AttrValue::Int(i),
         A::Double(d) => AttrValue::Double(d),
@@ -309,11 +403,11 @@ fn attr_value(v: json::AnyValue) -> AttrValue {
 
 /// Renders nested values as JSON text. Depth is bounded by the decoders'
 /// recursion limits (serde_json 128, prost 100).
-fn render_json(v: &json::AnyValue, out: &mut String) {
+fn render_json(v: &json::AnyValue<'_>, out: &mut String) {
     use json::AnyValue as A;
     match v {
         A::Empty => out.push_str("null"),
-        A::Str(s) => out.push_str(&serde_json::Value::from(s.as_str()).to_string()),
+        A::Str(s) => out.push_str(&serde_json::Value::from(s.as_ref()).to_string()),
         A::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         A::Int(i) => out.push_str(&i.to_string()),
         A::Double(d) => out.push_str(&serde_json::Value::from(*d).to_string()),
@@ -330,11 +424,11 @@ fn render_json(v: &json::AnyValue, out: &mut String) {
         }
         A::KvList(items) => {
             out.push('{');
-            for (i, (k, x)) in items.iter().enumerate() {
+            for (i, json::KeyValue { key: k, value: x }) in items.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&serde_json::Value::from(k.as_str()).to_string());
+                out.push_str(&serde_json::Value::from(k.as_ref()).to_string());
                 out.push(':');
                 render_json(x, out);
             }

@@ -1,6 +1,7 @@
 //! OTLP protobuf: one raw `ExportTraceServiceRequest`/`TracesData`, or the
 //! Collector file exporter's `[u32 big-endian length][message]` frames.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -8,8 +9,8 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::trace::v1::Span as PSpan;
 use prost::Message;
 
-use super::json::AnyValue as JValue;
-use super::{Ctx, attr_value, service_name};
+use super::json::{AnyValue as JValue, KeyValue as JKeyValue};
+use super::{Ctx, service_name};
 use crate::load::error::{At, LoadError};
 use crate::model::trace::{Attribute, LinkKind, Span, SpanEvent, SpanId, SpanLink, Status, TraceId};
 
@@ -58,8 +59,7 @@ fn add_request(ctx: &mut Ctx, req: ExportTraceServiceRequest) {
     ctx.requests += 1;
     for rs in req.resource_spans {
         ctx.resource_spans += 1;
-        let resource: Vec<Attribute> =
-            rs.resource.map(|r| r.attributes).unwrap_or_default().into_iter().map(attr).collect();
+        let resource: Vec<Attribute> = attrs(ctx, rs.resource.map(|r| r.attributes).unwrap_or_default());
         let service = ctx.service(service_name(&resource));
         let resource: Arc<[Attribute]> = Arc::from(resource);
         for ss in rs.scope_spans {
@@ -103,24 +103,19 @@ fn add_span(ctx: &mut Ctx, s: PSpan, service: &Arc<str>, scope: &Arc<str>, resou
             None
         }
     };
-    let mut span = Span::new(id, parent, s.name, s.start_time_unix_nano, s.end_time_unix_nano);
+    let mut span = Span::new(id, parent, ctx.intern(&s.name), s.start_time_unix_nano, s.end_time_unix_nano);
     span.service = service.clone();
     span.scope = scope.clone();
     span.resource = resource.clone();
     span.kind = ctx.kind(s.kind);
-    span.attributes = s.attributes.into_iter().map(attr).collect();
-    span.events = s
-        .events
-        .into_iter()
-        .map(|e| SpanEvent {
-            time_ns: e.time_unix_nano,
-            name: e.name,
-            attributes: e.attributes.into_iter().map(attr).collect(),
-        })
-        .collect();
+    span.attributes = attrs(ctx, s.attributes);
+    for e in s.events {
+        let attributes = attrs(ctx, e.attributes);
+        span.events.push(SpanEvent { time_ns: e.time_unix_nano, name: e.name, attributes });
+    }
     for l in s.links {
         if let (Some(trace_id), Some(span_id)) = (trace_id(&l.trace_id), span_id(&l.span_id)) {
-            let attributes = l.attributes.into_iter().map(attr).collect();
+            let attributes = attrs(ctx, l.attributes);
             span.links.push(SpanLink { trace_id, span_id, kind: LinkKind::Link, attributes });
         } else {
             ctx.b.warn(format!("span {id} ({:?}): a link with unreadable ids skipped", span.name));
@@ -132,23 +127,29 @@ fn add_span(ctx: &mut Ctx, s: PSpan, service: &Arc<str>, scope: &Arc<str>, resou
     ctx.b.add(trace, span);
 }
 
-fn attr(kv: KeyValue) -> Attribute {
-    Attribute { key: kv.key, value: attr_value(value(kv.value)) }
+fn attr(ctx: &mut Ctx, kv: KeyValue) -> Attribute {
+    Attribute { key: ctx.intern(&kv.key), value: ctx.value(value(kv.value)) }
+}
+
+fn attrs(ctx: &mut Ctx, kvs: Vec<KeyValue>) -> Vec<Attribute> {
+    kvs.into_iter().map(|kv| attr(ctx, kv)).collect()
 }
 
 /// A prost `AnyValue` in the JSON decoder's shape (depth is bounded by
 /// prost's recursion limit of 100).
-fn value(v: Option<AnyValue>) -> JValue {
+fn value(v: Option<AnyValue>) -> JValue<'static> {
     use any_value::Value as V;
     match v.and_then(|v| v.value) {
         None => JValue::Empty,
-        Some(V::StringValue(s)) => JValue::Str(s),
+        Some(V::StringValue(s)) => JValue::Str(Cow::Owned(s)),
         Some(V::BoolValue(b)) => JValue::Bool(b),
         Some(V::IntValue(i)) => JValue::Int(i),
         Some(V::DoubleValue(d)) => JValue::Double(d),
         Some(V::BytesValue(b)) => JValue::Bytes(b),
         Some(V::ArrayValue(a)) => JValue::Array(a.values.into_iter().map(|x| value(Some(x))).collect()),
-        Some(V::KvlistValue(l)) => JValue::KvList(l.values.into_iter().map(|kv| (kv.key, value(kv.value))).collect()),
-        Some(V::StringValueStrindex(i)) => JValue::Str(format!("<string table index {i}>")),
+        Some(V::KvlistValue(l)) => JValue::KvList(
+            l.values.into_iter().map(|kv| JKeyValue { key: Cow::Owned(kv.key), value: value(kv.value) }).collect(),
+        ),
+        Some(V::StringValueStrindex(i)) => JValue::Str(Cow::Owned(format!("<string table index {i}>"))),
     }
 }

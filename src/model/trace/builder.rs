@@ -63,7 +63,7 @@ impl TraceSetBuilder {
         let mut warnings = self.warnings;
         let mut traces: Vec<Trace> =
             self.traces.into_iter().map(|(id, spans)| lay_out(id, spans, &mut warnings)).collect();
-        traces.sort_by_key(|t| (t.start_ns(), t.id));
+        traces.sort_by_cached_key(|t| (t.start_ns(), t.id));
         for (ti, t) in traces.iter_mut().enumerate() {
             for s in &mut t.spans {
                 s.trace = ti as u32;
@@ -290,7 +290,7 @@ mod tests {
 
     fn span(id: &str, parent: Option<&str>, start: u64, end: u64) -> Span {
         let sid = SpanId::parse_hex(id).unwrap_or_default();
-        Span::new(sid, parent.and_then(SpanId::parse_hex), id.to_string(), start, end)
+        Span::new(sid, parent.and_then(SpanId::parse_hex), std::sync::Arc::from(id), start, end)
     }
 
     #[test]
@@ -305,7 +305,7 @@ mod tests {
         b.add(t, span("f", Some("e"), 1, 2));
         let (set, warnings) = b.finish();
         let tr = &set.traces[0];
-        let names: Vec<&str> = tr.spans.iter().map(|s| s.name.as_str()).collect();
+        let names: Vec<&str> = tr.spans.iter().map(|s| &*s.name).collect();
         assert_eq!(names, ["a", "e", "f", "b", "c", "d"]);
         assert_eq!(tr.roots, [0]);
         assert!(tr.spans[1].parent_missing && tr.spans[5].parent_missing);
