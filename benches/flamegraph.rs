@@ -98,9 +98,23 @@ fn measure(name: &str, profile: &Profile, tree: &CallTree, zoom: NodeId, view: V
         .collect();
     times.sort();
     let mean = times.iter().sum::<Duration>() / times.len() as u32;
+    // The pure layout alone, for comparison with the whole frame.
+    let params = firesight::ui::flamegraph::layout::LayoutParams {
+        zoom,
+        view,
+        width_px: 1920.0,
+        first_level: 0,
+        levels: 60,
+        min_box_px: 1.0,
+    };
+    let t = Instant::now();
+    for _ in 0..100 {
+        black_box(firesight::ui::flamegraph::layout::layout(tree, &params));
+    }
+    let layout_ms = t.elapsed().as_secs_f64() * 10.0;
     let boxes: usize = state.last.as_ref().map_or(0, |(l, _, _)| l.rows.iter().map(|r| r.boxes.len()).sum());
     println!(
-        "{name:<28} mean {:>7.3} ms  median {:>7.3} ms  worst {:>7.3} ms  ({boxes} boxes drawn)",
+        "{name:<28} mean {:>7.3} ms  median {:>7.3} ms  worst {:>7.3} ms  ({boxes} boxes drawn; layout alone {layout_ms:.3} ms)",
         mean.as_secs_f64() * 1e3,
         times[times.len() / 2].as_secs_f64() * 1e3,
         times[times.len() - 1].as_secs_f64() * 1e3

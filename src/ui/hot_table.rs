@@ -138,26 +138,7 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
     table
         .header(22.0, |mut header| {
             for (title, key) in headers {
-                header.col(|ui| {
-                    let Some(key) = key else {
-                        ui.strong(title);
-                        return;
-                    };
-                    let arrow = match (state.sort == key, state.reversed) {
-                        (false, _) => "",
-                        (true, false) => " ⏷",
-                        (true, true) => " ⏶",
-                    };
-                    let r = ui.selectable_label(state.sort == key, format!("{title}{arrow}"));
-                    if r.on_hover_text(format!("Sort by {}", title.to_lowercase())).clicked() {
-                        if state.sort == key {
-                            state.reversed = !state.reversed;
-                        } else {
-                            state.sort = key;
-                            state.reversed = false;
-                        }
-                    }
-                });
+                header.col(|ui| header_cell(ui, state, title, key));
             }
         })
         .body(|body| {
@@ -198,4 +179,26 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
             });
         });
     commands
+}
+
+/// One header cell: a plain title, or a sort toggle for sortable columns.
+fn header_cell(ui: &mut Ui, state: &mut HotTableState, title: &str, key: Option<SortKey>) {
+    let Some(key) = key else {
+        ui.strong(title);
+        return;
+    };
+    let arrow = match (state.sort == key, state.reversed) {
+        (false, _) => "",
+        (true, false) => " ⏷",
+        (true, true) => " ⏶",
+    };
+    let r = ui.selectable_label(state.sort == key, format!("{title}{arrow}"));
+    if r.on_hover_text(format!("Sort by {}", title.to_lowercase())).clicked() {
+        if state.sort == key {
+            state.reversed = !state.reversed;
+        } else {
+            state.sort = key;
+            state.reversed = false;
+        }
+    }
 }

@@ -30,6 +30,8 @@ fn harness_with(options: AppOptions) -> Harness<'static, FiresightApp> {
     Harness::builder()
         .with_size(Vec2::new(1400.0, 900.0))
         .with_max_steps(40)
+        // Real frame pacing, so two quick clicks make a double-click.
+        .with_step_dt(1.0 / 60.0)
         .build_eframe(move |cc| FiresightApp::new(cc, options))
 }
 
@@ -229,8 +231,10 @@ fn the_table_sorts_filters_and_selects() {
     h.run();
     let f = frame_named(doc(&h), "cache_warmer (py_shop.py:88)");
     assert_eq!(doc(&h).selected, Some(f));
-    // What a double-click on the row asks for: zoom to the function's heaviest box.
-    h.state_mut().apply(Command::ZoomToHeaviest(f));
+    // Double-click on the row: zoom to the function's heaviest box.
+    h.run_steps(40);
+    h.get_by_label("cache_warmer (py_shop.py:88)").click();
+    h.get_by_label("cache_warmer (py_shop.py:88)").click();
     h.run();
     let d = doc(&h);
     let z = d.tree.node(d.zoom);
@@ -427,6 +431,8 @@ fn hovering_a_box_shows_self_and_total_in_the_unit() {
         node_path(d, &["<module> (py_shop.py:111)", "main (py_shop.py:103)", "handle_request (py_shop.py:79)"]);
     let rect = d.flame.box_rect(target).expect("drawn");
     h.hover_at(rect.center());
+    // Tooltips wait for the pointer to rest.
+    h.run_steps(60);
     h.run();
     // 192 of 355 samples; the root is zoomed, so both shares agree.
     h.get_by_label("Total: 192 (54.08% of all, 54.08% of zoomed)");

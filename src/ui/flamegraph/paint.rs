@@ -73,7 +73,7 @@ pub fn box_label<'a>(profile: &'a Profile, tree: &CallTree, b: &LaidBox) -> &'a 
 pub fn paint(painter: &Painter, input: &PaintInput<'_>) {
     let g = input.geometry;
     let mut mesh = Mesh::default();
-    let mut labels: Vec<(Rect, &LaidBox)> = Vec::new();
+    let mut labels: Vec<(Rect, &LaidBox, Color32)> = Vec::new();
     for row in &input.layout.rows {
         let y0 = g.level_top(row.level);
         if y0 + g.row_height < g.top || y0 > g.bottom {
@@ -85,18 +85,19 @@ pub fn paint(painter: &Painter, input: &PaintInput<'_>) {
             // A one-pixel gap separates boxes that are wide enough to spare it.
             let gap = if x1 - x0 > 3.0 { 1.0 } else { 0.0 };
             let rect = Rect::from_min_max(pos2(x0, y0), pos2(x1 - gap, y0 + g.row_height - 1.0));
-            mesh.add_colored_rect(rect, box_color(input, b));
+            let fill = box_color(input, b);
+            mesh.add_colored_rect(rect, fill);
             if rect.width() >= LABEL_MIN_PX && !b.is_merged() {
-                labels.push((rect, b));
+                labels.push((rect, b, label_color(fill)));
             }
         }
     }
     painter.add(Shape::mesh(mesh));
-    for (rect, b) in labels {
+    for (rect, b, color) in labels {
         let text = box_label(input.profile, input.tree, b);
         let mut job = LayoutJob::single_section(
             text.to_owned(),
-            TextFormat { font_id: input.font.clone(), color: theme::LABEL, ..Default::default() },
+            TextFormat { font_id: input.font.clone(), color, ..Default::default() },
         );
         job.wrap = TextWrapping {
             max_width: rect.width() - 6.0,
@@ -106,6 +107,12 @@ pub fn paint(painter: &Painter, input: &PaintInput<'_>) {
         };
         let galley = painter.layout_job(job);
         let y = rect.center().y - galley.size().y / 2.0;
-        painter.galley(Pos2::new(rect.left() + 3.0, y), galley, theme::LABEL);
+        painter.galley(Pos2::new(rect.left() + 3.0, y), galley, color);
     }
+}
+
+/// Dark text on light fills, light text on dark ones (dimmed boxes in the dark theme).
+fn label_color(fill: Color32) -> Color32 {
+    let luma = 0.299 * f32::from(fill.r()) + 0.587 * f32::from(fill.g()) + 0.114 * f32::from(fill.b());
+    if luma >= 110.0 { theme::LABEL } else { Color32::from_gray(225) }
 }
