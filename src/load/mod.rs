@@ -157,7 +157,19 @@ pub fn sniff(name: Option<&str>, head: &[u8]) -> Result<Format, LoadError> {
         ));
     };
     match head[first] {
-        b'{' | b'[' => return sniff_json(&head[first..]),
+        // A folded line may start with `[` (`[unknown];main 5`): only when
+        // the bytes are not a JSON trace do they get a second look as text.
+        b'{' | b'[' => match sniff_json(&head[first..]) {
+            Ok(f) => return Ok(f),
+            Err(json_err) => {
+                if head[first] == b'[' || !head[first..].starts_with(b"{\"") {
+                    if let Ok(f @ Format::Folded) = sniff_text(head) {
+                        return Ok(f);
+                    }
+                }
+                return Err(json_err);
+            }
+        },
         _ => {}
     }
     if is_mostly_text(head) {
