@@ -16,6 +16,8 @@ use firesight::load::{self, LoadOptions, Loaded, PerfOptions, Progress};
 use firesight::model::calltree::SampleFilter;
 use firesight::model::{CallTree, FunctionTable, MetricId, Profile, Weight};
 
+mod traces;
+
 /// Firesight: see where the time, the memory or the waiting goes.
 #[derive(Debug, Parser)]
 #[command(name = "firesight", version, about, args_conflicts_with_subcommands = true)]
@@ -42,6 +44,12 @@ pub enum Command {
     HotPath(HotPathArgs),
     /// Before/after comparison by function, largest self change first.
     Diff(DiffArgs),
+    /// Traces with duration, spans and errors, and the P50/P90/P99 latency.
+    Traces(traces::TracesArgs),
+    /// Services by self time over all traces or one: spans, errors, total and self time.
+    Services(traces::ServicesArgs),
+    /// The critical path of one trace (default: the slowest), Jaeger UI's definition.
+    CriticalPath(traces::CriticalPathArgs),
 }
 
 /// Options that change how a file is read.
@@ -194,6 +202,9 @@ pub fn run(cmd: Command) -> ExitCode {
         Command::Svg(a) => svg(&a),
         Command::HotPath(a) => hot_path(&a),
         Command::Diff(a) => diff(&a),
+        Command::Traces(a) => traces::traces(&a),
+        Command::Services(a) => traces::services(&a),
+        Command::CriticalPath(a) => traces::critical_path(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -206,7 +217,11 @@ pub fn run(cmd: Command) -> ExitCode {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(io::ErrorKind::BrokenPipe))
+    })
 }
 
 /// Loads `path` with a fresh progress and no cancel.
@@ -223,6 +238,18 @@ pub fn pick_metric(profile: &Profile, select: &SelectArgs) -> Result<MetricId> {
             format!("no metric named {name:?}; this profile has: {}", names.join(", "))
         }),
     }
+}
+
+/// Warns on stderr when `--tag` keeps no sample, naming the label keys there are.
+fn warn_if_tags_match_nothing(p: &Profile, select: &SelectArgs, kept_total: Weight) {
+    if select.tags.is_empty() || kept_total != 0 {
+        return;
+    }
+    let mut keys: Vec<&str> = p.label_sets.iter().flatten().map(|l| l.key.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let keys = if keys.is_empty() { "none".to_string() } else { keys.join(", ") };
+    eprintln!("warning: no sample carries {}; label keys in this file: {keys}", select.tags.join(" and "));
 }
 
 /// The sample filter `select` asks for.
@@ -329,8 +356,12 @@ fn fold(a: &FoldArgs) -> Result<()> {
     let loaded = load_file(&a.file, &a.load)?;
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
+    let f = filter(&a.select)?;
+    if !a.select.tags.is_empty() {
+        warn_if_tags_match_nothing(p, &a.select, CallTree::build(p, metric, &f).total());
+    }
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    export::folded::write_streaming(p, metric, &filter(&a.select)?, &mut out)?;
+    export::folded::write_streaming(p, metric, &f, &mut out)?;
     out.flush()?;
     Ok(())
 }
@@ -340,6 +371,7 @@ fn top(a: &TopArgs) -> Result<()> {
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
     let tree = CallTree::build(p, metric, &filter(&a.select)?);
+    warn_if_tags_match_nothing(p, &a.select, tree.total());
     let table = FunctionTable::build(&tree, p.frames.len());
     let m = p.metric(metric);
     let limit = a.limit.unwrap_or(usize::MAX);
@@ -381,6 +413,7 @@ fn top(a: &TopArgs) -> Result<()> {
             "{:>14} {:>7} {:>14} {:>7} {:>7}  {}",
             "self", "self%", "total", "total%", "cum%", "function [module]"
         )?;
+        let no_stack = tree.node(tree.root()).self_weight;
         for (r, c) in table.rows.iter().zip(cum).take(limit) {
             let f = p.frames.frame(r.frame);
             let module = if f.module.is_empty() { String::new() } else { format!(" [{}]", f.module) };
@@ -393,6 +426,19 @@ fn top(a: &TopArgs) -> Result<()> {
                 pct(r.total),
                 c * 100.0,
                 f.name
+            )?;
+        }
+        if no_stack != 0 {
+            // Samples with an empty stack (py-spy's idle lines) belong to no
+            // function; listed so the self column adds up to the total.
+            writeln!(
+                out,
+                "{:>14} {:>6.2}% {:>14} {:>6.2}% {:>7}  [no stack]",
+                m.format(no_stack),
+                pct(no_stack),
+                m.format(no_stack),
+                pct(no_stack),
+                ""
             )?;
         }
     }
@@ -460,7 +506,23 @@ fn diff(a: &DiffArgs) -> Result<()> {
     let after = load_file(&a.after, &a.load)?;
     let (bp, ap) = (&before.profile, &after.profile);
     let bm = pick_metric(bp, &a.select)?;
-    let am = pick_metric(ap, &a.select)?;
+    // Compare like with like: the after side takes the metric of the same
+    // name, and the units must agree.
+    let bname = &bp.metric(bm).name;
+    let am = match &a.select.metric {
+        Some(_) => pick_metric(ap, &a.select)?,
+        None => ap.metric_by_name(bname).unwrap_or(ap.default_metric),
+    };
+    let (bmet, amet) = (bp.metric(bm), ap.metric(am));
+    if bmet.unit != amet.unit {
+        bail!(
+            "cannot compare {} [{}] with {} [{}]: the units differ; pick metrics with --metric",
+            bmet.name,
+            bmet.unit.name(),
+            amet.name,
+            amet.unit.name()
+        );
+    }
     let d = firesight::analysis::diff::diff(bp, bm, ap, am);
     let m = ap.metric(am);
     let limit = a.limit.unwrap_or(usize::MAX);

@@ -9,11 +9,17 @@
 //! skipped; any other line that is not a stack (comments, junk) is skipped
 //! and counted as a warning with its line number. Frame kinds follow
 //! inferno's annotations: `_[k]` kernel, `_[j]` JIT, `_[i]` inlined.
+//! Lines with the same stack become one sample (their counts summed), so a
+//! profile's memory follows its distinct stacks, not its lines.
 
 use super::error::{At, LoadError};
 use super::source::Input;
 use crate::model::frame::FrameRef;
-use crate::model::{FrameId, FrameKind, LabelSetId, Profile, ProfileBuilder, Unit, Weight};
+use std::collections::HashMap;
+
+use rustc_hash::FxBuildHasher;
+
+use crate::model::{FrameId, FrameKind, LabelSetId, Profile, ProfileBuilder, StackId, Unit, Weight};
 
 const FORMAT: &str = "folded";
 
@@ -91,6 +97,8 @@ pub fn load(input: &mut Input) -> Result<Profile, LoadError> {
     let mut decimals = 0u32;
     let mut first_bad: Option<(u64, String)> = None;
     let mut path: Vec<FrameId> = Vec::new();
+    let mut totals: Vec<(Option<StackId>, Weight)> = Vec::new();
+    let mut index: HashMap<Option<StackId>, usize, FxBuildHasher> = HashMap::default();
     let mut lines = input.lines(FORMAT);
     while let Some(line) = lines.next_line()? {
         let bytes = line.bytes;
@@ -129,11 +137,31 @@ pub fn load(input: &mut Input) -> Result<Profile, LoadError> {
         let stack = b.stack_from_root(&path);
         let mut w = count.scaled;
         if count.decimals > decimals {
-            b.ensure_decimals(metric, count.decimals);
+            let factor = 10i128.pow(count.decimals - decimals);
+            for (_, acc) in &mut totals {
+                *acc = acc.saturating_mul(factor);
+            }
             decimals = count.decimals;
         } else if count.decimals < decimals {
             w = w.saturating_mul(10i128.pow(decimals - count.decimals));
         }
+        // Lines with the same stack are one sample: folded text carries no
+        // time or thread, so nothing is lost, and memory follows distinct
+        // stacks rather than lines.
+        match index.entry(stack) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let acc = &mut totals[*e.get()].1;
+                *acc = acc.saturating_add(w);
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(totals.len());
+                totals.push((stack, w));
+            }
+        }
+    }
+    drop(lines);
+    b.ensure_decimals(metric, decimals);
+    for (stack, w) in totals {
         b.add_sample(stack, &[w], None, None, LabelSetId(0));
     }
     if b.sample_count() == 0 {

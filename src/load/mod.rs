@@ -157,7 +157,19 @@ pub fn sniff(name: Option<&str>, head: &[u8]) -> Result<Format, LoadError> {
         ));
     };
     match head[first] {
-        b'{' | b'[' => return sniff_json(&head[first..]),
+        // A folded line may start with `[` (`[unknown];main 5`): only when
+        // the bytes are not a JSON trace do they get a second look as text.
+        b'{' | b'[' => match sniff_json(&head[first..]) {
+            Ok(f) => return Ok(f),
+            Err(json_err) => {
+                if head[first] == b'[' || !head[first..].starts_with(b"{\"") {
+                    if let Ok(f @ Format::Folded) = sniff_text(head) {
+                        return Ok(f);
+                    }
+                }
+                return Err(json_err);
+            }
+        },
         _ => {}
     }
     if is_mostly_text(head) {
@@ -262,8 +274,14 @@ fn sniff_protobuf(head: &[u8]) -> Option<Format> {
         return Some(Format::OtlpProtobuf);
     }
     if head.first() != Some(&0x0a) {
-        // pprof may start with another field (sample, mapping, string_table).
-        return matches!(head.first(), Some(0x12 | 0x1a | 0x22 | 0x2a | 0x32)).then_some(Format::Pprof);
+        // pprof may start with another field: sample, mapping, location,
+        // function, string_table, or period_type (Go's heap profiles start
+        // with it), or a varint field (drop/keep frames, times, period).
+        return matches!(
+            head.first(),
+            Some(0x12 | 0x1a | 0x22 | 0x2a | 0x32 | 0x38 | 0x40 | 0x48 | 0x50 | 0x5a | 0x60 | 0x68 | 0x6a | 0x70)
+        )
+        .then_some(Format::Pprof);
     }
     // Field 1, length-delimited, in both. pprof's ValueType starts with an
     // int64 (tag 0x08) or unit (0x10); OTLP's ResourceSpans starts with a

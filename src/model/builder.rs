@@ -281,7 +281,15 @@ impl ProfileBuilder {
 
 fn function_map(frames: &FrameTable) -> Vec<FrameId> {
     let mut first: HashMap<(&str, &str, super::FrameKind), FrameId, FxBuildHasher> = HashMap::default();
-    frames.iter().map(|(id, f)| *first.entry((f.name.as_str(), f.module.as_str(), f.kind)).or_insert(id)).collect()
+    frames
+        .iter()
+        .map(|(id, f)| {
+            // An inlined copy of a function is the same function as its
+            // out-of-line copy (pprof's "partial-inline" nodes are one node).
+            let kind = if f.kind == super::FrameKind::Inline { super::FrameKind::User } else { f.kind };
+            *first.entry((f.name.as_str(), f.module.as_str(), kind)).or_insert(id)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@ fn info_json_has_the_contract_shape() {
     assert_eq!(v["metrics"][0]["name"], "samples");
     assert_eq!(v["metrics"][0]["unit"], "count");
     assert_eq!(v["metrics"][0]["total"], 607);
-    assert_eq!(v["samples"], 7);
+    // Seven stack lines, two of them the same stack: six samples.
+    assert_eq!(v["samples"], 6);
     assert_eq!(v["warnings"].as_array().map(Vec::len), Some(2));
     assert_eq!(v["warnings"][0]["line"], 3);
     for key in ["stacks", "frames", "threads"] {
@@ -142,4 +143,57 @@ fn hot_path_follows_the_heaviest_child() {
     let names: Vec<&str> = v["path"].as_array().expect("path").iter().filter_map(|n| n["name"].as_str()).collect();
     assert_eq!(names, vec!["a", "b", "c"]);
     assert_eq!(v["path"][2]["total"], 5);
+}
+
+#[test]
+fn svg_refuses_devices_and_read_only_files_and_follows_links() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let flames = path("folded/flames.txt");
+    // A device is never replaced.
+    let (code, _, err) = run_cli(&["svg", &flames, "-o", "/dev/null"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("not a regular file"), "{err}");
+    assert!(std::fs::metadata("/dev/null").is_ok_and(|m| !m.is_file()));
+    // A symlink keeps pointing at the file it named, which gets the SVG.
+    let real = dir.path().join("real.svg");
+    std::fs::write(&real, "old").expect("write");
+    let link = dir.path().join("link.svg");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    let (code, _, err) = run_cli(&["svg", &flames, "-o", &link.to_string_lossy()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::symlink_metadata(&link).expect("link").file_type().is_symlink());
+    assert!(std::fs::read_to_string(&real).expect("real").starts_with("<?xml"));
+    // `-o -` writes to standard output.
+    let (code, out, _) = run_cli(&["svg", &flames, "-o", "-"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("<?xml"));
+}
+
+#[test]
+fn json_into_a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("many.folded");
+    let text: String = (0..100_000).map(|i| format!("main;f{i} {i}\n")).collect();
+    std::fs::write(&file, text).expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_firesight"))
+        .args(["top", &file.to_string_lossy(), "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).expect("some output");
+    drop(stdout);
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn diff_refuses_to_compare_different_units() {
+    let (code, _, err) = run_cli(&["diff", &path("folded/simple.txt"), &path("perf/single-event.txt")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("the units differ"), "{err}");
 }

@@ -6,6 +6,8 @@ mod cli;
 mod common;
 mod folded;
 mod perf;
+mod pprof;
 mod robustness;
+mod traces;
 #[cfg(feature = "gui")]
 mod ui;

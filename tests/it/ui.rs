@@ -373,7 +373,9 @@ fn snapshot_zoomed_search_and_selected_function() {
 fn snapshot_drop_overlay_and_load_error() {
     let mut h = open(&[data(SHOP)]);
     h.state_mut().apply(Command::SetTheme(firesight::ui::settings::ThemeChoice::Dark));
-    h.state_mut().apply(Command::Open(data("folded/definitely-missing.folded")));
+    // A relative path (cargo runs tests in the crate root): the error text,
+    // and so the snapshot, must not depend on where the repo is cloned.
+    h.state_mut().apply(Command::Open(std::path::PathBuf::from("tests/data/folded/definitely-missing.folded")));
     settle(&mut h);
     h.get_by_label_contains("cannot open");
     h.input_mut().hovered_files.push(egui::HoveredFile { path: Some(data("folded/flames.txt")), ..Default::default() });

@@ -1,0 +1,3 @@
+module firesight.example/go-shop
+
+go 1.19

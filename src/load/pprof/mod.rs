@@ -1,0 +1,385 @@
+//! pprof `profile.proto` (Go runtime/pprof, gperftools, pprof-rs, Parca ...).
+//!
+//! Decoding is prost's (the schema in [`proto`]); this module turns the
+//! decoded tables into the model the way `go tool pprof` reads them:
+//!
+//! - every sample type is a metric in its unit (`Unit::from_name`); the
+//!   default metric is `default_sample_type`, else the last sample type;
+//! - a location with several lines becomes several frames, the inlined
+//!   functions (kind [`crate::model::FrameKind::Inline`]) below their caller; module is
+//!   the mapping file's basename; an unsymbolized location is named
+//!   `[binary]` (or `<unknown>` without a mapping), as pprof names it;
+//! - `drop_frames` / `keep_frames` prune stacks as pprof's `Prune` does;
+//! - labels (string, and numeric with their unit) go into label sets;
+//!   values are kept signed (diff profiles have negative ones);
+//! - period, duration, time, comments and the main binary go to `meta`.
+//!
+//! Strings that are not UTF-8, missing mappings, functions or sample type
+//! names load with warnings. Malformed input fails with the byte offset and
+//! the field. Samples are decoded one at a time into a reused struct, so
+//! memory holds the model and the input, not every decoded sample.
+//! Imports `model` and the load plumbing only.
+
+pub mod locate;
+pub mod proto;
+mod tables;
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::Ordering;
+
+use prost::Message;
+use prost::bytes::Bytes;
+use rustc_hash::FxBuildHasher;
+
+use super::LoadOptions;
+use super::error::{At, LoadError};
+use super::source::{Input, Progress};
+use crate::model::{Label, LabelSetId, LabelValue, MetricId, Profile, ProfileBuilder, StackId, Unit, Weight};
+use tables::{Locations, Pruning, Strings};
+
+/// Format name in errors and `Profile::format`.
+pub const FORMAT: &str = "pprof";
+
+/// An invalid-input error of this format.
+fn invalid(at: Option<u64>, what: impl Into<String>) -> LoadError {
+    LoadError::invalid(FORMAT, at.map(At::Byte), what)
+}
+
+/// Loads a pprof profile from `input` (gzip already undone by `Input`).
+///
+/// Errors: the input is larger than `opts.max_whole_input`, it is not a
+/// valid `profile.proto` (byte offset and field given), or it breaks the
+/// schema's references (a string index out of range, a location id that
+/// does not exist, a sample with the wrong number of values).
+pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<Profile, LoadError> {
+    let data = input.read_all(FORMAT, opts.max_whole_input)?;
+    let progress = std::sync::Arc::clone(input.progress());
+    load_bytes(Bytes::from(data), Some(&progress))
+}
+
+/// Decodes an uncompressed `profile.proto` and builds the model. `progress`
+/// is checked for cancellation every 64 Ki samples. Errors as [`load`].
+pub fn load_bytes(data: Bytes, progress: Option<&Progress>) -> Result<Profile, LoadError> {
+    let tables = proto::ProfileTables::decode(data.clone()).map_err(|e| decode_error(&data, &e))?;
+    if tables.sample_type.is_empty() && tables.sample.is_empty() {
+        return Err(invalid(
+            None,
+            "the profile is empty (no sample types, no samples); expected a profile.proto Profile",
+        ));
+    }
+    let mut b = ProfileBuilder::new(FORMAT);
+    let strings = Strings::new(&tables.string_table, &mut b);
+    let metrics = add_metrics(&tables, &strings, &mut b)?;
+    let drop = strings.get(tables.drop_frames, || "Profile.drop_frames".into())?;
+    let keep = strings.get(tables.keep_frames, || "Profile.keep_frames".into())?;
+    let pruning = Pruning::new(drop, keep, &mut b);
+    let locations = Locations::build(&tables, &strings, pruning.as_ref(), &mut b)?;
+    add_meta(&tables, &strings, &mut b)?;
+    warn_missing_tables(&tables, &mut b);
+    let mut conv = SampleConv::new(&locations, &strings, metrics);
+    for (i, raw) in tables.sample.iter().enumerate() {
+        if i % 65_536 == 0 && progress.is_some_and(Progress::is_cancelled) {
+            return Err(LoadError::cancelled());
+        }
+        let offset = offset_in(&data, raw);
+        conv.add(i, raw, offset, &mut b)?;
+    }
+    if let Some(p) = progress {
+        let total = p.bytes_total.load(Ordering::Relaxed);
+        p.bytes_read.fetch_max(total, Ordering::Relaxed);
+    }
+    b.finish().map_err(|e| invalid(None, e.to_string()))
+}
+
+/// Byte offset of `part` inside `whole`, when it is a slice of it.
+fn offset_in(whole: &Bytes, part: &Bytes) -> Option<u64> {
+    let off = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (off <= whole.len()).then_some(off as u64)
+}
+
+/// Turns prost's error into one with the offset of the bad field.
+fn decode_error(data: &[u8], e: &prost::DecodeError) -> LoadError {
+    match locate::locate(data) {
+        Some((off, what)) => invalid(Some(off), format!("not a valid profile.proto: {what}")),
+        None => invalid(None, format!("not a valid profile.proto: {e}")),
+    }
+}
+
+/// Adds one metric per sample type; returns how many values a sample has.
+fn add_metrics(p: &proto::ProfileTables, s: &Strings<'_>, b: &mut ProfileBuilder) -> Result<usize, LoadError> {
+    let mut types: Vec<(String, String)> = Vec::with_capacity(p.sample_type.len());
+    for (i, vt) in p.sample_type.iter().enumerate() {
+        let name = s.get(vt.r#type, || format!("sample_type[{i}].type"))?;
+        let unit = s.get(vt.unit, || format!("sample_type[{i}].unit"))?;
+        let name = if name.is_empty() {
+            let n = format!("sample_type_{i}");
+            b.warn(None, None, format!("sample type {i} has no name; called {n}"));
+            n
+        } else {
+            name.to_string()
+        };
+        types.push((name, unit.to_string()));
+    }
+    if types.is_empty() {
+        // Legacy profiles: pprof falls back on the period type.
+        let (name, unit) = match &p.period_type {
+            Some(pt) => (
+                s.get(pt.r#type, || "period_type.type".into())?.to_string(),
+                s.get(pt.unit, || "period_type.unit".into())?.to_string(),
+            ),
+            None => (String::new(), String::new()),
+        };
+        let name = if name.is_empty() { "samples".to_string() } else { name };
+        b.warn(
+            None,
+            None,
+            format!("the profile has no sample types; its values are read as {name:?} ({unit}), from the period type"),
+        );
+        types.push((name, unit));
+    }
+    for (name, unit) in &types {
+        b.add_metric(name, Unit::from_name(unit));
+    }
+    if p.default_sample_type != 0 {
+        let want = s.get(p.default_sample_type, || "Profile.default_sample_type".into())?;
+        match types.iter().position(|(n, _)| n == want) {
+            Some(i) => b.set_default_metric(MetricId::from_index(i)),
+            None => b.warn(
+                None,
+                None,
+                format!("default_sample_type {want:?} is not a sample type; the last one is the default"),
+            ),
+        }
+    }
+    Ok(types.len())
+}
+
+/// Period, duration, time, comments, drop/keep regexps and the main binary.
+fn add_meta(p: &proto::ProfileTables, s: &Strings<'_>, b: &mut ProfileBuilder) -> Result<(), LoadError> {
+    if let Some(pt) = &p.period_type {
+        let t = s.get(pt.r#type, || "period_type.type".into())?;
+        let u = s.get(pt.unit, || "period_type.unit".into())?;
+        b.meta("period type", format!("{t} {u}").trim().to_string());
+        b.meta("period", format!("{} {u}", p.period).trim().to_string());
+    } else if p.period != 0 {
+        b.meta("period", p.period.to_string());
+    }
+    if p.time_nanos != 0 {
+        b.meta("time", format_time_ns(p.time_nanos));
+    }
+    if p.duration_nanos != 0 {
+        b.meta("duration", format!("{} ({} ns)", Unit::Nanoseconds.format(p.duration_nanos as f64), p.duration_nanos));
+    }
+    for (i, &c) in p.comment.iter().enumerate() {
+        b.meta("comment", s.get(c, || format!("Profile.comment[{i}]"))?.to_string());
+    }
+    for (key, idx) in [("drop frames", p.drop_frames), ("keep frames", p.keep_frames)] {
+        let v = s.get(idx, || format!("Profile.{}", key.replace(' ', "_")))?;
+        if !v.is_empty() {
+            b.meta(key, v.to_string());
+        }
+    }
+    if let Some(bin) = tables::main_binary(p, s) {
+        b.meta("main binary", bin.to_string());
+    }
+    Ok(())
+}
+
+fn warn_missing_tables(p: &proto::ProfileTables, b: &mut ProfileBuilder) {
+    if p.mapping.is_empty() && !p.location.is_empty() {
+        b.warn(None, None, "the profile has no mappings; frames have no module");
+    }
+    if p.function.is_empty() && !p.location.is_empty() {
+        b.warn(
+            None,
+            None,
+            "the profile has no functions (not symbolized); frames are named after their binary, as pprof names them",
+        );
+    }
+}
+
+/// Per-sample conversion state, reused across samples.
+struct SampleConv<'a> {
+    locs: &'a Locations,
+    strings: &'a Strings<'a>,
+    n_values: usize,
+    sample: proto::Sample,
+    positions: Vec<u32>,
+    weights: Vec<Weight>,
+    /// The previous sample's locations root first and the stack after each:
+    /// consecutive samples share their root-side prefix, which is then
+    /// not interned again.
+    prev_path: Vec<u32>,
+    prev_stacks: Vec<StackId>,
+    label_sets: HashMap<Vec<proto::Label>, LabelSetId, FxBuildHasher>,
+    prunes: bool,
+    /// Whole stacks seen before: hash of the location positions -> where
+    /// the positions are in `memo_positions`, and the stack they gave. The
+    /// same stack under other labels (the usual repeat in pprof) then costs
+    /// one lookup instead of one per frame.
+    memo: HashMap<u64, (usize, usize, Option<StackId>), FxBuildHasher>,
+    memo_positions: Vec<u32>,
+}
+
+/// The memo stops growing past this many remembered positions (64 Mi, 256 MiB).
+const MEMO_CAP: usize = 64 << 20;
+
+impl<'a> SampleConv<'a> {
+    fn new(locs: &'a Locations, strings: &'a Strings<'a>, n_values: usize) -> Self {
+        Self {
+            locs,
+            strings,
+            n_values,
+            sample: proto::Sample::default(),
+            positions: Vec::new(),
+            weights: vec![0; n_values],
+            prev_path: Vec::new(),
+            prev_stacks: Vec::new(),
+            label_sets: HashMap::default(),
+            prunes: !locs.prunes_nothing(),
+            memo: HashMap::default(),
+            memo_positions: Vec::new(),
+        }
+    }
+
+    /// Decodes sample `i` (encoded in `raw`, at byte `offset`) and adds it.
+    fn add(&mut self, i: usize, raw: &[u8], offset: Option<u64>, b: &mut ProfileBuilder) -> Result<(), LoadError> {
+        let s = &mut self.sample;
+        s.location_id.clear();
+        s.value.clear();
+        s.label.clear();
+        s.merge(raw).map_err(|e| invalid(offset, format!("sample {i}: not a valid Sample message: {e}")))?;
+        if s.value.len() != self.n_values {
+            return Err(invalid(
+                offset,
+                format!("sample {i} has {} values, expected one per sample type ({})", s.value.len(), self.n_values),
+            ));
+        }
+        for (w, &v) in self.weights.iter_mut().zip(&s.value) {
+            *w = Weight::from(v);
+        }
+        self.positions.clear();
+        let mut h = FxBuildHasher.build_hasher();
+        for &id in &s.location_id {
+            let Some(pos) = self.locs.index.get(id) else {
+                return Err(invalid(offset, format!("sample {i} refers to location id {id}, which does not exist")));
+            };
+            // Positions index a table decoded from the input, so they fit in u32.
+            let pos = pos as u32;
+            h.write_u32(pos);
+            self.positions.push(pos);
+        }
+        let stack = self.memo_stack(h.finish(), b);
+        let labels = self.labels(i, offset, b)?;
+        b.add_sample(stack, &self.weights, None, None, labels);
+        Ok(())
+    }
+
+    /// The stack of `positions` (hashed to `hash`): from the memo, or
+    /// pruned, interned and remembered.
+    fn memo_stack(&mut self, hash: u64, b: &mut ProfileBuilder) -> Option<StackId> {
+        if let Some(&(start, len, stack)) = self.memo.get(&hash) {
+            if self.memo_positions.get(start..start + len) == Some(self.positions.as_slice()) {
+                return stack;
+            }
+            // A hash collision: intern normally, keep the first entry.
+            return self.stack(b);
+        }
+        let stack = self.stack(b);
+        if self.memo_positions.len() + self.positions.len() <= MEMO_CAP {
+            let start = self.memo_positions.len();
+            self.memo_positions.extend_from_slice(&self.positions);
+            self.memo.insert(hash, (start, self.positions.len(), stack));
+        }
+        stack
+    }
+
+    /// Prunes `positions` (leaf first) as pprof does and interns the stack,
+    /// reusing the previous sample's root-side prefix.
+    fn stack(&mut self, b: &mut ProfileBuilder) -> Option<StackId> {
+        let start = if self.prunes { self.locs.prune_sample(&self.positions) } else { 0 };
+        let kept = &self.positions[start..];
+        let common = kept.iter().rev().zip(&self.prev_path).take_while(|(a, b)| a == b).count();
+        self.prev_path.truncate(common);
+        self.prev_stacks.truncate(common);
+        let mut stack = self.prev_stacks.last().copied();
+        for &pos in kept.iter().rev().skip(common) {
+            for &f in self.locs.frames(pos as usize) {
+                stack = Some(b.stack(stack, f));
+            }
+            self.prev_path.push(pos);
+            // A location always has at least one frame, so `stack` is set.
+            if let Some(s) = stack {
+                self.prev_stacks.push(s);
+            }
+        }
+        stack
+    }
+
+    /// The sample's label set, interned once per distinct raw label list.
+    fn labels(&mut self, i: usize, offset: Option<u64>, b: &mut ProfileBuilder) -> Result<LabelSetId, LoadError> {
+        let raw = &self.sample.label;
+        if raw.is_empty() {
+            return Ok(LabelSetId(0));
+        }
+        if let Some(&id) = self.label_sets.get(raw.as_slice()) {
+            return Ok(id);
+        }
+        let mut labels = Vec::with_capacity(raw.len());
+        for l in raw {
+            let at = |f: &'static str| move || format!("Label.{f} of sample {i}");
+            let key = self.strings.get(l.key, at("key")).map_err(|e| with_offset(e, offset))?;
+            let value = if l.str != 0 {
+                LabelValue::Str(self.strings.get(l.str, at("str")).map_err(|e| with_offset(e, offset))?.to_string())
+            } else if l.num != 0 || l.num_unit != 0 {
+                let unit = self.strings.get(l.num_unit, at("num_unit")).map_err(|e| with_offset(e, offset))?;
+                LabelValue::Num { value: l.num, unit: (!unit.is_empty()).then(|| unit.to_string()) }
+            } else {
+                // pprof drops a label with neither value.
+                continue;
+            };
+            labels.push(Label { key: key.to_string(), value });
+        }
+        let id = b.label_set(labels);
+        self.label_sets.insert(raw.clone(), id);
+        Ok(id)
+    }
+}
+
+fn with_offset(mut e: LoadError, offset: Option<u64>) -> LoadError {
+    if e.at.is_none() {
+        e.at = offset.map(At::Byte);
+    }
+    e
+}
+
+/// `2021-07-16 13:10:30.776293402 UTC` from ns since the Unix epoch.
+fn format_time_ns(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let frac = ns.rem_euclid(1_000_000_000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{frac:09} UTC", sod / 3600, sod % 3600 / 60, sod % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_times_like_pprof() {
+        assert_eq!(format_time_ns(1_626_441_030_776_293_402), "2021-07-16 13:10:30.776293402 UTC");
+        assert_eq!(format_time_ns(0), "1970-01-01 00:00:00.000000000 UTC");
+    }
+}

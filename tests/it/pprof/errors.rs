@@ -1,0 +1,150 @@
+//! Inputs that must fail, each with its message (as pprof's
+//! `TestParseError` keeps a table of them).
+
+use std::io::Read;
+
+use firesight::load::pprof::proto;
+use firesight::load::{At, Format, LoadOptions, Progress, load_path};
+use prost::Message;
+
+use super::data;
+
+/// Loads `bytes` from a temporary file; the error's text (path removed).
+fn fail(bytes: &[u8], forced: bool) -> (String, Option<At>) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("bad.pb");
+    std::fs::write(&path, bytes).unwrap_or_default();
+    let opts = LoadOptions { format: forced.then_some(Format::Pprof), ..LoadOptions::default() };
+    match load_path(&path, &opts, Progress::new()) {
+        Ok(l) => panic!("loaded {} samples from bad input", l.profile.samples.len()),
+        Err(mut e) => {
+            e.path = None;
+            (e.to_string(), e.at)
+        }
+    }
+}
+
+fn heap_raw() -> Vec<u8> {
+    let gz = std::fs::read(data("generated/heap.pb.gz")).unwrap_or_default();
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut raw).unwrap_or_default();
+    raw
+}
+
+fn tiny(edit: impl FnOnce(&mut proto::Profile)) -> Vec<u8> {
+    let mut p = proto::Profile {
+        string_table: vec![b"".to_vec(), b"samples".to_vec(), b"count".to_vec(), b"main".to_vec()],
+        sample_type: vec![proto::ValueType { r#type: 1, unit: 2 }],
+        function: vec![proto::Function { id: 1, name: 3, ..Default::default() }],
+        location: vec![proto::Location {
+            id: 1,
+            line: vec![proto::Line { function_id: 1, line: 1, column: 0 }],
+            ..Default::default()
+        }],
+        sample: vec![proto::Sample { location_id: vec![1], value: vec![1], label: vec![] }],
+        ..Default::default()
+    };
+    edit(&mut p);
+    p.encode_to_vec()
+}
+
+#[test]
+fn bad_inputs_fail_with_where_and_what() {
+    let gz = std::fs::read(data("generated/heap.pb.gz")).unwrap_or_default();
+    let raw = heap_raw();
+    let cases: Vec<(&str, Vec<u8>, bool, &str)> = vec![
+        ("empty file", Vec::new(), false, "input, byte offset 0: the file is empty; expected a profile or a trace"),
+        ("empty file, pprof forced", Vec::new(), true, "pprof: the profile is empty (no sample types, no samples)"),
+        ("truncated gzip", gz[..gz.len() / 2].to_vec(), false, "gzip, byte offset "),
+        ("truncated protobuf", raw[..raw.len() * 6 / 10].to_vec(), false, "pprof, byte offset "),
+        (
+            "string index out of range",
+            tiny(|p| p.function[0].name = 99),
+            false,
+            "pprof: string index 99 in Function.name of function 1 is out of range (the string table has 4 entries)",
+        ),
+        (
+            "location id that does not exist",
+            tiny(|p| p.sample[0].location_id = vec![42]),
+            false,
+            "pprof, byte offset 8: sample 0 refers to location id 42, which does not exist",
+        ),
+        (
+            "wrong number of values",
+            tiny(|p| p.sample[0].value = vec![1, 2]),
+            false,
+            "pprof, byte offset 8: sample 0 has 2 values, expected one per sample type (1)",
+        ),
+        (
+            "line with a missing function",
+            tiny(|p| p.location[0].line[0].function_id = 7),
+            false,
+            "pprof: location 1 has a line with function id 7, which does not exist",
+        ),
+        (
+            "garbage forced as pprof",
+            b"\x0a\xff\xff\xff\xff\x0f".to_vec(),
+            true,
+            "pprof, byte offset 0: not a valid profile.proto: field sample_type (#0) declares",
+        ),
+    ];
+    for (what, bytes, forced, want) in cases {
+        let (got, _) = fail(&bytes, forced);
+        assert!(got.starts_with(want), "{what}:\n  got  {got}\n  want {want}...");
+    }
+    let (msg, at) = fail(&gz[..gz.len() / 2], false);
+    assert!(msg.contains("the stream ends early (truncated file?)"), "{msg}");
+    // Input reads the first 64 KiB on open, so a short gzip fails there, at 0.
+    assert!(matches!(at, Some(At::Byte(_))), "{at:?}");
+    let (msg, at) = fail(&raw[..raw.len() * 6 / 10], false);
+    assert!(msg.contains("remain (truncated profile?)"), "{msg}");
+    assert!(matches!(at, Some(At::Byte(n)) if n > 0 && n < raw.len() as u64), "{at:?}");
+}
+
+/// Loads `bytes`; the profile's warning texts.
+fn warnings(bytes: &[u8]) -> (firesight::model::Profile, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("odd.pb");
+    std::fs::write(&path, bytes).unwrap_or_default();
+    match load_path(&path, &LoadOptions::default(), Progress::new()) {
+        Ok(l) => {
+            let w = l.profile.warnings.iter().map(|w| w.message.clone()).collect();
+            (l.profile, w)
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn odd_inputs_load_with_warnings() {
+    let (p, w) = warnings(&tiny(|p| p.sample_type[0].r#type = 0));
+    assert_eq!(p.metrics[0].name, "sample_type_0");
+    assert_eq!(
+        w,
+        ["sample type 0 has no name; called sample_type_0", "the profile has no mappings; frames have no module"]
+    );
+
+    let (p, w) = warnings(&tiny(|p| {
+        p.sample_type.clear();
+        p.period_type = Some(proto::ValueType { r#type: 1, unit: 2 });
+    }));
+    assert_eq!((p.metrics[0].name.as_str(), p.total(p.default_metric)), ("samples", 1));
+    assert!(w[0].starts_with("the profile has no sample types; its values are read as \"samples\" (count)"), "{w:?}");
+
+    let (p, w) = warnings(&tiny(|p| {
+        p.function.clear();
+        p.location[0].line.clear();
+        p.string_table[3] = b"main\xc3".to_vec();
+        p.comment = vec![3];
+    }));
+    assert_eq!(p.frames.name(firesight::model::FrameId(0)), "<unknown>");
+    assert_eq!(p.meta, [("comment".to_string(), "main\u{fffd}".to_string())]);
+    assert_eq!(
+        w,
+        [
+            "string table entry 3 is not valid UTF-8; invalid bytes replaced with U+FFFD: \"main\u{fffd}\"",
+            "the profile has no mappings; frames have no module",
+            "the profile has no functions (not symbolized); frames are named after their binary, as pprof names them",
+        ]
+    );
+}
