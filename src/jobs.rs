@@ -10,6 +10,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
+use crate::analysis::labels::{LabelShares, label_shares};
+use crate::analysis::memory::{MemoryView, memory_view};
 use crate::load::{self, Format, LoadError, LoadOptions, Progress};
 use crate::model::{CallTree, FunctionTable, MetricId, Profile, SampleFilter};
 
@@ -47,23 +49,40 @@ impl Source {
     }
 }
 
-/// The views of one profile for one metric: the call tree and the function table.
+/// The views of one profile for one metric and filter: the call tree, the
+/// function table, the memory view when the metric has an objects/bytes
+/// partner, and the label shares.
 #[derive(Clone, Debug)]
 pub struct Views {
-    /// The metric both are in.
+    /// The metric all are in.
     pub metric: MetricId,
-    /// Top-down call tree over every sample.
+    /// The samples the tree, table and memory view aggregate.
+    pub filter: SampleFilter,
+    /// Top-down call tree over the samples `filter` keeps.
     pub tree: Arc<CallTree>,
     /// Self/total per function, from `tree`.
     pub functions: Arc<FunctionTable>,
+    /// Objects and bytes per function, when `metric` has a partner.
+    pub memory: Option<Arc<MemoryView>>,
+    /// Label keys and values with their weight in `metric` over every
+    /// sample (unfiltered, so a picked value does not hide the others).
+    pub labels: Arc<LabelShares>,
 }
 
 impl Views {
-    /// Builds the tree and the table of `profile` for `metric` (on the caller's thread).
-    pub fn build(profile: &Profile, metric: MetricId) -> Self {
-        let tree = CallTree::build(profile, metric, &SampleFilter::default());
+    /// Builds everything for `profile`, `metric` and `filter` (on the caller's thread).
+    pub fn build(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> Self {
+        let tree = CallTree::build(profile, metric, filter);
         let functions = FunctionTable::build(&tree, profile.frames.len());
-        Self { metric, tree: Arc::new(tree), functions: Arc::new(functions) }
+        let memory = memory_view(profile, metric, filter).map(Arc::new);
+        Self {
+            metric,
+            filter: filter.clone(),
+            tree: Arc::new(tree),
+            functions: Arc::new(functions),
+            memory,
+            labels: Arc::new(label_shares(profile, metric)),
+        }
     }
 }
 
@@ -170,14 +189,14 @@ fn run_load(source: Source, opts: &LoadOptions, progress: Arc<Progress>) -> Resu
         return Err(LoadError::cancelled());
     }
     let profile = loaded.profile;
-    let views = Views::build(&profile, profile.default_metric);
+    let views = Views::build(&profile, profile.default_metric, &SampleFilter::default());
     if progress.is_cancelled() {
         return Err(LoadError::cancelled());
     }
     Ok(Opened { source, format: loaded.format, profile: Arc::new(profile), views })
 }
 
-/// A rebuild of the views for another metric, on a worker thread.
+/// A rebuild of the views for another metric or filter, on a worker thread.
 #[derive(Debug)]
 pub struct TreeJob {
     /// The metric being built.
@@ -186,13 +205,19 @@ pub struct TreeJob {
 }
 
 impl TreeJob {
-    /// Starts building the views of `profile` for `metric`; `on_done` as in [`LoadJob::spawn`].
-    pub fn spawn(profile: Arc<Profile>, metric: MetricId, on_done: impl FnOnce() + Send + 'static) -> Option<Self> {
+    /// Starts building the views of `profile` for `metric` over the samples
+    /// `filter` keeps; `on_done` as in [`LoadJob::spawn`].
+    pub fn spawn(
+        profile: Arc<Profile>,
+        metric: MetricId,
+        filter: SampleFilter,
+        on_done: impl FnOnce() + Send + 'static,
+    ) -> Option<Self> {
         let (tx, rx) = channel();
         std::thread::Builder::new()
             .name("firesight-tree".into())
             .spawn(move || {
-                let _ = tx.send(Views::build(&profile, metric));
+                let _ = tx.send(Views::build(&profile, metric, &filter));
                 on_done();
             })
             .ok()?;

@@ -94,3 +94,23 @@ pub fn memory_table(profile: &Profile, objects: MetricId, bytes: MetricId, filte
     });
     rows
 }
+
+/// The memory view of one metric: which metric counts objects, which counts
+/// bytes, and the rows (the window computes it on a worker with the tree).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoryView {
+    /// The object-count metric of the pair.
+    pub objects: MetricId,
+    /// The bytes metric of the pair.
+    pub bytes: MetricId,
+    /// One row per function, sorted as [`memory_table`] sorts.
+    pub rows: Vec<MemoryRow>,
+}
+
+/// The memory view for `metric` over the samples `filter` keeps; `None`
+/// when `metric` has no objects/bytes partner (see [`paired_metric`]).
+pub fn memory_view(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> Option<MemoryView> {
+    let pair = paired_metric(profile, metric)?;
+    let (objects, bytes) = if profile.metric(metric).unit == Unit::Count { (metric, pair) } else { (pair, metric) };
+    Some(MemoryView { objects, bytes, rows: memory_table(profile, objects, bytes, filter) })
+}

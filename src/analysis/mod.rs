@@ -3,6 +3,7 @@
 //! Imports `model` only; no I/O, no egui.
 
 pub mod diff;
+pub mod labels;
 pub mod memory;
 pub mod paths;
 pub mod traces;

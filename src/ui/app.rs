@@ -146,6 +146,8 @@ impl FiresightApp {
             Command::ShowWarnings(open) => self.warnings_open = open,
             Command::Quit => self.ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Command::SetMetric(m) => self.set_metric(m),
+            Command::ToggleLabel { key, value } => self.set_labels(Some((key, value))),
+            Command::ClearLabels => self.set_labels(None),
             Command::ExportFolded => self.export(false),
             Command::ExportSvg => self.export(true),
             other => self.apply_to_document(other),
@@ -237,13 +239,33 @@ impl FiresightApp {
     }
 
     fn set_metric(&mut self, metric: crate::model::MetricId) {
-        let Some(doc) = self.docs.get_mut(self.active) else { return };
+        let Some(doc) = self.docs.get(self.active) else { return };
         if metric.index() >= doc.profile.metrics.len() || metric == doc.metric {
             return;
         }
+        let labels = doc.picked_labels().to_vec();
+        self.rebuild(metric, labels);
+    }
+
+    /// Toggles one label pick (`None`: clears them all) and rebuilds.
+    fn set_labels(&mut self, toggle: Option<(String, String)>) {
+        let Some(doc) = self.docs.get(self.active) else { return };
+        let labels = match toggle {
+            Some((k, v)) => crate::ui::label_panel::toggled(doc.picked_labels(), &k, &v),
+            None => Vec::new(),
+        };
+        let metric = doc.pending_metric.unwrap_or(doc.metric);
+        self.rebuild(metric, labels);
+    }
+
+    /// Builds the active document's views for `metric` and `labels` on a worker.
+    fn rebuild(&mut self, metric: crate::model::MetricId, labels: Vec<(String, String)>) {
+        let Some(doc) = self.docs.get_mut(self.active) else { return };
         let ctx = self.ctx.clone();
-        if let Some(job) = TreeJob::spawn(doc.profile.clone(), metric, move || ctx.request_repaint()) {
-            doc.pending_metric = Some(metric);
+        let filter = crate::model::SampleFilter { labels: labels.clone(), ..doc.filter.clone() };
+        if let Some(job) = TreeJob::spawn(doc.profile.clone(), metric, filter, move || ctx.request_repaint()) {
+            doc.pending_metric = (metric != doc.metric).then_some(metric);
+            doc.pending_labels = (labels != doc.filter.labels).then_some(labels);
             self.tree_jobs.retain(|(id, _)| *id != doc.id);
             self.tree_jobs.push((doc.id, job));
         }
@@ -273,6 +295,7 @@ impl FiresightApp {
             if let Poll::Done(views) = job.poll() {
                 finished.push(k);
                 if let (Some(v), Some(doc)) = (views, self.docs.iter_mut().find(|d| d.id == *doc_id)) {
+                    doc.set_extras(v.filter, v.memory, v.labels);
                     doc.set_views(v.metric, v.tree, v.functions);
                 }
             }
@@ -323,6 +346,7 @@ impl FiresightApp {
             opened.views.functions,
         );
         doc.bundled = bundled;
+        doc.set_extras(opened.views.filter, opened.views.memory, opened.views.labels);
         self.next_id += 1;
         self.docs.push(doc);
         self.active = self.docs.len() - 1;
@@ -378,11 +402,17 @@ impl FiresightApp {
         };
         let metric = doc.metric();
         let note = doc.bundled.then_some(sample::DESCRIPTION);
+        let name = if doc.filter.labels.is_empty() {
+            metric.name.clone()
+        } else {
+            let picked: Vec<String> = doc.filter.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("{} where {}", metric.name, picked.join(" and "))
+        };
         shell::status_ui(
             ui,
             &shell::StatusInput {
                 format: &doc.format,
-                metric: &metric.name,
+                metric: &name,
                 total: metric.format(doc.tree.total()),
                 samples: doc.profile.samples.len(),
                 warnings: doc.profile.warnings_total,

@@ -45,6 +45,16 @@ pub enum Command {
     Search(String),
     /// Show the tree and table in another metric.
     SetMetric(MetricId),
+    /// Pick or unpick a label value in the label filter (one value per
+    /// key; keys combine with AND); the tree and table are rebuilt.
+    ToggleLabel {
+        /// Label key (`endpoint`).
+        key: String,
+        /// Value as printed (`/orders`).
+        value: String,
+    },
+    /// Clear the label filter: every sample again.
+    ClearLabels,
     /// Change the colour theme (persisted).
     SetTheme(ThemeChoice),
     /// Flame (root at the bottom) or icicle (root at the top) (persisted).

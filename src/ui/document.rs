@@ -7,7 +7,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::model::{CallTree, FrameId, FunctionTable, Metric, MetricId, NodeId, Profile, Weight};
+use crate::analysis::labels::LabelShares;
+use crate::analysis::memory::MemoryView;
+use crate::model::{CallTree, FrameId, FunctionTable, Metric, MetricId, NodeId, Profile, SampleFilter, Weight};
 use crate::ui::flamegraph::FlameState;
 use crate::ui::flamegraph::layout::extent;
 use crate::ui::hot_table::HotTableState;
@@ -60,6 +62,16 @@ pub struct Document {
     pub table: HotTableState,
     /// A metric whose tree is being built on a worker thread.
     pub pending_metric: Option<MetricId>,
+    /// The samples `tree`, `functions` and `memory` aggregate (label filter).
+    pub filter: SampleFilter,
+    /// Label picks whose views are being built on a worker thread.
+    pub pending_labels: Option<Vec<(String, String)>>,
+    /// Objects and bytes per function, when the metric has a partner.
+    pub memory: Option<Arc<MemoryView>>,
+    /// Label keys and values with their weight in the metric.
+    pub labels: Arc<LabelShares>,
+    /// Whether the label panel is shown (widget state). Default: true.
+    pub labels_open: bool,
 }
 
 impl Document {
@@ -93,7 +105,28 @@ impl Document {
             flame: FlameState::default(),
             table: HotTableState::default(),
             pending_metric: None,
+            filter: SampleFilter::default(),
+            pending_labels: None,
+            memory: None,
+            labels: Arc::new(LabelShares::default()),
+            labels_open: true,
         }
+    }
+
+    /// Sets what comes with the tree: the filter it was built for, the
+    /// memory view and the label shares.
+    pub fn set_extras(&mut self, filter: SampleFilter, memory: Option<Arc<MemoryView>>, labels: Arc<LabelShares>) {
+        if self.pending_labels.as_ref() == Some(&filter.labels) {
+            self.pending_labels = None;
+        }
+        self.filter = filter;
+        self.memory = memory;
+        self.labels = labels;
+    }
+
+    /// The label picks in force, or being built when a rebuild is pending.
+    pub fn picked_labels(&self) -> &[(String, String)] {
+        self.pending_labels.as_deref().unwrap_or(&self.filter.labels)
     }
 
     /// The metric in use.

@@ -3,14 +3,19 @@
 //!
 //! egui_extras' `TableBuilder` lays out only the visible rows. The row order
 //! is cached and recomputed only when the table, the sort or the filter
-//! changes. Returns [`Command`]s; imports `model` and `ui` only.
+//! changes. When the metric has an objects/bytes partner (heap and
+//! allocation profiles) the rows are the memory view instead
+//! ([`crate::ui::memory_table`]), unless the person turns it off. Returns
+//! [`Command`]s; imports `model`, `analysis` and `ui` only.
 
 use egui::Ui;
 use egui_extras::{Column, TableBuilder};
 
+use crate::analysis::memory::MemoryView;
 use crate::model::{FrameId, FunctionTable, Metric, Profile};
 use crate::ui::command::Command;
 use crate::ui::document::percent;
+use crate::ui::memory_table::{self, MemoryTableState};
 
 /// A sortable column.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,6 +46,10 @@ pub struct HotTableState {
     order_key: Option<(usize, SortKey, bool, String)>,
     /// Last selection seen, to scroll a newly selected row into view.
     last_selected: Option<FrameId>,
+    /// Show self/total rows even where a memory view exists. Default: false.
+    pub hide_memory: bool,
+    /// The memory view's sort and row order.
+    pub memory: MemoryTableState,
 }
 
 impl HotTableState {
@@ -93,6 +102,8 @@ pub struct TableInput<'a> {
     pub metric: &'a Metric,
     /// The selected function.
     pub selected: Option<FrameId>,
+    /// The memory view, when the metric has an objects/bytes partner.
+    pub memory: Option<&'a MemoryView>,
 }
 
 /// Shows the filter box and the table.
@@ -104,7 +115,16 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
         if !state.filter.is_empty() && ui.button("Clear filter").clicked() {
             state.filter.clear();
         }
+        if input.memory.is_some() {
+            let mut show = !state.hide_memory;
+            ui.checkbox(&mut show, "Memory view: objects and bytes side by side")
+                .on_hover_text("Objects, average size and bytes of each function in one row");
+            state.hide_memory = !show;
+        }
     });
+    if let Some(view) = input.memory.filter(|_| !state.hide_memory) {
+        return memory_table::ui(ui, &mut state.memory, input.profile, view, &state.filter, input.selected);
+    }
     state.refresh(input.profile, input.functions);
     let cumulative = input.functions.cumulative_self_fraction();
     let scroll_to = if input.selected != state.last_selected {

@@ -9,6 +9,8 @@ pub mod command;
 pub mod document;
 pub mod flamegraph;
 pub mod hot_table;
+pub mod label_panel;
+pub mod memory_table;
 pub mod profile_view;
 pub mod sample;
 pub mod settings;

@@ -1,5 +1,6 @@
 //! The view of one open profile: toolbar (breadcrumb, search with its share,
-//! metric switcher), the flamegraph, and the hot-function table below it.
+//! metric switcher), the label filter panel on the left when the profile has
+//! labels, the flamegraph, and the hot-function table below it.
 //!
 //! Changes only the widget state it owns (flamegraph scroll, table sort and
 //! filter, the search box text); everything else goes out as [`Command`]s.
@@ -10,7 +11,7 @@ use crate::model::MetricId;
 use crate::ui::command::Command;
 use crate::ui::document::Document;
 use crate::ui::settings::Orientation;
-use crate::ui::{flamegraph, hot_table};
+use crate::ui::{flamegraph, hot_table, label_panel};
 
 /// Id of the search box (Ctrl+F focuses it).
 pub fn search_id() -> Id {
@@ -50,7 +51,8 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
                 .show_ui(ui, |ui| {
                     for (i, m) in doc.profile.metrics.iter().enumerate() {
                         let id = MetricId::from_index(i);
-                        if ui.selectable_label(id == doc.metric, &m.name).clicked() && id != doc.metric {
+                        let text = format!("{} ({})", m.name, m.unit.name());
+                        if ui.selectable_label(id == doc.metric, text).clicked() && id != doc.metric {
                             commands.push(Command::SetMetric(id));
                         }
                     }
@@ -61,7 +63,27 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
                 ui.spinner();
             }
         }
+        if !doc.labels.keys.is_empty() {
+            ui.separator();
+            let text = match doc.picked_labels().len() {
+                0 => "Labels".to_string(),
+                n => format!("Labels ({n} picked)"),
+            };
+            ui.toggle_value(&mut doc.labels_open, text).on_hover_text("Show or hide the label filter panel");
+        }
     });
+    if doc.labels_open && !doc.labels.keys.is_empty() {
+        let panel = egui::Panel::left("label_panel").resizable(true).default_size(260.0).min_size(160.0);
+        panel.show(ui, |ui| {
+            let input = label_panel::LabelPanelInput {
+                shares: &doc.labels,
+                metric: doc.profile.metric(doc.metric),
+                picked: doc.picked_labels(),
+                pending: doc.pending_labels.is_some(),
+            };
+            commands.extend(label_panel::ui(ui, &input));
+        });
+    }
     let path = doc.zoom_path();
     commands.extend(flamegraph::breadcrumb_ui(ui, &path));
     let table_panel = egui::Panel::bottom("hot_table_panel").resizable(true).default_size(260.0).min_size(120.0);
@@ -71,6 +93,7 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
             functions: &doc.functions,
             metric: doc.profile.metric(doc.metric),
             selected: doc.selected,
+            memory: doc.memory.as_deref(),
         };
         commands.extend(hot_table::ui(ui, &mut doc.table, &input));
     });

@@ -11,3 +11,5 @@ mod robustness;
 mod traces;
 #[cfg(feature = "gui")]
 mod ui;
+#[cfg(feature = "gui")]
+mod ui_pprof;

@@ -29,7 +29,7 @@ use crate::common::data;
 
 const SHOP: &str = "folded/pyspy-shop.folded";
 
-fn harness_with(options: AppOptions) -> Harness<'static, FiresightApp> {
+pub(crate) fn harness_with(options: AppOptions) -> Harness<'static, FiresightApp> {
     Harness::builder()
         .with_size(Vec2::new(1400.0, 900.0))
         .with_max_steps(40)
@@ -38,7 +38,7 @@ fn harness_with(options: AppOptions) -> Harness<'static, FiresightApp> {
         .build_eframe(move |cc| FiresightApp::new(cc, options))
 }
 
-fn open(files: &[PathBuf]) -> Harness<'static, FiresightApp> {
+pub(crate) fn open(files: &[PathBuf]) -> Harness<'static, FiresightApp> {
     let mut h = harness_with(AppOptions { files: files.to_vec(), bundled_sample: false });
     settle(&mut h);
     h
@@ -46,7 +46,7 @@ fn open(files: &[PathBuf]) -> Harness<'static, FiresightApp> {
 
 /// Steps until no job runs (at most 60 s), then runs to a settled frame
 /// (which also runs the accessibility check).
-fn settle(h: &mut Harness<'static, FiresightApp>) {
+pub(crate) fn settle(h: &mut Harness<'static, FiresightApp>) {
     let start = Instant::now();
     h.step();
     while h.state().is_busy() {
@@ -57,7 +57,7 @@ fn settle(h: &mut Harness<'static, FiresightApp>) {
     h.run();
 }
 
-fn doc<'a>(h: &'a Harness<'static, FiresightApp>) -> &'a Document {
+pub(crate) fn doc<'a>(h: &'a Harness<'static, FiresightApp>) -> &'a Document {
     h.state().active_document().expect("a document is open")
 }
 
@@ -410,7 +410,7 @@ fn the_metric_switcher_rebuilds_tree_and_status() {
     h.get_by_label("instructions: 333 total");
     h.get_by_label("Metric:").click();
     h.run();
-    h.get_by_role_and_label(egui::accesskit::Role::Button, "cycles").click();
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "cycles (count)").click();
     settle(&mut h);
     assert_eq!(doc(&h).profile.metric(doc(&h).metric).name, "cycles");
     assert_eq!(doc(&h).tree.total(), 111);

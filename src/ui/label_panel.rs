@@ -1,0 +1,108 @@
+//! The label filter panel: the label keys of a profile (pprof labels such
+//! as `endpoint=/orders`), each value with its share of the current metric;
+//! picking values narrows the flamegraph and the table to the samples that
+//! carry them.
+//!
+//! Semantics: one value per key (picking another value of the same key
+//! replaces it), and picks of different keys combine with AND, as
+//! [`crate::model::SampleFilter::labels`] does and the CLI's repeated
+//! `--tag` does. The shares are over every sample, so picking one value
+//! never hides the others. Returns [`Command`]s; imports `model`,
+//! `analysis` and `ui` only.
+
+use egui::Ui;
+
+use crate::analysis::labels::LabelShares;
+use crate::model::Metric;
+use crate::ui::command::Command;
+use crate::ui::document::percent;
+
+/// What the panel shows.
+pub struct LabelPanelInput<'a> {
+    /// Keys and values with their weight over every sample.
+    pub shares: &'a LabelShares,
+    /// The metric the weights are in.
+    pub metric: &'a Metric,
+    /// The picked `(key, value)` pairs (the filter in force or being built).
+    pub picked: &'a [(String, String)],
+    /// True while the views for `picked` are being built.
+    pub pending: bool,
+}
+
+/// Shows the panel's contents (the caller gives it a side panel).
+pub fn ui(ui: &mut Ui, input: &LabelPanelInput<'_>) -> Vec<Command> {
+    let mut commands = Vec::new();
+    ui.horizontal(|ui| {
+        ui.heading("Labels");
+        if input.pending {
+            ui.spinner();
+        }
+    });
+    ui.label(format!("Share of {}; keys combine with AND.", input.metric.name));
+    if !input.picked.is_empty() {
+        let picked: Vec<String> = input.picked.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        ui.strong(format!("Showing {}", picked.join(" and ")));
+        if ui.button("Show all samples").on_hover_text("Clear the label filter").clicked() {
+            commands.push(Command::ClearLabels);
+        }
+    }
+    ui.separator();
+    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+        for key in &input.shares.keys {
+            egui::CollapsingHeader::new(format!("{} ({})", key.key, key.values.len()))
+                .id_salt(("label_key", &key.key))
+                .default_open(true)
+                .show(ui, |ui| {
+                    for v in &key.values {
+                        let on = input.picked.iter().any(|(k, pv)| *k == key.key && *pv == v.value);
+                        let share = percent(v.weight, input.shares.total);
+                        let text = format!("{}  {share:.1}%  {}", v.value, input.metric.format(v.weight));
+                        let hover = format!(
+                            "{}={}: {} of {} ({share:.1}%), {} samples",
+                            key.key,
+                            v.value,
+                            input.metric.format(v.weight),
+                            input.metric.format(input.shares.total),
+                            crate::model::units::format_count(v.samples as f64),
+                        );
+                        if ui.selectable_label(on, text).on_hover_text(hover).clicked() {
+                            commands.push(Command::ToggleLabel { key: key.key.clone(), value: v.value.clone() });
+                        }
+                    }
+                });
+        }
+    });
+    commands
+}
+
+/// The filter after toggling `key=value` in `picked`: removes it when picked,
+/// otherwise replaces any other value of `key` with it. Sorted by key.
+pub fn toggled(picked: &[(String, String)], key: &str, value: &str) -> Vec<(String, String)> {
+    let was_on = picked.iter().any(|(k, v)| k == key && v == value);
+    let mut out: Vec<(String, String)> = picked.iter().filter(|(k, _)| k != key).cloned().collect();
+    if !was_on {
+        out.push((key.to_string(), value.to_string()));
+    }
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::toggled;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn one_value_per_key_and_keys_combine() {
+        let a = toggled(&[], "endpoint", "/orders");
+        assert_eq!(a, pairs(&[("endpoint", "/orders")]));
+        let b = toggled(&a, "endpoint", "/cart");
+        assert_eq!(b, pairs(&[("endpoint", "/cart")]));
+        let c = toggled(&b, "region", "eu");
+        assert_eq!(c, pairs(&[("endpoint", "/cart"), ("region", "eu")]));
+        assert_eq!(toggled(&c, "endpoint", "/cart"), pairs(&[("region", "eu")]));
+    }
+}

@@ -1,0 +1,182 @@
+//! The memory view of the hot table: for heap and allocation profiles, the
+//! objects and bytes of each function side by side with the average size,
+//! so "json_parse 10,000 objects × 2 MiB = 20 GiB" is one row.
+//!
+//! The rows come from [`crate::analysis::memory::memory_view`], built on a
+//! worker with the tree; this file only sorts, filters and lays out the
+//! visible rows (egui_extras' `TableBuilder`). Returns [`Command`]s;
+//! imports `model`, `analysis` and `ui` only.
+
+use egui::Ui;
+use egui_extras::{Column, TableBuilder};
+
+use crate::analysis::memory::{MemoryRow, MemoryView};
+use crate::model::{FrameId, Profile, Unit};
+use crate::ui::command::Command;
+
+/// A sortable column of the memory view.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MemorySort {
+    /// Function name.
+    Function,
+    /// Objects of the function itself.
+    SelfObjects,
+    /// Average bytes per object of the function itself.
+    AvgSize,
+    /// Bytes of the function itself. Default.
+    #[default]
+    SelfBytes,
+    /// Objects under the function.
+    TotalObjects,
+    /// Bytes under the function.
+    TotalBytes,
+}
+
+/// Memory table state kept between frames.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryTableState {
+    /// Sort column. Default: self bytes.
+    pub sort: MemorySort,
+    /// Ascending instead of the column's natural order. Default: false.
+    pub reversed: bool,
+    order: Vec<usize>,
+    /// What `order` was computed for: (rows address, sort, reversed, filter).
+    order_key: Option<(usize, MemorySort, bool, String)>,
+}
+
+impl MemoryTableState {
+    /// Rows of the memory view in display order (after sort and filter), as indices.
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
+    /// Recomputes the row order when the rows, the sort or `filter` changed.
+    pub fn refresh(&mut self, profile: &Profile, view: &MemoryView, filter: &str) {
+        let key = (view.rows.as_ptr() as usize, self.sort, self.reversed, filter.to_string());
+        if self.order_key.as_ref() == Some(&key) {
+            return;
+        }
+        let needle = filter.trim().to_lowercase();
+        let rows = &view.rows;
+        let mut order: Vec<usize> = (0..rows.len())
+            .filter(|&i| {
+                let f = profile.frames.frame(rows[i].frame);
+                needle.is_empty()
+                    || f.name.to_lowercase().contains(&needle)
+                    || f.module.to_lowercase().contains(&needle)
+            })
+            .collect();
+        let name = |i: usize| &profile.frames.frame(rows[i].frame).name;
+        let avg = |i: usize| rows[i].avg_self_size().unwrap_or(0.0);
+        // Rows arrive sorted by self bytes; stable sorts keep that as the tie-break.
+        match self.sort {
+            MemorySort::SelfBytes => {}
+            MemorySort::Function => order.sort_by(|&a, &b| name(a).cmp(name(b))),
+            MemorySort::SelfObjects => order.sort_by(|&a, &b| rows[b].self_objects.cmp(&rows[a].self_objects)),
+            MemorySort::AvgSize => order.sort_by(|&a, &b| avg(b).total_cmp(&avg(a))),
+            MemorySort::TotalObjects => order.sort_by(|&a, &b| rows[b].total_objects.cmp(&rows[a].total_objects)),
+            MemorySort::TotalBytes => order.sort_by(|&a, &b| rows[b].total_bytes.cmp(&rows[a].total_bytes)),
+        }
+        if self.reversed {
+            order.reverse();
+        }
+        self.order = order;
+        self.order_key = Some(key);
+    }
+}
+
+/// The cells of one row, in people's units: self objects, avg size, self
+/// bytes, total objects, total bytes.
+pub fn row_cells(profile: &Profile, view: &MemoryView, r: &MemoryRow) -> [String; 5] {
+    let objects = profile.metric(view.objects);
+    let bytes = profile.metric(view.bytes);
+    [
+        objects.format(r.self_objects),
+        r.avg_self_size().map_or_else(|| "–".to_string(), |b| Unit::Bytes.format(b)),
+        bytes.format(r.self_bytes),
+        objects.format(r.total_objects),
+        bytes.format(r.total_bytes),
+    ]
+}
+
+/// Shows the memory view's rows (the filter box is the hot table's).
+pub fn ui(
+    ui: &mut Ui,
+    state: &mut MemoryTableState,
+    profile: &Profile,
+    view: &MemoryView,
+    filter: &str,
+    selected: Option<FrameId>,
+) -> Vec<Command> {
+    let mut commands = Vec::new();
+    state.refresh(profile, view, filter);
+    let objects = &profile.metric(view.objects).name;
+    let bytes = &profile.metric(view.bytes).name;
+    let headers = [
+        ("Function".to_string(), MemorySort::Function),
+        (format!("Self {objects}"), MemorySort::SelfObjects),
+        ("Avg size".to_string(), MemorySort::AvgSize),
+        (format!("Self {bytes}"), MemorySort::SelfBytes),
+        (format!("Total {objects}"), MemorySort::TotalObjects),
+        (format!("Total {bytes}"), MemorySort::TotalBytes),
+    ];
+    TableBuilder::new(ui)
+        .id_salt("memory_table")
+        .striped(true)
+        .resizable(true)
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::initial(380.0).at_least(120.0).clip(true))
+        .columns(Column::initial(130.0).at_least(70.0), 4)
+        .column(Column::remainder().at_least(90.0))
+        .header(22.0, |mut header| {
+            for (title, key) in &headers {
+                header.col(|ui| header_cell(ui, state, title, *key));
+            }
+        })
+        .body(|body| {
+            body.rows(20.0, state.order.len(), |mut row| {
+                let r = &view.rows[state.order[row.index()]];
+                let frame = profile.frames.frame(r.frame);
+                let is_selected = selected == Some(r.frame);
+                row.set_selected(is_selected);
+                let mut resp = None;
+                row.col(|ui| {
+                    let module = if frame.module.is_empty() { String::new() } else { format!("\n{}", frame.module) };
+                    resp = Some(
+                        ui.selectable_label(is_selected, &frame.name).on_hover_text(format!("{}{module}", frame.name)),
+                    );
+                });
+                for text in row_cells(profile, view, r) {
+                    row.col(|ui| {
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| ui.label(text));
+                    });
+                }
+                if let Some(resp) = resp {
+                    if resp.double_clicked() {
+                        commands.push(Command::Select(Some(r.frame)));
+                        commands.push(Command::ZoomToHeaviest(r.frame));
+                    } else if resp.clicked() {
+                        commands.push(Command::Select(Some(r.frame)));
+                    }
+                }
+            });
+        });
+    commands
+}
+
+fn header_cell(ui: &mut Ui, state: &mut MemoryTableState, title: &str, key: MemorySort) {
+    let arrow = match (state.sort == key, state.reversed) {
+        (false, _) => "",
+        (true, false) => " ⏷",
+        (true, true) => " ⏶",
+    };
+    let r = ui.selectable_label(state.sort == key, format!("{title}{arrow}"));
+    if r.on_hover_text(format!("Sort by {}", title.to_lowercase())).clicked() {
+        if state.sort == key {
+            state.reversed = !state.reversed;
+        } else {
+            state.sort = key;
+            state.reversed = false;
+        }
+    }
+}
