@@ -12,7 +12,7 @@
 
 use egui::Ui;
 
-use crate::analysis::labels::LabelShares;
+use crate::analysis::labels::{LabelShares, LabelValueShare};
 use crate::model::Metric;
 use crate::ui::command::Command;
 use crate::ui::document::percent;
@@ -53,26 +53,35 @@ pub fn ui(ui: &mut Ui, input: &LabelPanelInput<'_>) -> Vec<Command> {
                 .id_salt(("label_key", &key.key))
                 .default_open(true)
                 .show(ui, |ui| {
-                    for v in &key.values {
-                        let on = input.picked.iter().any(|(k, pv)| *k == key.key && *pv == v.value);
-                        let share = percent(v.weight, input.shares.total);
-                        let text = format!("{}  {share:.1}%  {}", v.value, input.metric.format(v.weight));
-                        let hover = format!(
-                            "{}={}: {} of {} ({share:.1}%), {} samples",
-                            key.key,
-                            v.value,
-                            input.metric.format(v.weight),
-                            input.metric.format(input.shares.total),
-                            crate::model::units::format_count(v.samples as f64),
-                        );
-                        if ui.selectable_label(on, text).on_hover_text(hover).clicked() {
-                            commands.push(Command::ToggleLabel { key: key.key.clone(), value: v.value.clone() });
+                    egui::Grid::new(("label_values", &key.key)).striped(true).num_columns(3).show(ui, |ui| {
+                        for v in &key.values {
+                            value_row(ui, input, &key.key, v, &mut commands);
+                            ui.end_row();
                         }
-                    }
+                    });
                 });
         }
     });
     commands
+}
+
+/// One value: a toggle with its name, then its share and weight right-aligned.
+fn value_row(ui: &mut Ui, input: &LabelPanelInput<'_>, key: &str, v: &LabelValueShare, commands: &mut Vec<Command>) {
+    let on = input.picked.iter().any(|(k, pv)| k == key && *pv == v.value);
+    let share = percent(v.weight, input.shares.total);
+    let hover = format!(
+        "{key}={}: {} of {} ({share:.1}%), {} samples",
+        v.value,
+        input.metric.format(v.weight),
+        input.metric.format(input.shares.total),
+        crate::model::units::format_count(v.samples as f64),
+    );
+    if ui.selectable_label(on, &v.value).on_hover_text(hover).clicked() {
+        commands.push(Command::ToggleLabel { key: key.to_string(), value: v.value.clone() });
+    }
+    let right = egui::Layout::right_to_left(egui::Align::Center);
+    ui.with_layout(right, |ui| ui.label(format!("{share:.1}%")));
+    ui.with_layout(right, |ui| ui.label(input.metric.format(v.weight)));
 }
 
 /// The filter after toggling `key=value` in `picked`: removes it when picked,
