@@ -4,6 +4,7 @@
 //! format [`load`]ers, [`analysis`] and [`export`]. The `gui` feature adds the
 //! egui views in `ui`.
 
+pub mod analysis;
 pub mod export;
 pub mod load;
 pub mod model;

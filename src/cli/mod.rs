@@ -38,6 +38,10 @@ pub enum Command {
     Top(TopArgs),
     /// A flamegraph SVG (through inferno), written atomically.
     Svg(SvgArgs),
+    /// The hottest path: from the root, always the heaviest child.
+    HotPath(HotPathArgs),
+    /// Before/after comparison by function, largest self change first.
+    Diff(DiffArgs),
 }
 
 /// Options that change how a file is read.
@@ -147,6 +151,39 @@ pub struct SvgArgs {
     pub load: LoadArgs,
 }
 
+/// `firesight hot-path`.
+#[derive(Debug, Args)]
+pub struct HotPathArgs {
+    /// The profile or trace file.
+    pub file: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// `firesight diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The profile before the change.
+    pub before: PathBuf,
+    /// The profile after the change.
+    pub after: PathBuf,
+    /// Show only the first N functions.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
 /// Runs a subcommand. Load errors exit 1 with the error on stderr; a closed
 /// stdout (`firesight fold big.txt | head`) ends quietly with 0.
 pub fn run(cmd: Command) -> ExitCode {
@@ -155,6 +192,8 @@ pub fn run(cmd: Command) -> ExitCode {
         Command::Fold(a) => fold(&a),
         Command::Top(a) => top(&a),
         Command::Svg(a) => svg(&a),
+        Command::HotPath(a) => hot_path(&a),
+        Command::Diff(a) => diff(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -364,5 +403,107 @@ fn svg(a: &SvgArgs) -> Result<()> {
     let title = a.file.file_name().map_or_else(|| "Flame Graph".to_string(), |n| n.to_string_lossy().into_owned());
     export::svg::write_svg(p, metric, &filter(&a.select)?, &title, &a.output)
         .with_context(|| format!("cannot write {}", a.output.display()))?;
+    Ok(())
+}
+
+fn hot_path(a: &HotPathArgs) -> Result<()> {
+    let loaded = load_file(&a.file, &a.load)?;
+    let p = &loaded.profile;
+    let metric = pick_metric(p, &a.select)?;
+    let tree = CallTree::build(p, metric, &filter(&a.select)?);
+    let path = firesight::analysis::paths::hottest_path(&tree);
+    let m = p.metric(metric);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let frames = path.iter().filter_map(|&n| tree.node(n).frame.map(|f| (n, p.frames.frame(f))));
+    if a.json {
+        let nodes: Vec<_> = frames
+            .map(|(n, f)| {
+                let node = tree.node(n);
+                json!({"name": f.name, "module": f.module, "self": weight_json(p, metric, node.self_weight), "total": weight_json(p, metric, node.total)})
+            })
+            .collect();
+        let v = json!({"metric": {"name": m.name, "unit": m.unit.name(), "total": weight_json(p, metric, tree.total())}, "path": nodes});
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "metric {} [{}], total {} ({})",
+            m.name,
+            m.unit.name(),
+            m.format_exact(tree.total()),
+            m.format(tree.total())
+        )?;
+        for (depth, (n, f)) in frames.enumerate() {
+            let node = tree.node(n);
+            let pct = if tree.total() == 0 { 0.0 } else { node.total as f64 * 100.0 / tree.total() as f64 };
+            writeln!(
+                out,
+                "{:>6.2}% {:>14}  {}{}",
+                pct,
+                m.format_exact(node.total),
+                "  ".repeat(depth.min(40)),
+                f.name
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn diff(a: &DiffArgs) -> Result<()> {
+    let before = load_file(&a.before, &a.load)?;
+    let after = load_file(&a.after, &a.load)?;
+    let (bp, ap) = (&before.profile, &after.profile);
+    let bm = pick_metric(bp, &a.select)?;
+    let am = pick_metric(ap, &a.select)?;
+    let d = firesight::analysis::diff::diff(bp, bm, ap, am);
+    let m = ap.metric(am);
+    let limit = a.limit.unwrap_or(usize::MAX);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if a.json {
+        let rows: Vec<_> = d
+            .rows
+            .iter()
+            .take(limit)
+            .map(|r| {
+                json!({"name": r.name, "module": r.module,
+                    "before_self": weight_json(bp, bm, r.before_self), "after_self": weight_json(ap, am, r.after_self),
+                    "before_total": weight_json(bp, bm, r.before_total), "after_total": weight_json(ap, am, r.after_total)})
+            })
+            .collect();
+        let v = json!({"metric": {"name": m.name, "unit": m.unit.name()},
+            "before_total": weight_json(bp, bm, d.before_total), "after_total": weight_json(ap, am, d.after_total), "functions": rows});
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "metric {} [{}]: before {} after {}",
+            m.name,
+            m.unit.name(),
+            m.format_exact(d.before_total),
+            m.format_exact(d.after_total)
+        )?;
+        writeln!(
+            out,
+            "{:>14} {:>14} {:>14} {:>14}  {}",
+            "self before", "self after", "change", "total after", "function"
+        )?;
+        for r in d.rows.iter().take(limit) {
+            let delta = r.self_delta();
+            let sign = if delta > 0 { "+" } else { "" };
+            writeln!(
+                out,
+                "{:>14} {:>14} {:>14} {:>14}  {}",
+                bp.metric(bm).format_exact(r.before_self),
+                m.format_exact(r.after_self),
+                format!("{sign}{}", m.format_exact(delta)),
+                m.format_exact(r.after_total),
+                r.name
+            )?;
+        }
+    }
+    out.flush()?;
     Ok(())
 }

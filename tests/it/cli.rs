@@ -110,3 +110,36 @@ fn svg_is_written_atomically_and_readable() {
     assert_eq!(code, 1);
     assert!(err.contains("cannot write"), "{err}");
 }
+
+#[test]
+fn diff_ranks_the_largest_self_change_first() {
+    let (code, out, err) =
+        run_cli(&["diff", &path("folded/diff-before.txt"), &path("folded/diff-after.txt"), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    // Totals: awk '{s+=$NF} END {print s}' over each file.
+    assert_eq!(v["before_total"], 65);
+    assert_eq!(v["after_total"], 80);
+    let f = v["functions"].as_array().expect("functions");
+    let deltas: Vec<i64> =
+        f.iter().map(|r| r["after_self"].as_i64().unwrap_or(0) - r["before_self"].as_i64().unwrap_or(0)).collect();
+    let mut sorted = deltas.clone();
+    sorted.sort_by_key(|d| std::cmp::Reverse(d.abs()));
+    assert_eq!(deltas.iter().map(|d| d.abs()).collect::<Vec<_>>(), sorted.iter().map(|d| d.abs()).collect::<Vec<_>>());
+    // [dd] has self 3 before and 7 after (the first line of each file).
+    let dd = f.iter().find(|r| r["name"] == "[dd]").expect("[dd]");
+    assert_eq!((dd["before_self"].as_i64(), dd["after_self"].as_i64()), (Some(3), Some(7)));
+    let sum_after: i64 = f.iter().map(|r| r["after_self"].as_i64().unwrap_or(0)).sum();
+    assert_eq!(sum_after, 80);
+}
+
+#[test]
+fn hot_path_follows_the_heaviest_child() {
+    let (code, out, err) = run_cli(&["hot-path", &path("folded/simple.txt"), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    // simple.txt: a 14 -> b 14 -> c 5 (ties with b's self 5; c 5 beats d 4).
+    let names: Vec<&str> = v["path"].as_array().expect("path").iter().filter_map(|n| n["name"].as_str()).collect();
+    assert_eq!(names, vec!["a", "b", "c"]);
+    assert_eq!(v["path"][2]["total"], 5);
+}
