@@ -4,3 +4,4 @@
 
 pub mod diff;
 pub mod paths;
+pub mod traces;

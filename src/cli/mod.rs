@@ -16,6 +16,8 @@ use firesight::load::{self, LoadOptions, Loaded, PerfOptions, Progress};
 use firesight::model::calltree::SampleFilter;
 use firesight::model::{CallTree, FunctionTable, MetricId, Profile, Weight};
 
+mod traces;
+
 /// Firesight: see where the time, the memory or the waiting goes.
 #[derive(Debug, Parser)]
 #[command(name = "firesight", version, about, args_conflicts_with_subcommands = true)]
@@ -42,6 +44,12 @@ pub enum Command {
     HotPath(HotPathArgs),
     /// Before/after comparison by function, largest self change first.
     Diff(DiffArgs),
+    /// Traces with duration, spans and errors, and the P50/P90/P99 latency.
+    Traces(traces::TracesArgs),
+    /// Services by self time over all traces or one: spans, errors, total and self time.
+    Services(traces::ServicesArgs),
+    /// The critical path of one trace (default: the slowest), Jaeger UI's definition.
+    CriticalPath(traces::CriticalPathArgs),
 }
 
 /// Options that change how a file is read.
@@ -194,6 +202,9 @@ pub fn run(cmd: Command) -> ExitCode {
         Command::Svg(a) => svg(&a),
         Command::HotPath(a) => hot_path(&a),
         Command::Diff(a) => diff(&a),
+        Command::Traces(a) => traces::traces(&a),
+        Command::Services(a) => traces::services(&a),
+        Command::CriticalPath(a) => traces::critical_path(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -137,13 +137,20 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<(Profile, TraceSet)
         skipped += add_trace(&mut b, t);
     }
     if skipped > 0 {
-        b.warn(format!("{skipped} span(s) skipped: a traceID or spanID that is not 1-32/1-16 hex digits, or a time past 2^64 ns"));
+        b.warn(format!(
+            "{skipped} span(s) skipped: a traceID or spanID that is not 1-32/1-16 hex digits, or a time past 2^64 ns"
+        ));
     }
     if b.span_count() == 0 {
-        return Err(LoadError::invalid(FORMAT, None, format!("no spans in the file ({shape}); expected traces with \"spans\"")));
+        return Err(LoadError::invalid(
+            FORMAT,
+            None,
+            format!("no spans in the file ({shape}); expected traces with \"spans\""),
+        ));
     }
     let (set, warnings) = b.finish();
-    let mut profile = project(&set, "jaeger", &warnings).map_err(|e| LoadError::invalid(FORMAT, None, e.to_string()))?;
+    let mut profile =
+        project(&set, "jaeger", &warnings).map_err(|e| LoadError::invalid(FORMAT, None, e.to_string()))?;
     profile.meta.push(("shape".into(), shape.into()));
     Ok((profile, set))
 }
@@ -154,15 +161,13 @@ fn add_trace(b: &mut TraceSetBuilder, t: JTrace<'_>) -> usize {
     let mut services: HashMap<String, Arc<str>> = HashMap::new();
     let mut procs: HashMap<&str, (Arc<str>, Arc<[Attribute]>)> = HashMap::new();
     for (k, p) in &t.processes {
-        let svc = services.entry(p.service_name.to_string()).or_insert_with(|| Arc::from(p.service_name.as_ref())).clone();
+        let svc =
+            services.entry(p.service_name.to_string()).or_insert_with(|| Arc::from(p.service_name.as_ref())).clone();
         procs.insert(k.as_ref(), (svc, Arc::from(p.tags.iter().map(tag_attr).collect::<Vec<_>>())));
     }
     // Span ids of each trace, to pick the first CHILD_OF that resolves.
-    let ids: HashSet<(TraceId, SpanId)> = t
-        .spans
-        .iter()
-        .filter_map(|s| Some((span_trace(s, trace_default)?, SpanId::parse_hex(&s.span_id)?)))
-        .collect();
+    let ids: HashSet<(TraceId, SpanId)> =
+        t.spans.iter().filter_map(|s| Some((span_trace(s, trace_default)?, SpanId::parse_hex(&s.span_id)?))).collect();
     let mut skipped = 0;
     for s in &t.spans {
         let (Some(trace), Some(id)) = (span_trace(s, trace_default), SpanId::parse_hex(&s.span_id)) else {
@@ -177,13 +182,15 @@ fn add_trace(b: &mut TraceSetBuilder, t: JTrace<'_>) -> usize {
         let mut first_child_of = None;
         let mut links = Vec::new();
         for r in s.references.iter().flatten() {
-            let kind = if r.ref_type.eq_ignore_ascii_case("CHILD_OF") { LinkKind::ChildOf } else { LinkKind::FollowsFrom };
+            let kind =
+                if r.ref_type.eq_ignore_ascii_case("CHILD_OF") { LinkKind::ChildOf } else { LinkKind::FollowsFrom };
             let rt = TraceId::parse_hex(&r.trace_id).unwrap_or(trace);
             let Some(rs) = SpanId::parse_hex(&r.span_id) else {
                 b.warn(format!("span {id} ({:?}): a reference with span id {:?} skipped", s.operation, r.span_id));
                 continue;
             };
-            if kind == LinkKind::ChildOf && parent_id.is_none() && rt == trace && rs != id && ids.contains(&(trace, rs)) {
+            if kind == LinkKind::ChildOf && parent_id.is_none() && rt == trace && rs != id && ids.contains(&(trace, rs))
+            {
                 parent_id = Some(rs);
                 continue;
             }
@@ -200,7 +207,9 @@ fn add_trace(b: &mut TraceSetBuilder, t: JTrace<'_>) -> usize {
         let end = start.saturating_add(dur);
         let mut span = Span::new(id, parent_id, s.operation.to_string(), start, end);
         let (service, resource) = match (&s.process, procs.get(s.process_id.as_ref())) {
-            (Some(p), _) => (Arc::from(p.service_name.as_ref()), Arc::from(p.tags.iter().map(tag_attr).collect::<Vec<_>>())),
+            (Some(p), _) => {
+                (Arc::from(p.service_name.as_ref()), Arc::from(p.tags.iter().map(tag_attr).collect::<Vec<_>>()))
+            }
             (None, Some((svc, res))) => (svc.clone(), res.clone()),
             (None, None) => (Arc::from("unknown_service"), Arc::from(Vec::new())),
         };
@@ -222,7 +231,9 @@ fn fill_from_tags(span: &mut Span, tags: &[Tag<'_>]) {
     for t in tags {
         match (t.key.as_ref(), &t.value) {
             ("error", serde_json::Value::Bool(true)) => span.status.code = StatusCode::Error,
-            ("error", serde_json::Value::String(s)) if s.eq_ignore_ascii_case("true") => span.status.code = StatusCode::Error,
+            ("error", serde_json::Value::String(s)) if s.eq_ignore_ascii_case("true") => {
+                span.status.code = StatusCode::Error
+            }
             ("span.kind", serde_json::Value::String(k)) => {
                 span.kind = match k.as_str() {
                     "server" => SpanKind::Server,
@@ -233,8 +244,12 @@ fn fill_from_tags(span: &mut Span, tags: &[Tag<'_>]) {
                     _ => SpanKind::Unspecified,
                 }
             }
-            ("otel.library.name" | "otel.scope.name", serde_json::Value::String(s)) => span.scope = Arc::from(s.as_str()),
-            ("otel.status_description" | "error.message", serde_json::Value::String(s)) if span.status.message.is_empty() => {
+            ("otel.library.name" | "otel.scope.name", serde_json::Value::String(s)) => {
+                span.scope = Arc::from(s.as_str())
+            }
+            ("otel.status_description" | "error.message", serde_json::Value::String(s))
+                if span.status.message.is_empty() =>
+            {
                 span.status = Status { code: span.status.code, message: s.clone() };
             }
             _ => {}

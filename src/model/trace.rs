@@ -37,16 +37,16 @@ fn parse_hex_into(s: &str, out: &mut [u8]) -> bool {
     out.fill(0);
     // Right-align: ids written without zero padding (Jaeger's Java client)
     // keep their value.
-    let mut pos = out.len() * 2 - digits.len();
-    for &c in digits {
+    let skip = out.len() * 2 - digits.len();
+    for (k, &c) in digits.iter().enumerate() {
+        let pos = skip + k;
         let v = match c {
             b'0'..=b'9' => c - b'0',
             b'a'..=b'f' => c - b'a' + 10,
             b'A'..=b'F' => c - b'A' + 10,
             _ => return false,
         };
-        out[pos / 2] |= if pos % 2 == 0 { v << 4 } else { v };
-        pos += 1;
+        out[pos / 2] |= if pos.is_multiple_of(2) { v << 4 } else { v };
     }
     true
 }

@@ -6,3 +6,4 @@ mod cli;
 mod common;
 mod folded;
 mod robustness;
+mod traces;

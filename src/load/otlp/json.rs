@@ -264,25 +264,43 @@ impl<'de> Deserialize<'de> for AnyValue {
                 let mut out = AnyValue::Empty;
                 while let Some(key) = map.next_key::<Cow<'de, str>>()? {
                     out = match key.as_ref() {
-                        "stringValue" | "string_value" => map.next_value::<Option<String>>()?.map_or(out, AnyValue::Str),
+                        "stringValue" | "string_value" => {
+                            map.next_value::<Option<String>>()?.map_or(out, AnyValue::Str)
+                        }
                         "boolValue" | "bool_value" => map.next_value::<Option<bool>>()?.map_or(out, AnyValue::Bool),
-                        "intValue" | "int_value" => match map.next_value::<Option<IntOrString<'de>>>()? {
-                            Some(IntOrString::Int(i)) => AnyValue::Int(i),
-                            Some(IntOrString::Str(s)) => AnyValue::Int(s.trim().parse().map_err(|_| de::Error::custom(format!("intValue {s:?} is not a 64-bit integer")))?),
-                            None => out,
-                        },
+                        "intValue" | "int_value" => {
+                            match map.next_value::<Option<IntOrString<'de>>>()? {
+                                Some(IntOrString::Int(i)) => AnyValue::Int(i),
+                                Some(IntOrString::Str(s)) => AnyValue::Int(s.trim().parse().map_err(|_| {
+                                    de::Error::custom(format!("intValue {s:?} is not a 64-bit integer"))
+                                })?),
+                                None => out,
+                            }
+                        }
                         "doubleValue" | "double_value" => match map.next_value::<Option<FloatOrString<'de>>>()? {
                             Some(FloatOrString::F(f)) => AnyValue::Double(f),
-                            Some(FloatOrString::Str(s)) => AnyValue::Double(parse_special_f64(&s).ok_or_else(|| de::Error::custom(format!("doubleValue {s:?} is not a number")))?),
+                            Some(FloatOrString::Str(s)) => AnyValue::Double(
+                                parse_special_f64(&s)
+                                    .ok_or_else(|| de::Error::custom(format!("doubleValue {s:?} is not a number")))?,
+                            ),
                             None => out,
                         },
                         "bytesValue" | "bytes_value" => match map.next_value::<Option<Cow<'de, str>>>()? {
-                            Some(s) => AnyValue::Bytes(decode_base64(&s).ok_or_else(|| de::Error::custom("bytesValue is not base64"))?),
+                            Some(s) => AnyValue::Bytes(
+                                decode_base64(&s).ok_or_else(|| de::Error::custom("bytesValue is not base64"))?,
+                            ),
                             None => out,
                         },
-                        "arrayValue" | "array_value" => AnyValue::Array(map.next_value::<Option<Values<AnyValue>>>()?.unwrap_or_default().values),
+                        "arrayValue" | "array_value" => {
+                            AnyValue::Array(map.next_value::<Option<Values<AnyValue>>>()?.unwrap_or_default().values)
+                        }
                         "kvlistValue" | "kvlist_value" => AnyValue::KvList(
-                            map.next_value::<Option<Values<OwnedKeyValue>>>()?.unwrap_or_default().values.into_iter().map(|kv| (kv.key, kv.value)).collect(),
+                            map.next_value::<Option<Values<OwnedKeyValue>>>()?
+                                .unwrap_or_default()
+                                .values
+                                .into_iter()
+                                .map(|kv| (kv.key, kv.value))
+                                .collect(),
                         ),
                         _ => {
                             map.next_value::<de::IgnoredAny>()?;

@@ -159,7 +159,8 @@ impl Ctx {
             ));
         }
         if self.unknown_enums > 0 {
-            self.b.warn(format!("{} unknown span kind or status code value(s) read as unspecified", self.unknown_enums));
+            self.b
+                .warn(format!("{} unknown span kind or status code value(s) read as unspecified", self.unknown_enums));
         }
         if self.b.span_count() == 0 {
             let what = if self.requests == 0 {
@@ -174,7 +175,8 @@ impl Ctx {
             return Err(LoadError::invalid(self.format, None, what));
         }
         let (set, warnings) = self.b.finish();
-        let mut profile = project(&set, "otlp", &warnings).map_err(|e| LoadError::invalid(self.format, None, e.to_string()))?;
+        let mut profile =
+            project(&set, "otlp", &warnings).map_err(|e| LoadError::invalid(self.format, None, e.to_string()))?;
         profile.meta.push(("encoding".into(), self.format.into()));
         profile.meta.push(("requests".into(), self.requests.to_string()));
         profile.meta.push(("resource spans".into(), self.resource_spans.to_string()));
@@ -200,7 +202,8 @@ impl Ctx {
 
     fn add_json_span(&mut self, s: json::Span<'_>, service: &Arc<str>, scope: &Arc<str>, resource: &Arc<[Attribute]>) {
         let (Some(trace), Some(id)) = (self.trace_id(&s.trace_id), self.span_id(&s.span_id)) else {
-            let (what, v) = if self.trace_id(&s.trace_id).is_none() { ("traceId", &s.trace_id) } else { ("spanId", &s.span_id) };
+            let (what, v) =
+                if self.trace_id(&s.trace_id).is_none() { ("traceId", &s.trace_id) } else { ("spanId", &s.span_id) };
             self.bad_id(what, v, &s.name);
             return;
         };
@@ -233,13 +236,19 @@ impl Ctx {
         for l in s.links {
             if let (Some(trace_id), Some(span_id)) = (self.trace_id(&l.trace_id), self.span_id(&l.span_id)) {
                 let attributes = l.attributes.into_iter().map(json_attr).collect();
-                span.links.push(crate::model::trace::SpanLink { trace_id, span_id, kind: Default::default(), attributes });
+                span.links.push(crate::model::trace::SpanLink {
+                    trace_id,
+                    span_id,
+                    kind: Default::default(),
+                    attributes,
+                });
             } else {
                 self.b.warn(format!("span {id} ({:?}): a link with unreadable ids skipped", span.name));
             }
         }
         if let Some(st) = s.status {
-            span.status = crate::model::trace::Status { code: self.status(st.code.0), message: st.message.into_owned() };
+            span.status =
+                crate::model::trace::Status { code: self.status(st.code.0), message: st.message.into_owned() };
         }
         self.b.add(trace, span);
     }

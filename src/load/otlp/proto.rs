@@ -43,7 +43,11 @@ pub fn load(bytes: &[u8], ctx: &mut Ctx) -> Result<(), LoadError> {
     }
     for (offset, msg) in framed.unwrap_or_else(|| vec![(0, bytes)]) {
         let req = ExportTraceServiceRequest::decode(msg).map_err(|e| {
-            LoadError::invalid(ctx.format, Some(At::Byte(offset as u64)), format!("not an OTLP ExportTraceServiceRequest: {e}"))
+            LoadError::invalid(
+                ctx.format,
+                Some(At::Byte(offset as u64)),
+                format!("not an OTLP ExportTraceServiceRequest: {e}"),
+            )
         })?;
         add_request(ctx, req);
     }
@@ -54,7 +58,8 @@ fn add_request(ctx: &mut Ctx, req: ExportTraceServiceRequest) {
     ctx.requests += 1;
     for rs in req.resource_spans {
         ctx.resource_spans += 1;
-        let resource: Vec<Attribute> = rs.resource.map(|r| r.attributes).unwrap_or_default().into_iter().map(attr).collect();
+        let resource: Vec<Attribute> =
+            rs.resource.map(|r| r.attributes).unwrap_or_default().into_iter().map(attr).collect();
         let service = ctx.service(service_name(&resource));
         let resource: Arc<[Attribute]> = Arc::from(resource);
         for ss in rs.scope_spans {
@@ -80,7 +85,8 @@ fn hex(b: &[u8]) -> String {
 
 fn add_span(ctx: &mut Ctx, s: PSpan, service: &Arc<str>, scope: &Arc<str>, resource: &Arc<[Attribute]>) {
     let (Some(trace), Some(id)) = (trace_id(&s.trace_id), span_id(&s.span_id)) else {
-        let (what, v) = if trace_id(&s.trace_id).is_none() { ("trace_id", &s.trace_id) } else { ("span_id", &s.span_id) };
+        let (what, v) =
+            if trace_id(&s.trace_id).is_none() { ("trace_id", &s.trace_id) } else { ("span_id", &s.span_id) };
         ctx.bad_id(what, &hex(v), &s.name);
         return;
     };
@@ -89,7 +95,11 @@ fn add_span(ctx: &mut Ctx, s: PSpan, service: &Arc<str>, scope: &Arc<str>, resou
         Some(_) => None,
         None if s.parent_span_id.is_empty() => None,
         None => {
-            ctx.b.warn(format!("span {id} ({:?}): parent_span_id of {} bytes is not an id; taken as a root", s.name, s.parent_span_id.len()));
+            ctx.b.warn(format!(
+                "span {id} ({:?}): parent_span_id of {} bytes is not an id; taken as a root",
+                s.name,
+                s.parent_span_id.len()
+            ));
             None
         }
     };
@@ -102,7 +112,11 @@ fn add_span(ctx: &mut Ctx, s: PSpan, service: &Arc<str>, scope: &Arc<str>, resou
     span.events = s
         .events
         .into_iter()
-        .map(|e| SpanEvent { time_ns: e.time_unix_nano, name: e.name, attributes: e.attributes.into_iter().map(attr).collect() })
+        .map(|e| SpanEvent {
+            time_ns: e.time_unix_nano,
+            name: e.name,
+            attributes: e.attributes.into_iter().map(attr).collect(),
+        })
         .collect();
     for l in s.links {
         if let (Some(trace_id), Some(span_id)) = (trace_id(&l.trace_id), span_id(&l.span_id)) {

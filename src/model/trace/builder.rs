@@ -61,7 +61,8 @@ impl TraceSetBuilder {
     /// The trace set, sorted by trace start then id, and every warning.
     pub fn finish(self) -> (TraceSet, Vec<String>) {
         let mut warnings = self.warnings;
-        let mut traces: Vec<Trace> = self.traces.into_iter().map(|(id, spans)| lay_out(id, spans, &mut warnings)).collect();
+        let mut traces: Vec<Trace> =
+            self.traces.into_iter().map(|(id, spans)| lay_out(id, spans, &mut warnings)).collect();
         traces.sort_by_key(|t| (t.start_ns(), t.id));
         for (ti, t) in traces.iter_mut().enumerate() {
             for s in &mut t.spans {
@@ -140,15 +141,21 @@ fn lay_out(id: TraceId, mut spans: Vec<Span>, warnings: &mut Vec<String>) -> Tra
     // Roots by start; re-hang spans whose parent is missing under the first
     // true root, or make the earliest of them the root when there is none.
     let by_start = |a: &u32, b: &u32| (spans[*a as usize].start_ns, *a).cmp(&(spans[*b as usize].start_ns, *b));
-    let mut true_roots: Vec<u32> = (0..spans.len() as u32).filter(|&i| parent[i as usize] == NONE && !spans[i as usize].parent_missing).collect();
-    let mut orphans: Vec<u32> = (0..spans.len() as u32).filter(|&i| parent[i as usize] == NONE && spans[i as usize].parent_missing).collect();
+    let mut true_roots: Vec<u32> =
+        (0..spans.len() as u32).filter(|&i| parent[i as usize] == NONE && !spans[i as usize].parent_missing).collect();
+    let mut orphans: Vec<u32> =
+        (0..spans.len() as u32).filter(|&i| parent[i as usize] == NONE && spans[i as usize].parent_missing).collect();
     true_roots.sort_by(by_start);
     orphans.sort_by(by_start);
     if let Some(&first) = orphans.first() {
-        let missing: Vec<String> = orphans.iter().take(3).map(|&o| {
-            let s = &spans[o as usize];
-            format!("span {} ({:?}) names parent {}", s.id, s.name, s.parent_id.unwrap_or_default())
-        }).collect();
+        let missing: Vec<String> = orphans
+            .iter()
+            .take(3)
+            .map(|&o| {
+                let s = &spans[o as usize];
+                format!("span {} ({:?}) names parent {}", s.id, s.name, s.parent_id.unwrap_or_default())
+            })
+            .collect();
         warnings.push(format!(
             "trace {id}: {} span(s) name a parent that is not in the file, shown under the trace root with \"parent missing\": {}",
             orphans.len(),
@@ -166,7 +173,9 @@ fn lay_out(id: TraceId, mut spans: Vec<Span>, warnings: &mut Vec<String>) -> Tra
     }
     let skewed = flag_skew(&parent, &mut spans);
     if skewed > 0 {
-        warnings.push(format!("trace {id}: {skewed} span(s) start before or end after their parent (clock skew); kept and flagged"));
+        warnings.push(format!(
+            "trace {id}: {skewed} span(s) start before or end after their parent (clock skew); kept and flagged"
+        ));
     }
     order_depth_first(id, spans, &parent, &true_roots)
 }
@@ -236,8 +245,8 @@ fn order_depth_first(id: TraceId, spans: Vec<Span>, parent: &[u32], roots: &[u32
         out.push(s);
     }
     // Subtree ends: a reverse pass, each span extends its parent's end.
-    for i in 0..out.len() {
-        out[i].subtree_end = i as u32 + 1;
+    for (i, s) in out.iter_mut().enumerate() {
+        s.subtree_end = i as u32 + 1;
     }
     for i in (0..out.len()).rev() {
         if let Some(p) = out[i].parent {

@@ -1,0 +1,298 @@
+//! OTLP and Jaeger traces on real files: the four OTLP encodings load to the
+//! same model, and counts, durations, self times, percentiles and the
+//! critical path equal the independently computed oracles; inputs that must
+//! fail or warn; the trace CLI commands.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use firesight::analysis::traces as analysis;
+use firesight::load::{At, Format, LoadOptions};
+use firesight::model::trace::{SpanKind, Trace, TraceSet};
+use serde_json::Value;
+
+use crate::common::{data, load, load_bytes, run_cli};
+
+fn oracle(rel: &str) -> Value {
+    let text = std::fs::read_to_string(data(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn traces_of(rel: &str) -> TraceSet {
+    load(rel).traces.unwrap_or_else(|| panic!("{rel}: no traces"))
+}
+
+/// Trace ids compared as the oracles do: lower case, leading zeros stripped.
+fn norm(id: &str) -> String {
+    id.trim_start_matches('0').to_ascii_lowercase()
+}
+
+fn u(v: &Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not a u64: {v}"))
+}
+
+/// Checks counts, per-trace figures and per-service/per-operation tables.
+fn check_against_oracle(set: &TraceSet, o: &Value) {
+    assert_eq!(set.traces.len() as u64, u(&o["traces"]));
+    assert_eq!(set.span_count() as u64, u(&o["spans"]));
+    let errors: usize = set.traces.iter().map(Trace::error_count).sum();
+    assert_eq!(errors as u64, u(&o["error_spans"]));
+    let rows = analysis::trace_summaries(set);
+    let by_id: BTreeMap<String, &analysis::TraceSummary> = rows.iter().map(|r| (norm(&r.trace_id), r)).collect();
+    let per_trace = o["per_trace"].as_array().expect("per_trace");
+    assert_eq!(per_trace.len(), rows.len());
+    for t in per_trace {
+        let id = norm(t["trace_id"].as_str().expect("id"));
+        let r = by_id.get(&id).unwrap_or_else(|| panic!("trace {id} missing"));
+        assert_eq!(r.duration_ns, u(&t["duration_ns"]), "duration of {id}");
+        assert_eq!(r.spans as u64, u(&t["span_count"]), "spans of {id}");
+        assert_eq!(r.errors as u64, u(&t["error_count"]), "errors of {id}");
+    }
+    for row in analysis::service_table(set, None) {
+        let s = &o["per_service"][&row.service];
+        assert_eq!(row.spans as u64, u(&s["span_count"]), "{}", row.service);
+        assert_eq!(row.errors as u64, u(&s["error_count"]), "{}", row.service);
+        assert_eq!(row.total_ns, u(&s["total_span_time_ns"]), "{}", row.service);
+        assert_eq!(row.self_ns, u(&s["self_time_ns"]), "{}", row.service);
+    }
+    let ops = analysis::operation_table(set, None);
+    assert_eq!(ops.len(), o["per_service_operation"].as_object().map_or(0, |m| m.len()));
+    for row in ops {
+        let s = &o["per_service_operation"][format!("{} :: {}", row.service, row.name)];
+        assert_eq!(
+            (row.spans as u64, row.self_ns, row.total_ns),
+            (u(&s["span_count"]), u(&s["self_time_ns"]), u(&s["total_span_time_ns"]))
+        );
+    }
+}
+
+fn check_latency_and_critical_path(set: &TraceSet, o: &Value) {
+    let p = analysis::latency_percentiles(set).expect("percentiles");
+    let nr = &o["latency_ns"]["method_nearest_rank"];
+    assert_eq!((p.p50_ns, p.p90_ns, p.p99_ns), (u(&nr["P50"]), u(&nr["P90"]), u(&nr["P99"])));
+    let slow = &o["slowest_trace"];
+    let i = analysis::slowest_trace(set).expect("slowest");
+    let t = &set.traces[i];
+    assert_eq!(t.id.to_string(), slow["trace_id"].as_str().expect("id"));
+    assert_eq!(t.duration_ns(), u(&slow["duration_ns"]));
+    let sections = analysis::critical_path(t);
+    // The oracle lists sections from the root's end backwards.
+    let want: Vec<(String, u64, u64)> = slow["critical_path_sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .rev()
+        .map(|s| (s["span_id"].as_str().unwrap_or("").to_string(), u(&s["start_ns"]), u(&s["end_ns"])))
+        .collect();
+    let got: Vec<(String, u64, u64)> =
+        sections.iter().map(|c| (t.spans[c.span].id.to_string(), c.start_ns, c.end_ns)).collect();
+    assert_eq!(got, want);
+    let shares: Vec<(String, u64)> =
+        analysis::critical_path_shares(&sections).into_iter().map(|(s, ns)| (t.spans[s].id.to_string(), ns)).collect();
+    let want: Vec<(String, u64)> = slow["critical_path"]
+        .as_array()
+        .expect("path")
+        .iter()
+        .map(|s| (s["span_id"].as_str().unwrap_or("").to_string(), u(&s["self_time_on_path_ns"])))
+        .collect();
+    assert_eq!(shares, want);
+    assert_eq!(shares.iter().map(|s| s.1).sum::<u64>(), u(&slow["critical_path_total_ns"]));
+}
+
+#[test]
+fn otlp_encodings_match_the_oracle_and_each_other() {
+    let pb = traces_of("otlp/traces.otlp.pb");
+    let json = traces_of("otlp/traces.otlp.json");
+    let jsonl = traces_of("otlp/traces.otlp.jsonl");
+    for (set, o) in [(&pb, "traces.otlp.pb"), (&json, "traces.otlp.json"), (&jsonl, "traces.otlp.jsonl")] {
+        let o = oracle(&format!("otlp/oracle/{o}.json"));
+        check_against_oracle(set, &o);
+        check_latency_and_critical_path(set, &o);
+    }
+    assert!(pb == json, "protobuf and JSON give different models");
+    assert!(jsonl == json, "JSON lines and JSON give different models");
+    assert_eq!(load("otlp/traces.otlp.pb").format, Format::OtlpProtobuf);
+    assert_eq!(load("otlp/traces.otlp.jsonl").format, Format::OtlpJson);
+}
+
+#[test]
+fn base64_ids_and_enum_names_load_to_the_same_spans_with_a_warning() {
+    let loaded = load("otlp/traces.base64ids.json");
+    assert!(
+        loaded.profile.warnings.iter().any(|w| w.message.contains("ids are base64")),
+        "{:?}",
+        loaded.profile.warnings
+    );
+    let b64 = loaded.traces.expect("traces");
+    check_against_oracle(&b64, &oracle("otlp/oracle/traces.base64ids.json.json"));
+    let json = traces_of("otlp/traces.otlp.json");
+    assert_eq!(b64.traces.len(), 30);
+    for t in &b64.traces {
+        let i = json.find(&t.id.to_string()).expect("same trace in the full file");
+        let mut full = json.traces[i].clone();
+        for s in &mut full.spans {
+            s.trace = t.spans[0].trace;
+        }
+        assert!(full == *t, "trace {} differs between base64 and hex files", t.id);
+    }
+    assert!(b64.traces[0].spans.iter().any(|s| s.kind == SpanKind::Server));
+}
+
+#[test]
+fn length_prefixed_protobuf_and_gzip_load_the_same() {
+    let raw = std::fs::read(data("otlp/traces.otlp.pb")).expect("read");
+    let mut framed = (raw.len() as u32).to_be_bytes().to_vec();
+    framed.extend_from_slice(&raw);
+    framed.extend_from_slice(&(raw.len() as u32).to_be_bytes());
+    framed.extend_from_slice(&raw);
+    let two = load_bytes(framed, &LoadOptions::default()).expect("framed").traces.expect("traces");
+    assert_eq!(two.span_count(), 2 * 3595);
+    assert!(two.traces.iter().all(|t| t.spans.len() % 2 == 0));
+    let json = std::fs::read(data("otlp/traces.otlp.json")).expect("read");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&json).expect("gzip");
+    let from_gz = load_bytes(gz.finish().expect("gzip"), &LoadOptions::default()).expect("gz").traces.expect("traces");
+    assert!(from_gz == traces_of("otlp/traces.otlp.json"));
+}
+
+#[test]
+fn slowest_trace_file_and_projection() {
+    let loaded = load("otlp/trace-slowest.otlp.json");
+    let set = loaded.traces.expect("traces");
+    check_against_oracle(&set, &oracle("otlp/oracle/trace-slowest.otlp.json.json"));
+    // The projection's total is the trace's summed self time, every span one sample.
+    let p = &loaded.profile;
+    let m = p.metric_by_name("span self time").expect("metric");
+    let self_sum: u64 = set.traces[0].self_times_ns().iter().sum();
+    assert_eq!(p.total(m), i128::from(self_sum));
+    assert_eq!(p.samples.len(), 13);
+    assert!(p.frames.iter().any(|(_, f)| f.name == "order-service: SELECT shop.orders" && f.module == "order-service"));
+}
+
+#[test]
+fn spec_example_loads_with_parent_missing() {
+    let loaded = load("otlp/trace.json");
+    let set = loaded.traces.expect("traces");
+    assert_eq!((set.traces.len(), set.span_count()), (1, 1));
+    let s = &set.traces[0].spans[0];
+    assert_eq!(set.traces[0].id.to_string(), "5b8efff798038103d269b633813fc60c");
+    assert_eq!(
+        (&*s.service, &*s.scope, s.name.as_str(), s.kind),
+        ("my.service", "my.library", "I'm a server span", SpanKind::Server)
+    );
+    assert_eq!(s.duration_ns(), 1_000_000_000);
+    assert!(s.parent_missing);
+    assert_eq!(s.attributes[0].key, "my.span.attr");
+    assert!(loaded.profile.warnings.iter().any(|w| w.message.contains("parent that is not in the file")));
+}
+
+#[test]
+fn jaeger_files_match_their_oracles() {
+    for (file, shape) in [
+        ("hotrod-5915e2d0f3575298.json", "API response"),
+        ("rideshare-slow-4db29304.json", "API response"),
+        ("petclinic-owners-df84e36b.json", "single trace"),
+    ] {
+        let loaded = load(&format!("jaeger/{file}"));
+        assert_eq!(loaded.format, Format::JaegerJson);
+        assert!(loaded.profile.meta.iter().any(|(k, v)| k == "shape" && v == shape), "{file}");
+        let set = loaded.traces.expect("traces");
+        check_against_oracle(&set, &oracle(&format!("jaeger/oracle/{file}.json")));
+    }
+    let hotrod = traces_of("jaeger/hotrod-5915e2d0f3575298.json");
+    assert_eq!(hotrod.traces[0].id.to_string(), "5915e2d0f3575298");
+    assert_eq!(hotrod.traces[0].root().map(|r| r.name.as_str()), Some("HTTP GET /dispatch"));
+    assert_eq!(hotrod.traces[0].spans[0].events.first().map(|e| e.name.as_str()), Some("HTTP request received"));
+    // A bare array of traces is the third shape.
+    let text = std::fs::read_to_string(data("jaeger/petclinic-owners-df84e36b.json")).expect("read");
+    let arr = load_bytes(format!("[{text}]").into_bytes(), &LoadOptions::default()).expect("array");
+    assert_eq!(arr.traces.expect("traces"), traces_of("jaeger/petclinic-owners-df84e36b.json"));
+}
+
+fn err_of(text: &str) -> firesight::load::LoadError {
+    match load_bytes(text.as_bytes().to_vec(), &LoadOptions::default()) {
+        Ok(_) => panic!("expected an error for {text}"),
+        Err(e) => e,
+    }
+}
+
+fn warnings_of(text: &str) -> Vec<String> {
+    let l = load_bytes(text.as_bytes().to_vec(), &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    l.profile.warnings.into_iter().map(|w| w.message).collect()
+}
+
+const SPAN_A: &str = r#"{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0000000000000001","name":"a","startTimeUnixNano":"100","endTimeUnixNano":"200"}"#;
+
+#[test]
+fn inputs_that_fail_or_warn() {
+    let e = err_of("{\"resourceSpans\": [\n  {\"scopeSpans\": [}\n]}");
+    assert_eq!(e.at, Some(At::LineColumn(2, 19)));
+    assert_eq!(e.to_string(), "OTLP JSON, line 2, column 19: invalid JSON: expected value");
+    let e = err_of(r#"{"resourceSpans": []}"#);
+    assert_eq!(e.to_string(), "OTLP JSON: resourceSpans is empty: the file holds no spans");
+    let e = err_of(r#"{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": 5}]}]}]}"#);
+    assert!(
+        e.to_string().starts_with("OTLP JSON, line 1, column 59: not OTLP JSON as expected: invalid type: integer `5`"),
+        "{e}"
+    );
+    let end_before_start = SPAN_A.replace("\"200\"", "\"40\"");
+    let w = warnings_of(&format!(r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{end_before_start}]}}]}}]}}"#));
+    assert_eq!(
+        w,
+        [
+            "trace 0102030405060708090a0b0c0d0e0f10: span 0000000000000001 (\"a\") ends 60 ns before it starts; its duration is taken as 0"
+        ]
+    );
+    let w = warnings_of(&format!(r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{SPAN_A},{SPAN_A}]}}]}}]}}"#));
+    assert_eq!(
+        w,
+        [
+            "trace 0102030405060708090a0b0c0d0e0f10: duplicate span id 0000000000000001 (\"a\"); both spans are kept, references go to the first"
+        ]
+    );
+    let e = err_of("[{\"traceID\": \"ab\", \"spans\": [], \"processes\": {}}]");
+    assert_eq!(e.to_string(), "Jaeger JSON: no spans in the file (array of traces); expected traces with \"spans\"");
+    let e = err_of("{\"data\": [{\"traceID\": \"ab\", \"spans\": [{\"spanID\": \"1\", \"startTime\": \"x\"}]}]}");
+    assert!(matches!(e.at, Some(At::LineColumn(1, _))), "{e}");
+}
+
+#[test]
+fn cli_trace_commands() {
+    let file = data("otlp/traces.otlp.json");
+    let file = file.to_str().expect("utf8 path");
+    let o = oracle("otlp/oracle/traces.otlp.json.json");
+    let (code, out, err) = run_cli(&["traces", file, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["spans"], 3595);
+    assert_eq!(v["p99_ns"], o["latency_ns"]["method_nearest_rank"]["P99"]);
+    assert_eq!(v["traces"].as_array().map(Vec::len), Some(280));
+    let keys: Vec<&str> = v["traces"][0].as_object().expect("obj").keys().map(String::as_str).collect();
+    assert_eq!(keys, ["duration_ns", "errors", "root_name", "root_service", "spans", "start_unix_ns", "trace_id"]);
+    let (code, out, _) = run_cli(&["services", file, "--json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["services"][0]["name"], "order-service");
+    assert_eq!(v["services"][0]["self_ns"], o["per_service"]["order-service"]["self_time_ns"]);
+    let slow = o["slowest_trace"]["trace_id"].as_str().expect("id").to_ascii_uppercase();
+    let (code, out, _) = run_cli(&["services", file, "--trace", &slow, "--json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["services"][0]["name"], "order-service");
+    let (code, out, _) = run_cli(&["critical-path", file, "--json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["duration_ns"], o["slowest_trace"]["duration_ns"]);
+    let sections = v["sections"].as_array().expect("sections");
+    assert_eq!(sections.len(), 23);
+    assert!(sections.windows(2).all(|w| w[0]["end_unix_ns"].as_u64() <= w[1]["start_unix_ns"].as_u64()));
+    let (code, out, _) = run_cli(&["critical-path", file]);
+    assert_eq!(code, 0);
+    assert!(out.contains("order-service: SELECT shop.orders"), "{out}");
+    let (code, _, err) = run_cli(&["services", file, "--trace", "ffff"]);
+    assert_eq!(code, 1, "{err}");
+    let (code, _, err) = run_cli(&["traces", data("folded/flames.txt").to_str().unwrap_or("")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("not a trace file"), "{err}");
+    assert_eq!(run_cli(&["traces"]).0, 2);
+}
