@@ -8,3 +8,5 @@ pub mod analysis;
 pub mod export;
 pub mod load;
 pub mod model;
+#[cfg(feature = "gui")]
+pub mod ui;

@@ -6,4 +6,6 @@ mod cli;
 mod common;
 mod folded;
 mod robustness;
+#[cfg(feature = "gui")]
+mod trace_ui;
 mod traces;
