@@ -8,7 +8,7 @@
 //! still shows as a bar. Binning is a pure function ([`bins`]), tested
 //! without a window. Imports `model`, `analysis` and egui.
 
-use egui::{Color32, Pos2, Ui, WidgetInfo, WidgetType};
+use egui::{Color32, Pos2, Role, Ui, WidgetInfo};
 use egui_plot::{Bar, BarChart, GridInput, GridMark, Legend, Plot, PlotPoint, VLine};
 
 use crate::analysis::traces::{Percentiles, latency_percentiles};
@@ -40,7 +40,9 @@ pub fn bins(durations_ns: &[u64], n: usize) -> Vec<Bin> {
     let hi = (max.max(1) as f64).log10();
     let (lo, hi, n) = if hi - lo < 1e-9 { (lo - 0.05, hi + 0.05, 1) } else { (lo, hi, n.max(1)) };
     let step = (hi - lo) / n as f64;
-    let mut out: Vec<Bin> = (0..n).map(|k| Bin { x_lo: lo + k as f64 * step, x_hi: lo + (k + 1) as f64 * step, traces: Vec::new() }).collect();
+    let mut out: Vec<Bin> = (0..n)
+        .map(|k| Bin { x_lo: lo + k as f64 * step, x_hi: lo + (k + 1) as f64 * step, traces: Vec::new() })
+        .collect();
     for (i, &d) in durations_ns.iter().enumerate() {
         let x = (d.max(1) as f64).log10();
         let k = (((x - lo) / step).floor().max(0.0) as usize).min(n - 1);
@@ -76,7 +78,13 @@ impl LatencyHistogram {
     /// Rebuilds the bins for `set`.
     pub fn new(set: &TraceSet) -> Self {
         let durations: Vec<u64> = set.traces.iter().map(|t| t.duration_ns()).collect();
-        Self { bins: bins(&durations, BINS), percentiles: latency_percentiles(set), durations, selected: None, bar_tops: Vec::new() }
+        Self {
+            bins: bins(&durations, BINS),
+            percentiles: latency_percentiles(set),
+            durations,
+            selected: None,
+            bar_tops: Vec::new(),
+        }
     }
 
     /// The bins.
@@ -110,7 +118,10 @@ impl LatencyHistogram {
         let b = self.bins.get(k).filter(|b| !b.traces.is_empty())?;
         self.selected = Some(k);
         let (lo, hi) = (10f64.powf(b.x_lo), 10f64.powf(b.x_hi));
-        Some(Pick { label: format!("{} – {}", format_duration_ns(lo), format_duration_ns(hi)), traces: b.traces.clone() })
+        Some(Pick {
+            label: format!("{} – {}", format_duration_ns(lo), format_duration_ns(hi)),
+            traces: b.traces.clone(),
+        })
     }
 
     fn pick_at_least(&mut self, name: &str, threshold_ns: u64) -> Pick {
@@ -199,14 +210,18 @@ impl LatencyHistogram {
             .label_formatter(|_: &egui_plot::HoverPosition<'_>| None)
             .show(ui, |plot_ui| {
                 plot_ui.bar_chart(chart);
-                for (name, v, color) in [("P50", p.p50_ns, Color32::from_rgb(60, 160, 90)), ("P90", p.p90_ns, slow), ("P99", p.p99_ns, ERROR)] {
+                for (name, v, color) in [
+                    ("P50", p.p50_ns, Color32::from_rgb(60, 160, 90)),
+                    ("P90", p.p90_ns, slow),
+                    ("P99", p.p99_ns, ERROR),
+                ] {
                     let label = format!("{name} {}", format_duration_ns(v as f64));
                     plot_ui.vline(VLine::new(label, (v.max(1) as f64).log10()).color(color).width(1.5));
                 }
                 let clicked = plot_ui.response().clicked();
                 (clicked, plot_ui.pointer_coordinate())
             });
-        response.response.widget_info(|| WidgetInfo::labeled(WidgetType::Other, true, "Latency histogram"));
+        response.response.widget_info(|| WidgetInfo::labeled(Role::Figure, true, "Latency histogram"));
         self.bar_tops = self
             .bins
             .iter()
@@ -217,7 +232,9 @@ impl LatencyHistogram {
             .collect();
         let (clicked, at) = response.inner;
         let at = at.filter(|_| clicked)?;
-        self.bins.iter().position(|b| at.x >= b.x_lo && at.x < b.x_hi && !b.traces.is_empty() && at.y <= (1.0 + b.traces.len() as f64).log10())
+        self.bins.iter().position(|b| {
+            at.x >= b.x_lo && at.x < b.x_hi && !b.traces.is_empty() && at.y <= (1.0 + b.traces.len() as f64).log10()
+        })
     }
 }
 

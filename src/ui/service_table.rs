@@ -78,7 +78,12 @@ impl ServiceTables {
             .into_iter()
             .filter_map(|(i, ns)| {
                 let s = t.spans.get(i)?;
-                Some(PathRow { span: i as u32, label: format!("{}: {}", s.service, s.name), service: s.service.to_string(), path_ns: ns })
+                Some(PathRow {
+                    span: i as u32,
+                    label: format!("{}: {}", s.service, s.name),
+                    service: s.service.to_string(),
+                    path_ns: ns,
+                })
             })
             .collect();
         path.sort_by_key(|r| std::cmp::Reverse(r.path_ns));
@@ -141,7 +146,8 @@ impl ServiceTables {
         match self.lower {
             Lower::CriticalPath => self.path_table(ui, colors),
             Lower::Operations => {
-                let resort = stats_table(ui, "operation_table", &self.operations, self.sort, true, colors, f32::INFINITY);
+                let resort =
+                    stats_table(ui, "operation_table", &self.operations, self.sort, true, colors, f32::INFINITY);
                 self.resort(resort);
                 None
             }
@@ -158,7 +164,11 @@ impl ServiceTables {
     fn path_table(&mut self, ui: &mut Ui, colors: &ServiceColors) -> Option<u32> {
         let mut clicked = None;
         let total = self.duration_ns.max(1);
-        ui.label(RichText::new("Spans the request waited on, by time on the path (dark strip in the waterfall)").weak().small());
+        ui.label(
+            RichText::new("Spans the request waited on, by time on the path (dark strip in the waterfall)")
+                .weak()
+                .small(),
+        );
         TableBuilder::new(ui)
             .id_salt("critical_path_table")
             .striped(true)
@@ -201,15 +211,15 @@ impl ServiceTables {
 }
 
 fn stats_table(
-ui: &mut Ui,
-id: &str,
-rows: &[SpanStats],
-sort: (StatsKey, bool),
-by_name: bool,
-colors: &ServiceColors,
-max_h: f32,
+    ui: &mut Ui,
+    id: &str,
+    rows: &[SpanStats],
+    sort: (StatsKey, bool),
+    by_name: bool,
+    colors: &ServiceColors,
+    max_h: f32,
 ) -> Option<(StatsKey, bool)> {
-let mut out = None;
+    let mut out = None;
     let total_self: u64 = rows.iter().map(|r| r.self_ns).sum::<u64>().max(1);
     TableBuilder::new(ui)
         .id_salt(id)
@@ -264,11 +274,12 @@ let mut out = None;
 
 fn header(ui: &mut Ui, sort: (StatsKey, bool), title: &str, key: StatsKey, out: &mut Option<(StatsKey, bool)>) {
     let arrow = match sort {
-        (k, true) if k == key => " ⏶",
-        (k, false) if k == key => " ⏷",
+        (k, true) if k == key => " ^",
+        (k, false) if k == key => " v",
         _ => "",
     };
-    if ui.button(RichText::new(format!("{title}{arrow}")).strong()).on_hover_text(format!("Sort by {title}")).clicked() {
+    if ui.button(RichText::new(format!("{title}{arrow}")).strong()).on_hover_text(format!("Sort by {title}")).clicked()
+    {
         *out = Some(if sort.0 == key { (key, !sort.1) } else { (key, key == StatsKey::Name) });
     }
 }
@@ -285,5 +296,11 @@ fn share_bar(ui: &mut Ui, share: f64) {
     let mut fill = rect;
     fill.set_width(rect.width() * share.clamp(0.0, 1.0) as f32);
     ui.painter().rect_filled(fill, 2.0, Color32::from_rgb(70, 130, 190));
-    ui.painter().text(rect.center(), egui::Align2::CENTER_CENTER, format!("{:.1}%", share * 100.0), egui::FontId::proportional(11.0), ui.visuals().strong_text_color());
+    ui.painter().text(
+        rect.center(),
+        egui::Align2::CENTER_CENTER,
+        format!("{:.1}%", share * 100.0),
+        egui::FontId::proportional(11.0),
+        ui.visuals().strong_text_color(),
+    );
 }

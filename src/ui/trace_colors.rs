@@ -45,7 +45,11 @@ impl ServiceColors {
         let mut names: Vec<&Arc<str>> = set.traces.iter().flat_map(|t| t.spans.iter().map(|s| &s.service)).collect();
         names.sort_unstable();
         names.dedup();
-        let by_name = names.into_iter().enumerate().map(|(i, n)| (n.clone(), PALETTE.get(i).copied().unwrap_or_else(|| hashed(n)))).collect();
+        let by_name = names
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), PALETTE.get(i).copied().unwrap_or_else(|| hashed(n))))
+            .collect();
         Self { by_name }
     }
 

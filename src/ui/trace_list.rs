@@ -98,12 +98,17 @@ impl TraceList {
 
     fn header(&mut self, ui: &mut Ui, title: &str, key: TraceKey) {
         let arrow = match self.sort {
-            (k, true) if k == key => " ⏶",
-            (k, false) if k == key => " ⏷",
+            (k, true) if k == key => " ^",
+            (k, false) if k == key => " v",
             _ => "",
         };
-        if ui.button(RichText::new(format!("{title}{arrow}")).strong()).on_hover_text(format!("Sort by {title}")).clicked() {
-            let ascending = if self.sort.0 == key { !self.sort.1 } else { matches!(key, TraceKey::Root | TraceKey::Start) };
+        if ui
+            .button(RichText::new(format!("{title}{arrow}")).strong())
+            .on_hover_text(format!("Sort by {title}"))
+            .clicked()
+        {
+            let ascending =
+                if self.sort.0 == key { !self.sort.1 } else { matches!(key, TraceKey::Root | TraceKey::Start) };
             self.sort_by(key, ascending);
         }
     }
@@ -135,7 +140,13 @@ impl TraceList {
             .column(Column::auto().at_least(96.0))
             .columns(Column::auto().at_least(64.0), 3)
             .header(22.0, |mut h| {
-                for (title, key) in [("Root span", TraceKey::Root), ("Start (UTC)", TraceKey::Start), ("Duration", TraceKey::Duration), ("Spans", TraceKey::Spans), ("Errors", TraceKey::Errors)] {
+                for (title, key) in [
+                    ("Root span", TraceKey::Root),
+                    ("Start (UTC)", TraceKey::Start),
+                    ("Duration", TraceKey::Duration),
+                    ("Spans", TraceKey::Spans),
+                    ("Errors", TraceKey::Errors),
+                ] {
                     h.col(|ui| self.header(ui, title, key));
                 }
             })

@@ -111,31 +111,43 @@ impl TraceView {
         let mut action = None;
         let open = self.waterfall.trace();
         let height = ui.available_height();
-        egui::Panel::top("trace_overview").resizable(true).default_size((height * 0.3).clamp(180.0, 320.0)).min_size(140.0).show(ui, |ui| {
-            let width = ui.available_width();
-            egui::Panel::left("latency_histogram_panel").resizable(true).default_size(width * 0.45).min_size(240.0).show(ui, |ui| {
-                if let Some(pick) = self.histogram.ui(ui) {
-                    if let Some(&first) = pick.traces.first() {
-                        self.open_trace(traces, first);
-                        action = Some(TraceAction::OpenedTrace { trace: first });
-                    }
-                    self.list.set_pick(Some(pick));
+        egui::Panel::top("trace_overview")
+            .resizable(true)
+            .default_size((height * 0.3).clamp(180.0, 320.0))
+            .min_size(140.0)
+            .show(ui, |ui| {
+                let width = ui.available_width();
+                egui::Panel::left("latency_histogram_panel")
+                    .resizable(true)
+                    .default_size(width * 0.45)
+                    .min_size(240.0)
+                    .show(ui, |ui| {
+                        if let Some(pick) = self.histogram.ui(ui) {
+                            if let Some(&first) = pick.traces.first() {
+                                self.open_trace(traces, first);
+                                action = Some(TraceAction::OpenedTrace { trace: first });
+                            }
+                            self.list.set_pick(Some(pick));
+                        }
+                    });
+                if let Some(i) = self.list.ui(ui, open) {
+                    self.open_trace(traces, i);
+                    action = Some(TraceAction::OpenedTrace { trace: i });
                 }
             });
-            if let Some(i) = self.list.ui(ui, open) {
-                self.open_trace(traces, i);
-                action = Some(TraceAction::OpenedTrace { trace: i });
-            }
-        });
         let width = ui.available_width();
-        egui::Panel::right("trace_tables_panel").resizable(true).default_size((width * 0.3).clamp(300.0, 480.0)).min_size(220.0).show(ui, |ui| {
-            if let Some(span) = self.tables.ui(ui, &self.colors) {
-                self.waterfall.select(traces, span);
-                if let Some(trace) = self.waterfall.trace() {
-                    action = Some(TraceAction::SelectedSpan { trace, span });
+        egui::Panel::right("trace_tables_panel")
+            .resizable(true)
+            .default_size((width * 0.3).clamp(300.0, 480.0))
+            .min_size(220.0)
+            .show(ui, |ui| {
+                if let Some(span) = self.tables.ui(ui, &self.colors) {
+                    self.waterfall.select(traces, span);
+                    if let Some(trace) = self.waterfall.trace() {
+                        action = Some(TraceAction::SelectedSpan { trace, span });
+                    }
                 }
-            }
-        });
+            });
         if let Some(span) = self.waterfall.ui(ui, traces, &self.colors)
             && let Some(trace) = self.waterfall.trace()
         {

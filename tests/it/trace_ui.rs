@@ -22,7 +22,7 @@ struct State {
 fn harness(rel: &str) -> Harness<'static, State> {
     let traces = common::load(rel).traces.expect("a trace file");
     let view = TraceView::new(&traces);
-    Harness::builder().with_size(Vec2::new(1600.0, 1000.0)).build_ui_state(
+    Harness::builder().with_size(Vec2::new(1600.0, 1000.0)).with_max_steps(16).with_step_dt(1.0 / 60.0).build_ui_state(
         |ui, s: &mut State| {
             let _ = s.view.ui(ui, &s.traces);
         },
@@ -42,8 +42,11 @@ fn click_at(h: &mut Harness<'_, State>, pos: Pos2) {
 fn double_click_at(h: &mut Harness<'_, State>, pos: Pos2) {
     h.hover_at(pos);
     h.run();
-    for pressed in [true, false, true, false] {
-        h.event(Event::PointerButton { pos, button: PointerButton::Primary, pressed, modifiers: Modifiers::NONE });
+    for _ in 0..2 {
+        for pressed in [true, false] {
+            h.event(Event::PointerButton { pos, button: PointerButton::Primary, pressed, modifiers: Modifiers::NONE });
+        }
+        h.step();
     }
     h.run();
 }
@@ -112,7 +115,15 @@ fn waterfall_collapses_zooms_and_fits_on_a_jaeger_trace() {
     let full = h.state().view.waterfall().window().expect("window").width_ns();
     let over_bars = Pos2::new(layout.bars.center().x, layout.row_mid_y(1));
     h.hover_at(over_bars);
-    h.event(Event::MouseWheel { unit: egui::MouseWheelUnit::Point, delta: Vec2::new(0.0, 120.0), modifiers: Modifiers::NONE, phase: egui::TouchPhase::Move });
+    h.event(Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: Vec2::new(0.0, 120.0),
+        modifiers: Modifiers::NONE,
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+    });
+    h.run_steps(60);
+    h.remove_cursor();
     h.run();
     let zoomed = h.state().view.waterfall().window().expect("window").width_ns();
     assert!(zoomed < full * 0.9, "wheel zoomed from {full} to {zoomed}");
@@ -123,7 +134,8 @@ fn waterfall_collapses_zooms_and_fits_on_a_jaeger_trace() {
     let layout = h.state().view.waterfall().layout().expect("drawn");
     double_click_at(&mut h, Pos2::new(layout.labels.center().x + 60.0, layout.row_mid_y(row)));
     let s = &h.state().traces.traces[0].spans[span as usize];
-    let want = (s.duration_ns() as f64 * 1.1).max(100.0);
+    let trace_ns = h.state().traces.traces[0].duration_ns() as f64;
+    let want = (s.duration_ns() as f64 * 1.1).max(100.0).min(trace_ns);
     let got = h.state().view.waterfall().window().expect("window").width_ns();
     assert!((got - want).abs() <= want * 0.01 + 1.0, "fit {got} ns, span {} ns", s.duration_ns());
     assert_eq!(h.state().view.waterfall().selected(), Some(span));

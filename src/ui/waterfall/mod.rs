@@ -21,7 +21,7 @@ pub mod tooltip;
 
 use std::collections::HashSet;
 
-use egui::{Color32, Id, Pos2, Rect, Sense, Stroke, Ui, Vec2, WidgetInfo, WidgetType};
+use egui::{Color32, Pos2, Rect, Role, Sense, Stroke, Ui, Vec2, WidgetInfo};
 
 use crate::analysis::traces::{CriticalSection, critical_path};
 use crate::model::trace::{Trace, TraceSet};
@@ -48,6 +48,11 @@ pub struct Waterfall {
     hide_critical: bool,
     scroll_to: Option<u32>,
     last_layout: Option<CanvasLayout>,
+    /// Start, duration and error count of the open trace (cached: each is a
+    /// pass over every span).
+    t0_ns: u64,
+    duration_ns: u64,
+    errors: usize,
 }
 
 /// Where the canvas was drawn last frame (for tests and the app's tooltips).
@@ -120,6 +125,9 @@ impl Waterfall {
         self.selected = None;
         self.scroll_to = None;
         self.self_ns = trace.self_times_ns();
+        self.t0_ns = trace.start_ns();
+        self.duration_ns = trace.duration_ns();
+        self.errors = trace.error_count();
         let mut critical = critical_path(trace);
         critical.sort_by_key(|c| (c.span, c.start_ns));
         self.critical_by_span = critical;
@@ -142,7 +150,8 @@ impl Waterfall {
         let Some(s) = trace.spans.get(span as usize) else { return };
         let t0 = trace.start_ns();
         let d = trace.duration_ns() as f64;
-        self.window = Some(TimeWindow::fit(s.start_ns.saturating_sub(t0) as f64, s.end_ns.saturating_sub(t0) as f64, d));
+        self.window =
+            Some(TimeWindow::fit(s.start_ns.saturating_sub(t0) as f64, s.end_ns.saturating_sub(t0) as f64, d));
     }
 
     /// Collapses span `span`'s subtree, or expands it when collapsed.
@@ -171,17 +180,17 @@ impl Waterfall {
             }
             ui.label(format!(
                 "{} · {} spans · trace {}",
-                format_duration_ns(trace.duration_ns() as f64),
+                format_duration_ns(self.duration_ns as f64),
                 trace.spans.len(),
                 trace.id
             ));
-            let errors = trace.error_count();
+            let errors = self.errors;
             if errors > 0 {
                 ui.colored_label(ERROR, format!("{errors} errors"));
             }
             ui.separator();
             if ui.button("Fit trace").on_hover_text("Show the whole trace (Esc)").clicked() {
-                self.window = Some(TimeWindow::full(trace.duration_ns() as f64));
+                self.window = Some(TimeWindow::full(self.duration_ns as f64));
             }
             if ui.button("Expand all").clicked() {
                 self.collapsed.clear();
@@ -192,7 +201,11 @@ impl Waterfall {
                 self.rows = rows::visible_rows(trace, &self.collapsed);
             }
             let mut show = !self.hide_critical;
-            if ui.checkbox(&mut show, "Critical path").on_hover_text("Dark strip: the spans the request waited on").changed() {
+            if ui
+                .checkbox(&mut show, "Critical path")
+                .on_hover_text("Dark strip: the spans the request waited on")
+                .changed()
+            {
                 self.hide_critical = !show;
             }
         });
@@ -205,17 +218,24 @@ impl Waterfall {
         let label_w = (full.width() * 0.32).clamp(160.0, 440.0);
         let body_top = full.top() + RULER_HEIGHT;
         let labels = Rect::from_x_y_ranges(full.left()..=full.left() + label_w, body_top..=full.bottom());
-        let bars = Rect::from_x_y_ranges(labels.right() + 8.0..=full.right() - SCROLLBAR_WIDTH - 8.0, body_top..=full.bottom());
+        let bars = Rect::from_x_y_ranges(
+            labels.right() + 8.0..=full.right() - SCROLLBAR_WIDTH - 8.0,
+            body_top..=full.bottom(),
+        );
         let track = Rect::from_x_y_ranges(full.right() - SCROLLBAR_WIDTH..=full.right(), body_top..=full.bottom());
         let body = labels.union(bars);
-        let duration = trace.duration_ns() as f64;
+        let duration = self.duration_ns as f64;
         let mut window = self.window.unwrap_or_else(|| TimeWindow::full(duration));
 
-        let id = ui.id().with("waterfall");
-        let response = ui.interact(body.union(Rect::from_x_y_ranges(bars.x_range(), full.top()..=body_top)), id, Sense::click_and_drag());
-        response.widget_info(|| WidgetInfo::labeled(WidgetType::Other, true, "Span waterfall"));
+        let id = ui.scope_id().with("waterfall");
+        let response = ui.interact(
+            body.union(Rect::from_x_y_ranges(bars.x_range(), full.top()..=body_top)),
+            id,
+            Sense::click_and_drag(),
+        );
+        response.widget_info(|| WidgetInfo::labeled(Role::Canvas, true, "Span waterfall"));
         let bar_response = ui.interact(track, id.with("scrollbar"), Sense::drag());
-        bar_response.widget_info(|| WidgetInfo::labeled(WidgetType::Other, true, "Waterfall scroll bar"));
+        bar_response.widget_info(|| WidgetInfo::labeled(Role::ScrollBar, true, "Waterfall scroll bar"));
 
         let content_h = self.rows.len() as f32 * ROW_HEIGHT;
         let max_scroll = (content_h - body.height()).max(0.0);
@@ -288,16 +308,27 @@ impl Waterfall {
         }
         if let Some(span) = double {
             let s = &trace.spans[span as usize];
-            let t0 = trace.start_ns();
-            window = TimeWindow::fit(s.start_ns.saturating_sub(t0) as f64, s.end_ns.saturating_sub(t0) as f64, duration);
+            let t0 = self.t0_ns;
+            window =
+                TimeWindow::fit(s.start_ns.saturating_sub(t0) as f64, s.end_ns.saturating_sub(t0) as f64, duration);
         }
         self.window = Some(window);
         self.last_layout = Some(CanvasLayout { labels, bars, scroll_y: self.scroll_y });
 
         let dark = ui.visuals().dark_mode;
         let painter = ui.painter_at(full);
-        paint::paint_label_header(&painter, Rect::from_x_y_ranges(labels.x_range(), full.top()..=body_top), dark, "Service and span");
-        paint::paint_ruler(&painter, Rect::from_x_y_ranges(bars.left()..=bars.right(), full.top()..=body_top), window, dark);
+        paint::paint_label_header(
+            &painter,
+            Rect::from_x_y_ranges(labels.x_range(), full.top()..=body_top),
+            dark,
+            "Service and span",
+        );
+        paint::paint_ruler(
+            &painter,
+            Rect::from_x_y_ranges(bars.left()..=bars.right(), full.top()..=body_top),
+            window,
+            dark,
+        );
         let first_row = (self.scroll_y / ROW_HEIGHT).floor() as usize;
         let visible = (body.height() / ROW_HEIGHT).ceil() as usize + 1;
         let last_row = (first_row + visible).min(self.rows.len());
@@ -305,6 +336,7 @@ impl Waterfall {
         let is_collapsed = |s: u32| collapsed.contains(&s);
         let cx = PaintCtx {
             trace,
+            t0_ns: self.t0_ns,
             rows: &self.rows,
             first_row: first_row.min(last_row),
             last_row,

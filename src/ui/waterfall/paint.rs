@@ -25,6 +25,8 @@ pub const INDENT: f32 = 12.0;
 pub struct PaintCtx<'a> {
     /// The trace.
     pub trace: &'a Trace,
+    /// The trace's start, ns since the epoch.
+    pub t0_ns: u64,
     /// Visible rows (span indices), top to bottom.
     pub rows: &'a [u32],
     /// First visible row and one past the last.
@@ -61,7 +63,7 @@ fn add_rect(mesh: &mut Mesh, rect: Rect, color: Color32) {
 
 /// Paints the visible rows into `painter`.
 pub fn paint_rows(painter: &Painter, cx: &PaintCtx<'_>) {
-    let t0 = cx.trace.start_ns();
+    let t0 = cx.t0_ns;
     let w = cx.bars.width();
     let mut mesh = Mesh::default();
     let grid = if cx.dark { Color32::from_gray(50) } else { Color32::from_gray(228) };
@@ -153,9 +155,13 @@ fn paint_text(painter: &Painter, cx: &PaintCtx<'_>, t0: u64) {
         let mid = y + ROW_HEIGHT / 2.0;
         let x = cx.labels.left() + 4.0 + s.depth.min(40) as f32 * INDENT;
         if s.subtree_end as usize > i + 1 {
-            let collapsed = (cx.is_collapsed)(i as u32);
-            let tri = if collapsed { "⏵" } else { "⏷" };
-            label_painter.text(Pos2::new(x + 5.0, mid), Align2::CENTER_CENTER, tri, font.clone(), weak);
+            let c = Pos2::new(x + 5.0, mid);
+            let tri = if (cx.is_collapsed)(i as u32) {
+                vec![c + Vec2::new(-3.0, -4.5), c + Vec2::new(4.0, 0.0), c + Vec2::new(-3.0, 4.5)]
+            } else {
+                vec![c + Vec2::new(-4.5, -3.0), c + Vec2::new(4.5, -3.0), c + Vec2::new(0.0, 4.0)]
+            };
+            label_painter.add(Shape::convex_polygon(tri, weak, Stroke::NONE));
         }
         let mut job = LayoutJob::default();
         let name_color = if s.is_error() { ERROR } else { text };
@@ -202,7 +208,13 @@ pub fn paint_ruler(painter: &Painter, rect: Rect, window: TimeWindow, dark: bool
     while t <= window.end_ns {
         let x = rect.left() + window.to_px(t, rect.width());
         clip.line_segment([Pos2::new(x, rect.bottom() - 6.0), Pos2::new(x, rect.bottom())], Stroke::new(1.0, text));
-        clip.text(Pos2::new(x + 3.0, rect.center().y - 2.0), Align2::LEFT_CENTER, format_duration_ns(t), FontId::proportional(11.5), text);
+        clip.text(
+            Pos2::new(x + 3.0, rect.center().y - 2.0),
+            Align2::LEFT_CENTER,
+            format_duration_ns(t),
+            FontId::proportional(11.5),
+            text,
+        );
         t += step;
     }
 }
@@ -212,5 +224,11 @@ pub fn paint_label_header(painter: &Painter, rect: Rect, dark: bool, title: &str
     let bg = if dark { Color32::from_gray(35) } else { Color32::from_gray(240) };
     painter.rect_filled(rect, 0.0, bg);
     let text = if dark { Color32::from_gray(200) } else { Color32::from_gray(60) };
-    painter.text(rect.left_center() + Vec2::new(6.0, -1.0), Align2::LEFT_CENTER, title, FontId::proportional(12.0), text);
+    painter.text(
+        rect.left_center() + Vec2::new(6.0, -1.0),
+        Align2::LEFT_CENTER,
+        title,
+        FontId::proportional(12.0),
+        text,
+    );
 }

@@ -36,7 +36,7 @@ pub fn span_card(ui: &mut Ui, trace: &Trace, i: usize, self_ns: u64) {
         ui.separator();
         ui.label(RichText::new(format!("Links ({})", s.links.len())).strong());
         for l in s.links.iter().take(MAX_EVENTS) {
-            ui.label(format!("{:?} → trace {} span {}", l.kind, l.trace_id, l.span_id));
+            ui.label(format!("{:?} -> trace {} span {}", l.kind, l.trace_id, l.span_id));
         }
     }
     if !s.resource.is_empty() {
@@ -53,7 +53,8 @@ fn row(ui: &mut Ui, key: &str, value: &str) {
 fn status(ui: &mut Ui, s: &Span) {
     match s.status.code {
         StatusCode::Error => {
-            let msg = if s.status.message.is_empty() { "error".to_string() } else { format!("error: {}", s.status.message) };
+            let msg =
+                if s.status.message.is_empty() { "error".to_string() } else { format!("error: {}", s.status.message) };
             ui.label(RichText::new(msg).color(ERROR).strong());
         }
         StatusCode::Ok => {
