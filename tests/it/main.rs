@@ -10,4 +10,6 @@ mod pprof;
 mod robustness;
 mod traces;
 #[cfg(feature = "gui")]
+mod trace_ui;
+#[cfg(feature = "gui")]
 mod ui;
