@@ -7,10 +7,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::model::trace::TraceSet;
 use crate::model::{CallTree, FrameId, FunctionTable, Metric, MetricId, NodeId, Profile, Weight};
 use crate::ui::flamegraph::FlameState;
 use crate::ui::flamegraph::layout::extent;
 use crate::ui::hot_table::HotTableState;
+use crate::ui::trace_view::TraceView;
 use crate::ui::view_range::ViewRange;
 
 /// A search over function names and what it matched.
@@ -60,6 +62,26 @@ pub struct Document {
     pub table: HotTableState,
     /// A metric whose tree is being built on a worker thread.
     pub pending_metric: Option<MetricId>,
+    /// The traces and their views, for trace files.
+    pub traces: Option<TraceTab>,
+}
+
+/// The trace side of a document opened from OTLP or Jaeger.
+pub struct TraceTab {
+    /// The traces.
+    pub set: Arc<TraceSet>,
+    /// Waterfall, trace list, histogram and service tables.
+    pub view: TraceView,
+    /// Show the trace views (true) or the flamegraph of the projection (false).
+    pub show: bool,
+}
+
+impl TraceTab {
+    /// Trace views for `set`, shown first.
+    pub fn new(set: Arc<TraceSet>) -> Self {
+        let view = TraceView::new(&set);
+        Self { set, view, show: true }
+    }
 }
 
 impl Document {
@@ -93,6 +115,7 @@ impl Document {
             flame: FlameState::default(),
             table: HotTableState::default(),
             pending_metric: None,
+            traces: None,
         }
     }
 

@@ -8,8 +8,8 @@ mod folded;
 mod perf;
 mod pprof;
 mod robustness;
-mod traces;
 #[cfg(feature = "gui")]
 mod trace_ui;
+mod traces;
 #[cfg(feature = "gui")]
 mod ui;

@@ -15,7 +15,7 @@ pub fn span_card(ui: &mut Ui, trace: &Trace, i: usize, self_ns: u64) {
     let Some(s) = trace.spans.get(i) else { return };
     let t0 = trace.start_ns();
     ui.set_max_width(520.0);
-    ui.label(RichText::new(&s.name).strong());
+    ui.label(RichText::new(&*s.name).strong());
     ui.label(format!("{} · {}", s.service, s.kind.name()));
     Grid::new("span_card_timing").num_columns(2).show(ui, |ui| {
         row(ui, "duration", &format_duration_ns(s.duration_ns() as f64));
