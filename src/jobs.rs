@@ -97,6 +97,8 @@ pub struct Opened {
     pub profile: Arc<Profile>,
     /// Tree and table for the profile's default metric.
     pub views: Views,
+    /// The traces, for trace formats (OTLP, Jaeger).
+    pub traces: Option<Arc<crate::model::trace::TraceSet>>,
 }
 
 /// A load running on a worker thread.
@@ -193,7 +195,8 @@ fn run_load(source: Source, opts: &LoadOptions, progress: Arc<Progress>) -> Resu
     if progress.is_cancelled() {
         return Err(LoadError::cancelled());
     }
-    Ok(Opened { source, format: loaded.format, profile: Arc::new(profile), views })
+    let traces = loaded.traces.map(Arc::new);
+    Ok(Opened { source, format: loaded.format, profile: Arc::new(profile), views, traces })
 }
 
 /// A rebuild of the views for another metric or filter, on a worker thread.

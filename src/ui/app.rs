@@ -347,6 +347,7 @@ impl FiresightApp {
         );
         doc.bundled = bundled;
         doc.set_extras(opened.views.filter, opened.views.memory, opened.views.labels);
+        doc.traces = opened.traces.map(crate::ui::document::TraceTab::new);
         self.next_id += 1;
         self.docs.push(doc);
         self.active = self.docs.len() - 1;
@@ -444,7 +445,23 @@ impl eframe::App for FiresightApp {
             let orientation = self.settings.orientation;
             let focus = std::mem::take(&mut self.focus_search);
             match self.docs.get_mut(self.active) {
-                Some(doc) => commands.extend(profile_view::ui(ui, doc, orientation, focus)),
+                Some(doc) => {
+                    if let Some(t) = doc.traces.as_mut() {
+                        ui.horizontal(|ui| {
+                            ui.selectable_value(&mut t.show, true, "Traces")
+                                .on_hover_text("Waterfall, trace list, latency histogram and service tables");
+                            ui.selectable_value(&mut t.show, false, "Flamegraph")
+                                .on_hover_text("Span self time as a flamegraph: service and span-name paths");
+                        });
+                    }
+                    match doc.traces.as_mut() {
+                        Some(t) if t.show => {
+                            // Trace actions (opened trace, selected span) change only the view's own state.
+                            let _ = t.view.ui(ui, &t.set);
+                        }
+                        _ => commands.extend(profile_view::ui(ui, doc, orientation, focus)),
+                    }
+                }
                 None if self.loads.is_empty() => {
                     ui.centered_and_justified(|ui| ui.heading("Open a profile with Ctrl+O, or drop one here."));
                 }

@@ -9,10 +9,12 @@ use std::sync::Arc;
 
 use crate::analysis::labels::LabelShares;
 use crate::analysis::memory::MemoryView;
+use crate::model::trace::TraceSet;
 use crate::model::{CallTree, FrameId, FunctionTable, Metric, MetricId, NodeId, Profile, SampleFilter, Weight};
 use crate::ui::flamegraph::FlameState;
 use crate::ui::flamegraph::layout::extent;
 use crate::ui::hot_table::HotTableState;
+use crate::ui::trace_view::TraceView;
 use crate::ui::view_range::ViewRange;
 
 /// A search over function names and what it matched.
@@ -72,6 +74,26 @@ pub struct Document {
     pub labels: Arc<LabelShares>,
     /// Whether the label panel is shown (widget state). Default: true.
     pub labels_open: bool,
+    /// The traces and their views, for trace files.
+    pub traces: Option<TraceTab>,
+}
+
+/// The trace side of a document opened from OTLP or Jaeger.
+pub struct TraceTab {
+    /// The traces.
+    pub set: Arc<TraceSet>,
+    /// Waterfall, trace list, histogram and service tables.
+    pub view: TraceView,
+    /// Show the trace views (true) or the flamegraph of the projection (false).
+    pub show: bool,
+}
+
+impl TraceTab {
+    /// Trace views for `set`, shown first.
+    pub fn new(set: Arc<TraceSet>) -> Self {
+        let view = TraceView::new(&set);
+        Self { set, view, show: true }
+    }
 }
 
 impl Document {
@@ -110,6 +132,7 @@ impl Document {
             memory: None,
             labels: Arc::new(LabelShares::default()),
             labels_open: true,
+            traces: None,
         }
     }
 

@@ -2,7 +2,8 @@
 //!
 //! `app.rs` owns tabs, menus and jobs and applies the [`command::Command`]s
 //! that views return; views (`flamegraph/`, `hot_table.rs`,
-//! `profile_view.rs`, `shell.rs`) never import `load` or `export`.
+//! `profile_view.rs`, `shell.rs`, and the trace views composed by
+//! `trace_view.rs`) never import `load` or `export`.
 
 pub mod app;
 pub mod command;
@@ -11,12 +12,18 @@ pub mod flamegraph;
 pub mod hot_table;
 pub mod label_panel;
 pub mod memory_table;
+pub mod latency_histogram;
 pub mod profile_view;
 pub mod sample;
+pub mod service_table;
 pub mod settings;
 pub mod shell;
 pub mod theme;
+pub mod trace_colors;
+pub mod trace_list;
+pub mod trace_view;
 pub mod view_range;
+pub mod waterfall;
 
 use std::path::PathBuf;
 

@@ -8,6 +8,8 @@ mod folded;
 mod perf;
 mod pprof;
 mod robustness;
+#[cfg(feature = "gui")]
+mod trace_ui;
 mod traces;
 #[cfg(feature = "gui")]
 mod ui;

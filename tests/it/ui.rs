@@ -443,3 +443,18 @@ fn hovering_a_box_shows_self_and_total_in_the_unit() {
     h.get_by_label("Total: 192 (54.08% of all, 54.08% of zoomed)");
     h.get_by_label("Self: 0 (0.00% of all)");
 }
+
+#[test]
+fn a_trace_file_opens_with_the_trace_views_and_its_flamegraph() {
+    let mut h = open(&[data("otlp/traces.otlp.json")]);
+    // The trace views come first: histogram summary and the slowest trace.
+    assert!(h.query_all_by_label_contains("280 traces").count() >= 1);
+    assert!(h.query_all_by_label_contains("b9443dbfc415284e082045c2b3d49513").count() >= 1);
+    // The projection's flamegraph is one click away, with span self time.
+    h.get_by_label("Flamegraph").click();
+    settle(&mut h);
+    let d = doc(&h);
+    assert_eq!(d.metric().name, "span self time");
+    assert!(d.traces.as_ref().is_some_and(|t| !t.show));
+    assert!(h.query_all_by_label_contains("api-gateway: POST /api/orders").count() >= 1);
+}

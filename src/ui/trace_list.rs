@@ -1,0 +1,200 @@
+//! The sortable list of traces: root service and name, start, duration, span
+//! count and errors. A pick in the histogram narrows it to those traces
+//! (slowest first); clicking a row opens the trace.
+//!
+//! Rows come from `analysis::traces::trace_summaries`, computed once per
+//! set; the display order is recomputed only when the sort or the pick
+//! changes. egui_extras `TableBuilder` lays out only the visible rows.
+//! Imports `model`, `analysis` and egui.
+
+use egui::{RichText, Sense, Ui};
+use egui_extras::{Column, TableBuilder};
+
+use crate::analysis::traces::{TraceSummary, trace_summaries};
+use crate::model::trace::TraceSet;
+use crate::model::units::format_duration_ns;
+use crate::ui::latency_histogram::Pick;
+use crate::ui::trace_colors::ERROR;
+
+/// A sortable column of the trace list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TraceKey {
+    /// Root service, then root name.
+    Root,
+    /// Start time (the default, ascending).
+    #[default]
+    Start,
+    /// Duration.
+    Duration,
+    /// Span count.
+    Spans,
+    /// Error count.
+    Errors,
+}
+
+/// The list's state.
+#[derive(Debug, Default)]
+pub struct TraceList {
+    rows: Vec<TraceSummary>,
+    order: Vec<usize>,
+    sort: (TraceKey, bool),
+    pick: Option<Pick>,
+}
+
+impl TraceList {
+    /// The list of `set`, by start time.
+    pub fn new(set: &TraceSet) -> Self {
+        let mut s = Self { rows: trace_summaries(set), order: Vec::new(), sort: (TraceKey::Start, true), pick: None };
+        s.reorder();
+        s
+    }
+
+    /// Trace indices in display order.
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
+    /// The summary of trace `i`.
+    pub fn summary(&self, i: usize) -> Option<&TraceSummary> {
+        self.rows.get(i)
+    }
+
+    /// Shows only the picked traces, slowest first (`None`: all, by the current sort).
+    pub fn set_pick(&mut self, pick: Option<Pick>) {
+        if pick.is_some() {
+            self.sort = (TraceKey::Duration, false);
+        }
+        self.pick = pick;
+        self.reorder();
+    }
+
+    /// Sorts by `key`, ascending or not.
+    pub fn sort_by(&mut self, key: TraceKey, ascending: bool) {
+        self.sort = (key, ascending);
+        self.reorder();
+    }
+
+    fn reorder(&mut self) {
+        let mut order: Vec<usize> = match &self.pick {
+            Some(p) => p.traces.iter().copied().filter(|&i| i < self.rows.len()).collect(),
+            None => (0..self.rows.len()).collect(),
+        };
+        let (key, ascending) = self.sort;
+        let rows = &self.rows;
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&rows[a], &rows[b]);
+            let o = match key {
+                TraceKey::Root => (&a.root_service, &a.root_name).cmp(&(&b.root_service, &b.root_name)),
+                TraceKey::Start => a.start_unix_ns.cmp(&b.start_unix_ns),
+                TraceKey::Duration => a.duration_ns.cmp(&b.duration_ns),
+                TraceKey::Spans => a.spans.cmp(&b.spans),
+                TraceKey::Errors => a.errors.cmp(&b.errors),
+            };
+            let o = if ascending { o } else { o.reverse() };
+            o.then(a.index.cmp(&b.index))
+        });
+        self.order = order;
+    }
+
+    fn header(&mut self, ui: &mut Ui, title: &str, key: TraceKey) {
+        let arrow = match self.sort {
+            (k, true) if k == key => " ^",
+            (k, false) if k == key => " v",
+            _ => "",
+        };
+        if ui
+            .button(RichText::new(format!("{title}{arrow}")).strong())
+            .on_hover_text(format!("Sort by {title}"))
+            .clicked()
+        {
+            let ascending =
+                if self.sort.0 == key { !self.sort.1 } else { matches!(key, TraceKey::Root | TraceKey::Start) };
+            self.sort_by(key, ascending);
+        }
+    }
+
+    /// Shows the list; `open` is the trace shown in the waterfall
+    /// (highlighted). Returns the trace whose row was clicked.
+    pub fn ui(&mut self, ui: &mut Ui, open: Option<usize>) -> Option<usize> {
+        let mut clicked = None;
+        ui.horizontal(|ui| {
+            match &self.pick {
+                Some(p) => {
+                    ui.strong(format!("{} of {} traces: {}", p.traces.len(), self.rows.len(), p.label));
+                    if ui.button("Show all").clicked() {
+                        self.set_pick(None);
+                    }
+                }
+                None => {
+                    ui.strong(format!("All {} traces", self.rows.len()));
+                }
+            };
+        });
+        TableBuilder::new(ui)
+            .id_salt("trace_list")
+            .striped(true)
+            .sense(Sense::click())
+            .auto_shrink([false, false])
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::remainder().at_least(160.0).clip(true))
+            .column(Column::auto().at_least(96.0))
+            .columns(Column::auto().at_least(64.0), 3)
+            .header(22.0, |mut h| {
+                for (title, key) in [
+                    ("Root span", TraceKey::Root),
+                    ("Start (UTC)", TraceKey::Start),
+                    ("Duration", TraceKey::Duration),
+                    ("Spans", TraceKey::Spans),
+                    ("Errors", TraceKey::Errors),
+                ] {
+                    h.col(|ui| self.header(ui, title, key));
+                }
+            })
+            .body(|body| {
+                body.rows(20.0, self.order.len(), |mut row| {
+                    let i = self.order[row.index()];
+                    let r = &self.rows[i];
+                    row.set_selected(Some(i) == open);
+                    row.col(|ui| {
+                        ui.label(RichText::new(&r.root_service).weak());
+                        ui.label(&r.root_name);
+                    });
+                    row.col(|ui| {
+                        ui.label(clock_utc(r.start_unix_ns));
+                    });
+                    row.col(|ui| {
+                        ui.label(format_duration_ns(r.duration_ns as f64));
+                    });
+                    row.col(|ui| {
+                        ui.label(r.spans.to_string());
+                    });
+                    row.col(|ui| {
+                        let t = RichText::new(r.errors.to_string());
+                        ui.label(if r.errors > 0 { t.color(ERROR).strong() } else { t });
+                    });
+                    if row.response().clicked() {
+                        clicked = Some(i);
+                    }
+                });
+            });
+        clicked
+    }
+}
+
+/// `HH:MM:SS.mmm` (UTC) of a Unix time in ns.
+pub fn clock_utc(unix_ns: u64) -> String {
+    let ms = unix_ns / 1_000_000;
+    let s = ms / 1000;
+    format!("{:02}:{:02}:{:02}.{:03}", (s / 3600) % 24, (s / 60) % 60, s % 60, ms % 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_is_utc_time_of_day() {
+        // 2026-11-30T23:54:18.123Z
+        assert_eq!(clock_utc(1_796_082_858_123_000_000), "23:54:18.123");
+    }
+}

@@ -1,0 +1,142 @@
+//! The trace view through egui_kittest, on real trace files: open a file,
+//! click the slowest bar of the latency histogram, and the waterfall shows
+//! the slowest trace while the service table names the slow service first;
+//! collapse a subtree, zoom and fit in the waterfall. Every run also checks
+//! that every interactive widget has an accessible name (the harness's
+//! default accessibility check).
+
+use egui::{Event, Modifiers, PointerButton, Pos2, Vec2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use firesight::analysis::traces::slowest_trace;
+use firesight::model::trace::TraceSet;
+use firesight::ui::trace_view::TraceView;
+
+use crate::common;
+
+struct State {
+    traces: TraceSet,
+    view: TraceView,
+}
+
+fn harness(rel: &str) -> Harness<'static, State> {
+    let traces = common::load(rel).traces.expect("a trace file");
+    let view = TraceView::new(&traces);
+    Harness::builder().with_size(Vec2::new(1600.0, 1000.0)).with_max_steps(16).with_step_dt(1.0 / 60.0).build_ui_state(
+        |ui, s: &mut State| {
+            let _ = s.view.ui(ui, &s.traces);
+        },
+        State { traces, view },
+    )
+}
+
+fn click_at(h: &mut Harness<'_, State>, pos: Pos2) {
+    h.hover_at(pos);
+    h.run();
+    for pressed in [true, false] {
+        h.event(Event::PointerButton { pos, button: PointerButton::Primary, pressed, modifiers: Modifiers::NONE });
+    }
+    h.run();
+}
+
+fn double_click_at(h: &mut Harness<'_, State>, pos: Pos2) {
+    h.hover_at(pos);
+    h.run();
+    for _ in 0..2 {
+        for pressed in [true, false] {
+            h.event(Event::PointerButton { pos, button: PointerButton::Primary, pressed, modifiers: Modifiers::NONE });
+        }
+        h.step();
+    }
+    h.run();
+}
+
+#[test]
+fn slowest_bar_opens_the_slowest_trace_and_names_the_slow_service() {
+    let mut h = harness("otlp/traces.otlp.json");
+    h.run();
+    assert_eq!(h.state().traces.traces.len(), 280);
+
+    // First the fastest bar: its slowest trace opens, and the list shows that bar's traces.
+    let first = h.state().view.histogram().bins().iter().position(|b| !b.traces.is_empty()).expect("a bar");
+    let first_traces = h.state().view.histogram().bins()[first].traces.clone();
+    let pos = h.state().view.histogram().bar_point(first).expect("bar drawn");
+    click_at(&mut h, pos);
+    assert_eq!(h.state().view.histogram().selected(), Some(first));
+    assert_eq!(h.state().view.waterfall().trace(), Some(first_traces[0]));
+    assert_eq!(h.state().view.list().order(), first_traces.as_slice());
+
+    // Then the slowest bar: the slowest trace of the file (oracle: 2 596 640 423 ns).
+    let slow_bin = h.state().view.histogram().slowest_bin().expect("a bar");
+    let pos = h.state().view.histogram().bar_point(slow_bin).expect("bar drawn");
+    click_at(&mut h, pos);
+    let s = h.state();
+    let slowest = slowest_trace(&s.traces).expect("traces");
+    assert_eq!(s.view.waterfall().trace(), Some(slowest));
+    let trace = &s.traces.traces[slowest];
+    assert_eq!(trace.id.to_string(), "b9443dbfc415284e082045c2b3d49513");
+    assert_eq!(trace.duration_ns(), 2_596_640_423);
+    assert_eq!(s.view.list().order().first(), Some(&slowest));
+    // The toolbar above the waterfall names the trace.
+    h.get_by_label_contains("trace b9443dbfc415284e082045c2b3d49513");
+
+    // The service table names the slow service first (self time of the
+    // postgres query is order-service's own), and the row is on screen.
+    let services = s.view.tables().services();
+    assert_eq!(services[0].service, "order-service");
+    assert_eq!(services.len(), 4);
+    assert!(services[0].self_ns > 2_000_000_000, "order-service self {}", services[0].self_ns);
+    assert!(h.query_all_by_label("order-service").count() >= 1);
+    // The critical path's largest share is the slow query.
+    let path = s.view.tables().path();
+    assert!(path[0].label.starts_with("order-service: "), "{}", path[0].label);
+    assert!(path[0].path_ns > 1_000_000_000);
+}
+
+#[test]
+fn waterfall_collapses_zooms_and_fits_on_a_jaeger_trace() {
+    let mut h = harness("jaeger/hotrod-5915e2d0f3575298.json");
+    h.run();
+    let s = h.state();
+    let trace = &s.traces.traces[0];
+    let n = trace.spans.len();
+    assert_eq!(s.view.waterfall().rows().len(), n, "all rows expanded");
+    let layout = s.view.waterfall().layout().expect("drawn");
+    let root_depth = trace.spans[0].depth;
+
+    // Click the root's triangle: its subtree collapses to one row.
+    let tri = Pos2::new(layout.triangle_x(root_depth), layout.row_mid_y(0));
+    click_at(&mut h, tri);
+    assert_eq!(h.state().view.waterfall().rows(), &[0]);
+    click_at(&mut h, tri);
+    assert_eq!(h.state().view.waterfall().rows().len(), n);
+
+    // The wheel over the bars zooms the time axis in.
+    let full = h.state().view.waterfall().window().expect("window").width_ns();
+    let over_bars = Pos2::new(layout.bars.center().x, layout.row_mid_y(1));
+    h.hover_at(over_bars);
+    h.event(Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: Vec2::new(0.0, 120.0),
+        modifiers: Modifiers::NONE,
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+    });
+    h.run_steps(60);
+    h.remove_cursor();
+    h.run();
+    let zoomed = h.state().view.waterfall().window().expect("window").width_ns();
+    assert!(zoomed < full * 0.9, "wheel zoomed from {full} to {zoomed}");
+
+    // Double-click a row: the time axis fits that span (5 % margin each side).
+    let row = 3;
+    let span = h.state().view.waterfall().rows()[row];
+    let layout = h.state().view.waterfall().layout().expect("drawn");
+    double_click_at(&mut h, Pos2::new(layout.labels.center().x + 60.0, layout.row_mid_y(row)));
+    let s = &h.state().traces.traces[0].spans[span as usize];
+    let trace_ns = h.state().traces.traces[0].duration_ns() as f64;
+    let want = (s.duration_ns() as f64 * 1.1).max(100.0).min(trace_ns);
+    let got = h.state().view.waterfall().window().expect("window").width_ns();
+    assert!((got - want).abs() <= want * 0.01 + 1.0, "fit {got} ns, span {} ns", s.duration_ns());
+    assert_eq!(h.state().view.waterfall().selected(), Some(span));
+}
