@@ -78,6 +78,8 @@ pub fn load_bytes(data: Bytes, progress: Option<&Progress>) -> Result<Profile, L
     add_meta(&tables, &strings, &mut b)?;
     warn_missing_tables(&tables, &mut b);
     let mut conv = SampleConv::new(&locations, &strings, metrics);
+    // The count is that of messages already decoded, so reserving is safe.
+    b.reserve_samples(tables.sample.len());
     for (i, raw) in tables.sample.iter().enumerate() {
         if i % 65_536 == 0 && progress.is_some_and(Progress::is_cancelled) {
             return Err(LoadError::cancelled());
