@@ -169,6 +169,8 @@ impl ServiceTables {
                 .weak()
                 .small(),
         );
+        // Selectable labels would take the click from the row under them.
+        ui.style_mut().interaction.selectable_labels = false;
         TableBuilder::new(ui)
             .id_salt("critical_path_table")
             .striped(true)
@@ -221,6 +223,8 @@ fn stats_table(
 ) -> Option<(StatsKey, bool)> {
     let mut out = None;
     let total_self: u64 = rows.iter().map(|r| r.self_ns).sum::<u64>().max(1);
+    // Selectable labels would take the click from the row under them.
+    ui.style_mut().interaction.selectable_labels = false;
     TableBuilder::new(ui)
         .id_salt(id)
         .striped(true)

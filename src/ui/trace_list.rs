@@ -130,6 +130,8 @@ impl TraceList {
                 }
             };
         });
+        // Selectable labels would take the click from the row under them.
+        ui.style_mut().interaction.selectable_labels = false;
         TableBuilder::new(ui)
             .id_salt("trace_list")
             .striped(true)

@@ -140,3 +140,15 @@ fn waterfall_collapses_zooms_and_fits_on_a_jaeger_trace() {
     assert!((got - want).abs() <= want * 0.01 + 1.0, "fit {got} ns, span {} ns", s.duration_ns());
     assert_eq!(h.state().view.waterfall().selected(), Some(span));
 }
+
+#[test]
+fn clicking_the_text_of_a_trace_list_row_opens_that_trace() {
+    let mut h = harness("otlp/traces.otlp.json");
+    h.run();
+    // The list shows the slowest trace first (open); its second row is another trace.
+    let second = h.state().view.list().order()[1];
+    let duration = firesight::model::units::format_duration_ns(h.state().traces.traces[second].duration_ns() as f64);
+    let center = h.query_all_by_label(&duration).next().expect("the row's duration label").rect().center();
+    click_at(&mut h, center);
+    assert_eq!(h.state().view.waterfall().trace(), Some(second));
+}
