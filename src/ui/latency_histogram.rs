@@ -139,7 +139,7 @@ impl LatencyHistogram {
             return None;
         };
         ui.horizontal_wrapped(|ui| {
-            ui.strong(format!("{} traces", self.durations.len()));
+            ui.strong(plural(self.durations.len(), "trace"));
             ui.label(format!(
                 "P50 {} · P90 {} · P99 {}",
                 format_duration_ns(p.p50_ns as f64),
@@ -186,7 +186,12 @@ impl LatencyHistogram {
                 Bar::new((b.x_lo + b.x_hi) / 2.0, (1.0 + b.traces.len() as f64).log10())
                     .width((b.x_hi - b.x_lo) * 0.92)
                     .fill(fill)
-                    .name(format!("{} traces, {} – {}", b.traces.len(), format_duration_ns(lo), format_duration_ns(hi)))
+                    .name(format!(
+                        "{}, {} – {}",
+                        plural(b.traces.len(), "trace"),
+                        format_duration_ns(lo),
+                        format_duration_ns(hi)
+                    ))
             })
             .collect();
         let chart = BarChart::new("Traces", bars).element_formatter(Box::new(|bar, _| bar.name.clone()));
@@ -287,4 +292,9 @@ mod tests {
         assert_eq!(bins(&[5, 5], 10).len(), 1);
         assert!(bins(&[], 10).is_empty());
     }
+}
+
+/// `1 trace`, `280 traces`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }

@@ -126,7 +126,10 @@ impl TraceList {
                     }
                 }
                 None => {
-                    ui.strong(format!("All {} traces", self.rows.len()));
+                    ui.strong(match self.rows.len() {
+                        1 => "The only trace".to_string(),
+                        n => format!("All {n} traces"),
+                    });
                 }
             };
         });
