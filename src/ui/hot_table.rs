@@ -138,10 +138,12 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
         .striped(true)
         .resizable(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(300.0).at_least(120.0).clip(true))
+        // The function column takes what is left, so the numbers (and the
+        // cumulative share) stay on screen when a side panel narrows the table.
+        .column(Column::remainder().at_least(120.0).clip(true))
         .column(Column::initial(160.0).at_least(60.0).clip(true))
         .columns(Column::initial(90.0).at_least(60.0), 4)
-        .column(Column::remainder().at_least(80.0));
+        .column(Column::initial(120.0).at_least(80.0));
     if let Some(row) = scroll_to {
         table = table.scroll_to_row(row, Some(egui::Align::Center));
     }

@@ -125,9 +125,9 @@ pub fn ui(
         .striped(true)
         .resizable(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(380.0).at_least(120.0).clip(true))
+        .column(Column::remainder().at_least(120.0).clip(true))
         .columns(Column::initial(130.0).at_least(70.0), 4)
-        .column(Column::remainder().at_least(90.0))
+        .column(Column::initial(130.0).at_least(90.0))
         .header(22.0, |mut header| {
             for (title, key) in &headers {
                 header.col(|ui| header_cell(ui, state, title, *key));
