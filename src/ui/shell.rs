@@ -142,7 +142,10 @@ pub fn loading_ui(ui: &mut Ui, rows: &[LoadingRow]) -> Vec<Command> {
             ui.spinner();
             ui.label(format!("Loading {}", row.name));
             let bytes = crate::model::units::format_bytes(row.read as f64);
-            let text = if row.total > 0 {
+            let text = if row.total > 0 && row.read >= row.total {
+                // Every byte is read; what remains is the model and the call tree.
+                "read; building the call tree…".to_string()
+            } else if row.total > 0 {
                 format!("{bytes} of {}", crate::model::units::format_bytes(row.total as f64))
             } else {
                 bytes
