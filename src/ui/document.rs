@@ -178,8 +178,14 @@ impl Document {
         }
     }
 
-    /// Zooms out one level; at the root, resets the view range.
+    /// Zooms out one level; at the root, resets the view range, and when
+    /// that is already whole, clears the selected function (whose highlight
+    /// would otherwise have no way out).
     pub fn zoom_out(&mut self) {
+        if self.zoom == NodeId(0) && self.view == extent(&self.tree, NodeId(0)) {
+            self.selected = None;
+            return;
+        }
         let parent = self.tree.node(self.zoom).parent.unwrap_or(NodeId(0));
         self.zoom_to(parent);
     }

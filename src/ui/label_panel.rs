@@ -39,12 +39,17 @@ pub fn ui(ui: &mut Ui, input: &LabelPanelInput<'_>) -> Vec<Command> {
         }
     });
     ui.label(format!("Share of {}; keys combine with AND.", input.metric.name));
-    if !input.picked.is_empty() {
-        let picked: Vec<String> = input.picked.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    // Always the same two rows, so the values below never move under the
+    // pointer when a pick adds or clears the filter.
+    let picked: Vec<String> = input.picked.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if picked.is_empty() {
+        ui.label("Showing all samples");
+    } else {
         ui.strong(format!("Showing {}", picked.join(" and ")));
-        if ui.button("Show all samples").on_hover_text("Clear the label filter").clicked() {
-            commands.push(Command::ClearLabels);
-        }
+    }
+    let clear = ui.add_enabled(!picked.is_empty(), egui::Button::new("Show all samples"));
+    if clear.on_hover_text("Clear the label filter").clicked() {
+        commands.push(Command::ClearLabels);
     }
     ui.separator();
     egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {

@@ -458,3 +458,15 @@ fn a_trace_file_opens_with_the_trace_views_and_its_flamegraph() {
     assert!(d.traces.as_ref().is_some_and(|t| !t.show));
     assert!(h.query_all_by_label_contains("api-gateway: POST /api/orders").count() >= 1);
 }
+
+#[test]
+fn escape_at_the_root_clears_the_selected_function() {
+    let mut h = open(&[data(SHOP)]);
+    let f = frame_named(doc(&h), "serialize_order (py_shop.py:50)");
+    h.state_mut().apply(Command::Select(Some(f)));
+    settle(&mut h);
+    assert_eq!(doc(&h).selected, Some(f));
+    h.key_press(Key::Escape);
+    settle(&mut h);
+    assert_eq!(doc(&h).selected, None);
+}
