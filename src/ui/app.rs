@@ -40,6 +40,10 @@ pub struct FiresightApp {
     active: usize,
     next_id: u64,
     loads: Vec<LoadJob>,
+    /// The document id of each load, taken when it starts, so tabs keep the
+    /// order files were asked for (command line, drop) whatever order the
+    /// loads finish in.
+    load_ids: Vec<u64>,
     tree_jobs: Vec<(u64, TreeJob)>,
     messages: Vec<Message>,
     warnings_open: bool,
@@ -60,6 +64,7 @@ impl FiresightApp {
             active: 0,
             next_id: 1,
             loads: Vec::new(),
+            load_ids: Vec::new(),
             tree_jobs: Vec::new(),
             messages: Vec::new(),
             warnings_open: false,
@@ -177,6 +182,8 @@ impl FiresightApp {
     fn start_load(&mut self, source: Source) {
         let ctx = self.ctx.clone();
         self.loads.push(LoadJob::spawn(source, LoadOptions::default(), move || ctx.request_repaint()));
+        self.load_ids.push(self.next_id);
+        self.next_id += 1;
     }
 
     fn open_dialog(&mut self) {
@@ -279,8 +286,9 @@ impl FiresightApp {
                 Poll::Pending => i += 1,
                 Poll::Done(result) => {
                     let job = self.loads.remove(i);
+                    let id = if i < self.load_ids.len() { self.load_ids.remove(i) } else { 0 };
                     match result {
-                        Ok(opened) => self.add_document(opened),
+                        Ok(opened) => self.add_document(opened, id),
                         Err(e) if e.is_cancelled() => self.messages.push(Message {
                             text: format!("Loading {} was cancelled.", job.source.display_name()),
                             is_error: false,
@@ -326,7 +334,7 @@ impl FiresightApp {
         }
     }
 
-    fn add_document(&mut self, opened: Opened) {
+    fn add_document(&mut self, opened: Opened, id: u64) {
         let bundled = matches!(opened.source, Source::Embedded { .. });
         if let Some(p) = opened.source.path() {
             self.settings.remember(p.clone());
@@ -336,7 +344,7 @@ impl FiresightApp {
             self.docs.retain(|d| !d.bundled);
         }
         let mut doc = Document::new(
-            self.next_id,
+            id,
             opened.source.display_name(),
             opened.source.path().cloned(),
             opened.format.name().to_string(),
@@ -348,9 +356,16 @@ impl FiresightApp {
         doc.bundled = bundled;
         doc.set_extras(opened.views.filter, opened.views.memory, opened.views.labels);
         doc.traces = opened.traces.map(crate::ui::document::TraceTab::new);
-        self.next_id += 1;
-        self.docs.push(doc);
-        self.active = self.docs.len() - 1;
+        // Tabs in request order; the newest request is the active tab, and
+        // an older one finishing late does not take the focus from it.
+        let pos = self.docs.iter().position(|d| d.id > id).unwrap_or(self.docs.len());
+        self.docs.insert(pos, doc);
+        if pos == self.docs.len() - 1 {
+            self.active = pos;
+        } else if pos <= self.active {
+            self.active += 1;
+        }
+        self.active = self.active.min(self.docs.len() - 1);
     }
 
     fn keyboard(&mut self, ctx: &egui::Context) -> Vec<Command> {

@@ -470,3 +470,11 @@ fn escape_at_the_root_clears_the_selected_function() {
     settle(&mut h);
     assert_eq!(doc(&h).selected, None);
 }
+
+#[test]
+fn tabs_keep_the_order_files_were_named_in() {
+    // The big perf file finishes last; its tab still comes first.
+    let h = open(&[data("perf/perf-cycles-instructions-01.txt"), data(SHOP), data("folded/simple.txt")]);
+    let titles: Vec<&str> = h.state().documents().iter().map(|d| d.title.as_str()).collect();
+    assert_eq!(titles, vec!["perf-cycles-instructions-01.txt", "pyspy-shop.folded", "simple.txt"]);
+}
