@@ -209,13 +209,8 @@ fn header_cell(ui: &mut Ui, state: &mut HotTableState, title: &str, key: Option<
         ui.strong(title);
         return;
     };
-    let arrow = match (state.sort == key, state.reversed) {
-        (false, _) => "",
-        (true, false) => " ⏷",
-        (true, true) => " ⏶",
-    };
-    let r = ui.selectable_label(state.sort == key, format!("{title}{arrow}"));
-    if r.on_hover_text(format!("Sort by {}", title.to_lowercase())).clicked() {
+    let sorted = (state.sort == key).then_some(!state.reversed);
+    if super::sort_header::sort_header(ui, title, sorted) {
         if state.sort == key {
             state.reversed = !state.reversed;
         } else {

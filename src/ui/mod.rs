@@ -18,6 +18,7 @@ pub mod sample;
 pub mod service_table;
 pub mod settings;
 pub mod shell;
+pub mod sort_header;
 pub mod theme;
 pub mod trace_colors;
 pub mod trace_list;

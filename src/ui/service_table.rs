@@ -277,13 +277,8 @@ fn stats_table(
 }
 
 fn header(ui: &mut Ui, sort: (StatsKey, bool), title: &str, key: StatsKey, out: &mut Option<(StatsKey, bool)>) {
-    let arrow = match sort {
-        (k, true) if k == key => " ^",
-        (k, false) if k == key => " v",
-        _ => "",
-    };
-    if ui.button(RichText::new(format!("{title}{arrow}")).strong()).on_hover_text(format!("Sort by {title}")).clicked()
-    {
+    // `sort.1` is "ascending".
+    if super::sort_header::sort_header(ui, title, (sort.0 == key).then_some(!sort.1)) {
         *out = Some(if sort.0 == key { (key, !sort.1) } else { (key, key == StatsKey::Name) });
     }
 }

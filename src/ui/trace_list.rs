@@ -97,16 +97,9 @@ impl TraceList {
     }
 
     fn header(&mut self, ui: &mut Ui, title: &str, key: TraceKey) {
-        let arrow = match self.sort {
-            (k, true) if k == key => " ^",
-            (k, false) if k == key => " v",
-            _ => "",
-        };
-        if ui
-            .button(RichText::new(format!("{title}{arrow}")).strong())
-            .on_hover_text(format!("Sort by {title}"))
-            .clicked()
-        {
+        // `self.sort.1` is "ascending".
+        let sorted = (self.sort.0 == key).then_some(!self.sort.1);
+        if super::sort_header::sort_header(ui, title, sorted) {
             let ascending =
                 if self.sort.0 == key { !self.sort.1 } else { matches!(key, TraceKey::Root | TraceKey::Start) };
             self.sort_by(key, ascending);
