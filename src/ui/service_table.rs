@@ -165,7 +165,7 @@ impl ServiceTables {
         let mut clicked = None;
         let total = self.duration_ns.max(1);
         ui.label(
-            RichText::new("Spans the request waited on, by time on the path (dark strip in the waterfall)")
+            RichText::new("Spans the request waited on, by time on the path (the line under the bars in the waterfall)")
                 .weak()
                 .small(),
         );

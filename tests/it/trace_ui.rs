@@ -5,12 +5,15 @@
 //! that every interactive widget has an accessible name (the harness's
 //! default accessibility check).
 
-use egui::{Event, Modifiers, PointerButton, Pos2, Vec2};
+use egui::emath::TSTransform;
+use egui::epaint::{ClippedShape, Shape};
+use egui::{Event, Modifiers, PointerButton, Pos2, Rect, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use firesight::analysis::traces::slowest_trace;
 use firesight::model::trace::TraceSet;
 use firesight::ui::trace_view::TraceView;
+use firesight::ui::waterfall::paint::LabelPlace;
 
 use crate::common;
 
@@ -20,9 +23,13 @@ struct State {
 }
 
 fn harness(rel: &str) -> Harness<'static, State> {
+    harness_sized(rel, Vec2::new(1600.0, 1000.0))
+}
+
+fn harness_sized(rel: &str, size: Vec2) -> Harness<'static, State> {
     let traces = common::load(rel).traces.expect("a trace file");
     let view = TraceView::new(&traces);
-    Harness::builder().with_size(Vec2::new(1600.0, 1000.0)).with_max_steps(16).with_step_dt(1.0 / 60.0).build_ui_state(
+    Harness::builder().with_size(size).with_max_steps(16).with_step_dt(1.0 / 60.0).build_ui_state(
         |ui, s: &mut State| {
             let _ = s.view.ui(ui, &s.traces);
         },
@@ -151,4 +158,61 @@ fn clicking_the_text_of_a_trace_list_row_opens_that_trace() {
     let center = h.query_all_by_label(&duration).next().expect("the row's duration label").rect().center();
     click_at(&mut h, center);
     assert_eq!(h.state().view.waterfall().trace(), Some(second));
+}
+
+/// Every unrotated text painted last frame: its string, where it is, and
+/// the clip rectangle it was painted with.
+fn texts(h: &Harness<'_, State>) -> Vec<(String, Rect, Rect)> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(Rect, TSTransform, &Shape)> = h
+        .output()
+        .shapes
+        .iter()
+        .map(|ClippedShape { clip_rect, shape, transform_after_tessellation: t }| (*clip_rect, *t, shape))
+        .collect();
+    while let Some((clip, tf, shape)) = stack.pop() {
+        match shape {
+            Shape::Vec(v) => stack.extend(v.iter().map(|s| (clip, tf, s))),
+            Shape::Text(t) if t.angle == 0.0 && !t.galley.text().trim().is_empty() => {
+                out.push((t.galley.text().to_string(), tf * t.visual_bounding_rect(), tf * clip));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn critical_path_strips_never_cross_duration_labels() {
+    let mut h = harness("otlp/trace-slowest.otlp.json");
+    h.run();
+    let s = h.state();
+    let trace = &s.traces.traces[0];
+    let rows = s.view.waterfall().painted_rows();
+    assert_eq!(rows.len(), 13, "all 13 spans on screen");
+    let strips: Vec<Rect> = rows.iter().flat_map(|r| r.critical.iter().copied()).collect();
+    assert!(strips.len() >= 5, "{} critical strips", strips.len());
+    for row in rows {
+        let (label, _) = row.duration.expect("every bar is in view");
+        for strip in &strips {
+            assert!(!label.intersects(*strip), "span {}: label {label:?} crosses strip {strip:?}", row.span);
+        }
+        // A strip lies under its own bar, in a lane of its own.
+        let bar = row.bar.expect("bar");
+        for strip in &row.critical {
+            assert!(strip.top() >= bar.bottom() && strip.bottom() <= bar.bottom() + 6.0, "{strip:?} under {bar:?}");
+        }
+    }
+    // The slow query (2.56 s of 2.60 s) carries its label inside its bar,
+    // right over the stretch where its strip runs underneath.
+    let query = trace.spans.iter().position(|sp| &*sp.name == "SELECT shop.orders").expect("query span");
+    let row = rows.iter().find(|r| r.span as usize == query).expect("query row");
+    let (label, place) = row.duration.expect("label");
+    assert_eq!(place, LabelPlace::Inside);
+    let strip = row.critical.iter().max_by(|a, b| a.width().total_cmp(&b.width())).expect("query on the path");
+    assert!(strip.x_range().contains(label.center().x), "{strip:?} / {label:?}");
+    assert!(row.bar.expect("bar").contains_rect(label), "label inside the bar");
+    let label_text = firesight::model::units::format_duration_ns(trace.spans[query].duration_ns() as f64);
+    assert_eq!(label_text, "2.56 s");
+    assert!(texts(&h).iter().any(|(t, r, _)| *t == label_text && (r.center() - label.center()).length() < 1.0));
 }

@@ -1,6 +1,7 @@
 //! The span waterfall of one trace: spans as bars on a time axis, nested
 //! under their parents, coloured by service, with the critical path drawn
-//! as a dark strip through the bars it runs through.
+//! as a strip in its own lane under the bars it runs through (never across
+//! their duration labels).
 //!
 //! Interaction (all on one custom-painted canvas, never a widget per span):
 //! the wheel over the bars zooms the time axis around the pointer, the wheel
@@ -48,6 +49,8 @@ pub struct Waterfall {
     hide_critical: bool,
     scroll_to: Option<u32>,
     last_layout: Option<CanvasLayout>,
+    /// Where the visible rows were painted last frame.
+    painted: Vec<paint::PaintedRow>,
     /// Start, duration and error count of the open trace (cached: each is a
     /// pass over every span).
     t0_ns: u64,
@@ -108,6 +111,12 @@ impl Waterfall {
     /// Where the canvas was drawn last frame.
     pub fn layout(&self) -> Option<CanvasLayout> {
         self.last_layout
+    }
+
+    /// Where each visible row's bar, critical-path strips and duration
+    /// label were painted last frame (screen points, top row first).
+    pub fn painted_rows(&self) -> &[paint::PaintedRow] {
+        &self.painted
     }
 
     /// Shows trace `index` of `set`: everything expanded, the whole trace in
@@ -203,7 +212,7 @@ impl Waterfall {
             let mut show = !self.hide_critical;
             if ui
                 .checkbox(&mut show, "Critical path")
-                .on_hover_text("Dark strip: the spans the request waited on")
+                .on_hover_text("The line under the bars: the spans the request waited on")
                 .changed()
             {
                 self.hide_critical = !show;
@@ -351,7 +360,7 @@ impl Waterfall {
             dark,
             colors,
         };
-        paint::paint_rows(&painter.with_clip_rect(body.intersect(ui.clip_rect())), &cx);
+        self.painted = paint::paint_rows(&painter.with_clip_rect(body.intersect(ui.clip_rect())), &cx);
         let sep = if dark { Color32::from_gray(70) } else { Color32::from_gray(200) };
         painter.vline(labels.right() + 4.0, full.y_range(), Stroke::new(1.0, sep));
         paint_scrollbar(&painter, track, self.scroll_y, content_h, body.height(), dark);

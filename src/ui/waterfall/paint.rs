@@ -1,12 +1,15 @@
 //! Painting the waterfall: one `Mesh` for every bar, grid line, critical-path
 //! strip and error mark of the visible rows, then text only for the visible
-//! rows. Culls rows above and below the view and bars outside the time
+//! rows. Each row has a bar lane and, under it, a lane of its own for the
+//! critical-path strip, so the strip never crosses a duration label. Culls rows above and below the view and bars outside the time
 //! window; a bar narrower than a pixel is drawn one pixel wide so that short
 //! spans stay visible. No interaction here (see `mod.rs`).
 
 use egui::epaint::{Mesh, Shape};
 use egui::text::LayoutJob;
-use egui::{Align2, Color32, FontId, Painter, Pos2, Rect, Stroke, TextFormat, Vec2};
+use std::sync::Arc;
+
+use egui::{Align2, Color32, FontId, Galley, Painter, Pos2, Rect, Stroke, TextFormat, Vec2};
 
 use super::time_window::{TimeWindow, tick_step_ns};
 use crate::analysis::traces::CriticalSection;
@@ -55,15 +58,50 @@ pub struct PaintCtx<'a> {
     pub colors: &'a ServiceColors,
 }
 
+/// Top of a bar below its row's top, points.
+const BAR_TOP: f32 = 3.0;
+/// Height of a bar, points.
+const BAR_HEIGHT: f32 = 14.0;
+/// Top of the critical-path lane below its row's top: a strip of its own
+/// under the bar, so it never crosses the bar's text.
+const CRITICAL_TOP: f32 = BAR_TOP + BAR_HEIGHT + 1.5;
+/// Height of the critical-path strip, points.
+const CRITICAL_HEIGHT: f32 = 2.5;
+
+/// Where the duration label of a bar sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LabelPlace {
+    /// Right of the bar, on the row background.
+    Right,
+    /// Inside the bar's right end, dark text on the (light) service colour.
+    Inside,
+    /// Left of the bar, on the row background.
+    Left,
+}
+
+/// Where one visible row's parts were painted last frame, in screen points
+/// (what tests check: the duration label never meets a critical strip).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PaintedRow {
+    /// The span (index in the trace's spans).
+    pub span: u32,
+    /// The bar, `None` when it is outside the time window.
+    pub bar: Option<Rect>,
+    /// The critical-path strips drawn for this span.
+    pub critical: Vec<Rect>,
+    /// The duration label and where it sits, when the bar is drawn.
+    pub duration: Option<(Rect, LabelPlace)>,
+}
+
 fn add_rect(mesh: &mut Mesh, rect: Rect, color: Color32) {
     if rect.width() > 0.0 && rect.height() > 0.0 {
         mesh.add_colored_rect(rect, color);
     }
 }
 
-/// Paints the visible rows into `painter`.
-pub fn paint_rows(painter: &Painter, cx: &PaintCtx<'_>) {
-    let t0 = cx.t0_ns;
+/// Paints the visible rows into `painter`; returns where each row's bar,
+/// critical strips and duration label went.
+pub fn paint_rows(painter: &Painter, cx: &PaintCtx<'_>) -> Vec<PaintedRow> {
     let w = cx.bars.width();
     let mut mesh = Mesh::default();
     let grid = if cx.dark { Color32::from_gray(50) } else { Color32::from_gray(228) };
@@ -95,18 +133,27 @@ pub fn paint_rows(painter: &Painter, cx: &PaintCtx<'_>) {
         add_rect(&mut mesh, Rect::from_x_y_ranges(x..=x + 1.0, cx.bars.top()..=cx.bars.bottom()), grid);
         t += step;
     }
+    let small = FontId::proportional(11.5);
+    let mut painted = Vec::with_capacity(cx.last_row.saturating_sub(cx.first_row));
+    let mut durations = Vec::with_capacity(painted.capacity());
     for (k, row) in (cx.first_row..cx.last_row).enumerate() {
         let y = cx.top_y + k as f32 * ROW_HEIGHT;
-        paint_bar(&mut mesh, cx, cx.rows[row] as usize, y, t0);
+        let i = cx.rows[row] as usize;
+        let dur = format_duration_ns(cx.trace.spans[i].duration_ns() as f64);
+        let galley = painter.layout_no_wrap(dur, small.clone(), Color32::PLACEHOLDER);
+        let row = paint_bar(&mut mesh, cx, i, y, galley.size());
+        durations.push(galley);
+        painted.push(row);
     }
     painter.add(Shape::mesh(mesh));
-    paint_text(painter, cx, t0);
+    paint_text(painter, cx, &painted, durations);
+    painted
 }
 
-fn bar_x(cx: &PaintCtx<'_>, a_ns: u64, b_ns: u64, t0: u64) -> Option<(f32, f32)> {
+fn bar_x(cx: &PaintCtx<'_>, a_ns: u64, b_ns: u64) -> Option<(f32, f32)> {
     let w = cx.bars.width();
-    let a = cx.window.to_px(a_ns.saturating_sub(t0) as f64, w);
-    let b = cx.window.to_px(b_ns.saturating_sub(t0) as f64, w);
+    let a = cx.window.to_px(a_ns.saturating_sub(cx.t0_ns) as f64, w);
+    let b = cx.window.to_px(b_ns.saturating_sub(cx.t0_ns) as f64, w);
     if b < 0.0 || a > w {
         return None; // Culled: outside the time window.
     }
@@ -115,44 +162,67 @@ fn bar_x(cx: &PaintCtx<'_>, a_ns: u64, b_ns: u64, t0: u64) -> Option<(f32, f32)>
     Some((cx.bars.left() + a, cx.bars.left() + b))
 }
 
-fn paint_bar(mesh: &mut Mesh, cx: &PaintCtx<'_>, i: usize, y: f32, t0: u64) {
+/// Where the duration label of size `size` goes for a bar `bar` in a bar
+/// area `bars`: right of the bar when it fits before the area's edge, else
+/// inside the bar when the bar is wide enough, else left of the bar. The
+/// label is centred on the bar vertically. Pure.
+pub fn place_duration(bar: Rect, size: Vec2, bars: Rect) -> (Rect, LabelPlace) {
+    let y = bar.center().y - size.y / 2.0;
+    let (x, place) = if bars.right() - bar.right() > size.x + 8.0 {
+        (bar.right() + 4.0, LabelPlace::Right)
+    } else if bar.width() > size.x + 8.0 {
+        (bar.right().min(bars.right()) - size.x - 4.0, LabelPlace::Inside)
+    } else {
+        (bar.left() - size.x - 4.0, LabelPlace::Left)
+    };
+    (Rect::from_min_size(Pos2::new(x, y), size), place)
+}
+
+/// Adds span `i`'s swatch, bar, error outline and critical strips to the
+/// mesh; returns where they went and where its duration label goes.
+fn paint_bar(mesh: &mut Mesh, cx: &PaintCtx<'_>, i: usize, y: f32, label: Vec2) -> PaintedRow {
     let s = &cx.trace.spans[i];
-    let bar_y = y + 4.0..=y + ROW_HEIGHT - 4.0;
+    let mut row = PaintedRow { span: i as u32, bar: None, critical: Vec::new(), duration: None };
+    let bar_y = y + BAR_TOP..=y + BAR_TOP + BAR_HEIGHT;
     // Service swatch in the label column.
     let sx = cx.labels.left() + 4.0 + s.depth.min(40) as f32 * INDENT + 14.0;
-    let swatch = Rect::from_x_y_ranges(sx..=sx + 4.0, y + 4.0..=y + ROW_HEIGHT - 4.0);
+    let swatch = Rect::from_x_y_ranges(sx..=sx + 4.0, bar_y.clone());
     add_rect(mesh, swatch, cx.colors.get(&s.service));
-    let Some((a, b)) = bar_x(cx, s.start_ns, s.end_ns, t0) else { return };
-    let rect = Rect::from_x_y_ranges(a..=b, bar_y.clone());
+    let Some((a, b)) = bar_x(cx, s.start_ns, s.end_ns) else { return row };
+    let rect = Rect::from_x_y_ranges(a..=b, bar_y);
     let fill = cx.colors.get(&s.service);
     if s.is_error() {
         add_rect(mesh, rect.expand(2.0), ERROR);
     }
     add_rect(mesh, rect, fill);
-    // Critical path: a dark strip over the stretches where this span itself
-    // was what the request waited for.
+    row.bar = Some(rect);
+    row.duration = Some(place_duration(rect, label, cx.bars));
+    // Critical path: a strip in its own lane under the bar, over the
+    // stretches where this span itself was what the request waited for.
+    let strip = if cx.dark { Color32::from_gray(235) } else { Color32::from_gray(20) };
     let lo = cx.critical.partition_point(|c| c.span < i);
     for c in cx.critical[lo..].iter().take_while(|c| c.span == i) {
-        if let Some((ca, cb)) = bar_x(cx, c.start_ns, c.end_ns, t0) {
-            let mid = y + ROW_HEIGHT / 2.0;
-            let strip = Rect::from_x_y_ranges(ca..=cb, mid - 2.5..=mid + 2.5);
-            add_rect(mesh, strip, Color32::from_rgba_unmultiplied(0, 0, 0, 170));
+        if let Some((ca, cb)) = bar_x(cx, c.start_ns, c.end_ns) {
+            let r = Rect::from_x_y_ranges(ca..=cb, y + CRITICAL_TOP..=y + CRITICAL_TOP + CRITICAL_HEIGHT);
+            add_rect(mesh, r, strip);
+            row.critical.push(r);
         }
     }
+    row
 }
 
-fn paint_text(painter: &Painter, cx: &PaintCtx<'_>, t0: u64) {
+fn paint_text(painter: &Painter, cx: &PaintCtx<'_>, painted: &[PaintedRow], durations: Vec<Arc<Galley>>) {
     let font = FontId::proportional(13.0);
     let small = FontId::proportional(11.5);
     let text = if cx.dark { Color32::from_gray(225) } else { Color32::from_gray(25) };
     let weak = if cx.dark { Color32::from_gray(150) } else { Color32::from_gray(105) };
     let label_painter = painter.with_clip_rect(cx.labels.intersect(painter.clip_rect()));
     let bar_painter = painter.with_clip_rect(cx.bars.intersect(painter.clip_rect()));
-    for (k, row) in (cx.first_row..cx.last_row).enumerate() {
-        let i = cx.rows[row] as usize;
+    for ((k, row), dur) in painted.iter().enumerate().zip(durations) {
+        let i = row.span as usize;
         let s = &cx.trace.spans[i];
         let y = cx.top_y + k as f32 * ROW_HEIGHT;
-        let mid = y + ROW_HEIGHT / 2.0;
+        let mid = y + BAR_TOP + BAR_HEIGHT / 2.0;
         let x = cx.labels.left() + 4.0 + s.depth.min(40) as f32 * INDENT;
         if s.subtree_end as usize > i + 1 {
             let c = Pos2::new(x + 5.0, mid);
@@ -180,20 +250,11 @@ fn paint_text(painter: &Painter, cx: &PaintCtx<'_>, t0: u64) {
         job.wrap.break_anywhere = true;
         let galley = painter.layout_job(job);
         label_painter.galley(Pos2::new(x + 22.0, mid - galley.size().y / 2.0), galley, text);
-        // Duration (and the name inside wide bars) on the time axis.
-        let Some((a, b)) = bar_x(cx, s.start_ns, s.end_ns, t0) else { continue };
-        let dur = format_duration_ns(s.duration_ns() as f64);
-        let dur_galley = painter.layout_no_wrap(dur, small.clone(), text);
-        let room_right = cx.bars.right() - b;
-        if room_right > dur_galley.size().x + 8.0 {
-            bar_painter.galley(Pos2::new(b + 4.0, mid - dur_galley.size().y / 2.0), dur_galley, text);
-        } else if b - a > dur_galley.size().x + 8.0 {
-            let pos = Pos2::new(b.min(cx.bars.right()) - dur_galley.size().x - 4.0, mid - dur_galley.size().y / 2.0);
-            bar_painter.galley(pos, dur_galley, Color32::from_gray(15));
-        } else {
-            let pos = Pos2::new(a - dur_galley.size().x - 4.0, mid - dur_galley.size().y / 2.0);
-            bar_painter.galley(pos, dur_galley, text);
-        }
+        // The duration on the time axis: dark on the light service colours
+        // inside a bar, the theme's text colour beside it.
+        let Some((rect, place)) = row.duration else { continue };
+        let color = if place == LabelPlace::Inside { Color32::from_gray(20) } else { text };
+        bar_painter.galley(rect.min, dur, color);
     }
 }
 
