@@ -6,10 +6,15 @@
 //! time axis is logarithmic: bins are equal steps of log10(duration), and
 //! bar heights are log10(1 + count) so one slow trace among a thousand
 //! still shows as a bar. Binning is a pure function ([`bins`]), tested
-//! without a window. Imports `model`, `analysis` and egui.
+//! without a window. Durations closer together than [`MIN_SPAN_DECADES`]
+//! are spread over that range, centred on them, so a single trace (or many
+//! of one duration) is one bar of sane width, labelled with its value, not a
+//! block filling the plot. The plot keeps a margin on its right, where egui_plot
+//! centres the last tick label past the plot's edge, so no text is clipped.
+//! Imports `model`, `analysis` and egui.
 
-use egui::{Color32, Pos2, Role, Ui, WidgetInfo};
-use egui_plot::{Bar, BarChart, GridInput, GridMark, Legend, Plot, PlotPoint, VLine};
+use egui::{Align2, Color32, Pos2, Rect, RichText, Role, Ui, WidgetInfo};
+use egui_plot::{Bar, BarChart, GridInput, GridMark, Legend, Plot, PlotPoint, Text, VLine};
 
 use crate::analysis::traces::{Percentiles, latency_percentiles};
 use crate::model::trace::TraceSet;
@@ -18,6 +23,26 @@ use crate::ui::trace_colors::ERROR;
 
 /// Number of bins across the range of durations.
 pub const BINS: usize = 40;
+
+/// The narrowest range of the time axis, in decades of log10(ns) (×1.58):
+/// durations closer together are spread over this range, centred on them.
+pub const MIN_SPAN_DECADES: f64 = 0.2;
+
+/// Bins across [`MIN_SPAN_DECADES`] when every duration is the same: the one
+/// bar is then a ninth of the plot wide, centred.
+pub const LONE_BINS: usize = 9;
+
+/// Room kept right of the plot, points: egui_plot centres each tick label on
+/// its tick, so the last one reaches past the plot's right edge.
+const RIGHT_MARGIN: f32 = 32.0;
+
+/// egui_plot's smallest grid spacing, points (set on the plot, and used to
+/// turn its step hint into points per decade).
+const GRID_SPACING_MIN_PX: f32 = 8.0;
+
+/// Room between two time labels, points (egui_plot hides x labels closer
+/// than 60 and fades them below 80).
+const LABEL_GAP_PX: f32 = 90.0;
 
 /// One bar: the traces whose duration falls in `[lo_ns, hi_ns]`.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,13 +57,23 @@ pub struct Bin {
 
 /// Bins `durations_ns` (indexed like the trace set) into `n` equal steps of
 /// log10 between the shortest and the longest; empty bins are kept. A zero
-/// duration counts as 1 ns.
+/// duration counts as 1 ns. Durations less than [`MIN_SPAN_DECADES`] apart
+/// are binned over that span, centred on them; when all are equal, into
+/// [`LONE_BINS`] bins with the value at the centre of the middle one.
 pub fn bins(durations_ns: &[u64], n: usize) -> Vec<Bin> {
     let Some(&min) = durations_ns.iter().min() else { return Vec::new() };
     let max = durations_ns.iter().copied().max().unwrap_or(min);
     let lo = (min.max(1) as f64).log10();
     let hi = (max.max(1) as f64).log10();
-    let (lo, hi, n) = if hi - lo < 1e-9 { (lo - 0.05, hi + 0.05, 1) } else { (lo, hi, n.max(1)) };
+    let mid = (lo + hi) / 2.0;
+    let half = MIN_SPAN_DECADES / 2.0;
+    let (lo, hi, n) = if min.max(1) == max.max(1) {
+        (mid - half, mid + half, LONE_BINS)
+    } else if hi - lo < MIN_SPAN_DECADES {
+        (mid - half, mid + half, n.max(1))
+    } else {
+        (lo, hi, n.max(1))
+    };
     let step = (hi - lo) / n as f64;
     let mut out: Vec<Bin> = (0..n)
         .map(|k| Bin { x_lo: lo + k as f64 * step, x_hi: lo + (k + 1) as f64 * step, traces: Vec::new() })
@@ -72,6 +107,7 @@ pub struct LatencyHistogram {
     percentiles: Option<Percentiles>,
     selected: Option<usize>,
     bar_tops: Vec<Pos2>,
+    rect: Option<Rect>,
 }
 
 impl LatencyHistogram {
@@ -84,6 +120,7 @@ impl LatencyHistogram {
             durations,
             selected: None,
             bar_tops: Vec::new(),
+            rect: None,
         }
     }
 
@@ -117,11 +154,22 @@ impl LatencyHistogram {
     pub fn pick_bin(&mut self, k: usize) -> Option<Pick> {
         let b = self.bins.get(k).filter(|b| !b.traces.is_empty())?;
         self.selected = Some(k);
-        let (lo, hi) = (10f64.powf(b.x_lo), 10f64.powf(b.x_hi));
-        Some(Pick {
-            label: format!("{} – {}", format_duration_ns(lo), format_duration_ns(hi)),
-            traces: b.traces.clone(),
-        })
+        Some(Pick { label: self.bin_label(b), traces: b.traces.clone() })
+    }
+
+    /// What bin `b` holds, in durations: `2.60 s` when all its traces take
+    /// the same time, else its range `12.0 ms – 15.0 ms`.
+    pub fn bin_label(&self, b: &Bin) -> String {
+        let d = |i: usize| self.durations.get(i).copied().unwrap_or(0);
+        match (b.traces.first(), b.traces.last()) {
+            (Some(&slow), Some(&fast)) if d(slow) == d(fast) => format_duration_ns(d(slow) as f64),
+            _ => format!("{} – {}", format_duration_ns(10f64.powf(b.x_lo)), format_duration_ns(10f64.powf(b.x_hi))),
+        }
+    }
+
+    /// Where the histogram (buttons and plot) was drawn last frame.
+    pub fn rect(&self) -> Option<Rect> {
+        self.rect
     }
 
     fn pick_at_least(&mut self, name: &str, threshold_ns: u64) -> Pick {
@@ -134,6 +182,7 @@ impl LatencyHistogram {
     /// Shows the percentile buttons and the plot. Returns what was picked.
     pub fn ui(&mut self, ui: &mut Ui) -> Option<Pick> {
         let mut pick = None;
+        self.rect = Some(ui.max_rect());
         let Some(p) = self.percentiles else {
             ui.label("No traces.");
             return None;
@@ -165,8 +214,10 @@ impl LatencyHistogram {
         let normal = if dark { Color32::from_rgb(90, 140, 200) } else { Color32::from_rgb(70, 130, 190) };
         let slow = Color32::from_rgb(230, 140, 40);
         let selected_color = if dark { Color32::WHITE } else { Color32::from_rgb(20, 20, 60) };
-        let p90x = (p.p90_ns.max(1) as f64).log10();
-        let p99x = (p.p99_ns.max(1) as f64).log10();
+        // A percentile marks a slow tail only when it lies above the median:
+        // one trace, or all of one duration, has no tail to colour.
+        let p90x = (p.p90_ns > p.p50_ns).then(|| (p.p90_ns.max(1) as f64).log10());
+        let p99x = (p.p99_ns > p.p50_ns).then(|| (p.p99_ns.max(1) as f64).log10());
         let bars: Vec<Bar> = self
             .bins
             .iter()
@@ -175,40 +226,51 @@ impl LatencyHistogram {
             .map(|(k, b)| {
                 let fill = if Some(k) == self.selected {
                     selected_color
-                } else if b.x_hi > p99x {
+                } else if p99x.is_some_and(|x| b.x_hi > x) {
                     ERROR
-                } else if b.x_hi > p90x {
+                } else if p90x.is_some_and(|x| b.x_hi > x) {
                     slow
                 } else {
                     normal
                 };
-                let (lo, hi) = (10f64.powf(b.x_lo), 10f64.powf(b.x_hi));
                 Bar::new((b.x_lo + b.x_hi) / 2.0, (1.0 + b.traces.len() as f64).log10())
                     .width((b.x_hi - b.x_lo) * 0.92)
                     .fill(fill)
-                    .name(format!(
-                        "{}, {} – {}",
-                        plural(b.traces.len(), "trace"),
-                        format_duration_ns(lo),
-                        format_duration_ns(hi)
-                    ))
+                    .name(format!("{}, {}", plural(b.traces.len(), "trace"), self.bin_label(b)))
             })
             .collect();
         let chart = BarChart::new("Traces", bars).element_formatter(Box::new(|bar, _| bar.name.clone()));
         let max_count = self.bins.iter().map(|b| b.traces.len()).max().unwrap_or(1);
+        let x_lo = self.bins.first().map_or(0.0, |b| b.x_lo);
+        let x_hi = self.bins.last().map_or(1.0, |b| b.x_hi);
+        // The one bar of a set with a single bar carries its value as text.
+        let mut lone = self.bins.iter().filter(|b| !b.traces.is_empty());
+        let y_top = (2.0 + max_count as f64).log10() * 1.25;
+        let lone_label = match (lone.next(), lone.next()) {
+            (Some(b), None) => Some((
+                PlotPoint::new((b.x_lo + b.x_hi) / 2.0, (1.0 + b.traces.len() as f64).log10() + y_top * 0.04),
+                format!("{} · {}", plural(b.traces.len(), "trace"), self.bin_label(b)),
+            )),
+            _ => None,
+        };
+        let size = ui.available_size();
         let response = Plot::new("latency_histogram")
-            .height(ui.available_height().max(120.0))
+            .width((size.x - RIGHT_MARGIN).max(120.0))
+            .height((size.y - 2.0).max(120.0))
             .allow_drag(false)
             .allow_zoom(false)
             .allow_scroll(false)
             .allow_boxed_zoom(false)
             .allow_double_click_reset(false)
             .show_grid([false, true])
+            .grid_spacing(GRID_SPACING_MIN_PX..=300.0)
+            .include_x(x_lo)
+            .include_x(x_hi)
             .include_y(0.0)
-            .include_y((2.0 + max_count as f64).log10() * 1.12)
+            .include_y(y_top)
             .legend(Legend::default().position(egui_plot::Corner::RightTop))
             .x_axis_label("trace duration (log scale)")
-            .x_grid_spacer(decade_marks)
+            .x_grid_spacer(duration_marks)
             .x_axis_formatter(|m, _| format_duration_ns(10f64.powf(m.value)))
             .y_grid_spacer(count_marks)
             .y_axis_formatter(|m, _| format!("{:.0}", 10f64.powf(m.value) - 1.0))
@@ -223,10 +285,17 @@ impl LatencyHistogram {
                     let label = format!("{name} {}", format_duration_ns(v as f64));
                     plot_ui.vline(VLine::new(label, (v.max(1) as f64).log10()).color(color).width(1.5));
                 }
+                if let Some((at, text)) = lone_label {
+                    let text = RichText::new(text).size(13.0).strong();
+                    plot_ui.text(Text::new("", at, text).id("lone_bar_label").anchor(Align2::CENTER_BOTTOM));
+                }
                 let clicked = plot_ui.response().clicked();
                 (clicked, plot_ui.pointer_coordinate())
             });
         response.response.widget_info(|| WidgetInfo::labeled(Role::Figure, true, "Latency histogram"));
+        // The margin is part of what the histogram takes: a resizable panel
+        // fits its content, and would otherwise shrink by it every frame.
+        ui.expand_to_include_x(response.response.rect.right() + RIGHT_MARGIN);
         self.bar_tops = self
             .bins
             .iter()
@@ -243,24 +312,46 @@ impl LatencyHistogram {
     }
 }
 
-/// Grid marks at 1, 2 and 5 times each power of ten (x is log10 of ns).
-fn decade_marks(input: GridInput) -> Vec<GridMark> {
+/// Grid marks of the time axis (x is log10 of ns): over wide ranges at each
+/// power of ten (and 2 and 5 times it up to 2.5 decades); over narrow ones
+/// (under 1.5 decades) at round durations, 1, 2 or 5 times a power of ten
+/// apart, about five of them, so even the narrowest axis has labels.
+pub fn duration_marks(input: GridInput) -> Vec<GridMark> {
     let (lo, hi) = input.bounds;
     let mut out = Vec::new();
-    if !(lo.is_finite() && hi.is_finite()) || hi - lo > 30.0 {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo || hi - lo > 30.0 {
         return out;
     }
-    let minor = hi - lo < 1.5;
-    for k in lo.floor() as i32..=hi.ceil() as i32 {
-        for (m, step) in [(1.0, 1.0), (2.0, 0.3), (5.0, 0.3)] {
-            if m != 1.0 && !minor && hi - lo > 2.5 {
-                continue;
-            }
-            let v = (m * 10f64.powi(k)).log10();
-            if v >= lo && v <= hi {
-                out.push(GridMark { value: v, step_size: step });
+    if hi - lo >= 1.5 {
+        for k in lo.floor() as i32..=hi.ceil() as i32 {
+            for (m, step) in [(1.0, 1.0), (2.0, 0.3), (5.0, 0.3)] {
+                if m != 1.0 && hi - lo > 2.5 {
+                    continue;
+                }
+                let v = (m * 10f64.powi(k)).log10();
+                if v >= lo && v <= hi {
+                    out.push(GridMark { value: v, step_size: step });
+                }
             }
         }
+        return out;
+    }
+    let (a, b) = (10f64.powf(lo), 10f64.powf(hi));
+    // Decades per point, from egui_plot's hint (0 in tests: no constraint).
+    let per_px = input.base_step_size.max(0.0) / f64::from(GRID_SPACING_MIN_PX);
+    // The smallest gap, in log10, is the last one: labels are spaced by it,
+    // and egui_plot draws a label only when that gap is wide enough.
+    let gap_of = |step: f64| b.log10() - (b - step).max(f64::MIN_POSITIVE).log10();
+    let first = 10f64.powf(((b - a) / 10.0).log10().floor());
+    let step = (0..12)
+        .map(|k| [1.0, 2.0, 5.0][k % 3] * first * 10f64.powi((k / 3) as i32))
+        .find(|&s| s >= (b - a) / 8.0 && gap_of(s) >= f64::from(LABEL_GAP_PX) * per_px)
+        .unwrap_or(b - a);
+    let gap = gap_of(step);
+    let mut v = (a / step).ceil() * step;
+    while v <= b && out.len() < 20 {
+        out.push(GridMark { value: v.log10(), step_size: gap });
+        v += step;
     }
     out
 }
@@ -289,8 +380,41 @@ mod tests {
         assert_eq!(b.iter().map(|b| b.traces.len()).sum::<usize>(), 5);
         assert_eq!(b[9].traces, vec![3, 4]);
         assert_eq!(b[0].traces, vec![1, 2, 0]);
-        assert_eq!(bins(&[5, 5], 10).len(), 1);
         assert!(bins(&[], 10).is_empty());
+    }
+
+    #[test]
+    fn one_duration_is_one_bar_of_a_ninth_centred_on_it() {
+        let d = [2_596_640_423u64; 3];
+        let b = bins(&d, BINS);
+        assert_eq!(b.len(), LONE_BINS);
+        assert_eq!(b[4].traces, vec![0, 1, 2]);
+        assert_eq!(b.iter().map(|b| b.traces.len()).sum::<usize>(), 3);
+        let centre = (b[4].x_lo + b[4].x_hi) / 2.0;
+        assert!((centre - (2_596_640_423f64).log10()).abs() < 1e-9);
+        assert!((b[8].x_hi - b[0].x_lo - MIN_SPAN_DECADES).abs() < 1e-9);
+    }
+
+    #[test]
+    fn close_durations_spread_over_the_narrowest_span() {
+        // 10.0 ms and 10.3 ms: 0.013 decades apart, binned over 0.2.
+        let b = bins(&[10_000_000, 10_300_000], BINS);
+        assert_eq!(b.len(), BINS);
+        assert!((b[BINS - 1].x_hi - b[0].x_lo - MIN_SPAN_DECADES).abs() < 1e-9);
+        let used: Vec<usize> = (0..BINS).filter(|&k| !b[k].traces.is_empty()).collect();
+        assert_eq!(used, vec![18, 21]);
+    }
+
+    #[test]
+    fn narrow_axes_get_round_duration_marks() {
+        // 2.07 s to 3.26 s (the lone bar of a 2.6 s trace).
+        let c = (2.6e9f64).log10();
+        let marks = duration_marks(GridInput { bounds: (c - 0.1, c + 0.1), base_step_size: 0.001 });
+        let ns: Vec<String> = marks.iter().map(|m| format_duration_ns(10f64.powf(m.value))).collect();
+        assert_eq!(ns, ["2.20 s", "2.40 s", "2.60 s", "2.80 s", "3.00 s", "3.20 s"]);
+        let wide = duration_marks(GridInput { bounds: (6.0, 9.6), base_step_size: 0.01 });
+        let ns: Vec<String> = wide.iter().map(|m| format_duration_ns(10f64.powf(m.value))).collect();
+        assert_eq!(ns, ["1.00 ms", "10.0 ms", "100.0 ms", "1.00 s"]);
     }
 }
 

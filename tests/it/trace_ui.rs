@@ -182,6 +182,72 @@ fn texts(h: &Harness<'_, State>) -> Vec<(String, Rect, Rect)> {
     out
 }
 
+/// The texts painted inside the histogram's panel, each asserted to lie
+/// wholly inside its clip rectangle (nothing cut at the panel's edges).
+fn histogram_texts_unclipped(h: &Harness<'_, State>) -> Vec<String> {
+    let area = h.state().view.histogram().rect().expect("histogram drawn");
+    let mut seen = Vec::new();
+    for (text, rect, clip) in texts(h) {
+        if !area.contains(rect.center()) {
+            continue;
+        }
+        assert!(clip.expand(0.5).contains_rect(rect), "{text:?} at {rect:?} is clipped by {clip:?}");
+        seen.push(text);
+    }
+    seen
+}
+
+#[test]
+fn one_trace_is_one_labelled_bar_and_no_histogram_text_is_clipped() {
+    let mut h = harness("otlp/trace-slowest.otlp.json");
+    h.run();
+    let hist = h.state().view.histogram();
+    // Nine bins over 0.2 decades; the lone trace (2 596 640 423 ns) sits in the middle one.
+    assert_eq!(hist.bins().len(), 9);
+    let used: Vec<usize> = (0..9).filter(|&k| !hist.bins()[k].traces.is_empty()).collect();
+    assert_eq!(used, vec![4]);
+    let bar = &hist.bins()[4];
+    let centre = 10f64.powf((bar.x_lo + bar.x_hi) / 2.0);
+    assert!((centre - 2_596_640_423.0).abs() < 1.0, "bar centred at {centre} ns");
+    assert_eq!(hist.bin_label(bar), "2.60 s");
+    let seen = histogram_texts_unclipped(&h);
+    // The bar carries its value, and the time axis has round labels around it.
+    for want in ["1 trace · 2.60 s", "2.50 s", "3.00 s", "trace duration (log scale)"] {
+        assert!(seen.iter().any(|t| t == want), "{want:?} not among {seen:?}");
+    }
+    // The lone bar is a ninth of the x range, not the whole plot: its screen
+    // x sits mid-plot, and the axis labels sit left and right of it.
+    let mid = hist.bar_point(4).expect("bar drawn").x;
+    let area = hist.rect().expect("drawn");
+    let x_of = |label: &str| {
+        texts(&h).into_iter().find(|(t, r, _)| t == label && area.contains(r.center())).map(|(_, r, _)| r.center().x)
+    };
+    let (left, right) = (x_of("2.50 s").expect("2.50 s"), x_of("3.00 s").expect("3.00 s"));
+    assert!(left < mid && mid < right, "2.50 s at {left}, bar at {mid}, 3.00 s at {right}");
+    assert!(
+        mid > area.left() + area.width() * 0.3 && mid < area.right() - area.width() * 0.3,
+        "bar at {mid} in {area:?}"
+    );
+}
+
+#[test]
+fn histogram_tick_labels_stay_inside_a_narrow_panel() {
+    // At 900 points wide the histogram gets its narrowest panels; no tick
+    // label, legend entry or axis title may be cut at the edges.
+    for size in [Vec2::new(900.0, 700.0), Vec2::new(1600.0, 1000.0)] {
+        let mut h = harness_sized("otlp/traces.otlp.json", size);
+        h.run();
+        // The panel keeps its width from frame to frame (it fits its content).
+        let before = h.state().view.histogram().rect().expect("drawn");
+        h.run_steps(5);
+        assert_eq!(h.state().view.histogram().rect(), Some(before));
+        let seen = histogram_texts_unclipped(&h);
+        for want in ["10.0 ms", "100.0 ms", "1.00 s", "P99 1.85 s", "trace duration (log scale)"] {
+            assert!(seen.iter().any(|t| t == want), "{size:?}: {want:?} not among {seen:?}");
+        }
+    }
+}
+
 #[test]
 fn critical_path_strips_never_cross_duration_labels() {
     let mut h = harness("otlp/trace-slowest.otlp.json");
@@ -212,6 +278,16 @@ fn critical_path_strips_never_cross_duration_labels() {
     let strip = row.critical.iter().max_by(|a, b| a.width().total_cmp(&b.width())).expect("query on the path");
     assert!(strip.x_range().contains(label.center().x), "{strip:?} / {label:?}");
     assert!(row.bar.expect("bar").contains_rect(label), "label inside the bar");
+    // The time ruler's labels all fit: the last one (2.50 s, near the right
+    // edge) turns to the left of its tick instead of being cut.
+    let bars = s.view.waterfall().layout().expect("drawn").bars;
+    let ruler = Rect::from_x_y_ranges(bars.x_range(), bars.top() - 22.0..=bars.top());
+    let ticks: Vec<(String, Rect, Rect)> =
+        texts(&h).into_iter().filter(|(_, r, _)| ruler.contains(r.center())).collect();
+    assert!(ticks.iter().any(|(t, ..)| t == "2.50 s"), "{ticks:?}");
+    for (t, r, clip) in &ticks {
+        assert!(clip.expand(0.5).contains_rect(*r), "ruler label {t:?} at {r:?} cut by {clip:?}");
+    }
     let label_text = firesight::model::units::format_duration_ns(trace.spans[query].duration_ns() as f64);
     assert_eq!(label_text, "2.56 s");
     assert!(texts(&h).iter().any(|(t, r, _)| *t == label_text && (r.center() - label.center()).length() < 1.0));

@@ -269,13 +269,11 @@ pub fn paint_ruler(painter: &Painter, rect: Rect, window: TimeWindow, dark: bool
     while t <= window.end_ns {
         let x = rect.left() + window.to_px(t, rect.width());
         clip.line_segment([Pos2::new(x, rect.bottom() - 6.0), Pos2::new(x, rect.bottom())], Stroke::new(1.0, text));
-        clip.text(
-            Pos2::new(x + 3.0, rect.center().y - 2.0),
-            Align2::LEFT_CENTER,
-            format_duration_ns(t),
-            FontId::proportional(11.5),
-            text,
-        );
+        // Right of its tick, or left of it when it would run past the edge.
+        let galley = painter.layout_no_wrap(format_duration_ns(t), FontId::proportional(11.5), text);
+        let y = rect.center().y - 2.0 - galley.size().y / 2.0;
+        let left = if x + 3.0 + galley.size().x <= rect.right() { x + 3.0 } else { x - 3.0 - galley.size().x };
+        clip.galley(Pos2::new(left, y), galley, text);
         t += step;
     }
 }
