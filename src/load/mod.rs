@@ -12,6 +12,7 @@ pub mod jaeger;
 pub mod otlp;
 pub mod perf_script;
 pub mod pprof;
+pub mod proto_locate;
 pub mod source;
 
 use std::path::Path;

@@ -368,6 +368,11 @@ fn count_marks(input: GridInput) -> Vec<GridMark> {
     out
 }
 
+/// `1 trace`, `280 traces`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,9 +421,4 @@ mod tests {
         let ns: Vec<String> = wide.iter().map(|m| format_duration_ns(10f64.powf(m.value))).collect();
         assert_eq!(ns, ["1.00 ms", "10.0 ms", "100.0 ms", "1.00 s"]);
     }
-}
-
-/// `1 trace`, `280 traces`.
-pub fn plural(n: usize, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }

@@ -296,3 +296,118 @@ fn cli_trace_commands() {
     assert!(err.contains("not a trace file"), "{err}");
     assert_eq!(run_cli(&["traces"]).0, 2);
 }
+
+/// Offset of the key of the `nth` field of tag `tag` inside the message at
+/// `body` (offsets in `data`), and the start and length of its body when it
+/// is length-delimited. Walks with prost's wire helpers, not the loader.
+fn field_at(data: &[u8], body: std::ops::Range<usize>, tag: u32, nth: usize) -> (usize, usize, usize) {
+    use prost::encoding::{DecodeContext, WireType, decode_key, decode_varint, skip_field};
+    let mut buf = &data[body.clone()];
+    let mut seen = 0;
+    while !buf.is_empty() {
+        let key_at = body.end - buf.len();
+        let (t, wire) = decode_key(&mut buf).expect("key");
+        if wire == WireType::LengthDelimited {
+            let len = decode_varint(&mut buf).expect("length") as usize;
+            let start = body.end - buf.len();
+            if t == tag && seen == nth {
+                return (key_at, start, len);
+            }
+            seen += usize::from(t == tag);
+            buf = &buf[len..];
+        } else {
+            skip_field(wire, t, &mut buf, DecodeContext::default()).expect("field");
+        }
+    }
+    panic!("no field {tag} #{nth}");
+}
+
+/// Follows `(tag, nth)` steps from the top of `data`.
+fn path_at(data: &[u8], steps: &[(u32, usize)]) -> (usize, usize, usize) {
+    let mut at = (0, 0, data.len());
+    for &(tag, nth) in steps {
+        at = field_at(data, at.1..at.1 + at.2, tag, nth);
+    }
+    at
+}
+
+fn pb_err(bytes: Vec<u8>) -> firesight::load::LoadError {
+    match load_bytes(bytes, &LoadOptions::default()) {
+        Ok(_) => panic!("a damaged OTLP protobuf loaded"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn damaged_otlp_protobuf_names_the_byte_offset_and_the_field() {
+    let raw = std::fs::read(data("otlp/traces.otlp.pb")).expect("read");
+    // Span 7 of the second resource's first scope: its name field.
+    let steps = [(1, 1), (2, 0), (2, 7), (5, 0)];
+    let (name_key, name_at, name_len) = path_at(&raw, &steps);
+    assert!(name_len > 0);
+
+    // A flipped high bit in the name's first byte: not UTF-8 any more.
+    let mut bad = raw.clone();
+    bad[name_at] ^= 0x80;
+    let e = pb_err(bad);
+    assert_eq!(e.at, Some(At::Byte(name_key as u64)));
+    assert_eq!(
+        e.what,
+        "not a valid OTLP ExportTraceServiceRequest: field resource_spans[1].scope_spans[0].spans[7].name: invalid string value: data is not UTF-8 encoded"
+    );
+
+    // The name's key byte (tag 5, length-delimited: 0x2a) flipped to wire type 7.
+    let mut bad = raw.clone();
+    assert_eq!(bad[name_key], 0x2a);
+    bad[name_key] ^= 0x05;
+    let e = pb_err(bad);
+    assert_eq!(e.at, Some(At::Byte(name_key as u64)));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "OTLP protobuf, byte offset {name_key}: not a valid OTLP ExportTraceServiceRequest: field resource_spans[1].scope_spans[0].spans[7]: bad field key: invalid wire type value: 7"
+        )
+    );
+
+    // Truncated in the middle of span 7's name: the innermost field the end
+    // cuts is the name, inside the span, inside its scope and resource.
+    let cut = name_at + name_len / 2;
+    let e = pb_err(raw[..cut].to_vec());
+    assert_eq!(e.at, Some(At::Byte(name_key as u64)));
+    assert_eq!(
+        e.what,
+        format!(
+            "not a valid OTLP ExportTraceServiceRequest: field resource_spans[1].scope_spans[0].spans[7].name declares {name_len} bytes but only {} remain (truncated file?)",
+            cut - name_at
+        )
+    );
+}
+
+#[test]
+fn truncated_length_prefixed_otlp_names_the_frame_and_the_cut_field() {
+    let raw = std::fs::read(data("otlp/traces.otlp.pb")).expect("read");
+    let mut framed = Vec::new();
+    for _ in 0..2 {
+        framed.extend_from_slice(&(raw.len() as u32).to_be_bytes());
+        framed.extend_from_slice(&raw);
+    }
+    // Cut inside the second frame, in span 0 of resource 0's first scope, just
+    // after its trace id's key and length.
+    let (span_key, span_at, span_len) = path_at(&raw, &[(1, 0), (2, 0), (2, 0)]);
+    let second = 4 + raw.len() + 4;
+    let cut = second + span_at + 2 + 3;
+    let e = pb_err(framed[..cut].to_vec());
+    let (trace_id_key, ..) = field_at(&raw, span_at..span_at + span_len, 1, 0);
+    assert_eq!(trace_id_key, span_at);
+    assert_eq!(e.at, Some(At::Byte((second + trace_id_key) as u64)));
+    assert_eq!(
+        e.what,
+        format!(
+            "length-prefixed frame 1 at byte {} declares {} bytes but only {} remain: field resource_spans[0].scope_spans[0].spans[0].trace_id declares 16 bytes but only 3 remain (truncated file?)",
+            4 + raw.len(),
+            raw.len(),
+            cut - second
+        )
+    );
+    assert!(span_key < span_at);
+}

@@ -11,6 +11,8 @@
 //!   `ExportTraceServiceRequest` (`TracesData` has the same wire form). A file
 //!   that starts with a zero byte and splits exactly into `[u32 big-endian
 //!   length][message]` frames is the file exporter's `format: proto` output.
+//!   A message prost rejects fails with the byte offset and field path of
+//!   its innermost bad field (`locate`, on the shared protobuf locator).
 //!
 //! Spans keep service (resource `service.name`, `unknown_service` when
 //! absent), scope, name, kind, times, parent, attributes, events, links and
@@ -19,6 +21,7 @@
 //! undone by [`Input`]. Imports `model` and `load` only.
 
 mod json;
+mod locate;
 mod proto;
 
 use std::borrow::Cow;

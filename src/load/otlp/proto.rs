@@ -14,45 +14,101 @@ use super::{Ctx, service_name};
 use crate::load::error::{At, LoadError};
 use crate::model::trace::{Attribute, LinkKind, Span, SpanEvent, SpanId, SpanLink, Status, TraceId};
 
-/// The frames of a length-prefixed file with their offsets, or `None` when
-/// the bytes are not exactly such frames (then they are one raw message).
-pub fn frames(bytes: &[u8]) -> Option<Vec<(usize, &[u8])>> {
+/// The messages of a length-prefixed file: each body's offset and bytes.
+pub type Frames<'a> = Vec<(usize, &'a [u8])>;
+
+/// Why bytes that start like the file exporter's framed form are not
+/// exactly such frames: frame `index` at byte `offset` declares `len` bytes
+/// where only `remain` are left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BadFrame {
+    /// Index of the frame, from 0.
+    pub index: usize,
+    /// Byte offset of its 4-byte length.
+    pub offset: usize,
+    /// The length it declares (`None` when fewer than 4 length bytes remain).
+    pub len: Option<usize>,
+    /// Bytes after its length.
+    pub remain: usize,
+}
+
+/// The frames of a length-prefixed file with their offsets, `Ok(None)` when
+/// the bytes do not start like one (no leading zero byte: one raw message),
+/// or the first frame that runs past the end.
+pub fn frames(bytes: &[u8]) -> Result<Option<Frames<'_>>, BadFrame> {
     if bytes.first() != Some(&0) {
-        return None;
+        return Ok(None);
     }
     let mut out = Vec::new();
     let mut at = 0usize;
     while at < bytes.len() {
-        let len_bytes: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
+        let remain = bytes.len() - at;
+        let Some(len_bytes) = bytes.get(at..at + 4).and_then(|b| <[u8; 4]>::try_from(b).ok()) else {
+            return Err(BadFrame { index: out.len(), offset: at, len: None, remain });
+        };
         let len = u32::from_be_bytes(len_bytes) as usize;
-        let body = bytes.get(at + 4..at + 4 + len)?;
+        let Some(body) = bytes.get(at + 4..at + 4 + len) else {
+            return Err(BadFrame { index: out.len(), offset: at, len: Some(len), remain: remain - 4 });
+        };
         out.push((at + 4, body));
         at += 4 + len;
     }
-    Some(out)
+    Ok(Some(out))
 }
 
 /// Decodes every message of `bytes` into `ctx`.
+///
+/// Errors name the byte offset and the field path of the innermost bad
+/// field (found by [`super::locate`] after prost fails), or the frame of a
+/// length-prefixed file whose length runs past the end.
 pub fn load(bytes: &[u8], ctx: &mut Ctx) -> Result<(), LoadError> {
-    let framed = frames(bytes);
-    if framed.is_none() && bytes.first() == Some(&0) {
-        return Err(LoadError::invalid(
-            ctx.format,
-            Some(At::Byte(0)),
-            "starts like the file exporter's length-prefixed form (a zero byte) but the lengths do not add up to the file size (truncated?)",
-        ));
-    }
+    let framed = frames(bytes).map_err(|bad| frame_error(ctx.format, bytes, bad))?;
     for (offset, msg) in framed.unwrap_or_else(|| vec![(0, bytes)]) {
-        let req = ExportTraceServiceRequest::decode(msg).map_err(|e| {
-            LoadError::invalid(
-                ctx.format,
-                Some(At::Byte(offset as u64)),
-                format!("not an OTLP ExportTraceServiceRequest: {e}"),
-            )
-        })?;
+        let req = ExportTraceServiceRequest::decode(msg).map_err(|e| decode_error(ctx.format, msg, offset, &e))?;
         add_request(ctx, req);
     }
     Ok(())
+}
+
+/// prost's error on the message at `offset` as a `LoadError` at the byte
+/// offset of the innermost bad field.
+fn decode_error(format: &str, msg: &[u8], offset: usize, e: &prost::DecodeError) -> LoadError {
+    match super::locate::locate(msg) {
+        Some(l) => LoadError::invalid(
+            format,
+            Some(At::Byte(offset as u64 + l.offset)),
+            format!("not a valid OTLP ExportTraceServiceRequest: {}", l.what),
+        ),
+        None => LoadError::invalid(
+            format,
+            Some(At::Byte(offset as u64)),
+            format!("not a valid OTLP ExportTraceServiceRequest: {}", crate::load::proto_locate::cause(e)),
+        ),
+    }
+}
+
+/// A frame of a length-prefixed file that runs past the end, with the
+/// innermost field the end cuts when its partial message shows one.
+fn frame_error(format: &str, bytes: &[u8], bad: BadFrame) -> LoadError {
+    let BadFrame { index, offset, len, remain } = bad;
+    let Some(len) = len else {
+        return LoadError::invalid(
+            format,
+            Some(At::Byte(offset as u64)),
+            format!(
+                "length-prefixed frame {index} has only {remain} of its 4 length bytes (truncated file?); the file starts with a zero byte, as the Collector file exporter's frames do"
+            ),
+        );
+    };
+    let body_at = offset + 4;
+    let frame = format!("length-prefixed frame {index} at byte {offset} declares {len} bytes but only {remain} remain");
+    let partial = bytes.get(body_at..).unwrap_or_default();
+    match super::locate::locate(partial) {
+        Some(l) => {
+            LoadError::invalid(format, Some(At::Byte(body_at as u64 + l.offset)), format!("{frame}: {}", l.what))
+        }
+        None => LoadError::invalid(format, Some(At::Byte(offset as u64)), format!("{frame} (truncated file?)")),
+    }
 }
 
 fn add_request(ctx: &mut Ctx, req: ExportTraceServiceRequest) {

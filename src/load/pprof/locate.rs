@@ -2,89 +2,119 @@
 //!
 //! prost's `DecodeError` names the field path (`Profile.sample:
 //! Sample.location_id`) and the cause, but not the byte offset. After a
-//! failed decode this walks the top-level fields with prost's own
-//! `encoding` helpers and decodes each embedded message alone, again with
-//! prost, so the first failing field is found with its offset. It decodes
-//! nothing itself and runs only on the error path.
-
-use prost::Message;
-use prost::bytes::Buf;
-use prost::encoding::{DecodeContext, WireType, decode_key, decode_varint, skip_field};
+//! failed decode, the shared locator ([`crate::load::proto_locate`]) walks
+//! the fields with prost's own helpers, guided by the schemas below, down to
+//! the innermost bad field and its offset. It runs only on the error path.
 
 use super::proto;
+use crate::load::proto_locate::{self, Field, Schema, check};
 
-/// Name of top-level field `tag` of `Profile`.
-fn field_name(tag: u32) -> &'static str {
-    match tag {
-        1 => "sample_type",
-        2 => "sample",
-        3 => "mapping",
-        4 => "location",
-        5 => "function",
-        6 => "string_table",
-        7 => "drop_frames",
-        8 => "keep_frames",
-        9 => "time_nanos",
-        10 => "duration_nanos",
-        11 => "period_type",
-        12 => "period",
-        13 => "comment",
-        14 => "default_sample_type",
-        _ => "an unknown field",
-    }
+static PROFILE: Schema = Schema { name: "Profile", check: check::<proto::Profile>, field: profile_field };
+static VALUE_TYPE: Schema = Schema { name: "ValueType", check: check::<proto::ValueType>, field: value_type_field };
+static SAMPLE: Schema = Schema { name: "Sample", check: check::<proto::Sample>, field: sample_field };
+static LABEL: Schema = Schema { name: "Label", check: check::<proto::Label>, field: label_field };
+static MAPPING: Schema = Schema { name: "Mapping", check: check::<proto::Mapping>, field: mapping_field };
+static LOCATION: Schema = Schema { name: "Location", check: check::<proto::Location>, field: location_field };
+static LINE: Schema = Schema { name: "Line", check: check::<proto::Line>, field: line_field };
+static FUNCTION: Schema = Schema { name: "Function", check: check::<proto::Function>, field: function_field };
+
+fn profile_field(tag: u32) -> Option<Field> {
+    Some(match tag {
+        1 => Field::many("sample_type", &VALUE_TYPE),
+        2 => Field::many("sample", &SAMPLE),
+        3 => Field::many("mapping", &MAPPING),
+        4 => Field::many("location", &LOCATION),
+        5 => Field::many("function", &FUNCTION),
+        6 => Field::many_plain("string_table"),
+        7 => Field::plain("drop_frames"),
+        8 => Field::plain("keep_frames"),
+        9 => Field::plain("time_nanos"),
+        10 => Field::plain("duration_nanos"),
+        11 => Field::one("period_type", &VALUE_TYPE),
+        12 => Field::plain("period"),
+        13 => Field::many_plain("comment"),
+        14 => Field::plain("default_sample_type"),
+        _ => return None,
+    })
 }
 
-/// Decodes the embedded message of field `tag` alone.
-fn check_message(tag: u32, body: &[u8]) -> Result<(), prost::DecodeError> {
-    match tag {
-        1 | 11 => proto::ValueType::decode(body).map(drop),
-        2 => proto::Sample::decode(body).map(drop),
-        3 => proto::Mapping::decode(body).map(drop),
-        4 => proto::Location::decode(body).map(drop),
-        5 => proto::Function::decode(body).map(drop),
-        _ => Ok(()),
-    }
+fn value_type_field(tag: u32) -> Option<Field> {
+    Some(Field::plain(match tag {
+        1 => "type",
+        2 => "unit",
+        _ => return None,
+    }))
 }
 
-/// The byte offset and a description of the first bad top-level field of
-/// `data`, or `None` when every field decodes on its own (the error is then
-/// in how fields combine; the caller falls back to prost's message).
+fn sample_field(tag: u32) -> Option<Field> {
+    Some(match tag {
+        1 => Field::many_plain("location_id"),
+        2 => Field::many_plain("value"),
+        3 => Field::many("label", &LABEL),
+        _ => return None,
+    })
+}
+
+fn label_field(tag: u32) -> Option<Field> {
+    Some(Field::plain(match tag {
+        1 => "key",
+        2 => "str",
+        3 => "num",
+        4 => "num_unit",
+        _ => return None,
+    }))
+}
+
+fn mapping_field(tag: u32) -> Option<Field> {
+    Some(Field::plain(match tag {
+        1 => "id",
+        2 => "memory_start",
+        3 => "memory_limit",
+        4 => "file_offset",
+        5 => "filename",
+        6 => "build_id",
+        7 => "has_functions",
+        8 => "has_filenames",
+        9 => "has_line_numbers",
+        10 => "has_inline_frames",
+        _ => return None,
+    }))
+}
+
+fn location_field(tag: u32) -> Option<Field> {
+    Some(match tag {
+        1 => Field::plain("id"),
+        2 => Field::plain("mapping_id"),
+        3 => Field::plain("address"),
+        4 => Field::many("line", &LINE),
+        5 => Field::plain("is_folded"),
+        _ => return None,
+    })
+}
+
+fn line_field(tag: u32) -> Option<Field> {
+    Some(Field::plain(match tag {
+        1 => "function_id",
+        2 => "line",
+        3 => "column",
+        _ => return None,
+    }))
+}
+
+fn function_field(tag: u32) -> Option<Field> {
+    Some(Field::plain(match tag {
+        1 => "id",
+        2 => "name",
+        3 => "system_name",
+        4 => "filename",
+        5 => "start_line",
+        _ => return None,
+    }))
+}
+
+/// The byte offset and a description of the innermost bad field of `data`
+/// (`field sample[3].location_id: invalid varint`), or `None` when every
+/// field decodes on its own (the caller falls back to prost's message).
 pub fn locate(data: &[u8]) -> Option<(u64, String)> {
-    let mut buf = data;
-    let mut counts = [0u64; 16];
-    while buf.has_remaining() {
-        let start = (data.len() - buf.remaining()) as u64;
-        let (tag, wire) = match decode_key(&mut buf) {
-            Ok(k) => k,
-            Err(e) => return Some((start, format!("bad field key: {}", e))),
-        };
-        let name = field_name(tag);
-        let nth = counts.get(tag as usize).copied().unwrap_or(0);
-        if let Some(c) = counts.get_mut(tag as usize) {
-            *c += 1;
-        }
-        if wire == WireType::LengthDelimited {
-            let len = match decode_varint(&mut buf) {
-                Ok(l) => l,
-                Err(e) => return Some((start, format!("field {name} (#{nth}): bad length: {e}"))),
-            };
-            if len > buf.remaining() as u64 {
-                return Some((
-                    start,
-                    format!(
-                        "field {name} (#{nth}) declares {len} bytes but only {} remain (truncated profile?)",
-                        buf.remaining()
-                    ),
-                ));
-            }
-            let body = &buf[..len as usize];
-            if let Err(e) = check_message(tag, body) {
-                return Some((start, format!("field {name} (#{nth}): {e}")));
-            }
-            buf.advance(len as usize);
-        } else if let Err(e) = skip_field(wire, tag, &mut buf, DecodeContext::default()) {
-            return Some((start, format!("field {name} (#{nth}): {e}")));
-        }
-    }
-    None
+    proto_locate::locate(data, &PROFILE, "profile").map(|l| (l.offset, l.what))
 }

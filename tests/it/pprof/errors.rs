@@ -85,7 +85,7 @@ fn bad_inputs_fail_with_where_and_what() {
             "garbage forced as pprof",
             b"\x0a\xff\xff\xff\xff\x0f".to_vec(),
             true,
-            "pprof, byte offset 0: not a valid profile.proto: field sample_type (#0) declares",
+            "pprof, byte offset 0: not a valid profile.proto: field sample_type[0] declares",
         ),
     ];
     for (what, bytes, forced, want) in cases {
@@ -97,7 +97,7 @@ fn bad_inputs_fail_with_where_and_what() {
     // Input reads the first 64 KiB on open, so a short gzip fails there, at 0.
     assert!(matches!(at, Some(At::Byte(_))), "{at:?}");
     let (msg, at) = fail(&raw[..raw.len() * 6 / 10], false);
-    assert!(msg.contains("remain (truncated profile?)"), "{msg}");
+    assert!(msg.contains("(truncated profile?)"), "{msg}");
     assert!(matches!(at, Some(At::Byte(n)) if n > 0 && n < raw.len() as u64), "{at:?}");
 }
 
