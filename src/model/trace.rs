@@ -277,9 +277,14 @@ pub struct Span {
     pub links: Vec<SpanLink>,
     /// The status.
     pub status: Status,
-    /// The parent named by `parent_id` is not in the file (or the link was
-    /// cut to break a cycle). The span hangs under its trace's root.
+    /// The span does not hang under the parent it names: that parent is not
+    /// in the file, or (with `parent_loop`) the link was cut to break a loop
+    /// of parent links. The span hangs under its trace's root (or is the
+    /// root, when the trace has no other).
     pub parent_missing: bool,
+    /// The span's parent link was cut because following parents from it came
+    /// back to it (a loop in the file); `parent_missing` is set too.
+    pub parent_loop: bool,
     /// The span starts before or ends after its parent (clock skew); kept.
     pub clock_skew: bool,
     /// Depth in the tree (roots 0).
@@ -309,6 +314,7 @@ impl Span {
             links: Vec::new(),
             status: Status::default(),
             parent_missing: false,
+            parent_loop: false,
             clock_skew: false,
             depth: 0,
             subtree_end: 0,

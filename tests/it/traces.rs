@@ -411,3 +411,82 @@ fn truncated_length_prefixed_otlp_names_the_frame_and_the_cut_field() {
     );
     assert!(span_key < span_at);
 }
+
+/// The petclinic Jaeger trace with the parent (CHILD_OF) of each span in
+/// `edits` set to another span id, as JSON bytes.
+fn petclinic_with_parents(edits: &[(&str, &str)]) -> Vec<u8> {
+    let text = std::fs::read_to_string(data("jaeger/petclinic-owners-df84e36b.json")).expect("read");
+    let mut v: Value = serde_json::from_str(&text).expect("json");
+    let trace_id = v["traceID"].clone();
+    for span in v["spans"].as_array_mut().expect("spans") {
+        let id = span["spanID"].as_str().unwrap_or_default().to_string();
+        if let Some((_, parent)) = edits.iter().find(|(s, _)| *s == id) {
+            span["references"] = serde_json::json!([{"refType": "CHILD_OF", "traceID": trace_id, "spanID": parent}]);
+        }
+    }
+    serde_json::to_vec(&v).expect("json")
+}
+
+#[test]
+fn parent_loops_are_named_with_their_spans_and_what_was_done() {
+    // The root (GET /api/customer/owners) made the child of its own child
+    // (GET /owners): two spans that are each other's parent, no other root.
+    let l = load_bytes(petclinic_with_parents(&[("9afcdf2e24e8d70a", "6962df17f54c3741")]), &LoadOptions::default())
+        .expect("loads");
+    let w: Vec<String> = l.profile.warnings.iter().map(|w| w.message.clone()).collect();
+    assert_eq!(
+        w,
+        [
+            "trace 0df84e36b9e2ee3815d07f0867a5be1f: spans 9afcdf2e24e8d70a (\"GET /api/customer/owners\") and 6962df17f54c3741 (\"GET /owners\") are each other's parent; 9afcdf2e24e8d70a, the earlier, is shown as the trace's root, flagged \"parent loop\""
+        ]
+    );
+    let set = l.traces.expect("traces");
+    let t = &set.traces[0];
+    assert_eq!(t.spans.len(), 12);
+    assert_eq!(t.roots, [0]);
+    assert_eq!(t.spans[0].id.to_string(), "9afcdf2e24e8d70a");
+    assert!(t.spans[0].parent_loop && t.spans[0].parent_missing);
+    assert_eq!(t.spans[0].subtree_end, 12, "the whole trace hangs under the cut span");
+    assert!(t.spans[1..].iter().all(|s| !s.parent_loop));
+
+    // Three database calls in a loop under an intact root: the earliest
+    // (b334…, 1 µs before the others) is cut and hangs under the root.
+    let l = load_bytes(
+        petclinic_with_parents(&[
+            ("a68c6983a6d81a2", "cbcdc46290379f7a"),
+            ("cbcdc46290379f7a", "b33418a95acab83f"),
+            ("b33418a95acab83f", "a68c6983a6d81a2"),
+        ]),
+        &LoadOptions::default(),
+    )
+    .expect("loads");
+    let w: Vec<String> = l.profile.warnings.iter().map(|w| w.message.clone()).collect();
+    let q = "(\"HikariProxyPreparedStatement.executeQuery\")";
+    assert_eq!(
+        w,
+        [
+            format!(
+            "trace 0df84e36b9e2ee3815d07f0867a5be1f: spans b33418a95acab83f {q} → 0a68c6983a6d81a2 {q} → cbcdc46290379f7a {q} → b33418a95acab83f form a loop, each naming the next as its parent; b33418a95acab83f, the earliest, is shown under the trace's root 9afcdf2e24e8d70a (\"GET /api/customer/owners\"), flagged \"parent loop\""
+            ),
+            // a68c… (starts at …855) now hangs under cbcd… (…857).
+            "trace 0df84e36b9e2ee3815d07f0867a5be1f: 1 span(s) start before or end after their parent (clock skew); kept and flagged".to_string(),
+        ]
+    );
+    let t = &l.traces.expect("traces").traces[0];
+    let cut: Vec<String> = t.spans.iter().filter(|s| s.parent_loop).map(|s| s.id.to_string()).collect();
+    assert_eq!(cut, ["b33418a95acab83f"]);
+    let b = t.spans.iter().position(|s| s.parent_loop).expect("cut span");
+    assert_eq!(t.spans[b].parent, Some(0));
+    assert_eq!(t.spans[b].subtree_end as usize, b + 3, "the other two hang under it");
+
+    // A span that names itself.
+    let l = load_bytes(petclinic_with_parents(&[("6962df17f54c3741", "6962df17f54c3741")]), &LoadOptions::default())
+        .expect("loads");
+    let w: Vec<String> = l.profile.warnings.iter().map(|w| w.message.clone()).collect();
+    assert_eq!(
+        w,
+        [
+            "trace 0df84e36b9e2ee3815d07f0867a5be1f: span 6962df17f54c3741 (\"GET /owners\") names itself as its parent; 6962df17f54c3741 is shown under the trace's root 9afcdf2e24e8d70a (\"GET /api/customer/owners\"), flagged \"parent loop\""
+        ]
+    );
+}

@@ -2,7 +2,8 @@
 //!
 //! Loaders call [`TraceSetBuilder::add`] per span; [`TraceSetBuilder::finish`]
 //! groups by trace id, resolves parents, re-hangs spans whose parent is not
-//! in the file under the trace's root, cuts parent cycles, flags clock skew
+//! in the file under the trace's root, cuts loops of parent links (naming
+//! the spans of each loop and where the cut one is shown), flags clock skew
 //! and lays each trace out depth-first with an explicit stack. Every oddity
 //! becomes a warning; none is fatal.
 
@@ -98,20 +99,25 @@ fn resolve_parents(id: TraceId, spans: &mut [Span], warnings: &mut Vec<String>) 
     let mut parent = vec![NONE; spans.len()];
     for (i, s) in spans.iter_mut().enumerate() {
         let Some(pid) = s.parent_id else { continue };
+        // A span naming itself is a loop of one, cut with the others.
         match by_id.get(&pid) {
-            Some(&p) if p as usize != i => parent[i] = p,
-            _ => s.parent_missing = true,
+            Some(&p) => parent[i] = p,
+            None => s.parent_missing = true,
         }
     }
     parent
 }
 
-/// Cuts cycles in parent links (each cut span becomes parent-missing).
-fn cut_cycles(parent: &mut [u32], spans: &mut [Span]) -> usize {
+/// Breaks every loop of parent links by cutting the link of the loop's
+/// earliest-starting span (the likeliest true ancestor), which then hangs
+/// like a span whose parent is missing, flagged `parent_loop`. Returns each
+/// loop's members: the cut span first, then its parent, that span's
+/// parent, and so on round the loop.
+fn cut_loops(parent: &mut [u32], spans: &mut [Span]) -> Vec<Vec<u32>> {
     // 0 unvisited, 1 on the current walk, 2 done.
     let mut state = vec![0u8; parent.len()];
     let mut path = Vec::new();
-    let mut cuts = 0;
+    let mut loops = Vec::new();
     for start in 0..parent.len() {
         let mut i = start as u32;
         while i != NONE && state[i as usize] == 0 {
@@ -120,26 +126,60 @@ fn cut_cycles(parent: &mut [u32], spans: &mut [Span]) -> usize {
             i = parent[i as usize];
         }
         if i != NONE && state[i as usize] == 1 {
-            parent[i as usize] = NONE;
-            spans[i as usize].parent_missing = true;
-            cuts += 1;
+            // The walk came back to `i`: the loop is the path from `i` on.
+            let members = &path[path.iter().position(|&p| p == i).unwrap_or(0)..];
+            let cut_at = (0..members.len()).min_by_key(|&k| (spans[members[k] as usize].start_ns, members[k]));
+            let cut_at = cut_at.unwrap_or(0);
+            let mut ring = members[cut_at..].to_vec();
+            ring.extend_from_slice(&members[..cut_at]);
+            let cut = ring[0] as usize;
+            parent[cut] = NONE;
+            spans[cut].parent_missing = true;
+            spans[cut].parent_loop = true;
+            loops.push(ring);
         }
         for &p in &path {
             state[p as usize] = 2;
         }
         path.clear();
     }
-    cuts
+    loops
+}
+
+/// `0000000000000001 ("GET /orders")`.
+fn span_ref(s: &Span) -> String {
+    format!("{} ({:?})", s.id, s.name)
+}
+
+/// What a loop is and what was done with it, for the warnings list:
+/// `trace T: spans A ("x") and B ("y") are each other's parent; A, the
+/// earlier, is shown as the trace's root, flagged "parent loop"`.
+fn loop_warning(id: TraceId, ring: &[u32], spans: &[Span], placed: &str) -> String {
+    let at = |k: usize| &spans[ring[k] as usize];
+    let first = at(0);
+    let what = match ring.len() {
+        0 | 1 => format!("span {} names itself as its parent", span_ref(first)),
+        2 => format!("spans {} and {} are each other's parent", span_ref(first), span_ref(at(1))),
+        n => {
+            let shown: Vec<String> = (0..n.min(4)).map(|k| span_ref(at(k))).collect();
+            let more = if n > 4 { format!(" → … ({n} spans in all)") } else { String::new() };
+            format!("spans {}{more} → {} form a loop, each naming the next as its parent", shown.join(" → "), first.id)
+        }
+    };
+    let which = match ring.len() {
+        0 | 1 => "",
+        2 => ", the earlier,",
+        _ => ", the earliest,",
+    };
+    format!("trace {id}: {what}; {}{which} is shown {placed}, flagged \"parent loop\"", first.id)
 }
 
 fn lay_out(id: TraceId, mut spans: Vec<Span>, warnings: &mut Vec<String>) -> Trace {
     let mut parent = resolve_parents(id, &mut spans, warnings);
-    let cuts = cut_cycles(&mut parent, &mut spans);
-    if cuts > 0 {
-        warnings.push(format!("trace {id}: {cuts} cycles in parent links cut; those spans hang under the root"));
-    }
-    // Roots by start; re-hang spans whose parent is missing under the first
-    // true root, or make the earliest of them the root when there is none.
+    let loops = cut_loops(&mut parent, &mut spans);
+    // Roots by start; re-hang spans whose parent is missing (or was cut out
+    // of a loop) under the first true root, or make the earliest of them the
+    // root when there is none.
     let by_start = |a: &u32, b: &u32| (spans[*a as usize].start_ns, *a).cmp(&(spans[*b as usize].start_ns, *b));
     let mut true_roots: Vec<u32> =
         (0..spans.len() as u32).filter(|&i| parent[i as usize] == NONE && !spans[i as usize].parent_missing).collect();
@@ -147,8 +187,22 @@ fn lay_out(id: TraceId, mut spans: Vec<Span>, warnings: &mut Vec<String>) -> Tra
         (0..spans.len() as u32).filter(|&i| parent[i as usize] == NONE && spans[i as usize].parent_missing).collect();
     true_roots.sort_by(by_start);
     orphans.sort_by(by_start);
-    if let Some(&first) = orphans.first() {
-        let missing: Vec<String> = orphans
+    let host = true_roots.first().or(orphans.first()).copied();
+    for ring in loops.iter().take(3) {
+        let placed = match host {
+            Some(h) if h == ring[0] => "as the trace's root".to_string(),
+            Some(h) if true_roots.is_empty() => format!("under {}, the trace's root", span_ref(&spans[h as usize])),
+            Some(h) => format!("under the trace's root {}", span_ref(&spans[h as usize])),
+            None => "as a root".to_string(),
+        };
+        warnings.push(loop_warning(id, ring, &spans, &placed));
+    }
+    if loops.len() > 3 {
+        warnings.push(format!("trace {id}: {} loops of parent links in all, each cut the same way", loops.len()));
+    }
+    let missing: Vec<u32> = orphans.iter().copied().filter(|&o| !spans[o as usize].parent_loop).collect();
+    if !missing.is_empty() {
+        let named: Vec<String> = missing
             .iter()
             .take(3)
             .map(|&o| {
@@ -158,12 +212,13 @@ fn lay_out(id: TraceId, mut spans: Vec<Span>, warnings: &mut Vec<String>) -> Tra
             .collect();
         warnings.push(format!(
             "trace {id}: {} span(s) name a parent that is not in the file, shown under the trace root with \"parent missing\": {}",
-            orphans.len(),
-            missing.join("; ")
+            missing.len(),
+            named.join("; ")
         ));
-        let host = true_roots.first().copied().unwrap_or(first);
+    }
+    if let Some(host) = host {
         if true_roots.is_empty() {
-            true_roots.push(first);
+            true_roots.push(host);
         }
         for &o in &orphans {
             if o != host {
@@ -294,7 +349,7 @@ mod tests {
     }
 
     #[test]
-    fn lays_out_depth_first_rehangs_orphans_and_cuts_cycles() {
+    fn lays_out_depth_first_rehangs_orphans_and_cuts_loops() {
         let t = TraceId([1; 16]);
         let mut b = TraceSetBuilder::new();
         b.add(t, span("c", Some("a"), 20, 30));
@@ -313,7 +368,15 @@ mod tests {
         assert_eq!(tr.spans[0].subtree_end, 6);
         assert_eq!(tr.children(0), [1, 3, 4, 5]);
         assert_eq!(tr.spans[2].depth, 2);
-        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(tr.spans[1].parent_loop && !tr.spans[5].parent_loop);
+        assert_eq!(
+            warnings,
+            [
+                "trace 01010101010101010101010101010101: spans 000000000000000e (\"e\") and 000000000000000f (\"f\") are each other's parent; 000000000000000e, the earlier, is shown under the trace's root 000000000000000a (\"a\"), flagged \"parent loop\"",
+                "trace 01010101010101010101010101010101: 1 span(s) name a parent that is not in the file, shown under the trace root with \"parent missing\": span 000000000000000d (\"d\") names parent 00000000000000ff",
+                "trace 01010101010101010101010101010101: 1 span(s) start before or end after their parent (clock skew); kept and flagged",
+            ]
+        );
         // Root self time: 100 minus b (clipped to 10..100) and c inside b: 10.
         assert_eq!(tr.self_times_ns()[0], 10);
     }

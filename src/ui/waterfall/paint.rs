@@ -242,7 +242,11 @@ fn paint_text(painter: &Painter, cx: &PaintCtx<'_>, painted: &[PaintedRow], dura
             job.append(&format!("+{hidden}"), 6.0, TextFormat::simple(small.clone(), weak));
         }
         if s.parent_missing || s.clock_skew {
-            let flag = if s.parent_missing { "parent missing" } else { "clock skew" };
+            let flag = match (s.parent_loop, s.parent_missing) {
+                (true, _) => "parent loop",
+                (false, true) => "parent missing",
+                _ => "clock skew",
+            };
             job.append(flag, 6.0, TextFormat::simple(small.clone(), Color32::from_rgb(200, 130, 0)));
         }
         job.wrap.max_rows = 1;

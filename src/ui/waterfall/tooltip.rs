@@ -24,7 +24,13 @@ pub fn span_card(ui: &mut Ui, trace: &Trace, i: usize, self_ns: u64) {
         row(ui, "span id", &s.id.to_string());
     });
     status(ui, s);
-    if s.parent_missing {
+    if s.parent_loop {
+        let parent = s.parent_id.map(|p| p.to_string()).unwrap_or_default();
+        ui.colored_label(
+            egui::Color32::from_rgb(200, 130, 0),
+            format!("parent loop: its parent {parent} leads back to it; that link is cut here"),
+        );
+    } else if s.parent_missing {
         ui.colored_label(egui::Color32::from_rgb(200, 130, 0), "parent missing: the parent span is not in the file");
     }
     if s.clock_skew {
