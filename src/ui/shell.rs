@@ -60,6 +60,12 @@ pub fn menu_bar_ui(ui: &mut Ui, input: &MenuInput<'_>) -> Vec<Command> {
             if ui.add(open).clicked() {
                 commands.push(Command::OpenDialog);
             }
+            let typed = ui.button("Type a path…").on_hover_text(
+                "Open a file by its path, without the file dialog (also for when the dialog cannot be shown)",
+            );
+            if typed.clicked() {
+                commands.push(Command::TypePath);
+            }
             ui.add_enabled_ui(!input.settings.recent.is_empty(), |ui| {
                 ui.menu_button("Open recent", |ui| recent_ui(ui, &input.settings.recent, &mut commands));
             });
