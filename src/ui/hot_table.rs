@@ -133,6 +133,7 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
     } else {
         None
     };
+    let ctx = ui.ctx().clone();
     let mut table = TableBuilder::new(ui)
         .id_salt("hot_table")
         .striped(true)
@@ -147,6 +148,7 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
     if let Some(row) = scroll_to {
         table = table.scroll_to_row(row, Some(egui::Align::Center));
     }
+    let table = super::sort_header::top_after_sort(&ctx, "hot_table", table);
     let headers = [
         ("Function", Some(SortKey::Function)),
         ("Module", Some(SortKey::Module)),
@@ -210,7 +212,7 @@ fn header_cell(ui: &mut Ui, state: &mut HotTableState, title: &str, key: Option<
         return;
     };
     let sorted = (state.sort == key).then_some(!state.reversed);
-    if super::sort_header::sort_header(ui, title, sorted) {
+    if super::sort_header::sort_header(ui, "hot_table", title, sorted) {
         if state.sort == key {
             state.reversed = !state.reversed;
         } else {

@@ -93,14 +93,14 @@ pub fn typed_path(input: &str) -> Option<PathBuf> {
 
 /// Id of the path field.
 pub fn field_id() -> Id {
-    Id::new("firesight_open_path_field")
+    Id::unique("firesight_open_path_field")
 }
 
 /// Shows the modal. Returns `Open` for an entered path; `keep_open` turns
 /// false when it is closed (Enter, Open, Cancel, Esc, a click outside).
 pub fn ui(ctx: &egui::Context, state: &mut OpenPathState, keep_open: &mut bool) -> Vec<Command> {
     let mut commands = Vec::new();
-    let modal = egui::Modal::new(Id::new("firesight_open_path")).show(ctx, |ui: &mut Ui| {
+    let modal = egui::Modal::new(Id::unique("firesight_open_path")).show(ctx, |ui: &mut Ui| {
         ui.set_width(560.0);
         ui.heading("Open file");
         if let Some(reason) = &state.reason {

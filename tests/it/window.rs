@@ -96,3 +96,57 @@ fn a_dialog_that_closes_at_once_twice_counts_as_missing() {
     assert!(h.state().open_path().is_none());
     assert_eq!(doc(&h).zoom, zoom);
 }
+
+/// Turns the mouse wheel over `pos` by `dy` points (negative: down the list).
+fn wheel_at(h: &mut Harness<'static, FiresightApp>, pos: egui::Pos2, dy: f32) {
+    h.hover_at(pos);
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::Vec2::new(0.0, dy),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: Modifiers::NONE,
+    });
+    h.run();
+}
+
+#[test]
+fn sorting_the_hot_table_scrolls_back_to_the_top() {
+    let mut h = open(&[data(SHOP)]);
+    // 36 functions, about ten rows visible: the heaviest self is on top.
+    let top = h.get_by_label("JSONEncoder.iterencode (json/encoder.py:258)").rect().center();
+    wheel_at(&mut h, top, -2000.0);
+    assert!(h.query_by_label("JSONEncoder.iterencode (json/encoder.py:258)").is_none(), "scrolled away");
+    assert!(h.query_by_label("<module> (py_shop.py:111)").is_none());
+    h.get_by_label("Total").click();
+    h.run();
+    // Heaviest total first (259 samples each; ties keep the self order), and on screen again.
+    let d = doc(&h);
+    let first = d.profile.frames.name(d.functions.rows[d.table.order()[0]].frame);
+    assert_eq!(first, "main (py_shop.py:103)");
+    assert!(h.query_by_label("<module> (py_shop.py:111)").is_some(), "the sorted table starts at its first row");
+    assert!(h.query_by_label("main (py_shop.py:103)").is_some());
+}
+
+#[test]
+fn sorting_the_trace_list_scrolls_back_to_the_top() {
+    let mut h = open(&[data("otlp/traces.otlp.json")]);
+    let clock = |h: &Harness<'static, FiresightApp>, row: usize| {
+        let list = doc(h).traces.as_ref().expect("traces").view.list();
+        let i = list.order()[row];
+        firesight::ui::trace_list::clock_utc(list.summary(i).expect("row").start_unix_ns)
+    };
+    let first = clock(&h, 0);
+    let pos = h.get_by_label(&first).rect().center();
+    wheel_at(&mut h, pos, -4000.0);
+    // The list starts in time order.
+    assert!(h.query_by_label(&first).is_none(), "scrolled away from the earliest trace");
+    h.get_by_label("Duration").click();
+    h.run();
+    // The slowest trace is the first row, and it is visible.
+    let list = doc(&h).traces.as_ref().expect("traces").view.list();
+    let duration = |row: usize| list.summary(list.order()[row]).expect("row").duration_ns;
+    assert!(duration(0) >= duration(1) && duration(1) >= duration(279));
+    let first = clock(&h, 0);
+    assert!(h.query_by_label(&first).is_some(), "the sorted list starts at its first row");
+}
