@@ -370,6 +370,7 @@ impl FiresightApp {
                 finished.push(k);
                 if let (Some(v), Some(doc)) = (views, self.docs.iter_mut().find(|d| d.id == *doc_id)) {
                     doc.set_extras(v.filter, v.memory, v.labels);
+                    doc.samples = v.samples;
                     doc.set_views(v.metric, v.tree, v.functions);
                 }
             }
@@ -422,6 +423,7 @@ impl FiresightApp {
         );
         doc.bundled = bundled;
         doc.set_extras(opened.views.filter, opened.views.memory, opened.views.labels);
+        doc.samples = opened.views.samples;
         doc.traces = opened.traces.map(crate::ui::document::TraceTab::new);
         // Tabs in request order; the newest request is the active tab, and
         // an older one finishing late does not take the focus from it.
@@ -492,13 +494,16 @@ impl FiresightApp {
             let picked: Vec<String> = doc.filter.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
             format!("{} where {}", metric.name, picked.join(" and "))
         };
+        let count = doc.samples;
         shell::status_ui(
             ui,
             &shell::StatusInput {
                 format: &doc.format,
                 metric: &name,
                 total: metric.format(doc.tree.total()),
-                samples: doc.profile.samples.len(),
+                whole: count.is_filtered().then(|| metric.format(count.metric_total)),
+                samples: count,
+                records: shell::record_word(&doc.format),
                 warnings: doc.profile.warnings_total,
                 note,
             },

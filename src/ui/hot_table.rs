@@ -109,8 +109,25 @@ pub struct TableInput<'a> {
 /// Shows the filter box and the table.
 pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec<Command> {
     let mut commands = Vec::new();
+    let memory = input.memory.filter(|_| !state.hide_memory);
+    // Rows of the (label-)filtered tree, and those the text filter leaves.
+    let (shown, all) = match memory {
+        Some(view) => {
+            state.memory.refresh(input.profile, view, &state.filter);
+            (state.memory.order().len(), view.rows.len())
+        }
+        None => {
+            state.refresh(input.profile, input.functions);
+            (state.order.len(), input.functions.rows.len())
+        }
+    };
     ui.horizontal(|ui| {
-        ui.label(format!("Hot functions ({})", input.functions.rows.len()));
+        let count = crate::model::units::format_count(all as f64);
+        if state.filter.trim().is_empty() {
+            ui.label(format!("Hot functions ({count})"));
+        } else {
+            ui.label(format!("Hot functions ({} of {count})", crate::model::units::format_count(shown as f64)));
+        }
         ui.add(egui::TextEdit::singleline(&mut state.filter).hint_text("Filter functions").desired_width(220.0));
         if !state.filter.is_empty() && ui.button("Clear filter").clicked() {
             state.filter.clear();
@@ -122,7 +139,7 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
             state.hide_memory = !show;
         }
     });
-    if let Some(view) = input.memory.filter(|_| !state.hide_memory) {
+    if let Some(view) = memory {
         return memory_table::ui(ui, &mut state.memory, input.profile, view, &state.filter, input.selected);
     }
     state.refresh(input.profile, input.functions);

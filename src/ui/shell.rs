@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use egui::{Align2, Color32, Id, Key, KeyboardShortcut, Modifiers, Ui};
 
+use crate::analysis::sample_count::SampleCount;
 use crate::model::{MetricId, Profile};
 use crate::ui::command::Command;
 use crate::ui::settings::{Orientation, Settings, ThemeChoice};
@@ -190,10 +191,14 @@ pub struct StatusInput<'a> {
     pub format: &'a str,
     /// Metric name.
     pub metric: &'a str,
-    /// The metric's total, formatted in its unit.
+    /// The metric's total over the samples the view counts, in its unit.
     pub total: String,
-    /// Number of samples.
-    pub samples: usize,
+    /// The metric's total over every sample, when a filter drops some.
+    pub whole: Option<String>,
+    /// The samples the view counts, of those with weight in the metric.
+    pub samples: SampleCount,
+    /// What a sample is called in the format, plural ([`record_word`]).
+    pub records: &'a str,
     /// Warnings in all (may exceed those kept).
     pub warnings: u64,
     /// A note on the right (the bundled sample's origin), if any.
@@ -206,9 +211,12 @@ pub fn status_ui(ui: &mut Ui, input: &StatusInput<'_>) -> Vec<Command> {
     ui.horizontal(|ui| {
         ui.label(format!("Format: {}", input.format));
         ui.separator();
-        ui.label(format!("{}: {} total", input.metric, input.total));
+        match &input.whole {
+            Some(whole) => ui.label(format!("{}: {} of {whole}", input.metric, input.total)),
+            None => ui.label(format!("{}: {} total", input.metric, input.total)),
+        };
         ui.separator();
-        ui.label(format!("{} samples", crate::model::units::format_count(input.samples as f64)));
+        samples_ui(ui, input);
         ui.separator();
         let text = match input.warnings {
             0 => "No warnings".to_string(),
@@ -224,6 +232,34 @@ pub fn status_ui(ui: &mut Ui, input: &StatusInput<'_>) -> Vec<Command> {
         }
     });
     commands
+}
+
+/// What one sample of `format` is, plural: folded files have stack lines
+/// (each with a count), trace projections have spans, the rest samples.
+pub fn record_word(format: &str) -> &'static str {
+    match format {
+        "folded" => "stack lines",
+        f if f.starts_with("OTLP") || f.starts_with("Jaeger") => "spans",
+        _ => "samples",
+    }
+}
+
+/// "12,345 of 915,426 samples" when a filter drops some, else "915,426 samples".
+fn samples_ui(ui: &mut Ui, input: &StatusInput<'_>) {
+    let c = &input.samples;
+    let n = |v: u64| crate::model::units::format_count(v as f64);
+    let text = if c.is_filtered() {
+        format!("{} of {} {}", n(c.kept), n(c.in_metric), input.records)
+    } else {
+        format!("{} {}", n(c.kept), input.records)
+    };
+    let hover = format!(
+        "Counted by this view (weight in the metric, kept by the filter): {}\nWith weight in the metric: {}\nIn the file: {}",
+        n(c.kept),
+        n(c.in_metric),
+        n(c.in_profile),
+    );
+    ui.label(text).on_hover_text(hover);
 }
 
 /// The warnings window.

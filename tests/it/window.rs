@@ -150,3 +150,86 @@ fn sorting_the_trace_list_scrolls_back_to_the_top() {
     let first = clock(&h, 0);
     assert!(h.query_by_label(&first).is_some(), "the sorted list starts at its first row");
 }
+
+#[test]
+fn the_status_bar_and_the_heading_count_what_the_view_counts() {
+    // cpu.pb.gz: 757 samples, every one with cpu time; 522 carry
+    // endpoint=/orders (5.22 s of 7.65 s); 336 functions, 235 of them under
+    // /orders, 38 of those with "json" in the name. Counted from the file
+    // with a separate protobuf decoder (and label_totals in cpu.pb.gz.json).
+    let mut h = open(&[data("pprof/generated/cpu.pb.gz")]);
+    h.get_by_label("cpu: 7.65 s total");
+    h.get_by_label("757 samples");
+    h.get_by_label("Hot functions (336)");
+    h.get_by_label("/orders").click();
+    settle(&mut h);
+    h.get_by_label("cpu where endpoint=/orders: 5.22 s of 7.65 s");
+    h.get_by_label("522 of 757 samples");
+    h.get_by_label("Hot functions (235)");
+    h.get_by(|n| n.data().placeholder() == Some("Filter functions")).focus();
+    h.run();
+    h.get_by(|n| n.data().placeholder() == Some("Filter functions")).type_text("json");
+    h.run();
+    h.get_by_label("Hot functions (38 of 235)");
+}
+
+#[test]
+fn the_sample_count_follows_the_metric() {
+    // 333 instructions and 111 cycles samples (header lines counted with
+    // grep, see tests/it/perf.rs).
+    let mut h = open(&[data("perf/perf-cycles-instructions-01.txt")]);
+    h.get_by_label("333 samples");
+    h.state_mut().apply(firesight::ui::command::Command::SetMetric(firesight::model::MetricId(1)));
+    settle(&mut h);
+    h.get_by_label("cycles: 111 total");
+    h.get_by_label("111 samples");
+    // A heap profile: 26 of its 291 samples still hold in-use bytes.
+    let h = open(&[data("pprof/generated/heap.pb.gz")]);
+    h.get_by_label("26 samples");
+    // A folded file counts its lines (27, each with a count).
+    let h = open(&[data(SHOP)]);
+    h.get_by_label("27 stack lines");
+}
+
+#[test]
+fn sample_counts_follow_thread_time_focus_and_hide() {
+    use firesight::analysis::sample_count::count_samples;
+    use firesight::model::SampleFilter;
+    // kvstore.perf.txt: 791 cpu-clock samples. Counted from the text with
+    // awk: 237 on thread 457 (compactor); 157 with a time in
+    // [1588.6 s, 1588.8 s); 272 with do_syscall_64 on the stack; 42 whose
+    // only frame is _IO_default_xsputn, 6 of them on the kvstore thread (the
+    // perf loader roots stacks at the process name, as inferno does); all
+    // 272 syscalls are on thread 454.
+    let loaded = firesight::load::load_path(
+        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-profiles/kvstore.perf.txt"),
+        &Default::default(),
+        firesight::load::Progress::new(),
+    )
+    .expect("loads");
+    let p = &loaded.profile;
+    let m = p.default_metric;
+    let frame = |name: &str| p.frames.iter().find(|(_, f)| f.name == name).map(|(id, _)| id).expect("frame");
+    let count = |filter: SampleFilter| count_samples(p, m, &filter);
+    let all = count(SampleFilter::default());
+    assert_eq!((all.kept, all.in_metric, all.in_profile), (791, 791, 791));
+    assert!(!all.is_filtered());
+    let thread = p.threads.iter().position(|t| t.tid == Some(457)).map(firesight::model::ThreadId::from_index);
+    assert_eq!(count(SampleFilter { thread, ..Default::default() }).kept, 237);
+    let time_range_ns = Some((1_588_600_000_000, 1_588_800_000_000));
+    assert_eq!(count(SampleFilter { time_range_ns, ..Default::default() }).kept, 157);
+    let focus = Some(frame("do_syscall_64"));
+    let c = count(SampleFilter { focus, ..Default::default() });
+    assert_eq!((c.kept, c.in_metric), (272, 791));
+    assert!(c.is_filtered());
+    let hide = vec![frame("_IO_default_xsputn")];
+    assert_eq!(count(SampleFilter { hide: hide.clone(), ..Default::default() }).kept, 791, "the root stays");
+    let hide = vec![frame("kvstore"), frame("_IO_default_xsputn")];
+    assert_eq!(count(SampleFilter { hide, ..Default::default() }).kept, 791 - 6);
+    // Filters combine, and the metric's whole stays the whole.
+    let both = count(SampleFilter { thread, focus, ..Default::default() });
+    assert_eq!(both.kept, 0);
+    let main = p.threads.iter().position(|t| t.tid == Some(454)).map(firesight::model::ThreadId::from_index);
+    assert_eq!(count(SampleFilter { thread: main, focus, ..Default::default() }).kept, 272);
+    assert_eq!(both.metric_total, p.total(m));
+}
