@@ -76,6 +76,8 @@ pub struct Document {
     /// The samples `tree` counts, of those with weight in `metric` (the
     /// status bar's "12,345 of 915,426 samples").
     pub samples: SampleCount,
+    /// How the label panel sorts each key's values.
+    pub label_sort: crate::ui::label_panel::LabelSort,
     /// Whether the label panel is shown (widget state). Default: true.
     pub labels_open: bool,
     /// The traces and their views, for trace files.
@@ -136,6 +138,7 @@ impl Document {
             memory: None,
             labels: Arc::new(LabelShares::default()),
             samples: SampleCount::default(),
+            label_sort: Default::default(),
             labels_open: true,
             traces: None,
         }

@@ -233,3 +233,59 @@ fn sample_counts_follow_thread_time_focus_and_hide() {
     assert_eq!(count(SampleFilter { thread: main, focus, ..Default::default() }).kept, 272);
     assert_eq!(both.metric_total, p.total(m));
 }
+
+/// Top edges of the label panel's widgets labelled `labels`, in that order
+/// (the panel is on the left; the memory table may have the same texts).
+fn tops(h: &Harness<'static, FiresightApp>, labels: &[&str]) -> Vec<f32> {
+    let panel_right = h.get_by_label("bytes (67)").rect().right() + 200.0;
+    labels
+        .iter()
+        .map(|l| {
+            let mut found = h.query_all_by_label(l).filter(|n| n.rect().left() < panel_right);
+            let node = found.next().unwrap_or_else(|| panic!("{l} is in the label panel"));
+            node.rect().top() as f32
+        })
+        .collect()
+}
+
+fn ascending(v: &[f32]) -> bool {
+    v.windows(2).all(|w| w[0] < w[1])
+}
+
+#[test]
+fn numeric_label_values_sort_by_number_and_show_in_their_unit() {
+    // heap.pb.gz: 67 values of the numeric label `bytes` (no unit in the
+    // file; pprof takes the key as the unit). In-use bytes per value, from
+    // a separate protobuf decoder: 1408 -> 2,633,104; 1536 -> 2,179,827;
+    // 1408 in 7 samples, one of them in use; 16 -> 278,664; 8, 24 and 2048
+    // hold 0; 909312 -> 909,312.
+    let mut h = open(&[data("pprof/generated/heap.pb.gz")]);
+    h.get_by_label("bytes (67)");
+    // Exact, in bytes, not "1.4 KiB" and not a bare number.
+    assert_eq!(tops(&h, &["1,408 B", "909,312 B", "8 B"]).len(), 3);
+    // By share, heaviest first; equal shares (0 B in use) by number, not text.
+    assert!(ascending(&tops(&h, &["1,408 B", "1,536 B", "16 B"])));
+    assert!(ascending(&tops(&h, &["8 B", "24 B", "2,048 B"])));
+    h.get_by_label("Value").click();
+    h.run();
+    assert!(ascending(&tops(&h, &["8 B", "16 B", "24 B", "2,048 B", "909,312 B"])));
+    h.get_by_label("Value ⏶").click();
+    h.run();
+    assert!(ascending(&tops(&h, &["909,312 B", "2,048 B", "24 B", "8 B"])));
+    // Share sorts by the number behind it: ascending puts the 0 B values first.
+    h.get_by_label("Share").click();
+    h.run();
+    h.get_by_label("Share ⏷").click();
+    h.run();
+    assert!(ascending(&tops(&h, &["2,048 B", "16 B", "1,536 B", "1,408 B"])));
+    // Picking a number filters on it: 7 samples carry bytes=1408, one of
+    // them with in-use bytes (2,633,104).
+    h.get_by_label("Share ⏶").click();
+    h.run();
+    let panel_right = h.get_by_label("bytes (67)").rect().right() + 200.0;
+    h.query_all_by_label("1,408 B").find(|n| n.rect().left() < panel_right).expect("in the panel").click();
+    settle(&mut h);
+    assert_eq!(doc(&h).filter.labels, vec![("bytes".to_string(), "1408".to_string())]);
+    assert_eq!(doc(&h).tree.total(), 2_633_104);
+    h.get_by_label("1 of 26 samples");
+}
