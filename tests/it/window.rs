@@ -289,3 +289,22 @@ fn numeric_label_values_sort_by_number_and_show_in_their_unit() {
     assert_eq!(doc(&h).tree.total(), 2_633_104);
     h.get_by_label("1 of 26 samples");
 }
+
+#[test]
+fn a_truncated_gzip_shows_where_its_stream_ends() {
+    // cpu.pb.gz cut in half: 10,561 of 21,123 bytes; Python's zlib gets
+    // 33,065 bytes out of the cut stream.
+    let gz = std::fs::read(data("pprof/generated/cpu.pb.gz")).expect("read");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cut = dir.path().join("cut.pb.gz");
+    std::fs::write(&cut, &gz[..gz.len() / 2]).expect("write");
+    let mut h = open(&[data(SHOP)]);
+    h.state_mut().apply(firesight::ui::command::Command::Open(cut));
+    settle(&mut h);
+    let msg = &h.state().messages()[0];
+    assert!(msg.is_error);
+    let want = "gzip, byte offset 10561: truncated gzip stream: the compressed data ends at byte 10561 of the file, \
+                after 33065 decompressed bytes";
+    assert!(msg.text.starts_with(want), "{}", msg.text);
+    h.get_by_label_contains("truncated gzip stream");
+}
