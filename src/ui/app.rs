@@ -76,6 +76,7 @@ impl FiresightApp {
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
         let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, STORAGE_KEY)).unwrap_or_default();
         cc.egui_ctx.set_theme(settings.theme.preference());
+        crate::ui::theme::readable_text(&cc.egui_ctx);
         let mut app = Self {
             settings,
             docs: Vec::new(),

@@ -219,11 +219,15 @@ pub fn status_ui(ui: &mut Ui, input: &StatusInput<'_>) -> Vec<Command> {
         samples_ui(ui, input);
         ui.separator();
         let text = match input.warnings {
-            0 => "No warnings".to_string(),
+            // Information, not a disabled button: it reads as plain text.
+            0 => {
+                ui.label("No warnings");
+                String::new()
+            }
             1 => "⚠ 1 warning".to_string(),
             n => format!("⚠ {} warnings", crate::model::units::format_count(n as f64)),
         };
-        if ui.add_enabled(input.warnings > 0, egui::Button::new(text)).clicked() {
+        if !text.is_empty() && ui.button(text).on_hover_text("Show the load warnings").clicked() {
             commands.push(Command::ShowWarnings(true));
         }
         if let Some(note) = input.note {
