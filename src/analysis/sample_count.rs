@@ -56,7 +56,7 @@ pub fn count_samples(profile: &Profile, metric: MetricId, filter: &SampleFilter)
         {
             continue;
         }
-        if !labels_ok.is_empty() && !s.labels.get(i).is_some_and(|l| labels_ok.get(l.index()) == Some(&true)) {
+        if !labels_ok.is_empty() && s.labels.get(i).is_none_or(|l| labels_ok.get(l.index()) != Some(&true)) {
             continue;
         }
         if let Some(ok) = &stack_ok {
