@@ -118,7 +118,7 @@ pub fn ui(ctx: &egui::Context, state: &mut OpenPathState, keep_open: &mut bool) 
             state.focused = true;
         }
         let entered = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-        ui.label(egui::RichText::new(HINT).small());
+        ui.label(HINT);
         ui.horizontal(|ui| {
             let path = typed_path(&state.input);
             let open = ui.add_enabled(path.is_some(), egui::Button::new("Open"));

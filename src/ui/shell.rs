@@ -178,7 +178,8 @@ pub fn messages_ui(ui: &mut Ui, messages: &[Message]) -> Vec<Command> {
                     commands.push(Command::DismissMessage(i));
                 }
                 let text = egui::RichText::new(&m.text);
-                ui.label(if m.is_error { text.color(Color32::WHITE) } else { text });
+                // Long errors wrap instead of widening the view under them.
+                ui.add(egui::Label::new(if m.is_error { text.color(Color32::WHITE) } else { text }).wrap());
             });
         });
     }
