@@ -8,8 +8,18 @@
 #
 # The generator and the timing loop are benches/pprof_decode.rs; both sides
 # decode the same in-memory bytes in the same process, alternating, and the
-# medians are compared.
+# medians are compared. The loader decodes samples on a second thread beside
+# the model building, so the run is made twice: on every core, and pinned to
+# one core with taskset (bare prost decode is single-threaded either way).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
-exec cargo bench --no-default-features --bench pprof_decode
+bin=$(cargo bench --no-default-features --bench pprof_decode --no-run --message-format=json \
+    | sed -n 's/.*"executable":"\([^"]*pprof_decode[^"]*\)".*/\1/p' | tail -1)
+[ -x "$bin" ] || { echo "pprof_decode.sh: the benchmark did not build" >&2; exit 1; }
+echo "== every core ($(nproc))"
+"$bin"
+if command -v taskset >/dev/null; then
+    echo "== one core (taskset -c 0)"
+    taskset -c 0 "$bin"
+fi

@@ -48,11 +48,11 @@ pub fn count_samples(profile: &Profile, metric: MetricId, filter: &SampleFilter)
             continue;
         }
         out.in_metric += 1;
-        if filter.thread.is_some() && s.threads.get(i).copied().flatten() != filter.thread {
+        if filter.thread.is_some() && s.thread(i) != filter.thread {
             continue;
         }
         if let Some((lo, hi)) = filter.time_range_ns
-            && !s.times_ns.get(i).copied().flatten().is_some_and(|t| t >= lo && t < hi)
+            && !s.time_ns(i).is_some_and(|t| t >= lo && t < hi)
         {
             continue;
         }

@@ -31,11 +31,11 @@ pub fn fold(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> Vec<(
 /// A predicate over sample indices for the thread, time and label parts of `filter`.
 pub fn sample_predicate<'a>(profile: &'a Profile, filter: &'a SampleFilter) -> impl Fn(usize) -> bool + 'a {
     move |i| {
-        if filter.thread.is_some() && profile.samples.threads[i] != filter.thread {
+        if filter.thread.is_some() && profile.samples.thread(i) != filter.thread {
             return false;
         }
         if let Some((lo, hi)) = filter.time_range_ns {
-            match profile.samples.times_ns[i] {
+            match profile.samples.time_ns(i) {
                 Some(t) if t >= lo && t < hi => {}
                 _ => return false,
             }

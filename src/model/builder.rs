@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use super::frame::{FrameRef, FrameTable};
 use super::ids::{FrameId, LabelSetId, MetricId, StackId, ThreadId};
-use super::profile::{Label, Metric, Profile, Thread, Warning};
+use super::profile::{Label, Metric, Profile, Thread, Warning, push_sparse};
 use super::stack::StackTable;
 use super::units::{Unit, Weight};
 
@@ -192,12 +192,13 @@ impl ProfileBuilder {
                 Some(ModelError::WeightCount { sample: self.p.samples.len(), got: weights.len(), expected: n });
         }
         let s = &mut self.p.samples;
+        let i = s.stacks.len();
         s.stacks.push(stack);
         for i in 0..n {
             s.weights.push(weights.get(i).copied().unwrap_or(0));
         }
-        s.times_ns.push(time_ns);
-        s.threads.push(thread);
+        push_sparse(&mut s.times_ns, i, time_ns);
+        push_sparse(&mut s.threads, i, thread);
         s.labels.push(labels);
     }
 
@@ -212,18 +213,19 @@ impl ProfileBuilder {
     ) {
         let n = self.p.metrics.len();
         let s = &mut self.p.samples;
+        let i = s.stacks.len();
         s.stacks.push(stack);
         let base = s.weights.len();
         s.weights.resize(base + n, 0);
         if m.index() < n {
             s.weights[base + m.index()] = w;
         }
-        s.times_ns.push(time_ns);
-        s.threads.push(thread);
+        push_sparse(&mut s.times_ns, i, time_ns);
+        push_sparse(&mut s.threads, i, thread);
         s.labels.push(LabelSetId(0));
     }
 
-    /// Reserves room for `n` more samples in every column, for loaders that
+    /// Reserves room for `n` more samples in the dense columns, for loaders that
     /// know the count up front (it saves the reallocations and page faults
     /// of growing; pprof's 900 000-sample benchmark profile spent 13% there).
     /// Pass only a count backed by input already in memory.
@@ -231,8 +233,6 @@ impl ProfileBuilder {
         let s = &mut self.p.samples;
         s.stacks.reserve(n);
         s.weights.reserve(n.saturating_mul(self.p.metrics.len()));
-        s.times_ns.reserve(n);
-        s.threads.reserve(n);
         s.labels.reserve(n);
     }
 
@@ -280,7 +280,7 @@ impl ProfileBuilder {
             if p.samples.stacks[i].is_some_and(|s| s.index() >= ns) {
                 return Err(ModelError::DanglingId { sample: i, what: "stack" });
             }
-            if p.samples.threads[i].is_some_and(|t| t.index() >= nt) {
+            if p.samples.thread(i).is_some_and(|t| t.index() >= nt) {
                 return Err(ModelError::DanglingId { sample: i, what: "thread" });
             }
             if p.samples.labels[i].index() >= nl {
@@ -309,6 +309,26 @@ fn function_map(frames: &FrameTable) -> Vec<FrameId> {
 mod tests {
     use super::*;
     use crate::model::FrameKind;
+
+    #[test]
+    fn times_and_threads_stay_empty_until_a_sample_has_one() {
+        let mut b = ProfileBuilder::new("test");
+        b.add_metric("samples", Unit::Count);
+        let t = b.thread(Thread { pid: Some(1), tid: Some(2), name: "main".into() });
+        b.add_sample(None, &[1], None, None, LabelSetId(0));
+        b.add_sample(None, &[1], None, None, LabelSetId(0));
+        assert!(b.p.samples.times_ns.is_empty() && b.p.samples.threads.is_empty());
+        b.add_sample(None, &[1], Some(7), None, LabelSetId(0));
+        b.add_sample(None, &[1], None, Some(t), LabelSetId(0));
+        b.add_sample(None, &[1], None, None, LabelSetId(0));
+        let p = b.finish().unwrap_or_else(|e| panic!("{e}"));
+        let times: Vec<_> = (0..5).map(|i| p.samples.time_ns(i)).collect();
+        let threads: Vec<_> = (0..5).map(|i| p.samples.thread(i)).collect();
+        assert_eq!(times, [None, None, Some(7), None, None]);
+        assert_eq!(threads, [None, None, None, Some(t), None]);
+        assert_eq!((p.samples.times_ns.len(), p.samples.threads.len()), (5, 5));
+        assert_eq!(p.time_range_ns(), Some((7, 7)));
+    }
 
     #[test]
     fn rescales_fractional_weights_and_validates() {

@@ -153,11 +153,11 @@ fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> 
     let label_ok = label_matcher(profile, &filter.labels);
     let s = &profile.samples;
     for i in 0..s.len() {
-        if filter.thread.is_some() && s.threads[i] != filter.thread {
+        if filter.thread.is_some() && s.thread(i) != filter.thread {
             continue;
         }
         if let Some((lo, hi)) = filter.time_range_ns {
-            match s.times_ns[i] {
+            match s.time_ns(i) {
                 Some(t) if t >= lo && t < hi => {}
                 _ => continue,
             }

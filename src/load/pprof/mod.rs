@@ -16,26 +16,25 @@
 //!
 //! Strings that are not UTF-8, missing mappings, functions or sample type
 //! names load with warnings. Malformed input fails with the byte offset and
-//! the field. Samples are decoded one at a time into a reused struct, so
-//! memory holds the model and the input, not every decoded sample.
+//! the field. Samples are decoded one at a time into a reused struct, on a
+//! thread of their own beside the model building ([`samples`]), so memory
+//! holds the model and the input, not every decoded sample.
 //! Imports `model` and the load plumbing only.
 
 pub mod locate;
 pub mod proto;
+mod samples;
 mod tables;
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::Ordering;
 
 use prost::Message;
 use prost::bytes::Bytes;
-use rustc_hash::FxBuildHasher;
 
 use super::LoadOptions;
 use super::error::{At, LoadError};
 use super::source::{Input, Progress};
-use crate::model::{Label, LabelSetId, LabelValue, MetricId, Profile, ProfileBuilder, StackId, Unit, Weight};
+use crate::model::{MetricId, Profile, ProfileBuilder, Unit};
 use tables::{Locations, Pruning, Strings};
 
 /// Format name in errors and `Profile::format`.
@@ -59,7 +58,7 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<Profile, LoadError>
 }
 
 /// Decodes an uncompressed `profile.proto` and builds the model. `progress`
-/// is checked for cancellation every 64 Ki samples. Errors as [`load`].
+/// is checked for cancellation every 16 Ki samples. Errors as [`load`].
 pub fn load_bytes(data: Bytes, progress: Option<&Progress>) -> Result<Profile, LoadError> {
     let tables = proto::ProfileTables::decode(data.clone()).map_err(|e| decode_error(&data, &e))?;
     if tables.sample_type.is_empty() && tables.sample.is_empty() {
@@ -77,16 +76,7 @@ pub fn load_bytes(data: Bytes, progress: Option<&Progress>) -> Result<Profile, L
     let locations = Locations::build(&tables, &strings, pruning.as_ref(), &mut b)?;
     add_meta(&tables, &strings, &mut b)?;
     warn_missing_tables(&tables, &mut b);
-    let mut conv = SampleConv::new(&locations, &strings, metrics);
-    // The count is that of messages already decoded, so reserving is safe.
-    b.reserve_samples(tables.sample.len());
-    for (i, raw) in tables.sample.iter().enumerate() {
-        if i % 65_536 == 0 && progress.is_some_and(Progress::is_cancelled) {
-            return Err(LoadError::cancelled());
-        }
-        let offset = offset_in(&data, raw);
-        conv.add(i, raw, offset, &mut b)?;
-    }
+    samples::add_samples(&tables.sample, &data, &locations, &strings, metrics, progress, &mut b)?;
     if let Some(p) = progress {
         let total = p.bytes_total.load(Ordering::Relaxed);
         p.bytes_read.fetch_max(total, Ordering::Relaxed);
@@ -199,163 +189,6 @@ fn warn_missing_tables(p: &proto::ProfileTables, b: &mut ProfileBuilder) {
             "the profile has no functions (not symbolized); frames are named after their binary, as pprof names them",
         );
     }
-}
-
-/// Per-sample conversion state, reused across samples.
-struct SampleConv<'a> {
-    locs: &'a Locations,
-    strings: &'a Strings<'a>,
-    n_values: usize,
-    sample: proto::Sample,
-    positions: Vec<u32>,
-    weights: Vec<Weight>,
-    /// The previous sample's locations root first and the stack after each:
-    /// consecutive samples share their root-side prefix, which is then
-    /// not interned again.
-    prev_path: Vec<u32>,
-    prev_stacks: Vec<StackId>,
-    label_sets: HashMap<Vec<proto::Label>, LabelSetId, FxBuildHasher>,
-    prunes: bool,
-    /// Whole stacks seen before: a 128-bit fingerprint of the location
-    /// positions (two independent 64-bit hashes, the second with the length
-    /// folded in) -> the stack they gave. The same stack under other labels
-    /// (the usual repeat in pprof) then costs one lookup instead of one per
-    /// frame. Comparing fingerprints instead of the positions themselves
-    /// halved the memo's cost (a memcmp per sample was 15% of the load); two
-    /// distinct stacks share a fingerprint with probability about n^2/2^129,
-    /// 10^-27 for a million stacks.
-    memo: HashMap<u64, (u64, Option<StackId>), FxBuildHasher>,
-}
-
-/// The memo stops growing past this many stacks (16 Mi entries, ~400 MiB).
-const MEMO_CAP: usize = 16 << 20;
-
-impl<'a> SampleConv<'a> {
-    fn new(locs: &'a Locations, strings: &'a Strings<'a>, n_values: usize) -> Self {
-        Self {
-            locs,
-            strings,
-            n_values,
-            sample: proto::Sample::default(),
-            positions: Vec::new(),
-            weights: vec![0; n_values],
-            prev_path: Vec::new(),
-            prev_stacks: Vec::new(),
-            label_sets: HashMap::default(),
-            prunes: !locs.prunes_nothing(),
-            memo: HashMap::default(),
-        }
-    }
-
-    /// Decodes sample `i` (encoded in `raw`, at byte `offset`) and adds it.
-    fn add(&mut self, i: usize, raw: &[u8], offset: Option<u64>, b: &mut ProfileBuilder) -> Result<(), LoadError> {
-        let s = &mut self.sample;
-        s.location_id.clear();
-        s.value.clear();
-        s.label.clear();
-        s.merge(raw).map_err(|e| invalid(offset, format!("sample {i}: not a valid Sample message: {e}")))?;
-        if s.value.len() != self.n_values {
-            return Err(invalid(
-                offset,
-                format!("sample {i} has {} values, expected one per sample type ({})", s.value.len(), self.n_values),
-            ));
-        }
-        for (w, &v) in self.weights.iter_mut().zip(&s.value) {
-            *w = Weight::from(v);
-        }
-        self.positions.clear();
-        let mut h = FxBuildHasher.build_hasher();
-        let mut h2: u64 = 0x243F_6A88_85A3_08D3 ^ s.location_id.len() as u64;
-        for &id in &s.location_id {
-            let Some(pos) = self.locs.index.get(id) else {
-                return Err(invalid(offset, format!("sample {i} refers to location id {id}, which does not exist")));
-            };
-            // Positions index a table decoded from the input, so they fit in u32.
-            let pos = pos as u32;
-            h.write_u32(pos);
-            h2 = (h2.rotate_left(23) ^ u64::from(pos)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            self.positions.push(pos);
-        }
-        let stack = self.memo_stack(h.finish(), h2, b);
-        let labels = self.labels(i, offset, b)?;
-        b.add_sample(stack, &self.weights, None, None, labels);
-        Ok(())
-    }
-
-    /// The stack of `positions` (fingerprinted as `hash`, `check`): from
-    /// the memo, or pruned, interned and remembered.
-    fn memo_stack(&mut self, hash: u64, check: u64, b: &mut ProfileBuilder) -> Option<StackId> {
-        if let Some(&(c, stack)) = self.memo.get(&hash) {
-            if c == check {
-                return stack;
-            }
-            // The first hash collided alone: intern normally, keep the first entry.
-            return self.stack(b);
-        }
-        let stack = self.stack(b);
-        if self.memo.len() < MEMO_CAP {
-            self.memo.insert(hash, (check, stack));
-        }
-        stack
-    }
-
-    /// Prunes `positions` (leaf first) as pprof does and interns the stack,
-    /// reusing the previous sample's root-side prefix.
-    fn stack(&mut self, b: &mut ProfileBuilder) -> Option<StackId> {
-        let start = if self.prunes { self.locs.prune_sample(&self.positions) } else { 0 };
-        let kept = &self.positions[start..];
-        let common = kept.iter().rev().zip(&self.prev_path).take_while(|(a, b)| a == b).count();
-        self.prev_path.truncate(common);
-        self.prev_stacks.truncate(common);
-        let mut stack = self.prev_stacks.last().copied();
-        for &pos in kept.iter().rev().skip(common) {
-            for &f in self.locs.frames(pos as usize) {
-                stack = Some(b.stack(stack, f));
-            }
-            self.prev_path.push(pos);
-            // A location always has at least one frame, so `stack` is set.
-            if let Some(s) = stack {
-                self.prev_stacks.push(s);
-            }
-        }
-        stack
-    }
-
-    /// The sample's label set, interned once per distinct raw label list.
-    fn labels(&mut self, i: usize, offset: Option<u64>, b: &mut ProfileBuilder) -> Result<LabelSetId, LoadError> {
-        let raw = &self.sample.label;
-        if raw.is_empty() {
-            return Ok(LabelSetId(0));
-        }
-        if let Some(&id) = self.label_sets.get(raw.as_slice()) {
-            return Ok(id);
-        }
-        let mut labels = Vec::with_capacity(raw.len());
-        for l in raw {
-            let at = |f: &'static str| move || format!("Label.{f} of sample {i}");
-            let key = self.strings.get(l.key, at("key")).map_err(|e| with_offset(e, offset))?;
-            let value = if l.str != 0 {
-                LabelValue::Str(self.strings.get(l.str, at("str")).map_err(|e| with_offset(e, offset))?.to_string())
-            } else if l.num != 0 || l.num_unit != 0 {
-                let unit = self.strings.get(l.num_unit, at("num_unit")).map_err(|e| with_offset(e, offset))?;
-                LabelValue::Num { value: l.num, unit: (!unit.is_empty()).then(|| unit.to_string()) }
-            } else {
-                // pprof drops a label with neither value.
-                continue;
-            };
-            labels.push(Label { key: key.to_string(), value });
-        }
-        let id = b.label_set(labels);
-        self.label_sets.insert(raw.clone(), id);
-        Ok(id)
-    }
-}
-
-fn with_offset(mut e: LoadError, offset: Option<u64>) -> LoadError {
-    if e.at.is_none() {
-        e.at = offset.map(At::Byte);
-    }
-    e
 }
 
 /// `2021-07-16 13:10:30.776293402 UTC` from ns since the Unix epoch.

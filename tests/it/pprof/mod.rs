@@ -136,6 +136,7 @@ fn other_profiles_match_go_tool_pprof_golden_files() {
     assert_eq!(checked, 34, "golden files checked");
 }
 
+mod batches;
 mod cli;
 mod errors;
 mod robustness;
