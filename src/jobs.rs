@@ -12,6 +12,7 @@ use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use crate::analysis::labels::{LabelShares, label_shares};
 use crate::analysis::memory::{MemoryView, memory_view};
+use crate::analysis::sample_count::{SampleCount, count_samples};
 use crate::load::{self, Format, LoadError, LoadOptions, Progress};
 use crate::model::{CallTree, FunctionTable, MetricId, Profile, SampleFilter};
 
@@ -67,6 +68,8 @@ pub struct Views {
     /// Label keys and values with their weight in `metric` over every
     /// sample (unfiltered, so a picked value does not hide the others).
     pub labels: Arc<LabelShares>,
+    /// The samples `tree` counts, of those with weight in `metric`.
+    pub samples: SampleCount,
 }
 
 impl Views {
@@ -82,6 +85,7 @@ impl Views {
             functions: Arc::new(functions),
             memory,
             labels: Arc::new(label_shares(profile, metric)),
+            samples: count_samples(profile, metric, filter),
         }
     }
 }

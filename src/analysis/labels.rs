@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{MetricId, Profile, Weight};
+use crate::model::{LabelValue, MetricId, Profile, Unit, Weight};
 
 /// One value of a label key and the weight of the samples carrying it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,14 +17,37 @@ pub struct LabelValueShare {
     pub weight: Weight,
     /// Number of samples carrying it.
     pub samples: u64,
+    /// The number, for a numeric label (pprof `num`, e.g. a heap profile's
+    /// `bytes=2048`); `None` for a string label.
+    pub number: Option<i64>,
+    /// The number's unit: the producer's (`num_unit`), else inferred from
+    /// the key as pprof does (`bytes` from `bytes`, `alignment` and
+    /// `request`; a key that names no known unit gives `None`).
+    pub unit: Option<Unit>,
 }
 
-/// One label key with its values, heaviest first (ties by value).
+/// The unit of numeric label `key` given `named` by the producer (pprof's
+/// `NumLabelUnits`: "alignment" and "request" are bytes, other keys are
+/// their own unit); `None` when that names no known unit.
+pub fn label_unit(key: &str, named: Option<&str>) -> Option<Unit> {
+    let name = match named {
+        Some(u) if !u.is_empty() => u,
+        _ if key == "alignment" || key == "request" => "bytes",
+        _ => key,
+    };
+    match Unit::from_name(name) {
+        Unit::Other(_) if named.is_none_or(str::is_empty) => None,
+        u => Some(u),
+    }
+}
+
+/// One label key with its values, heaviest first (ties by number, then text).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LabelKeyShare {
     /// The key (`endpoint`).
     pub key: String,
-    /// Its values, sorted by weight (descending), then value.
+    /// Its values, sorted by weight (descending), then number (numeric
+    /// labels), then value.
     pub values: Vec<LabelValueShare>,
 }
 
@@ -55,27 +78,41 @@ pub fn label_shares(profile: &Profile, metric: MetricId) -> LabelShares {
         slot.0 += w;
         slot.1 += 1;
     }
-    let mut keys: BTreeMap<&str, BTreeMap<String, (Weight, u64)>> = BTreeMap::new();
+    let mut keys: BTreeMap<&str, BTreeMap<String, LabelValueShare>> = BTreeMap::new();
     for (set, &(weight, samples)) in profile.label_sets.iter().zip(&per_set) {
         if samples == 0 {
             continue;
         }
         for label in set {
-            let slot = keys.entry(label.key.as_str()).or_default().entry(label.value.to_string()).or_default();
-            slot.0 += weight;
-            slot.1 += samples;
+            let value = label.value.to_string();
+            let slot = keys.entry(label.key.as_str()).or_default().entry(value.clone()).or_insert_with(|| {
+                let (number, unit) = match &label.value {
+                    LabelValue::Str(_) => (None, None),
+                    LabelValue::Num { value, unit } => (Some(*value), label_unit(&label.key, unit.as_deref())),
+                };
+                LabelValueShare { value, weight: 0, samples: 0, number, unit }
+            });
+            slot.weight += weight;
+            slot.samples += samples;
         }
     }
     let keys = keys
         .into_iter()
         .map(|(key, values)| {
-            let mut values: Vec<LabelValueShare> = values
-                .into_iter()
-                .map(|(value, (weight, samples))| LabelValueShare { value, weight, samples })
-                .collect();
-            values.sort_by(|a, b| b.weight.cmp(&a.weight).then_with(|| a.value.cmp(&b.value)));
+            let mut values: Vec<LabelValueShare> = values.into_values().collect();
+            values.sort_by(|a, b| b.weight.cmp(&a.weight).then_with(|| by_value(a, b)));
             LabelKeyShare { key: key.to_string(), values }
         })
         .collect();
     LabelShares { total, keys }
+}
+
+/// Value order: numbers by number (before strings), strings by text.
+pub fn by_value(a: &LabelValueShare, b: &LabelValueShare) -> std::cmp::Ordering {
+    match (a.number, b.number) {
+        (Some(x), Some(y)) => x.cmp(&y).then_with(|| a.value.cmp(&b.value)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.value.cmp(&b.value),
+    }
 }

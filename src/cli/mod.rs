@@ -232,7 +232,11 @@ pub fn filter(select: &SelectArgs) -> Result<SampleFilter> {
     Ok(f)
 }
 
-/// A weight as a JSON number: an integer when the metric has no decimals.
+/// A weight as JSON: an integer when the metric has no decimals and it fits
+/// in 64 bits; a decimal number when the metric has decimals and its scaled
+/// value is below 2^53 (so a double holds it exactly to the last decimal);
+/// otherwise a string with the exact decimal value, as JSON readers turn
+/// larger numbers into doubles and lose digits.
 pub fn weight_json(profile: &Profile, metric: MetricId, w: Weight) -> serde_json::Value {
     let m = profile.metric(metric);
     if m.decimals == 0 {
@@ -244,7 +248,12 @@ pub fn weight_json(profile: &Profile, metric: MetricId, w: Weight) -> serde_json
         }
     }
     let text = m.format_exact(w);
-    serde_json::from_str::<serde_json::Value>(&text).unwrap_or(json!(text))
+    if m.decimals > 0 && w.unsigned_abs() < 1 << 53 {
+        if let Ok(v) = text.parse::<f64>() {
+            return json!(v);
+        }
+    }
+    json!(text)
 }
 
 fn info(a: &InfoArgs) -> Result<()> {

@@ -170,7 +170,10 @@ impl Input {
         let mut layers = 0;
         loop {
             let fmt = if gzipped { "gzip" } else { "input" };
-            head = fill_head_chunked(&mut reader, HEAD_BYTES, chunk).map_err(|e| io_error(fmt, e, 0))?;
+            head = fill_head_chunked(&mut reader, HEAD_BYTES, chunk).map_err(|(e, got)| {
+                let stored = progress.bytes_read.load(Ordering::Relaxed);
+                if gzipped { gzip_error(e, got, stored) } else { io_error(fmt, e, got) }
+            })?;
             let magic = head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b;
             if !magic || layers == 4 {
                 break;
@@ -223,7 +226,10 @@ impl Input {
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(io_error(if self.gzipped { "gzip" } else { format }, e, self.offset)),
+                Err(e) if self.gzipped => {
+                    return Err(gzip_error(e, self.offset, self.progress.bytes_read.load(Ordering::Relaxed)));
+                }
+                Err(e) => return Err(io_error(format, e, self.offset)),
             }
         }
     }
@@ -274,7 +280,8 @@ impl Input {
     }
 }
 
-fn fill_head_chunked(r: &mut impl Read, n: usize, chunk: usize) -> io::Result<Vec<u8>> {
+/// Reads up to `n` bytes; on error, also how many had been read.
+fn fill_head_chunked(r: &mut impl Read, n: usize, chunk: usize) -> Result<Vec<u8>, (io::Error, u64)> {
     let mut out = vec![0u8; n];
     let mut got = 0;
     while got < n {
@@ -283,11 +290,27 @@ fn fill_head_chunked(r: &mut impl Read, n: usize, chunk: usize) -> io::Result<Ve
             Ok(0) => break,
             Ok(k) => got += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err((e, got as u64)),
         }
     }
     out.truncate(got);
     Ok(out)
+}
+
+/// A read error inside a gzip stream. A stream that ends before its end
+/// marker is named so, at the offset in the stored (compressed) file where
+/// it ended (`stored`, all of it read by then), with the count of
+/// decompressed bytes it gave; other errors as [`io_error`] at the
+/// decompressed offset.
+fn gzip_error(e: io::Error, decompressed: u64, stored: u64) -> LoadError {
+    if e.kind() != io::ErrorKind::UnexpectedEof {
+        return io_error("gzip", e, decompressed);
+    }
+    let what = format!(
+        "truncated gzip stream: the compressed data ends at byte {stored} of the file, \
+         after {decompressed} decompressed bytes (the file was cut short?)"
+    );
+    LoadError::io("gzip", Some(At::Byte(stored)), what)
 }
 
 /// Turns a read error into a `LoadError`, recognising cancel and the cap.

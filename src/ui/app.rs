@@ -6,7 +6,9 @@
 //! runtime state.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use std::time::Instant;
 
 use egui::{Key, Ui};
 
@@ -14,6 +16,7 @@ use crate::jobs::{LoadJob, Opened, Poll, Source, TreeJob};
 use crate::load::LoadOptions;
 use crate::ui::command::Command;
 use crate::ui::document::Document;
+use crate::ui::open_path::{self, DialogAnswer, OpenPathState};
 use crate::ui::settings::{STORAGE_KEY, Settings};
 use crate::ui::shell::{self, LoadingRow, Message};
 use crate::ui::{profile_view, sample};
@@ -33,6 +36,16 @@ impl Default for AppOptions {
     }
 }
 
+/// Shows a file dialog and returns what rfd's `pick_files` returns: the
+/// picked files, an empty list when cancelled, `None` when no dialog could
+/// be shown (Linux: neither the XDG portal nor zenity). Runs on a worker
+/// thread.
+pub type FilePicker = Arc<dyn Fn() -> Option<Vec<PathBuf>> + Send + Sync>;
+
+fn native_picker() -> FilePicker {
+    Arc::new(|| rfd::FileDialog::new().set_title("Open a profile or trace").pick_files())
+}
+
 /// The application: every open document and everything running for them.
 pub struct FiresightApp {
     settings: Settings,
@@ -47,7 +60,12 @@ pub struct FiresightApp {
     tree_jobs: Vec<(u64, TreeJob)>,
     messages: Vec<Message>,
     warnings_open: bool,
-    dialog: Option<Receiver<Vec<PathBuf>>>,
+    dialog: Option<Receiver<DialogAnswer>>,
+    picker: FilePicker,
+    /// Empty dialog answers in a row that came faster than a person can cancel.
+    quick_cancels: u32,
+    /// The "Open file" modal with a path field, when shown.
+    open_path: Option<OpenPathState>,
     exports: Vec<Receiver<Message>>,
     focus_search: bool,
     ctx: egui::Context,
@@ -58,6 +76,7 @@ impl FiresightApp {
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
         let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, STORAGE_KEY)).unwrap_or_default();
         cc.egui_ctx.set_theme(settings.theme.preference());
+        crate::ui::theme::readable_text(&cc.egui_ctx);
         let mut app = Self {
             settings,
             docs: Vec::new(),
@@ -69,6 +88,9 @@ impl FiresightApp {
             messages: Vec::new(),
             warnings_open: false,
             dialog: None,
+            picker: native_picker(),
+            quick_cancels: 0,
+            open_path: None,
             exports: Vec::new(),
             focus_search: false,
             ctx: cc.egui_ctx.clone(),
@@ -118,6 +140,17 @@ impl FiresightApp {
         &self.messages
     }
 
+    /// Replaces the native file dialog (default: rfd's `pick_files`), for
+    /// tests and for platforms where another picker works better.
+    pub fn set_file_picker(&mut self, picker: FilePicker) {
+        self.picker = picker;
+    }
+
+    /// The "Open file" modal's state, when it is shown.
+    pub fn open_path(&self) -> Option<&OpenPathState> {
+        self.open_path.as_ref()
+    }
+
     /// The persisted settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
@@ -128,6 +161,7 @@ impl FiresightApp {
         match command {
             Command::Open(path) => self.start_load(Source::Path(path)),
             Command::OpenDialog => self.open_dialog(),
+            Command::TypePath => self.open_path = Some(OpenPathState::new(None)),
             Command::CloseTab(i) => self.close_tab(if i == usize::MAX { self.active } else { i }),
             Command::SelectTab(i) => self.active = i.min(self.docs.len().saturating_sub(1)),
             Command::NextTab => {
@@ -189,15 +223,48 @@ impl FiresightApp {
     fn open_dialog(&mut self) {
         let (tx, rx) = channel();
         let ctx = self.ctx.clone();
+        let picker = Arc::clone(&self.picker);
         let spawned = std::thread::Builder::new().name("firesight-dialog".into()).spawn(move || {
-            let picked = rfd::FileDialog::new().set_title("Open a profile or trace").pick_files().unwrap_or_default();
-            let _ = tx.send(picked);
+            let asked = Instant::now();
+            let picked = picker();
+            let _ = tx.send(open_path::classify(picked, asked.elapsed()));
             ctx.request_repaint();
         });
         match spawned {
             Ok(_) => self.dialog = Some(rx),
-            Err(e) => self.messages.push(Message { text: format!("cannot show the file dialog: {e}"), is_error: true }),
+            Err(e) => self.dialog_unavailable(&format!("no thread could be started for it: {e}")),
         }
+    }
+
+    /// Acts on the native dialog's answer.
+    fn dialog_answered(&mut self, answer: DialogAnswer) {
+        match answer {
+            DialogAnswer::Picked(paths) => {
+                self.quick_cancels = 0;
+                for p in paths {
+                    self.start_load(Source::Path(p));
+                }
+            }
+            DialogAnswer::Cancelled { quick: false } => self.quick_cancels = 0,
+            DialogAnswer::Cancelled { quick: true } => {
+                self.quick_cancels += 1;
+                if self.quick_cancels >= 2 {
+                    self.quick_cancels = 0;
+                    self.dialog_unavailable("it closed at once, twice, before anything could be picked");
+                }
+            }
+            DialogAnswer::Unavailable => {
+                self.dialog_unavailable("no XDG desktop portal file chooser and no zenity answered")
+            }
+        }
+    }
+
+    /// Says the dialog is missing and offers the path field instead.
+    fn dialog_unavailable(&mut self, why: &str) {
+        let reason = format!("The file dialog could not be shown ({why}).");
+        let text = format!("{reason} Type its path in the Open file window (File > Type a path…). {}", open_path::HINT);
+        self.messages.push(Message { text, is_error: true });
+        self.open_path = Some(OpenPathState::new(Some(reason)));
     }
 
     /// Asks for a file name and writes the active profile there, all on a
@@ -304,6 +371,7 @@ impl FiresightApp {
                 finished.push(k);
                 if let (Some(v), Some(doc)) = (views, self.docs.iter_mut().find(|d| d.id == *doc_id)) {
                     doc.set_extras(v.filter, v.memory, v.labels);
+                    doc.samples = v.samples;
                     doc.set_views(v.metric, v.tree, v.functions);
                 }
             }
@@ -322,13 +390,14 @@ impl FiresightApp {
         });
         if let Some(rx) = &self.dialog {
             match rx.try_recv() {
-                Ok(paths) => {
+                Ok(answer) => {
                     self.dialog = None;
-                    for p in paths {
-                        self.start_load(Source::Path(p));
-                    }
+                    self.dialog_answered(answer);
                 }
-                Err(TryRecvError::Disconnected) => self.dialog = None,
+                Err(TryRecvError::Disconnected) => {
+                    self.dialog = None;
+                    self.dialog_unavailable("its thread stopped without an answer");
+                }
                 Err(TryRecvError::Empty) => {}
             }
         }
@@ -355,6 +424,7 @@ impl FiresightApp {
         );
         doc.bundled = bundled;
         doc.set_extras(opened.views.filter, opened.views.memory, opened.views.labels);
+        doc.samples = opened.views.samples;
         doc.traces = opened.traces.map(crate::ui::document::TraceTab::new);
         // Tabs in request order; the newest request is the active tab, and
         // an older one finishing late does not take the focus from it.
@@ -385,7 +455,8 @@ impl FiresightApp {
             }
         });
         let typing = ctx.memory(|m| m.focused().is_some_and(|id| id == profile_view::search_id()));
-        if !typing && ctx.input(|i| i.key_pressed(Key::Escape)) {
+        // Esc in the "Open file" modal closes the modal only.
+        if !typing && self.open_path.is_none() && ctx.input(|i| i.key_pressed(Key::Escape)) {
             commands.push(Command::ZoomOut);
         }
         commands
@@ -424,13 +495,16 @@ impl FiresightApp {
             let picked: Vec<String> = doc.filter.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
             format!("{} where {}", metric.name, picked.join(" and "))
         };
+        let count = doc.samples;
         shell::status_ui(
             ui,
             &shell::StatusInput {
                 format: &doc.format,
                 metric: &name,
                 total: metric.format(doc.tree.total()),
-                samples: doc.profile.samples.len(),
+                whole: count.is_filtered().then(|| metric.format(count.metric_total)),
+                samples: count,
+                records: shell::record_word(&doc.format),
                 warnings: doc.profile.warnings_total,
                 note,
             },
@@ -487,6 +561,13 @@ impl eframe::App for FiresightApp {
             && let Some(doc) = self.docs.get(self.active)
         {
             commands.extend(shell::warnings_ui(&ctx, true, &doc.profile));
+        }
+        if let Some(state) = self.open_path.as_mut() {
+            let mut keep_open = true;
+            commands.extend(open_path::ui(&ctx, state, &mut keep_open));
+            if !keep_open {
+                self.open_path = None;
+            }
         }
         for c in commands {
             self.apply(c);

@@ -17,6 +17,9 @@ pub enum Command {
     Open(PathBuf),
     /// Show the native file dialog and open what is picked.
     OpenDialog,
+    /// Show the "Open file" modal with a path field (the fallback when no
+    /// native dialog can be shown).
+    TypePath,
     /// Ask where to save, then export the active profile as folded stacks.
     ExportFolded,
     /// Ask where to save, then export the active profile as a flamegraph SVG.

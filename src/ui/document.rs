@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::analysis::labels::LabelShares;
 use crate::analysis::memory::MemoryView;
+use crate::analysis::sample_count::SampleCount;
 use crate::model::trace::TraceSet;
 use crate::model::{CallTree, FrameId, FunctionTable, Metric, MetricId, NodeId, Profile, SampleFilter, Weight};
 use crate::ui::flamegraph::FlameState;
@@ -72,6 +73,11 @@ pub struct Document {
     pub memory: Option<Arc<MemoryView>>,
     /// Label keys and values with their weight in the metric.
     pub labels: Arc<LabelShares>,
+    /// The samples `tree` counts, of those with weight in `metric` (the
+    /// status bar's "12,345 of 915,426 samples").
+    pub samples: SampleCount,
+    /// How the label panel sorts each key's values.
+    pub label_sort: crate::ui::label_panel::LabelSort,
     /// Whether the label panel is shown (widget state). Default: true.
     pub labels_open: bool,
     /// The traces and their views, for trace files.
@@ -131,6 +137,8 @@ impl Document {
             pending_labels: None,
             memory: None,
             labels: Arc::new(LabelShares::default()),
+            samples: SampleCount::default(),
+            label_sort: Default::default(),
             labels_open: true,
             traces: None,
         }

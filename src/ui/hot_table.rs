@@ -109,8 +109,25 @@ pub struct TableInput<'a> {
 /// Shows the filter box and the table.
 pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec<Command> {
     let mut commands = Vec::new();
+    let memory = input.memory.filter(|_| !state.hide_memory);
+    // Rows of the (label-)filtered tree, and those the text filter leaves.
+    let (shown, all) = match memory {
+        Some(view) => {
+            state.memory.refresh(input.profile, view, &state.filter);
+            (state.memory.order().len(), view.rows.len())
+        }
+        None => {
+            state.refresh(input.profile, input.functions);
+            (state.order.len(), input.functions.rows.len())
+        }
+    };
     ui.horizontal(|ui| {
-        ui.label(format!("Hot functions ({})", input.functions.rows.len()));
+        let count = crate::model::units::format_count(all as f64);
+        if state.filter.trim().is_empty() {
+            ui.label(format!("Hot functions ({count})"));
+        } else {
+            ui.label(format!("Hot functions ({} of {count})", crate::model::units::format_count(shown as f64)));
+        }
         ui.add(egui::TextEdit::singleline(&mut state.filter).hint_text("Filter functions").desired_width(220.0));
         if !state.filter.is_empty() && ui.button("Clear filter").clicked() {
             state.filter.clear();
@@ -122,7 +139,7 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
             state.hide_memory = !show;
         }
     });
-    if let Some(view) = input.memory.filter(|_| !state.hide_memory) {
+    if let Some(view) = memory {
         return memory_table::ui(ui, &mut state.memory, input.profile, view, &state.filter, input.selected);
     }
     state.refresh(input.profile, input.functions);
@@ -133,6 +150,7 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
     } else {
         None
     };
+    let ctx = ui.ctx().clone();
     let mut table = TableBuilder::new(ui)
         .id_salt("hot_table")
         .striped(true)
@@ -147,6 +165,7 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
     if let Some(row) = scroll_to {
         table = table.scroll_to_row(row, Some(egui::Align::Center));
     }
+    let table = super::sort_header::top_after_sort(&ctx, "hot_table", table);
     let headers = [
         ("Function", Some(SortKey::Function)),
         ("Module", Some(SortKey::Module)),
@@ -210,7 +229,7 @@ fn header_cell(ui: &mut Ui, state: &mut HotTableState, title: &str, key: Option<
         return;
     };
     let sorted = (state.sort == key).then_some(!state.reversed);
-    if super::sort_header::sort_header(ui, title, sorted) {
+    if super::sort_header::sort_header(ui, "hot_table", title, sorted) {
         if state.sort == key {
             state.reversed = !state.reversed;
         } else {

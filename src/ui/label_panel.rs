@@ -7,15 +7,90 @@
 //! replaces it), and picks of different keys combine with AND, as
 //! [`crate::model::SampleFilter::labels`] does and the CLI's repeated
 //! `--tag` does. The shares are over every sample, so picking one value
-//! never hides the others. Returns [`Command`]s; imports `model`,
-//! `analysis` and `ui` only.
+//! never hides the others. Values sort by share (the default, heaviest
+//! first) or by value; numeric values (a heap profile's `bytes=2048`) sort
+//! by number and show exactly, in their unit (`2,048 B`). Returns
+//! [`Command`]s; imports `model`, `analysis` and `ui` only.
 
 use egui::Ui;
 
-use crate::analysis::labels::{LabelShares, LabelValueShare};
-use crate::model::Metric;
+use crate::analysis::labels::{LabelShares, LabelValueShare, by_value};
+use crate::model::{Metric, Unit};
 use crate::ui::command::Command;
 use crate::ui::document::percent;
+
+/// What the values of every key are sorted by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LabelSortKey {
+    /// The value: numbers by number, text by text.
+    Value,
+    /// The share of the metric (its weight). Default.
+    #[default]
+    Share,
+}
+
+/// The panel's sort, kept between frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LabelSort {
+    /// The column. Default: share.
+    pub key: LabelSortKey,
+    /// Largest first. Default: true (share); a click on Value starts ascending.
+    pub descending: bool,
+}
+
+impl Default for LabelSort {
+    fn default() -> Self {
+        Self { key: LabelSortKey::Share, descending: true }
+    }
+}
+
+/// The indices of `values` in display order for `sort`; ties keep the
+/// value order (numbers by number).
+pub fn sorted(values: &[LabelValueShare], sort: LabelSort) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&values[a], &values[b]);
+        let o = match sort.key {
+            LabelSortKey::Value => by_value(x, y),
+            LabelSortKey::Share => x.weight.cmp(&y.weight),
+        };
+        let o = if sort.descending { o.reverse() } else { o };
+        o.then_with(|| by_value(x, y))
+    });
+    order
+}
+
+/// A label value as people read it: text as is; a number exact, with
+/// thousands separators and its unit (`2,048 B`, `1,500 ms`, `12`).
+pub fn display_value(v: &LabelValueShare) -> String {
+    let Some(n) = v.number else { return v.value.clone() };
+    let digits = grouped(n);
+    match &v.unit {
+        Some(Unit::Bytes) => format!("{digits} B"),
+        Some(Unit::Nanoseconds) => format!("{digits} ns"),
+        Some(Unit::Microseconds) => format!("{digits} µs"),
+        Some(Unit::Milliseconds) => format!("{digits} ms"),
+        Some(Unit::Seconds) => format!("{digits} s"),
+        Some(Unit::Other(u)) => format!("{digits} {u}"),
+        Some(Unit::Count) | None => digits,
+    }
+}
+
+/// `n` with a comma between groups of three digits, exact for every i64.
+fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 /// What the panel shows.
 pub struct LabelPanelInput<'a> {
@@ -29,8 +104,9 @@ pub struct LabelPanelInput<'a> {
     pub pending: bool,
 }
 
-/// Shows the panel's contents (the caller gives it a side panel).
-pub fn ui(ui: &mut Ui, input: &LabelPanelInput<'_>) -> Vec<Command> {
+/// Shows the panel's contents (the caller gives it a side panel); the
+/// Value and Share headers change `sort`.
+pub fn ui(ui: &mut Ui, sort: &mut LabelSort, input: &LabelPanelInput<'_>) -> Vec<Command> {
     let mut commands = Vec::new();
     ui.horizontal(|ui| {
         ui.heading("Labels");
@@ -59,8 +135,10 @@ pub fn ui(ui: &mut Ui, input: &LabelPanelInput<'_>) -> Vec<Command> {
                 .default_open(true)
                 .show(ui, |ui| {
                     egui::Grid::new(("label_values", &key.key)).striped(true).num_columns(3).show(ui, |ui| {
-                        for v in &key.values {
-                            value_row(ui, input, &key.key, v, &mut commands);
+                        header_row(ui, sort);
+                        ui.end_row();
+                        for i in sorted(&key.values, *sort) {
+                            value_row(ui, input, &key.key, &key.values[i], &mut commands);
                             ui.end_row();
                         }
                     });
@@ -70,18 +148,39 @@ pub fn ui(ui: &mut Ui, input: &LabelPanelInput<'_>) -> Vec<Command> {
     commands
 }
 
+/// Value and Share sort (click again to reverse); Weight sorts as Share does.
+fn header_row(ui: &mut Ui, sort: &mut LabelSort) {
+    let mut header = |ui: &mut Ui, title: &str, key: LabelSortKey| {
+        let shown = (sort.key == key).then_some(sort.descending);
+        if super::sort_header::sort_header(ui, "label_panel", title, shown) {
+            *sort = if sort.key == key {
+                LabelSort { key, descending: !sort.descending }
+            } else {
+                LabelSort { key, descending: key == LabelSortKey::Share }
+            };
+        }
+    };
+    header(ui, "Value", LabelSortKey::Value);
+    header(ui, "Share", LabelSortKey::Share);
+    ui.strong("Weight");
+}
+
 /// One value: a toggle with its name, then its share and weight right-aligned.
 fn value_row(ui: &mut Ui, input: &LabelPanelInput<'_>, key: &str, v: &LabelValueShare, commands: &mut Vec<Command>) {
     let on = input.picked.iter().any(|(k, pv)| k == key && *pv == v.value);
     let share = percent(v.weight, input.shares.total);
+    let shown = display_value(v);
+    let rounded = match (&v.unit, v.number) {
+        (Some(u @ Unit::Bytes), Some(n)) if n.unsigned_abs() >= 1024 => format!(" ({})", u.format(n as f64)),
+        _ => String::new(),
+    };
     let hover = format!(
-        "{key}={}: {} of {} ({share:.1}%), {} samples",
-        v.value,
+        "{key}={shown}{rounded}: {} of {} ({share:.1}%), {} samples",
         input.metric.format(v.weight),
         input.metric.format(input.shares.total),
         crate::model::units::format_count(v.samples as f64),
     );
-    if ui.selectable_label(on, &v.value).on_hover_text(hover).clicked() {
+    if ui.selectable_label(on, shown).on_hover_text(hover).clicked() {
         commands.push(Command::ToggleLabel { key: key.to_string(), value: v.value.clone() });
     }
     let right = egui::Layout::right_to_left(egui::Align::Center);
@@ -103,7 +202,29 @@ pub fn toggled(picked: &[(String, String)], key: &str, value: &str) -> Vec<(Stri
 
 #[cfg(test)]
 mod tests {
-    use super::toggled;
+    use super::{display_value, toggled};
+    use crate::analysis::labels::{LabelValueShare, label_unit};
+
+    fn num(n: i64, key: &str, unit: Option<&str>) -> String {
+        let v = LabelValueShare {
+            value: n.to_string(),
+            weight: 0,
+            samples: 0,
+            number: Some(n),
+            unit: label_unit(key, unit),
+        };
+        display_value(&v)
+    }
+
+    #[test]
+    fn numbers_show_exactly_in_their_unit() {
+        assert_eq!(num(909_312, "bytes", None), "909,312 B");
+        assert_eq!(num(64, "request", None), "64 B");
+        assert_eq!(num(1500, "delay", Some("ms")), "1,500 ms");
+        assert_eq!(num(3, "retries", Some("tries")), "3 tries");
+        assert_eq!(num(-1234, "pid", None), "-1,234");
+        assert_eq!(num(i64::MIN, "n", None), "-9,223,372,036,854,775,808");
+    }
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
         p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()

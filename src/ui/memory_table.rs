@@ -120,8 +120,9 @@ pub fn ui(
         (format!("Total {objects}"), MemorySort::TotalObjects),
         (format!("Total {bytes}"), MemorySort::TotalBytes),
     ];
-    TableBuilder::new(ui)
-        .id_salt("memory_table")
+    let ctx = ui.ctx().clone();
+    let table = TableBuilder::new(ui).id_salt("memory_table");
+    super::sort_header::top_after_sort(&ctx, "memory_table", table)
         .striped(true)
         .resizable(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
@@ -166,7 +167,7 @@ pub fn ui(
 
 fn header_cell(ui: &mut Ui, state: &mut MemoryTableState, title: &str, key: MemorySort) {
     let sorted = (state.sort == key).then_some(!state.reversed);
-    if super::sort_header::sort_header(ui, title, sorted) {
+    if super::sort_header::sort_header(ui, "memory_table", title, sorted) {
         if state.sort == key {
             state.reversed = !state.reversed;
         } else {

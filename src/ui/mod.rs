@@ -13,6 +13,7 @@ pub mod hot_table;
 pub mod label_panel;
 pub mod latency_histogram;
 pub mod memory_table;
+pub mod open_path;
 pub mod profile_view;
 pub mod sample;
 pub mod service_table;

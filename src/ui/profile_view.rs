@@ -74,6 +74,8 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
     });
     if doc.labels_open && !doc.labels.keys.is_empty() {
         let panel = egui::Panel::left("label_panel").resizable(true).default_size(260.0).min_size(160.0);
+        // The sort is widget state; the rest of the document is read only.
+        let mut sort = doc.label_sort;
         panel.show(ui, |ui| {
             let input = label_panel::LabelPanelInput {
                 shares: &doc.labels,
@@ -81,8 +83,9 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
                 picked: doc.picked_labels(),
                 pending: doc.pending_labels.is_some(),
             };
-            commands.extend(label_panel::ui(ui, &input));
+            commands.extend(label_panel::ui(ui, &mut sort, &input));
         });
+        doc.label_sort = sort;
     }
     let path = doc.zoom_path();
     commands.extend(flamegraph::breadcrumb_ui(ui, &path));

@@ -225,8 +225,9 @@ fn stats_table(
     let total_self: u64 = rows.iter().map(|r| r.self_ns).sum::<u64>().max(1);
     // Selectable labels would take the click from the row under them.
     ui.style_mut().interaction.selectable_labels = false;
-    TableBuilder::new(ui)
-        .id_salt(id)
+    let ctx = ui.ctx().clone();
+    let table = TableBuilder::new(ui).id_salt(id);
+    super::sort_header::top_after_sort(&ctx, id, table)
         .striped(true)
         .max_scroll_height(max_h)
         .auto_shrink([false, true])
@@ -234,14 +235,14 @@ fn stats_table(
         .column(Column::remainder().at_least(120.0).clip(true))
         .columns(Column::auto().at_least(56.0), 5)
         .header(22.0, |mut h| {
-            h.col(|ui| header(ui, sort, if by_name { "Span" } else { "Service" }, StatsKey::Name, &mut out));
-            h.col(|ui| header(ui, sort, "Self", StatsKey::SelfTime, &mut out));
+            h.col(|ui| header(ui, id, sort, if by_name { "Span" } else { "Service" }, StatsKey::Name, &mut out));
+            h.col(|ui| header(ui, id, sort, "Self", StatsKey::SelfTime, &mut out));
             h.col(|ui| {
                 ui.strong("Self %");
             });
-            h.col(|ui| header(ui, sort, "Total", StatsKey::Total, &mut out));
-            h.col(|ui| header(ui, sort, "Spans", StatsKey::Spans, &mut out));
-            h.col(|ui| header(ui, sort, "Errors", StatsKey::Errors, &mut out));
+            h.col(|ui| header(ui, id, sort, "Total", StatsKey::Total, &mut out));
+            h.col(|ui| header(ui, id, sort, "Spans", StatsKey::Spans, &mut out));
+            h.col(|ui| header(ui, id, sort, "Errors", StatsKey::Errors, &mut out));
         })
         .body(|body| {
             body.rows(20.0, rows.len(), |mut row| {
@@ -276,9 +277,16 @@ fn stats_table(
     out
 }
 
-fn header(ui: &mut Ui, sort: (StatsKey, bool), title: &str, key: StatsKey, out: &mut Option<(StatsKey, bool)>) {
+fn header(
+    ui: &mut Ui,
+    table: &str,
+    sort: (StatsKey, bool),
+    title: &str,
+    key: StatsKey,
+    out: &mut Option<(StatsKey, bool)>,
+) {
     // `sort.1` is "ascending".
-    if super::sort_header::sort_header(ui, title, (sort.0 == key).then_some(!sort.1)) {
+    if super::sort_header::sort_header(ui, table, title, (sort.0 == key).then_some(!sort.1)) {
         *out = Some(if sort.0 == key { (key, !sort.1) } else { (key, key == StatsKey::Name) });
     }
 }

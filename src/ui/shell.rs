@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use egui::{Align2, Color32, Id, Key, KeyboardShortcut, Modifiers, Ui};
 
+use crate::analysis::sample_count::SampleCount;
 use crate::model::{MetricId, Profile};
 use crate::ui::command::Command;
 use crate::ui::settings::{Orientation, Settings, ThemeChoice};
@@ -59,6 +60,12 @@ pub fn menu_bar_ui(ui: &mut Ui, input: &MenuInput<'_>) -> Vec<Command> {
             let open = egui::Button::new("Open…").shortcut_text(ui.ctx().format_shortcut(&OPEN));
             if ui.add(open).clicked() {
                 commands.push(Command::OpenDialog);
+            }
+            let typed = ui.button("Type a path…").on_hover_text(
+                "Open a file by its path, without the file dialog (also for when the dialog cannot be shown)",
+            );
+            if typed.clicked() {
+                commands.push(Command::TypePath);
             }
             ui.add_enabled_ui(!input.settings.recent.is_empty(), |ui| {
                 ui.menu_button("Open recent", |ui| recent_ui(ui, &input.settings.recent, &mut commands));
@@ -171,7 +178,8 @@ pub fn messages_ui(ui: &mut Ui, messages: &[Message]) -> Vec<Command> {
                     commands.push(Command::DismissMessage(i));
                 }
                 let text = egui::RichText::new(&m.text);
-                ui.label(if m.is_error { text.color(Color32::WHITE) } else { text });
+                // Long errors wrap instead of widening the view under them.
+                ui.add(egui::Label::new(if m.is_error { text.color(Color32::WHITE) } else { text }).wrap());
             });
         });
     }
@@ -184,10 +192,14 @@ pub struct StatusInput<'a> {
     pub format: &'a str,
     /// Metric name.
     pub metric: &'a str,
-    /// The metric's total, formatted in its unit.
+    /// The metric's total over the samples the view counts, in its unit.
     pub total: String,
-    /// Number of samples.
-    pub samples: usize,
+    /// The metric's total over every sample, when a filter drops some.
+    pub whole: Option<String>,
+    /// The samples the view counts, of those with weight in the metric.
+    pub samples: SampleCount,
+    /// What a sample is called in the format, plural ([`record_word`]).
+    pub records: &'a str,
     /// Warnings in all (may exceed those kept).
     pub warnings: u64,
     /// A note on the right (the bundled sample's origin), if any.
@@ -200,16 +212,23 @@ pub fn status_ui(ui: &mut Ui, input: &StatusInput<'_>) -> Vec<Command> {
     ui.horizontal(|ui| {
         ui.label(format!("Format: {}", input.format));
         ui.separator();
-        ui.label(format!("{}: {} total", input.metric, input.total));
+        match &input.whole {
+            Some(whole) => ui.label(format!("{}: {} of {whole}", input.metric, input.total)),
+            None => ui.label(format!("{}: {} total", input.metric, input.total)),
+        };
         ui.separator();
-        ui.label(format!("{} samples", crate::model::units::format_count(input.samples as f64)));
+        samples_ui(ui, input);
         ui.separator();
         let text = match input.warnings {
-            0 => "No warnings".to_string(),
+            // Information, not a disabled button: it reads as plain text.
+            0 => {
+                ui.label("No warnings");
+                String::new()
+            }
             1 => "⚠ 1 warning".to_string(),
             n => format!("⚠ {} warnings", crate::model::units::format_count(n as f64)),
         };
-        if ui.add_enabled(input.warnings > 0, egui::Button::new(text)).clicked() {
+        if !text.is_empty() && ui.button(text).on_hover_text("Show the load warnings").clicked() {
             commands.push(Command::ShowWarnings(true));
         }
         if let Some(note) = input.note {
@@ -218,6 +237,34 @@ pub fn status_ui(ui: &mut Ui, input: &StatusInput<'_>) -> Vec<Command> {
         }
     });
     commands
+}
+
+/// What one sample of `format` is, plural: folded files have stack lines
+/// (each with a count), trace projections have spans, the rest samples.
+pub fn record_word(format: &str) -> &'static str {
+    match format {
+        "folded" => "stack lines",
+        f if f.starts_with("OTLP") || f.starts_with("Jaeger") => "spans",
+        _ => "samples",
+    }
+}
+
+/// "12,345 of 915,426 samples" when a filter drops some, else "915,426 samples".
+fn samples_ui(ui: &mut Ui, input: &StatusInput<'_>) {
+    let c = &input.samples;
+    let n = |v: u64| crate::model::units::format_count(v as f64);
+    let text = if c.is_filtered() {
+        format!("{} of {} {}", n(c.kept), n(c.in_metric), input.records)
+    } else {
+        format!("{} {}", n(c.kept), input.records)
+    };
+    let hover = format!(
+        "Counted by this view (weight in the metric, kept by the filter): {}\nWith weight in the metric: {}\nIn the file: {}",
+        n(c.kept),
+        n(c.in_metric),
+        n(c.in_profile),
+    );
+    ui.label(text).on_hover_text(hover);
 }
 
 /// The warnings window.

@@ -1,18 +1,40 @@
 //! The sortable column header every table shares: a selectable title with
 //! ⏷ (descending) or ⏶ (ascending) on the sorted column. The caller keeps
-//! its own sort state; this only draws and reports the click.
+//! its own sort state; this draws, reports the click, and remembers that
+//! the table was re-sorted so that [`top_after_sort`] scrolls it back to its
+//! first row on the next frame (the header is drawn after the table's
+//! scroll position is set, so the same frame is too late).
 
-use egui::Ui;
+use egui::{Id, Ui};
+use egui_extras::TableBuilder;
 
-/// Draws `title` as a header cell; `sorted` is `None` for an unsorted
-/// column, `Some(descending)` for the sorted one. Returns true when clicked.
-pub fn sort_header(ui: &mut Ui, title: &str, sorted: Option<bool>) -> bool {
+fn sorted_flag(table: &str) -> Id {
+    Id::unique(("firesight_table_sorted", table))
+}
+
+/// Draws `title` as a header cell of the table named `table` (its
+/// `id_salt`); `sorted` is `None` for an unsorted column, `Some(descending)`
+/// for the sorted one. Returns true when clicked.
+pub fn sort_header(ui: &mut Ui, table: &str, title: &str, sorted: Option<bool>) -> bool {
     let arrow = match sorted {
         None => "",
         Some(true) => " ⏷",
         Some(false) => " ⏶",
     };
-    ui.selectable_label(sorted.is_some(), format!("{title}{arrow}"))
+    let clicked = ui
+        .selectable_label(sorted.is_some(), format!("{title}{arrow}"))
         .on_hover_text(format!("Sort by {}", title.to_lowercase()))
-        .clicked()
+        .clicked();
+    if clicked {
+        ui.ctx().data_mut(|d| d.insert_temp(sorted_flag(table), true));
+        ui.ctx().request_repaint();
+    }
+    clicked
+}
+
+/// `builder` scrolled to the top when the table named `table` was sorted
+/// since it was last drawn; otherwise unchanged.
+pub fn top_after_sort<'a>(ctx: &egui::Context, table: &str, builder: TableBuilder<'a>) -> TableBuilder<'a> {
+    let sorted = ctx.data_mut(|d| d.remove_temp::<bool>(sorted_flag(table))).unwrap_or(false);
+    if sorted { builder.vertical_scroll_offset(0.0) } else { builder }
 }

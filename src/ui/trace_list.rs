@@ -99,7 +99,7 @@ impl TraceList {
     fn header(&mut self, ui: &mut Ui, title: &str, key: TraceKey) {
         // `self.sort.1` is "ascending".
         let sorted = (self.sort.0 == key).then_some(!self.sort.1);
-        if super::sort_header::sort_header(ui, title, sorted) {
+        if super::sort_header::sort_header(ui, "trace_list", title, sorted) {
             let ascending =
                 if self.sort.0 == key { !self.sort.1 } else { matches!(key, TraceKey::Root | TraceKey::Start) };
             self.sort_by(key, ascending);
@@ -128,8 +128,9 @@ impl TraceList {
         });
         // Selectable labels would take the click from the row under them.
         ui.style_mut().interaction.selectable_labels = false;
-        TableBuilder::new(ui)
-            .id_salt("trace_list")
+        let ctx = ui.ctx().clone();
+        let table = TableBuilder::new(ui).id_salt("trace_list");
+        super::sort_header::top_after_sort(&ctx, "trace_list", table)
             .striped(true)
             .sense(Sense::click())
             .auto_shrink([false, false])

@@ -197,3 +197,40 @@ fn diff_refuses_to_compare_different_units() {
     assert_eq!(code, 1);
     assert!(err.contains("the units differ"), "{err}");
 }
+
+#[test]
+fn totals_beyond_64_bits_stay_exact_in_json() {
+    // Two stacks of 2^63 + 1 and 2^63 + 2 (both fit u64): the total does not.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("huge.folded");
+    std::fs::write(&file, "main;a 9223372036854775809\nmain;b 9223372036854775810\n").expect("write");
+    let (code, out, err) = run_cli(&["info", &file.to_string_lossy(), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["metrics"][0]["total"], "18446744073709551619");
+    let (code, out, err) = run_cli(&["top", &file.to_string_lossy(), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["metric"]["total"], "18446744073709551619");
+    assert_eq!(v["functions"][0]["self"], 9_223_372_036_854_775_810u64);
+}
+
+#[test]
+fn a_truncated_gzip_names_where_the_compressed_stream_ends() {
+    // cpu.pb.gz (21,123 bytes) cut to its first 10,561: Python's zlib
+    // (decompressobj(31)) gets 33,065 bytes out of the cut stream.
+    let gz = std::fs::read(data("pprof/generated/cpu.pb.gz")).expect("read");
+    assert_eq!(gz.len(), 21_123);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cut = dir.path().join("cut.pb.gz");
+    std::fs::write(&cut, &gz[..gz.len() / 2]).expect("write");
+    let (code, out, err) = run_cli(&["info", &cut.to_string_lossy()]);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(
+        err.contains(
+            "gzip, byte offset 10561: truncated gzip stream: the compressed data ends at byte 10561 of the file, \
+             after 33065 decompressed bytes"
+        ),
+        "{err}"
+    );
+}

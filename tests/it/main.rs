@@ -15,3 +15,5 @@ mod traces;
 mod ui;
 #[cfg(feature = "gui")]
 mod ui_pprof;
+#[cfg(feature = "gui")]
+mod window;

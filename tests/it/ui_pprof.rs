@@ -112,7 +112,7 @@ fn a_label_filters_the_flamegraph_and_the_table() {
     let d = doc(&h);
     assert_eq!(d.filter.labels, vec![("endpoint".to_string(), "/orders".to_string())]);
     assert_eq!(d.tree.total(), 5_220_000_000);
-    h.get_by_label("cpu where endpoint=/orders: 5.22 s total");
+    h.get_by_label("cpu where endpoint=/orders: 5.22 s of 7.65 s");
     // `firesight top cpu.pb.gz --tag endpoint=/orders --json`: main.databaseQuery self 900000000.
     assert_eq!(function_self(&h, "main.databaseQuery"), 900_000_000);
     // Another value of the same key replaces the pick.

@@ -30,6 +30,8 @@ pub struct FlameState {
     /// The last frame's layout, its geometry and the view rect (for tests
     /// and for hit testing outside `ui`).
     pub last: Option<(Layout, RowGeometry, Rect)>,
+    /// Frame fill colours, kept across frames.
+    pub colors: paint::ColorCache,
 }
 
 impl FlameState {
@@ -156,6 +158,7 @@ pub fn ui(ui: &mut Ui, state: &mut FlameState, input: &FlameInput<'_>) -> Vec<Co
             dark_mode: ui.visuals().dark_mode,
             font,
         },
+        &mut state.colors,
     );
     state.last = Some((laid, geometry, rect));
     commands

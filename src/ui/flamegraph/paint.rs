@@ -16,6 +16,39 @@ use crate::ui::theme;
 /// Boxes narrower than this get no label. Default for [`PaintInput::label_min_px`].
 pub const LABEL_MIN_PX: f32 = 28.0;
 
+/// Fill colours of frames, computed on first use and kept across frames:
+/// hashing a name and converting its colour from HSV for every box of every
+/// frame was a third of a dense frame's cost. Keyed by the frame table's
+/// address and length, so another profile starts afresh.
+#[derive(Clone, Debug, Default)]
+pub struct ColorCache {
+    key: (usize, usize),
+    colors: Vec<Color32>,
+}
+
+impl ColorCache {
+    /// The fill of frame `f` of `profile` ([`theme::frame_color`]).
+    pub fn get(&mut self, profile: &Profile, f: FrameId) -> Color32 {
+        let key = (std::ptr::from_ref(&profile.frames) as usize, profile.frames.len());
+        if self.key != key {
+            self.key = key;
+            self.colors.clear();
+            self.colors.resize(profile.frames.len(), Color32::TRANSPARENT);
+        }
+        match self.colors.get_mut(f.index()) {
+            Some(c) if *c != Color32::TRANSPARENT => *c,
+            slot => {
+                let fr = profile.frames.frame(f);
+                let c = theme::frame_color(&fr.name, fr.kind);
+                if let Some(slot) = slot {
+                    *slot = c;
+                }
+                c
+            }
+        }
+    }
+}
+
 /// What to paint.
 pub struct PaintInput<'a> {
     /// The profile (frame names and kinds).
@@ -41,16 +74,13 @@ pub struct PaintInput<'a> {
 }
 
 /// The fill colour of `b`.
-pub fn box_color(input: &PaintInput<'_>, b: &LaidBox) -> Color32 {
+pub fn box_color(input: &PaintInput<'_>, colors: &mut ColorCache, b: &LaidBox) -> Color32 {
     let node = input.tree.node(b.node);
     let base = match node.frame {
         _ if b.is_merged() => theme::MERGED,
         None => theme::ROOT,
         Some(f) if Some(f) == input.selected => theme::SELECTED,
-        Some(f) => {
-            let fr = input.profile.frames.frame(f);
-            theme::frame_color(&fr.name, fr.kind)
-        }
+        Some(f) => colors.get(input.profile, f),
     };
     match (input.matches, node.frame) {
         // The selection stands out whatever the search.
@@ -70,7 +100,7 @@ pub fn box_label<'a>(profile: &'a Profile, tree: &CallTree, b: &LaidBox) -> &'a 
 }
 
 /// Paints the layout with `painter` (already clipped to the view).
-pub fn paint(painter: &Painter, input: &PaintInput<'_>) {
+pub fn paint(painter: &Painter, input: &PaintInput<'_>, colors: &mut ColorCache) {
     let g = input.geometry;
     let mut mesh = Mesh::default();
     let mut labels: Vec<(Rect, &LaidBox, Color32)> = Vec::new();
@@ -85,7 +115,7 @@ pub fn paint(painter: &Painter, input: &PaintInput<'_>) {
             // A one-pixel gap separates boxes that are wide enough to spare it.
             let gap = if x1 - x0 > 3.0 { 1.0 } else { 0.0 };
             let rect = Rect::from_min_max(pos2(x0, y0), pos2(x1 - gap, y0 + g.row_height - 1.0));
-            let fill = box_color(input, b);
+            let fill = box_color(input, colors, b);
             mesh.add_colored_rect(rect, fill);
             if rect.width() >= LABEL_MIN_PX && !b.is_merged() {
                 labels.push((rect, b, label_color(fill)));
@@ -115,4 +145,31 @@ pub fn paint(painter: &Painter, input: &PaintInput<'_>) {
 fn label_color(fill: Color32) -> Color32 {
     let luma = 0.299 * f32::from(fill.r()) + 0.587 * f32::from(fill.g()) + 0.114 * f32::from(fill.b());
     if luma >= 110.0 { theme::LABEL } else { Color32::from_gray(225) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::frame::FrameRef;
+    use crate::model::{FrameKind, ProfileBuilder, Unit};
+
+    fn profile(names: &[&str]) -> (Profile, Vec<FrameId>) {
+        let mut b = ProfileBuilder::new("test");
+        b.add_metric("samples", Unit::Count);
+        let ids = names.iter().map(|n| b.frame(FrameRef::new(n, "", FrameKind::User))).collect();
+        (b.finish().unwrap_or_else(|e| panic!("{e}")), ids)
+    }
+
+    #[test]
+    fn cached_colours_are_the_theme_colours_and_follow_the_profile() {
+        let mut cache = ColorCache::default();
+        let (a, ids) = profile(&["main", "parse_request"]);
+        for _ in 0..2 {
+            assert_eq!(cache.get(&a, ids[1]), theme::frame_color("parse_request", FrameKind::User));
+        }
+        // Another profile, even with as many frames, gets its own colours.
+        let (b, ids) = profile(&["main", "write_response"]);
+        assert_eq!(cache.get(&b, ids[1]), theme::frame_color("write_response", FrameKind::User));
+        assert_ne!(cache.get(&b, ids[1]), theme::frame_color("parse_request", FrameKind::User));
+    }
 }
