@@ -165,9 +165,11 @@ impl ServiceTables {
         let mut clicked = None;
         let total = self.duration_ns.max(1);
         ui.label(
-            RichText::new("Spans the request waited on, by time on the path (the line under the bars in the waterfall)")
-                .weak()
-                .small(),
+            RichText::new(
+                "Spans the request waited on, by time on the path (the line under the bars in the waterfall)",
+            )
+            .weak()
+            .small(),
         );
         // Selectable labels would take the click from the row under them.
         ui.style_mut().interaction.selectable_labels = false;

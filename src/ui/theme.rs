@@ -55,8 +55,9 @@ pub fn frame_color(name: &str, kind: FrameKind) -> Color32 {
 pub const ROOT: Color32 = Color32::from_rgb(0xb8, 0xb2, 0xa8);
 /// Fill of a box that stands for several sub-pixel boxes.
 pub const MERGED: Color32 = Color32::from_rgb(0xa0, 0x9a, 0x90);
-/// Fill of boxes of the selected function.
-pub const SELECTED: Color32 = Color32::from_rgb(0xd0, 0x3c, 0xe0);
+/// Outline of boxes of the selected function: a deep blue, far from the
+/// warm flame fills and from the grey of boxes a search dims.
+pub const SELECTED: Color32 = Color32::from_rgb(0x10, 0x40, 0xd0);
 /// Label colour on boxes (all fills are light).
 pub const LABEL: Color32 = Color32::from_rgb(0x10, 0x10, 0x10);
 

@@ -350,7 +350,8 @@ fn snapshot_zoomed_search_and_selected_function() {
     h.state_mut().apply(Command::Select(Some(selected)));
     h.run();
     h.get_by_label("json: 52.7% of samples");
-    // Every box of the selected function is drawn in the selection colour.
+    // Every box of the selected function is outlined in the selection colour
+    // and keeps its own fill inside.
     let d = doc(&h);
     let node = node_path(
         d,
@@ -363,9 +364,13 @@ fn snapshot_zoomed_search_and_selected_function() {
         ],
     );
     let rect = d.flame.box_rect(node).expect("selected box drawn");
-    let c = pixel(&mut h, rect.left_top() + Vec2::new(2.0, 2.0));
+    let frame = d.profile.frames.frame(selected);
+    let fill = firesight::ui::theme::frame_color(&frame.name, frame.kind);
+    let c = pixel(&mut h, rect.left_top() + Vec2::new(1.0, 8.0));
     let want = firesight::ui::theme::SELECTED;
     assert_eq!([c[0], c[1], c[2]], [want.r(), want.g(), want.b()]);
+    let c = pixel(&mut h, Pos2::new(rect.right() - 6.0, rect.center().y));
+    assert_eq!([c[0], c[1], c[2]], [fill.r(), fill.g(), fill.b()]);
     h.snapshot("flamegraph_zoom_search_select");
 }
 

@@ -6,7 +6,7 @@
 
 use egui::epaint::{Mesh, Shape};
 use egui::text::{LayoutJob, TextFormat, TextWrapping};
-use egui::{Color32, FontId, Painter, Pos2, Rect, pos2};
+use egui::{Color32, FontId, Painter, Pos2, Rect, Stroke, StrokeKind, pos2};
 
 use super::hit::RowGeometry;
 use super::layout::{LaidBox, Layout};
@@ -79,11 +79,10 @@ pub fn box_color(input: &PaintInput<'_>, colors: &mut ColorCache, b: &LaidBox) -
     let base = match node.frame {
         _ if b.is_merged() => theme::MERGED,
         None => theme::ROOT,
-        Some(f) if Some(f) == input.selected => theme::SELECTED,
         Some(f) => colors.get(input.profile, f),
     };
     match (input.matches, node.frame) {
-        // The selection stands out whatever the search.
+        // The selection (outlined in `paint`) keeps its colour whatever the search.
         (_, Some(f)) if !b.is_merged() && Some(f) == input.selected => base,
         (Some(m), Some(f)) if !b.is_merged() && m.get(f.index()).copied().unwrap_or(false) => base,
         (Some(_), _) => theme::dimmed(base, input.dark_mode),
@@ -104,6 +103,7 @@ pub fn paint(painter: &Painter, input: &PaintInput<'_>, colors: &mut ColorCache)
     let g = input.geometry;
     let mut mesh = Mesh::default();
     let mut labels: Vec<(Rect, &LaidBox, Color32)> = Vec::new();
+    let mut selected: Vec<Rect> = Vec::new();
     for row in &input.layout.rows {
         let y0 = g.level_top(row.level);
         if y0 + g.row_height < g.top || y0 > g.bottom {
@@ -117,12 +117,20 @@ pub fn paint(painter: &Painter, input: &PaintInput<'_>, colors: &mut ColorCache)
             let rect = Rect::from_min_max(pos2(x0, y0), pos2(x1 - gap, y0 + g.row_height - 1.0));
             let fill = box_color(input, colors, b);
             mesh.add_colored_rect(rect, fill);
+            if !b.is_merged() && input.selected.is_some() && input.tree.node(b.node).frame == input.selected {
+                selected.push(rect);
+            }
             if rect.width() >= LABEL_MIN_PX && !b.is_merged() {
                 labels.push((rect, b, label_color(fill)));
             }
         }
     }
     painter.add(Shape::mesh(mesh));
+    // The selected function's boxes keep their fill (so a search still reads
+    // on them) and get an outline on top.
+    for rect in selected {
+        painter.rect_stroke(rect, 0.0, Stroke::new(2.0, theme::SELECTED), StrokeKind::Inside);
+    }
     for (rect, b, color) in labels {
         let text = box_label(input.profile, input.tree, b);
         let mut job = LayoutJob::single_section(
