@@ -483,3 +483,62 @@ fn tabs_keep_the_order_files_were_named_in() {
     let titles: Vec<&str> = h.state().documents().iter().map(|d| d.title.as_str()).collect();
     assert_eq!(titles, vec!["perf-cycles-instructions-01.txt", "pyspy-shop.folded", "simple.txt"]);
 }
+
+#[test]
+fn deep_stacks_scroll_with_the_depth_scrollbar() {
+    // tall.txt is one 26-frame stack: deeper than a 560 px high window shows.
+    let mut h = Harness::builder()
+        .with_size(Vec2::new(1000.0, 560.0))
+        .with_max_steps(40)
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe(|cc| {
+            FiresightApp::new(cc, AppOptions { files: vec![data("folded/tall.txt")], bundled_sample: false })
+        });
+    settle(&mut h);
+    let (rows_before, rect) = {
+        let (layout, _, rect) = doc(&h).flame.last.as_ref().expect("drawn");
+        (layout.rows.first().map(|r| r.level), *rect)
+    };
+    assert_eq!(rows_before, Some(0));
+    assert_eq!(doc(&h).flame.scroll_px, 0.0);
+    h.get_by_label("Flamegraph depth scroll");
+    // Drag the thumb (at the root's end: the top of an icicle graph) down.
+    let x = rect.right() - firesight::ui::flamegraph::SCROLLBAR_PX / 2.0;
+    let from = Pos2::new(x, rect.top() + 8.0);
+    h.hover_at(from);
+    h.step();
+    h.event(egui::Event::PointerButton {
+        pos: from,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Modifiers::NONE,
+    });
+    h.step();
+    for dy in [20.0, 60.0, 200.0] {
+        h.event(egui::Event::PointerMoved(from + Vec2::new(0.0, dy)));
+        h.step();
+    }
+    h.event(egui::Event::PointerButton {
+        pos: from + Vec2::new(0.0, 200.0),
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+    h.run();
+    let scrolled = doc(&h).flame.scroll_px;
+    assert!(scrolled > 0.0, "the drag scrolled nothing");
+    let first = doc(&h).flame.last.as_ref().and_then(|(l, _, _)| l.rows.first().map(|r| r.level));
+    assert!(first > Some(0), "the top rows are still shown: {first:?}");
+    // The wheel over the bar scrolls back towards the root (over the graph it zooms).
+    h.hover_at(Pos2::new(x, rect.center().y));
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: Vec2::new(0.0, 1000.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: Modifiers::NONE,
+    });
+    h.run();
+    assert_eq!(doc(&h).flame.scroll_px, 0.0);
+    assert_eq!(doc(&h).view, firesight::ui::view_range::ViewRange::FULL, "the wheel over the bar zoomed");
+}

@@ -86,6 +86,8 @@ pub fn ui(ui: &mut Ui, state: &mut FlameState, input: &FlameInput<'_>) -> Vec<Co
         first_level: 0,
         flame: input.orientation == Orientation::Flame,
     };
+    let bar = (max_scroll > 0.0)
+        .then(|| scrollbar(ui, state, rect, response.id.with("depth-scroll"), max_scroll, geometry.flame));
     let first_level = (state.scroll_px / ROW_HEIGHT).floor() as u32;
     geometry.first_level = first_level;
     let params = LayoutParams {
@@ -160,8 +162,66 @@ pub fn ui(ui: &mut Ui, state: &mut FlameState, input: &FlameInput<'_>) -> Vec<Co
         },
         &mut state.colors,
     );
+    if let Some(bar) = bar {
+        paint_scrollbar(ui, bar);
+    }
     state.last = Some((laid, geometry, rect));
     commands
+}
+
+/// Width of the vertical scrollbar, px.
+pub const SCROLLBAR_PX: f32 = 10.0;
+
+/// The vertical scrollbar shown at the right edge when the stacks are deeper
+/// than the view: drag the thumb, click the track to page, or turn the wheel
+/// over it (over the graph the wheel zooms). The thumb sits at the root's
+/// end: the top for an icicle graph, the bottom for a flame graph.
+/// Returns what to paint (track, thumb, whether it is active) once the graph is drawn.
+fn scrollbar(
+    ui: &mut Ui,
+    state: &mut FlameState,
+    rect: Rect,
+    id: egui::Id,
+    max_scroll: f32,
+    flame: bool,
+) -> (Rect, Rect, bool) {
+    let track = Rect::from_min_max(egui::pos2(rect.right() - SCROLLBAR_PX, rect.top()), rect.right_bottom());
+    let response = ui.interact(track, id, Sense::click_and_drag());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::ScrollBar, true, "Flamegraph depth scroll"));
+    let h = track.height();
+    let thumb_h = (h * h / (h + max_scroll)).clamp(20.0_f32.min(h), h);
+    let room = (h - thumb_h).max(1.0);
+    // Pixels of scroll per pixel of thumb travel; `sign` turns screen-down
+    // into deeper for an icicle and into shallower for a flame graph.
+    let per_px = max_scroll / room;
+    let sign = if flame { -1.0 } else { 1.0 };
+    let mut scroll = state.scroll_px;
+    if response.dragged() {
+        scroll += sign * response.drag_delta().y * per_px;
+    } else if response.clicked()
+        && let Some(p) = response.interact_pointer_pos()
+    {
+        let f = ((p.y - track.top() - thumb_h / 2.0) / room).clamp(0.0, 1.0);
+        scroll = if flame { (1.0 - f) * max_scroll } else { f * max_scroll };
+    }
+    if response.hovered() {
+        let wheel = ui.input(|i| i.smooth_scroll_delta().y);
+        scroll -= sign * wheel;
+    }
+    state.scroll_px = scroll.clamp(0.0, max_scroll);
+    let f = state.scroll_px / max_scroll;
+    let top = track.top() + if flame { 1.0 - f } else { f } * room;
+    let thumb = Rect::from_min_size(egui::pos2(track.left() + 2.0, top), Vec2::new(SCROLLBAR_PX - 4.0, thumb_h));
+    (track, thumb, response.hovered() || response.dragged())
+}
+
+/// Paints the scrollbar [`scrollbar`] laid out.
+fn paint_scrollbar(ui: &Ui, (track, thumb, active): (Rect, Rect, bool)) {
+    let v = ui.visuals();
+    let painter = ui.painter_at(track);
+    painter.rect_filled(track, 0.0, v.extreme_bg_color);
+    let fill = if active { v.widgets.hovered.fg_stroke.color } else { v.widgets.inactive.fg_stroke.color };
+    painter.rect_filled(thumb, 3.0, fill);
 }
 
 fn tooltip_ui(ui: &mut Ui, input: &FlameInput<'_>, b: &LaidBox) {
