@@ -16,6 +16,7 @@ use crate::model::{FrameId, FunctionTable, Metric, Profile};
 use crate::ui::command::Command;
 use crate::ui::document::percent;
 use crate::ui::memory_table::{self, MemoryTableState};
+use crate::ui::table_fit;
 
 /// A sortable column.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -50,6 +51,8 @@ pub struct HotTableState {
     pub hide_memory: bool,
     /// The memory view's sort and row order.
     pub memory: MemoryTableState,
+    /// Column widths and cumulative shares of the current function table.
+    measured: Measured,
 }
 
 impl HotTableState {
@@ -143,7 +146,96 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
         return memory_table::ui(ui, &mut state.memory, input.profile, view, &state.filter, input.selected);
     }
     state.refresh(input.profile, input.functions);
-    let cumulative = input.functions.cumulative_self_fraction();
+    table_ui(ui, state, input, &mut commands);
+    commands
+}
+
+/// Smallest width of the function column, px; below it the table scrolls sideways.
+const FUNCTION_MIN_PX: f32 = 160.0;
+/// Widest the module column gets, px; longer modules are elided (whole on hover).
+const MODULE_MAX_PX: f32 = 200.0;
+
+/// The columns: title and sort key.
+const HEADERS: [(&str, Option<SortKey>); 7] = [
+    ("Function", Some(SortKey::Function)),
+    ("Module", Some(SortKey::Module)),
+    ("Self", Some(SortKey::SelfWeight)),
+    ("Self %", None),
+    ("Total", Some(SortKey::Total)),
+    ("Total %", None),
+    ("Cumulative self %", None),
+];
+
+/// Widths of the widest module and of the widest value of each numeric
+/// column over every row, and the cumulative self shares, kept until the
+/// function table or the font changes.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Measured {
+    /// (function table address, font size bits) the values are for.
+    key: Option<(usize, u32)>,
+    /// Module, self, self %, total, total %, cumulative %, px.
+    widths: [f32; 6],
+    /// Cumulative self share of each function table row (0..=1).
+    cumulative: Vec<f64>,
+}
+
+impl Measured {
+    fn refresh(&mut self, ui: &Ui, input: &TableInput<'_>) {
+        let font = table_fit::body_font(ui);
+        let key = (input.functions as *const FunctionTable as usize, font.size.to_bits());
+        if self.key == Some(key) {
+            return;
+        }
+        let rows = &input.functions.rows;
+        let (m, whole) = (input.metric, input.functions.total);
+        let frames = &input.profile.frames;
+        let pct = |w| format!("{:.2}%", percent(w, whole));
+        self.cumulative = input.functions.cumulative_self_fraction();
+        let cumulative = &self.cumulative;
+        self.widths = [
+            table_fit::widest(ui, &font, rows.iter().map(|r| frames.frame(r.frame).module.clone())),
+            table_fit::widest(ui, &font, rows.iter().map(|r| m.format(r.self_weight))),
+            table_fit::widest(ui, &font, rows.iter().map(|r| pct(r.self_weight))),
+            table_fit::widest(ui, &font, rows.iter().map(|r| m.format(r.total))),
+            table_fit::widest(ui, &font, rows.iter().map(|r| pct(r.total))),
+            table_fit::widest(ui, &font, cumulative.iter().map(|c| format!("{:.2}%", c * 100.0))),
+        ];
+        self.key = Some(key);
+    }
+}
+
+/// The table itself, at widths that fit its values ([`table_fit`]); it
+/// scrolls sideways when the view is narrower than that.
+fn table_ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>, commands: &mut Vec<Command>) {
+    state.measured.refresh(ui, input);
+    let gutter = table_fit::scroll_gutter(ui);
+    let mut rest = [0.0; 6];
+    for (i, w) in rest.iter_mut().enumerate() {
+        let (title, key) = HEADERS[i + 1];
+        *w = state.measured.widths[i].max(table_fit::header_width(ui, title, key.is_some()));
+    }
+    rest[0] = rest[0].min(MODULE_MAX_PX.max(table_fit::header_width(ui, HEADERS[1].0, true)));
+    rest[5] += gutter;
+    let fit = table_fit::fit(ui.available_width(), ui.spacing().item_spacing.x, FUNCTION_MIN_PX, &rest);
+    if fit.scroll {
+        egui::ScrollArea::horizontal().id_salt("hot_table_sideways").auto_shrink([false, false]).show(ui, |ui| {
+            ui.set_width(fit.total);
+            rows_ui(ui, state, input, &fit.widths, gutter, commands);
+        });
+    } else {
+        rows_ui(ui, state, input, &fit.widths, gutter, commands);
+    }
+}
+
+/// Header and visible rows at `widths` (one per column).
+fn rows_ui(
+    ui: &mut Ui,
+    state: &mut HotTableState,
+    input: &TableInput<'_>,
+    widths: &[f32],
+    gutter: f32,
+    commands: &mut Vec<Command>,
+) {
     let scroll_to = if input.selected != state.last_selected {
         state.last_selected = input.selected;
         input.selected.and_then(|f| state.order.iter().position(|&i| input.functions.rows[i].frame == f))
@@ -154,32 +246,27 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
     let mut table = TableBuilder::new(ui)
         .id_salt("hot_table")
         .striped(true)
-        .resizable(true)
-        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        // The function column takes what is left, so the numbers (and the
-        // cumulative share) stay on screen when a side panel narrows the table.
-        .column(Column::remainder().at_least(120.0).clip(true))
-        .column(Column::initial(160.0).at_least(60.0).clip(true))
-        .columns(Column::initial(90.0).at_least(60.0), 4)
-        .column(Column::initial(120.0).at_least(80.0));
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+    for &w in widths {
+        table = table.column(Column::exact(w));
+    }
     if let Some(row) = scroll_to {
         table = table.scroll_to_row(row, Some(egui::Align::Center));
     }
     let table = super::sort_header::top_after_sort(&ctx, "hot_table", table);
-    let headers = [
-        ("Function", Some(SortKey::Function)),
-        ("Module", Some(SortKey::Module)),
-        ("Self", Some(SortKey::SelfWeight)),
-        ("Self %", None),
-        ("Total", Some(SortKey::Total)),
-        ("Total %", None),
-        ("Cumulative self %", None),
-    ];
     let whole = input.functions.total;
+    let last = HEADERS.len() - 1;
     table
         .header(22.0, |mut header| {
-            for (title, key) in headers {
-                header.col(|ui| header_cell(ui, state, title, key));
+            for (k, (title, key)) in HEADERS.into_iter().enumerate() {
+                // Numbers and their titles are right-aligned.
+                header.col(|ui| match k {
+                    0 | 1 => header_cell(ui, state, title, key),
+                    _ => {
+                        let pad = if k == last { gutter } else { 0.0 };
+                        table_fit::right_aligned(ui, pad, |ui| header_cell(ui, state, title, key));
+                    }
+                });
             }
         })
         .body(|body| {
@@ -192,24 +279,26 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
                 let mut clicked = false;
                 let mut double = false;
                 row.col(|ui| {
-                    let resp = ui.selectable_label(selected, &frame.name).on_hover_text(&frame.name);
+                    // Elided with … when the column is narrower than the name.
+                    let button = egui::Button::selectable(selected, frame.name.as_str()).truncate();
+                    let resp = ui.add(button).on_hover_text(&frame.name);
                     clicked |= resp.clicked();
                     double |= resp.double_clicked();
                 });
                 row.col(|ui| {
-                    ui.label(&frame.module);
+                    ui.add(egui::Label::new(&frame.module).truncate());
                 });
+                let cumulative = state.measured.cumulative.get(i).copied().unwrap_or(0.0);
                 let cells = [
                     input.metric.format(r.self_weight),
                     format!("{:.2}%", percent(r.self_weight, whole)),
                     input.metric.format(r.total),
                     format!("{:.2}%", percent(r.total, whole)),
-                    format!("{:.2}%", cumulative.get(i).copied().unwrap_or(0.0) * 100.0),
+                    format!("{:.2}%", cumulative * 100.0),
                 ];
-                for text in cells {
-                    row.col(|ui| {
-                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| ui.label(text));
-                    });
+                for (k, text) in cells.into_iter().enumerate() {
+                    let pad = if k + 2 == last { gutter } else { 0.0 };
+                    row.col(|ui| table_fit::number_cell(ui, text, pad));
                 }
                 if double {
                     commands.push(Command::Select(Some(r.frame)));
@@ -219,7 +308,6 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
                 }
             });
         });
-    commands
 }
 
 /// One header cell: a plain title, or a sort toggle for sortable columns.

@@ -13,6 +13,7 @@ use egui_extras::{Column, TableBuilder};
 use crate::analysis::memory::{MemoryRow, MemoryView};
 use crate::model::{FrameId, Profile, Unit};
 use crate::ui::command::Command;
+use crate::ui::table_fit;
 
 /// A sortable column of the memory view.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -42,6 +43,8 @@ pub struct MemoryTableState {
     order: Vec<usize>,
     /// What `order` was computed for: (rows address, sort, reversed, filter).
     order_key: Option<(usize, MemorySort, bool, String)>,
+    /// Column widths of the current rows.
+    measured: Measured,
 }
 
 impl MemoryTableState {
@@ -99,7 +102,37 @@ pub fn row_cells(profile: &Profile, view: &MemoryView, r: &MemoryRow) -> [String
     ]
 }
 
-/// Shows the memory view's rows (the filter box is the hot table's).
+/// Smallest width of the function column, px; below it the table scrolls sideways.
+const FUNCTION_MIN_PX: f32 = 160.0;
+
+/// Widths of the widest value of each numeric column over every row, kept
+/// until the rows or the font change.
+#[derive(Clone, Debug, Default)]
+struct Measured {
+    /// (rows address, font size bits) the widths are for.
+    key: Option<(usize, u32)>,
+    /// Self objects, avg size, self bytes, total objects, total bytes, px.
+    widths: [f32; 5],
+}
+
+impl Measured {
+    fn refresh(&mut self, ui: &Ui, profile: &Profile, view: &MemoryView) {
+        let font = table_fit::body_font(ui);
+        let key = (view.rows.as_ptr() as usize, font.size.to_bits());
+        if self.key == Some(key) {
+            return;
+        }
+        let cells: Vec<[String; 5]> = view.rows.iter().map(|r| row_cells(profile, view, r)).collect();
+        for (k, w) in self.widths.iter_mut().enumerate() {
+            *w = table_fit::widest(ui, &font, cells.iter().map(|c| c[k].clone()));
+        }
+        self.key = Some(key);
+    }
+}
+
+/// Shows the memory view's rows (the filter box is the hot table's), at
+/// widths that fit every value ([`table_fit`]); the table scrolls sideways
+/// when the view is narrower than that.
 pub fn ui(
     ui: &mut Ui,
     state: &mut MemoryTableState,
@@ -110,6 +143,7 @@ pub fn ui(
 ) -> Vec<Command> {
     let mut commands = Vec::new();
     state.refresh(profile, view, filter);
+    state.measured.refresh(ui, profile, view);
     let objects = &profile.metric(view.objects).name;
     let bytes = &profile.metric(view.bytes).name;
     let headers = [
@@ -120,18 +154,60 @@ pub fn ui(
         (format!("Total {objects}"), MemorySort::TotalObjects),
         (format!("Total {bytes}"), MemorySort::TotalBytes),
     ];
+    let gutter = table_fit::scroll_gutter(ui);
+    let mut rest = [0.0; 5];
+    for (k, w) in rest.iter_mut().enumerate() {
+        *w = state.measured.widths[k].max(table_fit::header_width(ui, &headers[k + 1].0, true));
+    }
+    rest[4] += gutter;
+    let fit = table_fit::fit(ui.available_width(), ui.spacing().item_spacing.x, FUNCTION_MIN_PX, &rest);
+    let mut draw = |ui: &mut Ui| {
+        let input = RowsInput { profile, view, selected, headers: &headers, widths: &fit.widths, gutter };
+        rows_ui(ui, state, &input, &mut commands);
+    };
+    if fit.scroll {
+        egui::ScrollArea::horizontal().id_salt("memory_table_sideways").auto_shrink([false, false]).show(ui, |ui| {
+            ui.set_width(fit.total);
+            draw(ui);
+        });
+    } else {
+        draw(ui);
+    }
+    commands
+}
+
+/// What [`rows_ui`] draws.
+struct RowsInput<'a> {
+    profile: &'a Profile,
+    view: &'a MemoryView,
+    selected: Option<FrameId>,
+    headers: &'a [(String, MemorySort); 6],
+    widths: &'a [f32],
+    gutter: f32,
+}
+
+/// Header and visible rows at `input.widths` (one per column).
+fn rows_ui(ui: &mut Ui, state: &mut MemoryTableState, input: &RowsInput<'_>, commands: &mut Vec<Command>) {
     let ctx = ui.ctx().clone();
-    let table = TableBuilder::new(ui).id_salt("memory_table");
-    super::sort_header::top_after_sort(&ctx, "memory_table", table)
+    let mut table = TableBuilder::new(ui)
+        .id_salt("memory_table")
         .striped(true)
-        .resizable(true)
-        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::remainder().at_least(120.0).clip(true))
-        .columns(Column::initial(130.0).at_least(70.0), 4)
-        .column(Column::initial(130.0).at_least(90.0))
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+    for &w in input.widths {
+        table = table.column(Column::exact(w));
+    }
+    let (profile, view, selected) = (input.profile, input.view, input.selected);
+    super::sort_header::top_after_sort(&ctx, "memory_table", table)
         .header(22.0, |mut header| {
-            for (title, key) in &headers {
-                header.col(|ui| header_cell(ui, state, title, *key));
+            for (k, (title, key)) in input.headers.iter().enumerate() {
+                // Numbers and their titles are right-aligned.
+                header.col(|ui| match k {
+                    0 => header_cell(ui, state, title, *key),
+                    _ => {
+                        let pad = if k == 5 { input.gutter } else { 0.0 };
+                        table_fit::right_aligned(ui, pad, |ui| header_cell(ui, state, title, *key));
+                    }
+                });
             }
         })
         .body(|body| {
@@ -143,14 +219,13 @@ pub fn ui(
                 let mut resp = None;
                 row.col(|ui| {
                     let module = if frame.module.is_empty() { String::new() } else { format!("\n{}", frame.module) };
-                    resp = Some(
-                        ui.selectable_label(is_selected, &frame.name).on_hover_text(format!("{}{module}", frame.name)),
-                    );
+                    // Elided with … when the column is narrower than the name.
+                    let button = egui::Button::selectable(is_selected, frame.name.as_str()).truncate();
+                    resp = Some(ui.add(button).on_hover_text(format!("{}{module}", frame.name)));
                 });
-                for text in row_cells(profile, view, r) {
-                    row.col(|ui| {
-                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| ui.label(text));
-                    });
+                for (k, text) in row_cells(profile, view, r).into_iter().enumerate() {
+                    let pad = if k == 4 { input.gutter } else { 0.0 };
+                    row.col(|ui| table_fit::number_cell(ui, text, pad));
                 }
                 if let Some(resp) = resp {
                     if resp.double_clicked() {
@@ -162,7 +237,6 @@ pub fn ui(
                 }
             });
         });
-    commands
 }
 
 fn header_cell(ui: &mut Ui, state: &mut MemoryTableState, title: &str, key: MemorySort) {

@@ -20,6 +20,7 @@ pub mod service_table;
 pub mod settings;
 pub mod shell;
 pub mod sort_header;
+pub mod table_fit;
 pub mod theme;
 pub mod trace_colors;
 pub mod trace_list;

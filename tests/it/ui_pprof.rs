@@ -10,7 +10,7 @@
 #![allow(clippy::expect_used)]
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use firesight::ui::FiresightApp;
 
 use crate::common::data;
@@ -123,4 +123,117 @@ fn a_label_filters_the_flamegraph_and_the_table() {
     settle(&mut h);
     assert_eq!(doc(&h).tree.total(), 7_650_000_000);
     assert!(doc(&h).filter.labels.is_empty());
+}
+
+fn open_sized(files: &[&str], width: f32, height: f32) -> Harness<'static, FiresightApp> {
+    let files: Vec<_> = files.iter().map(|f| data(f)).collect();
+    let options = firesight::ui::AppOptions { files, bundled_sample: false };
+    let mut h = Harness::builder()
+        .with_size(egui::Vec2::new(width, height))
+        .with_max_steps(40)
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe(move |cc| FiresightApp::new(cc, options));
+    settle(&mut h);
+    h
+}
+
+/// The labels on the row of the table button `function`, left to right.
+fn row_labels(h: &Harness<'static, FiresightApp>, function: &str) -> Vec<(String, egui::Rect)> {
+    let y = h.get_by_role_and_label(egui::accesskit::Role::Button, function).rect().center().y;
+    let mut cells: Vec<(String, egui::Rect)> = h
+        .query_all_by_role(egui::accesskit::Role::Label)
+        .filter(|n| n.rect().top() < y && n.rect().bottom() > y)
+        .map(|n| (n.value().or_else(|| n.accesskit_node().label()).unwrap_or_default(), n.rect()))
+        .collect();
+    cells.sort_by(|a, b| a.1.left().total_cmp(&b.1.left()));
+    cells
+}
+
+/// Asserts that the last `want.len()` labels on the row of `function` read
+/// `want` and are whole: each inside its column, which ends where its
+/// right-aligned header ends and starts where the previous header ends
+/// (`headers` has the column before the numbers first); that the headers
+/// do not overlap; and that the last column ends inside the view.
+fn assert_row_whole(h: &Harness<'static, FiresightApp>, function: &str, headers: &[&str], want: &[&str]) {
+    let right_edge = h.get_by_label("Flamegraph").rect().right();
+    let head: Vec<egui::Rect> = headers.iter().map(|t| h.get_by_label(t).rect()).collect();
+    assert_eq!(head.len(), want.len() + 1);
+    let cells = row_labels(h, function);
+    assert!(cells.len() >= want.len(), "{function}: {cells:?}");
+    let cells = &cells[cells.len() - want.len()..];
+    let texts: Vec<&str> = cells.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(texts, want, "{function}");
+    for (i, (text, rect)) in cells.iter().enumerate() {
+        let (start, end) = (head[i].right(), head[i + 1].right());
+        assert!(rect.left() > start, "{function}: {text} {rect:?} runs into the column before, which ends at {start}");
+        assert!(rect.right() <= end + 0.5, "{function}: {text} {rect:?} runs past its column's end {end}");
+        assert!(head[i + 1].left() > start, "header {} {:?} overlaps the one before", headers[i + 1], head[i + 1]);
+    }
+    assert!(head[want.len()].right() <= right_edge, "the last column ends inside the view");
+}
+
+const HOT_HEADERS: [&str; 6] = ["Module", "Self ⏷", "Self %", "Total", "Total %", "Cumulative self %"];
+
+#[test]
+fn hot_table_numbers_are_never_cut() {
+    // Numbers from `firesight top` on each file (cpu.pb.gz also in its
+    // oracle: main.databaseQuery flat 0.90 s, cum 1.38 s).
+    for (w, hgt) in [(1400.0, 900.0), (1000.0, 700.0)] {
+        let mut h = open_sized(&["pprof/tester/features.pb.gz", "pprof/generated/cpu.pb.gz"], w, hgt);
+        assert!(doc(&h).labels_open, "the label panel is shown");
+        h.get_by_label("endpoint (2)");
+        let cpu = ["900.0 ms", "11.76%", "1.38 s", "18.04%", "11.76%"];
+        assert_row_whole(&h, "main.databaseQuery", &HOT_HEADERS, &cpu);
+        assert_row_whole(&h, "runtime.mallocgc", &HOT_HEADERS, &["310.0 ms", "4.05%", "1.13 s", "14.77%", "25.23%"]);
+        // A long name is elided to its column and shown whole on hover.
+        let name = "encoding/json.(*decodeState).object";
+        let button = h.get_by_role_and_label(egui::accesskit::Role::Button, name).rect();
+        assert!(button.right() <= h.get_by_label("Module").rect().left() + 0.5, "{name} {button:?}");
+        // The first tab (it was laid out first, with other columns).
+        h.get_by_label("features.pb.gz").click();
+        h.run();
+        assert_eq!(doc(&h).title, "features.pb.gz");
+        h.get_by_label("bytes (3)");
+        assert_row_whole(&h, "memcpy", &HOT_HEADERS, &["120", "15.23%", "219", "27.79%", "37.94%"]);
+        assert_row_whole(&h, "main.main", &HOT_HEADERS, &["113", "14.34%", "788", "100.00%", "52.28%"]);
+    }
+}
+
+#[test]
+fn memory_table_numbers_are_never_cut_and_scroll_sideways_when_narrow() {
+    // `firesight top heap.pb.gz`: main.recordAudit 15,232 objects of
+    // 1.01 KiB, 15.0 MiB, self and total.
+    let headers = [
+        "Function",
+        "Self inuse_objects",
+        "Avg size",
+        "Self inuse_space ⏷",
+        "Total inuse_objects",
+        "Total inuse_space",
+    ];
+    let want = ["15,232", "1.01 KiB", "15.0 MiB", "15,232", "15.0 MiB"];
+    let h = open_sized(&["pprof/generated/heap.pb.gz"], 1400.0, 900.0);
+    h.get_by_label("bytes (67)");
+    assert_row_whole(&h, "main.recordAudit", &headers, &want);
+    // Too narrow for every column: the table is wider than the view and
+    // scrolls sideways; no column is squeezed under its values.
+    let mut h = open_sized(&["pprof/generated/heap.pb.gz"], 1000.0, 700.0);
+    let right_edge = h.get_by_label("Flamegraph").rect().right();
+    assert!(h.get_by_label("Total inuse_space").rect().left() > right_edge, "off to the right at first");
+    let row = h.get_by_role_and_label(egui::accesskit::Role::Button, "main.recordAudit").rect().center();
+    h.hover_at(row);
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::Vec2::new(-2000.0, 0.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run();
+    assert!(h.get_by_label("Total inuse_space").rect().right() <= right_edge + 0.5, "scrolled into view");
+    let cells = row_labels(&h, "main.recordAudit");
+    let texts: Vec<&str> = cells[cells.len() - 5..].iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(texts, want);
+    let last = cells[cells.len() - 1].1;
+    assert!(last.right() <= right_edge + 0.5, "{last:?}");
 }
