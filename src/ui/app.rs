@@ -17,7 +17,7 @@ use crate::load::LoadOptions;
 use crate::ui::command::Command;
 use crate::ui::document::Document;
 use crate::ui::open_path::{self, DialogAnswer, OpenPathState};
-use crate::ui::settings::{STORAGE_KEY, Settings};
+use crate::ui::settings::{Orientation, STORAGE_KEY, Settings};
 use crate::ui::shell::{self, LoadingRow, Message};
 use crate::ui::{profile_view, sample};
 
@@ -512,6 +512,26 @@ impl FiresightApp {
     }
 }
 
+/// One document: the trace views or the profile view.
+fn document_ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus: bool) -> Vec<Command> {
+    if let Some(t) = doc.traces.as_mut() {
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut t.show, true, "Traces")
+                .on_hover_text("Waterfall, trace list, latency histogram and service tables");
+            ui.selectable_value(&mut t.show, false, "Flamegraph")
+                .on_hover_text("Span self time as a flamegraph: service and span-name paths");
+        });
+    }
+    match doc.traces.as_mut() {
+        Some(t) if t.show => {
+            // Trace actions (opened trace, selected span) change only the view's own state.
+            let _ = t.view.ui(ui, &t.set);
+            Vec::new()
+        }
+        _ => profile_view::ui(ui, doc, orientation, focus),
+    }
+}
+
 impl eframe::App for FiresightApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
@@ -535,21 +555,11 @@ impl eframe::App for FiresightApp {
             let focus = std::mem::take(&mut self.focus_search);
             match self.docs.get_mut(self.active) {
                 Some(doc) => {
-                    if let Some(t) = doc.traces.as_mut() {
-                        ui.horizontal(|ui| {
-                            ui.selectable_value(&mut t.show, true, "Traces")
-                                .on_hover_text("Waterfall, trace list, latency histogram and service tables");
-                            ui.selectable_value(&mut t.show, false, "Flamegraph")
-                                .on_hover_text("Span self time as a flamegraph: service and span-name paths");
-                        });
-                    }
-                    match doc.traces.as_mut() {
-                        Some(t) if t.show => {
-                            // Trace actions (opened trace, selected span) change only the view's own state.
-                            let _ = t.view.ui(ui, &t.set);
-                        }
-                        _ => commands.extend(profile_view::ui(ui, doc, orientation, focus)),
-                    }
+                    // Widget state (table scroll offsets, panel sizes) is keyed by the
+                    // document, so tabs never share it and a new tab starts at the top.
+                    ui.push_id(("firesight_document", doc.id), |ui| {
+                        commands.extend(document_ui(ui, doc, orientation, focus));
+                    });
                 }
                 None if self.loads.is_empty() => {
                     ui.centered_and_justified(|ui| ui.heading("Open a profile with Ctrl+O, or drop one here."));

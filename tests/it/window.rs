@@ -308,3 +308,66 @@ fn a_truncated_gzip_shows_where_its_stream_ends() {
     assert!(msg.text.starts_with(want), "{}", msg.text);
     h.get_by_label_contains("truncated gzip stream");
 }
+
+/// Top edge of `label` in the left `panel_right` px (the label panel;
+/// its rows are laid out even when scrolled out of view).
+fn top_in_label_panel(h: &Harness<'static, FiresightApp>, label: &str, panel_right: f32) -> f32 {
+    h.query_all_by_label(label).find(|n| n.rect().left() < panel_right).expect("in the label panel").rect().top()
+}
+
+fn select_tab(h: &mut Harness<'static, FiresightApp>, i: usize) {
+    h.state_mut().apply(firesight::ui::command::Command::SelectTab(i));
+    h.run();
+    assert_eq!(h.state().active_index(), i);
+}
+
+#[test]
+fn each_tab_keeps_its_own_scroll_offsets_and_a_new_tab_starts_at_the_top() {
+    use egui::accesskit::Role;
+    // The same heap profile twice: the same rows, so a shared offset would
+    // show. Memory view top row by self bytes: main.recordAudit; label
+    // panel top value by share: bytes=1408 (see the test above).
+    let heap = data("pprof/generated/heap.pb.gz");
+    let mut h = open(&[heap.clone(), heap.clone()]);
+    assert_eq!(h.state().active_index(), 1);
+    let panel_right = h.get_by_label("bytes (67)").rect().right() + 200.0;
+    let top_row = |h: &Harness<'static, FiresightApp>| {
+        h.query_by_role_and_label(Role::Button, "main.recordAudit").map(|n| n.rect())
+    };
+    let pos = top_row(&h).expect("top row shown").center();
+    wheel_at(&mut h, pos, -2000.0);
+    assert!(top_row(&h).is_none(), "table scrolled down");
+    let value_top = top_in_label_panel(&h, "1,408 B", panel_right);
+    wheel_at(&mut h, egui::pos2(60.0, value_top + 5.0), -3000.0);
+    let scrolled_top = top_in_label_panel(&h, "1,408 B", panel_right);
+    assert!(scrolled_top < value_top - 500.0, "label panel scrolled down: {value_top} -> {scrolled_top}");
+    // The other tab shows its own rows from the top.
+    select_tab(&mut h, 0);
+    assert!(top_row(&h).is_some(), "the first tab's table is at its top");
+    assert_eq!(top_in_label_panel(&h, "1,408 B", panel_right), value_top, "the first tab's label panel is at its top");
+    // And the scrolled tab is still scrolled.
+    select_tab(&mut h, 1);
+    assert!(top_row(&h).is_none());
+    assert_eq!(top_in_label_panel(&h, "1,408 B", panel_right), scrolled_top);
+    // A newly opened tab starts at the top.
+    h.state_mut().apply(firesight::ui::command::Command::Open(heap));
+    settle(&mut h);
+    assert_eq!(h.state().active_index(), 2);
+    assert!(top_row(&h).is_some(), "the new tab's table is at its top");
+    assert_eq!(top_in_label_panel(&h, "1,408 B", panel_right), value_top);
+
+    // The trace list: the earliest trace is its first row.
+    let otlp = data("otlp/traces.otlp.json");
+    let mut h = open(&[otlp.clone(), otlp]);
+    let first = |h: &Harness<'static, FiresightApp>| {
+        let list = doc(h).traces.as_ref().expect("traces").view.list();
+        firesight::ui::trace_list::clock_utc(list.summary(list.order()[0]).expect("row").start_unix_ns)
+    };
+    let earliest = first(&h);
+    let pos = h.get_by_label(&earliest).rect().center();
+    wheel_at(&mut h, pos, -4000.0);
+    assert!(h.query_by_label(&earliest).is_none(), "trace list scrolled down");
+    select_tab(&mut h, 0);
+    assert_eq!(first(&h), earliest);
+    assert!(h.query_by_label(&earliest).is_some(), "the first tab's trace list is at its top");
+}
