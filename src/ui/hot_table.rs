@@ -12,7 +12,7 @@ use egui::Ui;
 use egui_extras::{Column, TableBuilder};
 
 use crate::analysis::memory::MemoryView;
-use crate::model::{FrameId, FunctionTable, Metric, Profile};
+use crate::model::{FrameId, FunctionTable, Metric, MetricId, Profile};
 use crate::ui::command::Command;
 use crate::ui::document::percent;
 use crate::ui::memory_table::{self, MemoryTableState};
@@ -103,6 +103,8 @@ pub struct TableInput<'a> {
     pub functions: &'a FunctionTable,
     /// The metric of the weights.
     pub metric: &'a Metric,
+    /// Its id (the memory view sorts by the column of the metric shown).
+    pub metric_id: MetricId,
     /// The selected function.
     pub selected: Option<FrameId>,
     /// The memory view, when the metric has an objects/bytes partner.
@@ -116,6 +118,10 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
     // Rows of the (label-)filtered tree, and those the text filter leaves.
     let (shown, all) = match memory {
         Some(view) => {
+            if state.memory.follow_metric(input.metric_id == view.objects) {
+                // The rows come in a new order: show them from the top.
+                super::sort_header::mark_sorted(ui.ctx(), "memory_table");
+            }
             state.memory.refresh(input.profile, view, &state.filter);
             (state.memory.order().len(), view.rows.len())
         }

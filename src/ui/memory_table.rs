@@ -45,12 +45,36 @@ pub struct MemoryTableState {
     order_key: Option<(usize, MemorySort, bool, String)>,
     /// Column widths of the current rows.
     measured: Measured,
+    /// The metric shown is the object count (not the bytes) of the pair.
+    objects_metric: bool,
 }
 
 impl MemoryTableState {
     /// Rows of the memory view in display order (after sort and filter), as indices.
     pub fn order(&self) -> &[usize] {
         &self.order
+    }
+
+    /// Makes the sort follow a metric switch: when the metric shown becomes
+    /// the object count (`objects`) or the bytes of the pair, a sort by the
+    /// other one's self or total column moves to the same column of the
+    /// metric shown (the name, average size and a sort of the same kind
+    /// stay). Returns true when the sort changed.
+    pub fn follow_metric(&mut self, objects: bool) -> bool {
+        if self.objects_metric == objects {
+            return false;
+        }
+        self.objects_metric = objects;
+        let sort = match (self.sort, objects) {
+            (MemorySort::SelfBytes, true) => MemorySort::SelfObjects,
+            (MemorySort::TotalBytes, true) => MemorySort::TotalObjects,
+            (MemorySort::SelfObjects, false) => MemorySort::SelfBytes,
+            (MemorySort::TotalObjects, false) => MemorySort::TotalBytes,
+            (same, _) => same,
+        };
+        let changed = sort != self.sort;
+        self.sort = sort;
+        changed
     }
 
     /// Recomputes the row order when the rows, the sort or `filter` changed.

@@ -95,6 +95,7 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
             profile: &doc.profile,
             functions: &doc.functions,
             metric: doc.profile.metric(doc.metric),
+            metric_id: doc.metric,
             selected: doc.selected,
             memory: doc.memory.as_deref(),
         };

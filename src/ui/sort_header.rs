@@ -26,10 +26,16 @@ pub fn sort_header(ui: &mut Ui, table: &str, title: &str, sorted: Option<bool>) 
         .on_hover_text(format!("Sort by {}", title.to_lowercase()))
         .clicked();
     if clicked {
-        ui.ctx().data_mut(|d| d.insert_temp(sorted_flag(table), true));
-        ui.ctx().request_repaint();
+        mark_sorted(ui.ctx(), table);
     }
     clicked
+}
+
+/// Remembers that the table named `table` was re-sorted (by a click or by
+/// a metric switch), so that [`top_after_sort`] shows its first row.
+pub fn mark_sorted(ctx: &egui::Context, table: &str) {
+    ctx.data_mut(|d| d.insert_temp(sorted_flag(table), true));
+    ctx.request_repaint();
 }
 
 /// `builder` scrolled to the top when the table named `table` was sorted

@@ -11,7 +11,9 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
+use firesight::analysis::memory::MemoryRow;
 use firesight::ui::FiresightApp;
+use firesight::ui::memory_table::MemorySort;
 
 use crate::common::data;
 use crate::ui::{doc, open, settle};
@@ -24,6 +26,20 @@ fn function_self(h: &Harness<'static, FiresightApp>, name: &str) -> i128 {
         .find(|r| d.profile.frames.name(r.frame) == name)
         .map(|r| r.self_weight)
         .expect("function has a row")
+}
+
+/// The memory view's first `n` functions, in display order.
+fn memory_names<'a>(h: &'a Harness<'static, FiresightApp>, n: usize) -> Vec<&'a str> {
+    let d = doc(h);
+    let view = d.memory.as_ref().expect("a memory view");
+    d.table.memory.order()[..n].iter().map(|&i| d.profile.frames.name(view.rows[i].frame)).collect()
+}
+
+/// The memory view's row of function `name`.
+fn memory_row(h: &Harness<'static, FiresightApp>, name: &str) -> MemoryRow {
+    let d = doc(h);
+    let view = d.memory.as_ref().expect("a memory view");
+    view.rows.iter().find(|r| d.profile.frames.name(r.frame) == name).cloned().expect("a row")
 }
 
 /// Opens the metric switcher and picks `item` (`alloc_objects (count)`).
@@ -57,17 +73,33 @@ fn heap_profile_shows_the_memory_view_and_switches_units() {
     // Self and total bytes of main.recordAudit.
     assert_eq!(h.query_all_by_label("15.0 MiB").count(), 2);
 
-    switch_metric(&mut h, "inuse_space", "alloc_objects (count)");
+    // The sort follows the metric: with inuse_objects shown, the rows sort
+    // by self objects (oracle inuse_objects top by flat: fmt.Sprintf
+    // 17,416 objects, 278,664 bytes; main.recordAudit 15,232).
+    switch_metric(&mut h, "inuse_space", "inuse_objects (count)");
+    let d = doc(&h);
+    assert_eq!(d.table.memory.sort, MemorySort::SelfObjects);
+    h.get_by_label("Self inuse_objects ⏷");
+    assert_eq!(memory_names(&h, 2), ["fmt.Sprintf", "main.recordAudit"]);
+    let top = memory_row(&h, "fmt.Sprintf");
+    assert_eq!((top.self_objects, top.self_bytes), (17_416, 278_664));
+
+    switch_metric(&mut h, "inuse_objects", "alloc_objects (count)");
     let d = doc(&h);
     assert_eq!(d.metric().name, "alloc_objects");
     assert_eq!(d.tree.total(), 19_235_350);
     h.get_by_label("alloc_objects: 19,235,350 total");
+    // Oracle alloc_objects top by flat: literalStore 5,407,555,
+    // reflect.MakeSlice, reflect.unsafe_NewArray 2,927,988.
+    assert_eq!(d.table.memory.sort, MemorySort::SelfObjects);
+    h.get_by_label("Self alloc_objects ⏷");
+    let want = ["encoding/json.(*decodeState).literalStore", "reflect.MakeSlice", "reflect.unsafe_NewArray"];
+    assert_eq!(memory_names(&h, 3), want);
+    assert_eq!(memory_row(&h, want[0]).self_objects, 5_407_555);
     // Oracle alloc_objects/alloc_space flat of reflect.unsafe_NewArray:
     // 2927988 objects, 562474575 bytes (536.4 MiB, 192.1 B each).
-    let memory = d.memory.as_ref().expect("alloc_objects pairs with alloc_space");
-    let top = &memory.rows[d.table.memory.order()[0]];
-    assert_eq!(d.profile.frames.name(top.frame), "reflect.unsafe_NewArray");
-    assert_eq!((top.self_objects, top.self_bytes), (2_927_988, 562_474_575));
+    let row = memory_row(&h, "reflect.unsafe_NewArray");
+    assert_eq!((row.self_objects, row.self_bytes), (2_927_988, 562_474_575));
     for text in ["Total alloc_space", "192.1 B"] {
         h.get_by_label(text);
     }
@@ -75,6 +107,14 @@ fn heap_profile_shows_the_memory_view_and_switches_units() {
     assert_eq!(h.query_all_by_label("2,927,988").count(), 2);
     assert_eq!(h.query_all_by_label("536.4 MiB").count(), 2);
     assert!(h.query_by_label("15.0 MiB").is_none(), "the in-use rows are gone");
+
+    // Back to bytes: the self bytes column again (oracle alloc_space top
+    // by flat: reflect.unsafe_NewArray, encoding/json.Marshal).
+    switch_metric(&mut h, "alloc_objects", "alloc_space (bytes)");
+    assert_eq!(doc(&h).table.memory.sort, MemorySort::SelfBytes);
+    h.get_by_label("Self alloc_space ⏷");
+    assert_eq!(memory_names(&h, 2), ["reflect.unsafe_NewArray", "encoding/json.Marshal"]);
+    switch_metric(&mut h, "alloc_space", "alloc_objects (count)");
 
     // Without the memory view the table shows counts with separators.
     h.get_by_label("Memory view: objects and bytes side by side").click();
