@@ -111,6 +111,7 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
         orientation,
         selected: doc.selected,
         matches,
+        unfiltered_total: doc.samples.is_filtered().then_some(doc.samples.metric_total),
     };
     commands.extend(flamegraph::ui(ui, &mut doc.flame, &input));
     commands

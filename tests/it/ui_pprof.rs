@@ -277,3 +277,50 @@ fn memory_table_numbers_are_never_cut_and_scroll_sideways_when_narrow() {
     let last = cells[cells.len() - 1].1;
     assert!(last.right() <= right_edge + 0.5, "{last:?}");
 }
+
+/// The node of the current tree at `path` of function names from the root.
+fn node_at(h: &Harness<'static, FiresightApp>, path: &[&str]) -> firesight::model::NodeId {
+    let d = doc(h);
+    let mut node = d.tree.root();
+    for name in path {
+        let frame = d.profile.frames.iter().find(|(_, f)| f.name == *name).map(|(id, _)| id).expect("frame");
+        node = d.tree.child_with_frame(node, frame).expect("child");
+    }
+    node
+}
+
+/// Rests the pointer on the flamegraph box of `node` until its tooltip shows.
+fn hover_box(h: &mut Harness<'static, FiresightApp>, node: firesight::model::NodeId) {
+    let rect = doc(h).flame.box_rect(node).expect("the box is drawn");
+    h.hover_at(rect.center());
+    // Tooltips wait for the pointer to rest.
+    h.run_steps(60);
+    h.run();
+}
+
+#[test]
+fn with_a_label_picked_tooltips_say_what_their_shares_are_of() {
+    // `firesight top cpu.pb.gz --tag endpoint=/orders`: 5.22 s in all;
+    // main.databaseQuery self 900.0 ms (17.24%), total 1.38 s (26.44%),
+    // one stack (`firesight fold --tag`); of every sample (7.65 s) 11.76%
+    // and 18.04%, as `firesight top cpu.pb.gz` gives.
+    let mut h = open(&[data("pprof/generated/cpu.pb.gz")]);
+    h.get_by_label("/orders").click();
+    settle(&mut h);
+    h.get_by_label("cpu where endpoint=/orders: 5.22 s of 7.65 s");
+    hover_box(&mut h, firesight::model::NodeId(0));
+    h.get_by_label("Total: 5.22 s (100.00% of the filtered samples, 68.24% of all)");
+    let path =
+        ["main.main.func1", "main.handleOrders", "runtime/pprof.Do", "main.handleOrders.func1", "main.databaseQuery"];
+    let node = node_at(&h, &path);
+    hover_box(&mut h, node);
+    h.get_by_label("Self: 900.0 ms (17.24% of the filtered samples, 11.76% of all)");
+    h.get_by_label("Total: 1.38 s (26.44% of the filtered samples, 18.04% of all, 26.44% of zoomed)");
+    // Without a pick there is one whole, and the tooltip says so once.
+    h.get_by_label("Show all samples").click();
+    settle(&mut h);
+    let node = node_at(&h, &path);
+    hover_box(&mut h, node);
+    h.get_by_label("Self: 900.0 ms (11.76% of all)");
+    h.get_by_label("Total: 1.38 s (18.04% of all, 18.04% of zoomed)");
+}

@@ -13,7 +13,7 @@ use egui::{Rect, Sense, Ui, Vec2};
 use self::hit::RowGeometry;
 use self::layout::{LaidBox, Layout, LayoutParams};
 use self::paint::PaintInput;
-use crate::model::{CallTree, FrameId, FrameKind, Metric, NodeId, Profile};
+use crate::model::{CallTree, FrameId, FrameKind, Metric, NodeId, Profile, Weight};
 use crate::ui::command::Command;
 use crate::ui::document::percent;
 use crate::ui::settings::Orientation;
@@ -68,6 +68,9 @@ pub struct FlameInput<'a> {
     pub selected: Option<FrameId>,
     /// Per function frame, whether it matches the search.
     pub matches: Option<&'a [bool]>,
+    /// The metric's total over every sample, when a filter (a label pick)
+    /// leaves some out of `tree`; tooltips then give shares of both.
+    pub unfiltered_total: Option<Weight>,
 }
 
 /// Shows the flamegraph in all of `ui`'s available space.
@@ -227,16 +230,16 @@ fn paint_scrollbar(ui: &Ui, (track, thumb, active): (Rect, Rect, bool)) {
 fn tooltip_ui(ui: &mut Ui, input: &FlameInput<'_>, b: &LaidBox) {
     let tree = input.tree;
     let node = tree.node(b.node);
-    let whole = tree.total();
     let zoomed = tree.node(input.zoom).total;
     if b.is_merged() {
         ui.label(format!("{} functions, each narrower than a pixel", b.merged));
         ui.label("Click to zoom into them");
         return;
     }
+    let shares = |w: Weight| shares_text(w, tree.total(), input.unfiltered_total);
     let Some(f) = node.frame else {
         ui.strong("all");
-        ui.label(format!("Total: {} (100%)", input.metric.format(whole)));
+        ui.label(format!("Total: {} ({})", input.metric.format(node.total), shares(node.total)));
         return;
     };
     let frame = input.profile.frames.frame(f);
@@ -247,17 +250,23 @@ fn tooltip_ui(ui: &mut Ui, input: &FlameInput<'_>, b: &LaidBox) {
     if frame.kind != FrameKind::User {
         ui.label(format!("Kind: {}", frame.kind.name()));
     }
+    ui.label(format!("Self: {} ({})", input.metric.format(node.self_weight), shares(node.self_weight)));
     ui.label(format!(
-        "Self: {} ({:.2}% of all)",
-        input.metric.format(node.self_weight),
-        percent(node.self_weight, whole)
-    ));
-    ui.label(format!(
-        "Total: {} ({:.2}% of all, {:.2}% of zoomed)",
+        "Total: {} ({}, {:.2}% of zoomed)",
         input.metric.format(node.total),
-        percent(node.total, whole),
+        shares(node.total),
         percent(node.total, zoomed)
     ));
+}
+
+/// "54.08% of all"; with a filter in force (`unfiltered` is the whole
+/// before it), the share of the samples it keeps and of all of them:
+/// "100.00% of the filtered samples, 29.31% of all".
+pub fn shares_text(w: Weight, shown: Weight, unfiltered: Option<Weight>) -> String {
+    match unfiltered {
+        None => format!("{:.2}% of all", percent(w, shown)),
+        Some(all) => format!("{:.2}% of the filtered samples, {:.2}% of all", percent(w, shown), percent(w, all)),
+    }
 }
 
 /// The breadcrumb bar: the zoomed node's ancestors, each a button that zooms to it.
