@@ -13,11 +13,13 @@
 //! [`Command`]s; imports `model`, `analysis` and `ui` only.
 
 use egui::Ui;
+use egui_extras::{Column, TableBuilder};
 
 use crate::analysis::labels::{LabelShares, LabelValueShare, by_value};
 use crate::model::{Metric, Unit};
 use crate::ui::command::Command;
 use crate::ui::document::percent;
+use crate::ui::table_fit;
 
 /// What the values of every key are sorted by.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -128,45 +130,97 @@ pub fn ui(ui: &mut Ui, sort: &mut LabelSort, input: &LabelPanelInput<'_>) -> Vec
         commands.push(Command::ClearLabels);
     }
     ui.separator();
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-        for key in &input.shares.keys {
+    let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]);
+    if super::sort_header::take_sorted(ui.ctx(), "label_panel") {
+        // Re-sorted: show the first values.
+        area = area.vertical_scroll_offset(0.0);
+    }
+    area.show(ui, |ui| {
+        for (k, key) in input.shares.keys.iter().enumerate() {
             egui::CollapsingHeader::new(format!("{} ({})", key.key, key.values.len()))
                 .id_salt(("label_key", &key.key))
                 .default_open(true)
-                .show(ui, |ui| {
-                    egui::Grid::new(("label_values", &key.key)).striped(true).num_columns(3).show(ui, |ui| {
-                        header_row(ui, sort);
-                        ui.end_row();
-                        for i in sorted(&key.values, *sort) {
-                            value_row(ui, input, &key.key, &key.values[i], &mut commands);
-                            ui.end_row();
-                        }
-                    });
-                });
+                .show(ui, |ui| values_table(ui, sort, input, k, &mut commands));
         }
     });
     commands
 }
 
-/// Value and Share sort (click again to reverse); Weight sorts as Share does.
-fn header_row(ui: &mut Ui, sort: &mut LabelSort) {
-    let mut header = |ui: &mut Ui, title: &str, key: LabelSortKey| {
-        let shown = (sort.key == key).then_some(sort.descending);
-        if super::sort_header::sort_header(ui, "label_panel", title, shown) {
-            *sort = if sort.key == key {
-                LabelSort { key, descending: !sort.descending }
-            } else {
-                LabelSort { key, descending: key == LabelSortKey::Share }
-            };
-        }
-    };
-    header(ui, "Value", LabelSortKey::Value);
-    header(ui, "Share", LabelSortKey::Share);
-    ui.strong("Weight");
+/// Narrowest the value column gets, px; longer values are elided (whole on hover).
+const VALUE_MIN_PX: f32 = 48.0;
+
+/// Widths of the Share and Weight columns of key `k`: their widest value
+/// or title, measured once per set of shares (kept in egui's memory).
+fn number_widths(ui: &Ui, input: &LabelPanelInput<'_>, k: usize) -> [f32; 2] {
+    let id = egui::Id::unique(("firesight_label_widths", input.shares as *const LabelShares as usize, k));
+    if let Some(w) = ui.data(|d| d.get_temp::<[f32; 2]>(id)) {
+        return w;
+    }
+    let values = input.shares.keys.get(k).map_or(&[][..], |key| key.values.as_slice());
+    let font = table_fit::body_font(ui);
+    let total = input.shares.total;
+    let share = table_fit::widest(ui, &font, values.iter().map(|v| format!("{:.1}%", percent(v.weight, total))));
+    let weight = table_fit::widest(ui, &font, values.iter().map(|v| input.metric.format(v.weight)));
+    let w = [
+        share.max(table_fit::header_width(ui, "Share", true)),
+        weight.max(table_fit::header_width(ui, "Weight", false)),
+    ];
+    ui.data_mut(|d| d.insert_temp(id, w));
+    w
+}
+
+/// The values of key `k`: Value and Share headers sort (click again to
+/// reverse; Weight sorts as Share does); the value column takes what the
+/// numbers leave and the weight keeps clear of the scroll bar.
+fn values_table(ui: &mut Ui, sort: &mut LabelSort, input: &LabelPanelInput<'_>, k: usize, commands: &mut Vec<Command>) {
+    let Some(key) = input.shares.keys.get(k) else { return };
+    let [share_w, weight_w] = number_widths(ui, input, k);
+    let gutter = table_fit::scroll_gutter(ui);
+    let order = sorted(&key.values, *sort);
+    TableBuilder::new(ui)
+        .id_salt(("label_values", &key.key))
+        .vscroll(false)
+        .striped(true)
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::remainder().at_least(VALUE_MIN_PX).clip(true))
+        .column(Column::exact(share_w))
+        .column(Column::exact(weight_w + gutter))
+        .header(20.0, |mut header| {
+            header.col(|ui| sort_cell(ui, sort, "Value", LabelSortKey::Value));
+            header.col(|ui| table_fit::right_aligned(ui, 0.0, |ui| sort_cell(ui, sort, "Share", LabelSortKey::Share)));
+            header.col(|ui| {
+                table_fit::right_aligned(ui, gutter, |ui| ui.strong("Weight"));
+            });
+        })
+        .body(|body| {
+            body.rows(20.0, order.len(), |mut row| {
+                let v = &key.values[order[row.index()]];
+                value_row(&mut row, input, &key.key, v, gutter, commands);
+            });
+        });
+}
+
+/// One sort toggle of the header.
+fn sort_cell(ui: &mut Ui, sort: &mut LabelSort, title: &str, key: LabelSortKey) {
+    let shown = (sort.key == key).then_some(sort.descending);
+    if super::sort_header::sort_header(ui, "label_panel", title, shown) {
+        *sort = if sort.key == key {
+            LabelSort { key, descending: !sort.descending }
+        } else {
+            LabelSort { key, descending: key == LabelSortKey::Share }
+        };
+    }
 }
 
 /// One value: a toggle with its name, then its share and weight right-aligned.
-fn value_row(ui: &mut Ui, input: &LabelPanelInput<'_>, key: &str, v: &LabelValueShare, commands: &mut Vec<Command>) {
+fn value_row(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    input: &LabelPanelInput<'_>,
+    key: &str,
+    v: &LabelValueShare,
+    gutter: f32,
+    commands: &mut Vec<Command>,
+) {
     let on = input.picked.iter().any(|(k, pv)| k == key && *pv == v.value);
     let share = percent(v.weight, input.shares.total);
     let shown = display_value(v);
@@ -180,12 +234,15 @@ fn value_row(ui: &mut Ui, input: &LabelPanelInput<'_>, key: &str, v: &LabelValue
         input.metric.format(input.shares.total),
         crate::model::units::format_count(v.samples as f64),
     );
-    if ui.selectable_label(on, shown).on_hover_text(hover).clicked() {
-        commands.push(Command::ToggleLabel { key: key.to_string(), value: v.value.clone() });
-    }
-    let right = egui::Layout::right_to_left(egui::Align::Center);
-    ui.with_layout(right, |ui| ui.label(format!("{share:.1}%")));
-    ui.with_layout(right, |ui| ui.label(input.metric.format(v.weight)));
+    row.set_selected(on);
+    row.col(|ui| {
+        let button = egui::Button::selectable(on, shown).truncate();
+        if ui.add(button).on_hover_text(hover).clicked() {
+            commands.push(Command::ToggleLabel { key: key.to_string(), value: v.value.clone() });
+        }
+    });
+    row.col(|ui| table_fit::number_cell(ui, format!("{share:.1}%"), 0.0));
+    row.col(|ui| table_fit::number_cell(ui, input.metric.format(v.weight), gutter));
 }
 
 /// The filter after toggling `key=value` in `picked`: removes it when picked,

@@ -73,7 +73,7 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
         }
     });
     if doc.labels_open && !doc.labels.keys.is_empty() {
-        let panel = egui::Panel::left("label_panel").resizable(true).default_size(260.0).min_size(160.0);
+        let panel = egui::Panel::left("label_panel").resizable(true).default_size(300.0).min_size(180.0);
         // The sort is widget state; the rest of the document is read only.
         let mut sort = doc.label_sort;
         panel.show(ui, |ui| {

@@ -38,9 +38,14 @@ pub fn mark_sorted(ctx: &egui::Context, table: &str) {
     ctx.request_repaint();
 }
 
+/// True (once) when the table named `table` was sorted since it was last
+/// drawn: a caller with its own scroll area scrolls it to the top.
+pub fn take_sorted(ctx: &egui::Context, table: &str) -> bool {
+    ctx.data_mut(|d| d.remove_temp::<bool>(sorted_flag(table))).unwrap_or(false)
+}
+
 /// `builder` scrolled to the top when the table named `table` was sorted
 /// since it was last drawn; otherwise unchanged.
 pub fn top_after_sort<'a>(ctx: &egui::Context, table: &str, builder: TableBuilder<'a>) -> TableBuilder<'a> {
-    let sorted = ctx.data_mut(|d| d.remove_temp::<bool>(sorted_flag(table))).unwrap_or(false);
-    if sorted { builder.vertical_scroll_offset(0.0) } else { builder }
+    if take_sorted(ctx, table) { builder.vertical_scroll_offset(0.0) } else { builder }
 }

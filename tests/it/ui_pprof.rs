@@ -324,3 +324,34 @@ fn with_a_label_picked_tooltips_say_what_their_shares_are_of() {
     h.get_by_label("Self: 900.0 ms (11.76% of all)");
     h.get_by_label("Total: 1.38 s (18.04% of all, 18.04% of zoomed)");
 }
+
+#[test]
+fn label_panel_weights_stay_clear_of_the_scroll_bar() {
+    // heap.pb.gz in alloc_objects: bytes=16 carries 7,477,812 objects
+    // (38.9%, the tester's screenshot), the widest weight of the key.
+    let mut h = open(&[data("pprof/generated/heap.pb.gz")]);
+    switch_metric(&mut h, "inuse_space", "alloc_objects (count)");
+    let panel_right = h.get_by_label("Flamegraph").rect().left() - 8.0;
+    // egui's floating scroll bar: 10 px wide, 4 px from the content.
+    let bar = 14.0;
+    let in_panel = |h: &Harness<'static, FiresightApp>, label: &str| {
+        h.query_all_by_label(label).find(|n| n.rect().left() < panel_right).expect("in the label panel").rect()
+    };
+    for picked in [false, true] {
+        for text in ["7,477,812", "38.9%", "Weight"] {
+            let r = in_panel(&h, text);
+            assert!(
+                r.right() + bar <= panel_right + 0.5,
+                "{text} {r:?} under the scroll bar (panel ends at {panel_right})"
+            );
+        }
+        let value = in_panel(&h, "16 B");
+        assert!(value.right() < in_panel(&h, "38.9%").left(), "the value is clear of its share");
+        if !picked {
+            h.query_all_by_label("16 B").find(|n| n.rect().left() < panel_right).expect("in the panel").click();
+            settle(&mut h);
+            assert_eq!(doc(&h).filter.labels, vec![("bytes".to_string(), "16".to_string())]);
+            h.get_by_label("Showing bytes=16");
+        }
+    }
+}

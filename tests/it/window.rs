@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use firesight::ui::FiresightApp;
 
 use crate::common::data;
@@ -234,17 +234,29 @@ fn sample_counts_follow_thread_time_focus_and_hide() {
     assert_eq!(both.metric_total, p.total(m));
 }
 
-/// Top edges of the label panel's widgets labelled `labels`, in that order
-/// (the panel is on the left; the memory table may have the same texts).
+/// Positions in the label panel's `bytes` key of the values shown as
+/// `labels`, in that order. The panel draws only the rows on screen, so
+/// the positions come from the panel's order ([`label_panel::sorted`] with
+/// the document's sort), after checking that the rows on screen are the
+/// first of that order, top to bottom.
 fn tops(h: &Harness<'static, FiresightApp>, labels: &[&str]) -> Vec<f32> {
+    use firesight::ui::label_panel::{display_value, sorted};
+    let d = doc(h);
+    let key = d.labels.keys.iter().find(|k| k.key == "bytes").expect("a bytes key");
+    let order: Vec<String> = sorted(&key.values, d.label_sort).iter().map(|&i| display_value(&key.values[i])).collect();
     let panel_right = h.get_by_label("bytes (67)").rect().right() + 200.0;
+    let mut on_screen: Vec<(f32, String)> = h
+        .query_all_by_role(egui::accesskit::Role::Button)
+        .filter(|n| n.rect().left() < panel_right)
+        .filter_map(|n| n.accesskit_node().label().filter(|l| order.contains(l)).map(|l| (n.rect().top(), l)))
+        .collect();
+    on_screen.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let on_screen: Vec<String> = on_screen.into_iter().map(|(_, l)| l).collect();
+    assert!(on_screen.len() >= 10, "rows on screen: {on_screen:?}");
+    assert_eq!(on_screen, order[..on_screen.len()], "the panel shows its order from the top");
     labels
         .iter()
-        .map(|l| {
-            let mut found = h.query_all_by_label(l).filter(|n| n.rect().left() < panel_right);
-            let node = found.next().unwrap_or_else(|| panic!("{l} is in the label panel"));
-            node.rect().top() as f32
-        })
+        .map(|l| order.iter().position(|v| v == l).unwrap_or_else(|| panic!("{l} is a value")) as f32)
         .collect()
 }
 
@@ -282,6 +294,8 @@ fn numeric_label_values_sort_by_number_and_show_in_their_unit() {
     // them with in-use bytes (2,633,104).
     h.get_by_label("Share ⏶").click();
     h.run();
+    // Heaviest first again: bytes=1408 is the first row.
+    assert_eq!(tops(&h, &["1,408 B"]), [0.0]);
     let panel_right = h.get_by_label("bytes (67)").rect().right() + 200.0;
     h.query_all_by_label("1,408 B").find(|n| n.rect().left() < panel_right).expect("in the panel").click();
     settle(&mut h);
@@ -309,10 +323,10 @@ fn a_truncated_gzip_shows_where_its_stream_ends() {
     h.get_by_label_contains("truncated gzip stream");
 }
 
-/// Top edge of `label` in the left `panel_right` px (the label panel;
-/// its rows are laid out even when scrolled out of view).
-fn top_in_label_panel(h: &Harness<'static, FiresightApp>, label: &str, panel_right: f32) -> f32 {
-    h.query_all_by_label(label).find(|n| n.rect().left() < panel_right).expect("in the label panel").rect().top()
+/// Top edge of `label` in the left `panel_right` px (the label panel),
+/// `None` when that row is scrolled out of view (it is not drawn).
+fn top_in_label_panel(h: &Harness<'static, FiresightApp>, label: &str, panel_right: f32) -> Option<f32> {
+    h.query_all_by_label(label).find(|n| n.rect().left() < panel_right).map(|n| n.rect().top())
 }
 
 fn select_tab(h: &mut Harness<'static, FiresightApp>, i: usize) {
@@ -337,24 +351,23 @@ fn each_tab_keeps_its_own_scroll_offsets_and_a_new_tab_starts_at_the_top() {
     let pos = top_row(&h).expect("top row shown").center();
     wheel_at(&mut h, pos, -2000.0);
     assert!(top_row(&h).is_none(), "table scrolled down");
-    let value_top = top_in_label_panel(&h, "1,408 B", panel_right);
+    let value_top = top_in_label_panel(&h, "1,408 B", panel_right).expect("the first value is shown");
     wheel_at(&mut h, egui::pos2(60.0, value_top + 5.0), -3000.0);
-    let scrolled_top = top_in_label_panel(&h, "1,408 B", panel_right);
-    assert!(scrolled_top < value_top - 500.0, "label panel scrolled down: {value_top} -> {scrolled_top}");
+    assert_eq!(top_in_label_panel(&h, "1,408 B", panel_right), None, "label panel scrolled down");
     // The other tab shows its own rows from the top.
     select_tab(&mut h, 0);
     assert!(top_row(&h).is_some(), "the first tab's table is at its top");
-    assert_eq!(top_in_label_panel(&h, "1,408 B", panel_right), value_top, "the first tab's label panel is at its top");
+    assert_eq!(top_in_label_panel(&h, "1,408 B", panel_right), Some(value_top), "the first tab's panel is at its top");
     // And the scrolled tab is still scrolled.
     select_tab(&mut h, 1);
     assert!(top_row(&h).is_none());
-    assert_eq!(top_in_label_panel(&h, "1,408 B", panel_right), scrolled_top);
+    assert_eq!(top_in_label_panel(&h, "1,408 B", panel_right), None);
     // A newly opened tab starts at the top.
     h.state_mut().apply(firesight::ui::command::Command::Open(heap));
     settle(&mut h);
     assert_eq!(h.state().active_index(), 2);
     assert!(top_row(&h).is_some(), "the new tab's table is at its top");
-    assert_eq!(top_in_label_panel(&h, "1,408 B", panel_right), value_top);
+    assert_eq!(top_in_label_panel(&h, "1,408 B", panel_right), Some(value_top));
 
     // The trace list: the earliest trace is its first row.
     let otlp = data("otlp/traces.otlp.json");
