@@ -12,7 +12,7 @@ use egui::Ui;
 use egui_extras::{Column, TableBuilder};
 
 use crate::analysis::memory::MemoryView;
-use crate::model::{FrameId, FunctionTable, Metric, MetricId, Profile};
+use crate::model::{FrameId, FunctionTable, Metric, MetricId, Profile, Weight};
 use crate::ui::command::Command;
 use crate::ui::document::percent;
 use crate::ui::memory_table::{self, MemoryTableState};
@@ -55,14 +55,26 @@ pub struct HotTableState {
     measured: Measured,
 }
 
+/// The row, in [`HotTableState::order`], of the samples with an empty
+/// stack ("[no stack]"): their weight is the root's self, which no function
+/// owns. `firesight top` lists them under the same name.
+pub const NO_STACK: usize = usize::MAX;
+
+/// Name of the [`NO_STACK`] row.
+pub const NO_STACK_NAME: &str = "[no stack]";
+
 impl HotTableState {
-    /// Function table rows in display order (after sort and filter), as indices.
+    /// Rows in display order (after sort and filter): indices into the
+    /// function table, and [`NO_STACK`] for the samples with no stack.
     pub fn order(&self) -> &[usize] {
         &self.order
     }
 
-    /// Recomputes the row order when its inputs changed.
-    pub fn refresh(&mut self, profile: &Profile, functions: &FunctionTable) {
+    /// Recomputes the row order when its inputs changed. `no_stack` is the
+    /// weight of the samples with an empty stack (the root's self); when
+    /// not 0 it is a row of its own, sorted with the others (self and
+    /// total are both that weight; ties after the functions).
+    pub fn refresh(&mut self, profile: &Profile, functions: &FunctionTable, no_stack: Weight) {
         let key = (functions as *const FunctionTable as usize, self.sort, self.reversed, self.filter.clone());
         if self.order_key.as_ref() == Some(&key) {
             return;
@@ -77,13 +89,18 @@ impl HotTableState {
                 f.name.to_lowercase().contains(&needle) || f.module.to_lowercase().contains(&needle)
             })
             .collect();
+        if no_stack != 0 && NO_STACK_NAME.contains(&needle) {
+            order.push(NO_STACK);
+        }
         let rows = &functions.rows;
-        let name = |i: usize| &profile.frames.frame(rows[i].frame).name;
-        let module = |i: usize| &profile.frames.frame(rows[i].frame).module;
+        let name = |i: usize| if i == NO_STACK { NO_STACK_NAME } else { &profile.frames.frame(rows[i].frame).name };
+        let module = |i: usize| if i == NO_STACK { "" } else { &profile.frames.frame(rows[i].frame).module };
+        let self_w = |i: usize| if i == NO_STACK { no_stack } else { rows[i].self_weight };
+        let total = |i: usize| if i == NO_STACK { no_stack } else { rows[i].total };
         // The table arrives sorted by self; stable sorts keep that as the tie-break.
         match self.sort {
-            SortKey::SelfWeight => {}
-            SortKey::Total => order.sort_by(|&a, &b| rows[b].total.cmp(&rows[a].total)),
+            SortKey::SelfWeight => order.sort_by(|&a, &b| self_w(b).cmp(&self_w(a))),
+            SortKey::Total => order.sort_by(|&a, &b| total(b).cmp(&total(a))),
             SortKey::Function => order.sort_by(|&a, &b| name(a).cmp(name(b))),
             SortKey::Module => order.sort_by(|&a, &b| module(a).cmp(module(b))),
         }
@@ -105,6 +122,9 @@ pub struct TableInput<'a> {
     pub metric: &'a Metric,
     /// Its id (the memory view sorts by the column of the metric shown).
     pub metric_id: MetricId,
+    /// Weight of the samples with an empty stack (the tree root's self),
+    /// shown as the "[no stack]" row when not 0.
+    pub no_stack: Weight,
     /// The selected function.
     pub selected: Option<FrameId>,
     /// The memory view, when the metric has an objects/bytes partner.
@@ -126,8 +146,10 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
             (state.memory.order().len(), view.rows.len())
         }
         None => {
-            state.refresh(input.profile, input.functions);
-            (state.order.len(), input.functions.rows.len())
+            state.refresh(input.profile, input.functions, input.no_stack);
+            // The heading counts functions; "[no stack]" is not one.
+            let functions = state.order.iter().filter(|&&i| i != NO_STACK).count();
+            (functions, input.functions.rows.len())
         }
     };
     ui.horizontal(|ui| {
@@ -151,7 +173,7 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
     if let Some(view) = memory {
         return memory_table::ui(ui, &mut state.memory, input.profile, view, &state.filter, input.selected);
     }
-    state.refresh(input.profile, input.functions);
+    state.refresh(input.profile, input.functions, input.no_stack);
     table_ui(ui, state, input, &mut commands);
     commands
 }
@@ -198,12 +220,15 @@ impl Measured {
         let pct = |w| format!("{:.2}%", percent(w, whole));
         self.cumulative = input.functions.cumulative_self_fraction();
         let cumulative = &self.cumulative;
+        // The "[no stack]" row's self and total are the same weight.
+        let extra = (input.no_stack != 0).then_some(input.no_stack);
+        let weights = |f: fn(&crate::model::FunctionRow) -> Weight| rows.iter().map(f).chain(extra);
         self.widths = [
             table_fit::widest(ui, &font, rows.iter().map(|r| frames.frame(r.frame).module.clone())),
-            table_fit::widest(ui, &font, rows.iter().map(|r| m.format(r.self_weight))),
-            table_fit::widest(ui, &font, rows.iter().map(|r| pct(r.self_weight))),
-            table_fit::widest(ui, &font, rows.iter().map(|r| m.format(r.total))),
-            table_fit::widest(ui, &font, rows.iter().map(|r| pct(r.total))),
+            table_fit::widest(ui, &font, weights(|r| r.self_weight).map(|w| m.format(w))),
+            table_fit::widest(ui, &font, weights(|r| r.self_weight).map(pct)),
+            table_fit::widest(ui, &font, weights(|r| r.total).map(|w| m.format(w))),
+            table_fit::widest(ui, &font, weights(|r| r.total).map(pct)),
             table_fit::widest(ui, &font, cumulative.iter().map(|c| format!("{:.2}%", c * 100.0))),
         ];
         self.key = Some(key);
@@ -244,7 +269,8 @@ fn rows_ui(
 ) {
     let scroll_to = if input.selected != state.last_selected {
         state.last_selected = input.selected;
-        input.selected.and_then(|f| state.order.iter().position(|&i| input.functions.rows[i].frame == f))
+        let rows = &input.functions.rows;
+        input.selected.and_then(|f| state.order.iter().position(|&i| rows.get(i).is_some_and(|r| r.frame == f)))
     } else {
         None
     };
@@ -278,6 +304,10 @@ fn rows_ui(
         .body(|body| {
             body.rows(20.0, state.order.len(), |mut row| {
                 let i = state.order[row.index()];
+                if i == NO_STACK {
+                    no_stack_row(&mut row, input, gutter);
+                    return;
+                }
                 let r = &input.functions.rows[i];
                 let frame = input.profile.frames.frame(r.frame);
                 let selected = input.selected == Some(r.frame);
@@ -314,6 +344,26 @@ fn rows_ui(
                 }
             });
         });
+}
+
+/// The "[no stack]" row: the weight of samples with an empty stack, self
+/// and total alike; no function, so no module, no cumulative share (as in
+/// `firesight top`) and nothing to select.
+fn no_stack_row(row: &mut egui_extras::TableRow<'_, '_>, input: &TableInput<'_>, gutter: f32) {
+    let (w, whole) = (input.no_stack, input.functions.total);
+    row.col(|ui| {
+        // Lined up with the function names, which are buttons.
+        ui.add_space(ui.spacing().button_padding.x);
+        ui.add(egui::Label::new(egui::RichText::new(NO_STACK_NAME).italics()).truncate()).on_hover_text(
+            "Samples with an empty stack (no frame at all): they count in the total but belong to no function",
+        );
+    });
+    row.col(|_| {});
+    let cells = [input.metric.format(w), format!("{:.2}%", percent(w, whole))];
+    for text in [cells[0].clone(), cells[1].clone(), cells[0].clone(), cells[1].clone()] {
+        row.col(|ui| table_fit::number_cell(ui, text, 0.0));
+    }
+    row.col(|ui| table_fit::number_cell(ui, "–".to_string(), gutter));
 }
 
 /// One header cell: a plain title, or a sort toggle for sortable columns.

@@ -96,6 +96,7 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
             functions: &doc.functions,
             metric: doc.profile.metric(doc.metric),
             metric_id: doc.metric,
+            no_stack: doc.tree.node(doc.tree.root()).self_weight,
             selected: doc.selected,
             memory: doc.memory.as_deref(),
         };

@@ -180,6 +180,11 @@ fn open_sized(files: &[&str], width: f32, height: f32) -> Harness<'static, Fires
 /// The labels on the row of the table button `function`, left to right.
 fn row_labels(h: &Harness<'static, FiresightApp>, function: &str) -> Vec<(String, egui::Rect)> {
     let y = h.get_by_role_and_label(egui::accesskit::Role::Button, function).rect().center().y;
+    labels_at(h, y)
+}
+
+/// The labels across the height `y`, left to right.
+fn labels_at(h: &Harness<'static, FiresightApp>, y: f32) -> Vec<(String, egui::Rect)> {
     let mut cells: Vec<(String, egui::Rect)> = h
         .query_all_by_role(egui::accesskit::Role::Label)
         .filter(|n| n.rect().top() < y && n.rect().bottom() > y)
@@ -354,4 +359,41 @@ fn label_panel_weights_stay_clear_of_the_scroll_bar() {
             h.get_by_label("Showing bytes=16");
         }
     }
+}
+
+#[test]
+fn samples_with_an_empty_stack_have_a_row_as_in_the_cli() {
+    use firesight::ui::hot_table::NO_STACK;
+    // odd-samples.pb.gz: 18 samples in all; 9 with no location at all,
+    // 9 on main.main (tests/data/pprof/tester/gen_odd.py).
+    let file = data("pprof/tester/odd-samples.pb.gz");
+    let (code, out, _) = crate::common::run_cli(&["top", file.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 0);
+    let line = out.lines().find(|l| l.ends_with("[no stack]")).expect("a [no stack] line");
+    let cli: Vec<&str> = line.trim_end_matches("[no stack]").split_whitespace().collect();
+    assert_eq!(cli, ["9", "50.00%", "9", "50.00%"]);
+    let mut h = open(&[file]);
+    let d = doc(&h);
+    assert_eq!(d.tree.total(), 18);
+    let main = d.functions.rows.iter().position(|r| d.profile.frames.name(r.frame) == "main.main").expect("main.main");
+    // Equal self weights: the function first, then the samples of no function.
+    assert_eq!(d.table.order(), [main, NO_STACK]);
+    h.get_by_label("Hot functions (1)");
+    let y = h.get_by_label("[no stack]").rect().center().y;
+    let texts: Vec<String> = labels_at(&h, y).into_iter().map(|(t, _)| t).collect();
+    assert_eq!(texts, ["[no stack]", "9", "50.00%", "9", "50.00%", "–"]);
+    assert_eq!(&texts[1..5], cli, "the window and `firesight top` agree");
+    // Sorting by total keeps it; the filter finds it by its name.
+    h.get_by_label("Total").click();
+    h.run();
+    assert_eq!(doc(&h).table.order(), [main, NO_STACK]);
+    h.get_by(|n| n.data().placeholder() == Some("Filter functions")).focus();
+    h.run();
+    h.get_by(|n| n.data().placeholder() == Some("Filter functions")).type_text("stack");
+    h.run();
+    assert_eq!(doc(&h).table.order(), [NO_STACK]);
+    h.get_by_label("Hot functions (0 of 1)");
+    // The root's tooltip gives the same weight.
+    hover_box(&mut h, firesight::model::NodeId(0));
+    h.get_by_label("No stack: 9 (50.00% of all)");
 }

@@ -240,6 +240,11 @@ fn tooltip_ui(ui: &mut Ui, input: &FlameInput<'_>, b: &LaidBox) {
     let Some(f) = node.frame else {
         ui.strong("all");
         ui.label(format!("Total: {} ({})", input.metric.format(node.total), shares(node.total)));
+        if node.self_weight != 0 {
+            // Samples with an empty stack: the hot table's "[no stack]" row.
+            let w = node.self_weight;
+            ui.label(format!("No stack: {} ({})", input.metric.format(w), shares(w)));
+        }
         return;
     };
     let frame = input.profile.frames.frame(f);
