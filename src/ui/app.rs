@@ -16,9 +16,11 @@ use crate::jobs::{LoadJob, Opened, Poll, Source, TreeJob};
 use crate::load::LoadOptions;
 use crate::ui::command::Command;
 use crate::ui::document::Document;
+use crate::ui::failed_tab::{self, FailedLoad};
 use crate::ui::open_path::{self, DialogAnswer, OpenPathState};
 use crate::ui::settings::{Orientation, STORAGE_KEY, Settings};
 use crate::ui::shell::{self, LoadingRow, Message};
+use crate::ui::tabs::{TabKind, Tabs};
 use crate::ui::{profile_view, sample};
 
 /// How the app starts.
@@ -49,8 +51,7 @@ fn native_picker() -> FilePicker {
 /// The application: every open document and everything running for them.
 pub struct FiresightApp {
     settings: Settings,
-    docs: Vec<Document>,
-    active: usize,
+    tabs: Tabs,
     next_id: u64,
     loads: Vec<LoadJob>,
     /// The document id of each load, taken when it starts, so tabs keep the
@@ -79,8 +80,7 @@ impl FiresightApp {
         crate::ui::theme::readable_text(&cc.egui_ctx);
         let mut app = Self {
             settings,
-            docs: Vec::new(),
-            active: 0,
+            tabs: Tabs::default(),
             next_id: 1,
             loads: Vec::new(),
             load_ids: Vec::new(),
@@ -106,17 +106,22 @@ impl FiresightApp {
 
     /// The open documents, in tab order.
     pub fn documents(&self) -> &[Document] {
-        &self.docs
+        &self.tabs.docs
     }
 
-    /// The active document.
+    /// The loads that failed and still have their tab, in tab order.
+    pub fn failed_loads(&self) -> &[FailedLoad] {
+        &self.tabs.failed
+    }
+
+    /// The active document (`None` when the active tab is a failed load).
     pub fn active_document(&self) -> Option<&Document> {
-        self.docs.get(self.active)
+        self.tabs.active_doc()
     }
 
-    /// Index of the active tab.
+    /// Index of the active tab (documents and failed loads together).
     pub fn active_index(&self) -> usize {
-        self.active
+        self.tabs.active_index()
     }
 
     /// True while a load or a tree build runs.
@@ -135,7 +140,8 @@ impl FiresightApp {
             .collect()
     }
 
-    /// Messages shown above the document (load errors, notes).
+    /// Messages shown above the document (notes, dialog and export outcomes;
+    /// a failed load has a tab of its own).
     pub fn messages(&self) -> &[Message] {
         &self.messages
     }
@@ -162,11 +168,9 @@ impl FiresightApp {
             Command::Open(path) => self.start_load(Source::Path(path)),
             Command::OpenDialog => self.open_dialog(),
             Command::TypePath => self.open_path = Some(OpenPathState::new(None)),
-            Command::CloseTab(i) => self.close_tab(if i == usize::MAX { self.active } else { i }),
-            Command::SelectTab(i) => self.active = i.min(self.docs.len().saturating_sub(1)),
-            Command::NextTab => {
-                self.active = if self.docs.is_empty() { 0 } else { (self.active + 1) % self.docs.len() }
-            }
+            Command::CloseTab(i) => self.tabs.close(if i == usize::MAX { self.tabs.active_index() } else { i }),
+            Command::SelectTab(i) => self.tabs.select(i),
+            Command::NextTab => self.tabs.next(),
             Command::CancelLoad(i) => {
                 if let Some(j) = self.loads.get(i) {
                     j.cancel();
@@ -194,7 +198,7 @@ impl FiresightApp {
     }
 
     fn apply_to_document(&mut self, command: Command) {
-        let Some(doc) = self.docs.get_mut(self.active) else { return };
+        let Some(doc) = self.tabs.active_doc_mut() else { return };
         match command {
             Command::Zoom(node) => doc.zoom_to(node),
             Command::ZoomOut => doc.zoom_out(),
@@ -270,7 +274,7 @@ impl FiresightApp {
     /// Asks for a file name and writes the active profile there, all on a
     /// worker thread; the outcome comes back as a message.
     fn export(&mut self, svg: bool) {
-        let Some(doc) = self.docs.get(self.active) else { return };
+        let Some(doc) = self.tabs.active_doc() else { return };
         let profile = doc.profile.clone();
         let metric = doc.metric;
         let stem = doc.title.split(' ').next().unwrap_or("profile").to_string();
@@ -303,17 +307,8 @@ impl FiresightApp {
         }
     }
 
-    fn close_tab(&mut self, i: usize) {
-        if i < self.docs.len() {
-            self.docs.remove(i);
-            if self.active > i || self.active >= self.docs.len() {
-                self.active = self.active.saturating_sub(1);
-            }
-        }
-    }
-
     fn set_metric(&mut self, metric: crate::model::MetricId) {
-        let Some(doc) = self.docs.get(self.active) else { return };
+        let Some(doc) = self.tabs.active_doc() else { return };
         if metric.index() >= doc.profile.metrics.len() || metric == doc.metric {
             return;
         }
@@ -323,7 +318,7 @@ impl FiresightApp {
 
     /// Toggles one label pick (`None`: clears them all) and rebuilds.
     fn set_labels(&mut self, toggle: Option<(String, String)>) {
-        let Some(doc) = self.docs.get(self.active) else { return };
+        let Some(doc) = self.tabs.active_doc() else { return };
         let labels = match toggle {
             Some((k, v)) => crate::ui::label_panel::toggled(doc.picked_labels(), &k, &v),
             None => Vec::new(),
@@ -334,7 +329,7 @@ impl FiresightApp {
 
     /// Builds the active document's views for `metric` and `labels` on a worker.
     fn rebuild(&mut self, metric: crate::model::MetricId, labels: Vec<(String, String)>) {
-        let Some(doc) = self.docs.get_mut(self.active) else { return };
+        let Some(doc) = self.tabs.active_doc_mut() else { return };
         let ctx = self.ctx.clone();
         let filter = crate::model::SampleFilter { labels: labels.clone(), ..doc.filter.clone() };
         if let Some(job) = TreeJob::spawn(doc.profile.clone(), metric, filter, move || ctx.request_repaint()) {
@@ -360,7 +355,13 @@ impl FiresightApp {
                             text: format!("Loading {} was cancelled.", job.source.display_name()),
                             is_error: false,
                         }),
-                        Err(e) => self.messages.push(Message { text: e.to_string(), is_error: true }),
+                        // The error gets the tab of its file, not a banner over every tab.
+                        Err(e) => self.tabs.add_failed(FailedLoad {
+                            id,
+                            title: job.source.display_name(),
+                            path: job.source.path().cloned(),
+                            error: e.to_string(),
+                        }),
                     }
                 }
             }
@@ -369,7 +370,7 @@ impl FiresightApp {
         for (k, (doc_id, job)) in self.tree_jobs.iter().enumerate() {
             if let Poll::Done(views) = job.poll() {
                 finished.push(k);
-                if let (Some(v), Some(doc)) = (views, self.docs.iter_mut().find(|d| d.id == *doc_id)) {
+                if let (Some(v), Some(doc)) = (views, self.tabs.docs.iter_mut().find(|d| d.id == *doc_id)) {
                     doc.set_extras(v.filter, v.memory, v.labels);
                     doc.samples = v.samples;
                     doc.set_views(v.metric, v.tree, v.functions);
@@ -408,10 +409,6 @@ impl FiresightApp {
         if let Some(p) = opened.source.path() {
             self.settings.remember(p.clone());
         }
-        // The sample makes way for the first real file.
-        if !bundled {
-            self.docs.retain(|d| !d.bundled);
-        }
         let mut doc = Document::new(
             id,
             opened.source.display_name(),
@@ -426,16 +423,8 @@ impl FiresightApp {
         doc.set_extras(opened.views.filter, opened.views.memory, opened.views.labels);
         doc.samples = opened.views.samples;
         doc.traces = opened.traces.map(crate::ui::document::TraceTab::new);
-        // Tabs in request order; the newest request is the active tab, and
-        // an older one finishing late does not take the focus from it.
-        let pos = self.docs.iter().position(|d| d.id > id).unwrap_or(self.docs.len());
-        self.docs.insert(pos, doc);
-        if pos == self.docs.len() - 1 {
-            self.active = pos;
-        } else if pos <= self.active {
-            self.active += 1;
-        }
-        self.active = self.active.min(self.docs.len() - 1);
+        // Tabs in request order; the newest request is the active tab.
+        self.tabs.add_document(doc);
     }
 
     fn keyboard(&mut self, ctx: &egui::Context) -> Vec<Command> {
@@ -484,7 +473,11 @@ impl FiresightApp {
 
     fn status_bar(&self, ui: &mut Ui) -> Vec<Command> {
         let Some(doc) = self.active_document() else {
-            ui.label("No profile open. Ctrl+O opens one; you can also drop files on the window.");
+            if let Some(TabKind::Failed(i)) = self.tabs.active_kind() {
+                ui.label(format!("Not opened: {}", self.tabs.failed[i].title));
+            } else {
+                ui.label("No profile open. Ctrl+O opens one; you can also drop files on the window.");
+            }
             return Vec::new();
         };
         let metric = doc.metric();
@@ -540,11 +533,15 @@ impl eframe::App for FiresightApp {
         commands.extend(self.handle_drops(&ctx));
         egui::Panel::top("menu_bar").show(ui, |ui| {
             let metrics = self.active_document().map(|d| (d.profile.as_ref(), d.metric));
-            let input = shell::MenuInput { settings: &self.settings, metrics, has_tab: !self.docs.is_empty() };
+            let input = shell::MenuInput {
+                settings: &self.settings,
+                metrics,
+                has_tab: !self.tabs.is_empty(),
+                has_document: self.tabs.active_doc().is_some(),
+            };
             commands.extend(shell::menu_bar_ui(ui, &input));
-            if !self.docs.is_empty() {
-                let titles: Vec<String> = self.docs.iter().map(|d| d.title.clone()).collect();
-                commands.extend(shell::tabs_ui(ui, &titles, self.active));
+            if !self.tabs.is_empty() {
+                commands.extend(shell::tabs_ui(ui, &self.tabs.titles(), self.tabs.active_index()));
             }
         });
         egui::Panel::bottom("status_bar").show(ui, |ui| commands.extend(self.status_bar(ui)));
@@ -553,8 +550,11 @@ impl eframe::App for FiresightApp {
             commands.extend(shell::messages_ui(ui, &self.messages));
             let orientation = self.settings.orientation;
             let focus = std::mem::take(&mut self.focus_search);
-            match self.docs.get_mut(self.active) {
-                Some(doc) => {
+            let tab = self.tabs.active_index();
+            match self.tabs.active_kind() {
+                Some(TabKind::Failed(i)) => commands.extend(failed_tab::ui(ui, &self.tabs.failed[i], tab)),
+                Some(TabKind::Document(i)) => {
+                    let doc = &mut self.tabs.docs[i];
                     // Widget state (table scroll offsets, panel sizes) is keyed by the
                     // document, so tabs never share it and a new tab starts at the top.
                     ui.push_id(("firesight_document", doc.id), |ui| {
@@ -568,7 +568,7 @@ impl eframe::App for FiresightApp {
             }
         });
         if self.warnings_open
-            && let Some(doc) = self.docs.get(self.active)
+            && let Some(doc) = self.tabs.active_doc()
         {
             commands.extend(shell::warnings_ui(&ctx, true, &doc.profile));
         }

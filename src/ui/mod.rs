@@ -8,6 +8,7 @@
 pub mod app;
 pub mod command;
 pub mod document;
+pub mod failed_tab;
 pub mod flamegraph;
 pub mod hot_table;
 pub mod label_panel;
@@ -21,6 +22,7 @@ pub mod settings;
 pub mod shell;
 pub mod sort_header;
 pub mod table_fit;
+pub mod tabs;
 pub mod theme;
 pub mod trace_colors;
 pub mod trace_list;

@@ -33,12 +33,13 @@ pub struct LoadingRow {
     pub total: u64,
 }
 
-/// A message above the document: a load error or a note.
+/// A message above the document: a note (a cancelled load), or the outcome
+/// of the file dialog or an export. A failed load has a tab of its own.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Message {
-    /// The text (for a load error: format, where, what was expected, path).
+    /// The text.
     pub text: String,
-    /// Errors are red; notes (a cancelled load) are plain.
+    /// Errors (no file dialog, a failed export) are red; notes are plain.
     pub is_error: bool,
 }
 
@@ -50,6 +51,8 @@ pub struct MenuInput<'a> {
     pub metrics: Option<(&'a Profile, MetricId)>,
     /// Whether a tab is open.
     pub has_tab: bool,
+    /// Whether the active tab shows a document (a failed load has nothing to export).
+    pub has_document: bool,
 }
 
 /// The menu bar: File and View.
@@ -71,10 +74,10 @@ pub fn menu_bar_ui(ui: &mut Ui, input: &MenuInput<'_>) -> Vec<Command> {
                 ui.menu_button("Open recent", |ui| recent_ui(ui, &input.settings.recent, &mut commands));
             });
             ui.separator();
-            if ui.add_enabled(input.has_tab, egui::Button::new("Export folded…")).clicked() {
+            if ui.add_enabled(input.has_document, egui::Button::new("Export folded…")).clicked() {
                 commands.push(Command::ExportFolded);
             }
-            if ui.add_enabled(input.has_tab, egui::Button::new("Export SVG…")).clicked() {
+            if ui.add_enabled(input.has_document, egui::Button::new("Export SVG…")).clicked() {
                 commands.push(Command::ExportSvg);
             }
             ui.separator();
@@ -167,7 +170,7 @@ pub fn loading_ui(ui: &mut Ui, rows: &[LoadingRow]) -> Vec<Command> {
     commands
 }
 
-/// Load errors and notes, each with a Dismiss button.
+/// Notes and errors that belong to no tab, each with a Dismiss button.
 pub fn messages_ui(ui: &mut Ui, messages: &[Message]) -> Vec<Command> {
     let mut commands = Vec::new();
     for (i, m) in messages.iter().enumerate() {

@@ -247,22 +247,56 @@ fn the_table_sorts_filters_and_selects() {
 }
 
 #[test]
-fn a_broken_file_shows_its_error_and_the_open_profile_stays() {
+fn a_broken_file_shows_its_error_in_its_own_tab_and_the_open_profile_stays() {
     let mut h = open(&[data(SHOP)]);
     let dir = tempfile::tempdir().expect("temp dir");
     let broken = dir.path().join("broken.txt");
     std::fs::write(&broken, "this is not a profile\njust words\n").expect("write");
-    h.state_mut().apply(Command::Open(broken));
+    h.state_mut().apply(Command::Open(broken.clone()));
     settle(&mut h);
+    // The profile stays; the error has a tab of its own, the active one.
     assert_eq!(h.state().documents().len(), 1);
-    assert_eq!(doc(&h).title, "pyspy-shop.folded");
-    let msg = &h.state().messages()[0];
-    assert!(msg.is_error);
-    assert!(msg.text.contains("neither perf script") && msg.text.contains("broken.txt"), "{}", msg.text);
+    let failed = &h.state().failed_loads()[0];
+    assert_eq!((failed.title.as_str(), failed.path.as_ref()), ("broken.txt", Some(&broken)));
+    assert!(failed.error.contains("neither perf script") && failed.error.contains("broken.txt"), "{}", failed.error);
+    assert!(h.state().active_document().is_none());
+    assert_eq!(h.state().active_index(), 1);
+    h.get_by_label("⚠ broken.txt");
+    h.get_by_label("broken.txt could not be opened");
     h.get_by_label_contains("first line: \"this is not a profile\"");
-    h.get_by_label("Dismiss").click();
+    assert!(h.state().messages().is_empty(), "no banner over the other tabs");
+    // The profile's tab shows no trace of it.
+    h.get_by_label("pyspy-shop.folded").click();
     h.run();
-    assert!(h.state().messages().is_empty());
+    assert_eq!(doc(&h).title, "pyspy-shop.folded");
+    assert!(h.query_by_label_contains("this is not a profile").is_none());
+    assert!(h.query_by_label_contains("could not be opened").is_none());
+    h.get_by_label("samples: 355 total");
+    // Close ends the failed tab; the profile is active again.
+    h.get_by_label("⚠ broken.txt").click();
+    h.run();
+    h.get_by_label("Close").click();
+    h.run();
+    assert!(h.state().failed_loads().is_empty());
+    assert_eq!(doc(&h).title, "pyspy-shop.folded");
+}
+
+#[test]
+fn try_again_reopens_a_file_that_failed() {
+    let mut h = open(&[data(SHOP)]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let later = dir.path().join("later.folded");
+    h.state_mut().apply(Command::Open(later.clone()));
+    settle(&mut h);
+    assert!(h.state().failed_loads()[0].error.contains("cannot open"), "{}", h.state().failed_loads()[0].error);
+    // The file appears; Try again opens it in place of the failed tab.
+    std::fs::write(&later, "main;work 7\nmain 3\n").expect("write");
+    h.get_by_label("Try again").click();
+    settle(&mut h);
+    assert!(h.state().failed_loads().is_empty());
+    let titles: Vec<&str> = h.state().documents().iter().map(|d| d.title.as_str()).collect();
+    assert_eq!(titles, ["pyspy-shop.folded", "later.folded"]);
+    assert_eq!(doc(&h).tree.total(), 10);
 }
 
 #[test]

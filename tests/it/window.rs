@@ -66,12 +66,8 @@ fn the_file_menu_always_offers_a_path_field_and_errors_show_as_for_any_load() {
     h.run();
     assert!(h.state().open_path().is_some_and(|s| s.reason.is_none()));
     type_in_path_field(&mut h, "tests/data/folded/definitely-missing.folded");
-    let msg = &h.state().messages()[0];
-    assert!(
-        msg.is_error && msg.text.contains("cannot open") && msg.text.contains("definitely-missing"),
-        "{}",
-        msg.text
-    );
+    let failed = &h.state().failed_loads()[0];
+    assert!(failed.error.contains("cannot open") && failed.error.contains("definitely-missing"), "{}", failed.error);
     assert_eq!(h.state().documents().len(), 1);
 }
 
@@ -315,11 +311,11 @@ fn a_truncated_gzip_shows_where_its_stream_ends() {
     let mut h = open(&[data(SHOP)]);
     h.state_mut().apply(firesight::ui::command::Command::Open(cut));
     settle(&mut h);
-    let msg = &h.state().messages()[0];
-    assert!(msg.is_error);
+    let failed = &h.state().failed_loads()[0];
+    assert_eq!(failed.title, "cut.pb.gz");
     let want = "gzip, byte offset 10561: truncated gzip stream: the compressed data ends at byte 10561 of the file, \
                 after 33065 decompressed bytes";
-    assert!(msg.text.starts_with(want), "{}", msg.text);
+    assert!(failed.error.starts_with(want), "{}", failed.error);
     h.get_by_label_contains("truncated gzip stream");
 }
 
