@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use rustc_hash::FxBuildHasher;
 
 use super::ids::{FrameId, MetricId, NodeId, StackId, ThreadId};
-use super::profile::{LabelValue, Profile};
+use super::profile::Profile;
 use super::stack::StackTable;
 use super::units::Weight;
 
@@ -150,7 +150,7 @@ struct StackWeights {
 fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> StackWeights {
     let n = profile.stacks.len();
     let mut out = StackWeights { weights: vec![0; n], touched: vec![false; n], empty_stack: 0 };
-    let label_ok = label_matcher(profile, &filter.labels);
+    let label_ok = label_sets_matching(profile, &filter.labels);
     let s = &profile.samples;
     for i in 0..s.len() {
         if filter.thread.is_some() && s.thread(i) != filter.thread {
@@ -179,24 +179,17 @@ fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> 
 
 /// For each label set, whether it carries every wanted label; empty when no
 /// label is wanted.
-fn label_matcher(profile: &Profile, wanted: &[(String, String)]) -> Vec<bool> {
+/// Per label set of `profile`, whether it carries every `wanted` (key,
+/// value) label, values compared with [`crate::model::LabelValue::matches`]; empty when
+/// nothing is wanted. Shared by the call tree, folded export and counts.
+pub fn label_sets_matching(profile: &Profile, wanted: &[(String, String)]) -> Vec<bool> {
     if wanted.is_empty() {
         return Vec::new();
     }
     profile
         .label_sets
         .iter()
-        .map(|set| {
-            wanted.iter().all(|(k, v)| {
-                set.iter().any(|l| {
-                    l.key == *k
-                        && match &l.value {
-                            LabelValue::Str(s) => s == v,
-                            other => other.to_string() == *v,
-                        }
-                })
-            })
-        })
+        .map(|set| wanted.iter().all(|(k, v)| set.iter().any(|l| l.key == *k && l.value.matches(v))))
         .collect()
 }
 

@@ -130,7 +130,18 @@ fn add_metrics(p: &proto::ProfileTables, s: &Strings<'_>, b: &mut ProfileBuilder
         );
         types.push((name, unit));
     }
-    for (name, unit) in &types {
+    for (i, (name, unit)) in types.iter().enumerate() {
+        if let Some(first) = types[..i].iter().position(|(n, _)| n == name) {
+            b.warn(
+                None,
+                None,
+                format!(
+                    "sample types {first} ({name}, {}) and {i} ({name}, {unit}) have the same name; \
+                     --metric {name} picks the first, --metric {i} this one",
+                    types[first].1
+                ),
+            );
+        }
         b.add_metric(name, Unit::from_name(unit));
     }
     if p.default_sample_type != 0 {

@@ -59,10 +59,22 @@ fn metric_takes_sample_type_names_and_tag_filters_by_label() {
     ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "main.main;app.bad\u{fffd}\u{fffd}name 5\n");
+    // The number alone, or glued to its unit, names the same value.
+    for tag in ["size=1024", "size=1024bytes", "size=1024 BYTES"] {
+        let (code, out, err) = run_cli(&["fold", "--metric", "alloc_space", "--tag", tag, &path("synthetic.pb.gz")]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("main.main;app.bad\u{fffd}\u{fffd}name 5\n"), "{tag}: {out}");
+    }
+    let (code, out, err) = run_cli(&["fold", "--tag", "size=1 KiB", &path("synthetic.pb.gz")]);
+    assert_eq!((code, out.as_str()), (0, ""));
+    // Nothing kept: the warning names the keys and the values of the key asked for.
+    assert!(err.contains("label keys in this file: endpoint, size"), "{err}");
+    assert!(err.contains("size takes 1024 bytes"), "{err}");
     let (code, out, _) = run_cli(&["fold", "--tag", "endpoint=/nowhere", &path("synthetic.pb.gz")]);
     assert_eq!((code, out.as_str()), (0, ""));
+    // Naming a metric the file lacks is a usage error.
     let (code, _, err) = run_cli(&["top", "--metric", "wall", &path("generated/heap.pb.gz")]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2);
     assert!(err.contains("this profile has: alloc_objects, alloc_space, inuse_objects, inuse_space"), "{err}");
 }
 
@@ -75,4 +87,48 @@ fn svg_of_a_heap_profile_in_bytes() {
     assert_eq!(code, 0, "{err}");
     let svg = std::fs::read_to_string(&out).unwrap_or_default();
     assert!(svg.contains("main.recordAudit"), "flamegraph names the leak");
+}
+
+/// A profile with two sample types of one name (`cpu` in ns and in count)
+/// and two comments, written to a temporary file.
+fn duplicate_types_file(dir: &std::path::Path) -> String {
+    use firesight::load::pprof::proto;
+    use prost::Message;
+    let strings = ["", "cpu", "nanoseconds", "count", "main", "first comment", "second comment"];
+    let p = proto::Profile {
+        string_table: strings.iter().map(|s| s.as_bytes().to_vec()).collect(),
+        sample_type: vec![proto::ValueType { r#type: 1, unit: 2 }, proto::ValueType { r#type: 1, unit: 3 }],
+        function: vec![proto::Function { id: 1, name: 4, ..Default::default() }],
+        location: vec![proto::Location {
+            id: 1,
+            line: vec![proto::Line { function_id: 1, line: 1, column: 0 }],
+            ..Default::default()
+        }],
+        sample: vec![
+            proto::Sample { location_id: vec![1], value: vec![10, 1], label: vec![] },
+            proto::Sample { location_id: vec![1], value: vec![20, 2], label: vec![] },
+        ],
+        comment: vec![5, 6],
+        ..Default::default()
+    };
+    let file = dir.join("dup-types.pb");
+    std::fs::write(&file, p.encode_to_vec()).unwrap_or_else(|e| panic!("{e}"));
+    file.to_string_lossy().into_owned()
+}
+
+#[test]
+fn same_named_sample_types_are_told_apart_by_index_and_every_comment_is_kept() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = duplicate_types_file(dir.path());
+    let v = json(&["info", "--json", &file]);
+    assert_eq!(v["meta"]["comment"], serde_json::json!(["first comment", "second comment"]));
+    let warnings = v["warnings"].to_string();
+    assert!(warnings.contains("sample types 0 (cpu, nanoseconds) and 1 (cpu, count) have the same name"), "{warnings}");
+    // As `go tool pprof -sample_index=cpu` / `=1`: the name picks the first.
+    let v = json(&["top", "--json", "--metric", "cpu", &file]);
+    assert_eq!((v["metric"]["unit"].as_str(), v["metric"]["total"].as_i64()), (Some("nanoseconds"), Some(30)));
+    let v = json(&["top", "--json", "--metric", "1", &file]);
+    assert_eq!((v["metric"]["unit"].as_str(), v["metric"]["total"].as_i64()), (Some("count"), Some(3)));
+    let (code, _, err) = run_cli(&["top", "--metric", "2", &file]);
+    assert_eq!(code, 2, "{err}");
 }
