@@ -466,7 +466,11 @@ fn svg(a: &SvgArgs) -> Result<()> {
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
     let title = a.file.file_name().map_or_else(|| "Flame Graph".to_string(), |n| n.to_string_lossy().into_owned());
-    export::svg::write_svg(p, metric, &filter(&a.select)?, &title, &a.output)
+    let summary = export::svg::write_svg(p, metric, &filter(&a.select)?, &title, &a.output)
         .with_context(|| format!("cannot write {}", a.output.display()))?;
+    let note = summary.note(p, metric);
+    if !note.is_empty() {
+        eprintln!("warning: {note}");
+    }
     Ok(())
 }

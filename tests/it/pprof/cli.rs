@@ -132,3 +132,55 @@ fn same_named_sample_types_are_told_apart_by_index_and_every_comment_is_kept() {
     let (code, _, err) = run_cli(&["top", "--metric", "2", &file]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// A one-type profile of `samples` (location ids leaf first, value) over
+/// functions `main` (1), `grow` (2) and `shrink` (3).
+fn profile_file(dir: &std::path::Path, name: &str, samples: &[(&[u64], i64)]) -> String {
+    use firesight::load::pprof::proto;
+    use prost::Message;
+    let strings = ["", "space", "bytes", "main", "grow", "shrink"];
+    let p = proto::Profile {
+        string_table: strings.iter().map(|s| s.as_bytes().to_vec()).collect(),
+        sample_type: vec![proto::ValueType { r#type: 1, unit: 2 }],
+        function: (1..=3).map(|id| proto::Function { id, name: id as i64 + 2, ..Default::default() }).collect(),
+        location: (1..=3)
+            .map(|id| proto::Location {
+                id,
+                line: vec![proto::Line { function_id: id, line: 1, column: 0 }],
+                ..Default::default()
+            })
+            .collect(),
+        sample: samples
+            .iter()
+            .map(|(locs, v)| proto::Sample { location_id: locs.to_vec(), value: vec![*v], label: vec![] })
+            .collect(),
+        ..Default::default()
+    };
+    let file = dir.join(name);
+    std::fs::write(&file, p.encode_to_vec()).unwrap_or_else(|e| panic!("{e}"));
+    file.to_string_lossy().into_owned()
+}
+
+#[test]
+fn svg_says_what_it_cannot_draw() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // A diff profile: grow +5000, shrink -7000, and 9 bytes with no stack.
+    let diff = profile_file(dir.path(), "diff.pb", &[(&[2, 1], 5000), (&[3, 1], -7000), (&[], 9)]);
+    let out = dir.path().join("diff.svg");
+    let (code, _, err) = run_cli(&["svg", &diff, "-o", &out.to_string_lossy()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("1 stack with negative weight (-6.84 KiB in all) left out"), "{err}");
+    assert!(err.contains("samples with no stack (9 B) left out"), "{err}");
+    let svg = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(svg.contains("grow") && !svg.contains("shrink"), "the SVG draws grow only");
+    // Beyond 64 bits the renderer would wrap: refused, pointing at `fold`.
+    let max = i64::MAX;
+    let huge = profile_file(dir.path(), "huge.pb", &[(&[2, 1], max), (&[2, 1], max), (&[3, 1], max)]);
+    let (code, _, err) = run_cli(&["svg", &huge, "-o", &dir.path().join("huge.svg").to_string_lossy()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("the drawn total 27670116110564327421 bytes is beyond 2^64 - 1"), "{err}");
+    assert!(!dir.path().join("huge.svg").exists(), "no partial SVG is left behind");
+    let (code, out, err) = run_cli(&["fold", &huge]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "main;grow 18446744073709551614\nmain;shrink 9223372036854775807\n");
+}
