@@ -184,3 +184,21 @@ fn svg_says_what_it_cannot_draw() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "main;grow 18446744073709551614\nmain;shrink 9223372036854775807\n");
 }
+
+#[test]
+fn text_reports_scale_units_and_tagged_totals_are_those_kept() {
+    let (code, out, err) = run_cli(&["hot-path", &path("generated/cpu.pb.gz")]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().take(3).collect();
+    assert_eq!(lines[0], "metric cpu [nanoseconds], total 7650000000 (7.65 s)");
+    assert_eq!(lines[1], " 92.29%       7.06 s  main.main.func1");
+    let (code, out, err) = run_cli(&["diff", &path("generated/cpu.pb.gz"), &path("fib.pb.gz"), "--limit", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("metric cpu [nanoseconds]: before 7.65 s after 29.7 s\n"), "{out}");
+    assert!(out.contains("          0 ns         28.6 s        +28.6 s         28.6 s  math/big.addVV"), "{out}");
+    // The heap's memory view under --tag: the kept samples are the 100%.
+    let (code, out, err) = run_cli(&["top", &path("generated/heap.pb.gz"), "--tag", "bytes=1024", "--limit", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("1,848 inuse_objects and 1.81 MiB inuse_space in the samples kept\n"), "{out}");
+    assert!(out.contains("1.81 MiB 100.00%"), "{out}");
+}
