@@ -133,6 +133,16 @@ fn reference_errors_point_at_the_bad_field() {
         let got = decode_varint(&mut rest).ok();
         assert_eq!((key.ok(), got), (Some(tag), Some(value)), "{what}: {msg}");
     }
+    // Gzipped, the same error counts in the decompressed data, and says so.
+    let raw = tiny(|p| p.function[0].name = 99);
+    let (_, raw_at) = fail(&raw, false);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &raw).unwrap_or_default();
+    let (msg, at) = fail(&gz.finish().unwrap_or_default(), false);
+    let Some(At::Byte(n)) = raw_at else { panic!("{raw_at:?}") };
+    assert_eq!(at, Some(At::DecompressedByte(n)));
+    assert!(msg.starts_with(&format!("pprof, byte offset {n} of the decompressed data: string index 99")), "{msg}");
+
     // A packed repeated field is one field on the wire: its key is given.
     let bytes = tiny(|p| p.comment = vec![0, 88]);
     let (msg, at) = fail(&bytes, false);
