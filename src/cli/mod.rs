@@ -414,7 +414,10 @@ fn top(a: &TopArgs) -> Result<()> {
         writeln!(out)?;
     } else {
         let cum = table.cumulative_self_fraction();
-        let pct = |w: Weight| if table.total == 0 { 0.0 } else { w as f64 * 100.0 / table.total as f64 };
+        // Unsigned, as pprof's `measurement.Percentage` prints it: the sign is in the value.
+        let pct = |w: Weight| {
+            if table.share_base == 0 { 0.0 } else { w.unsigned_abs() as f64 * 100.0 / table.share_base as f64 }
+        };
         writeln!(
             out,
             "metric {} [{}], total {} ({})",
@@ -423,6 +426,13 @@ fn top(a: &TopArgs) -> Result<()> {
             m.format_exact(table.total),
             m.format(table.total)
         )?;
+        if table.share_base != table.total {
+            writeln!(
+                out,
+                "some samples weigh less than 0 (a diff profile): shares are of {}, the sum of absolute weights, as pprof",
+                m.format(table.share_base)
+            )?;
+        }
         writeln!(
             out,
             "{:>14} {:>7} {:>14} {:>7} {:>7}  {}",

@@ -70,6 +70,11 @@ pub struct CallTree {
     pub max_depth: u32,
     /// Whether this is the bottom-up tree.
     pub inverted: bool,
+    /// The 100% of shares: the total, or when some sample weighs less than
+    /// 0 (a diff profile), the sum of the samples' absolute weights, as
+    /// `go tool pprof` takes it (`computeTotal` in its report package), so a
+    /// share never exceeds 100% nor turns negative with the net total.
+    pub share_base: Weight,
 }
 
 impl CallTree {
@@ -82,9 +87,11 @@ impl CallTree {
         } else {
             transform(profile, filter, &stack_weight)
         };
+        let (abs_total, negative) = (stack_weight.abs_total, stack_weight.negative);
         let mut tree = arena(profile, &parents, &frames, &self_w, stack_weight.empty_stack);
         tree.metric = metric;
         tree.inverted = filter.inverted;
+        tree.share_base = if negative { abs_total } else { tree.total() };
         tree
     }
 
@@ -145,11 +152,15 @@ struct StackWeights {
     weights: Vec<Weight>,
     touched: Vec<bool>,
     empty_stack: Weight,
+    /// Sum of |weight| over the samples kept, and whether any is negative.
+    abs_total: Weight,
+    negative: bool,
 }
 
 fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> StackWeights {
     let n = profile.stacks.len();
-    let mut out = StackWeights { weights: vec![0; n], touched: vec![false; n], empty_stack: 0 };
+    let mut out =
+        StackWeights { weights: vec![0; n], touched: vec![false; n], empty_stack: 0, abs_total: 0, negative: false };
     let label_ok = label_sets_matching(profile, &filter.labels);
     let s = &profile.samples;
     for i in 0..s.len() {
@@ -166,6 +177,8 @@ fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> 
             continue;
         }
         let w = profile.weight(i, metric);
+        out.abs_total += w.abs();
+        out.negative |= w < 0;
         match s.stacks[i] {
             Some(st) => {
                 out.weights[st.index()] += w;
@@ -322,7 +335,8 @@ fn arena(
         nodes[head].child_count = kids.len() as u32;
         head += 1;
     }
-    CallTree { metric: MetricId(0), nodes, max_depth, inverted: false }
+    let share_base = nodes.first().map_or(0, |n| n.total);
+    CallTree { metric: MetricId(0), nodes, max_depth, inverted: false, share_base }
 }
 
 /// Rank of every frame by name (then module), so sibling sorting compares integers.

@@ -175,7 +175,7 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
         ("Total %", None),
         ("Cumulative self %", None),
     ];
-    let whole = input.functions.total;
+    let whole = input.functions.share_base;
     table
         .header(22.0, |mut header| {
             for (title, key) in headers {

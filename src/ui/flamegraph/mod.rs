@@ -227,7 +227,7 @@ fn paint_scrollbar(ui: &Ui, (track, thumb, active): (Rect, Rect, bool)) {
 fn tooltip_ui(ui: &mut Ui, input: &FlameInput<'_>, b: &LaidBox) {
     let tree = input.tree;
     let node = tree.node(b.node);
-    let whole = tree.total();
+    let whole = tree.share_base;
     let zoomed = tree.node(input.zoom).total;
     if b.is_merged() {
         ui.label(format!("{} functions, each narrower than a pixel", b.merged));

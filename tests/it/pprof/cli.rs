@@ -202,3 +202,23 @@ fn text_reports_scale_units_and_tagged_totals_are_those_kept() {
     assert!(out.starts_with("1,848 inuse_objects and 1.81 MiB inuse_space in the samples kept\n"), "{out}");
     assert!(out.contains("1.81 MiB 100.00%"), "{out}");
 }
+
+#[test]
+fn a_diff_profile_takes_shares_of_absolute_weights_as_pprof() {
+    // As /work/tester-files/pp/negative.pb.gz: main 100, main;grow 5000,
+    // main;shrink -7000. `go tool pprof -top` prints (1.19.8):
+    //    -6.84kB 57.85% 57.85%    -6.84kB 57.85%  main.shrink
+    //     4.88kB 41.32% 16.53%     4.88kB 41.32%  main.grow
+    //     0.10kB  0.83% 15.70%    -1.86kB 15.70%  main.main
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = profile_file(dir.path(), "negative.pb", &[(&[1], 100), (&[2, 1], 5000), (&[3, 1], -7000)]);
+    let (code, out, err) = run_cli(&["top", &file]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "metric space [bytes], total -1900 (-1.86 KiB)");
+    assert!(lines[1].contains("shares are of 11.8 KiB, the sum of absolute weights"), "{out}");
+    // (The functions here are named main, grow and shrink.)
+    assert_eq!(lines[3], "     -6.84 KiB  57.85%      -6.84 KiB  57.85%  57.85%  shrink");
+    assert_eq!(lines[4], "      4.88 KiB  41.32%       4.88 KiB  41.32%  16.53%  grow");
+    assert_eq!(lines[5], "         100 B   0.83%      -1.86 KiB  15.70%  15.70%  main");
+}
