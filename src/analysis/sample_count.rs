@@ -11,7 +11,7 @@
 //! holds the focused function and hide dropping samples whose every frame is
 //! hidden.
 
-use crate::model::{FrameId, LabelValue, MetricId, Profile, SampleFilter, Weight};
+use crate::model::{FrameId, MetricId, Profile, SampleFilter, Weight};
 
 /// The samples of one view, and the whole they are part of.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,7 +38,7 @@ impl SampleCount {
 /// over the samples, one over the stacks when focus or hide is set.
 pub fn count_samples(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> SampleCount {
     let stack_ok = stack_test(profile, filter);
-    let labels_ok = label_test(profile, &filter.labels);
+    let labels_ok = crate::model::calltree::label_sets_matching(profile, &filter.labels);
     let s = &profile.samples;
     let mut out = SampleCount { in_profile: s.len() as u64, ..SampleCount::default() };
     for i in 0..s.len() {
@@ -90,21 +90,4 @@ fn stack_test(profile: &Profile, filter: &SampleFilter) -> Option<Vec<bool>> {
         seen.push((above.0 || (filter.focus == Some(f) && !hidden), above.1 || !hidden));
     }
     Some(seen.into_iter().map(|(focus, shown)| (filter.focus.is_none() || focus) && shown).collect())
-}
-
-/// Per label set, whether it carries every wanted label (matched on the
-/// value as printed, as the call tree matches); empty when none is wanted.
-fn label_test(profile: &Profile, wanted: &[(String, String)]) -> Vec<bool> {
-    if wanted.is_empty() {
-        return Vec::new();
-    }
-    let matches = |value: &LabelValue, v: &str| match value {
-        LabelValue::Str(s) => s == v,
-        other => other.to_string() == v,
-    };
-    profile
-        .label_sets
-        .iter()
-        .map(|set| wanted.iter().all(|(k, v)| set.iter().any(|l| l.key == *k && matches(&l.value, v))))
-        .collect()
 }

@@ -78,14 +78,7 @@ pub fn hot_path(a: &HotPathArgs) -> Result<()> {
         for (depth, (n, f)) in frames.enumerate() {
             let node = tree.node(n);
             let pct = if tree.total() == 0 { 0.0 } else { node.total as f64 * 100.0 / tree.total() as f64 };
-            writeln!(
-                out,
-                "{:>6.2}% {:>14}  {}{}",
-                pct,
-                m.format_exact(node.total),
-                "  ".repeat(depth.min(40)),
-                f.name
-            )?;
+            writeln!(out, "{:>6.2}% {:>12}  {}{}", pct, m.format(node.total), "  ".repeat(depth.min(40)), f.name)?;
         }
     }
     out.flush()?;
@@ -139,8 +132,8 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
             "metric {} [{}]: before {} after {}",
             m.name,
             m.unit.name(),
-            m.format_exact(d.before_total),
-            m.format_exact(d.after_total)
+            bp.metric(bm).format(d.before_total),
+            m.format(d.after_total)
         )?;
         writeln!(
             out,
@@ -153,10 +146,10 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
             writeln!(
                 out,
                 "{:>14} {:>14} {:>14} {:>14}  {}",
-                bp.metric(bm).format_exact(r.before_self),
-                m.format_exact(r.after_self),
-                format!("{sign}{}", m.format_exact(delta)),
-                m.format_exact(r.after_total),
+                bp.metric(bm).format(r.before_self),
+                m.format(r.after_self),
+                format!("{sign}{}", m.format(delta)),
+                m.format(r.after_total),
                 r.name
             )?;
         }
@@ -172,8 +165,11 @@ pub fn top_memory(p: &Profile, metric: MetricId, pair: MetricId, filter: &Sample
     let rows = firesight::analysis::memory::memory_table(p, objects, bytes, filter);
     let (om, bm) = (p.metric(objects), p.metric(bytes));
     let mut out = io::BufWriter::new(io::stdout().lock());
-    let (tot_o, tot_b) = (p.total(objects), p.total(bytes));
-    writeln!(out, "{} {} and {} {} in all", om.format(tot_o), om.name, bm.format(tot_b), bm.name)?;
+    // With --tag, the kept samples are the whole: totals and bytes% are theirs.
+    let kept = |m: MetricId| firesight::model::CallTree::build(p, m, filter).total();
+    let (tot_o, tot_b) = (kept(objects), kept(bytes));
+    let scope = if filter.labels.is_empty() { "in all" } else { "in the samples kept" };
+    writeln!(out, "{} {} and {} {} {scope}", om.format(tot_o), om.name, bm.format(tot_b), bm.name)?;
     writeln!(
         out,
         "{:>14} {:>12} {:>12} {:>7} {:>14} {:>12}  {}",

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
@@ -100,8 +100,9 @@ impl LoadArgs {
 /// Which metric and samples to aggregate.
 #[derive(Debug, Args, Clone, Default)]
 pub struct SelectArgs {
-    /// Metric (sample type) by name; default: the profile's default metric.
-    #[arg(long, value_name = "NAME")]
+    /// Metric (sample type) by name, or by position from 0 as pprof's
+    /// -sample_index takes it; default: the profile's default metric.
+    #[arg(long, value_name = "NAME|INDEX")]
     pub metric: Option<String>,
     /// Only samples with this label (repeatable; all must match).
     #[arg(long = "tag", value_name = "KEY=VALUE")]
@@ -162,8 +163,15 @@ pub struct SvgArgs {
     pub load: LoadArgs,
 }
 
-/// Runs a subcommand. Load errors exit 1 with the error on stderr; a closed
-/// stdout (`firesight fold big.txt | head`) ends quietly with 0.
+/// A mistake in the command line itself (a `--tag` without `=`, a metric the
+/// file does not have): exits 2, as clap's own usage errors do.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Runs a subcommand. Load errors exit 1 with the error on stderr, usage
+/// errors ([`UsageError`]) 2; a closed stdout (`firesight fold big.txt |
+/// head`) ends quietly with 0.
 pub fn run(cmd: Command) -> ExitCode {
     let result = match cmd {
         Command::Info(a) => info(&a),
@@ -181,7 +189,7 @@ pub fn run(cmd: Command) -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            ExitCode::from(if e.downcast_ref::<UsageError>().is_some() { 2 } else { 1 })
         }
     }
 }
@@ -203,14 +211,15 @@ pub fn load_file(path: &Path, args: &LoadArgs) -> Result<Loaded> {
 pub fn pick_metric(profile: &Profile, select: &SelectArgs) -> Result<MetricId> {
     match &select.metric {
         None => Ok(profile.default_metric),
-        Some(name) => profile.metric_by_name(name).with_context(|| {
+        Some(name) => profile.metric_by_name(name).ok_or_else(|| {
             let names: Vec<&str> = profile.metrics.iter().map(|m| m.name.as_str()).collect();
-            format!("no metric named {name:?}; this profile has: {}", names.join(", "))
+            UsageError(format!("no metric named {name:?}; this profile has: {}", names.join(", "))).into()
         }),
     }
 }
 
-/// Warns on stderr when `--tag` keeps no sample, naming the label keys there are.
+/// Warns on stderr when `--tag` keeps no sample, naming the label keys there
+/// are and, for each key asked for, the first values it takes.
 fn warn_if_tags_match_nothing(p: &Profile, select: &SelectArgs, kept_total: Weight) {
     if select.tags.is_empty() || kept_total != 0 {
         return;
@@ -218,15 +227,33 @@ fn warn_if_tags_match_nothing(p: &Profile, select: &SelectArgs, kept_total: Weig
     let mut keys: Vec<&str> = p.label_sets.iter().flatten().map(|l| l.key.as_str()).collect();
     keys.sort_unstable();
     keys.dedup();
-    let keys = if keys.is_empty() { "none".to_string() } else { keys.join(", ") };
-    eprintln!("warning: no sample carries {}; label keys in this file: {keys}", select.tags.join(" and "));
+    let mut msg = format!(
+        "warning: no sample carries {}; label keys in this file: {}",
+        select.tags.join(" and "),
+        if keys.is_empty() { "none".to_string() } else { keys.join(", ") }
+    );
+    for tag in &select.tags {
+        let Some((key, _)) = tag.split_once('=') else { continue };
+        let mut values: Vec<String> =
+            p.label_sets.iter().flatten().filter(|l| l.key == key).map(|l| l.value.to_string()).collect();
+        values.sort_unstable();
+        values.dedup();
+        if !values.is_empty() {
+            let more = if values.len() > 10 { format!(" and {} more", values.len() - 10) } else { String::new() };
+            values.truncate(10);
+            msg += &format!("; {key} takes {}{more}", values.join(", "));
+        }
+    }
+    eprintln!("{msg}");
 }
 
 /// The sample filter `select` asks for.
 pub fn filter(select: &SelectArgs) -> Result<SampleFilter> {
     let mut f = SampleFilter::default();
     for t in &select.tags {
-        let Some((k, v)) = t.split_once('=') else { bail!("--tag takes KEY=VALUE, got {t:?}") };
+        let Some((k, v)) = t.split_once('=') else {
+            return Err(UsageError(format!("--tag takes KEY=VALUE, got {t:?}")).into());
+        };
         f.labels.push((k.to_string(), v.to_string()));
     }
     Ok(f)
@@ -271,8 +298,17 @@ fn info(a: &InfoArgs) -> Result<()> {
             .collect();
         let warnings: Vec<_> =
             p.warnings.iter().map(|w| json!({"line": w.line, "offset": w.offset, "message": w.message})).collect();
-        let meta: serde_json::Map<String, serde_json::Value> =
-            p.meta.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        // A key given several times (pprof comments) maps to an array.
+        let mut meta = serde_json::Map::new();
+        for (k, v) in &p.meta {
+            match meta.get_mut(k) {
+                None => {
+                    meta.insert(k.clone(), json!(v));
+                }
+                Some(serde_json::Value::Array(a)) => a.push(json!(v)),
+                Some(one) => *one = json!([one.take(), v]),
+            }
+        }
         let v = json!({
             "format": loaded.format.name(),
             "metrics": metrics,
@@ -378,7 +414,10 @@ fn top(a: &TopArgs) -> Result<()> {
         writeln!(out)?;
     } else {
         let cum = table.cumulative_self_fraction();
-        let pct = |w: Weight| if table.total == 0 { 0.0 } else { w as f64 * 100.0 / table.total as f64 };
+        // Unsigned, as pprof's `measurement.Percentage` prints it: the sign is in the value.
+        let pct = |w: Weight| {
+            if table.share_base == 0 { 0.0 } else { w.unsigned_abs() as f64 * 100.0 / table.share_base as f64 }
+        };
         writeln!(
             out,
             "metric {} [{}], total {} ({})",
@@ -387,6 +426,13 @@ fn top(a: &TopArgs) -> Result<()> {
             m.format_exact(table.total),
             m.format(table.total)
         )?;
+        if table.share_base != table.total {
+            writeln!(
+                out,
+                "some samples weigh less than 0 (a diff profile): shares are of {}, the sum of absolute weights, as pprof",
+                m.format(table.share_base)
+            )?;
+        }
         writeln!(
             out,
             "{:>14} {:>7} {:>14} {:>7} {:>7}  {}",
@@ -430,7 +476,11 @@ fn svg(a: &SvgArgs) -> Result<()> {
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
     let title = a.file.file_name().map_or_else(|| "Flame Graph".to_string(), |n| n.to_string_lossy().into_owned());
-    export::svg::write_svg(p, metric, &filter(&a.select)?, &title, &a.output)
+    let summary = export::svg::write_svg(p, metric, &filter(&a.select)?, &title, &a.output)
         .with_context(|| format!("cannot write {}", a.output.display()))?;
+    let note = summary.note(p, metric);
+    if !note.is_empty() {
+        eprintln!("warning: {note}");
+    }
     Ok(())
 }

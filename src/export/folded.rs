@@ -30,6 +30,7 @@ pub fn fold(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> Vec<(
 
 /// A predicate over sample indices for the thread, time and label parts of `filter`.
 pub fn sample_predicate<'a>(profile: &'a Profile, filter: &'a SampleFilter) -> impl Fn(usize) -> bool + 'a {
+    let label_ok = crate::model::calltree::label_sets_matching(profile, &filter.labels);
     move |i| {
         if filter.thread.is_some() && profile.samples.thread(i) != filter.thread {
             return false;
@@ -40,7 +41,7 @@ pub fn sample_predicate<'a>(profile: &'a Profile, filter: &'a SampleFilter) -> i
                 _ => return false,
             }
         }
-        filter.labels.iter().all(|(k, v)| profile.labels(i).iter().any(|l| l.key == *k && l.value.to_string() == *v))
+        label_ok.is_empty() || label_ok[profile.samples.labels[i].index()]
     }
 }
 

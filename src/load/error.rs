@@ -10,8 +10,12 @@ pub enum At {
     Line(u64),
     /// A 1-based line and column (JSON).
     LineColumn(u64, u64),
-    /// A byte offset into the (decompressed) input.
+    /// A byte offset into the input as read (the file, or for a gzip
+    /// error the compressed file).
     Byte(u64),
+    /// A byte offset into the decompressed content of a gzipped file (what
+    /// `gunzip` would write), for errors of the format inside the gzip.
+    DecompressedByte(u64),
 }
 
 impl fmt::Display for At {
@@ -20,6 +24,7 @@ impl fmt::Display for At {
             Self::Line(l) => write!(f, "line {l}"),
             Self::LineColumn(l, c) => write!(f, "line {l}, column {c}"),
             Self::Byte(b) => write!(f, "byte offset {b}"),
+            Self::DecompressedByte(b) => write!(f, "byte offset {b} of the decompressed data"),
         }
     }
 }

@@ -125,19 +125,24 @@ pub fn load_input(input: &mut Input, opts: &LoadOptions) -> Result<Loaded, LoadE
         Some(f) => f,
         None => sniff(input.name.as_deref(), input.head())?,
     };
-    let (profile, traces) = match format {
-        Format::PerfScript => (perf_script::load(input, &opts.perf)?, None),
-        Format::Folded => (folded::load(input)?, None),
-        Format::Pprof => (pprof::load(input, opts)?, None),
-        Format::OtlpJson | Format::OtlpProtobuf => {
-            let (p, t) = otlp::load(input, format, opts)?;
-            (p, Some(t))
-        }
-        Format::JaegerJson => {
-            let (p, t) = jaeger::load(input, opts)?;
-            (p, Some(t))
-        }
+    let loaded = match format {
+        Format::PerfScript => perf_script::load(input, &opts.perf).map(|p| (p, None)),
+        Format::Folded => folded::load(input).map(|p| (p, None)),
+        Format::Pprof => pprof::load(input, opts).map(|p| (p, None)),
+        Format::OtlpJson | Format::OtlpProtobuf => otlp::load(input, format, opts).map(|(p, t)| (p, Some(t))),
+        Format::JaegerJson => jaeger::load(input, opts).map(|(p, t)| (p, Some(t))),
     };
+    let (profile, traces) = loaded.map_err(|mut e| {
+        // A loader's byte offsets count the content it read: in a gzipped
+        // file, that is the decompressed data, and the message says so.
+        if input.gzipped
+            && e.format != "gzip"
+            && let Some(At::Byte(n)) = e.at
+        {
+            e.at = Some(At::DecompressedByte(n));
+        }
+        e
+    })?;
     Ok(Loaded { format, profile, traces })
 }
 

@@ -94,6 +94,60 @@ pub fn cause(e: &DecodeError) -> String {
     rest.to_string()
 }
 
+/// Byte offset of the key of the field at `path` in `data`, for errors found
+/// after a successful decode (a string index out of range, an id that does
+/// not exist), which prost cannot place. Each step of `path` is a (tag,
+/// occurrence) pair, the occurrence counting from 0 among the fields of that
+/// tag in the enclosing message; every step but the last must be a message.
+/// When the exact field is not on the wire (a proto3 default such as id 0 is
+/// not written, a packed repeated field is one field), the offset is that of
+/// the nearest enclosing field that is. `None` only when nothing of the path
+/// is found. Runs in one pass over the fields before the target.
+pub fn field_offset(data: &[u8], path: &[(u32, usize)]) -> Option<u64> {
+    let mut base = 0usize;
+    let mut body = data;
+    let mut found: Option<u64> = None;
+    for (step, &(want_tag, want_nth)) in path.iter().enumerate() {
+        let mut buf = body;
+        let mut nth = 0usize;
+        let mut first_of_tag: Option<u64> = None;
+        loop {
+            if !buf.has_remaining() {
+                // Not on the wire: a packed field, or a default left out.
+                return first_of_tag.filter(|_| step + 1 == path.len()).or(found);
+            }
+            let start = (base + (body.len() - buf.remaining())) as u64;
+            let Ok((tag, wire)) = decode_key(&mut buf) else { return found };
+            if tag == want_tag {
+                first_of_tag.get_or_insert(start);
+                if nth == want_nth {
+                    if step + 1 == path.len() {
+                        return Some(start);
+                    }
+                    found = Some(start);
+                    if wire != WireType::LengthDelimited {
+                        return found;
+                    }
+                    let Some(len) = decode_varint(&mut buf).ok().and_then(|l| usize::try_from(l).ok()) else {
+                        return found;
+                    };
+                    if len > buf.remaining() {
+                        return found;
+                    }
+                    base += body.len() - buf.remaining();
+                    body = &buf[..len];
+                    break;
+                }
+                nth += 1;
+            }
+            if skip_field(wire, tag, &mut buf, DecodeContext::default()).is_err() {
+                return found;
+            }
+        }
+    }
+    found
+}
+
 /// Where the data goes wrong: the byte offset (from the start of the data
 /// given to [`locate`]) of the innermost bad field's key, and what is wrong,
 /// naming the field by its path (`field resource_spans[0].scope_spans[1]

@@ -7,12 +7,12 @@
 //! the file whatever the compression.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::GzDecoder;
 
 use super::error::{At, LoadError, LoadErrorKind};
 
@@ -61,6 +61,66 @@ impl std::error::Error for CancelledIo {}
 /// Marker carried in an `io::Error` when decompressed output passed the cap.
 #[derive(Debug)]
 struct TooLargeIo(u64);
+
+/// The reader error for bytes after a complete gzip stream that are not
+/// another gzip member: how many, and whether this is the file's own
+/// (outermost) gzip layer, so their offset in the file is known.
+#[derive(Debug)]
+struct TrailingGarbageIo {
+    bytes: u64,
+    outermost: bool,
+}
+
+impl std::fmt::Display for TrailingGarbageIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} bytes after the end of the gzip data are not gzip (trailing garbage)", self.bytes)
+    }
+}
+
+impl std::error::Error for TrailingGarbageIo {}
+
+/// Decompresses every gzip member of `R` in turn (RFC 1952 allows several,
+/// as `cat a.gz b.gz` makes), like flate2's `MultiGzDecoder`, but names what
+/// follows the last member when it is not gzip: `gzip -d` ignores such bytes
+/// with a warning and Go's pprof rejects them; Firesight fails with their
+/// count and offset instead of calling the file truncated.
+struct GzMembers<R: BufRead> {
+    dec: Option<GzDecoder<R>>,
+    outermost: bool,
+}
+
+impl<R: BufRead> GzMembers<R> {
+    fn new(inner: R, outermost: bool) -> Self {
+        Self { dec: Some(GzDecoder::new(inner)), outermost }
+    }
+}
+
+impl<R: BufRead> Read for GzMembers<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let Some(dec) = self.dec.as_mut() else { return Ok(0) };
+            let n = dec.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            // The member ended: another member, the end, or garbage.
+            let Some(mut inner) = self.dec.take().map(GzDecoder::into_inner) else { return Ok(0) };
+            let rest = inner.fill_buf()?;
+            if rest.is_empty() {
+                return Ok(0);
+            }
+            if rest.len() >= 2 && rest[0] == 0x1f && rest[1] == 0x8b {
+                self.dec = Some(GzDecoder::new(inner));
+                continue;
+            }
+            let bytes = io::copy(&mut inner, &mut io::sink())?;
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                TrailingGarbageIo { bytes, outermost: self.outermost },
+            ));
+        }
+    }
+}
 
 impl std::fmt::Display for TooLargeIo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -181,7 +241,7 @@ impl Input {
             layers += 1;
             gzipped = true;
             let replay = io::Cursor::new(std::mem::take(&mut head)).chain(reader);
-            let dec = MultiGzDecoder::new(BufReader::with_capacity(chunk.max(2), replay));
+            let dec = GzMembers::new(BufReader::with_capacity(chunk.max(2), replay), layers == 1);
             reader = Box::new(Capped { inner: dec, left: max_decompressed, cap: max_decompressed });
         }
         // A UTF-8 byte-order mark (Windows editors, some JSON writers) is not content.
@@ -303,6 +363,22 @@ fn fill_head_chunked(r: &mut impl Read, n: usize, chunk: usize) -> Result<Vec<u8
 /// decompressed bytes it gave; other errors as [`io_error`] at the
 /// decompressed offset.
 fn gzip_error(e: io::Error, decompressed: u64, stored: u64) -> LoadError {
+    if let Some(g) = e.get_ref().and_then(|i| i.downcast_ref::<TrailingGarbageIo>()) {
+        // The whole file has been read by then: the garbage is its last bytes.
+        let (at, whose) =
+            if g.outermost { (stored.saturating_sub(g.bytes), "of the file") } else { (decompressed, "decompressed") };
+        let what = format!("{g}, from byte {at} {whose}, after {decompressed} decompressed bytes");
+        return LoadError::invalid("gzip", Some(At::Byte(at)), what);
+    }
+    if e.get_ref().is_some_and(|i| i.is::<TooLargeIo>()) {
+        let mut err = io_error("gzip", e, decompressed);
+        err.at = Some(At::Byte(stored));
+        err.what = format!(
+            "{} after reading {stored} bytes of the file: a gzip bomb, or a file larger than Firesight loads",
+            err.what
+        );
+        return err;
+    }
     if e.kind() != io::ErrorKind::UnexpectedEof {
         return io_error("gzip", e, decompressed);
     }

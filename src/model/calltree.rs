@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use rustc_hash::FxBuildHasher;
 
 use super::ids::{FrameId, MetricId, NodeId, StackId, ThreadId};
-use super::profile::{LabelValue, Profile};
+use super::profile::Profile;
 use super::stack::StackTable;
 use super::units::Weight;
 
@@ -70,6 +70,11 @@ pub struct CallTree {
     pub max_depth: u32,
     /// Whether this is the bottom-up tree.
     pub inverted: bool,
+    /// The 100% of shares: the total, or when some sample weighs less than
+    /// 0 (a diff profile), the sum of the samples' absolute weights, as
+    /// `go tool pprof` takes it (`computeTotal` in its report package), so a
+    /// share never exceeds 100% nor turns negative with the net total.
+    pub share_base: Weight,
 }
 
 impl CallTree {
@@ -82,9 +87,11 @@ impl CallTree {
         } else {
             transform(profile, filter, &stack_weight)
         };
+        let (abs_total, negative) = (stack_weight.abs_total, stack_weight.negative);
         let mut tree = arena(profile, &parents, &frames, &self_w, stack_weight.empty_stack);
         tree.metric = metric;
         tree.inverted = filter.inverted;
+        tree.share_base = if negative { abs_total } else { tree.total() };
         tree
     }
 
@@ -145,12 +152,16 @@ struct StackWeights {
     weights: Vec<Weight>,
     touched: Vec<bool>,
     empty_stack: Weight,
+    /// Sum of |weight| over the samples kept, and whether any is negative.
+    abs_total: Weight,
+    negative: bool,
 }
 
 fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> StackWeights {
     let n = profile.stacks.len();
-    let mut out = StackWeights { weights: vec![0; n], touched: vec![false; n], empty_stack: 0 };
-    let label_ok = label_matcher(profile, &filter.labels);
+    let mut out =
+        StackWeights { weights: vec![0; n], touched: vec![false; n], empty_stack: 0, abs_total: 0, negative: false };
+    let label_ok = label_sets_matching(profile, &filter.labels);
     let s = &profile.samples;
     for i in 0..s.len() {
         if filter.thread.is_some() && s.thread(i) != filter.thread {
@@ -166,6 +177,8 @@ fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> 
             continue;
         }
         let w = profile.weight(i, metric);
+        out.abs_total += w.abs();
+        out.negative |= w < 0;
         match s.stacks[i] {
             Some(st) => {
                 out.weights[st.index()] += w;
@@ -179,24 +192,17 @@ fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> 
 
 /// For each label set, whether it carries every wanted label; empty when no
 /// label is wanted.
-fn label_matcher(profile: &Profile, wanted: &[(String, String)]) -> Vec<bool> {
+/// Per label set of `profile`, whether it carries every `wanted` (key,
+/// value) label, values compared with [`crate::model::LabelValue::matches`]; empty when
+/// nothing is wanted. Shared by the call tree, folded export and counts.
+pub fn label_sets_matching(profile: &Profile, wanted: &[(String, String)]) -> Vec<bool> {
     if wanted.is_empty() {
         return Vec::new();
     }
     profile
         .label_sets
         .iter()
-        .map(|set| {
-            wanted.iter().all(|(k, v)| {
-                set.iter().any(|l| {
-                    l.key == *k
-                        && match &l.value {
-                            LabelValue::Str(s) => s == v,
-                            other => other.to_string() == *v,
-                        }
-                })
-            })
-        })
+        .map(|set| wanted.iter().all(|(k, v)| set.iter().any(|l| l.key == *k && l.value.matches(v))))
         .collect()
 }
 
@@ -329,7 +335,8 @@ fn arena(
         nodes[head].child_count = kids.len() as u32;
         head += 1;
     }
-    CallTree { metric: MetricId(0), nodes, max_depth, inverted: false }
+    let share_base = nodes.first().map_or(0, |n| n.total);
+    CallTree { metric: MetricId(0), nodes, max_depth, inverted: false, share_base }
 }
 
 /// Rank of every frame by name (then module), so sibling sorting compares integers.

@@ -21,14 +21,18 @@ pub struct FunctionRow {
     pub total: Weight,
 }
 
-/// Every function with non-zero weight, sorted by self weight (descending),
-/// then total (descending), then frame id, so the order is deterministic.
+/// Every function with non-zero weight, sorted by the size of its self
+/// weight (descending; a diff profile's largest changes first, either way, as
+/// pprof sorts), then total (descending), then frame id, so the order is
+/// deterministic.
 #[derive(Clone, Debug, Default)]
 pub struct FunctionTable {
     /// The rows, sorted as described.
     pub rows: Vec<FunctionRow>,
-    /// Total of the tree the table came from (the 100% of percentages).
+    /// Total of the tree the table came from.
     pub total: Weight,
+    /// The 100% of percentages: [`CallTree::share_base`].
+    pub share_base: Weight,
 }
 
 impl FunctionTable {
@@ -68,8 +72,10 @@ impl FunctionTable {
             .filter(|&f| seen[f])
             .map(|f| FunctionRow { frame: FrameId::from_index(f), self_weight: self_w[f], total: total[f] })
             .collect();
-        rows.sort_by(|a, b| b.self_weight.cmp(&a.self_weight).then(b.total.cmp(&a.total)).then(a.frame.cmp(&b.frame)));
-        Self { rows, total: tree.total() }
+        rows.sort_by(|a, b| {
+            b.self_weight.abs().cmp(&a.self_weight.abs()).then(b.total.cmp(&a.total)).then(a.frame.cmp(&b.frame))
+        });
+        Self { rows, total: tree.total(), share_base: tree.share_base }
     }
 
     /// Cumulative self share down the list: entry `i` is the fraction of the
@@ -80,7 +86,8 @@ impl FunctionTable {
             .iter()
             .map(|r| {
                 acc += r.self_weight;
-                if self.total == 0 { 0.0 } else { acc as f64 / self.total as f64 }
+                // Unsigned, as pprof's sum% (a diff's gains and losses offset).
+                if self.share_base == 0 { 0.0 } else { acc.unsigned_abs() as f64 / self.share_base as f64 }
             })
             .collect()
     }

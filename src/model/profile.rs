@@ -72,6 +72,29 @@ pub enum LabelValue {
     },
 }
 
+impl LabelValue {
+    /// True when `text` names this value: a string value equal to it; a
+    /// number written as printed (`1024 bytes`), bare (`1024`), or with the
+    /// unit right after it (`1024bytes`, any case). This is what `--tag
+    /// KEY=VALUE` and the label panel compare with.
+    pub fn matches(&self, text: &str) -> bool {
+        match self {
+            Self::Str(s) => s == text,
+            Self::Num { value, unit } => {
+                let t = text.trim();
+                let digits = t.strip_prefix('-').unwrap_or(t);
+                let end = t.len() - digits.len() + digits.bytes().take_while(u8::is_ascii_digit).count();
+                let (num, rest) = t.split_at(end);
+                if num.parse::<i64>().ok() != Some(*value) {
+                    return false;
+                }
+                let rest = rest.trim();
+                rest.is_empty() || unit.as_deref().is_some_and(|u| rest.eq_ignore_ascii_case(u))
+            }
+        }
+    }
+}
+
 impl std::fmt::Display for LabelValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -189,13 +212,15 @@ impl Profile {
         &self.metrics[id.index()]
     }
 
-    /// The metric named `name` (exact, then case-insensitive).
+    /// The metric named `name` (exact, then case-insensitive), else the one
+    /// at position `name` when it is a number (pprof's `-sample_index=1`).
     pub fn metric_by_name(&self, name: &str) -> Option<MetricId> {
         let pos = self
             .metrics
             .iter()
             .position(|m| m.name == name)
-            .or_else(|| self.metrics.iter().position(|m| m.name.eq_ignore_ascii_case(name)))?;
+            .or_else(|| self.metrics.iter().position(|m| m.name.eq_ignore_ascii_case(name)))
+            .or_else(|| name.parse::<usize>().ok().filter(|&i| i < self.metrics.len()))?;
         Some(MetricId::from_index(pos))
     }
 

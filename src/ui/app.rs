@@ -290,13 +290,17 @@ impl FiresightApp {
             let Some(out) = picked else { return };
             let filter = crate::model::SampleFilter::default();
             let result = if svg {
-                crate::export::svg::write_svg(&profile, metric, &filter, &title, &out)
+                crate::export::svg::write_svg(&profile, metric, &filter, &title, &out).map(|s| s.note(&profile, metric))
             } else {
                 let lines = crate::export::folded::fold(&profile, metric, &filter);
                 crate::export::write_atomically(&out, |w| crate::export::folded::write(&profile, metric, &lines, w))
+                    .map(|()| String::new())
             };
             let message = match result {
-                Ok(()) => Message { text: format!("Exported {kind} to {}", out.display()), is_error: false },
+                Ok(note) if note.is_empty() => {
+                    Message { text: format!("Exported {kind} to {}", out.display()), is_error: false }
+                }
+                Ok(note) => Message { text: format!("Exported {kind} to {}; {note}", out.display()), is_error: false },
                 Err(e) => Message { text: format!("Export to {} failed: {e}", out.display()), is_error: true },
             };
             let _ = tx.send(message);

@@ -245,7 +245,7 @@ impl Document {
         if self.search.matches.is_empty() {
             return None;
         }
-        let pct = percent(self.search.matched_weight, self.tree.total());
+        let pct = percent(self.search.matched_weight, self.tree.share_base);
         Some(format!("{}: {pct:.1}% of {}", self.search.text.trim(), self.metric().name))
     }
 

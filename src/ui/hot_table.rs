@@ -99,7 +99,8 @@ impl HotTableState {
         let total = |i: usize| if i == NO_STACK { no_stack } else { rows[i].total };
         // The table arrives sorted by self; stable sorts keep that as the tie-break.
         match self.sort {
-            SortKey::SelfWeight => order.sort_by(|&a, &b| self_w(b).cmp(&self_w(a))),
+            // By size, as the table arrives (diff profiles have negative weights).
+            SortKey::SelfWeight => order.sort_by(|&a, &b| self_w(b).abs().cmp(&self_w(a).abs())),
             SortKey::Total => order.sort_by(|&a, &b| total(b).cmp(&total(a))),
             SortKey::Function => order.sort_by(|&a, &b| name(a).cmp(name(b))),
             SortKey::Module => order.sort_by(|&a, &b| module(a).cmp(module(b))),
@@ -215,7 +216,7 @@ impl Measured {
             return;
         }
         let rows = &input.functions.rows;
-        let (m, whole) = (input.metric, input.functions.total);
+        let (m, whole) = (input.metric, input.functions.share_base);
         let frames = &input.profile.frames;
         let pct = |w| format!("{:.2}%", percent(w, whole));
         self.cumulative = input.functions.cumulative_self_fraction();
@@ -286,7 +287,8 @@ fn rows_ui(
         table = table.scroll_to_row(row, Some(egui::Align::Center));
     }
     let table = super::sort_header::top_after_sort(&ctx, "hot_table", table);
-    let whole = input.functions.total;
+    // Diff profiles: shares of the sum of absolute weights.
+    let whole = input.functions.share_base;
     let last = HEADERS.len() - 1;
     table
         .header(22.0, |mut header| {
@@ -350,7 +352,7 @@ fn rows_ui(
 /// and total alike; no function, so no module, no cumulative share (as in
 /// `firesight top`) and nothing to select.
 fn no_stack_row(row: &mut egui_extras::TableRow<'_, '_>, input: &TableInput<'_>, gutter: f32) {
-    let (w, whole) = (input.no_stack, input.functions.total);
+    let (w, whole) = (input.no_stack, input.functions.share_base);
     row.col(|ui| {
         // Lined up with the function names, which are buttons.
         ui.add_space(ui.spacing().button_padding.x);

@@ -26,6 +26,13 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
             "This is a bundled sample profile. Open your own with Ctrl+O (File, Open…) or drop a file on this window.",
         );
     }
+    if doc.tree.share_base != doc.tree.total() {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            "Some samples weigh less than 0 (a diff profile). A flamegraph cannot draw negative widths: read the \
+             hot functions below, which list every change with its share of the sum of absolute weights.",
+        );
+    }
     ui.horizontal(|ui| {
         let r = ui.add(
             egui::TextEdit::singleline(&mut doc.flame_search_input)

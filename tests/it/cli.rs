@@ -66,9 +66,13 @@ fn exit_codes() {
     assert_eq!(code, 2);
     let (code, _, _) = run_cli(&["top", &path("folded/simple.txt"), "--limit", "x"]);
     assert_eq!(code, 2);
+    // Usage mistakes clap cannot see are usage errors too.
     let (code, _, err) = run_cli(&["top", &path("folded/simple.txt"), "--metric", "bytes"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2);
     assert!(err.contains("no metric named \"bytes\"; this profile has: samples"), "{err}");
+    let (code, _, err) = run_cli(&["fold", &path("folded/simple.txt"), "--tag", "a"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--tag takes KEY=VALUE, got \"a\""), "{err}");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! without a name, export and reload give the same), chunked reading, and the
 //! reference faults (2^63 counts, fractions).
 
-use firesight::load::{Format, LoadOptions};
+use firesight::load::{At, Format, LoadOptions};
 use firesight::model::dump::dump;
 use firesight::model::{CallTree, FunctionTable, MetricId};
 
@@ -182,4 +182,38 @@ fn gzip_inside_gzip_is_undone() {
     outer.write_all(&inner.finish().expect("gzip")).expect("gzip");
     let l = load_bytes(outer.finish().expect("gzip"), &LoadOptions::default()).expect("double gzip");
     assert_eq!(folded_text(&l.profile), "a;b 3\na;c 4\n");
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(bytes).expect("gzip");
+    gz.finish().expect("gzip")
+}
+
+#[test]
+fn gzip_members_are_read_in_turn_and_trailing_garbage_is_named() {
+    // `cat a.gz b.gz`: two members, one stream (RFC 1952).
+    let mut two = gzip(b"a;b 3\n");
+    two.extend(gzip(b"a;c 4\n"));
+    let l = load_bytes(two.clone(), &LoadOptions::default()).expect("two members");
+    assert_eq!(folded_text(&l.profile), "a;b 3\na;c 4\n");
+    // Bytes after the last member that are not gzip: named, at their offset.
+    let mut bad = two.clone();
+    bad.extend(b"garbage!!");
+    let err = load_bytes(bad, &LoadOptions::default()).expect_err("trailing garbage");
+    assert_eq!(err.at, Some(At::Byte(two.len() as u64)));
+    assert!(
+        err.what.starts_with(&format!(
+            "9 bytes after the end of the gzip data are not gzip (trailing garbage), from byte {} of the file",
+            two.len()
+        )),
+        "{err}"
+    );
+    // A bomb stops at the cap, at the offset reached in the file.
+    let bomb = gzip(&b"a;b 1\n".repeat(200_000));
+    let capped = LoadOptions { max_decompressed: 100_000, ..LoadOptions::default() };
+    let err = load_bytes(bomb.clone(), &capped).expect_err("cap");
+    assert!(err.what.contains("larger than the cap of 100000 bytes after reading"), "{err}");
+    assert!(matches!(err.at, Some(At::Byte(n)) if n <= bomb.len() as u64), "{err}");
 }

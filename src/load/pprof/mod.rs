@@ -68,10 +68,10 @@ pub fn load_bytes(data: Bytes, progress: Option<&Progress>) -> Result<Profile, L
         ));
     }
     let mut b = ProfileBuilder::new(FORMAT);
-    let strings = Strings::new(&tables.string_table, &mut b);
+    let strings = Strings::new(&tables.string_table, &data, &mut b);
     let metrics = add_metrics(&tables, &strings, &mut b)?;
-    let drop = strings.get(tables.drop_frames, || "Profile.drop_frames".into())?;
-    let keep = strings.get(tables.keep_frames, || "Profile.keep_frames".into())?;
+    let drop = strings.get(tables.drop_frames, &[(7, 0)], || "Profile.drop_frames".into())?;
+    let keep = strings.get(tables.keep_frames, &[(8, 0)], || "Profile.keep_frames".into())?;
     let pruning = Pruning::new(drop, keep, &mut b);
     let locations = Locations::build(&tables, &strings, pruning.as_ref(), &mut b)?;
     add_meta(&tables, &strings, &mut b)?;
@@ -102,8 +102,8 @@ fn decode_error(data: &[u8], e: &prost::DecodeError) -> LoadError {
 fn add_metrics(p: &proto::ProfileTables, s: &Strings<'_>, b: &mut ProfileBuilder) -> Result<usize, LoadError> {
     let mut types: Vec<(String, String)> = Vec::with_capacity(p.sample_type.len());
     for (i, vt) in p.sample_type.iter().enumerate() {
-        let name = s.get(vt.r#type, || format!("sample_type[{i}].type"))?;
-        let unit = s.get(vt.unit, || format!("sample_type[{i}].unit"))?;
+        let name = s.get(vt.r#type, &[(1, i), (1, 0)], || format!("sample_type[{i}].type"))?;
+        let unit = s.get(vt.unit, &[(1, i), (2, 0)], || format!("sample_type[{i}].unit"))?;
         let name = if name.is_empty() {
             let n = format!("sample_type_{i}");
             b.warn(None, None, format!("sample type {i} has no name; called {n}"));
@@ -117,8 +117,8 @@ fn add_metrics(p: &proto::ProfileTables, s: &Strings<'_>, b: &mut ProfileBuilder
         // Legacy profiles: pprof falls back on the period type.
         let (name, unit) = match &p.period_type {
             Some(pt) => (
-                s.get(pt.r#type, || "period_type.type".into())?.to_string(),
-                s.get(pt.unit, || "period_type.unit".into())?.to_string(),
+                s.get(pt.r#type, &[(11, 0), (1, 0)], || "period_type.type".into())?.to_string(),
+                s.get(pt.unit, &[(11, 0), (2, 0)], || "period_type.unit".into())?.to_string(),
             ),
             None => (String::new(), String::new()),
         };
@@ -130,11 +130,22 @@ fn add_metrics(p: &proto::ProfileTables, s: &Strings<'_>, b: &mut ProfileBuilder
         );
         types.push((name, unit));
     }
-    for (name, unit) in &types {
+    for (i, (name, unit)) in types.iter().enumerate() {
+        if let Some(first) = types[..i].iter().position(|(n, _)| n == name) {
+            b.warn(
+                None,
+                None,
+                format!(
+                    "sample types {first} ({name}, {}) and {i} ({name}, {unit}) have the same name; \
+                     --metric {name} picks the first, --metric {i} this one",
+                    types[first].1
+                ),
+            );
+        }
         b.add_metric(name, Unit::from_name(unit));
     }
     if p.default_sample_type != 0 {
-        let want = s.get(p.default_sample_type, || "Profile.default_sample_type".into())?;
+        let want = s.get(p.default_sample_type, &[(14, 0)], || "Profile.default_sample_type".into())?;
         match types.iter().position(|(n, _)| n == want) {
             Some(i) => b.set_default_metric(MetricId::from_index(i)),
             None => b.warn(
@@ -150,8 +161,8 @@ fn add_metrics(p: &proto::ProfileTables, s: &Strings<'_>, b: &mut ProfileBuilder
 /// Period, duration, time, comments, drop/keep regexps and the main binary.
 fn add_meta(p: &proto::ProfileTables, s: &Strings<'_>, b: &mut ProfileBuilder) -> Result<(), LoadError> {
     if let Some(pt) = &p.period_type {
-        let t = s.get(pt.r#type, || "period_type.type".into())?;
-        let u = s.get(pt.unit, || "period_type.unit".into())?;
+        let t = s.get(pt.r#type, &[(11, 0), (1, 0)], || "period_type.type".into())?;
+        let u = s.get(pt.unit, &[(11, 0), (2, 0)], || "period_type.unit".into())?;
         b.meta("period type", format!("{t} {u}").trim().to_string());
         b.meta("period", format!("{} {u}", p.period).trim().to_string());
     } else if p.period != 0 {
@@ -164,10 +175,10 @@ fn add_meta(p: &proto::ProfileTables, s: &Strings<'_>, b: &mut ProfileBuilder) -
         b.meta("duration", format!("{} ({} ns)", Unit::Nanoseconds.format(p.duration_nanos as f64), p.duration_nanos));
     }
     for (i, &c) in p.comment.iter().enumerate() {
-        b.meta("comment", s.get(c, || format!("Profile.comment[{i}]"))?.to_string());
+        b.meta("comment", s.get(c, &[(13, i)], || format!("Profile.comment[{i}]"))?.to_string());
     }
-    for (key, idx) in [("drop frames", p.drop_frames), ("keep frames", p.keep_frames)] {
-        let v = s.get(idx, || format!("Profile.{}", key.replace(' ', "_")))?;
+    for (key, idx, tag) in [("drop frames", p.drop_frames, 7), ("keep frames", p.keep_frames, 8)] {
+        let v = s.get(idx, &[(tag, 0)], || format!("Profile.{}", key.replace(' ', "_")))?;
         if !v.is_empty() {
             b.meta(key, v.to_string());
         }

@@ -376,11 +376,13 @@ impl<'a> ModelSide<'a> {
         let mut labels = Vec::with_capacity(raw.len());
         for l in raw {
             let at = |f: &'static str| move || format!("Label.{f} of sample {i}");
-            let key = self.strings.get(l.key, at("key")).map_err(|e| with_offset(e, offset))?;
+            let key = self.strings.get(l.key, &[], at("key")).map_err(|e| with_offset(e, offset))?;
             let value = if l.str != 0 {
-                LabelValue::Str(self.strings.get(l.str, at("str")).map_err(|e| with_offset(e, offset))?.to_string())
+                LabelValue::Str(
+                    self.strings.get(l.str, &[], at("str")).map_err(|e| with_offset(e, offset))?.to_string(),
+                )
             } else if l.num != 0 || l.num_unit != 0 {
-                let unit = self.strings.get(l.num_unit, at("num_unit")).map_err(|e| with_offset(e, offset))?;
+                let unit = self.strings.get(l.num_unit, &[], at("num_unit")).map_err(|e| with_offset(e, offset))?;
                 LabelValue::Num { value: l.num, unit: (!unit.is_empty()).then(|| unit.to_string()) }
             } else {
                 // pprof drops a label with neither value.

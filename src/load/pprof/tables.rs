@@ -13,17 +13,21 @@ use rustc_hash::FxBuildHasher;
 use super::invalid;
 use super::proto;
 use crate::load::error::LoadError;
+use crate::load::proto_locate;
 use crate::model::frame::FrameRef;
 use crate::model::{FrameId, FrameKind, ProfileBuilder};
 
-/// The string table, each entry valid UTF-8 (invalid bytes replaced).
+/// The string table, each entry valid UTF-8 (invalid bytes replaced), and
+/// the encoded profile, to place errors found after decoding.
 pub struct Strings<'a> {
     table: Vec<Cow<'a, str>>,
+    data: &'a [u8],
 }
 
 impl<'a> Strings<'a> {
-    /// Converts every entry, warning once per entry that is not UTF-8.
-    pub fn new(raw: &'a [Bytes], b: &mut ProfileBuilder) -> Self {
+    /// Converts every entry of `raw` (the string table of the profile
+    /// encoded in `data`), warning once per entry that is not UTF-8.
+    pub fn new(raw: &'a [Bytes], data: &'a [u8], b: &mut ProfileBuilder) -> Self {
         let mut table = Vec::with_capacity(raw.len().max(1));
         for (i, s) in raw.iter().enumerate() {
             match std::str::from_utf8(s) {
@@ -44,15 +48,23 @@ impl<'a> Strings<'a> {
         } else if !table[0].is_empty() {
             b.warn(None, None, format!("string table entry 0 should be empty but is {:?}; used as given", table[0]));
         }
-        Self { table }
+        Self { table, data }
     }
 
-    /// The string at `index`. Errors when the index is outside the table;
-    /// `what` names the field for the message (`Function.name of function 7`).
-    pub fn get(&self, index: i64, what: impl FnOnce() -> String) -> Result<&str, LoadError> {
+    /// Byte offset of the field at `path` (tag, occurrence steps from the
+    /// top of the profile; see [`proto_locate::field_offset`]).
+    pub fn offset_of(&self, path: &[(u32, usize)]) -> Option<u64> {
+        proto_locate::field_offset(self.data, path)
+    }
+
+    /// The string at `index`, read from the field at `path` (see
+    /// [`Strings::offset_of`]). Errors when the index is outside the table,
+    /// with that field's byte offset; `what` names the field for the
+    /// message (`Function.name of function 7`).
+    pub fn get(&self, index: i64, path: &[(u32, usize)], what: impl FnOnce() -> String) -> Result<&str, LoadError> {
         usize::try_from(index).ok().and_then(|i| self.table.get(i)).map(|s| s.as_ref()).ok_or_else(|| {
             invalid(
-                None,
+                self.offset_of(path),
                 format!(
                     "string index {index} in {} is out of range (the string table has {} entries)",
                     what(),
@@ -73,8 +85,15 @@ pub struct IdIndex {
 const NONE: u32 = u32::MAX;
 
 impl IdIndex {
-    /// Indexes `ids`. Errors on id 0 or a repeated id; `what` is `location`, `function` ...
-    pub fn new(ids: impl ExactSizeIterator<Item = u64> + Clone, what: &str) -> Result<Self, LoadError> {
+    /// Indexes `ids`, the ids of the table of field `tag` of the profile
+    /// (`what`: `location`, `function` ...). Errors on id 0 or a repeated id,
+    /// at the offending entry's byte offset.
+    pub fn new(
+        ids: impl ExactSizeIterator<Item = u64> + Clone,
+        what: &str,
+        tag: u32,
+        s: &Strings<'_>,
+    ) -> Result<Self, LoadError> {
         let n = ids.len();
         let max = ids.clone().max().unwrap_or(0);
         // Counts come from the input: only go dense when the vector stays
@@ -86,7 +105,8 @@ impl IdIndex {
         }
         for (pos, id) in ids.enumerate() {
             if id == 0 {
-                return Err(invalid(None, format!("{what} {pos} has the reserved id 0")));
+                let at = s.offset_of(&[(tag, pos), (1, 0)]);
+                return Err(invalid(at, format!("{what} {pos} has the reserved id 0")));
             }
             let pos = pos as u32;
             let dup = if dense_ok {
@@ -95,7 +115,8 @@ impl IdIndex {
                 idx.sparse.insert(id, pos).is_some()
             };
             if dup {
-                return Err(invalid(None, format!("two {what}s have the id {id}")));
+                let at = s.offset_of(&[(tag, pos as usize), (1, 0)]);
+                return Err(invalid(at, format!("two {what}s have the id {id}")));
             }
         }
         Ok(idx)
@@ -209,16 +230,16 @@ impl Locations {
         b: &mut ProfileBuilder,
     ) -> Result<Self, LoadError> {
         let modules = mapping_modules(p, s)?;
-        let map_index = IdIndex::new(p.mapping.iter().map(|m| m.id), "mapping")?;
-        let fn_index = IdIndex::new(p.function.iter().map(|f| f.id), "function")?;
+        let map_index = IdIndex::new(p.mapping.iter().map(|m| m.id), "mapping", 3, s)?;
+        let fn_index = IdIndex::new(p.function.iter().map(|f| f.id), "function", 5, s)?;
         let mut funcs = Vec::with_capacity(p.function.len());
-        for f in &p.function {
-            let name = s.get(f.name, || format!("Function.name of function {}", f.id))?;
-            s.get(f.system_name, || format!("Function.system_name of function {}", f.id))?;
-            let file = s.get(f.filename, || format!("Function.filename of function {}", f.id))?;
+        for (i, f) in p.function.iter().enumerate() {
+            let name = s.get(f.name, &[(5, i), (2, 0)], || format!("Function.name of function {}", f.id))?;
+            s.get(f.system_name, &[(5, i), (3, 0)], || format!("Function.system_name of function {}", f.id))?;
+            let file = s.get(f.filename, &[(5, i), (4, 0)], || format!("Function.filename of function {}", f.id))?;
             funcs.push(Func { name, file: (!file.is_empty()).then_some(file) });
         }
-        let index = IdIndex::new(p.location.iter().map(|l| l.id), "location")?;
+        let index = IdIndex::new(p.location.iter().map(|l| l.id), "location", 4, s)?;
         let mut out = Self {
             index,
             frames: Vec::with_capacity(p.location.len()),
@@ -226,7 +247,7 @@ impl Locations {
             prune: Vec::with_capacity(p.location.len()),
         };
         let mut missing_mapping = 0u64;
-        for loc in &p.location {
+        for (li, loc) in p.location.iter().enumerate() {
             let module = match loc.mapping_id {
                 0 => "",
                 id => match map_index.get(id) {
@@ -238,10 +259,10 @@ impl Locations {
                 },
             };
             let mut lines: Vec<(&Func<'_>, i64)> = Vec::with_capacity(loc.line.len());
-            for ln in &loc.line {
+            for (j, ln) in loc.line.iter().enumerate() {
                 let Some(fi) = fn_index.get(ln.function_id) else {
                     return Err(invalid(
-                        None,
+                        s.offset_of(&[(4, li), (4, j), (1, 0)]),
                         format!(
                             "location {} has a line with function id {}, which does not exist",
                             loc.id, ln.function_id
@@ -332,14 +353,17 @@ impl Locations {
 fn mapping_modules<'s>(p: &proto::ProfileTables, s: &'s Strings<'_>) -> Result<Vec<&'s str>, LoadError> {
     p.mapping
         .iter()
-        .map(|m| s.get(m.filename, || format!("Mapping.filename of mapping {}", m.id)).map(basename))
+        .enumerate()
+        .map(|(i, m)| {
+            s.get(m.filename, &[(3, i), (5, 0)], || format!("Mapping.filename of mapping {}", m.id)).map(basename)
+        })
         .collect()
 }
 
 /// The main binary's file name (mapping 0), for `info`.
 pub fn main_binary<'s>(p: &proto::ProfileTables, s: &'s Strings<'_>) -> Option<&'s str> {
     let m = p.mapping.first()?;
-    s.get(m.filename, String::new).ok().filter(|f| !f.is_empty())
+    s.get(m.filename, &[], String::new).ok().filter(|f| !f.is_empty())
 }
 
 #[cfg(test)]

@@ -236,7 +236,7 @@ fn tooltip_ui(ui: &mut Ui, input: &FlameInput<'_>, b: &LaidBox) {
         ui.label("Click to zoom into them");
         return;
     }
-    let shares = |w: Weight| shares_text(w, tree.total(), input.unfiltered_total);
+    let shares = |w: Weight| shares_text(w, tree.share_base, input.unfiltered_total);
     let Some(f) = node.frame else {
         ui.strong("all");
         ui.label(format!("Total: {} ({})", input.metric.format(node.total), shares(node.total)));

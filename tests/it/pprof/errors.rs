@@ -61,7 +61,7 @@ fn bad_inputs_fail_with_where_and_what() {
             "string index out of range",
             tiny(|p| p.function[0].name = 99),
             false,
-            "pprof: string index 99 in Function.name of function 1 is out of range (the string table has 4 entries)",
+            "pprof, byte offset 28: string index 99 in Function.name of function 1 is out of range (the string table has 4 entries)",
         ),
         (
             "location id that does not exist",
@@ -79,7 +79,7 @@ fn bad_inputs_fail_with_where_and_what() {
             "line with a missing function",
             tiny(|p| p.location[0].line[0].function_id = 7),
             false,
-            "pprof: location 1 has a line with function id 7, which does not exist",
+            "pprof, byte offset 20: location 1 has a line with function id 7, which does not exist",
         ),
         (
             "garbage forced as pprof",
@@ -99,6 +99,56 @@ fn bad_inputs_fail_with_where_and_what() {
     let (msg, at) = fail(&raw[..raw.len() * 6 / 10], false);
     assert!(msg.contains("(truncated profile?)"), "{msg}");
     assert!(matches!(at, Some(At::Byte(n)) if n > 0 && n < raw.len() as u64), "{at:?}");
+}
+
+/// Errors found after decoding (a string index out of range, an id that
+/// does not exist or repeats) point at the very field: the bytes at the
+/// offset are that field's key and then the bad number.
+#[test]
+fn reference_errors_point_at_the_bad_field() {
+    use prost::encoding::{decode_key, decode_varint};
+    let with_mapping = |p: &mut proto::Profile| {
+        p.mapping = vec![proto::Mapping { id: 1, filename: 77, ..Default::default() }];
+        p.location[0].mapping_id = 1;
+    };
+    let cases: Vec<(&str, Vec<u8>, u32, u64)> = vec![
+        ("Function.name", tiny(|p| p.function[0].name = 99), 2, 99),
+        ("Function.filename", tiny(|p| p.function[0].filename = 98), 4, 98),
+        ("Line.function_id", tiny(|p| p.location[0].line[0].function_id = 7), 1, 7),
+        ("ValueType.unit", tiny(|p| p.sample_type[0].unit = 50), 2, 50),
+        ("Mapping.filename", tiny(with_mapping), 5, 77),
+        ("drop_frames", tiny(|p| p.drop_frames = 66), 7, 66),
+        (
+            "a repeated function id",
+            tiny(|p| p.function.push(proto::Function { id: 1, name: 3, ..Default::default() })),
+            1,
+            1,
+        ),
+    ];
+    for (what, bytes, tag, value) in cases {
+        let (msg, at) = fail(&bytes, false);
+        let Some(At::Byte(off)) = at else { panic!("{what}: no byte offset in {msg}") };
+        let mut rest = &bytes[off as usize..];
+        let key = decode_key(&mut rest).map(|(t, _)| t);
+        let got = decode_varint(&mut rest).ok();
+        assert_eq!((key.ok(), got), (Some(tag), Some(value)), "{what}: {msg}");
+    }
+    // Gzipped, the same error counts in the decompressed data, and says so.
+    let raw = tiny(|p| p.function[0].name = 99);
+    let (_, raw_at) = fail(&raw, false);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &raw).unwrap_or_default();
+    let (msg, at) = fail(&gz.finish().unwrap_or_default(), false);
+    let Some(At::Byte(n)) = raw_at else { panic!("{raw_at:?}") };
+    assert_eq!(at, Some(At::DecompressedByte(n)));
+    assert!(msg.starts_with(&format!("pprof, byte offset {n} of the decompressed data: string index 99")), "{msg}");
+
+    // A packed repeated field is one field on the wire: its key is given.
+    let bytes = tiny(|p| p.comment = vec![0, 88]);
+    let (msg, at) = fail(&bytes, false);
+    assert!(msg.contains("string index 88 in Profile.comment[1]"), "{msg}");
+    let Some(At::Byte(off)) = at else { panic!("no byte offset in {msg}") };
+    assert_eq!(decode_key(&mut &bytes[off as usize..]).map(|(t, _)| t).ok(), Some(13));
 }
 
 /// Loads `bytes`; the profile's warning texts.
