@@ -21,7 +21,7 @@ use crate::ui::open_path::{self, DialogAnswer, OpenPathState};
 use crate::ui::settings::{Orientation, STORAGE_KEY, Settings};
 use crate::ui::shell::{self, LoadingRow, Message};
 use crate::ui::tabs::{TabKind, Tabs};
-use crate::ui::{profile_view, sample};
+use crate::ui::{export_job, profile_view, sample};
 
 /// How the app starts.
 #[derive(Clone, Debug)]
@@ -272,41 +272,10 @@ impl FiresightApp {
     }
 
     /// Asks for a file name and writes the active profile there, all on a
-    /// worker thread; the outcome comes back as a message.
+    /// worker thread ([`export_job`]); the outcome comes back as a message.
     fn export(&mut self, svg: bool) {
         let Some(doc) = self.tabs.active_doc() else { return };
-        let profile = doc.profile.clone();
-        let metric = doc.metric;
-        let stem = doc.title.split(' ').next().unwrap_or("profile").to_string();
-        let title = doc.title.clone();
-        let (tx, rx) = channel();
-        let ctx = self.ctx.clone();
-        let spawned = std::thread::Builder::new().name("firesight-export".into()).spawn(move || {
-            let (ext, kind) = if svg { ("svg", "SVG") } else { ("folded", "folded stacks") };
-            let picked = rfd::FileDialog::new()
-                .set_title(format!("Export {kind}"))
-                .set_file_name(format!("{stem}.{ext}"))
-                .save_file();
-            let Some(out) = picked else { return };
-            let filter = crate::model::SampleFilter::default();
-            let result = if svg {
-                crate::export::svg::write_svg(&profile, metric, &filter, &title, &out).map(|s| s.note(&profile, metric))
-            } else {
-                let lines = crate::export::folded::fold(&profile, metric, &filter);
-                crate::export::write_atomically(&out, |w| crate::export::folded::write(&profile, metric, &lines, w))
-                    .map(|()| String::new())
-            };
-            let message = match result {
-                Ok(note) if note.is_empty() => {
-                    Message { text: format!("Exported {kind} to {}", out.display()), is_error: false }
-                }
-                Ok(note) => Message { text: format!("Exported {kind} to {}; {note}", out.display()), is_error: false },
-                Err(e) => Message { text: format!("Export to {} failed: {e}", out.display()), is_error: true },
-            };
-            let _ = tx.send(message);
-            ctx.request_repaint();
-        });
-        if spawned.is_ok() {
+        if let Some(rx) = export_job::spawn(doc, svg, self.ctx.clone()) {
             self.exports.push(rx);
         }
     }

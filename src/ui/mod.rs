@@ -8,6 +8,7 @@
 pub mod app;
 pub mod command;
 pub mod document;
+pub mod export_job;
 pub mod failed_tab;
 pub mod flamegraph;
 pub mod hot_table;

@@ -1,0 +1,117 @@
+//! File ▸ Export: the native save dialog, then the active profile written
+//! there as folded stacks or an inferno SVG, on a worker thread; the outcome
+//! comes back as a [`Message`].
+//!
+//! rfd's `save_file` returns `None` both when the person cancels and when no
+//! dialog could be shown (no XDG desktop portal, no `zenity`). An answer
+//! faster than [`open_path::QUICK_ANSWER`] cannot be a person cancelling,
+//! so it is reported as a missing dialog, with the command line that does
+//! the same export, instead of nothing happening. Imports `ui`, `export`
+//! and `model` only.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use crate::ui::document::Document;
+use crate::ui::open_path;
+use crate::ui::shell::Message;
+
+/// What the save dialog gave back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SaveAnswer {
+    /// A file name was picked.
+    Picked(PathBuf),
+    /// The person closed the dialog.
+    Cancelled,
+    /// No dialog could be shown.
+    Unavailable,
+}
+
+/// Reads rfd's `save_file()` answer after `elapsed`; see the module docs.
+pub fn classify(result: Option<PathBuf>, elapsed: Duration) -> SaveAnswer {
+    match result {
+        Some(p) => SaveAnswer::Picked(p),
+        None if elapsed < open_path::QUICK_ANSWER => SaveAnswer::Unavailable,
+        None => SaveAnswer::Cancelled,
+    }
+}
+
+/// The message for a save dialog that could not be shown, exporting `kind`
+/// (`svg` or `fold`) of the file titled `title`.
+pub fn unavailable_message(svg: bool, title: &str) -> Message {
+    let (cmd, ext) = if svg { ("svg", "svg") } else { ("fold", "folded") };
+    let file = title.split(' ').next().unwrap_or("FILE");
+    Message {
+        text: format!(
+            "No save dialog could be shown (no XDG desktop portal, no zenity). The command line writes the same \
+             file: firesight {cmd} {file} {}OUT.{ext}",
+            if svg { "-o " } else { "> " }
+        ),
+        is_error: true,
+    }
+}
+
+/// Asks for a file name and writes `doc`'s profile there, both on a worker
+/// thread; `None` when the thread could not be started. The receiver gets
+/// one message, or none when the person cancelled.
+pub fn spawn(doc: &Document, svg: bool, ctx: egui::Context) -> Option<Receiver<Message>> {
+    let profile = doc.profile.clone();
+    let metric = doc.metric;
+    let stem = doc.title.split(' ').next().unwrap_or("profile").to_string();
+    let title = doc.title.clone();
+    let (tx, rx) = channel();
+    let spawned = std::thread::Builder::new().name("firesight-export".into()).spawn(move || {
+        let (ext, kind) = if svg { ("svg", "SVG") } else { ("folded", "folded stacks") };
+        let asked = Instant::now();
+        let picked = rfd::FileDialog::new()
+            .set_title(format!("Export {kind}"))
+            .set_file_name(format!("{stem}.{ext}"))
+            .save_file();
+        let out = match classify(picked, asked.elapsed()) {
+            SaveAnswer::Picked(out) => out,
+            SaveAnswer::Cancelled => return,
+            SaveAnswer::Unavailable => {
+                let _ = tx.send(unavailable_message(svg, &title));
+                ctx.request_repaint();
+                return;
+            }
+        };
+        let filter = crate::model::SampleFilter::default();
+        let result = if svg {
+            crate::export::svg::write_svg(&profile, metric, &filter, &title, &out).map(|s| s.note(&profile, metric))
+        } else {
+            let lines = crate::export::folded::fold(&profile, metric, &filter);
+            crate::export::write_atomically(&out, |w| crate::export::folded::write(&profile, metric, &lines, w))
+                .map(|()| String::new())
+        };
+        let message = match result {
+            Ok(note) if note.is_empty() => {
+                Message { text: format!("Exported {kind} to {}", out.display()), is_error: false }
+            }
+            Ok(note) => Message { text: format!("Exported {kind} to {}; {note}", out.display()), is_error: false },
+            Err(e) => Message { text: format!("Export to {} failed: {e}", out.display()), is_error: true },
+        };
+        let _ = tx.send(message);
+        ctx.request_repaint();
+    });
+    spawned.ok().map(|_| rx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quick_none_is_a_missing_dialog_and_says_what_to_run() {
+        assert_eq!(classify(None, Duration::from_millis(5)), SaveAnswer::Unavailable);
+        assert_eq!(classify(None, Duration::from_secs(3)), SaveAnswer::Cancelled);
+        let p = PathBuf::from("/tmp/x.svg");
+        assert_eq!(classify(Some(p.clone()), Duration::from_millis(5)), SaveAnswer::Picked(p));
+        let m = unavailable_message(true, "heap.pb.gz");
+        assert!(m.is_error);
+        assert!(m.text.ends_with("firesight svg heap.pb.gz -o OUT.svg"), "{}", m.text);
+        let m = unavailable_message(false, "kvstore.perf.txt (bundled sample)");
+        assert!(m.text.ends_with("firesight fold kvstore.perf.txt > OUT.folded"), "{}", m.text);
+    }
+}
