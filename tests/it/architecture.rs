@@ -53,7 +53,9 @@ fn views_never_import_loaders_or_exports() {
     }
     let views: Vec<String> = offending_lines("src/ui", &["crate::load", "crate::export"])
         .into_iter()
-        .filter(|l| !l.contains("src/ui/app"))
+        // The app runs loads; the export action (moved out of app.rs when
+        // it passed 600 lines) writes files. Views do neither.
+        .filter(|l| !l.contains("src/ui/app") && !l.contains("src/ui/export_job"))
         .collect();
-    assert!(views.is_empty(), "only ui/app may name what loaders hand back:\n{}", views.join("\n"));
+    assert!(views.is_empty(), "only ui/app and ui/export_job may name loaders or exports:\n{}", views.join("\n"));
 }
