@@ -46,13 +46,15 @@ pub struct Diff {
     pub rows: Vec<DiffRow>,
 }
 
-/// Compares `before` (metric `bm`) with `after` (metric `am`). Weights are
-/// raw, not normalised: divide by the totals to compare shares.
-pub fn diff(before: &Profile, bm: MetricId, after: &Profile, am: MetricId) -> Diff {
+/// Compares `before` (metric `bm`) with `after` (metric `am`), each over
+/// the samples `filter` keeps (labels, thread, time; the same filter on both
+/// sides). Weights are raw, not normalised: divide by the totals to compare
+/// shares.
+pub fn diff(before: &Profile, bm: MetricId, after: &Profile, am: MetricId, filter: &SampleFilter) -> Diff {
     let mut rows: HashMap<(String, String), DiffRow> = HashMap::new();
     let mut totals = [0; 2];
     for (side, (p, m)) in [(before, bm), (after, am)].into_iter().enumerate() {
-        let tree = CallTree::build(p, m, &SampleFilter::default());
+        let tree = CallTree::build(p, m, filter);
         totals[side] = tree.total();
         let table = FunctionTable::build(&tree, p.frames.len());
         for r in table.rows {
@@ -156,7 +158,7 @@ mod tests {
     fn a_function_whose_binary_was_renamed_is_one_row() {
         let before = profile(&[("runtime.mallocgc", "old", 1130), ("memcpy", "libc", 5), ("memcpy", "kernel", 7)]);
         let after = profile(&[("runtime.mallocgc", "new", 20), ("memcpy", "libc", 6)]);
-        let d = diff(&before, MetricId(0), &after, MetricId(0));
+        let d = diff(&before, MetricId(0), &after, MetricId(0), &SampleFilter::default());
         let row = |name: &str, module: &str| d.rows.iter().find(|r| r.name == name && r.module == module).cloned();
         let m = row("runtime.mallocgc", "old → new").unwrap_or_else(|| panic!("{:?}", d.rows));
         assert_eq!((m.before_self, m.after_self, m.self_delta()), (1130, 20, -1110));

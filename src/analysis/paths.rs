@@ -3,6 +3,7 @@
 use crate::model::{CallTree, NodeId, Profile, Weight};
 
 /// The hottest path: from the root, always the child with the largest total
+/// (by size: in a diff profile, the largest change either way)
 /// (the first in name order on ties), down to a leaf. Returns the nodes below
 /// the root, outermost first. This is where a flamegraph's widest tower goes.
 pub fn hottest_path(tree: &CallTree) -> Vec<NodeId> {
@@ -11,7 +12,8 @@ pub fn hottest_path(tree: &CallTree) -> Vec<NodeId> {
     loop {
         let mut best: Option<(NodeId, Weight)> = None;
         for c in tree.children(cur) {
-            let t = tree.node(c).total;
+            // By size: in a diff profile the largest change, either way.
+            let t = tree.node(c).total.abs();
             if best.is_none_or(|(_, bt)| t > bt) {
                 best = Some((c, t));
             }

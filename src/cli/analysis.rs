@@ -52,6 +52,7 @@ pub fn hot_path(a: &HotPathArgs) -> Result<()> {
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
     let tree = CallTree::build(p, metric, &filter(&a.select)?);
+    super::warn_if_tags_match_nothing(p, &a.select, tree.total());
     let path = firesight::analysis::paths::hottest_path(&tree);
     let m = p.metric(metric);
     let mut out = io::BufWriter::new(io::stdout().lock());
@@ -77,7 +78,9 @@ pub fn hot_path(a: &HotPathArgs) -> Result<()> {
         )?;
         for (depth, (n, f)) in frames.enumerate() {
             let node = tree.node(n);
-            let pct = if tree.total() == 0 { 0.0 } else { node.total as f64 * 100.0 / tree.total() as f64 };
+            // Unsigned, of the share base (the sum of absolute weights in a diff profile), as `top`.
+            let base = tree.share_base;
+            let pct = if base == 0 { 0.0 } else { node.total.unsigned_abs() as f64 * 100.0 / base as f64 };
             writeln!(out, "{:>6.2}% {:>12}  {}{}", pct, m.format(node.total), "  ".repeat(depth.min(40)), f.name)?;
         }
     }
@@ -107,7 +110,10 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
             amet.unit.name()
         );
     }
-    let d = firesight::analysis::diff::diff(bp, bm, ap, am);
+    let keep = filter(&a.select)?;
+    let d = firesight::analysis::diff::diff(bp, bm, ap, am, &keep);
+    super::warn_if_tags_match_nothing(bp, &a.select, d.before_total);
+    super::warn_if_tags_match_nothing(ap, &a.select, d.after_total);
     let m = ap.metric(am);
     let limit = a.limit.unwrap_or(usize::MAX);
     let mut out = io::BufWriter::new(io::stdout().lock());

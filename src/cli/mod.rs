@@ -14,7 +14,7 @@ use serde_json::json;
 use firesight::export;
 use firesight::load::{self, LoadOptions, Loaded, PerfOptions, Progress};
 use firesight::model::calltree::SampleFilter;
-use firesight::model::{CallTree, FunctionTable, MetricId, Profile, Weight};
+use firesight::model::{CallTree, FunctionTable, LabelValue, MetricId, Profile, Weight};
 
 mod analysis;
 mod traces;
@@ -220,7 +220,7 @@ pub fn pick_metric(profile: &Profile, select: &SelectArgs) -> Result<MetricId> {
 
 /// Warns on stderr when `--tag` keeps no sample, naming the label keys there
 /// are and, for each key asked for, the first values it takes.
-fn warn_if_tags_match_nothing(p: &Profile, select: &SelectArgs, kept_total: Weight) {
+pub(crate) fn warn_if_tags_match_nothing(p: &Profile, select: &SelectArgs, kept_total: Weight) {
     if select.tags.is_empty() || kept_total != 0 {
         return;
     }
@@ -234,10 +234,17 @@ fn warn_if_tags_match_nothing(p: &Profile, select: &SelectArgs, kept_total: Weig
     );
     for tag in &select.tags {
         let Some((key, _)) = tag.split_once('=') else { continue };
-        let mut values: Vec<String> =
-            p.label_sets.iter().flatten().filter(|l| l.key == key).map(|l| l.value.to_string()).collect();
-        values.sort_unstable();
-        values.dedup();
+        let mut found: Vec<&LabelValue> =
+            p.label_sets.iter().flatten().filter(|l| l.key == key).map(|l| &l.value).collect();
+        // Numbers by value, then strings by text.
+        found.sort_by(|a, b| match (a, b) {
+            (LabelValue::Num { value: x, .. }, LabelValue::Num { value: y, .. }) => x.cmp(y),
+            (LabelValue::Num { .. }, LabelValue::Str(_)) => std::cmp::Ordering::Less,
+            (LabelValue::Str(_), LabelValue::Num { .. }) => std::cmp::Ordering::Greater,
+            (LabelValue::Str(x), LabelValue::Str(y)) => x.cmp(y),
+        });
+        found.dedup();
+        let mut values: Vec<String> = found.iter().map(|v| v.to_string()).collect();
         if !values.is_empty() {
             let more = if values.len() > 10 { format!(" and {} more", values.len() - 10) } else { String::new() };
             values.truncate(10);
@@ -476,7 +483,11 @@ fn svg(a: &SvgArgs) -> Result<()> {
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
     let title = a.file.file_name().map_or_else(|| "Flame Graph".to_string(), |n| n.to_string_lossy().into_owned());
-    let summary = export::svg::write_svg(p, metric, &filter(&a.select)?, &title, &a.output)
+    let keep = filter(&a.select)?;
+    if !a.select.tags.is_empty() {
+        warn_if_tags_match_nothing(p, &a.select, CallTree::build(p, metric, &keep).total());
+    }
+    let summary = export::svg::write_svg(p, metric, &keep, &title, &a.output)
         .with_context(|| format!("cannot write {}", a.output.display()))?;
     let note = summary.note(p, metric);
     if !note.is_empty() {

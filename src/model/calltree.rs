@@ -202,7 +202,7 @@ pub fn label_sets_matching(profile: &Profile, wanted: &[(String, String)]) -> Ve
     profile
         .label_sets
         .iter()
-        .map(|set| wanted.iter().all(|(k, v)| set.iter().any(|l| l.key == *k && l.value.matches(v))))
+        .map(|set| wanted.iter().all(|(k, v)| set.iter().any(|l| l.key == *k && l.value.matches(&l.key, v))))
         .collect()
 }
 

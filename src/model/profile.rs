@@ -73,11 +73,15 @@ pub enum LabelValue {
 }
 
 impl LabelValue {
-    /// True when `text` names this value: a string value equal to it; a
-    /// number written as printed (`1024 bytes`), bare (`1024`), or with the
-    /// unit right after it (`1024bytes`, any case). This is what `--tag
-    /// KEY=VALUE` and the label panel compare with.
-    pub fn matches(&self, text: &str) -> bool {
+    /// True when `text` names this value of label `key`: a string value
+    /// equal to it; a number written as printed (`1024 bytes`), bare
+    /// (`1024`), or with its unit right after it (`1024bytes`, any case).
+    /// A number without a unit takes the one pprof infers from its key
+    /// (`NumLabelUnits`: `alignment` and `request` are bytes, other keys
+    /// are their own unit), so Go heap profiles' unitless `bytes` labels
+    /// match `bytes=1024 bytes`. This is what `--tag KEY=VALUE` and the
+    /// label panel compare with.
+    pub fn matches(&self, key: &str, text: &str) -> bool {
         match self {
             Self::Str(s) => s == text,
             Self::Num { value, unit } => {
@@ -89,7 +93,12 @@ impl LabelValue {
                     return false;
                 }
                 let rest = rest.trim();
-                rest.is_empty() || unit.as_deref().is_some_and(|u| rest.eq_ignore_ascii_case(u))
+                let implied = match unit.as_deref() {
+                    Some(u) if !u.is_empty() => u,
+                    _ if key == "alignment" || key == "request" => "bytes",
+                    _ => key,
+                };
+                rest.is_empty() || rest.eq_ignore_ascii_case(implied)
             }
         }
     }

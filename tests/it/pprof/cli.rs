@@ -222,3 +222,34 @@ fn a_diff_profile_takes_shares_of_absolute_weights_as_pprof() {
     assert_eq!(lines[4], "      4.88 KiB  41.32%       4.88 KiB  41.32%  16.53%  grow");
     assert_eq!(lines[5], "         100 B   0.83%      -1.86 KiB  15.70%  15.70%  main");
 }
+
+#[test]
+fn tags_take_units_from_keys_and_filter_diff_and_hot_path_too() {
+    let heap = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-profiles/go-shop/heap.pb.gz");
+    // Go writes `bytes` labels without a unit; pprof takes it from the key.
+    for tag in ["bytes=1024", "bytes=1024 bytes", "bytes=1024BYTES"] {
+        let v = json(&["top", "--json", "--metric", "inuse_objects", "--tag", tag, heap]);
+        assert_eq!(v["metric"]["total"], 258, "{tag}");
+    }
+    // diff applies the tag to both sides; a tag that keeps nothing warns.
+    let (cpu_a, cpu_b) =
+        (path("generated/cpu.pb.gz"), concat!(env!("CARGO_MANIFEST_DIR"), "/sample-profiles/go-shop/cpu.pb.gz"));
+    let v = json(&["diff", "--json", "--tag", "endpoint=/cart", &cpu_a, cpu_b]);
+    assert_eq!((v["before_total"].as_i64(), v["after_total"].as_i64()), (Some(1_830_000_000), Some(40_000_000)));
+    for args in [
+        vec!["diff", "--tag", "zz=1", cpu_a.as_str(), cpu_b],
+        vec!["hot-path", "--tag", "zz=1", cpu_b],
+        vec!["svg", "--tag", "zz=1", cpu_b, "-o", "/dev/null"],
+    ] {
+        let (_, _, err) = run_cli(&args);
+        assert!(err.contains("warning: no sample carries zz=1"), "{args:?}: {err}");
+    }
+    // hot-path shares on a diff profile never pass 100%.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = profile_file(dir.path(), "negative.pb", &[(&[1], 100), (&[2, 1], 5000), (&[3, 1], -7000)]);
+    let (code, out, err) = run_cli(&["hot-path", &file]);
+    assert_eq!(code, 0, "{err}");
+    // The path follows the largest change either way: main, then shrink.
+    assert_eq!(out.lines().nth(1), Some(" 15.70%    -1.86 KiB  main"), "{out}");
+    assert_eq!(out.lines().nth(2), Some(" 57.85%    -6.84 KiB    shrink"), "{out}");
+}
