@@ -394,7 +394,16 @@ fn top(a: &TopArgs) -> Result<()> {
     let metric = pick_metric(p, &a.select)?;
     let tree = CallTree::build(p, metric, &filter(&a.select)?);
     warn_if_tags_match_nothing(p, &a.select, tree.total());
-    let table = FunctionTable::build(&tree, p.frames.len());
+    let mut table = FunctionTable::build(&tree, p.frames.len());
+    // Ties as `go tool pprof -top` orders them (FlatNameOrder): by size of
+    // self, then name, then size of total.
+    table.rows.sort_by(|x, y| {
+        y.self_weight
+            .abs()
+            .cmp(&x.self_weight.abs())
+            .then_with(|| p.frames.name(x.frame).cmp(p.frames.name(y.frame)))
+            .then_with(|| y.total.abs().cmp(&x.total.abs()))
+    });
     let m = p.metric(metric);
     let limit = a.limit.unwrap_or(usize::MAX);
     if !a.json {

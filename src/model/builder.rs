@@ -57,6 +57,7 @@ pub struct ProfileBuilder {
     label_index: HashMap<Vec<Label>, LabelSetId, FxBuildHasher>,
     default_set: bool,
     bad_sample: Option<ModelError>,
+    functions_by_name: bool,
 }
 
 impl ProfileBuilder {
@@ -69,7 +70,17 @@ impl ProfileBuilder {
             label_index: HashMap::default(),
             default_set: false,
             bad_sample: None,
+            functions_by_name: false,
         }
+    }
+
+    /// Tells functions apart by name (and kind) alone, not name and module:
+    /// pprof's `-functions` granularity, under which one function found in
+    /// two binaries (a diff of two builds, a library loaded twice) is one
+    /// row. Formats without this (perf script) keep `memcpy` in libc and in
+    /// the kernel apart.
+    pub fn functions_by_name(&mut self) {
+        self.functions_by_name = true;
     }
 
     /// Adds a metric; samples added afterwards carry one weight per metric.
@@ -287,12 +298,12 @@ impl ProfileBuilder {
                 return Err(ModelError::DanglingId { sample: i, what: "label set" });
             }
         }
-        p.function_of = function_map(&p.frames);
+        p.function_of = function_map(&p.frames, self.functions_by_name);
         Ok(self.p)
     }
 }
 
-fn function_map(frames: &FrameTable) -> Vec<FrameId> {
+fn function_map(frames: &FrameTable, by_name: bool) -> Vec<FrameId> {
     let mut first: HashMap<(&str, &str, super::FrameKind), FrameId, FxBuildHasher> = HashMap::default();
     frames
         .iter()
@@ -300,7 +311,8 @@ fn function_map(frames: &FrameTable) -> Vec<FrameId> {
             // An inlined copy of a function is the same function as its
             // out-of-line copy (pprof's "partial-inline" nodes are one node).
             let kind = if f.kind == super::FrameKind::Inline { super::FrameKind::User } else { f.kind };
-            *first.entry((f.name.as_str(), f.module.as_str(), kind)).or_insert(id)
+            let module = if by_name { "" } else { f.module.as_str() };
+            *first.entry((f.name.as_str(), module, kind)).or_insert(id)
         })
         .collect()
 }

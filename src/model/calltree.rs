@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use rustc_hash::FxBuildHasher;
 
 use super::ids::{FrameId, MetricId, NodeId, StackId, ThreadId};
-use super::profile::Profile;
+use super::profile::{LabelValue, Profile};
 use super::stack::StackTable;
 use super::units::Weight;
 
@@ -39,6 +39,10 @@ pub struct SampleFilter {
     /// callers. Default: false (top-down).
     pub inverted: bool,
 }
+
+/// The label `go tool pprof -proto -diff_base` puts on the base profile's
+/// (negated) samples; shares of such a diff are of the base's total.
+pub const DIFF_BASE_LABEL: &str = "pprof::base";
 
 /// One node of a [`CallTree`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,7 +77,10 @@ pub struct CallTree {
     /// The 100% of shares: the total, or when some sample weighs less than
     /// 0 (a diff profile), the sum of the samples' absolute weights, as
     /// `go tool pprof` takes it (`computeTotal` in its report package), so a
-    /// share never exceeds 100% nor turns negative with the net total.
+    /// share never exceeds 100% nor turns negative with the net total; in a
+    /// diff made by `pprof -diff_base` (base samples labelled
+    /// [`DIFF_BASE_LABEL`]`=true`), the base profile's absolute total, as
+    /// pprof does.
     pub share_base: Weight,
 }
 
@@ -87,11 +94,17 @@ impl CallTree {
         } else {
             transform(profile, filter, &stack_weight)
         };
-        let (abs_total, negative) = (stack_weight.abs_total, stack_weight.negative);
+        let (abs_total, negative, base) = (stack_weight.abs_total, stack_weight.negative, stack_weight.base_abs_total);
         let mut tree = arena(profile, &parents, &frames, &self_w, stack_weight.empty_stack);
         tree.metric = metric;
         tree.inverted = filter.inverted;
-        tree.share_base = if negative { abs_total } else { tree.total() };
+        tree.share_base = if base > 0 {
+            base
+        } else if negative {
+            abs_total
+        } else {
+            tree.total()
+        };
         tree
     }
 
@@ -155,12 +168,25 @@ struct StackWeights {
     /// Sum of |weight| over the samples kept, and whether any is negative.
     abs_total: Weight,
     negative: bool,
+    /// Sum of |weight| over the kept samples of a diff's base profile.
+    base_abs_total: Weight,
 }
 
 fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> StackWeights {
     let n = profile.stacks.len();
-    let mut out =
-        StackWeights { weights: vec![0; n], touched: vec![false; n], empty_stack: 0, abs_total: 0, negative: false };
+    let mut out = StackWeights {
+        weights: vec![0; n],
+        touched: vec![false; n],
+        empty_stack: 0,
+        abs_total: 0,
+        negative: false,
+        base_abs_total: 0,
+    };
+    let is_base: Vec<bool> = profile
+        .label_sets
+        .iter()
+        .map(|set| set.iter().any(|l| l.key == DIFF_BASE_LABEL && l.value == LabelValue::Str("true".into())))
+        .collect();
     let label_ok = label_sets_matching(profile, &filter.labels);
     let s = &profile.samples;
     for i in 0..s.len() {
@@ -179,6 +205,9 @@ fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> 
         let w = profile.weight(i, metric);
         out.abs_total += w.abs();
         out.negative |= w < 0;
+        if is_base.get(s.labels[i].index()).copied().unwrap_or(false) {
+            out.base_abs_total += w.abs();
+        }
         match s.stacks[i] {
             Some(st) => {
                 out.weights[st.index()] += w;

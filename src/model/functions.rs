@@ -69,7 +69,9 @@ impl FunctionTable {
             }
         }
         let mut rows: Vec<FunctionRow> = (0..frame_count)
-            .filter(|&f| seen[f])
+            // A function whose weights cancel to 0 (in a diff profile, the same
+            // in both) has nothing to show, as pprof leaves it out.
+            .filter(|&f| seen[f] && (self_w[f] != 0 || total[f] != 0))
             .map(|f| FunctionRow { frame: FrameId::from_index(f), self_weight: self_w[f], total: total[f] })
             .collect();
         rows.sort_by(|a, b| {

@@ -68,6 +68,7 @@ pub fn load_bytes(data: Bytes, progress: Option<&Progress>) -> Result<Profile, L
         ));
     }
     let mut b = ProfileBuilder::new(FORMAT);
+    b.functions_by_name();
     let strings = Strings::new(&tables.string_table, &data, &mut b);
     let metrics = add_metrics(&tables, &strings, &mut b)?;
     let drop = strings.get(tables.drop_frames, &[(7, 0)], || "Profile.drop_frames".into())?;

@@ -133,7 +133,46 @@ fn other_profiles_match_go_tool_pprof_golden_files() {
         check_functions(stem, &p, m, total, &want);
         checked += 1;
     }
-    assert_eq!(checked, 34, "golden files checked");
+    assert_eq!(checked, 38, "golden files checked");
+}
+
+/// Diffs made by `go tool pprof -proto -diff_base` (base samples negated and
+/// labelled `pprof::base`): every function's flat% and cum% as pprof prints
+/// them, which are shares of the base profile's total, and in pprof's order.
+#[test]
+fn pprof_diffs_have_pprofs_shares_and_order() {
+    for base in ["diff-one-build", "diff-two-builds"] {
+        let golden = std::fs::read_to_string(data(&format!("golden/{base}.1.txt"))).unwrap_or_default();
+        let want: Vec<(String, String, String, String)> = golden
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with("flat "))
+            .skip(1)
+            .map(|l| {
+                let c: Vec<&str> = l.split_whitespace().collect();
+                (c[5].to_string(), c[1].to_string(), c[2].to_string(), c[4].to_string())
+            })
+            .collect();
+        let (code, out, err) =
+            crate::common::run_cli(&["top", "--metric", "cpu", &data(&format!("{base}.pb.gz")).to_string_lossy()]);
+        assert_eq!(code, 0, "{err}");
+        // self, self%, total, total%, cum%, name [module]; values are scaled.
+        let got: Vec<(String, String, String, String)> = out
+            .lines()
+            .skip(3)
+            .map(|l| {
+                let c: Vec<&str> = l.split_whitespace().collect();
+                let name = c[c.len() - 2].to_string();
+                let pct = |i: usize| c[i].trim_end_matches('%').to_string();
+                // pprof writes 0% without decimals.
+                let pct = |i: usize| if pct(i) == "0.00" { "0".to_string() } else { pct(i) };
+                (name, format!("{}%", pct(2)), format!("{}%", pct(6)), format!("{}%", pct(5)))
+            })
+            .collect();
+        assert_eq!(got.len(), want.len(), "{base}: {out}");
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g, w, "{base}: (name, flat%, sum%, cum%)");
+        }
+    }
 }
 
 mod batches;
