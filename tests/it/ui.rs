@@ -563,6 +563,24 @@ fn deep_stacks_scroll_with_the_depth_scrollbar() {
     assert!(scrolled > 0.0, "the drag scrolled nothing");
     let first = doc(&h).flame.last.as_ref().and_then(|(l, _, _)| l.rows.first().map(|r| r.level));
     assert!(first > Some(0), "the top rows are still shown: {first:?}");
+    // At the end of the scroll the deepest row shows whole, not cut by the edge.
+    h.hover_at(Pos2::new(x, rect.center().y));
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: Vec2::new(0.0, -5000.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: Modifiers::NONE,
+    });
+    h.run();
+    {
+        let d = doc(&h);
+        let (layout, g, rect) = d.flame.last.as_ref().expect("drawn");
+        let deepest = layout.rows.last().map(|r| r.level);
+        assert_eq!(deepest, Some(d.tree.max_depth), "the deepest row is laid out");
+        let top = g.level_top(d.tree.max_depth);
+        assert!(top >= rect.top() && top + g.row_height <= rect.bottom() + 0.5, "deepest row cut: {top} in {rect:?}");
+    }
     // The wheel over the bar scrolls back towards the root (over the graph it zooms).
     h.hover_at(Pos2::new(x, rect.center().y));
     h.event(egui::Event::MouseWheel {

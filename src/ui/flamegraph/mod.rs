@@ -80,7 +80,10 @@ pub fn ui(ui: &mut Ui, state: &mut FlameState, input: &FlameInput<'_>) -> Vec<Co
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "Flamegraph"));
     let bounds = layout::extent(input.tree, input.zoom);
     let depth_below = input.tree.max_depth.saturating_sub(input.tree.node(input.zoom).depth);
-    let max_scroll = ((depth_below + 1) as f32 * ROW_HEIGHT - rect.height()).max(0.0);
+    // Scrolling moves whole rows (the first level shown is scroll / row
+    // height), so the end is where the deepest row is the last whole row.
+    let whole_rows = (rect.height() / ROW_HEIGHT).floor().max(1.0) as u32;
+    let max_scroll = (depth_below + 1).saturating_sub(whole_rows) as f32 * ROW_HEIGHT;
     state.scroll_px = state.scroll_px.clamp(0.0, max_scroll);
     let mut geometry = RowGeometry {
         top: rect.top(),
