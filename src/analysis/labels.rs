@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::calltree as share;
+
 use crate::model::{LabelValue, MetricId, Profile, Unit, Weight};
 
 /// One value of a label key and the weight of the samples carrying it.
@@ -55,7 +57,9 @@ pub struct LabelKeyShare {
 /// are of.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LabelShares {
-    /// The metric's total over every sample (labelled or not).
+    /// The 100% of the shares: the metric's total over every sample
+    /// (labelled or not), or in a diff profile the share base
+    /// ([`crate::model::CallTree::share_base`]).
     pub total: Weight,
     /// The keys, sorted by name; empty when no sample has a label.
     pub keys: Vec<LabelKeyShare>,
@@ -70,10 +74,16 @@ pub fn label_shares(profile: &Profile, metric: MetricId) -> LabelShares {
     }
     // Weight and sample count per label set first: sets are few, samples many.
     let mut per_set: Vec<(Weight, u64)> = vec![(0, 0); profile.label_sets.len()];
-    let mut total: Weight = 0;
+    let is_base: Vec<bool> = profile.label_sets.iter().map(|s| share::is_diff_base(s)).collect();
+    let (mut total, mut abs_total, mut negative, mut base_total): (Weight, Weight, bool, Weight) = (0, 0, false, 0);
     for i in 0..profile.samples.len() {
         let w = profile.weight(i, metric);
         total += w;
+        abs_total += w.abs();
+        negative |= w < 0;
+        if profile.samples.labels.get(i).is_some_and(|s| is_base.get(s.index()).copied().unwrap_or(false)) {
+            base_total += w.abs();
+        }
         let Some(slot) = profile.samples.labels.get(i).and_then(|s| per_set.get_mut(s.index())) else { continue };
         slot.0 += w;
         slot.1 += 1;
@@ -104,7 +114,7 @@ pub fn label_shares(profile: &Profile, metric: MetricId) -> LabelShares {
             LabelKeyShare { key: key.to_string(), values }
         })
         .collect();
-    LabelShares { total, keys }
+    LabelShares { total: share::share_base(total, abs_total, negative, base_total), keys }
 }
 
 /// Value order: numbers by number (before strings), strings by text.

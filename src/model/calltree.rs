@@ -44,6 +44,24 @@ pub struct SampleFilter {
 /// (negated) samples; shares of such a diff are of the base's total.
 pub const DIFF_BASE_LABEL: &str = "pprof::base";
 
+/// The 100% of shares (see [`CallTree::share_base`]) of samples summing to
+/// `total`, to `abs_total` in absolute value, of which `base_abs_total`
+/// carry [`DIFF_BASE_LABEL`]; `negative` when any weighs less than 0.
+pub fn share_base(total: Weight, abs_total: Weight, negative: bool, base_abs_total: Weight) -> Weight {
+    if base_abs_total > 0 {
+        base_abs_total
+    } else if negative {
+        abs_total
+    } else {
+        total
+    }
+}
+
+/// Whether a label set marks a sample of a diff's base ([`DIFF_BASE_LABEL`]` = true`).
+pub fn is_diff_base(set: &[crate::model::Label]) -> bool {
+    set.iter().any(|l| l.key == DIFF_BASE_LABEL && l.value == LabelValue::Str("true".into()))
+}
+
 /// One node of a [`CallTree`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallTreeNode {
@@ -98,13 +116,7 @@ impl CallTree {
         let mut tree = arena(profile, &parents, &frames, &self_w, stack_weight.empty_stack);
         tree.metric = metric;
         tree.inverted = filter.inverted;
-        tree.share_base = if base > 0 {
-            base
-        } else if negative {
-            abs_total
-        } else {
-            tree.total()
-        };
+        tree.share_base = share_base(tree.total(), abs_total, negative, base);
         tree
     }
 
@@ -182,11 +194,7 @@ fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> 
         negative: false,
         base_abs_total: 0,
     };
-    let is_base: Vec<bool> = profile
-        .label_sets
-        .iter()
-        .map(|set| set.iter().any(|l| l.key == DIFF_BASE_LABEL && l.value == LabelValue::Str("true".into())))
-        .collect();
+    let is_base: Vec<bool> = profile.label_sets.iter().map(|set| is_diff_base(set)).collect();
     let label_ok = label_sets_matching(profile, &filter.labels);
     let s = &profile.samples;
     for i in 0..s.len() {
