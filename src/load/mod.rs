@@ -123,7 +123,13 @@ pub fn load_path(path: &Path, opts: &LoadOptions, progress: Arc<Progress>) -> Re
 pub fn load_input(input: &mut Input, opts: &LoadOptions) -> Result<Loaded, LoadError> {
     let format = match opts.format {
         Some(f) => f,
-        None => sniff(input.name.as_deref(), input.head())?,
+        None => sniff(input.name.as_deref(), input.head()).map_err(|mut e| {
+            if input.gzipped {
+                e.what = format!("{} (in what the gzip file decompresses to)", e.what);
+                e.at = Some(At::DecompressedByte(0));
+            }
+            e
+        })?,
     };
     let loaded = match format {
         Format::PerfScript => perf_script::load(input, &opts.perf).map(|p| (p, None)),

@@ -380,7 +380,19 @@ fn gzip_error(e: io::Error, decompressed: u64, stored: u64) -> LoadError {
         return err;
     }
     if e.kind() != io::ErrorKind::UnexpectedEof {
-        return io_error("gzip", e, decompressed);
+        let mut err = io_error("gzip", e, decompressed);
+        if err.kind == LoadErrorKind::Cancelled {
+            return err;
+        }
+        // flate2 says "checksum" for both trailer fields (CRC-32 and length).
+        let what = if err.what.contains("checksum") {
+            "the gzip trailer (CRC-32 or length) does not match the data: the file is corrupt".to_string()
+        } else {
+            err.what.clone()
+        };
+        err.at = Some(At::Byte(stored));
+        err.what = format!("{what}; read up to byte {stored} of the file, {decompressed} bytes decompressed");
+        return err;
     }
     let what = format!(
         "truncated gzip stream: the compressed data ends at byte {stored} of the file, \

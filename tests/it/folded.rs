@@ -210,6 +210,17 @@ fn gzip_members_are_read_in_turn_and_trailing_garbage_is_named() {
         )),
         "{err}"
     );
+    // A wrong length in the trailer: named as such, at the end of the file.
+    let mut bad = gzip(b"a;b 3\n");
+    let n = bad.len();
+    bad[n - 1] ^= 0x40;
+    let err = load_bytes(bad, &LoadOptions::default()).expect_err("bad trailer");
+    assert_eq!(err.at, Some(At::Byte(n as u64)));
+    assert!(err.what.starts_with("the gzip trailer (CRC-32 or length) does not match the data"), "{err}");
+    // Content no loader knows, inside gzip: said to be the decompressed data.
+    let err = load_bytes(gzip(&[0xff, 0x00, 0x17, 0x80, 0x02]), &LoadOptions::default()).expect_err("binary");
+    assert_eq!(err.at, Some(At::DecompressedByte(0)));
+    assert!(err.what.ends_with("(in what the gzip file decompresses to)"), "{err}");
     // A bomb stops at the cap, at the offset reached in the file.
     let bomb = gzip(&b"a;b 1\n".repeat(200_000));
     let capped = LoadOptions { max_decompressed: 100_000, ..LoadOptions::default() };
