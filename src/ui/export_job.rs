@@ -1,4 +1,5 @@
-//! File ▸ Export: the native save dialog, then the active profile written
+//! File ▸ Export: the native save dialog, then the active profile (its
+//! metric, the samples the picked labels keep) written
 //! there as folded stacks or an inferno SVG, on a worker thread; the outcome
 //! comes back as a [`Message`].
 //!
@@ -37,16 +38,41 @@ pub fn classify(result: Option<PathBuf>, elapsed: Duration) -> SaveAnswer {
     }
 }
 
-/// The message for a save dialog that could not be shown, exporting `kind`
-/// (`svg` or `fold`) of the file titled `title`.
-pub fn unavailable_message(svg: bool, title: &str) -> Message {
-    let (cmd, ext) = if svg { ("svg", "svg") } else { ("fold", "folded") };
-    let file = title.split(' ').next().unwrap_or("FILE");
+/// What an export writes, for the message when no dialog can be shown: the
+/// file it came from, the metric, the picked labels.
+#[derive(Clone, Debug)]
+pub struct ExportSpec {
+    /// Folded stacks (`false`) or an SVG (`true`).
+    pub svg: bool,
+    /// The profile's file, or its tab title when it has none (the bundled sample).
+    pub file: String,
+    /// The metric's name.
+    pub metric: String,
+    /// The picked labels (key, value), as `--tag` takes them.
+    pub tags: Vec<(String, String)>,
+}
+
+/// `s` quoted for a POSIX shell when it needs it.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@%".contains(&b)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// The message for a save dialog that could not be shown, with the command
+/// line that writes the same file.
+pub fn unavailable_message(spec: &ExportSpec) -> Message {
+    let (cmd, out) = if spec.svg { ("svg", "-o OUT.svg") } else { ("fold", "> OUT.folded") };
+    let mut line = format!("firesight {cmd} {} --metric {}", shell_word(&spec.file), shell_word(&spec.metric));
+    for (k, v) in &spec.tags {
+        line += &format!(" --tag {}", shell_word(&format!("{k}={v}")));
+    }
     Message {
         text: format!(
             "No save dialog could be shown (no XDG desktop portal, no zenity). The command line writes the same \
-             file: firesight {cmd} {file} {}OUT.{ext}",
-            if svg { "-o " } else { "> " }
+             file: {line} {out}"
         ),
         is_error: true,
     }
@@ -58,6 +84,14 @@ pub fn unavailable_message(svg: bool, title: &str) -> Message {
 pub fn spawn(doc: &Document, svg: bool, ctx: egui::Context) -> Option<Receiver<Message>> {
     let profile = doc.profile.clone();
     let metric = doc.metric;
+    // What the window shows: the metric, and the picked labels.
+    let filter = crate::model::SampleFilter { labels: doc.picked_labels().to_vec(), ..Default::default() };
+    let spec = ExportSpec {
+        svg,
+        file: doc.path.as_ref().map_or_else(|| doc.title.clone(), |p| p.display().to_string()),
+        metric: doc.profile.metric(metric).name.clone(),
+        tags: filter.labels.clone(),
+    };
     let stem = doc.title.split(' ').next().unwrap_or("profile").to_string();
     let title = doc.title.clone();
     let (tx, rx) = channel();
@@ -72,12 +106,11 @@ pub fn spawn(doc: &Document, svg: bool, ctx: egui::Context) -> Option<Receiver<M
             SaveAnswer::Picked(out) => out,
             SaveAnswer::Cancelled => return,
             SaveAnswer::Unavailable => {
-                let _ = tx.send(unavailable_message(svg, &title));
+                let _ = tx.send(unavailable_message(&spec));
                 ctx.request_repaint();
                 return;
             }
         };
-        let filter = crate::model::SampleFilter::default();
         let result = if svg {
             crate::export::svg::write_svg(&profile, metric, &filter, &title, &out).map(|s| s.note(&profile, metric))
         } else {
@@ -108,10 +141,22 @@ mod tests {
         assert_eq!(classify(None, Duration::from_secs(3)), SaveAnswer::Cancelled);
         let p = PathBuf::from("/tmp/x.svg");
         assert_eq!(classify(Some(p.clone()), Duration::from_millis(5)), SaveAnswer::Picked(p));
-        let m = unavailable_message(true, "heap.pb.gz");
+        let spec = ExportSpec {
+            svg: true,
+            file: "/data/my heap.pb.gz".into(),
+            metric: "alloc_space".into(),
+            tags: vec![("bytes".into(), "32768 bytes".into())],
+        };
+        let m = unavailable_message(&spec);
         assert!(m.is_error);
-        assert!(m.text.ends_with("firesight svg heap.pb.gz -o OUT.svg"), "{}", m.text);
-        let m = unavailable_message(false, "kvstore.perf.txt (bundled sample)");
-        assert!(m.text.ends_with("firesight fold kvstore.perf.txt > OUT.folded"), "{}", m.text);
+        assert!(
+            m.text.ends_with(
+                "firesight svg '/data/my heap.pb.gz' --metric alloc_space --tag 'bytes=32768 bytes' -o OUT.svg"
+            ),
+            "{}",
+            m.text
+        );
+        let spec = ExportSpec { svg: false, file: "cpu.pb.gz".into(), metric: "cpu".into(), tags: vec![] };
+        assert!(unavailable_message(&spec).text.ends_with("firesight fold cpu.pb.gz --metric cpu > OUT.folded"));
     }
 }
