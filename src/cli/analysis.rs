@@ -92,12 +92,15 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
     let before = load_file(&a.before, &a.load)?;
     let after = load_file(&a.after, &a.load)?;
     let (bp, ap) = (&before.profile, &after.profile);
-    let bm = pick_metric(bp, &a.select)?;
+    fn in_file(file: &std::path::Path) -> impl Fn(anyhow::Error) -> anyhow::Error + '_ {
+        move |e| super::UsageError(format!("{}: {e}", file.display())).into()
+    }
+    let bm = pick_metric(bp, &a.select).map_err(in_file(&a.before))?;
     // Compare like with like: the after side takes the metric of the same
     // name, and the units must agree.
     let bname = &bp.metric(bm).name;
     let am = match &a.select.metric {
-        Some(_) => pick_metric(ap, &a.select)?,
+        Some(_) => pick_metric(ap, &a.select).map_err(in_file(&a.after))?,
         None => ap.metric_by_name(bname).unwrap_or(ap.default_metric),
     };
     let (bmet, amet) = (bp.metric(bm), ap.metric(am));

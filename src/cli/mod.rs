@@ -213,7 +213,13 @@ pub fn pick_metric(profile: &Profile, select: &SelectArgs) -> Result<MetricId> {
         None => Ok(profile.default_metric),
         Some(name) => profile.metric_by_name(name).ok_or_else(|| {
             let names: Vec<&str> = profile.metrics.iter().map(|m| m.name.as_str()).collect();
-            UsageError(format!("no metric named {name:?}; this profile has: {}", names.join(", "))).into()
+            let n = names.len();
+            UsageError(format!(
+                "no metric named {name:?}; this profile has: {} (or give a position, 0 to {})",
+                names.join(", "),
+                n.saturating_sub(1)
+            ))
+            .into()
         }),
     }
 }
