@@ -78,6 +78,7 @@ impl FiresightApp {
         let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, STORAGE_KEY)).unwrap_or_default();
         cc.egui_ctx.set_theme(settings.theme.preference());
         crate::ui::theme::readable_text(&cc.egui_ctx);
+        crate::ui::fonts::add_fallback(&cc.egui_ctx, crate::ui::fonts::CANDIDATES);
         let mut app = Self {
             settings,
             tabs: Tabs::default(),

@@ -11,6 +11,7 @@ pub mod document;
 pub mod export_job;
 pub mod failed_tab;
 pub mod flamegraph;
+pub mod fonts;
 pub mod hot_table;
 pub mod label_panel;
 pub mod latency_histogram;
