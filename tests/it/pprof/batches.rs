@@ -119,3 +119,28 @@ fn a_cancelled_load_stops_with_cancelled() {
         Err(e) => assert_eq!(e.kind, LoadErrorKind::Cancelled),
     }
 }
+
+#[test]
+fn one_cpu_loads_serially_to_the_same_profile() {
+    // `taskset -c 0` leaves the process one CPU: the loader then decodes
+    // and builds on one thread. Same stacks, same weights, same order.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("many.pb");
+    std::fs::write(&file, profile(|_| {})).unwrap_or_else(|e| panic!("{e}"));
+    let exe = env!("CARGO_BIN_EXE_firesight");
+    let run = |pinned: bool| {
+        let mut cmd = if pinned { std::process::Command::new("taskset") } else { std::process::Command::new(exe) };
+        if pinned {
+            cmd.args(["-c", "0", exe]);
+        }
+        let out = cmd
+            .args(["fold", &file.to_string_lossy()])
+            .output()
+            .unwrap_or_else(|e| panic!("taskset (util-linux): {e}"));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let (serial, threaded) = (run(true), run(false));
+    assert_eq!(serial.lines().count(), 163 - 8 - 15, "one line per leaf stack");
+    assert_eq!(serial, threaded);
+}
