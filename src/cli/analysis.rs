@@ -115,8 +115,8 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
     }
     let keep = filter(&a.select)?;
     let d = firesight::analysis::diff::diff(bp, bm, ap, am, &keep);
-    super::warn_if_tags_match_nothing(bp, &a.select, d.before_total);
-    super::warn_if_tags_match_nothing(ap, &a.select, d.after_total);
+    super::warn_if_tags_match_nothing_in(Some(&a.before), bp, &a.select, d.before_total);
+    super::warn_if_tags_match_nothing_in(Some(&a.after), ap, &a.select, d.after_total);
     let m = ap.metric(am);
     let limit = a.limit.unwrap_or(usize::MAX);
     let mut out = io::BufWriter::new(io::stdout().lock());

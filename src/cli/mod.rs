@@ -214,8 +214,12 @@ pub fn pick_metric(profile: &Profile, select: &SelectArgs) -> Result<MetricId> {
         Some(name) => profile.metric_by_name(name).ok_or_else(|| {
             let names: Vec<&str> = profile.metrics.iter().map(|m| m.name.as_str()).collect();
             let n = names.len();
+            let what = match name.parse::<usize>() {
+                Ok(i) => format!("no metric at position {i} (and none named {name:?})"),
+                Err(_) => format!("no metric named {name:?}"),
+            };
             UsageError(format!(
-                "no metric named {name:?}; this profile has: {} (or give a position, 0 to {})",
+                "{what}; this profile has: {} (or give a position, 0 to {})",
                 names.join(", "),
                 n.saturating_sub(1)
             ))
@@ -227,6 +231,11 @@ pub fn pick_metric(profile: &Profile, select: &SelectArgs) -> Result<MetricId> {
 /// Warns on stderr when `--tag` keeps no sample, naming the label keys there
 /// are and, for each key asked for, the first values it takes.
 pub(crate) fn warn_if_tags_match_nothing(p: &Profile, select: &SelectArgs, kept_total: Weight) {
+    warn_if_tags_match_nothing_in(None, p, select, kept_total);
+}
+
+/// [`warn_if_tags_match_nothing`], naming `file` when there are several (`diff`).
+pub(crate) fn warn_if_tags_match_nothing_in(file: Option<&Path>, p: &Profile, select: &SelectArgs, kept_total: Weight) {
     if select.tags.is_empty() || kept_total != 0 {
         return;
     }
@@ -234,7 +243,8 @@ pub(crate) fn warn_if_tags_match_nothing(p: &Profile, select: &SelectArgs, kept_
     keys.sort_unstable();
     keys.dedup();
     let mut msg = format!(
-        "warning: no sample carries {}; label keys in this file: {}",
+        "warning: {}no sample carries {}; label keys in this file: {}",
+        file.map(|f| format!("{}: ", f.display())).unwrap_or_default(),
         select.tags.join(" and "),
         if keys.is_empty() { "none".to_string() } else { keys.join(", ") }
     );

@@ -125,7 +125,7 @@ pub fn load_input(input: &mut Input, opts: &LoadOptions) -> Result<Loaded, LoadE
         Some(f) => f,
         None => sniff(input.name.as_deref(), input.head()).map_err(|mut e| {
             if input.gzipped {
-                e.what = format!("{} (in what the gzip file decompresses to)", e.what);
+                // "byte offset 0 of the decompressed data" says it is inside the gzip.
                 e.at = Some(At::DecompressedByte(0));
             }
             e

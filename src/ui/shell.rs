@@ -252,9 +252,9 @@ pub fn record_word(format: &str) -> &'static str {
     }
 }
 
-/// "12,345 of 915,426 samples" when a filter drops some, "7 samples with
-/// weight (86 in the file)" when the metric leaves some at 0, else
-/// "915,426 samples".
+/// "12,345 of 915,426 samples" when a filter drops some, "7 of 86 samples
+/// carry inuse_space" when the metric leaves some at 0, else "915,426
+/// samples".
 fn samples_ui(ui: &mut Ui, input: &StatusInput<'_>) {
     let c = &input.samples;
     let n = |v: u64| crate::model::units::format_count(v as f64);
@@ -262,7 +262,7 @@ fn samples_ui(ui: &mut Ui, input: &StatusInput<'_>) {
         format!("{} of {} {}", n(c.kept), n(c.in_metric), input.records)
     } else if c.in_metric < c.in_profile {
         // A heap profile's freed allocations weigh 0 in inuse_space.
-        format!("{} {} with weight ({} in the file)", n(c.kept), input.records, n(c.in_profile))
+        format!("{} of {} {} carry {}", n(c.kept), n(c.in_profile), input.records, input.metric)
     } else {
         format!("{} {}", n(c.kept), input.records)
     };

@@ -174,14 +174,14 @@ fn the_sample_count_follows_the_metric() {
     // 333 instructions and 111 cycles samples (header lines counted with
     // grep, see tests/it/perf.rs).
     let mut h = open(&[data("perf/perf-cycles-instructions-01.txt")]);
-    h.get_by_label("333 samples with weight (444 in the file)");
+    h.get_by_label("333 of 444 samples carry instructions");
     h.state_mut().apply(firesight::ui::command::Command::SetMetric(firesight::model::MetricId(1)));
     settle(&mut h);
     h.get_by_label("cycles: 111 total");
-    h.get_by_label("111 samples with weight (444 in the file)");
+    h.get_by_label("111 of 444 samples carry cycles");
     // A heap profile: 26 of its 291 samples still hold in-use bytes.
     let h = open(&[data("pprof/generated/heap.pb.gz")]);
-    h.get_by_label("26 samples with weight (291 in the file)");
+    h.get_by_label("26 of 291 samples carry inuse_space");
     // A folded file counts its lines (27, each with a count).
     let h = open(&[data(SHOP)]);
     h.get_by_label("27 stack lines");
