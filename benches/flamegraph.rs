@@ -88,6 +88,7 @@ fn measure(name: &str, profile: &Profile, tree: &CallTree, zoom: NodeId, view: V
         orientation: Orientation::Icicle,
         selected: None,
         matches: None,
+        unfiltered_total: None,
     };
     for _ in 0..5 {
         frame(&ctx, &mut state, &input);
