@@ -31,10 +31,10 @@ fn split_memory_name(name: &str, unit: &Unit) -> Option<(String, Unit)> {
         ("space", Unit::Bytes, Unit::Count),
         ("bytes", Unit::Bytes, Unit::Count),
     ] {
-        if let Some(prefix) = lower.strip_suffix(suffix) {
-            if *unit == own {
-                return Some((prefix.trim_end_matches(['_', '-', ' ']).to_string(), partner));
-            }
+        if let Some(prefix) = lower.strip_suffix(suffix)
+            && *unit == own
+        {
+            return Some((prefix.trim_end_matches(['_', '-', ' ']).to_string(), partner));
         }
     }
     None

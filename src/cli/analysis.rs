@@ -144,11 +144,7 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
             bp.metric(bm).format(d.before_total),
             m.format(d.after_total)
         )?;
-        writeln!(
-            out,
-            "{:>14} {:>14} {:>14} {:>14}  {}",
-            "self before", "self after", "change", "total after", "function"
-        )?;
+        writeln!(out, "{:>14} {:>14} {:>14} {:>14}  function", "self before", "self after", "change", "total after")?;
         for r in d.rows.iter().take(limit) {
             let delta = r.self_delta();
             let sign = if delta > 0 { "+" } else { "" };
@@ -181,8 +177,8 @@ pub fn top_memory(p: &Profile, metric: MetricId, pair: MetricId, filter: &Sample
     writeln!(out, "{} {} and {} {} {scope}", om.format(tot_o), om.name, bm.format(tot_b), bm.name)?;
     writeln!(
         out,
-        "{:>14} {:>12} {:>12} {:>7} {:>14} {:>12}  {}",
-        "self objects", "avg size", "self bytes", "bytes%", "total objects", "total bytes", "function [module]"
+        "{:>14} {:>12} {:>12} {:>7} {:>14} {:>12}  function [module]",
+        "self objects", "avg size", "self bytes", "bytes%", "total objects", "total bytes"
     )?;
     for r in rows.iter().take(limit) {
         let f = p.frames.frame(r.frame);

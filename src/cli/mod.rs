@@ -298,10 +298,11 @@ pub fn weight_json(profile: &Profile, metric: MetricId, w: Weight) -> serde_json
         }
     }
     let text = m.format_exact(w);
-    if m.decimals > 0 && w.unsigned_abs() < 1 << 53 {
-        if let Ok(v) = text.parse::<f64>() {
-            return json!(v);
-        }
+    if m.decimals > 0
+        && w.unsigned_abs() < 1 << 53
+        && let Ok(v) = text.parse::<f64>()
+    {
+        return json!(v);
     }
     json!(text)
 }
@@ -422,10 +423,10 @@ fn top(a: &TopArgs) -> Result<()> {
     });
     let m = p.metric(metric);
     let limit = a.limit.unwrap_or(usize::MAX);
-    if !a.json {
-        if let Some(pair) = firesight::analysis::memory::paired_metric(p, metric) {
-            return analysis::top_memory(p, metric, pair, &filter(&a.select)?, limit);
-        }
+    if !a.json
+        && let Some(pair) = firesight::analysis::memory::paired_metric(p, metric)
+    {
+        return analysis::top_memory(p, metric, pair, &filter(&a.select)?, limit);
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
     if a.json {
@@ -467,8 +468,8 @@ fn top(a: &TopArgs) -> Result<()> {
         }
         writeln!(
             out,
-            "{:>14} {:>7} {:>14} {:>7} {:>7}  {}",
-            "self", "self%", "total", "total%", "cum%", "function [module]"
+            "{:>14} {:>7} {:>14} {:>7} {:>7}  function [module]",
+            "self", "self%", "total", "total%", "cum%"
         )?;
         let no_stack = tree.node(tree.root()).self_weight;
         for (r, c) in table.rows.iter().zip(cum).take(limit) {

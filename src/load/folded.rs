@@ -27,7 +27,7 @@ const FORMAT: &str = "folded";
 pub fn looks_like_stack_line(line: &str) -> bool {
     let line = line.trim_end();
     match line.rfind([' ', '\t']) {
-        Some(i) => parse_count(line[i + 1..].as_bytes()).is_some() && !line[..i].trim().is_empty(),
+        Some(i) => parse_count(&line.as_bytes()[i + 1..]).is_some() && !line[..i].trim().is_empty(),
         None => false,
     }
 }

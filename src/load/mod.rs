@@ -174,10 +174,10 @@ pub fn sniff(name: Option<&str>, head: &[u8]) -> Result<Format, LoadError> {
         b'{' | b'[' => match sniff_json(&head[first..]) {
             Ok(f) => return Ok(f),
             Err(json_err) => {
-                if head[first] == b'[' || !head[first..].starts_with(b"{\"") {
-                    if let Ok(f @ Format::Folded) = sniff_text(head) {
-                        return Ok(f);
-                    }
+                if (head[first] == b'[' || !head[first..].starts_with(b"{\""))
+                    && let Ok(f @ Format::Folded) = sniff_text(head)
+                {
+                    return Ok(f);
                 }
                 return Err(json_err);
             }

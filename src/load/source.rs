@@ -304,7 +304,7 @@ impl Input {
         if !self.gzipped && total > 0 && total <= limit {
             out.reserve(usize::try_from(total).unwrap_or(0));
         }
-        let mut buf = vec![0u8; self.chunk.min(DEFAULT_CHUNK).max(1)];
+        let mut buf = vec![0u8; self.chunk.clamp(1, DEFAULT_CHUNK)];
         loop {
             let n = self.read_some(&mut buf, format)?;
             if n == 0 {

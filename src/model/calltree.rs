@@ -308,10 +308,10 @@ fn arena(
     // (pprof diff profiles) can sum to zero, so keep non-zero self anywhere below.
     let mut keep: Vec<bool> = self_w.iter().map(|&w| w != 0).collect();
     for i in (0..n).rev() {
-        if keep[i] {
-            if let Some(p) = parents[i] {
-                keep[p.index()] = true;
-            }
+        if keep[i]
+            && let Some(p) = parents[i]
+        {
+            keep[p.index()] = true;
         }
     }
     let rank = name_rank(profile);

@@ -7,7 +7,7 @@
 //! loader can intern straight from borrowed slices of its input.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash};
 
 use rustc_hash::FxBuildHasher;
 
@@ -119,9 +119,7 @@ impl FrameTable {
 
     /// The id of `frame`, adding it if it is new.
     pub fn intern(&mut self, frame: FrameRef<'_>) -> FrameId {
-        let mut h = FxBuildHasher.build_hasher();
-        frame.hash(&mut h);
-        let hash = h.finish();
+        let hash = FxBuildHasher.hash_one(frame);
         if let Some(&id) = self.by_hash.get(&hash) {
             if frame.matches(&self.frames[id.index()]) {
                 return id;

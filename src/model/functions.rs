@@ -46,16 +46,16 @@ impl FunctionTable {
         let mut stack: Vec<(NodeId, u32)> = vec![(tree.root(), 0)];
         while let Some(&mut (id, ref mut next)) = stack.last_mut() {
             let node = tree.node(id);
-            if *next == 0 {
-                if let Some(f) = node.frame {
-                    let f = f.index();
-                    seen[f] = true;
-                    self_w[f] += node.self_weight;
-                    if on_path[f] == 0 {
-                        total[f] += node.total;
-                    }
-                    on_path[f] += 1;
+            if *next == 0
+                && let Some(f) = node.frame
+            {
+                let f = f.index();
+                seen[f] = true;
+                self_w[f] += node.self_weight;
+                if on_path[f] == 0 {
+                    total[f] += node.total;
                 }
+                on_path[f] += 1;
             }
             if *next < node.child_count {
                 let child = NodeId(node.first_child + *next);

@@ -108,13 +108,7 @@ pub fn format_bytes(b: f64) -> String {
 /// Three significant digits, at least one decimal: `3.21`, `12.4`, `512.3`.
 fn three_digits(v: f64) -> String {
     let a = v.abs();
-    if a >= 100.0 {
-        format!("{v:.1}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
+    if a >= 10.0 { format!("{v:.1}") } else { format!("{v:.2}") }
 }
 
 /// Formats a count with thousands separators: `1,234,567`; a fractional

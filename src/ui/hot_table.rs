@@ -100,8 +100,8 @@ impl HotTableState {
         // The table arrives sorted by self; stable sorts keep that as the tie-break.
         match self.sort {
             // By size, as the table arrives (diff profiles have negative weights).
-            SortKey::SelfWeight => order.sort_by(|&a, &b| self_w(b).abs().cmp(&self_w(a).abs())),
-            SortKey::Total => order.sort_by(|&a, &b| total(b).cmp(&total(a))),
+            SortKey::SelfWeight => order.sort_by_key(|&a| std::cmp::Reverse(self_w(a).abs())),
+            SortKey::Total => order.sort_by_key(|&a| std::cmp::Reverse(total(a))),
             SortKey::Function => order.sort_by(|&a, &b| name(a).cmp(name(b))),
             SortKey::Module => order.sort_by(|&a, &b| module(a).cmp(module(b))),
         }
