@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::calltree as share;
+use crate::model::calltree::ShareBase;
 
 use crate::model::{LabelValue, MetricId, Profile, Unit, Weight};
 
@@ -74,16 +74,12 @@ pub fn label_shares(profile: &Profile, metric: MetricId) -> LabelShares {
     }
     // Weight and sample count per label set first: sets are few, samples many.
     let mut per_set: Vec<(Weight, u64)> = vec![(0, 0); profile.label_sets.len()];
-    let is_base: Vec<bool> = profile.label_sets.iter().map(|s| share::is_diff_base(s)).collect();
-    let (mut total, mut abs_total, mut negative, mut base_total): (Weight, Weight, bool, Weight) = (0, 0, false, 0);
+    let mut share = ShareBase::new(profile);
+    let mut total: Weight = 0;
     for i in 0..profile.samples.len() {
         let w = profile.weight(i, metric);
         total += w;
-        abs_total += w.abs();
-        negative |= w < 0;
-        if profile.samples.labels.get(i).is_some_and(|s| is_base.get(s.index()).copied().unwrap_or(false)) {
-            base_total += w.abs();
-        }
+        share.add(w, profile.samples.labels[i]);
         let Some(slot) = profile.samples.labels.get(i).and_then(|s| per_set.get_mut(s.index())) else { continue };
         slot.0 += w;
         slot.1 += 1;
@@ -114,7 +110,7 @@ pub fn label_shares(profile: &Profile, metric: MetricId) -> LabelShares {
             LabelKeyShare { key: key.to_string(), values }
         })
         .collect();
-    LabelShares { total: share::share_base(total, abs_total, negative, base_total), keys }
+    LabelShares { total: share.of(total), keys }
 }
 
 /// Value order: numbers by number (before strings), strings by text.

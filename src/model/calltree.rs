@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use rustc_hash::FxBuildHasher;
 
-use super::ids::{FrameId, MetricId, NodeId, StackId, ThreadId};
+use super::ids::{FrameId, LabelSetId, MetricId, NodeId, StackId, ThreadId};
 use super::profile::{LabelValue, Profile};
 use super::stack::StackTable;
 use super::units::Weight;
@@ -44,22 +44,52 @@ pub struct SampleFilter {
 /// (negated) samples; shares of such a diff are of the base's total.
 pub const DIFF_BASE_LABEL: &str = "pprof::base";
 
-/// The 100% of shares (see [`CallTree::share_base`]) of samples summing to
-/// `total`, to `abs_total` in absolute value, of which `base_abs_total`
-/// carry [`DIFF_BASE_LABEL`]; `negative` when any weighs less than 0.
-pub fn share_base(total: Weight, abs_total: Weight, negative: bool, base_abs_total: Weight) -> Weight {
-    if base_abs_total > 0 {
-        base_abs_total
-    } else if negative {
-        abs_total
-    } else {
-        total
-    }
+/// Sums what a share base (see [`CallTree::share_base`]) is made of, sample
+/// by sample: the absolute weights, whether any is negative, and the
+/// absolute weights of a diff's base samples ([`DIFF_BASE_LABEL`]` = true`).
+/// Shared by the call tree and the label panel's shares.
+#[derive(Clone, Debug, Default)]
+pub struct ShareBase {
+    /// Per label set of the profile, whether it marks a base sample.
+    base_sets: Vec<bool>,
+    abs_total: Weight,
+    negative: bool,
+    base_abs_total: Weight,
 }
 
-/// Whether a label set marks a sample of a diff's base ([`DIFF_BASE_LABEL`]` = true`).
-pub fn is_diff_base(set: &[crate::model::Label]) -> bool {
-    set.iter().any(|l| l.key == DIFF_BASE_LABEL && l.value == LabelValue::Str("true".into()))
+impl ShareBase {
+    /// An empty sum over the samples of `profile`.
+    pub fn new(profile: &Profile) -> Self {
+        let base_sets = profile
+            .label_sets
+            .iter()
+            .map(|set| set.iter().any(|l| l.key == DIFF_BASE_LABEL && l.value == LabelValue::Str("true".into())))
+            .collect();
+        Self { base_sets, ..Self::default() }
+    }
+
+    /// Counts a sample of weight `w` with label set `labels`.
+    #[inline]
+    pub fn add(&mut self, w: Weight, labels: LabelSetId) {
+        self.abs_total += w.abs();
+        self.negative |= w < 0;
+        if self.base_sets.get(labels.index()).copied().unwrap_or(false) {
+            self.base_abs_total += w.abs();
+        }
+    }
+
+    /// The 100% of shares for samples that sum to `total`: the base
+    /// samples' absolute total if any, else the absolute total if any
+    /// weight is negative, else `total`.
+    pub fn of(&self, total: Weight) -> Weight {
+        if self.base_abs_total > 0 {
+            self.base_abs_total
+        } else if self.negative {
+            self.abs_total
+        } else {
+            total
+        }
+    }
 }
 
 /// One node of a [`CallTree`].
@@ -112,11 +142,10 @@ impl CallTree {
         } else {
             transform(profile, filter, &stack_weight)
         };
-        let (abs_total, negative, base) = (stack_weight.abs_total, stack_weight.negative, stack_weight.base_abs_total);
         let mut tree = arena(profile, &parents, &frames, &self_w, stack_weight.empty_stack);
         tree.metric = metric;
         tree.inverted = filter.inverted;
-        tree.share_base = share_base(tree.total(), abs_total, negative, base);
+        tree.share_base = stack_weight.share.of(tree.total());
         tree
     }
 
@@ -177,24 +206,14 @@ struct StackWeights {
     weights: Vec<Weight>,
     touched: Vec<bool>,
     empty_stack: Weight,
-    /// Sum of |weight| over the samples kept, and whether any is negative.
-    abs_total: Weight,
-    negative: bool,
-    /// Sum of |weight| over the kept samples of a diff's base profile.
-    base_abs_total: Weight,
+    /// The share base of the samples kept.
+    share: ShareBase,
 }
 
 fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> StackWeights {
     let n = profile.stacks.len();
-    let mut out = StackWeights {
-        weights: vec![0; n],
-        touched: vec![false; n],
-        empty_stack: 0,
-        abs_total: 0,
-        negative: false,
-        base_abs_total: 0,
-    };
-    let is_base: Vec<bool> = profile.label_sets.iter().map(|set| is_diff_base(set)).collect();
+    let mut out =
+        StackWeights { weights: vec![0; n], touched: vec![false; n], empty_stack: 0, share: ShareBase::new(profile) };
     let label_ok = label_sets_matching(profile, &filter.labels);
     let s = &profile.samples;
     for i in 0..s.len() {
@@ -211,11 +230,7 @@ fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> 
             continue;
         }
         let w = profile.weight(i, metric);
-        out.abs_total += w.abs();
-        out.negative |= w < 0;
-        if is_base.get(s.labels[i].index()).copied().unwrap_or(false) {
-            out.base_abs_total += w.abs();
-        }
+        out.share.add(w, s.labels[i]);
         match s.stacks[i] {
             Some(st) => {
                 out.weights[st.index()] += w;

@@ -78,7 +78,12 @@ impl FiresightApp {
         let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, STORAGE_KEY)).unwrap_or_default();
         cc.egui_ctx.set_theme(settings.theme.preference());
         crate::ui::theme::readable_text(&cc.egui_ctx);
-        crate::ui::fonts::add_fallback(&cc.egui_ctx, crate::ui::fonts::CANDIDATES);
+        // A CJK font file is 5 to 30 MB: read it off the UI thread; egui
+        // takes the font whenever it arrives and repaints.
+        let ctx = cc.egui_ctx.clone();
+        let _ = std::thread::Builder::new()
+            .name("firesight-fonts".into())
+            .spawn(move || crate::ui::fonts::add_fallback(&ctx, crate::ui::fonts::CANDIDATES));
         let mut app = Self {
             settings,
             tabs: Tabs::default(),
