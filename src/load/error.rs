@@ -16,6 +16,8 @@ pub enum At {
     /// A byte offset into the decompressed content of a gzipped file (what
     /// `gunzip` would write), for errors of the format inside the gzip.
     DecompressedByte(u64),
+    /// A byte offset into the UTF-8 text decoded from a UTF-16 file.
+    DecodedByte(u64),
 }
 
 impl fmt::Display for At {
@@ -25,6 +27,7 @@ impl fmt::Display for At {
             Self::LineColumn(l, c) => write!(f, "line {l}, column {c}"),
             Self::Byte(b) => write!(f, "byte offset {b}"),
             Self::DecompressedByte(b) => write!(f, "byte offset {b} of the decompressed data"),
+            Self::DecodedByte(b) => write!(f, "byte offset {b} of the text decoded from UTF-16"),
         }
     }
 }

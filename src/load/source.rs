@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use flate2::bufread::GzDecoder;
 
 use super::error::{At, LoadError, LoadErrorKind};
+use super::utf16::{self, Bom, Utf16Reader};
 
 /// Shared load progress and the cancel flag. The loader's thread writes
 /// `bytes_read`; any thread may read it or set `cancel`.
@@ -182,12 +183,17 @@ pub const DEFAULT_CHUNK: usize = 1 << 20;
 /// An opened input: decompressed if it was gzip, with progress and cancel.
 pub struct Input {
     reader: Box<dyn Read + Send>,
-    /// First bytes of the decompressed content (up to 64 KiB), for sniffing;
-    /// they are replayed before the rest.
+    /// First bytes of the decompressed content (64 KiB, more when
+    /// [`Input::extend_head`] asked), for sniffing; replayed before the rest.
     head: Vec<u8>,
     head_pos: usize,
     /// True when the stored input was gzip.
     pub gzipped: bool,
+    /// `UTF-16LE` or `UTF-16BE` when the content was UTF-16 text, decoded
+    /// to UTF-8 on the way in (loaders see UTF-8; their byte offsets count it).
+    pub encoding: Option<&'static str>,
+    /// True when `head` holds the whole content.
+    head_complete: bool,
     /// File name, for sniffing hints and messages.
     pub name: Option<String>,
     chunk: usize,
@@ -244,12 +250,73 @@ impl Input {
             let dec = GzMembers::new(BufReader::with_capacity(chunk.max(2), replay), layers == 1);
             reader = Box::new(Capped { inner: dec, left: max_decompressed, cap: max_decompressed });
         }
+        // UTF-16 text with its byte-order mark (PowerShell, Notepad's
+        // "Unicode") is decoded to UTF-8 here, so every text loader reads
+        // UTF-8; UTF-32 is named and refused.
+        let mut encoding = None;
+        match utf16::bom(&head) {
+            Some(Bom::Utf32(name)) => {
+                return Err(LoadError::unsupported(format!(
+                    "the text is {name} (its byte-order mark says so); Firesight reads UTF-8 and UTF-16 text: \
+                     convert it with `iconv -f {name} -t UTF-8`"
+                )));
+            }
+            Some(Bom::Utf16(endian)) => {
+                let rest = io::Cursor::new(head.split_off(2)).chain(reader);
+                reader = Box::new(Utf16Reader::new(rest, endian));
+                head = fill_head_chunked(&mut reader, HEAD_BYTES, chunk).map_err(|(e, got)| {
+                    let stored = progress.bytes_read.load(Ordering::Relaxed);
+                    if gzipped { gzip_error(e, got, stored) } else { io_error(endian.name(), e, got) }
+                })?;
+                encoding = Some(endian.name());
+            }
+            None => {}
+        }
+        let head_complete = head.len() < HEAD_BYTES;
         // A UTF-8 byte-order mark (Windows editors, some JSON writers) is not content.
         let head_pos = if head.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
-        Ok(Self { reader, head, head_pos, gzipped, name, chunk, progress, offset: 0 })
+        Ok(Self { reader, head, head_pos, head_complete, gzipped, encoding, name, chunk, progress, offset: 0 })
     }
 
-    /// The first bytes of the decompressed content (up to 64 KiB).
+    /// True when [`Input::head`] holds the whole content.
+    pub fn head_complete(&self) -> bool {
+        self.head_complete
+    }
+
+    /// Reads more of the content into the head, up to `len` bytes in all,
+    /// for a sniffer that could not decide on what it has (a first line
+    /// longer than the head). Only before any read; false when nothing was
+    /// added (the head is the whole content, or already that long).
+    /// Errors: a read error, cancel, the decompressed-size cap.
+    pub fn extend_head(&mut self, len: usize) -> Result<bool, LoadError> {
+        if self.head_complete || self.offset != 0 || len <= self.head.len() {
+            return Ok(false);
+        }
+        let old = self.head.len();
+        self.head.resize(len, 0);
+        let mut got = old;
+        while got < len {
+            if self.progress.is_cancelled() {
+                return Err(LoadError::cancelled());
+            }
+            let end = (got + self.chunk).min(len);
+            match self.reader.read(&mut self.head[got..end]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if self.gzipped => {
+                    return Err(gzip_error(e, got as u64, self.progress.bytes_read.load(Ordering::Relaxed)));
+                }
+                Err(e) => return Err(io_error("input", e, got as u64)),
+            }
+        }
+        self.head.truncate(got);
+        self.head_complete = got < len;
+        Ok(got > old)
+    }
+
+    /// The first bytes of the decompressed content (up to 64 KiB, unless
+    /// [`Input::extend_head`] read more).
     pub fn head(&self) -> &[u8] {
         &self.head[self.head_pos.min(self.head.len())..]
     }
