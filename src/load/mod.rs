@@ -13,12 +13,15 @@ pub mod otlp;
 pub mod perf_script;
 pub mod pprof;
 pub mod proto_locate;
+pub mod sniff;
 pub mod source;
+pub mod utf16;
 
 use std::path::Path;
 use std::sync::Arc;
 
 pub use error::{At, LoadError, LoadErrorKind};
+pub use sniff::sniff;
 pub use source::{HEAD_BYTES, Input, Progress};
 
 use crate::model::Profile;
@@ -123,7 +126,7 @@ pub fn load_path(path: &Path, opts: &LoadOptions, progress: Arc<Progress>) -> Re
 pub fn load_input(input: &mut Input, opts: &LoadOptions) -> Result<Loaded, LoadError> {
     let format = match opts.format {
         Some(f) => f,
-        None => sniff(input.name.as_deref(), input.head()).map_err(|mut e| {
+        None => sniff_input(input).map_err(|mut e| {
             if input.gzipped {
                 // "byte offset 0 of the decompressed data" says it is inside the gzip.
                 e.at = Some(At::DecompressedByte(0));
@@ -141,179 +144,37 @@ pub fn load_input(input: &mut Input, opts: &LoadOptions) -> Result<Loaded, LoadE
     let (profile, traces) = loaded.map_err(|mut e| {
         // A loader's byte offsets count the content it read: in a gzipped
         // file, that is the decompressed data, and the message says so.
-        if input.gzipped
+        if let Some(At::Byte(n)) = e.at
             && e.format != "gzip"
-            && let Some(At::Byte(n)) = e.at
         {
-            e.at = Some(At::DecompressedByte(n));
+            if input.encoding.is_some() {
+                e.at = Some(At::DecodedByte(n));
+            } else if input.gzipped {
+                e.at = Some(At::DecompressedByte(n));
+            }
         }
         e
     })?;
     Ok(Loaded { format, profile, traces })
 }
 
-/// Names the format of `head` (the first decompressed bytes). `name` is only
-/// a hint for messages. Errors: empty input, or bytes that look like no
-/// supported format (the message says what they looked like).
-pub fn sniff(name: Option<&str>, head: &[u8]) -> Result<Format, LoadError> {
-    let _ = name;
-    if head.is_empty() {
-        return Err(LoadError::invalid("input", Some(At::Byte(0)), "the file is empty; expected a profile or a trace"));
-    }
-    let text_start = head.iter().position(|b| !b.is_ascii_whitespace());
-    let Some(first) = text_start else {
-        return Err(LoadError::invalid(
-            "input",
-            Some(At::Byte(head.len() as u64)),
-            "the file holds only white space; expected a profile or a trace",
-        ));
-    };
-    match head[first] {
-        // A folded line may start with `[` (`[unknown];main 5`): only when
-        // the bytes are not a JSON trace do they get a second look as text.
-        b'{' | b'[' => match sniff_json(&head[first..]) {
-            Ok(f) => return Ok(f),
-            Err(json_err) => {
-                if (head[first] == b'[' || !head[first..].starts_with(b"{\""))
-                    && let Ok(f @ Format::Folded) = sniff_text(head)
-                {
-                    return Ok(f);
+/// Largest head the sniffer reads when the first lines are longer than
+/// [`HEAD_BYTES`]: 64 MiB.
+pub const MAX_SNIFF_BYTES: usize = 64 << 20;
+
+/// Sniffs `input`'s head, reading more into it (up to [`MAX_SNIFF_BYTES`])
+/// while it holds no complete line to judge: the length of a line says
+/// nothing about its format.
+fn sniff_input(input: &mut Input) -> Result<Format, LoadError> {
+    loop {
+        match sniff::sniff_head(input.head(), input.head_complete())? {
+            sniff::Sniffed::Format(f) => return Ok(f),
+            sniff::Sniffed::NeedMore => {
+                let len = input.head().len();
+                if len >= MAX_SNIFF_BYTES || !input.extend_head((len * 4).clamp(HEAD_BYTES, MAX_SNIFF_BYTES))? {
+                    return Err(sniff::first_line_too_long(input.head()));
                 }
-                return Err(json_err);
             }
-        },
-        _ => {}
-    }
-    if is_mostly_text(head) {
-        return sniff_text(head);
-    }
-    if let Some(f) = sniff_protobuf(head) {
-        return Ok(f);
-    }
-    Err(LoadError::unsupported(format!(
-        "unrecognised binary data (first bytes {}); expected perf script text, folded stacks, pprof protobuf, OTLP JSON or protobuf, or Jaeger JSON",
-        hex_preview(head)
-    )))
-}
-
-fn hex_preview(b: &[u8]) -> String {
-    b.iter().take(8).map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
-}
-
-fn is_mostly_text(head: &[u8]) -> bool {
-    let sample = &head[..head.len().min(4096)];
-    let bad = sample.iter().filter(|&&b| b == 0 || (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t'))).count();
-    bad * 100 <= sample.len()
-}
-
-fn sniff_json(head: &[u8]) -> Result<Format, LoadError> {
-    let text = String::from_utf8_lossy(&head[..head.len().min(64 << 10)]);
-    let has = |k: &str| text.contains(&format!("\"{k}\""));
-    if has("resourceSpans") || has("resource_spans") {
-        return Ok(Format::OtlpJson);
-    }
-    if has("traceID") || has("processes") || (has("spanID") && has("references")) {
-        return Ok(Format::JaegerJson);
-    }
-    if has("$schema") && text.contains("speedscope") {
-        return Err(LoadError::unsupported(
-            "this is a speedscope JSON profile, which Firesight does not read yet; export folded stacks instead (py-spy: -f raw)",
-        ));
-    }
-    if has("traceEvents") {
-        return Err(LoadError::unsupported(
-            "this is a Chrome trace-event JSON file, which Firesight does not read yet",
-        ));
-    }
-    if has("resourceProfiles") || has("resourceMetrics") || has("resourceLogs") {
-        return Err(LoadError::unsupported(
-            "this is OTLP profiles, metrics or logs; Firesight reads OTLP traces (resourceSpans)",
-        ));
-    }
-    Err(LoadError::unsupported(
-        "JSON that is neither OTLP traces (no \"resourceSpans\") nor Jaeger traces (no \"traceID\"/\"processes\")",
-    ))
-}
-
-/// perf script or folded: decided on the first non-comment lines.
-fn sniff_text(head: &[u8]) -> Result<Format, LoadError> {
-    // A head cut inside a line: that last line has no count yet.
-    let complete = match head.iter().rposition(|&b| b == b'\n') {
-        Some(i) if head.len() == HEAD_BYTES => &head[..i],
-        _ => head,
-    };
-    let text = String::from_utf8_lossy(complete);
-    let mut folded_votes = 0;
-    let lines = text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#'));
-    for line in lines.take(20) {
-        if looks_like_perf_frame(line) || perf_script::looks_like_header(line) {
-            return Ok(Format::PerfScript);
         }
-        if folded::looks_like_stack_line(line) {
-            folded_votes += 1;
-        }
-    }
-    if folded_votes > 0 {
-        return Ok(Format::Folded);
-    }
-    let first = String::from_utf8_lossy(&head[..head.len().min(200)]);
-    let first = first.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    if head.len() == HEAD_BYTES && !first.starts_with(char::is_whitespace) && first.contains(';') {
-        // One stack longer than the head: only folded has such lines.
-        return Ok(Format::Folded);
-    }
-    let shown: String = first.chars().take(60).collect();
-    Err(LoadError::unsupported(format!(
-        "text that is neither perf script (no sample header like `comm pid [cpu] time: period event:`) nor folded stacks (no line like `a;b;c 10`); first line: {shown:?}"
-    )))
-}
-
-/// An indented call-chain line of perf script: a hex address, then a symbol.
-fn looks_like_perf_frame(line: &str) -> bool {
-    if !line.starts_with(char::is_whitespace) {
-        return false;
-    }
-    let mut parts = line.split_whitespace();
-    let addr = parts.next().unwrap_or("");
-    !addr.is_empty() && addr.bytes().all(|b| b.is_ascii_hexdigit()) && parts.next().is_some()
-}
-
-/// pprof or OTLP protobuf, told apart by the first field's inner shape.
-fn sniff_protobuf(head: &[u8]) -> Option<Format> {
-    // The Collector's file exporter writes a 4-byte big-endian length before
-    // each ExportTraceServiceRequest.
-    if head.len() > 5 && head[0] == 0 && head[4] == 0x0a {
-        return Some(Format::OtlpProtobuf);
-    }
-    if head.first() != Some(&0x0a) {
-        // pprof may start with another field: sample, mapping, location,
-        // function, string_table, or period_type (Go's heap profiles start
-        // with it), or a varint field (drop/keep frames, times, period).
-        return matches!(
-            head.first(),
-            Some(0x12 | 0x1a | 0x22 | 0x2a | 0x32 | 0x38 | 0x40 | 0x48 | 0x50 | 0x5a | 0x60 | 0x68 | 0x6a | 0x70)
-        )
-        .then_some(Format::Pprof);
-    }
-    // Field 1, length-delimited, in both. pprof's ValueType starts with an
-    // int64 (tag 0x08) or unit (0x10); OTLP's ResourceSpans starts with a
-    // Resource message (0x0a) or scope spans (0x12).
-    let mut i = 1;
-    let mut len: u64 = 0;
-    let mut shift = 0;
-    while i < head.len() && shift < 64 {
-        let b = head[i];
-        len |= u64::from(b & 0x7f) << shift;
-        i += 1;
-        if b & 0x80 == 0 {
-            break;
-        }
-        shift += 7;
-    }
-    match head.get(i) {
-        Some(0x08 | 0x10) => Some(Format::Pprof),
-        Some(0x0a | 0x12 | 0x1a) if len > 0 => Some(Format::OtlpProtobuf),
-        None if len == 0 => Some(Format::Pprof),
-        _ => Some(Format::Pprof),
     }
 }

@@ -132,7 +132,8 @@ fn inputs_that_must_fail() {
     let cases: &[(&[u8], &str)] = &[
         (b"", "the file is empty"),
         (b"   \n\n", "only white space"),
-        (b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00", "unrecognised binary data"),
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00", "an ELF executable"),
+        (b"\x01\x02\x03\x04\x05\x06\x07\x08", "unrecognised binary data"),
         (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\x4b\x4c", "gzip"),
         (b"just some words\nand more words\n", "neither perf script"),
         (b"only;bad;lines\nmore bad lines x\n", "neither perf script"),
