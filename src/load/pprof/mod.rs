@@ -21,6 +21,7 @@
 //! holds the model and the input, not every decoded sample.
 //! Imports `model` and the load plumbing only.
 
+mod concat;
 pub mod locate;
 pub mod proto;
 mod samples;
@@ -61,6 +62,24 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<Profile, LoadError>
 /// is checked for cancellation every 16 Ki samples. Errors as [`load`].
 pub fn load_bytes(data: Bytes, progress: Option<&Progress>) -> Result<Profile, LoadError> {
     let tables = proto::ProfileTables::decode(data.clone()).map_err(|e| decode_error(&data, &e))?;
+    if concat::go_rule(&tables.time_nanos) {
+        return Err(concat::error(&data));
+    }
+    build(&data, &tables, progress).map_err(|e| {
+        // Repeated ids or a wrong value count: two profiles back to back
+        // (the second string table's own empty entry 0 is in the table
+        // again) say so rather than what their merge broke.
+        let second_table = tables.string_table.iter().skip(1).any(|s| s.is_empty());
+        if !e.is_cancelled() && second_table && concat::second_start(&data).is_some() {
+            concat::error(&data)
+        } else {
+            e
+        }
+    })
+}
+
+/// The model from decoded tables. Errors as [`load`].
+fn build(data: &Bytes, tables: &proto::ProfileTables, progress: Option<&Progress>) -> Result<Profile, LoadError> {
     if tables.sample_type.is_empty() && tables.sample.is_empty() {
         return Err(invalid(
             None,
@@ -69,15 +88,15 @@ pub fn load_bytes(data: Bytes, progress: Option<&Progress>) -> Result<Profile, L
     }
     let mut b = ProfileBuilder::new(FORMAT);
     b.functions_by_name();
-    let strings = Strings::new(&tables.string_table, &data, &mut b);
-    let metrics = add_metrics(&tables, &strings, &mut b)?;
+    let strings = Strings::new(&tables.string_table, data, &mut b)?;
+    let metrics = add_metrics(tables, &strings, &mut b)?;
     let drop = strings.get(tables.drop_frames, &[(7, 0)], || "Profile.drop_frames".into())?;
     let keep = strings.get(tables.keep_frames, &[(8, 0)], || "Profile.keep_frames".into())?;
     let pruning = Pruning::new(drop, keep, &mut b);
-    let locations = Locations::build(&tables, &strings, pruning.as_ref(), &mut b)?;
-    add_meta(&tables, &strings, &mut b)?;
-    warn_missing_tables(&tables, &mut b);
-    samples::add_samples(&tables.sample, &data, &locations, &strings, metrics, progress, &mut b)?;
+    let locations = Locations::build(tables, &strings, pruning.as_ref(), &mut b)?;
+    add_meta(tables, &strings, &mut b)?;
+    warn_missing_tables(tables, &mut b);
+    samples::add_samples(&tables.sample, data, &locations, &strings, metrics, progress, &mut b)?;
     if let Some(p) = progress {
         let total = p.bytes_total.load(Ordering::Relaxed);
         p.bytes_read.fetch_max(total, Ordering::Relaxed);
@@ -169,8 +188,10 @@ fn add_meta(p: &proto::ProfileTables, s: &Strings<'_>, b: &mut ProfileBuilder) -
     } else if p.period != 0 {
         b.meta("period", p.period.to_string());
     }
-    if p.time_nanos != 0 {
-        b.meta("time", format_time_ns(p.time_nanos));
+    if let Some(&t) = p.time_nanos.last()
+        && t != 0
+    {
+        b.meta("time", format_time_ns(t));
     }
     if p.duration_nanos != 0 {
         b.meta("duration", format!("{} ({} ns)", Unit::Nanoseconds.format(p.duration_nanos as f64), p.duration_nanos));

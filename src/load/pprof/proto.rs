@@ -91,9 +91,10 @@ pub struct ProfileTables {
     /// See [`Profile::keep_frames`].
     #[prost(int64, tag = "8")]
     pub keep_frames: i64,
-    /// See [`Profile::time_nanos`].
-    #[prost(int64, tag = "9")]
-    pub time_nanos: i64,
+    /// See [`Profile::time_nanos`]. Every occurrence: a second one means
+    /// two profiles back to back (`go tool pprof`'s "concatenated profiles").
+    #[prost(int64, repeated, packed = "false", tag = "9")]
+    pub time_nanos: Vec<i64>,
     /// See [`Profile::duration_nanos`].
     #[prost(int64, tag = "10")]
     pub duration_nanos: i64,

@@ -27,7 +27,12 @@ pub struct Strings<'a> {
 impl<'a> Strings<'a> {
     /// Converts every entry of `raw` (the string table of the profile
     /// encoded in `data`), warning once per entry that is not UTF-8.
-    pub fn new(raw: &'a [Bytes], data: &'a [u8], b: &mut ProfileBuilder) -> Self {
+    ///
+    /// Errors: entry 0 is not the empty string. The format requires it
+    /// (index 0 is how every string field says "unset"), `go tool pprof`
+    /// refuses such a profile, and reading it would give every unset field
+    /// (file names, build ids, `drop_frames`) that string.
+    pub fn new(raw: &'a [Bytes], data: &'a [u8], b: &mut ProfileBuilder) -> Result<Self, LoadError> {
         let mut table = Vec::with_capacity(raw.len().max(1));
         for (i, s) in raw.iter().enumerate() {
             match std::str::from_utf8(s) {
@@ -46,9 +51,16 @@ impl<'a> Strings<'a> {
         if table.is_empty() {
             table.push(Cow::Borrowed(""));
         } else if !table[0].is_empty() {
-            b.warn(None, None, format!("string table entry 0 should be empty but is {:?}; used as given", table[0]));
+            let shown: String = table[0].chars().take(80).collect();
+            return Err(invalid(
+                proto_locate::field_offset(data, &[(6, 0)]),
+                format!(
+                    "string_table[0] must be the empty string (index 0 means \"unset\" in every string field), \
+                     but it is {shown:?}; go tool pprof rejects such a profile too"
+                ),
+            ));
         }
-        Self { table, data }
+        Ok(Self { table, data })
     }
 
     /// Byte offset of the field at `path` (tag, occurrence steps from the

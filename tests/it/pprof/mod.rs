@@ -183,6 +183,7 @@ fn pprof_diffs_have_pprofs_shares_and_order() {
 mod batches;
 mod cli;
 mod errors;
+mod hostile;
 mod robustness;
 mod synthetic;
 
