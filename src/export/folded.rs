@@ -4,28 +4,64 @@
 //! Stacks are keyed by their printed text, so two distinct frames that share
 //! a name fold into one line exactly as inferno would fold them. Counts print
 //! exactly: integers as integers, fixed-point metrics with their decimals.
+//!
+//! The lines stream from the profile's prefix tree ([`crate::model::stack`])
+//! in one depth-first walk, never as a path per stack: the folded text of a
+//! deep stack repeats every caller, so a trace whose 20 000 spans form one
+//! parent chain has 2.4 GB of folded text, but the walk holds only the
+//! current path (its text, and the siblings still to visit at each level),
+//! linear in the number of stacks.
 
 use std::io::{self, Write};
 
 use crate::model::calltree::SampleFilter;
-use crate::model::{FrameId, MetricId, Profile, Weight};
+use crate::model::{MetricId, Profile, Weight};
 
 /// The folded lines of `profile` for `metric` over the samples `filter`
 /// keeps (`focus`, `hide` and `inverted` are ignored: folded text is always
 /// full top-down stacks). Returns `(stack text, weight)` sorted bytewise by
 /// stack text, weights of equal texts summed, zero-weight stacks dropped; an
 /// empty stack is the empty text.
+///
+/// The texts are materialised: for a profile with very deep stacks they can
+/// be far larger than the profile (see [`folded_size`]); [`write_streaming`]
+/// writes the same lines without holding them.
 pub fn fold(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> Vec<(String, Weight)> {
-    let stacks = FoldedStacks::build(profile, metric, filter);
-    let mut lines = Vec::with_capacity(stacks.rows.len() + 1);
-    stacks
-        .for_each(profile, |frames, w| {
-            let names: Vec<&str> = frames.iter().map(|f| profile.frames.name(*f)).collect();
-            lines.push((names.join(";"), w));
-            Ok(())
-        })
-        .ok();
+    let mut lines = Vec::new();
+    for_each_line(profile, metric, filter, |text, w| {
+        lines.push((text.to_string(), w));
+        Ok(())
+    })
+    .ok();
     lines
+}
+
+/// Calls `f(stack text, weight)` for each line [`fold`] returns, in the same
+/// order, without materialising them: one walk of the prefix tree. Stops at
+/// the first error `f` returns.
+pub fn for_each_line(
+    profile: &Profile,
+    metric: MetricId,
+    filter: &SampleFilter,
+    f: impl FnMut(&str, Weight) -> io::Result<()>,
+) -> io::Result<()> {
+    let weights = StackWeights::build(profile, metric, filter);
+    super::folded_walk::walk(profile, &weights.weight, &weights.live, weights.empty, f)
+}
+
+/// Size of the folded text [`write_streaming`] would write: (lines, bytes
+/// of the stack texts without counts or line ends). Computed from the prefix
+/// tree in one walk, nothing materialised: callers that must hold the text
+/// (the SVG renderer) check it first.
+pub fn folded_size(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> (u64, u64) {
+    let (mut lines, mut bytes) = (0u64, 0u64);
+    for_each_line(profile, metric, filter, |text, _| {
+        lines += 1;
+        bytes += text.len() as u64;
+        Ok(())
+    })
+    .ok();
+    (lines, bytes)
 }
 
 /// A predicate over sample indices for the thread, time and label parts of `filter`.
@@ -54,12 +90,11 @@ pub fn write(profile: &Profile, metric: MetricId, lines: &[(String, Weight)], w:
     Ok(())
 }
 
-/// Writes the same lines as [`fold`] + [`write`] without building the
-/// stack texts: each stack is kept as its root-first frame ids (4 bytes a
-/// frame instead of the name's bytes), sorted by comparing the texts lazily,
-/// and printed as it goes. Peak memory is a few bytes per frame of the
-/// distinct stacks, not the size of the output (which for a big perf file
-/// is a quarter of the input or more).
+/// Writes the same lines as [`fold`] + [`write`] without building them:
+/// each line is printed as the walk of the prefix tree reaches it. Peak
+/// memory is linear in the number of distinct stacks, not the size of the
+/// output (a quarter of the input or more for a big perf file, quadratic in
+/// the depth for a deep chain of spans).
 pub fn write_streaming(
     profile: &Profile,
     metric: MetricId,
@@ -67,33 +102,28 @@ pub fn write_streaming(
     w: &mut dyn Write,
 ) -> io::Result<()> {
     let m = profile.metric(metric);
-    FoldedStacks::build(profile, metric, filter).for_each(profile, |frames, weight| {
-        for (k, f) in frames.iter().enumerate() {
-            if k > 0 {
-                w.write_all(b";")?;
-            }
-            w.write_all(profile.frames.name(*f).as_bytes())?;
-        }
+    for_each_line(profile, metric, filter, |text, weight| {
+        w.write_all(text.as_bytes())?;
         writeln!(w, " {}", m.format_exact(weight))
     })
 }
 
-/// The distinct stacks of one metric and filter, sorted by their folded text.
-///
-/// Representation: root-first frame paths in one arena (`rows` hold start,
-/// length and weight), so a stack costs 4 bytes a frame rather than the
-/// bytes of its text.
-struct FoldedStacks {
-    arena: Vec<FrameId>,
-    rows: Vec<(usize, usize, Weight)>,
+/// Each stack's own weight for one metric and filter, and which stacks lead
+/// to a weighed one.
+struct StackWeights {
+    /// Summed weight of the kept samples whose stack is this one.
+    weight: Vec<Weight>,
+    /// True when this stack or one below it has a kept sample.
+    live: Vec<bool>,
+    /// Weight of the kept samples with no stack.
     empty: Weight,
 }
 
-impl FoldedStacks {
+impl StackWeights {
     fn build(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> Self {
         let n = profile.stacks.len();
-        let mut weights: Vec<Weight> = vec![0; n];
-        let mut touched = vec![false; n];
+        let mut weight: Vec<Weight> = vec![0; n];
+        let mut live = vec![false; n];
         let mut empty: Weight = 0;
         let plain = SampleFilter {
             labels: filter.labels.clone(),
@@ -109,82 +139,21 @@ impl FoldedStacks {
             let wt = profile.weight(i, metric);
             match profile.samples.stacks[i] {
                 Some(s) => {
-                    weights[s.index()] += wt;
-                    touched[s.index()] = true;
+                    weight[s.index()] += wt;
+                    live[s.index()] = true;
                 }
                 None => empty += wt,
             }
         }
-        let mut arena: Vec<FrameId> = Vec::new();
-        let mut rows: Vec<(usize, usize, Weight)> = Vec::new();
-        let mut path = Vec::new();
-        for s in 0..n {
-            if touched[s] && weights[s] != 0 {
-                profile.stacks.frames_root_first(crate::model::StackId::from_index(s), &mut path);
-                rows.push((arena.len(), path.len(), weights[s]));
-                arena.extend_from_slice(&path);
+        // A parent's index is below its child's: one reverse pass marks the callers.
+        let parents = profile.stacks.parents();
+        for s in (0..n).rev() {
+            if live[s]
+                && let Some(p) = parents[s]
+            {
+                live[p.index()] = true;
             }
         }
-        let frames = |&(start, len, _): &(usize, usize, Weight)| &arena[start..start + len];
-        rows.sort_unstable_by(|a, b| cmp_texts(profile, frames(a), frames(b)));
-        Self { arena, rows, empty }
+        Self { weight, live, empty }
     }
-
-    /// Calls `f(frames, weight)` for each distinct text in order (equal
-    /// texts merged, zero sums skipped); the empty stack comes first.
-    fn for_each(&self, profile: &Profile, mut f: impl FnMut(&[FrameId], Weight) -> io::Result<()>) -> io::Result<()> {
-        if self.empty != 0 {
-            f(&[], self.empty)?;
-        }
-        let frames = |&(start, len, _): &(usize, usize, Weight)| &self.arena[start..start + len];
-        let mut i = 0;
-        while i < self.rows.len() {
-            let mut total = self.rows[i].2;
-            let mut j = i + 1;
-            while j < self.rows.len() && cmp_texts(profile, frames(&self.rows[j]), frames(&self.rows[i])).is_eq() {
-                total += self.rows[j].2;
-                j += 1;
-            }
-            if total != 0 {
-                f(frames(&self.rows[i]), total)?;
-            }
-            i = j;
-        }
-        Ok(())
-    }
-}
-
-/// Compares the folded texts (`name;name;...`) of two root-first frame
-/// paths bytewise, without building them.
-fn cmp_texts(profile: &Profile, a: &[FrameId], b: &[FrameId]) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    for i in 0.. {
-        let (x, y) = match (a.get(i), b.get(i)) {
-            (None, None) => return Ordering::Equal,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(x), Some(y)) => (x, y),
-        };
-        if x == y {
-            continue;
-        }
-        let (na, nb) = (profile.frames.name(*x).as_bytes(), profile.frames.name(*y).as_bytes());
-        let k = na.iter().zip(nb).take_while(|(p, q)| p == q).count();
-        // The byte after the common part: the name's next byte, else `;`
-        // when more frames follow, else the end of the text.
-        let next = |n: &[u8], path: &[FrameId]| n.get(k).copied().or_else(|| (i + 1 < path.len()).then_some(b';'));
-        match (next(na, a), next(nb, b)) {
-            (Some(p), Some(q)) if p != q => return p.cmp(&q),
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            // Equal names (distinct frames), or both end here.
-            _ if na.len() == nb.len() => {}
-            // A `;` inside a name meets the separator: compare whole texts (rare).
-            _ => {
-                let text = |p: &[FrameId]| p.iter().map(|f| profile.frames.name(*f)).collect::<Vec<_>>().join(";");
-                return text(a).cmp(&text(b));
-            }
-        }
-    }
-    Ordering::Equal
 }

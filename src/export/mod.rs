@@ -3,6 +3,7 @@
 //! place, so a failed export never leaves half a file and never touches input.
 
 pub mod folded;
+mod folded_walk;
 pub mod svg;
 
 use std::io::{self, Write};

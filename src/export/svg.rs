@@ -7,7 +7,7 @@ use std::path::Path;
 use inferno::flamegraph::{self, Options};
 
 use crate::model::calltree::SampleFilter;
-use crate::model::{MetricId, Profile, Weight};
+use crate::model::{MetricId, Profile, StackId, Unit, Weight};
 
 /// What [`write_svg`] had to leave out of the picture.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -46,11 +46,20 @@ impl SvgSummary {
     }
 }
 
+/// Most folded text [`write_svg`] hands the SVG renderer: 256 MiB.
+/// inferno takes the lines as strings and keeps them all until the picture
+/// is written, and the folded text of deep stacks grows with the square of
+/// their depth (a trace whose 20 000 spans form one chain has 2.4 GB of it),
+/// so the size is measured from the prefix tree first and a larger picture
+/// is refused instead of exhausting memory.
+pub const MAX_SVG_FOLDED_BYTES: u64 = 256 << 20;
+
 /// Writes a flamegraph SVG of `profile`'s `metric` to `out` (atomically),
 /// titled `title`; stacks of negative weight are left out and counted in
 /// the returned summary, as is the weight of samples with no stack. Errors: nothing to draw (no stack weighs more than
 /// 0), a total beyond 2^64 - 1 (inferno counts in 64 bits and would
-/// wrap), an inferno error, or an I/O error writing `out`.
+/// wrap), folded text past [`MAX_SVG_FOLDED_BYTES`], an inferno error, or
+/// an I/O error writing `out`.
 pub fn write_svg(
     profile: &Profile,
     metric: MetricId,
@@ -58,28 +67,29 @@ pub fn write_svg(
     title: &str,
     out: &Path,
 ) -> io::Result<SvgSummary> {
-    let mut lines = super::folded::fold(profile, metric, filter);
+    let m = profile.metric(metric);
     let mut summary = SvgSummary::default();
-    lines.retain(|(stack, w)| {
-        let w = *w;
+    let (mut lines, mut bytes, mut total): (u64, u64, Weight) = (0, 0, 0);
+    // First pass: what would be drawn, measured without building it.
+    super::folded::for_each_line(profile, metric, filter, |stack, w| {
         if stack.is_empty() {
             summary.no_stack_weight += w;
-            return false;
-        }
-        if w < 0 {
+        } else if w < 0 {
             summary.negative_stacks += 1;
             summary.negative_weight += w;
+        } else {
+            lines += 1;
+            bytes += stack.len() as u64 + 2 + m.format_exact(w).len() as u64;
+            total += w;
         }
-        w > 0
-    });
-    if lines.is_empty() {
+        Ok(())
+    })?;
+    if lines == 0 {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             "nothing to draw: no stack weighs more than 0 for this metric",
         ));
     }
-    let total: Weight = lines.iter().map(|&(_, w)| w).sum();
-    let m = profile.metric(metric);
     if u64::try_from(total).is_err() || usize::try_from(total).is_err() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
@@ -91,7 +101,28 @@ pub fn write_svg(
             ),
         ));
     }
-    let text: Vec<String> = lines.iter().map(|(s, w)| format!("{s} {}", m.format_exact(*w))).collect();
+    if bytes > MAX_SVG_FOLDED_BYTES {
+        let deepest = (0..profile.stacks.len()).map(|s| profile.stacks.depth(StackId::from_index(s))).max();
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "too big for an SVG: its {lines} stacks (up to {} frames deep) make {} of folded text, more than \
+                 the {} the SVG renderer (inferno) holds in memory; `firesight fold` streams the same stacks, \
+                 and the window draws the flamegraph",
+                deepest.map_or(0, |d| d + 1),
+                Unit::Bytes.format(bytes as f64),
+                Unit::Bytes.format(MAX_SVG_FOLDED_BYTES as f64),
+            ),
+        ));
+    }
+    // Bounded by the check above: at most MAX_SVG_FOLDED_BYTES of text.
+    let mut text: Vec<String> = Vec::with_capacity(usize::try_from(lines).unwrap_or(0));
+    super::folded::for_each_line(profile, metric, filter, |stack, w| {
+        if !stack.is_empty() && w > 0 {
+            text.push(format!("{stack} {}", m.format_exact(w)));
+        }
+        Ok(())
+    })?;
     let mut opts = Options::default();
     opts.title = title.to_string();
     opts.count_name = format!("{} ({})", m.name, m.unit.name());

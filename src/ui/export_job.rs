@@ -111,24 +111,50 @@ pub fn spawn(doc: &Document, svg: bool, ctx: egui::Context) -> Option<Receiver<M
                 return;
             }
         };
-        let result = if svg {
-            crate::export::svg::write_svg(&profile, metric, &filter, &title, &out).map(|s| s.note(&profile, metric))
-        } else {
-            let lines = crate::export::folded::fold(&profile, metric, &filter);
-            crate::export::write_atomically(&out, |w| crate::export::folded::write(&profile, metric, &lines, w))
-                .map(|()| String::new())
-        };
-        let message = match result {
-            Ok(note) if note.is_empty() => {
-                Message { text: format!("Exported {kind} to {}", out.display()), is_error: false }
-            }
-            Ok(note) => Message { text: format!("Exported {kind} to {}; {note}", out.display()), is_error: false },
-            Err(e) => Message { text: format!("Export to {} failed: {e}", out.display()), is_error: true },
-        };
-        let _ = tx.send(message);
+        let _ = tx.send(write_export(&profile, metric, &filter, svg, &title, &out));
         ctx.request_repaint();
     });
     spawned.ok().map(|_| rx)
+}
+
+/// Writes `profile`'s `metric` (the samples `filter` keeps) to `out` as
+/// folded stacks (streamed, whatever their size) or an SVG titled `title`
+/// (refused with a message when too big, see
+/// [`crate::export::svg::MAX_SVG_FOLDED_BYTES`]); the message for the
+/// status bar. A panic in the export becomes an error message too: a
+/// failed export must not take the window and its tabs down.
+pub fn write_export(
+    profile: &crate::model::Profile,
+    metric: crate::model::MetricId,
+    filter: &crate::model::SampleFilter,
+    svg: bool,
+    title: &str,
+    out: &std::path::Path,
+) -> Message {
+    let kind = if svg { "SVG" } else { "folded stacks" };
+    let work = || {
+        if svg {
+            crate::export::svg::write_svg(profile, metric, filter, title, out).map(|s| s.note(profile, metric))
+        } else {
+            crate::export::write_atomically(out, |w| crate::export::folded::write_streaming(profile, metric, filter, w))
+                .map(|()| String::new())
+        }
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "internal error".into());
+        Err(std::io::Error::other(format!("the export stopped on an internal error ({why})")))
+    });
+    match result {
+        Ok(note) if note.is_empty() => {
+            Message { text: format!("Exported {kind} to {}", out.display()), is_error: false }
+        }
+        Ok(note) => Message { text: format!("Exported {kind} to {}; {note}", out.display()), is_error: false },
+        Err(e) => Message { text: format!("Export to {} failed: {e}", out.display()), is_error: true },
+    }
 }
 
 #[cfg(test)]

@@ -4,10 +4,12 @@
 mod architecture;
 mod cli;
 mod common;
+mod export_bounds;
 mod folded;
 mod perf;
 mod pprof;
 mod robustness;
+mod sniffing;
 #[cfg(feature = "gui")]
 mod trace_ui;
 mod traces;
