@@ -174,3 +174,59 @@ fn the_window_export_of_a_deep_chain_fails_with_a_message() {
     let want: String = naive(&p).iter().map(|(t, w)| format!("{t} {w}\n")).collect();
     assert_eq!(written, want);
 }
+
+/// A deterministic xorshift, as `robustness.rs` has it.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn random_trees_with_awkward_names_fold_in_text_order() {
+    use firesight::load::pprof::proto;
+    use prost::Message;
+    // Names that extend one another with bytes below and above `;`, names
+    // holding `;` (pprof allows them; printed, they read as two frames),
+    // the empty name's `<unknown>`, and two functions sharing a name.
+    let names: &[&[u8]] = &[b"a", b"a b", b"a::b", b"a;b", b"a;", b";a", b"ab", b"b", b"a", b"a<T>", b"\xc3\xa9"];
+    let mut rng = XorShift(0x2545_F491_4F6C_DD1D);
+    for round in 0..40 {
+        let mut strings: Vec<Vec<u8>> = vec![b"".to_vec(), b"samples".to_vec(), b"count".to_vec()];
+        strings.extend(names.iter().map(|n| n.to_vec()));
+        let function: Vec<proto::Function> = (0..names.len())
+            .map(|i| proto::Function { id: i as u64 + 1, name: i as i64 + 3, ..Default::default() })
+            .collect();
+        let location: Vec<proto::Location> = (0..names.len())
+            .map(|i| proto::Location {
+                id: i as u64 + 1,
+                line: vec![proto::Line { function_id: i as u64 + 1, line: 0, column: 0 }],
+                ..Default::default()
+            })
+            .collect();
+        let sample: Vec<proto::Sample> = (0..30)
+            .map(|_| {
+                let depth = 1 + rng.next() % 5;
+                let locs = (0..depth).map(|_| 1 + rng.next() % names.len() as u64).collect();
+                // Some weights cancel: a stack whose samples sum to 0 prints nothing.
+                let value = (rng.next() % 7) as i64 - 2;
+                proto::Sample { location_id: locs, value: vec![value], label: vec![] }
+            })
+            .collect();
+        let p = proto::Profile {
+            string_table: strings,
+            sample_type: vec![proto::ValueType { r#type: 1, unit: 2 }],
+            function,
+            location,
+            sample,
+            ..Default::default()
+        };
+        let p = load_bytes(p.encode_to_vec(), &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}")).profile;
+        assert_eq!(fold(&p), naive(&p), "round {round}");
+    }
+}

@@ -210,3 +210,40 @@ fn a_first_line_longer_than_the_head_does_not_decide() {
     let err = refused(junk.repeat(2).into_bytes());
     assert!(err.contains("neither perf script"), "{err}");
 }
+
+#[test]
+fn damaged_inputs_of_the_new_paths_never_panic() {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    let flames = String::from_utf8(read("folded/flames.txt")).unwrap_or_default();
+    let pprof = read("pprof/fib.pb.gz");
+    let inputs = [
+        utf16(&flames[..4000], false),
+        utf16(&flames[..4000], true),
+        [pprof.clone(), pprof].concat(),
+        read("unsupported/tiny.massif.out"),
+        read("unsupported/shop.strace.head.txt"),
+        read("unsupported/shop-profile.jfr.head"),
+        b"{\n  \"data\": [],\n  \"total\": 0\n}\n".to_vec(),
+    ];
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for (k, original) in inputs.iter().enumerate() {
+        let n = original.len();
+        for round in 0..60 {
+            let mut b = original[..n - (next() as usize % n.min(64))].to_vec();
+            for _ in 0..1 + round % 6 {
+                let i = next() as usize % b.len().max(1);
+                if let Some(byte) = b.get_mut(i) {
+                    *byte = next() as u8;
+                }
+            }
+            let ok = catch_unwind(AssertUnwindSafe(|| drop(load_bytes(b, &LoadOptions::default())))).is_ok();
+            assert!(ok, "input {k}, round {round} panicked");
+        }
+    }
+}

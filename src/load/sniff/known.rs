@@ -210,7 +210,8 @@ fn strace_line(line: &str) -> bool {
         return false;
     }
     let rest = &s[name_len..];
-    rest.contains(") = ") || rest.contains(" = ?") || rest.contains("<unfinished ...>")
+    // strace pads the `= result` column with spaces.
+    rest.split(')').skip(1).any(|after| after.trim_start().starts_with("= ")) || rest.contains("<unfinished ...>")
 }
 
 /// JSON formats told by their keys; `has(key)` is true when `"key"` occurs in the head.
