@@ -56,7 +56,8 @@ pub fn bom(head: &[u8]) -> Option<Bom> {
 }
 
 /// True when `head` looks like UTF-16 text written without a byte-order
-/// mark: nearly every other byte is zero, the others mostly printable ASCII.
+/// mark: nearly every other byte is zero, the others printable ASCII, most
+/// of them letters, digits or punctuation rather than white space.
 /// Only used to name the encoding in an error.
 pub fn looks_like_bomless_utf16(head: &[u8]) -> Option<Endian> {
     let n = head.len().min(4096) & !1;
@@ -65,15 +66,17 @@ pub fn looks_like_bomless_utf16(head: &[u8]) -> Option<Endian> {
     }
     let pairs = head[..n].chunks_exact(2);
     let count = pairs.len();
-    let (mut le, mut be) = (0, 0);
+    let (mut le, mut be, mut le_graphic, mut be_graphic) = (0, 0, 0, 0);
     for p in pairs {
         let printable = |b: u8| b.is_ascii_graphic() || matches!(b, b' ' | b'\t' | b'\n' | b'\r');
         le += usize::from(p[1] == 0 && printable(p[0]));
         be += usize::from(p[0] == 0 && printable(p[1]));
+        le_graphic += usize::from(p[1] == 0 && p[0].is_ascii_graphic());
+        be_graphic += usize::from(p[0] == 0 && p[1].is_ascii_graphic());
     }
-    if le * 10 >= count * 9 {
+    if le * 10 >= count * 9 && le_graphic * 2 >= count {
         Some(Endian::Little)
-    } else if be * 10 >= count * 9 {
+    } else if be * 10 >= count * 9 && be_graphic * 2 >= count {
         Some(Endian::Big)
     } else {
         None

@@ -150,8 +150,12 @@ fn add_metrics(p: &proto::ProfileTables, s: &Strings<'_>, b: &mut ProfileBuilder
         );
         types.push((name, unit));
     }
+    // The first sample type of each name, by hash: a profile may declare
+    // any number of them.
+    let mut first_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (i, (name, unit)) in types.iter().enumerate() {
-        if let Some(first) = types[..i].iter().position(|(n, _)| n == name) {
+        let first = *first_of.entry(name.as_str()).or_insert(i);
+        if first != i {
             b.warn(
                 None,
                 None,

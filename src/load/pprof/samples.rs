@@ -63,8 +63,13 @@ pub(super) fn add_samples(
     if u32::try_from(samples.len()).is_err() {
         return Err(invalid(None, format!("{} samples; at most 2^32 - 1 are supported", samples.len())));
     }
-    // The count is that of messages already decoded, so reserving is safe.
-    b.reserve_samples(samples.len());
+    // The count is that of messages already decoded, so reserving is safe,
+    // as long as the weights it reserves (one per sample type) could be in
+    // the data: a valid sample spends at least a byte on each value, while
+    // a hostile file may declare a million sample types and a few empty samples.
+    if samples.len().saturating_mul(n_values) <= data.len() {
+        b.reserve_samples(samples.len());
+    }
     let mut dec = Decoder::new(samples, data, locs, n_values, progress);
     let mut side = ModelSide::new(locs, strings, n_values);
     // On one CPU the two sides would only take turns and evict each other's
@@ -191,8 +196,11 @@ impl<'a> Decoder<'a> {
         }
         let end = (self.next + BATCH).min(self.samples.len());
         let n = end - self.next;
-        let mut batch =
-            Batch { label: Vec::with_capacity(n), values: Vec::with_capacity(n * self.n_values), ..Batch::default() };
+        // Each value takes at least a byte of its sample: the encoded size
+        // bounds the reservation, whatever number of sample types is declared.
+        let bytes: usize = self.samples[self.next..end].iter().map(Bytes::len).sum();
+        let values = n.saturating_mul(self.n_values).min(bytes);
+        let mut batch = Batch { label: Vec::with_capacity(n), values: Vec::with_capacity(values), ..Batch::default() };
         for i in self.next..end {
             if let Err(e) = self.decode(i, &mut batch) {
                 self.next = self.samples.len();

@@ -65,14 +65,6 @@ pub fn sniff_head(head: &[u8], complete: bool) -> Result<Sniffed, LoadError> {
     if let Some(k) = known::binary(head) {
         return Err(k.error());
     }
-    if let Some(e) = utf16::looks_like_bomless_utf16(head) {
-        return Err(LoadError::unsupported(format!(
-            "this looks like {} text without a byte-order mark; convert it with `iconv -f {} -t UTF-8` \
-             (or save it with a byte-order mark)",
-            e.name(),
-            e.name()
-        )));
-    }
     let body = &head[first..];
     let mut json_error = None;
     if matches!(body[0], b'{' | b'[') {
@@ -85,6 +77,14 @@ pub fn sniff_head(head: &[u8], complete: bool) -> Result<Sniffed, LoadError> {
     let text = is_plain_text(head);
     if !text && let Some(f) = proto::identify(head) {
         return Ok(Sniffed::Format(f));
+    }
+    if !text && let Some(e) = utf16::looks_like_bomless_utf16(head) {
+        return Err(LoadError::unsupported(format!(
+            "this looks like {} text without a byte-order mark; convert it with `iconv -f {} -t UTF-8` \
+             (or save it with a byte-order mark)",
+            e.name(),
+            e.name()
+        )));
     }
     if text || is_mostly_text(head) {
         return sniff_text(head, complete).map_err(|mut e| {

@@ -94,3 +94,17 @@ fn a_string_table_whose_entry_0_is_not_empty_is_refused() {
          \"main.main\"; go tool pprof rejects such a profile too"
     );
 }
+
+#[test]
+fn many_sample_types_cost_time_and_memory_in_proportion_to_the_file() {
+    // 200 000 sample types (two bytes each) and 4096 empty samples: 400 KB
+    // that once asked for 4096 x 200 000 weights up front (13 GB, an abort)
+    // after comparing every type's name with every other (minutes).
+    let mut bytes = b"\x0a\x00".repeat(200_000);
+    bytes.extend_from_slice(&b"\x12\x00".repeat(4096));
+    bytes.extend_from_slice(b"\x32\x00");
+    let started = std::time::Instant::now();
+    let e = error_of(&bytes);
+    assert_eq!(e.what, "sample 0 has 0 values, expected one per sample type (200000)");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
+}
