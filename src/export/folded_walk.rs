@@ -14,16 +14,19 @@
 //! current path, the siblings still to visit at each level; the text of the
 //! current path is one `String`. Nothing grows with the output.
 
+use std::cmp::Ordering;
 use std::io;
 
 use crate::model::{Profile, StackId, Weight};
 
-/// One segment of one stack's leaf frame name: `name[start..end]`.
+/// One segment of one stack's leaf frame name: `seg` = `name[start..end]`.
 #[derive(Clone, Copy)]
-struct Member {
+struct Member<'a> {
+    seg: &'a str,
     stack: u32,
-    start: u32,
     end: u32,
+    /// The segment ends the name.
+    last: bool,
 }
 
 /// A line (`block == false`) or the lines below a child (`block == true`)
@@ -38,8 +41,8 @@ struct Item {
 
 /// One level of the walk: the members below the parent, sorted by
 /// segment, the items still to visit, and where the path ended above it.
-struct Level {
-    members: Vec<Member>,
+struct Level<'a> {
+    members: Vec<Member<'a>>,
     items: Vec<Item>,
     next: usize,
     path_len: usize,
@@ -53,24 +56,24 @@ struct Tree<'a> {
     children: Vec<u32>,
 }
 
-impl Tree<'_> {
-    fn name(&self, stack: u32) -> &str {
-        self.profile.frames.name(self.profile.stacks.frame(StackId(stack)))
-    }
+/// Bytewise order of the keys `a` or `a;` (`block`) and `b` or `b;`;
+/// segments hold no `;`.
+fn cmp_keys(a: &str, a_block: bool, b: &str, b_block: bool) -> Ordering {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let n = x.len().min(y.len());
+    x[..n].cmp(&y[..n]).then_with(|| {
+        let next_x = x.get(n).copied().or(a_block.then_some(b';'));
+        let next_y = y.get(n).copied().or(b_block.then_some(b';'));
+        next_x.cmp(&next_y)
+    })
+}
 
-    fn seg(&self, m: Member) -> &str {
-        &self.name(m.stack)[m.start as usize..m.end as usize]
-    }
-
-    fn is_last(&self, m: Member) -> bool {
-        m.end as usize == self.name(m.stack).len()
-    }
-
+impl<'a> Tree<'a> {
     /// The segment of `stack`'s name that starts at byte `from`.
-    fn member(&self, stack: u32, from: usize) -> Member {
-        let name = self.name(stack);
+    fn member(&self, stack: u32, from: usize) -> Member<'a> {
+        let name = self.profile.frames.name(self.profile.stacks.frame(StackId(stack)));
         let end = name[from..].find(';').map_or(name.len(), |i| from + i);
-        Member { stack, start: from as u32, end: end as u32 }
+        Member { seg: &name[from..end], stack, end: end as u32, last: end == name.len() }
     }
 
     fn children(&self, s: u32) -> &[u32] {
@@ -79,10 +82,10 @@ impl Tree<'_> {
 
     /// The members one level below `members`: each one's next segment, or
     /// the first segment of each of its stack's children.
-    fn below(&self, members: &[Member]) -> Vec<Member> {
+    fn below(&self, members: &[Member<'a>]) -> Vec<Member<'a>> {
         let mut out = Vec::new();
         for &m in members {
-            if self.is_last(m) {
+            if m.last {
                 out.extend(self.children(m.stack).iter().map(|&c| self.member(c, 0)));
             } else {
                 out.push(self.member(m.stack, m.end as usize + 1));
@@ -94,19 +97,16 @@ impl Tree<'_> {
     /// A level over `members`: grouped by segment, each group's own line
     /// (when it weighs anything) and block (when anything is below it),
     /// in bytewise order of the texts.
-    fn level(&self, mut members: Vec<Member>, path_len: usize) -> Level {
-        members.sort_unstable_by(|a, b| self.seg(*a).cmp(self.seg(*b)));
+    fn level(&self, mut members: Vec<Member<'a>>, path_len: usize) -> Level<'a> {
+        members.sort_unstable_by(|a, b| a.seg.cmp(b.seg));
         let mut items = Vec::new();
         let mut lo = 0;
         while lo < members.len() {
-            let seg = self.seg(members[lo]);
-            let mut hi = lo + 1;
-            while hi < members.len() && self.seg(members[hi]) == seg {
-                hi += 1;
-            }
+            let seg = members[lo].seg;
+            let hi = lo + members[lo..].iter().take_while(|m| m.seg == seg).count();
             let group = &members[lo..hi];
-            let own: Weight = group.iter().filter(|m| self.is_last(**m)).map(|m| self.weight[m.stack as usize]).sum();
-            let block = group.iter().any(|&m| !self.is_last(m) || !self.children(m.stack).is_empty());
+            let own: Weight = group.iter().filter(|m| m.last).map(|m| self.weight[m.stack as usize]).sum();
+            let block = group.iter().any(|m| !m.last || !self.children(m.stack).is_empty());
             let (lo32, hi32) = (lo as u32, hi as u32);
             if own != 0 {
                 items.push(Item { lo: lo32, hi: hi32, block: false, own });
@@ -116,8 +116,8 @@ impl Tree<'_> {
             }
             lo = hi;
         }
-        let key = |it: &Item| self.seg(members[it.lo as usize]).bytes().chain(it.block.then_some(b';'));
-        items.sort_by(|a, b| key(a).cmp(key(b)));
+        let seg = |it: &Item| members[it.lo as usize].seg;
+        items.sort_by(|a, b| cmp_keys(seg(a), a.block, seg(b), b.block));
         Level { members, items, next: 0, path_len }
     }
 }
@@ -179,7 +179,7 @@ pub fn walk(
             path.push(';');
         }
         let group = &top.members[item.lo as usize..item.hi as usize];
-        path.push_str(tree.seg(group[0]));
+        path.push_str(group[0].seg);
         if item.block {
             let below = tree.below(group);
             levels.push(tree.level(below, base));
