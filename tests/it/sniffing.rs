@@ -247,3 +247,30 @@ fn damaged_inputs_of_the_new_paths_never_panic() {
         }
     }
 }
+
+#[test]
+fn every_real_protobuf_is_recognised_by_its_structure() {
+    use firesight::load::sniff::proto::identify;
+    let mut files: Vec<(String, Format)> = Vec::new();
+    for dir in ["pprof", "pprof/generated", "pprof/tester"] {
+        for e in std::fs::read_dir(data(dir)).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".pb.gz") {
+                files.push((format!("{dir}/{name}"), Format::Pprof));
+            }
+        }
+    }
+    files.push(("otlp/traces.otlp.pb".into(), Format::OtlpProtobuf));
+    assert!(files.len() > 15);
+    for (rel, want) in files {
+        let input = firesight::load::Input::from_reader(
+            std::io::Cursor::new(read(&rel)),
+            None,
+            Progress::new(),
+            1 << 20,
+            1 << 30,
+        )
+        .unwrap_or_else(|e| panic!("{rel}: {e}"));
+        assert_eq!(identify(input.head()), Some(want), "{rel}");
+    }
+}

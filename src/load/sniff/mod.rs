@@ -143,13 +143,13 @@ fn sniff_json(head: &[u8]) -> Result<Format, LoadError> {
     if has("traceID") || has("processes") || (has("spanID") && has("references")) {
         return Ok(Format::JaegerJson);
     }
+    if let Some(k) = known::json(&has, &text) {
+        return Err(k.error());
+    }
     // Jaeger's query API envelope, also when it holds no trace:
     // `{"data": [], "total": 0, "limit": 0, "offset": 0, "errors": null}`.
     if has("data") && has("total") {
         return Ok(Format::JaegerJson);
-    }
-    if let Some(k) = known::json(&has, &text) {
-        return Err(k.error());
     }
     if has("resourceProfiles") || has("resourceMetrics") || has("resourceLogs") {
         return Err(LoadError::unsupported(
