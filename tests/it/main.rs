@@ -5,6 +5,7 @@ mod architecture;
 mod cli;
 mod common;
 mod folded;
+mod numbers;
 mod perf;
 mod pprof;
 mod robustness;
@@ -13,6 +14,8 @@ mod trace_ui;
 mod traces;
 #[cfg(feature = "gui")]
 mod ui;
+#[cfg(feature = "gui")]
+mod ui_numbers;
 #[cfg(feature = "gui")]
 mod ui_pprof;
 #[cfg(feature = "gui")]
