@@ -536,3 +536,47 @@ pub fn frames_by_name(profile: &Profile) -> HashMap<&str, Vec<FrameId>, FxBuildH
     }
     m
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::frame::FrameRef;
+    use crate::model::{FrameKind, ProfileBuilder, Unit};
+
+    #[test]
+    fn absolute_totals_hold_in_every_shape_of_tree() {
+        // A diff: a;b grew 30 and shrank 50, a;c grew 40, and c;b shrank 10.
+        let mut b = ProfileBuilder::new("test");
+        let m = b.add_metric("samples", Unit::Count);
+        for (path, w) in [(&["a", "b"], 30), (&["a", "b"], -50), (&["a", "c"], 40), (&["c", "b"], -10)] {
+            let ids: Vec<_> = path.iter().map(|f| b.frame(FrameRef::new(f, "", FrameKind::User))).collect();
+            let s = b.stack_from_root(&ids);
+            b.add_sample_for(s, m, w, None, None);
+        }
+        let p = b.finish().unwrap_or_else(|e| panic!("{e}"));
+        for filter in [SampleFilter::default(), SampleFilter { inverted: true, ..SampleFilter::default() }] {
+            let t = CallTree::build(&p, m, &filter);
+            assert!(t.signed && t.share_of == ShareOf::AbsoluteTotal);
+            assert_eq!((t.total(), t.node(t.root()).abs_total, t.share_base), (10, 130, 130));
+            for (i, n) in t.nodes.iter().enumerate() {
+                let kids: Weight = t.children(NodeId::from_index(i)).map(|c| t.node(c).abs_total).sum();
+                assert!(n.total.abs() <= n.abs_total && kids <= n.abs_total, "{:?} node {i}", filter.inverted);
+            }
+            // Bottom-up, b is a root: -30 net, 90 changed.
+            if filter.inverted {
+                let bn = t.children(t.root()).find(|&c| t.node(c).frame.is_some_and(|f| p.frames.name(f) == "b"));
+                let bn = t.node(bn.unwrap_or_else(|| panic!("b")));
+                assert_eq!((bn.total, bn.abs_total), (-30, 90));
+            }
+        }
+        // No negative weight: the absolute totals are the totals.
+        let mut b = ProfileBuilder::new("test");
+        let m = b.add_metric("samples", Unit::Count);
+        let f = b.frame(FrameRef::new("main", "", FrameKind::User));
+        let s = b.stack_from_root(&[f]);
+        b.add_sample_for(s, m, 7, None, None);
+        let t = CallTree::build(&b.finish().unwrap_or_else(|e| panic!("{e}")), m, &SampleFilter::default());
+        assert!(!t.signed && t.share_of == ShareOf::Total);
+        assert!(t.nodes.iter().all(|n| n.abs_total == n.total));
+    }
+}
