@@ -10,6 +10,7 @@ use clap::Args;
 use serde_json::json;
 
 use firesight::model::calltree::SampleFilter;
+use firesight::model::frame::shown_name;
 use firesight::model::{CallTree, MetricId, Profile};
 
 use super::{LoadArgs, SelectArgs, filter, load_file, pick_metric, weight_json};
@@ -81,7 +82,14 @@ pub fn hot_path(a: &HotPathArgs) -> Result<()> {
             // Unsigned, of the share base (the sum of absolute weights in a diff profile), as `top`.
             let base = tree.share_base;
             let pct = if base == 0 { 0.0 } else { node.total.unsigned_abs() as f64 * 100.0 / base as f64 };
-            writeln!(out, "{:>6.2}% {:>12}  {}{}", pct, m.format(node.total), "  ".repeat(depth.min(40)), f.name)?;
+            writeln!(
+                out,
+                "{:>6.2}% {:>12}  {}{}",
+                pct,
+                m.format(node.total),
+                "  ".repeat(depth.min(40)),
+                shown_name(&f.name)
+            )?;
         }
     }
     out.flush()?;
@@ -155,7 +163,7 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
                 m.format(r.after_self),
                 format!("{sign}{}", m.format(delta)),
                 m.format(r.after_total),
-                r.name
+                shown_name(&r.name)
             )?;
         }
     }
@@ -194,7 +202,7 @@ pub fn top_memory(p: &Profile, metric: MetricId, pair: MetricId, filter: &Sample
             pct,
             om.format(r.total_objects),
             bm.format(r.total_bytes),
-            f.name
+            shown_name(&f.name)
         )?;
     }
     out.flush()?;

@@ -14,7 +14,7 @@ use serde_json::json;
 use firesight::export;
 use firesight::load::{self, LoadOptions, Loaded, PerfOptions, Progress};
 use firesight::model::calltree::SampleFilter;
-use firesight::model::{CallTree, FunctionTable, LabelValue, MetricId, Profile, Weight};
+use firesight::model::{CallTree, FunctionTable, LabelValue, MetricId, Profile, Weight, units};
 
 mod analysis;
 mod traces;
@@ -338,7 +338,8 @@ fn info(a: &InfoArgs) -> Result<()> {
             "metrics": metrics,
             "default_metric": p.metric(p.default_metric).name,
             "samples": p.samples.len(),
-            "stacks": p.stacks.len(),
+            "stacks": p.distinct_stacks(),
+            "call_tree_nodes": p.stacks.len(),
             "frames": p.frames.len(),
             "threads": p.threads.len(),
             "time_span_ns": time_span.map(|(lo, hi)| hi - lo),
@@ -364,10 +365,15 @@ fn info(a: &InfoArgs) -> Result<()> {
                 m.format(t)
             )?;
         }
-        writeln!(out, "samples:  {}", p.samples.len())?;
-        writeln!(out, "stacks:   {}", p.stacks.len())?;
-        writeln!(out, "frames:   {}", p.frames.len())?;
-        writeln!(out, "threads:  {}", p.threads.len())?;
+        writeln!(out, "samples:  {}", units::format_int(p.samples.len() as u64))?;
+        writeln!(
+            out,
+            "stacks:   {} distinct (the stacks samples end in)",
+            units::format_int(p.distinct_stacks() as u64)
+        )?;
+        writeln!(out, "call-tree nodes: {} (every prefix of those stacks)", units::format_int(p.stacks.len() as u64))?;
+        writeln!(out, "frames:   {}", units::format_int(p.frames.len() as u64))?;
+        writeln!(out, "threads:  {}", units::format_int(p.threads.len() as u64))?;
         if let Some((lo, hi)) = time_span {
             writeln!(out, "time span: {}", firesight::model::units::format_duration_ns((hi - lo) as f64))?;
         }
@@ -459,10 +465,14 @@ fn top(a: &TopArgs) -> Result<()> {
             m.format_exact(table.total),
             m.format(table.total)
         )?;
-        if table.share_base != table.total {
+        if tree.signed {
+            let of = match tree.share_of {
+                firesight::model::calltree::ShareOf::DiffBase => "the base profile's samples (pprof::base=true)",
+                _ => "the sum of absolute weights",
+            };
             writeln!(
                 out,
-                "some samples weigh less than 0 (a diff profile): shares are of {}, the sum of absolute weights, as pprof",
+                "some samples weigh less than 0 (a diff profile): shares are of {}, {of}, as pprof",
                 m.format(table.share_base)
             )?;
         }
@@ -483,7 +493,7 @@ fn top(a: &TopArgs) -> Result<()> {
                 m.format(r.total),
                 pct(r.total),
                 c * 100.0,
-                f.name
+                firesight::model::frame::shown_name(&f.name)
             )?;
         }
         if no_stack != 0 {

@@ -82,12 +82,49 @@ impl ShareBase {
     /// samples' absolute total if any, else the absolute total if any
     /// weight is negative, else `total`.
     pub fn of(&self, total: Weight) -> Weight {
+        match self.kind() {
+            ShareOf::DiffBase => self.base_abs_total,
+            ShareOf::AbsoluteTotal => self.abs_total,
+            ShareOf::Total => total,
+        }
+    }
+
+    /// What [`ShareBase::of`] takes as 100%.
+    pub fn kind(&self) -> ShareOf {
         if self.base_abs_total > 0 {
-            self.base_abs_total
+            ShareOf::DiffBase
         } else if self.negative {
-            self.abs_total
+            ShareOf::AbsoluteTotal
         } else {
-            total
+            ShareOf::Total
+        }
+    }
+
+    /// True when some sample counted weighs less than 0 (a diff profile).
+    pub fn negative(&self) -> bool {
+        self.negative
+    }
+}
+
+/// What the 100% of a tree's shares ([`CallTree::share_base`]) is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ShareOf {
+    /// The total: no sample weighs less than 0.
+    #[default]
+    Total,
+    /// The sum of the samples' absolute weights (a diff profile).
+    AbsoluteTotal,
+    /// The absolute total of a pprof diff's base samples ([`DIFF_BASE_LABEL`]).
+    DiffBase,
+}
+
+impl ShareOf {
+    /// How views name the 100%: "all", "the base profile", "all changes".
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Total => "all",
+            Self::AbsoluteTotal => "all changes (increases + decreases)",
+            Self::DiffBase => "the base profile",
         }
     }
 }
@@ -105,6 +142,12 @@ pub struct CallTreeNode {
     pub total: Weight,
     /// Weight of the samples whose stack ends here.
     pub self_weight: Weight,
+    /// Sum of the absolute weights of every sample through this node: the
+    /// increases plus the decreases of a diff profile, where `total` is
+    /// their net. Equal to `total` when no weight is negative. The
+    /// flamegraph lays boxes out by it (as pprof's web UI does), so a
+    /// node's children never add up to more than the node.
+    pub abs_total: Weight,
     /// Index of the first child; children are `first_child..first_child+child_count`.
     pub first_child: u32,
     /// Number of children.
@@ -130,6 +173,11 @@ pub struct CallTree {
     /// [`DIFF_BASE_LABEL`]`=true`), the base profile's absolute total, as
     /// pprof does.
     pub share_base: Weight,
+    /// What `share_base` is.
+    pub share_of: ShareOf,
+    /// True when some sample counted weighs less than 0 (a diff profile):
+    /// views then colour by the sign of the change.
+    pub signed: bool,
 }
 
 impl CallTree {
@@ -137,15 +185,20 @@ impl CallTree {
     pub fn build(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> Self {
         let stack_weight = stack_weights(profile, metric, filter);
         let identity = filter.focus.is_none() && filter.hide.is_empty() && !filter.inverted;
+        let share = stack_weight.share.clone();
+        let root_self = (stack_weight.empty_stack, stack_weight.empty_stack_neg);
         let (parents, frames, self_w) = if identity && functions_are_frames(profile) {
-            (profile.stacks.parents().to_vec(), profile.stacks.frames().to_vec(), stack_weight.weights)
+            let w = SelfWeights { net: stack_weight.weights, neg: stack_weight.neg };
+            (profile.stacks.parents().to_vec(), profile.stacks.frames().to_vec(), w)
         } else {
             transform(profile, filter, &stack_weight)
         };
-        let mut tree = arena(profile, &parents, &frames, &self_w, stack_weight.empty_stack);
+        let mut tree = arena(profile, &parents, &frames, &self_w, root_self);
         tree.metric = metric;
         tree.inverted = filter.inverted;
-        tree.share_base = stack_weight.share.of(tree.total());
+        tree.share_base = share.of(tree.total());
+        tree.share_of = share.kind();
+        tree.signed = share.negative();
         tree
     }
 
@@ -204,16 +257,42 @@ impl CallTree {
 
 struct StackWeights {
     weights: Vec<Weight>,
+    /// Per stack, the absolute sum of its negative sample weights; empty
+    /// until a sample weighs less than 0 (so profiles without negative
+    /// weights pay nothing for it).
+    neg: Vec<Weight>,
     touched: Vec<bool>,
     empty_stack: Weight,
+    /// The absolute sum of the negative weights of samples with an empty stack.
+    empty_stack_neg: Weight,
     /// The share base of the samples kept.
     share: ShareBase,
 }
 
+/// Net self weight per stack, and the absolute sum of the negative
+/// weights in it (empty when there are none): the absolute weight is
+/// `net + 2 * neg`.
+struct SelfWeights {
+    net: Vec<Weight>,
+    neg: Vec<Weight>,
+}
+
+impl SelfWeights {
+    fn abs(&self, i: usize) -> Weight {
+        self.net[i] + 2 * self.neg.get(i).copied().unwrap_or(0)
+    }
+}
+
 fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> StackWeights {
     let n = profile.stacks.len();
-    let mut out =
-        StackWeights { weights: vec![0; n], touched: vec![false; n], empty_stack: 0, share: ShareBase::new(profile) };
+    let mut out = StackWeights {
+        weights: vec![0; n],
+        neg: Vec::new(),
+        touched: vec![false; n],
+        empty_stack: 0,
+        empty_stack_neg: 0,
+        share: ShareBase::new(profile),
+    };
     let label_ok = label_sets_matching(profile, &filter.labels);
     let s = &profile.samples;
     for i in 0..s.len() {
@@ -235,8 +314,17 @@ fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> 
             Some(st) => {
                 out.weights[st.index()] += w;
                 out.touched[st.index()] = true;
+                if w < 0 {
+                    if out.neg.is_empty() {
+                        out.neg = vec![0; n];
+                    }
+                    out.neg[st.index()] -= w;
+                }
             }
-            None => out.empty_stack += w,
+            None => {
+                out.empty_stack += w;
+                out.empty_stack_neg -= w.min(0);
+            }
         }
     }
     out
@@ -267,9 +355,10 @@ fn transform(
     profile: &Profile,
     filter: &SampleFilter,
     sw: &StackWeights,
-) -> (Vec<Option<StackId>>, Vec<FrameId>, Vec<Weight>) {
+) -> (Vec<Option<StackId>>, Vec<FrameId>, SelfWeights) {
     let mut table = StackTable::new();
     let mut weights: Vec<Weight> = Vec::new();
+    let mut neg: Vec<Weight> = Vec::new();
     let mut path = Vec::new();
     for s in 0..profile.stacks.len() {
         if !sw.touched[s] {
@@ -298,9 +387,20 @@ fn transform(
             weights.resize(table.len(), 0);
         }
         weights[leaf.index()] += sw.weights[s];
+        if let Some(&n) = sw.neg.get(s)
+            && n != 0
+        {
+            if neg.len() < table.len() {
+                neg.resize(table.len(), 0);
+            }
+            neg[leaf.index()] += n;
+        }
     }
     weights.resize(table.len(), 0);
-    (table.parents().to_vec(), table.frames().to_vec(), weights)
+    if !neg.is_empty() {
+        neg.resize(table.len(), 0);
+    }
+    (table.parents().to_vec(), table.frames().to_vec(), SelfWeights { net: weights, neg })
 }
 
 /// Lays a prefix tree out as a breadth-first arena with sorted siblings.
@@ -308,20 +408,30 @@ fn arena(
     profile: &Profile,
     parents: &[Option<StackId>],
     frames: &[FrameId],
-    self_w: &[Weight],
-    root_self: Weight,
+    weights: &SelfWeights,
+    (root_self, root_neg): (Weight, Weight),
 ) -> CallTree {
     let n = parents.len();
-    let mut total: Vec<Weight> = self_w.to_vec();
+    let self_w = &weights.net;
+    let mut total: Vec<Weight> = self_w.clone();
+    // Absolute totals only when some weight is negative; else they are the totals.
+    let mut abs: Vec<Weight> =
+        if weights.neg.is_empty() { Vec::new() } else { (0..n).map(|i| weights.abs(i)).collect() };
     for i in (0..n).rev() {
         if let Some(p) = parents[i] {
             let t = total[i];
             total[p.index()] += t;
+            if !abs.is_empty() {
+                let a = abs[i];
+                abs[p.index()] += a;
+            }
         }
     }
-    // A stack is kept when any sample passes through it; negative weights
-    // (pprof diff profiles) can sum to zero, so keep non-zero self anywhere below.
-    let mut keep: Vec<bool> = self_w.iter().map(|&w| w != 0).collect();
+    let abs_total = |i: usize| if abs.is_empty() { total[i] } else { abs[i] };
+    // A stack is kept when any sample with a weight passes through it;
+    // negative weights (pprof diff profiles) can net to zero, so keep a
+    // non-zero absolute self weight anywhere below.
+    let mut keep: Vec<bool> = (0..n).map(|i| self_w[i] != 0 || weights.neg.get(i).is_some_and(|&w| w != 0)).collect();
     for i in (0..n).rev() {
         if keep[i]
             && let Some(p) = parents[i]
@@ -349,7 +459,9 @@ fn arena(
             fill[p] += 1;
         }
     }
-    let root_total: Weight = root_self + (0..n).filter(|&i| parents[i].is_none()).map(|i| total[i]).sum::<Weight>();
+    let roots = || (0..n).filter(|&i| parents[i].is_none() && keep[i]);
+    let root_total: Weight = root_self + roots().map(|i| total[i]).sum::<Weight>();
+    let root_abs: Weight = root_self + 2 * root_neg + roots().map(abs_total).sum::<Weight>();
     let mut nodes = Vec::with_capacity(child_list.len() + 1);
     nodes.push(CallTreeNode {
         frame: None,
@@ -357,6 +469,7 @@ fn arena(
         depth: 0,
         total: root_total,
         self_weight: root_self,
+        abs_total: root_abs,
         first_child: 0,
         child_count: 0,
     });
@@ -377,6 +490,7 @@ fn arena(
                 depth,
                 total: total[k],
                 self_weight: self_w[k],
+                abs_total: abs_total(k),
                 first_child: 0,
                 child_count: 0,
             });
@@ -388,7 +502,15 @@ fn arena(
         head += 1;
     }
     let share_base = nodes.first().map_or(0, |n| n.total);
-    CallTree { metric: MetricId(0), nodes, max_depth, inverted: false, share_base }
+    CallTree {
+        metric: MetricId(0),
+        nodes,
+        max_depth,
+        inverted: false,
+        share_base,
+        share_of: ShareOf::Total,
+        signed: false,
+    }
 }
 
 /// Rank of every frame by name (then module), so sibling sorting compares integers.
@@ -413,4 +535,48 @@ pub fn frames_by_name(profile: &Profile) -> HashMap<&str, Vec<FrameId>, FxBuildH
         m.entry(f.name.as_str()).or_default().push(id);
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::frame::FrameRef;
+    use crate::model::{FrameKind, ProfileBuilder, Unit};
+
+    #[test]
+    fn absolute_totals_hold_in_every_shape_of_tree() {
+        // A diff: a;b grew 30 and shrank 50, a;c grew 40, and c;b shrank 10.
+        let mut b = ProfileBuilder::new("test");
+        let m = b.add_metric("samples", Unit::Count);
+        for (path, w) in [(&["a", "b"], 30), (&["a", "b"], -50), (&["a", "c"], 40), (&["c", "b"], -10)] {
+            let ids: Vec<_> = path.iter().map(|f| b.frame(FrameRef::new(f, "", FrameKind::User))).collect();
+            let s = b.stack_from_root(&ids);
+            b.add_sample_for(s, m, w, None, None);
+        }
+        let p = b.finish().unwrap_or_else(|e| panic!("{e}"));
+        for filter in [SampleFilter::default(), SampleFilter { inverted: true, ..SampleFilter::default() }] {
+            let t = CallTree::build(&p, m, &filter);
+            assert!(t.signed && t.share_of == ShareOf::AbsoluteTotal);
+            assert_eq!((t.total(), t.node(t.root()).abs_total, t.share_base), (10, 130, 130));
+            for (i, n) in t.nodes.iter().enumerate() {
+                let kids: Weight = t.children(NodeId::from_index(i)).map(|c| t.node(c).abs_total).sum();
+                assert!(n.total.abs() <= n.abs_total && kids <= n.abs_total, "{:?} node {i}", filter.inverted);
+            }
+            // Bottom-up, b is a root: -30 net, 90 changed.
+            if filter.inverted {
+                let bn = t.children(t.root()).find(|&c| t.node(c).frame.is_some_and(|f| p.frames.name(f) == "b"));
+                let bn = t.node(bn.unwrap_or_else(|| panic!("b")));
+                assert_eq!((bn.total, bn.abs_total), (-30, 90));
+            }
+        }
+        // No negative weight: the absolute totals are the totals.
+        let mut b = ProfileBuilder::new("test");
+        let m = b.add_metric("samples", Unit::Count);
+        let f = b.frame(FrameRef::new("main", "", FrameKind::User));
+        let s = b.stack_from_root(&[f]);
+        b.add_sample_for(s, m, 7, None, None);
+        let t = CallTree::build(&b.finish().unwrap_or_else(|e| panic!("{e}")), m, &SampleFilter::default());
+        assert!(!t.signed && t.share_of == ShareOf::Total);
+        assert!(t.nodes.iter().all(|n| n.abs_total == n.total));
+    }
 }

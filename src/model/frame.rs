@@ -43,6 +43,16 @@ impl FrameKind {
     }
 }
 
+/// What text displays show for a frame named `name`: the name, or
+/// [`EMPTY_NAME`] when it is empty (a blank box or row reads as nothing at
+/// all). Folded and JSON output keep the name as it is.
+pub fn shown_name(name: &str) -> &str {
+    if name.is_empty() { EMPTY_NAME } else { name }
+}
+
+/// Shown in place of an empty frame name.
+pub const EMPTY_NAME: &str = "[empty]";
+
 /// One interned frame.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Frame {
@@ -151,6 +161,11 @@ impl FrameTable {
     /// The frame's name, the most common lookup.
     pub fn name(&self, id: FrameId) -> &str {
         &self.frames[id.index()].name
+    }
+
+    /// The frame's name as text displays show it ([`shown_name`]: `[empty]` for "").
+    pub fn shown_name(&self, id: FrameId) -> &str {
+        shown_name(&self.frames[id.index()].name)
     }
 
     /// Number of distinct frames.

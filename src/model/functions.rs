@@ -80,8 +80,30 @@ impl FunctionTable {
         Self { rows, total: tree.total(), share_base: tree.share_base }
     }
 
-    /// Cumulative self share down the list: entry `i` is the fraction of the
-    /// total taken by rows `0..=i` (the "20% of functions take 80%" column).
+    /// Running share of the self weights down the rows in `order` (indices
+    /// into [`FunctionTable::rows`]; others are skipped and get no share of
+    /// their own but repeat the last one): entry `k` is the sum of `|self|`
+    /// over `order[..=k]` divided by the sum of `|self|` over every row and
+    /// `|no_stack|` (the samples with an empty stack). Without negative
+    /// weights that whole is the total, and in self order this is the "20%
+    /// of functions take 80%" column; with them (a diff profile) it is the
+    /// share of all changes, so it only grows and ends at 100%.
+    pub fn cumulative_abs_self(&self, order: &[usize], no_stack: Weight) -> Vec<f64> {
+        let whole: Weight = self.rows.iter().map(|r| r.self_weight.abs()).sum::<Weight>() + no_stack.abs();
+        let mut acc: Weight = 0;
+        order
+            .iter()
+            .map(|&i| {
+                acc += self.rows.get(i).map_or(0, |r| r.self_weight.abs());
+                if whole == 0 { 0.0 } else { acc as f64 / whole as f64 }
+            })
+            .collect()
+    }
+
+    /// Cumulative self share down the list as `go tool pprof -top` prints
+    /// its `sum%`: entry `i` is the net self weight of rows `0..=i` as a
+    /// share of [`FunctionTable::share_base`], unsigned (so in a diff
+    /// profile, where gains and losses offset, it can fall).
     pub fn cumulative_self_fraction(&self) -> Vec<f64> {
         let mut acc: Weight = 0;
         self.rows

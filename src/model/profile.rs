@@ -24,9 +24,12 @@ impl Metric {
         weight as f64 / 10f64.powi(self.decimals as i32)
     }
 
-    /// `weight` formatted for people in the metric's unit (`3.21 s`, `512.3 MiB`).
+    /// `weight` formatted for people in the metric's unit (`3.21 s`,
+    /// `512.3 MiB`); counts exactly, with thousands separators
+    /// (`9,223,372,036,854,775,933`), never rounded through `f64` (see
+    /// [`super::units::format_weight`]).
     pub fn format(&self, weight: Weight) -> String {
-        self.unit.format(self.to_f64(weight))
+        super::units::format_weight(&self.unit, weight, self.decimals)
     }
 
     /// `weight` printed exactly (`31.23`, `9223372036854775808`).
@@ -242,6 +245,25 @@ impl Profile {
     /// Exact sum of every sample's weight for metric `m`.
     pub fn total(&self, m: MetricId) -> Weight {
         (0..self.samples.len()).map(|i| self.weight(i, m)).sum()
+    }
+
+    /// Number of distinct stacks the samples end in: each stack that some
+    /// sample references counted once (what `sort -u` of a folded file's
+    /// stacks counts); samples with an empty stack are not counted.
+    /// [`Profile::stacks`] holds more: every prefix of these stacks, that
+    /// is every node of the frame-level call tree.
+    pub fn distinct_stacks(&self) -> usize {
+        let mut seen = vec![false; self.stacks.len()];
+        let mut n = 0;
+        for s in self.samples.stacks.iter().flatten() {
+            if let Some(slot) = seen.get_mut(s.index())
+                && !*slot
+            {
+                *slot = true;
+                n += 1;
+            }
+        }
+        n
     }
 
     /// Smallest and largest sample timestamp in ns, when samples have them.

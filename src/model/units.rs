@@ -78,6 +78,71 @@ impl Unit {
     }
 }
 
+/// Formats an exact weight in `unit` for a person: counts (and units
+/// with no scale, [`Unit::Other`]) as the exact integer or fixed-point
+/// decimal with thousands separators (`9,223,372,036,854,775,933`,
+/// `1,234.56`), never rounded through `f64`; times and bytes in people's
+/// units (`3.21 s`, `512.3 MiB`) while the value is below 2^53 (where an
+/// `f64` holds it exactly), else exactly in the base unit with separators
+/// (`9,223,372,036,854,775,807 ns`).
+pub fn format_weight(unit: &Unit, weight: Weight, decimals: u32) -> String {
+    let base = match unit {
+        Unit::Count => return format_grouped(weight, decimals),
+        Unit::Other(u) => return format!("{} {u}", format_grouped(weight, decimals)),
+        Unit::Nanoseconds => "ns",
+        Unit::Microseconds => "µs",
+        Unit::Milliseconds => "ms",
+        Unit::Seconds => "s",
+        Unit::Bytes => "B",
+    };
+    if weight.unsigned_abs() < 1 << 53 {
+        unit.format(weight as f64 / 10f64.powi(decimals as i32))
+    } else {
+        format!("{} {base}", format_grouped(weight, decimals))
+    }
+}
+
+/// An exact fixed-point weight with thousands separators in its whole
+/// part and its decimals trimmed of trailing zeros: `(1234567, 0)` is
+/// `"1,234,567"`, `(-123456, 2)` is `"-1,234.56"`. See [`format_exact`]
+/// for the same without separators (machine-readable output).
+pub fn format_grouped(weight: Weight, decimals: u32) -> String {
+    let exact = format_exact(weight, decimals);
+    let (sign, rest) = match exact.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", exact.as_str()),
+    };
+    let (whole, frac) = match rest.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (rest, None),
+    };
+    let mut out = String::with_capacity(exact.len() + whole.len() / 3);
+    out.push_str(sign);
+    out.push_str(&group_digits(whole));
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// An integer with thousands separators, exactly: `1234567` is `"1,234,567"`.
+pub fn format_int(v: impl Into<i128>) -> String {
+    format_grouped(v.into(), 0)
+}
+
+/// `"1234567"` as `"1,234,567"` (ASCII digits only).
+fn group_digits(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Formats nanoseconds as `812 ns`, `12.4 µs`, `3.21 ms`, `1.50 s`.
 pub fn format_duration_ns(ns: f64) -> String {
     let a = ns.abs();
@@ -171,5 +236,26 @@ mod tests {
         assert_eq!(format_exact(310, 1), "31");
         assert_eq!(format_exact(-5, 1), "-0.5");
         assert_eq!(format_exact(1 << 63, 0), "9223372036854775808");
+    }
+
+    #[test]
+    fn weights_print_exactly_where_a_person_reads_a_count() {
+        // 2^63 - 3 as f64 is 2^63: the old f64 path printed ...808.
+        let big: Weight = (1 << 63) - 3;
+        assert_eq!(format_weight(&Unit::Count, big, 0), "9,223,372,036,854,775,805");
+        assert_eq!(format_weight(&Unit::Count, -big * 3, 0), "-27,670,116,110,564,327,415");
+        assert_eq!(format_weight(&Unit::Other("objects".into()), 1_234_567, 0), "1,234,567 objects");
+        assert_eq!(format_weight(&Unit::Count, 123_456_789, 3), "123,456.789");
+        assert_eq!(format_weight(&Unit::Count, -5, 1), "-0.5");
+        assert_eq!(format_weight(&Unit::Count, 0, 0), "0");
+        assert_eq!(format_weight(&Unit::Count, 999, 0), "999");
+        assert_eq!(format_weight(&Unit::Count, 1000, 0), "1,000");
+        // Times and bytes in people's units while an f64 holds them, else exactly.
+        assert_eq!(format_weight(&Unit::Nanoseconds, 1_200_000_000, 0), "1.20 s");
+        assert_eq!(format_weight(&Unit::Bytes, 15 << 20, 0), "15.0 MiB");
+        assert_eq!(format_weight(&Unit::Nanoseconds, big, 0), "9,223,372,036,854,775,805 ns");
+        assert_eq!(format_weight(&Unit::Bytes, big, 0), "9,223,372,036,854,775,805 B");
+        assert_eq!(format_int(1_234_567u64), "1,234,567");
+        assert_eq!(format_int(u64::MAX), "18,446,744,073,709,551,615");
     }
 }

@@ -203,12 +203,14 @@ impl Document {
         self.view = view.clamp_to(extent(&self.tree, self.zoom));
     }
 
-    /// The node of function `frame` with the largest total, if any.
+    /// The node of function `frame` with the widest box (the largest
+    /// absolute total: the total, or in a diff the increases plus the
+    /// decreases), if any.
     pub fn heaviest_node(&self, frame: FrameId) -> Option<NodeId> {
         let mut best: Option<(Weight, usize)> = None;
         for (i, n) in self.tree.nodes.iter().enumerate() {
-            if n.frame == Some(frame) && best.is_none_or(|(w, _)| n.total > w) {
-                best = Some((n.total, i));
+            if n.frame == Some(frame) && best.is_none_or(|(w, _)| n.abs_total > w) {
+                best = Some((n.abs_total, i));
             }
         }
         best.map(|(_, i)| NodeId::from_index(i))
@@ -254,7 +256,7 @@ impl Document {
         self.tree
             .path_to(self.zoom)
             .into_iter()
-            .map(|id| (id, self.tree.node(id).frame.map_or("all", |f| self.profile.frames.name(f))))
+            .map(|id| (id, self.tree.node(id).frame.map_or("all", |f| self.profile.frames.shown_name(f))))
             .collect()
     }
 }

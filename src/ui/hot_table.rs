@@ -43,6 +43,8 @@ pub struct HotTableState {
     pub filter: String,
     /// Row indices into the function table, in display order.
     order: Vec<usize>,
+    /// Cumulative self share of each row of `order`, in that order.
+    cumulative: Vec<f64>,
     /// What `order` was computed for: (table address, sort, reversed, filter).
     order_key: Option<(usize, SortKey, bool, String)>,
     /// Last selection seen, to scroll a newly selected row into view.
@@ -68,6 +70,15 @@ impl HotTableState {
     /// function table, and [`NO_STACK`] for the samples with no stack.
     pub fn order(&self) -> &[usize] {
         &self.order
+    }
+
+    /// The "Cumulative self %" of each row of [`HotTableState::order`]
+    /// (0..=1): the running sum of `|self|` down the rows as shown, of the
+    /// `|self|` of every function and the samples with no stack
+    /// ([`FunctionTable::cumulative_abs_self`]). The "[no stack]" row adds
+    /// nothing (it is not a function) and shows none.
+    pub fn cumulative(&self) -> &[f64] {
+        &self.cumulative
     }
 
     /// Recomputes the row order when its inputs changed. `no_stack` is the
@@ -108,6 +119,9 @@ impl HotTableState {
         if self.reversed {
             order.reverse();
         }
+        // In the order shown: a share carried over from another order would
+        // not add up down the column.
+        self.cumulative = functions.cumulative_abs_self(&order, no_stack);
         self.order = order;
         self.order_key = Some(key);
     }
@@ -154,11 +168,11 @@ pub fn ui(ui: &mut Ui, state: &mut HotTableState, input: &TableInput<'_>) -> Vec
         }
     };
     ui.horizontal(|ui| {
-        let count = crate::model::units::format_count(all as f64);
+        let count = crate::model::units::format_int(all as u64);
         if state.filter.trim().is_empty() {
             ui.label(format!("Hot functions ({count})"));
         } else {
-            ui.label(format!("Hot functions ({} of {count})", crate::model::units::format_count(shown as f64)));
+            ui.label(format!("Hot functions ({} of {count})", crate::model::units::format_int(shown as u64)));
         }
         ui.add(egui::TextEdit::singleline(&mut state.filter).hint_text("Filter functions").desired_width(220.0));
         if !state.filter.is_empty() && ui.button("Clear filter").clicked() {
@@ -192,20 +206,20 @@ const HEADERS: [(&str, Option<SortKey>); 7] = [
     ("Self %", None),
     ("Total", Some(SortKey::Total)),
     ("Total %", None),
-    ("Cumulative self %", None),
+    (CUMULATIVE_TITLE, None),
 ];
 
+/// Title of the cumulative self share column.
+const CUMULATIVE_TITLE: &str = "Cumulative self %";
+
 /// Widths of the widest module and of the widest value of each numeric
-/// column over every row, and the cumulative self shares, kept until the
-/// function table or the font changes.
+/// column over every row, kept until the function table or the font changes.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Measured {
     /// (function table address, font size bits) the values are for.
     key: Option<(usize, u32)>,
     /// Module, self, self %, total, total %, cumulative %, px.
     widths: [f32; 6],
-    /// Cumulative self share of each function table row (0..=1).
-    cumulative: Vec<f64>,
 }
 
 impl Measured {
@@ -219,8 +233,6 @@ impl Measured {
         let (m, whole) = (input.metric, input.functions.share_base);
         let frames = &input.profile.frames;
         let pct = |w| format!("{:.2}%", percent(w, whole));
-        self.cumulative = input.functions.cumulative_self_fraction();
-        let cumulative = &self.cumulative;
         // The "[no stack]" row's self and total are the same weight.
         let extra = (input.no_stack != 0).then_some(input.no_stack);
         let weights = |f: fn(&crate::model::FunctionRow) -> Weight| rows.iter().map(f).chain(extra);
@@ -230,7 +242,8 @@ impl Measured {
             table_fit::widest(ui, &font, weights(|r| r.self_weight).map(pct)),
             table_fit::widest(ui, &font, weights(|r| r.total).map(|w| m.format(w))),
             table_fit::widest(ui, &font, weights(|r| r.total).map(pct)),
-            table_fit::widest(ui, &font, cumulative.iter().map(|c| format!("{:.2}%", c * 100.0))),
+            // Cumulative shares run up to 100% in any order.
+            table_fit::widest(ui, &font, ["100.00%".to_string()]),
         ];
         self.key = Some(key);
     }
@@ -287,7 +300,7 @@ fn rows_ui(
         table = table.scroll_to_row(row, Some(egui::Align::Center));
     }
     let table = super::sort_header::top_after_sort(&ctx, "hot_table", table);
-    // Diff profiles: shares of the sum of absolute weights.
+    // Diff profiles: shares of the share base (the sum of absolute weights, or the base profile's).
     let whole = input.functions.share_base;
     let last = HEADERS.len() - 1;
     table
@@ -318,15 +331,16 @@ fn rows_ui(
                 let mut double = false;
                 row.col(|ui| {
                     // Elided with … when the column is narrower than the name.
-                    let button = egui::Button::selectable(selected, frame.name.as_str()).truncate();
-                    let resp = ui.add(button).on_hover_text(&frame.name);
+                    let name = crate::model::frame::shown_name(&frame.name);
+                    let button = egui::Button::selectable(selected, name).truncate();
+                    let resp = ui.add(button).on_hover_text(name);
                     clicked |= resp.clicked();
                     double |= resp.double_clicked();
                 });
                 row.col(|ui| {
                     ui.add(egui::Label::new(&frame.module).truncate());
                 });
-                let cumulative = state.measured.cumulative.get(i).copied().unwrap_or(0.0);
+                let cumulative = state.cumulative.get(row.index()).copied().unwrap_or(0.0);
                 let cells = [
                     input.metric.format(r.self_weight),
                     format!("{:.2}%", percent(r.self_weight, whole)),
@@ -371,7 +385,13 @@ fn no_stack_row(row: &mut egui_extras::TableRow<'_, '_>, input: &TableInput<'_>,
 /// One header cell: a plain title, or a sort toggle for sortable columns.
 fn header_cell(ui: &mut Ui, state: &mut HotTableState, title: &str, key: Option<SortKey>) {
     let Some(key) = key else {
-        ui.strong(title);
+        let label = ui.strong(title);
+        if title == CUMULATIVE_TITLE {
+            label.on_hover_text(
+                "Running sum of the self column down the rows in the order shown, as a share of the self \
+                 weight of every function (sizes of changes, in a diff profile)",
+            );
+        }
         return;
     };
     let sorted = (state.sort == key).then_some(!state.reversed);

@@ -244,8 +244,9 @@ fn rows_ui(ui: &mut Ui, state: &mut MemoryTableState, input: &RowsInput<'_>, com
                 row.col(|ui| {
                     let module = if frame.module.is_empty() { String::new() } else { format!("\n{}", frame.module) };
                     // Elided with … when the column is narrower than the name.
-                    let button = egui::Button::selectable(is_selected, frame.name.as_str()).truncate();
-                    resp = Some(ui.add(button).on_hover_text(format!("{}{module}", frame.name)));
+                    let name = crate::model::frame::shown_name(&frame.name);
+                    let button = egui::Button::selectable(is_selected, name).truncate();
+                    resp = Some(ui.add(button).on_hover_text(format!("{name}{module}")));
                 });
                 for (k, text) in row_cells(profile, view, r).into_iter().enumerate() {
                     let pad = if k == 4 { input.gutter } else { 0.0 };

@@ -26,12 +26,12 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
             "This is a bundled sample profile. Open your own with Ctrl+O (File, Open…) or drop a file on this window.",
         );
     }
-    if doc.tree.share_base != doc.tree.total() {
-        ui.colored_label(
-            ui.visuals().warn_fg_color,
-            "Some samples weigh less than 0 (a diff profile). A flamegraph cannot draw negative widths: read the \
-             hot functions below, which list every change with its share of the sum of absolute weights.",
-        );
+    if doc.tree.signed {
+        ui.label(format!(
+            "A diff profile (some samples weigh less than 0): each box is as wide as the increases plus the \
+             decreases under it; red grew, blue shrank, grey about the same. Shares are of {}.",
+            doc.tree.share_of.name()
+        ));
     }
     ui.horizontal(|ui| {
         let r = ui.add(

@@ -229,7 +229,7 @@ pub fn status_ui(ui: &mut Ui, input: &StatusInput<'_>) -> Vec<Command> {
                 String::new()
             }
             1 => "⚠ 1 warning".to_string(),
-            n => format!("⚠ {} warnings", crate::model::units::format_count(n as f64)),
+            n => format!("⚠ {} warnings", crate::model::units::format_int(n)),
         };
         if !text.is_empty() && ui.button(text).on_hover_text("Show the load warnings").clicked() {
             commands.push(Command::ShowWarnings(true));
@@ -257,7 +257,7 @@ pub fn record_word(format: &str) -> &'static str {
 /// samples".
 fn samples_ui(ui: &mut Ui, input: &StatusInput<'_>) {
     let c = &input.samples;
-    let n = |v: u64| crate::model::units::format_count(v as f64);
+    let n = |v: u64| crate::model::units::format_int(v);
     let text = if c.is_filtered() {
         format!("{} of {} {}", n(c.kept), n(c.in_metric), input.records)
     } else if c.in_metric < c.in_profile {

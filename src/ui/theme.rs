@@ -61,6 +61,24 @@ pub const SELECTED: Color32 = Color32::from_rgb(0x10, 0x40, 0xd0);
 /// Label colour on boxes (all fills are light).
 pub const LABEL: Color32 = Color32::from_rgb(0x10, 0x10, 0x10);
 
+/// Fill of a diff profile's box whose net change is `change` of the
+/// largest (-1.0 to 1.0): red for an increase, blue for a decrease, the
+/// colour deepening with the size of the change (square root, so a tenth
+/// of the largest change is still a third of the way), and a neutral grey
+/// when about nothing changed. All fills stay light enough for dark labels.
+pub fn diff_color(change: f32) -> Color32 {
+    let t = change.abs().min(1.0).sqrt();
+    let to = if change > 0.0 { DIFF_MORE } else { DIFF_LESS };
+    if t < 0.05 { DIFF_SAME } else { DIFF_SAME.lerp_to_gamma(to, t) }
+}
+
+/// [`diff_color`] of no change.
+pub const DIFF_SAME: Color32 = Color32::from_rgb(0xd4, 0xd2, 0xce);
+/// [`diff_color`] of the largest increase.
+pub const DIFF_MORE: Color32 = Color32::from_rgb(0xf0, 0x5a, 0x48);
+/// [`diff_color`] of the largest decrease.
+pub const DIFF_LESS: Color32 = Color32::from_rgb(0x5a, 0x8c, 0xf0);
+
 /// Text colours of the light theme: normal, button, weak (hints, secondary
 /// columns). Contrast against the panel fill (gray 248): 14.8, 15.7, 6.3
 /// (egui's: 7.6, 9.4, 2.9).
@@ -116,6 +134,24 @@ mod tests {
         assert!(user.h * 360.0 <= 53.0, "user hue {}", user.h * 360.0);
         assert!((194.0..=221.0).contains(&(kernel.h * 360.0)), "kernel hue {}", kernel.h * 360.0);
         assert_eq!(name_hash("a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn diff_colours_follow_the_sign_and_size_of_the_change() {
+        assert_eq!(diff_color(0.0), DIFF_SAME);
+        assert_eq!(diff_color(0.001), DIFF_SAME);
+        assert_eq!(diff_color(1.0), DIFF_MORE);
+        assert_eq!(diff_color(-1.0), DIFF_LESS);
+        let (small, big) = (diff_color(0.1), diff_color(0.6));
+        assert!(small.r() > small.b() && big.r() > big.b(), "increases are red");
+        assert!(diff_color(-0.1).b() > diff_color(-0.1).r(), "decreases are blue");
+        // Saturation grows with the change.
+        let sat = |c: Color32| Hsva::from(c).s;
+        assert!(sat(DIFF_SAME) < sat(small) && sat(small) < sat(big) && sat(big) < sat(DIFF_MORE));
+        // Dark labels stay readable on every fill.
+        for c in [DIFF_SAME, DIFF_MORE, DIFF_LESS] {
+            assert!(contrast(c, LABEL) >= 4.5, "{c:?}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod export_bounds;
 mod folded;
+mod numbers;
 mod perf;
 mod pprof;
 mod robustness;
@@ -15,6 +16,8 @@ mod trace_ui;
 mod traces;
 #[cfg(feature = "gui")]
 mod ui;
+#[cfg(feature = "gui")]
+mod ui_numbers;
 #[cfg(feature = "gui")]
 mod ui_pprof;
 #[cfg(feature = "gui")]

@@ -444,16 +444,17 @@ fn the_bundled_sample_shows_at_start_and_says_which() {
 #[test]
 fn the_metric_switcher_rebuilds_tree_and_status() {
     // perf-cycles-instructions-01: 333 instructions and 111 cycles samples
-    // (header lines counted with grep, see tests/it/perf.rs).
+    // (header lines counted with grep, see tests/it/perf.rs) of 100,000,000
+    // events each (`perf record -c 100000000`, as the header's event lines say).
     let mut h = open(&[data("perf/perf-cycles-instructions-01.txt")]);
-    h.get_by_label("instructions: 333 total");
+    h.get_by_label("instructions: 33,300,000,000 total");
     h.get_by_label("Metric:").click();
     h.run();
     h.get_by_role_and_label(egui::accesskit::Role::Button, "cycles (count)").click();
     settle(&mut h);
     assert_eq!(doc(&h).profile.metric(doc(&h).metric).name, "cycles");
-    assert_eq!(doc(&h).tree.total(), 111);
-    h.get_by_label("cycles: 111 total");
+    assert_eq!(doc(&h).tree.total(), 11_100_000_000);
+    h.get_by_label("cycles: 11,100,000,000 total");
 }
 
 #[test]

@@ -177,7 +177,8 @@ fn the_sample_count_follows_the_metric() {
     h.get_by_label("333 of 444 samples carry instructions");
     h.state_mut().apply(firesight::ui::command::Command::SetMetric(firesight::model::MetricId(1)));
     settle(&mut h);
-    h.get_by_label("cycles: 111 total");
+    // Each sample is 100,000,000 cycles (the period in the file's header).
+    h.get_by_label("cycles: 11,100,000,000 total");
     h.get_by_label("111 of 444 samples carry cycles");
     // A heap profile: 26 of its 291 samples still hold in-use bytes.
     let h = open(&[data("pprof/generated/heap.pb.gz")]);

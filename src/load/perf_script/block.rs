@@ -3,7 +3,9 @@
 //!
 //! A sample is a header line, its frame lines (leaf first) and a blank line;
 //! a header that carries its frame (perf record without -g) is a whole
-//! sample. Lines starting with `#` are comments. The parser interns frames and
+//! sample. Lines starting with `#` are comments; of those, the `# event :`
+//! lines of `perf script --header` give each event's fixed sample period
+//! (see [`header::parse_event_attr`]). The parser interns frames and
 //! stacks into its own tables, which live as long as the thread: each
 //! [`Parser::take`] hands out only what is new since the last one (a delta),
 //! so the merging thread does work per new frame and stack, not per line.
@@ -74,6 +76,9 @@ pub(crate) struct Delta {
     pub samples: Vec<LocalSample>,
     /// `(line, offset, message)`.
     pub warnings: Vec<(u64, u64, String)>,
+    /// Fixed sample periods the `perf script --header` event lines give:
+    /// `(event, period)`, `None` for an event sampled at a frequency.
+    pub header_periods: Vec<(String, Option<u64>)>,
     /// Samples whose frame came on the header line.
     pub one_line_samples: u64,
     /// Samples with frame lines below the header.
@@ -185,7 +190,10 @@ impl Parser {
             }
         };
         self.out.last_line_bad = false;
-        if text.starts_with('#') {
+        if let Some(comment) = text.strip_prefix('#') {
+            if let Some(attr) = header::parse_event_attr(comment) {
+                self.out.header_periods.push((attr.name.to_string(), attr.period));
+            }
             return;
         }
         let t = text.trim_end();

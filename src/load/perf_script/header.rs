@@ -143,9 +143,66 @@ pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
     Some(header)
 }
 
+/// What a `perf script --header` event line says about one event's sample
+/// period: `# event : name = cycles:u, , id = { 5, 6 }, ..., { sample_period,
+/// sample_freq } = 100000, sample_type = IP|TID|..., freq = 1, ...`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct EventAttr<'a> {
+    /// The event name without modifiers (`cycles` of `cycles:u`), as
+    /// sample headers name it.
+    pub name: &'a str,
+    /// The fixed sample period (`perf record -c N`, and tracepoints);
+    /// `None` when the event was sampled at a frequency (`freq = 1`: each
+    /// sample had its own period) or the line gives no period (perf before
+    /// 4.x printed none).
+    pub period: Option<u64>,
+}
+
+/// Parses the text after `#` of a header comment line; `None` unless it is
+/// an `event :` line with a name.
+pub(crate) fn parse_event_attr(comment: &str) -> Option<EventAttr<'_>> {
+    let rest = comment.trim_start().strip_prefix("event")?.trim_start().strip_prefix(':')?;
+    let after = |key: &str| -> Option<&str> {
+        let at = rest.find(key)?;
+        Some(&rest[at + key.len()..])
+    };
+    let digits = |s: &str| -> Option<u64> {
+        let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        s[..end].parse().ok()
+    };
+    let name_text = after("name = ")?;
+    let name = name_text[..name_text.find(", ").unwrap_or(name_text.len())].trim();
+    let name = name.split(':').next().unwrap_or(name);
+    if name.is_empty() {
+        return None;
+    }
+    // perf prints the attr's period/frequency union under both names, and
+    // `freq = 1` when it holds a frequency (fields that are 0 are not printed).
+    let union = after("{ sample_period, sample_freq } = ").or_else(|| after(", sample_period = ")).and_then(digits);
+    let freq = after(", freq = ").and_then(digits).is_some_and(|f| f != 0) || after(", sample_freq = ").is_some();
+    Some(EventAttr { name, period: union.filter(|&p| p > 0 && !freq) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_event_attr_lines() {
+        // perf 6.1, `perf record -e cpu-clock -c 500000`.
+        let fixed = " event : name = cpu-clock, , id = { 19, 20 }, type = 1, size = 128, { sample_period, sample_freq } = 500000, sample_type = IP|TID|TIME|CALLCHAIN|ID, read_format = ID|LOST, disabled = 1";
+        assert_eq!(parse_event_attr(fixed), Some(EventAttr { name: "cpu-clock", period: Some(500_000) }));
+        // `-F 999`: a frequency, not a period.
+        let freq = " event : name = cpu-clock, , id = { 30, 31 }, type = 1, size = 128, { sample_period, sample_freq } = 999, sample_type = IP|TID|TIME|CALLCHAIN|PERIOD, read_format = ID|LOST, disabled = 1, inherit = 1, mmap = 1, comm = 1, freq = 1, enable_on_exec = 1";
+        assert_eq!(parse_event_attr(freq), Some(EventAttr { name: "cpu-clock", period: None }));
+        // perf 3.13 printed no period; modifiers are not part of the name.
+        let old = " event : name = cycles:u, type = 1, config = 0x0, config1 = 0x0, excl_usr = 0";
+        assert_eq!(parse_event_attr(old), Some(EventAttr { name: "cycles", period: None }));
+        let pmu = " event : name = cpu/event=0x3c,umask=0x0/, , sample_period = 7, disabled = 1";
+        assert_eq!(parse_event_attr(pmu), Some(EventAttr { name: "cpu/event=0x3c,umask=0x0/", period: Some(7) }));
+        assert_eq!(parse_event_attr(" cmdline : /usr/bin/perf record -c 5"), None);
+        assert_eq!(parse_event_attr(" event : name = , id = 1"), None);
+    }
 
     #[test]
     fn parses_header_shapes() {

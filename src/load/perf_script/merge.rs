@@ -48,6 +48,8 @@ pub(super) struct Merger {
     chained: u64,
     frameless: u64,
     first_warning: Option<(u64, String)>,
+    /// The fixed period of each event the header names (first line wins).
+    header_periods: Vec<(String, Option<u64>)>,
 }
 
 impl Merger {
@@ -62,6 +64,7 @@ impl Merger {
             chained: 0,
             frameless: 0,
             first_warning: None,
+            header_periods: Vec::new(),
         }
     }
 
@@ -113,6 +116,11 @@ impl Merger {
                 thread: map.threads[s.thread as usize],
             });
         }
+        for (event, period) in d.header_periods {
+            if !self.header_periods.iter().any(|(e, _)| *e == event) {
+                self.header_periods.push((event, period));
+            }
+        }
         self.one_line += d.one_line_samples;
         self.chained += d.chained_samples;
         for (line, offset, msg) in d.warnings {
@@ -151,15 +159,38 @@ impl Merger {
         }
         let single = self.events.len() == 1;
         let mut metrics = Vec::with_capacity(self.events.len());
-        for e in &self.events {
-            let weighted = e.with_period > 0;
-            let name = if e.name.is_empty() || (!weighted && single) { "samples" } else { e.name.as_str() };
+        // Samples without a period column take their event's fixed period
+        // from the header (`perf record -c N`, `perf script --header`).
+        let fixed: Vec<Option<u64>> = self
+            .events
+            .iter()
+            .map(|e| self.header_periods.iter().find(|(n, _)| *n == e.name).and_then(|&(_, p)| p))
+            .collect();
+        for (e, &fixed) in self.events.iter().zip(&fixed) {
+            let weighted = e.with_period > 0 || fixed.is_some();
+            // Without any period, each sample counts 1: the metric counts
+            // samples of the event, not the event itself ("instructions 333"
+            // would read as 333 instructions).
+            let samples_of;
+            let name = if e.name.is_empty() || (!weighted && single) {
+                "samples"
+            } else if !weighted {
+                samples_of = format!("{} samples", e.name);
+                samples_of.as_str()
+            } else {
+                e.name.as_str()
+            };
             let unit = if weighted && matches!(e.name.as_str(), "cpu-clock" | "task-clock") {
                 Unit::Nanoseconds
             } else {
                 Unit::Count
             };
-            if weighted && e.with_period < e.samples {
+            if let Some(p) = fixed.filter(|_| e.with_period < e.samples) {
+                self.b.meta(
+                    "period",
+                    format!("{}: {p} per sample, from the header (samples without a period column)", e.name),
+                );
+            } else if weighted && e.with_period < e.samples {
                 self.b.warn(
                     None,
                     None,
@@ -181,7 +212,7 @@ impl Merger {
             if s.frameless && !keep_frameless {
                 continue;
             }
-            let w = s.period.map_or(1, i128::from);
+            let w = s.period.or(fixed[s.event as usize]).map_or(1, i128::from);
             self.b.add_sample_for(Some(s.stack), metrics[s.event as usize], w, s.time_ns, Some(s.thread));
         }
         self.b.finish().map_err(|e| LoadError::invalid(FORMAT, None, e.to_string()))

@@ -7,10 +7,12 @@
 //! the command name (`comm-PID`, `comm-PID/TID` with the options), then the
 //! call chain root first; frame names follow inferno exactly (see
 //! [`frame`]). Every event is its own metric (`cpu-clock`, `cycles` ...),
-//! weighted by the period perf printed, else by 1; the first event seen is
-//! the default metric, as inferno folds only the first event unless told
-//! otherwise. A file with no period at all has one metric per event counting
-//! samples (`samples` when there is only one event).
+//! weighted by the period perf printed, else by the event's fixed period
+//! that the `perf script --header` comment block gives (`perf record -c N`),
+//! else by 1; the first event seen is the default metric, as inferno folds
+//! only the first event unless told otherwise. An event with no period at
+//! all counts samples, and its metric says so: `cycles samples` (just
+//! `samples` when there is only one event).
 //!
 //! Where inferno (v0.12.8) is wrong we are right: a command name ending in a
 //! number is not a pid; the period counts however perf pads the event

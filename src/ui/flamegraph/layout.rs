@@ -12,6 +12,12 @@
 //! visited, boxes outside the view are culled with theirs, and rows below the
 //! visible ones are not produced. Work is bounded by what is on screen, not
 //! by the size of the tree.
+//!
+//! Widths are absolute weights ([`crate::model::CallTreeNode::abs_total`]):
+//! in a diff profile a box is as wide as its increases plus its decreases,
+//! as pprof's web UI draws it, so a child is never wider than its parent
+//! and the boxes of a row never run past the view; for other profiles that
+//! is the total.
 
 use crate::model::{CallTree, NodeId};
 use crate::ui::view_range::ViewRange;
@@ -56,7 +62,7 @@ pub struct Row {
 pub struct LayoutParams {
     /// The node whose box fills the view when `view` is its extent.
     pub zoom: NodeId,
-    /// The horizontal window, in fractions of the root's total.
+    /// The horizontal window, in fractions of the root's absolute total.
     pub view: ViewRange,
     /// Width of the view in px.
     pub width_px: f32,
@@ -77,26 +83,27 @@ pub struct Layout {
     pub deepest_level: u32,
 }
 
-/// Start and width of `node` in fractions of the root's total. The walk up
-/// adds the totals of each ancestor's earlier siblings: O(depth x siblings).
+/// Start and width of `node` in fractions of the root's absolute total. The
+/// walk up adds the absolute totals of each ancestor's earlier siblings:
+/// O(depth x siblings).
 pub fn extent(tree: &CallTree, node: NodeId) -> ViewRange {
-    let total = tree.total();
+    let total = tree.node(tree.root()).abs_total;
     if total <= 0 || node.index() >= tree.len() {
         return ViewRange::FULL;
     }
     let mut start: i128 = 0;
     let mut cur = node;
     while let Some(parent) = tree.node(cur).parent {
-        start += tree.children(parent).take_while(|&c| c != cur).map(|c| tree.node(c).total.max(0)).sum::<i128>();
+        start += tree.children(parent).take_while(|&c| c != cur).map(|c| tree.node(c).abs_total).sum::<i128>();
         cur = parent;
     }
-    ViewRange::new(start as f64 / total as f64, tree.node(node).total.max(0) as f64 / total as f64)
+    ViewRange::new(start as f64 / total as f64, tree.node(node).abs_total as f64 / total as f64)
 }
 
 /// Lays out the rows `params` asks for. See the module docs for the cost.
 pub fn layout(tree: &CallTree, params: &LayoutParams) -> Layout {
     let mut out = Layout::default();
-    let total = tree.total();
+    let total = tree.node(tree.root()).abs_total;
     if total <= 0 || params.zoom.index() >= tree.len() || params.width_px <= 0.0 || params.levels == 0 {
         return out;
     }
@@ -115,7 +122,7 @@ pub fn layout(tree: &CallTree, params: &LayoutParams) -> Layout {
         next.clear();
         for &(id, x) in &current {
             let node = tree.node(id);
-            let w = node.total as f64 / total;
+            let w = node.abs_total as f64 / total;
             let x0 = ((x - params.view.start) * px_per_frac) as f32;
             let x1 = ((x + w - params.view.start) * px_per_frac) as f32;
             if x1 <= 0.0 || x0 >= params.width_px {
@@ -173,7 +180,7 @@ pub fn layout(tree: &CallTree, params: &LayoutParams) -> Layout {
 fn push_children(tree: &CallTree, id: NodeId, x: f64, total: f64, next: &mut Vec<(NodeId, f64)>) {
     let mut cx = x;
     for c in tree.children(id) {
-        let t = tree.node(c).total;
+        let t = tree.node(c).abs_total;
         if t <= 0 {
             continue;
         }
@@ -229,6 +236,37 @@ mod tests {
         assert_eq!(l.rows[0].boxes.len(), 1);
         let bx = l.rows[0].boxes[0];
         assert!(bx.x0.abs() < 1e-3 && (bx.x1 - 500.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn diff_boxes_are_as_wide_as_increase_plus_decrease() {
+        // A diff: main;a grew by 30 and shrank by 50 (net -20), main;b grew
+        // by 40, main;c shrank by 10. main nets +10: laid out by the net,
+        // b (40) was four times as wide as its parent and ran off the view.
+        let t = tree(&[
+            (&["main", "a"], 30),
+            (&["main", "a"], -50),
+            (&["main", "b"], 40),
+            (&["main", "c"], -10),
+            (&["main", "c", "x"], 5),
+            (&["main", "c", "x"], -5),
+        ]);
+        assert_eq!(t.total(), 10);
+        let l = layout(&t, &params(NodeId(0), ViewRange::FULL, 1400.0));
+        let main = l.rows[1].boxes[0];
+        assert_eq!((main.x0, main.x1), (0.0, 1400.0));
+        let row: Vec<(f32, f32)> = l.rows[2].boxes.iter().map(|b| (b.x0, b.x1)).collect();
+        assert_eq!(row, [(0.0, 800.0), (800.0, 1200.0), (1200.0, 1400.0)]);
+        // x nets 0 but changed by 10 both ways: it keeps a box, inside c's.
+        let x = l.rows[3].boxes[0];
+        assert_eq!((x.x0, x.x1), (1200.0, 1300.0));
+        // Every child lies inside its parent, and every extent inside the root's.
+        for (i, n) in t.nodes.iter().enumerate() {
+            let kids: i128 = t.children(NodeId::from_index(i)).map(|c| t.node(c).abs_total).sum();
+            assert!(kids <= n.abs_total && n.total.abs() <= n.abs_total, "node {i}");
+            let e = extent(&t, NodeId::from_index(i));
+            assert!(e.start >= 0.0 && e.end <= 1.0 + 1e-12, "node {i}: {e:?}");
+        }
     }
 
     #[test]

@@ -233,10 +233,13 @@ fn paint_scrollbar(ui: &Ui, (track, thumb, active): (Rect, Rect, bool)) {
 fn tooltip_ui(ui: &mut Ui, input: &FlameInput<'_>, b: &LaidBox) {
     let tree = input.tree;
     let node = tree.node(b.node);
-    let zoomed = tree.node(input.zoom).total;
     if b.is_merged() {
         ui.label(format!("{} functions, each narrower than a pixel", b.merged));
         ui.label("Click to zoom into them");
+        return;
+    }
+    if tree.signed {
+        diff_tooltip_ui(ui, input, b);
         return;
     }
     let shares = |w: Weight| shares_text(w, tree.share_base, input.unfiltered_total);
@@ -251,7 +254,7 @@ fn tooltip_ui(ui: &mut Ui, input: &FlameInput<'_>, b: &LaidBox) {
         return;
     };
     let frame = input.profile.frames.frame(f);
-    ui.strong(&frame.name);
+    ui.strong(crate::model::frame::shown_name(&frame.name));
     if !frame.module.is_empty() {
         ui.label(format!("Module: {}", frame.module));
     }
@@ -263,8 +266,70 @@ fn tooltip_ui(ui: &mut Ui, input: &FlameInput<'_>, b: &LaidBox) {
         "Total: {} ({}, {:.2}% of zoomed)",
         input.metric.format(node.total),
         shares(node.total),
-        percent(node.total, zoomed)
+        percent(node.abs_total, tree.node(input.zoom).abs_total)
     ));
+}
+
+/// The tooltip of a box of a diff profile (some weight below 0): the
+/// signed self and total changes with their shares of the share base
+/// (signed, so they never read as more of the profile than there is), and
+/// what the box's width is: the increases plus the decreases under it, and
+/// its part of the zoomed box's width (never above 100%).
+fn diff_tooltip_ui(ui: &mut Ui, input: &FlameInput<'_>, b: &LaidBox) {
+    let tree = input.tree;
+    let node = tree.node(b.node);
+    let m = input.metric;
+    let base = tree.share_of.name();
+    let share = |w: Weight| {
+        let pct = percent(w, tree.share_base);
+        let s = if w == 0 { format!("0.00% of {base}") } else { format!("{pct:+.2}% of {base}") };
+        match input.unfiltered_total {
+            None => s,
+            Some(_) => format!("{s} in the filtered samples"),
+        }
+    };
+    let signed = |w: Weight| signed_weight(m, w);
+    match node.frame {
+        Some(f) => {
+            let frame = input.profile.frames.frame(f);
+            ui.strong(crate::model::frame::shown_name(&frame.name));
+            if !frame.module.is_empty() {
+                ui.label(format!("Module: {}", frame.module));
+            }
+            if frame.kind != FrameKind::User {
+                ui.label(format!("Kind: {}", frame.kind.name()));
+            }
+            ui.label(format!("Self: {} ({})", signed(node.self_weight), share(node.self_weight)));
+        }
+        None => {
+            ui.strong("all");
+            if node.self_weight != 0 {
+                let w = node.self_weight;
+                ui.label(format!("No stack: {} ({})", signed(w), share(w)));
+            }
+        }
+    }
+    ui.label(format!("Total: {} ({})", signed(node.total), share(node.total)));
+    let (up, down) = increase_decrease(node.total, node.abs_total);
+    let zoomed = tree.node(input.zoom).abs_total;
+    ui.label(format!(
+        "Width: {} increase + {} decrease = {} ({:.2}% of the zoomed box)",
+        m.format(up),
+        m.format(down),
+        m.format(node.abs_total),
+        percent(node.abs_total, zoomed)
+    ));
+}
+
+/// A change with its sign: `+1.20 s`, `-3`, `0`.
+pub fn signed_weight(m: &Metric, w: Weight) -> String {
+    if w > 0 { format!("+{}", m.format(w)) } else { m.format(w) }
+}
+
+/// The increases and the decreases (both `>= 0`) that net to `total` and
+/// add up to `abs_total`.
+pub fn increase_decrease(total: Weight, abs_total: Weight) -> (Weight, Weight) {
+    ((abs_total + total) / 2, (abs_total - total) / 2)
 }
 
 /// "54.08% of all"; with a filter in force (`unfiltered` is the whole

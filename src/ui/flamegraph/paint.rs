@@ -10,7 +10,7 @@ use egui::{Color32, FontId, Painter, Pos2, Rect, Stroke, StrokeKind, pos2};
 
 use super::hit::RowGeometry;
 use super::layout::{LaidBox, Layout};
-use crate::model::{CallTree, FrameId, Profile};
+use crate::model::{CallTree, FrameId, Profile, Weight};
 use crate::ui::theme;
 
 /// Boxes narrower than this get no label. Default for [`PaintInput::label_min_px`].
@@ -24,6 +24,10 @@ pub const LABEL_MIN_PX: f32 = 28.0;
 pub struct ColorCache {
     key: (usize, usize),
     colors: Vec<Color32>,
+    /// For a diff tree (address, node count, root's absolute total): the
+    /// largest net change of a node below the root, the full saturation of
+    /// [`theme::diff_color`].
+    change_scale: Option<((usize, usize, Weight), Weight)>,
 }
 
 impl ColorCache {
@@ -44,6 +48,22 @@ impl ColorCache {
                     *slot = c;
                 }
                 c
+            }
+        }
+    }
+}
+
+impl ColorCache {
+    /// The largest size of a net change of a node of `tree` below its
+    /// root (at least 1), computed once per tree.
+    fn change_scale(&mut self, tree: &CallTree) -> Weight {
+        let key = (std::ptr::from_ref(tree) as usize, tree.len(), tree.node(tree.root()).abs_total);
+        match self.change_scale {
+            Some((k, s)) if k == key => s,
+            _ => {
+                let s = tree.nodes.iter().skip(1).map(|n| n.total.abs()).max().unwrap_or(0).max(1);
+                self.change_scale = Some((key, s));
+                s
             }
         }
     }
@@ -73,11 +93,18 @@ pub struct PaintInput<'a> {
     pub font: FontId,
 }
 
-/// The fill colour of `b`.
+/// The fill colour of `b`: by function name, or in a diff profile by the
+/// sign and size of the node's net change ([`theme::diff_color`]: red more,
+/// blue less, grey about the same), scaled to the largest change below the
+/// root.
 pub fn box_color(input: &PaintInput<'_>, colors: &mut ColorCache, b: &LaidBox) -> Color32 {
     let node = input.tree.node(b.node);
     let base = match node.frame {
         _ if b.is_merged() => theme::MERGED,
+        _ if input.tree.signed => {
+            let scale = colors.change_scale(input.tree);
+            theme::diff_color((node.total as f64 / scale as f64).clamp(-1.0, 1.0) as f32)
+        }
         None => theme::ROOT,
         Some(f) => colors.get(input.profile, f),
     };
@@ -93,7 +120,7 @@ pub fn box_color(input: &PaintInput<'_>, colors: &mut ColorCache, b: &LaidBox) -
 /// The text a box shows: its function name ("all" for the root).
 pub fn box_label<'a>(profile: &'a Profile, tree: &CallTree, b: &LaidBox) -> &'a str {
     match tree.node(b.node).frame {
-        Some(f) => profile.frames.name(f),
+        Some(f) => profile.frames.shown_name(f),
         None => "all",
     }
 }

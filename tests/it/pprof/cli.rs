@@ -169,10 +169,18 @@ fn svg_says_what_it_cannot_draw() {
     let out = dir.path().join("diff.svg");
     let (code, _, err) = run_cli(&["svg", &diff, "-o", &out.to_string_lossy()]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("1 stack with negative weight (-6.84 KiB in all) left out"), "{err}");
+    // Drawn as a differential flamegraph: nothing left out for its sign.
+    assert!(!err.contains("negative weight"), "{err}");
     assert!(err.contains("samples with no stack (9 B) left out"), "{err}");
     let svg = std::fs::read_to_string(&out).unwrap_or_default();
-    assert!(svg.contains("grow") && !svg.contains("shrink"), "the SVG draws grow only");
+    // Widths are increase + decrease (12,000 in all); the last share is the
+    // stack's own change of that, red for growth and blue for shrinking.
+    assert!(svg.contains("grow (5,000 space (bytes) changed, up + down, 41.67%; +41.67%)"), "{svg}");
+    assert!(svg.contains("shrink (7,000 space (bytes) changed, up + down, 58.33%; -58.33%)"), "{svg}");
+    // inferno's scale: the largest change (shrink, -7,000) in full blue,
+    // grow (+5,000) at 5/7 of full red.
+    assert!(svg.contains("fill=\"rgb(100,100,255)\""), "shrink in blue");
+    assert!(svg.contains("fill=\"rgb(255,142,142)\""), "grow in red");
     // Beyond 64 bits the renderer would wrap: refused, pointing at `fold`.
     let max = i64::MAX;
     let huge = profile_file(dir.path(), "huge.pb", &[(&[2, 1], max), (&[2, 1], max), (&[3, 1], max)]);
