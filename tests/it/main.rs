@@ -16,4 +16,6 @@ mod ui;
 #[cfg(feature = "gui")]
 mod ui_pprof;
 #[cfg(feature = "gui")]
+mod ui_states;
+#[cfg(feature = "gui")]
 mod window;
