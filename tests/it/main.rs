@@ -8,6 +8,7 @@ mod folded;
 mod perf;
 mod pprof;
 mod robustness;
+mod trace_async;
 #[cfg(feature = "gui")]
 mod trace_ui;
 mod traces;
