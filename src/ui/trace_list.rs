@@ -59,6 +59,11 @@ impl TraceList {
         self.rows.get(i)
     }
 
+    /// What the histogram picked, when the list shows only that.
+    pub fn pick(&self) -> Option<&Pick> {
+        self.pick.as_ref()
+    }
+
     /// Shows only the picked traces, slowest first (`None`: all, by the current sort).
     pub fn set_pick(&mut self, pick: Option<Pick>) {
         if pick.is_some() {
