@@ -9,6 +9,9 @@
 //! end), and after answering sets up `db pool.connect` (110 to 160 ms); a
 //! `cache GET` child starts 5 ms before its parent (skewed clocks).
 
+// Tests stop at the first broken expectation.
+#![allow(clippy::expect_used)]
+
 use firesight::analysis::traces as analysis;
 use firesight::load::LoadOptions;
 use firesight::model::trace::Trace;

@@ -17,6 +17,9 @@
 //! | /cart | free | 15 | main.handleCart |
 //! | (none) | (none) | 15 | runtime.gcBgMarkWorker |
 
+// Tests stop at the first broken expectation.
+#![allow(clippy::expect_used)]
+
 use std::io::{Read, Write};
 
 use firesight::analysis::labels::{LabelShares, empty_filter_text, label_shares, picks_of, with_picks};
