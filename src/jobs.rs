@@ -65,8 +65,9 @@ pub struct Views {
     pub functions: Arc<FunctionTable>,
     /// Objects and bytes per function, when `metric` has a partner.
     pub memory: Option<Arc<MemoryView>>,
-    /// Label keys and values with their weight in `metric` over every
-    /// sample (unfiltered, so a picked value does not hide the others).
+    /// Label keys and values with their weight in `metric`, each key's
+    /// over the samples the other keys' picks keep (so a picked value never
+    /// hides the other values of its key).
     pub labels: Arc<LabelShares>,
     /// The samples `tree` counts, of those with weight in `metric`.
     pub samples: SampleCount,
@@ -84,7 +85,7 @@ impl Views {
             tree: Arc::new(tree),
             functions: Arc::new(functions),
             memory,
-            labels: Arc::new(label_shares(profile, metric)),
+            labels: Arc::new(label_shares(profile, metric, filter)),
             samples: count_samples(profile, metric, filter),
         }
     }

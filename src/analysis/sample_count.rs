@@ -25,6 +25,9 @@ pub struct SampleCount {
     /// The metric's total over every sample, unfiltered (the whole that a
     /// filtered tree's total is part of).
     pub metric_total: Weight,
+    /// Samples the filter keeps whatever their weight in the metric (0
+    /// included): tells "no sample has these labels" from "they weigh 0".
+    pub matching: u64,
 }
 
 impl SampleCount {
@@ -38,16 +41,13 @@ impl SampleCount {
 /// over the samples, one over the stacks when focus or hide is set.
 pub fn count_samples(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> SampleCount {
     let stack_ok = stack_test(profile, filter);
-    let labels_ok = crate::model::calltree::label_sets_matching(profile, &filter.labels);
+    let labels_ok = crate::model::calltree::label_sets_matching(profile, filter);
     let s = &profile.samples;
     let mut out = SampleCount { in_profile: s.len() as u64, ..SampleCount::default() };
     for i in 0..s.len() {
         let w = profile.weight(i, metric);
         out.metric_total += w;
-        if w == 0 {
-            continue;
-        }
-        out.in_metric += 1;
+        out.in_metric += u64::from(w != 0);
         if filter.thread.is_some() && s.thread(i) != filter.thread {
             continue;
         }
@@ -68,7 +68,8 @@ pub fn count_samples(profile: &Profile, metric: MetricId, filter: &SampleFilter)
                 continue;
             }
         }
-        out.kept += 1;
+        out.matching += 1;
+        out.kept += u64::from(w != 0);
     }
     out
 }

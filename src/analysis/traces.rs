@@ -9,9 +9,12 @@
 //! - a span's self time is its duration minus the union of its children's
 //!   intervals clipped to it ([`Trace::self_times_ns`]); total time is the
 //!   sum of span durations;
-//! - the critical path is Jaeger UI's: start at the root's end and walk back,
-//!   at each span descending into the child that finished last before the
-//!   current point, and returning to the parent at a span's start.
+//! - the critical path is Jaeger UI's, extended to the whole trace: start at
+//!   the latest end and walk back, at each span descending into the child
+//!   whose subtree finished last before the current point, and returning to
+//!   the parent at a span's start; spans that end after their parent
+//!   (asynchronous work) are not cut off at the parent's end
+//!   ([`critical_path`]).
 
 use std::collections::HashMap;
 
@@ -114,10 +117,14 @@ pub struct SpanStats {
     pub spans: usize,
     /// Number of error spans.
     pub errors: usize,
-    /// Sum of span durations, ns.
+    /// Sum of span durations, ns: more than the wall time when spans of
+    /// the group nest or overlap (a service calling itself).
     pub total_ns: u64,
     /// Sum of span self times, ns.
     pub self_ns: u64,
+    /// Wall time: how long at least one span of the group was running, the
+    /// union of their intervals in each trace, summed over the traces, ns.
+    pub wall_ns: u64,
 }
 
 /// The service table over all traces (`trace = None`) or one, sorted by self
@@ -137,6 +144,7 @@ fn table(set: &TraceSet, trace: Option<usize>, by_name: bool) -> Vec<SpanStats> 
         None => &set.traces,
     };
     let mut rows: HashMap<(&str, &str), SpanStats> = HashMap::new();
+    let mut intervals: HashMap<(&str, &str), Vec<(u64, u64)>> = HashMap::new();
     for t in traces {
         let self_ns = t.self_times_ns();
         for (s, own) in t.spans.iter().zip(self_ns) {
@@ -150,11 +158,35 @@ fn table(set: &TraceSet, trace: Option<usize>, by_name: bool) -> Vec<SpanStats> 
             row.errors += usize::from(s.is_error());
             row.total_ns += s.duration_ns();
             row.self_ns += own;
+            intervals.entry((&s.service, name)).or_default().push((s.start_ns, s.end_ns));
+        }
+        for (key, iv) in intervals.iter_mut() {
+            if let Some(row) = rows.get_mut(key) {
+                row.wall_ns += union_ns(iv);
+            }
+            iv.clear();
         }
     }
     let mut out: Vec<SpanStats> = rows.into_values().collect();
     out.sort_by(|a, b| b.self_ns.cmp(&a.self_ns).then_with(|| (&a.service, &a.name).cmp(&(&b.service, &b.name))));
     out
+}
+
+/// Length of the union of `intervals` (sorted in place), ns.
+pub fn union_ns(intervals: &mut [(u64, u64)]) -> u64 {
+    intervals.sort_unstable();
+    let mut total = 0;
+    let mut current: Option<(u64, u64)> = None;
+    for &(a, b) in intervals.iter() {
+        match current {
+            Some((ca, cb)) if a <= cb => current = Some((ca, cb.max(b))),
+            _ => {
+                total += current.map_or(0, |(ca, cb)| cb - ca);
+                current = Some((a, b));
+            }
+        }
+    }
+    total + current.map_or(0, |(ca, cb)| cb - ca)
 }
 
 /// A stretch of time on the critical path spent in one span itself.
@@ -168,73 +200,103 @@ pub struct CriticalSection {
     pub end_ns: u64,
 }
 
-/// The critical path of `trace` (Jaeger UI's algorithm, in time order).
-/// Empty sections are left out. As Jaeger UI does, children are first
-/// clipped to their parent's (clipped) interval, and a child wholly outside
-/// it is ignored with its subtree; spans whose parent is missing are not
-/// children. Jaeger UI drops a child that overflows its parent on both sides;
-/// here it is clipped on both sides instead. Iterative: each span is entered
-/// at most once, and children are found by binary search.
+/// Where the walk of [`critical_path`] is: above every top-level span (the
+/// trace as a whole), or in a span.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum At {
+    Trace,
+    Span(usize),
+}
+
+/// The critical path of `trace` over the whole trace, from its first start
+/// to its last end, in time order; empty sections are left out.
+///
+/// Jaeger UI's walk, extended: start at the latest end and walk back, at
+/// each span descending into the child whose subtree finished last before
+/// the current point, and returning to the parent at a span's start. What
+/// Jaeger UI cuts off is kept: a child that ends after its parent
+/// (asynchronous work) is not clipped to the parent's end, so work that
+/// outlives the root is on the path, and the walk starts above the roots,
+/// so several roots and spans whose parent is missing count too. Children
+/// that start before their parent (clock skew) are clipped to its start, and
+/// one that ends before it is ignored with its subtree, as Jaeger UI does.
+/// When nothing ends after its parent this is Jaeger UI's path exactly.
+/// Time in no span (after a span ended and before its asynchronous child
+/// began) is in no section. Iterative: each span is entered at most once.
 pub fn critical_path(trace: &Trace) -> Vec<CriticalSection> {
-    let Some(&root) = trace.roots.first() else { return Vec::new() };
-    let root = root as usize;
     let n = trace.spans.len();
-    // Clipped intervals, in depth-first order (parents first).
+    let top = |s: &crate::model::trace::Span| s.parent.is_none() || s.parent_missing;
+    // Start clipped to the parent's (clipped) start, in depth-first order
+    // (parents first); `None` for spans the path ignores.
     let mut iv: Vec<Option<(u64, u64)>> = vec![None; n];
-    iv[root] = Some((trace.spans[root].start_ns, trace.spans[root].end_ns));
-    for i in root + 1..trace.spans[root].subtree_end as usize {
+    for (i, s) in trace.spans.iter().enumerate() {
+        iv[i] = if top(s) {
+            Some((s.start_ns, s.end_ns))
+        } else {
+            s.parent.and_then(|p| iv[p as usize]).and_then(|(ps, _)| {
+                let a = s.start_ns.max(ps);
+                (a < s.end_ns || (a == s.end_ns && s.start_ns >= ps)).then_some((a, s.end_ns))
+            })
+        };
+    }
+    // End of each span's subtree (children last in depth-first order).
+    let mut sub_end: Vec<u64> = iv.iter().map(|v| v.map_or(0, |v| v.1)).collect();
+    for i in (0..n).rev() {
         let s = &trace.spans[i];
-        let Some(p) = s.parent.filter(|_| !s.parent_missing) else { continue };
-        let Some((ps, pe)) = iv[p as usize] else { continue };
-        let (a, b) = (s.start_ns.max(ps), s.end_ns.min(pe));
-        let inside = a < b || (a == b && s.start_ns >= ps && s.end_ns <= pe);
-        if inside {
-            iv[i] = Some((a, b));
+        if let (Some(p), false, Some(_)) = (s.parent, top(s), iv[i]) {
+            sub_end[p as usize] = sub_end[p as usize].max(sub_end[i]);
         }
     }
-    // Children that count, by clipped end descending (then start order).
-    let kids = |i: usize| -> Vec<usize> {
-        let mut k: Vec<usize> = trace
-            .children(i)
-            .iter()
-            .map(|&c| c as usize)
-            .filter(|&c| iv[c].is_some() && !trace.spans[c].parent_missing)
-            .collect();
-        k.sort_by_key(|&c| std::cmp::Reverse(iv[c].map_or(0, |v| v.1)));
+    let by_end = |mut k: Vec<usize>| {
+        k.sort_by_key(|&c| std::cmp::Reverse(sub_end[c]));
         k
     };
-    let end_of = |c: usize| iv[c].map_or(0, |v| v.1);
+    let tops = by_end((0..n).filter(|&i| iv[i].is_some() && top(&trace.spans[i])).collect());
+    let Some(&last) = tops.first() else { return Vec::new() };
+    let kids = |i: usize| -> Vec<usize> {
+        by_end(
+            trace
+                .children(i)
+                .iter()
+                .map(|&c| c as usize)
+                .filter(|&c| iv[c].is_some() && !top(&trace.spans[c]))
+                .collect(),
+        )
+    };
     let mut out = Vec::new();
     let mut cache: HashMap<usize, Vec<usize>> = HashMap::new();
-    let (mut cur, mut spawn): (usize, Option<u64>) = (root, None);
+    let (mut cur, mut spawn): (At, Option<u64>) = (At::Trace, None);
     loop {
-        let (cs, ce) = iv[cur].unwrap_or((0, 0));
-        let point = spawn.unwrap_or(ce);
-        let children = cache.entry(cur).or_insert_with(|| kids(cur));
-        let lfc = match spawn {
-            None => children.first().copied(),
-            Some(t) => {
-                let k = children.partition_point(|&c| end_of(c) >= t);
-                children.get(k).copied()
-            }
+        let (own, point) = match cur {
+            At::Trace => (None, spawn.unwrap_or(sub_end[last])),
+            At::Span(i) => (iv[i], spawn.unwrap_or(sub_end[i])),
         };
-        if let Some(c) = lfc {
-            let c_end = end_of(c);
-            if c_end < point {
-                out.push(CriticalSection { span: cur, start_ns: c_end, end_ns: point });
+        let children = match cur {
+            At::Trace => &tops,
+            At::Span(i) => cache.entry(i).or_insert_with(|| kids(i)),
+        };
+        let next = match spawn {
+            None => children.first().copied(),
+            Some(t) => children.get(children.partition_point(|&c| sub_end[c] >= t)).copied(),
+        };
+        let until = next.map(|c| sub_end[c]);
+        // The span's own time between the child (or its start) and the point.
+        if let (At::Span(i), Some((cs, ce))) = (cur, own) {
+            let (a, b) = (until.unwrap_or(cs).max(cs), point.min(ce));
+            if a < b {
+                out.push(CriticalSection { span: i, start_ns: a, end_ns: b });
             }
-            cur = c;
-            spawn = None;
-        } else {
-            if cs < point {
-                out.push(CriticalSection { span: cur, start_ns: cs, end_ns: point });
-            }
-            match trace.spans[cur].parent.filter(|_| cur != root) {
-                Some(p) => {
-                    spawn = Some(cs);
-                    cur = p as usize;
-                }
-                None => break,
+        }
+        match (next, cur) {
+            (Some(c), _) => (cur, spawn) = (At::Span(c), None),
+            (None, At::Trace) => break,
+            (None, At::Span(i)) => {
+                let s = &trace.spans[i];
+                spawn = own.map(|o| o.0);
+                cur = match s.parent.filter(|_| !top(s)) {
+                    Some(p) => At::Span(p as usize),
+                    None => At::Trace,
+                };
             }
         }
     }

@@ -107,6 +107,17 @@ pub struct SelectArgs {
     /// Only samples with this label (repeatable; all must match).
     #[arg(long = "tag", value_name = "KEY=VALUE")]
     pub tags: Vec<String>,
+    /// Only samples with no label of this key (repeatable): the window's
+    /// "(none)" row of the key.
+    #[arg(long = "no-tag", value_name = "KEY")]
+    pub no_tags: Vec<String>,
+}
+
+impl SelectArgs {
+    /// True when `--tag` or `--no-tag` narrows the samples.
+    pub fn filters_labels(&self) -> bool {
+        !self.tags.is_empty() || !self.no_tags.is_empty()
+    }
 }
 
 /// `firesight info`.
@@ -236,16 +247,18 @@ pub(crate) fn warn_if_tags_match_nothing(p: &Profile, select: &SelectArgs, kept_
 
 /// [`warn_if_tags_match_nothing`], naming `file` when there are several (`diff`).
 pub(crate) fn warn_if_tags_match_nothing_in(file: Option<&Path>, p: &Profile, select: &SelectArgs, kept_total: Weight) {
-    if select.tags.is_empty() || kept_total != 0 {
+    if !select.filters_labels() || kept_total != 0 {
         return;
     }
+    let asked: Vec<String> =
+        select.tags.iter().cloned().chain(select.no_tags.iter().map(|k| format!("no {k} label"))).collect();
     let mut keys: Vec<&str> = p.label_sets.iter().flatten().map(|l| l.key.as_str()).collect();
     keys.sort_unstable();
     keys.dedup();
     let mut msg = format!(
         "warning: {}no sample carries {}; label keys in this file: {}",
         file.map(|f| format!("{}: ", f.display())).unwrap_or_default(),
-        select.tags.join(" and "),
+        asked.join(" and "),
         if keys.is_empty() { "none".to_string() } else { keys.join(", ") }
     );
     for tag in &select.tags {
@@ -279,6 +292,7 @@ pub fn filter(select: &SelectArgs) -> Result<SampleFilter> {
         };
         f.labels.push((k.to_string(), v.to_string()));
     }
+    f.without_labels.clone_from(&select.no_tags);
     Ok(f)
 }
 
@@ -402,7 +416,7 @@ fn fold(a: &FoldArgs) -> Result<()> {
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
     let f = filter(&a.select)?;
-    if !a.select.tags.is_empty() {
+    if a.select.filters_labels() {
         warn_if_tags_match_nothing(p, &a.select, CallTree::build(p, metric, &f).total());
     }
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
@@ -520,7 +534,7 @@ fn svg(a: &SvgArgs) -> Result<()> {
     let metric = pick_metric(p, &a.select)?;
     let title = a.file.file_name().map_or_else(|| "Flame Graph".to_string(), |n| n.to_string_lossy().into_owned());
     let keep = filter(&a.select)?;
-    if !a.select.tags.is_empty() {
+    if a.select.filters_labels() {
         warn_if_tags_match_nothing(p, &a.select, CallTree::build(p, metric, &keep).total());
     }
     let summary = export::svg::write_svg(p, metric, &keep, &title, &a.output)

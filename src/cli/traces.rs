@@ -130,17 +130,22 @@ pub fn services(a: &ServicesArgs) -> Result<()> {
     if a.json {
         let services: Vec<_> = rows
             .iter()
-            .map(|r| json!({"name": r.service, "spans": r.spans, "errors": r.errors, "total_ns": r.total_ns, "self_ns": r.self_ns}))
+            .map(|r| {
+                json!({"name": r.service, "spans": r.spans, "errors": r.errors, "total_ns": r.total_ns, "self_ns": r.self_ns, "wall_ns": r.wall_ns})
+            })
             .collect();
         serde_json::to_writer_pretty(&mut out, &json!({ "services": services }))?;
         writeln!(out)?;
     } else {
-        writeln!(out, "{:>10}  {:>10}  {:>6}  {:>6}  service", "self", "total", "spans", "errors")?;
+        // "wall": time a span of the service was running; "total": the sum
+        // of its span durations (nested spans count twice).
+        writeln!(out, "{:>10}  {:>10}  {:>10}  {:>6}  {:>6}  service", "self", "wall", "total", "spans", "errors")?;
         for r in &rows {
             writeln!(
                 out,
-                "{:>10}  {:>10}  {:>6}  {:>6}  {}",
+                "{:>10}  {:>10}  {:>10}  {:>6}  {:>6}  {}",
                 ms(r.self_ns),
+                ms(r.wall_ns),
                 ms(r.total_ns),
                 r.spans,
                 r.errors,
@@ -161,6 +166,7 @@ pub fn critical_path(a: &CriticalPathArgs) -> Result<()> {
     };
     let Some(trace) = set.traces.get(index) else { bail!("no trace {index}") };
     let sections = analysis::critical_path(trace);
+    let on_path: u64 = sections.iter().map(|c| c.end_ns - c.start_ns).sum();
     let mut out = io::BufWriter::new(io::stdout().lock());
     if a.json {
         let sections: Vec<_> = sections
@@ -176,12 +182,25 @@ pub fn critical_path(a: &CriticalPathArgs) -> Result<()> {
                 })
             })
             .collect();
-        let v = json!({"trace_id": trace.id.to_string(), "duration_ns": trace.duration_ns(), "sections": sections});
+        let v = json!({
+            "trace_id": trace.id.to_string(),
+            "duration_ns": trace.duration_ns(),
+            "sections": sections,
+            "start_unix_ns": trace.start_ns(),
+            "end_unix_ns": trace.end_ns(),
+            "on_path_ns": on_path,
+            "in_no_span_ns": trace.duration_ns().saturating_sub(on_path),
+        });
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
     } else {
         let total = trace.duration_ns();
-        writeln!(out, "trace {} ({}), time on the critical path by span, largest first:", trace.id, ms(total))?;
+        writeln!(
+            out,
+            "trace {} ({}, first start to last end), time on the critical path by span, largest first:",
+            trace.id,
+            ms(total)
+        )?;
         writeln!(out, "{:>10}  {:>6}  span", "on path", "share")?;
         let mut shares = analysis::critical_path_shares(&sections);
         shares.sort_by_key(|&(_, ns)| std::cmp::Reverse(ns));
@@ -189,6 +208,11 @@ pub fn critical_path(a: &CriticalPathArgs) -> Result<()> {
             let s = &trace.spans[span];
             let share = if total == 0 { 0.0 } else { ns as f64 * 100.0 / total as f64 };
             writeln!(out, "{:>10}  {share:>5.1}%  {}: {} [{}]", ms(ns), s.service, s.name, s.id)?;
+        }
+        if on_path < total {
+            // After a span ended and before its asynchronous child began.
+            let gap = total - on_path;
+            writeln!(out, "{:>10}  {:>5.1}%  (in no span)", ms(gap), gap as f64 * 100.0 / total as f64)?;
         }
     }
     out.flush()?;

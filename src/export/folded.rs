@@ -66,7 +66,7 @@ pub fn folded_size(profile: &Profile, metric: MetricId, filter: &SampleFilter) -
 
 /// A predicate over sample indices for the thread, time and label parts of `filter`.
 pub fn sample_predicate<'a>(profile: &'a Profile, filter: &'a SampleFilter) -> impl Fn(usize) -> bool + 'a {
-    let label_ok = crate::model::calltree::label_sets_matching(profile, &filter.labels);
+    let label_ok = crate::model::calltree::label_sets_matching(profile, filter);
     move |i| {
         if filter.thread.is_some() && profile.samples.thread(i) != filter.thread {
             return false;
@@ -127,6 +127,7 @@ impl StackWeights {
         let mut empty: Weight = 0;
         let plain = SampleFilter {
             labels: filter.labels.clone(),
+            without_labels: filter.without_labels.clone(),
             thread: filter.thread,
             time_range_ns: filter.time_range_ns,
             ..SampleFilter::default()

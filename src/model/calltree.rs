@@ -28,6 +28,9 @@ pub struct SampleFilter {
     /// Only samples carrying every one of these labels (key, value as
     /// printed). Default: none required.
     pub labels: Vec<(String, String)>,
+    /// Only samples carrying no label with any of these keys (the label
+    /// panel's "(none)" row of a key). Default: none.
+    pub without_labels: Vec<String>,
     /// Only samples whose stack contains this function, re-rooted at its
     /// first (outermost) occurrence (Firefox Profiler's "focus on
     /// function"). Default: none.
@@ -75,6 +78,16 @@ impl ShareBase {
         self.negative |= w < 0;
         if self.base_sets.get(labels.index()).copied().unwrap_or(false) {
             self.base_abs_total += w.abs();
+        }
+    }
+
+    /// Counts samples of label set `labels` at once: `abs` is the sum of
+    /// their absolute weights, `negative` whether any weighs less than 0.
+    pub fn add_sum(&mut self, abs: Weight, negative: bool, labels: LabelSetId) {
+        self.abs_total += abs;
+        self.negative |= negative;
+        if self.base_sets.get(labels.index()).copied().unwrap_or(false) {
+            self.base_abs_total += abs;
         }
     }
 
@@ -293,7 +306,7 @@ fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> 
         empty_stack_neg: 0,
         share: ShareBase::new(profile),
     };
-    let label_ok = label_sets_matching(profile, &filter.labels);
+    let label_ok = label_sets_matching(profile, filter);
     let s = &profile.samples;
     for i in 0..s.len() {
         if filter.thread.is_some() && s.thread(i) != filter.thread {
@@ -330,19 +343,22 @@ fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> 
     out
 }
 
-/// For each label set, whether it carries every wanted label; empty when no
-/// label is wanted.
-/// Per label set of `profile`, whether it carries every `wanted` (key,
-/// value) label, values compared with [`crate::model::LabelValue::matches`]; empty when
-/// nothing is wanted. Shared by the call tree, folded export and counts.
-pub fn label_sets_matching(profile: &Profile, wanted: &[(String, String)]) -> Vec<bool> {
-    if wanted.is_empty() {
+/// Per label set of `profile`, whether it passes the label part of
+/// `filter`: it carries every wanted (key, value) label, values compared
+/// with [`crate::model::LabelValue::matches`], and no label of a key in
+/// `without_labels`. Empty when the filter asks nothing of labels. Shared by
+/// the call tree, folded export and counts.
+pub fn label_sets_matching(profile: &Profile, filter: &SampleFilter) -> Vec<bool> {
+    if filter.labels.is_empty() && filter.without_labels.is_empty() {
         return Vec::new();
     }
     profile
         .label_sets
         .iter()
-        .map(|set| wanted.iter().all(|(k, v)| set.iter().any(|l| l.key == *k && l.value.matches(&l.key, v))))
+        .map(|set| {
+            filter.labels.iter().all(|(k, v)| set.iter().any(|l| l.key == *k && l.value.matches(&l.key, v)))
+                && !set.iter().any(|l| filter.without_labels.contains(&l.key))
+        })
         .collect()
 }
 

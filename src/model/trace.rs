@@ -3,7 +3,8 @@
 //! Owns [`TraceSet`], [`Trace`], [`Span`] and the values spans carry
 //! (attributes, events, links, status). Loaders (OTLP, Jaeger) hand spans to
 //! [`TraceSetBuilder`], which groups them by trace, resolves parents, flags
-//! what is odd (a parent not in the file, clock skew, duplicate ids) and lays
+//! what is odd (a parent not in the file, clock skew, duplicate ids), which
+//! spans ran on after their parent (asynchronous), and lays
 //! every trace out as an arena in depth-first order. [`project`] turns a set
 //! into a [`Profile`](super::Profile) so the flamegraph, the hot table and
 //! the CLI work on traces too.
@@ -285,8 +286,13 @@ pub struct Span {
     /// The span's parent link was cut because following parents from it came
     /// back to it (a loop in the file); `parent_missing` is set too.
     pub parent_loop: bool,
-    /// The span starts before or ends after its parent (clock skew); kept.
+    /// The span starts before its parent (clock skew: a child cannot start
+    /// before what started it); kept.
     pub clock_skew: bool,
+    /// The span ends after its parent (and does not start before it):
+    /// asynchronous work the parent started and did not wait for, such as a
+    /// log write or a connection set up after the response.
+    pub ends_after_parent: bool,
     /// Depth in the tree (roots 0).
     pub depth: u32,
     /// End (exclusive) of this span's subtree in [`Trace::spans`].
@@ -316,6 +322,7 @@ impl Span {
             parent_missing: false,
             parent_loop: false,
             clock_skew: false,
+            ends_after_parent: false,
             depth: 0,
             subtree_end: 0,
         }

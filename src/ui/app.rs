@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use egui::{Key, Ui};
 
+use crate::analysis::labels::{LabelPick, picks_of, picks_text, with_picks};
 use crate::jobs::{LoadJob, Opened, Poll, Source, TreeJob};
 use crate::load::LoadOptions;
 use crate::ui::command::Command;
@@ -76,6 +77,13 @@ impl FiresightApp {
     /// Creates the app, restoring settings from eframe storage when there is one.
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
         let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, STORAGE_KEY)).unwrap_or_default();
+        // eframe restores egui's memory of the last run, widget state
+        // included; ours (table scroll offsets, panel sizes) is keyed by
+        // document ids that start again at 1, so a file opened now would
+        // inherit the offsets of whatever the same tab showed last time.
+        // Widget state belongs to a document and ends with it; egui's
+        // options (zoom) and window positions stay.
+        cc.egui_ctx.data_mut(egui::util::IdTypeMap::clear);
         cc.egui_ctx.set_theme(settings.theme.preference());
         crate::ui::theme::readable_text(&cc.egui_ctx);
         // A CJK font file is 5 to 30 MB: read it off the UI thread; egui
@@ -273,7 +281,7 @@ impl FiresightApp {
     fn dialog_unavailable(&mut self, why: &str) {
         let reason = format!("The file dialog could not be shown ({why}).");
         let text = format!("{reason} Type its path in the Open file window (File > Type a path…). {}", open_path::HINT);
-        self.messages.push(Message { text, is_error: true });
+        self.messages.push(Message { text, is_error: true, about_dialog: true });
         self.open_path = Some(OpenPathState::new(Some(reason)));
     }
 
@@ -291,15 +299,15 @@ impl FiresightApp {
         if metric.index() >= doc.profile.metrics.len() || metric == doc.metric {
             return;
         }
-        let labels = doc.picked_labels().to_vec();
+        let labels = doc.picked_labels();
         self.rebuild(metric, labels);
     }
 
     /// Toggles one label pick (`None`: clears them all) and rebuilds.
-    fn set_labels(&mut self, toggle: Option<(String, String)>) {
+    fn set_labels(&mut self, toggle: Option<(String, Option<String>)>) {
         let Some(doc) = self.tabs.active_doc() else { return };
         let labels = match toggle {
-            Some((k, v)) => crate::ui::label_panel::toggled(doc.picked_labels(), &k, &v),
+            Some((k, v)) => crate::ui::label_panel::toggled(&doc.picked_labels(), &k, v.as_deref()),
             None => Vec::new(),
         };
         let metric = doc.pending_metric.unwrap_or(doc.metric);
@@ -307,13 +315,13 @@ impl FiresightApp {
     }
 
     /// Builds the active document's views for `metric` and `labels` on a worker.
-    fn rebuild(&mut self, metric: crate::model::MetricId, labels: Vec<(String, String)>) {
+    fn rebuild(&mut self, metric: crate::model::MetricId, labels: Vec<LabelPick>) {
         let Some(doc) = self.tabs.active_doc_mut() else { return };
         let ctx = self.ctx.clone();
-        let filter = crate::model::SampleFilter { labels: labels.clone(), ..doc.filter.clone() };
+        let filter = with_picks(&doc.filter, &labels);
         if let Some(job) = TreeJob::spawn(doc.profile.clone(), metric, filter, move || ctx.request_repaint()) {
             doc.pending_metric = (metric != doc.metric).then_some(metric);
-            doc.pending_labels = (labels != doc.filter.labels).then_some(labels);
+            doc.pending_labels = (labels != picks_of(&doc.filter)).then_some(labels);
             self.tree_jobs.retain(|(id, _)| *id != doc.id);
             self.tree_jobs.push((doc.id, job));
         }
@@ -333,6 +341,7 @@ impl FiresightApp {
                         Err(e) if e.is_cancelled() => self.messages.push(Message {
                             text: format!("Loading {} was cancelled.", job.source.display_name()),
                             is_error: false,
+                            about_dialog: false,
                         }),
                         // The error gets the tab of its file, not a banner over every tab.
                         Err(e) => self.tabs.add_failed(FailedLoad {
@@ -387,6 +396,8 @@ impl FiresightApp {
         let bundled = matches!(opened.source, Source::Embedded { .. });
         if let Some(p) = opened.source.path() {
             self.settings.remember(p.clone());
+            // A file opened (typed, dropped or named): the missing dialog no longer matters.
+            self.messages.retain(|m| !m.about_dialog);
         }
         let mut doc = Document::new(
             id,
@@ -461,11 +472,11 @@ impl FiresightApp {
         };
         let metric = doc.metric();
         let note = doc.bundled.then_some(sample::DESCRIPTION);
-        let name = if doc.filter.labels.is_empty() {
+        let picks = picks_of(&doc.filter);
+        let name = if picks.is_empty() {
             metric.name.clone()
         } else {
-            let picked: Vec<String> = doc.filter.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            format!("{} where {}", metric.name, picked.join(" and "))
+            format!("{} where {}", metric.name, picks_text(&picks))
         };
         let count = doc.samples;
         shell::status_ui(
@@ -479,6 +490,7 @@ impl FiresightApp {
                 records: shell::record_word(&doc.format),
                 warnings: doc.profile.warnings_total,
                 note,
+                kinds: &doc.frame_kinds,
             },
         )
     }

@@ -53,8 +53,9 @@ pub enum Command {
     ToggleLabel {
         /// Label key (`endpoint`).
         key: String,
-        /// Value as printed (`/orders`).
-        value: String,
+        /// Value as printed (`/orders`); `None`: the samples with no value
+        /// of the key (the "(none)" row).
+        value: Option<String>,
     },
     /// Clear the label filter: every sample again.
     ClearLabels,

@@ -7,11 +7,13 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::analysis::labels::LabelShares;
+use crate::analysis::labels::{LabelPick, LabelShares, picks_of};
 use crate::analysis::memory::MemoryView;
 use crate::analysis::sample_count::SampleCount;
 use crate::model::trace::TraceSet;
-use crate::model::{CallTree, FrameId, FunctionTable, Metric, MetricId, NodeId, Profile, SampleFilter, Weight};
+use crate::model::{
+    CallTree, FrameId, FrameKind, FunctionTable, Metric, MetricId, NodeId, Profile, SampleFilter, Weight,
+};
 use crate::ui::flamegraph::FlameState;
 use crate::ui::flamegraph::layout::extent;
 use crate::ui::hot_table::HotTableState;
@@ -68,7 +70,7 @@ pub struct Document {
     /// The samples `tree`, `functions` and `memory` aggregate (label filter).
     pub filter: SampleFilter,
     /// Label picks whose views are being built on a worker thread.
-    pub pending_labels: Option<Vec<(String, String)>>,
+    pub pending_labels: Option<Vec<LabelPick>>,
     /// Objects and bytes per function, when the metric has a partner.
     pub memory: Option<Arc<MemoryView>>,
     /// Label keys and values with their weight in the metric.
@@ -82,6 +84,9 @@ pub struct Document {
     pub labels_open: bool,
     /// The traces and their views, for trace files.
     pub traces: Option<TraceTab>,
+    /// The kinds of the profile's frames (user, kernel, JIT ...), each
+    /// once, in [`FrameKind`] order: what the colour key lists.
+    pub frame_kinds: Vec<FrameKind>,
 }
 
 /// The trace side of a document opened from OTLP or Jaeger.
@@ -115,6 +120,7 @@ impl Document {
         tree: Arc<CallTree>,
         functions: Arc<FunctionTable>,
     ) -> Self {
+        let frame_kinds = frame_kinds(&profile);
         Self {
             id,
             title,
@@ -141,13 +147,14 @@ impl Document {
             label_sort: Default::default(),
             labels_open: true,
             traces: None,
+            frame_kinds,
         }
     }
 
     /// Sets what comes with the tree: the filter it was built for, the
     /// memory view and the label shares.
     pub fn set_extras(&mut self, filter: SampleFilter, memory: Option<Arc<MemoryView>>, labels: Arc<LabelShares>) {
-        if self.pending_labels.as_ref() == Some(&filter.labels) {
+        if self.pending_labels.as_ref() == Some(&picks_of(&filter)) {
             self.pending_labels = None;
         }
         self.filter = filter;
@@ -155,9 +162,10 @@ impl Document {
         self.labels = labels;
     }
 
-    /// The label picks in force, or being built when a rebuild is pending.
-    pub fn picked_labels(&self) -> &[(String, String)] {
-        self.pending_labels.as_deref().unwrap_or(&self.filter.labels)
+    /// The label picks in force, or being built when a rebuild is pending,
+    /// sorted by key.
+    pub fn picked_labels(&self) -> Vec<LabelPick> {
+        self.pending_labels.clone().unwrap_or_else(|| picks_of(&self.filter))
     }
 
     /// The metric in use.
@@ -259,6 +267,18 @@ impl Document {
             .map(|id| (id, self.tree.node(id).frame.map_or("all", |f| self.profile.frames.shown_name(f))))
             .collect()
     }
+}
+
+/// The kinds `profile`'s frames have, each once, in [`FrameKind`] order.
+pub fn frame_kinds(profile: &Profile) -> Vec<FrameKind> {
+    let all = [FrameKind::User, FrameKind::Kernel, FrameKind::Jit, FrameKind::Inline, FrameKind::Unknown];
+    let mut seen = [false; 5];
+    for (_, f) in profile.frames.iter() {
+        if let Some(k) = all.iter().position(|&k| k == f.kind) {
+            seen[k] = true;
+        }
+    }
+    all.into_iter().zip(seen).filter_map(|(k, s)| s.then_some(k)).collect()
 }
 
 /// `part` as a percentage of `whole` (0 when `whole` is 0).

@@ -50,6 +50,8 @@ pub struct ExportSpec {
     pub metric: String,
     /// The picked labels (key, value), as `--tag` takes them.
     pub tags: Vec<(String, String)>,
+    /// The keys picked as "(none)", as `--no-tag` takes them.
+    pub without: Vec<String>,
 }
 
 /// `s` quoted for a POSIX shell when it needs it.
@@ -69,12 +71,16 @@ pub fn unavailable_message(spec: &ExportSpec) -> Message {
     for (k, v) in &spec.tags {
         line += &format!(" --tag {}", shell_word(&format!("{k}={v}")));
     }
+    for k in &spec.without {
+        line += &format!(" --no-tag {}", shell_word(k));
+    }
     Message {
         text: format!(
             "No save dialog could be shown (no XDG desktop portal, no zenity). The command line writes the same \
              file: {line} {out}"
         ),
         is_error: true,
+        about_dialog: false,
     }
 }
 
@@ -85,12 +91,13 @@ pub fn spawn(doc: &Document, svg: bool, ctx: egui::Context) -> Option<Receiver<M
     let profile = doc.profile.clone();
     let metric = doc.metric;
     // What the window shows: the metric, and the picked labels.
-    let filter = crate::model::SampleFilter { labels: doc.picked_labels().to_vec(), ..Default::default() };
+    let filter = crate::analysis::labels::with_picks(&Default::default(), &doc.picked_labels());
     let spec = ExportSpec {
         svg,
         file: doc.path.as_ref().map_or_else(|| doc.title.clone(), |p| p.display().to_string()),
         metric: doc.profile.metric(metric).name.clone(),
         tags: filter.labels.clone(),
+        without: filter.without_labels.clone(),
     };
     let stem = doc.title.split(' ').next().unwrap_or("profile").to_string();
     let title = doc.title.clone();
@@ -150,10 +157,16 @@ pub fn write_export(
     });
     match result {
         Ok(note) if note.is_empty() => {
-            Message { text: format!("Exported {kind} to {}", out.display()), is_error: false }
+            Message { text: format!("Exported {kind} to {}", out.display()), is_error: false, about_dialog: false }
         }
-        Ok(note) => Message { text: format!("Exported {kind} to {}; {note}", out.display()), is_error: false },
-        Err(e) => Message { text: format!("Export to {} failed: {e}", out.display()), is_error: true },
+        Ok(note) => Message {
+            text: format!("Exported {kind} to {}; {note}", out.display()),
+            is_error: false,
+            about_dialog: false,
+        },
+        Err(e) => {
+            Message { text: format!("Export to {} failed: {e}", out.display()), is_error: true, about_dialog: false }
+        }
     }
 }
 
@@ -172,17 +185,19 @@ mod tests {
             file: "/data/my heap.pb.gz".into(),
             metric: "alloc_space".into(),
             tags: vec![("bytes".into(), "32768 bytes".into())],
+            without: vec!["endpoint".into()],
         };
         let m = unavailable_message(&spec);
         assert!(m.is_error);
         assert!(
             m.text.ends_with(
-                "firesight svg '/data/my heap.pb.gz' --metric alloc_space --tag 'bytes=32768 bytes' -o OUT.svg"
+                "firesight svg '/data/my heap.pb.gz' --metric alloc_space --tag 'bytes=32768 bytes' --no-tag endpoint -o OUT.svg"
             ),
             "{}",
             m.text
         );
-        let spec = ExportSpec { svg: false, file: "cpu.pb.gz".into(), metric: "cpu".into(), tags: vec![] };
+        let spec =
+            ExportSpec { svg: false, file: "cpu.pb.gz".into(), metric: "cpu".into(), tags: vec![], without: vec![] };
         assert!(unavailable_message(&spec).text.ends_with("firesight fold cpu.pb.gz --metric cpu > OUT.folded"));
     }
 }

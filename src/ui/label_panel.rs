@@ -6,16 +6,20 @@
 //! Semantics: one value per key (picking another value of the same key
 //! replaces it), and picks of different keys combine with AND, as
 //! [`crate::model::SampleFilter::labels`] does and the CLI's repeated
-//! `--tag` does. The shares are over every sample, so picking one value
-//! never hides the others. Values sort by share (the default, heaviest
-//! first) or by value; numeric values (a heap profile's `bytes=2048`) sort
-//! by number and show exactly, in their unit (`2,048 B`). Returns
-//! [`Command`]s; imports `model`, `analysis` and `ui` only.
+//! `--tag` does. Each key's shares are of the samples the other keys'
+//! picks keep ([`crate::analysis::labels`]), so picking `endpoint=/orders`
+//! shows how the `/orders` samples split by `tier`, and never hides the
+//! other endpoints. The last row of a key, "(none)", stands for the
+//! samples without that key; it can be picked too. Values sort by share
+//! (the default, heaviest first) or by value; numeric values (a heap
+//! profile's `bytes=2048`) sort by number and show exactly, in their unit
+//! (`2,048 B`). Returns [`Command`]s; imports `model`, `analysis` and `ui`
+//! only.
 
 use egui::Ui;
 use egui_extras::{Column, TableBuilder};
 
-use crate::analysis::labels::{LabelShares, LabelValueShare, by_value};
+use crate::analysis::labels::{LabelKeyShare, LabelPick, LabelShares, LabelValueShare, by_value, picks_text};
 use crate::model::{Metric, Unit};
 use crate::ui::command::Command;
 use crate::ui::document::percent;
@@ -100,8 +104,8 @@ pub struct LabelPanelInput<'a> {
     pub shares: &'a LabelShares,
     /// The metric the weights are in.
     pub metric: &'a Metric,
-    /// The picked `(key, value)` pairs (the filter in force or being built).
-    pub picked: &'a [(String, String)],
+    /// The picks (the filter in force or being built), sorted by key.
+    pub picked: &'a [LabelPick],
     /// True while the views for `picked` are being built.
     pub pending: bool,
 }
@@ -119,13 +123,12 @@ pub fn ui(ui: &mut Ui, sort: &mut LabelSort, input: &LabelPanelInput<'_>) -> Vec
     ui.label(format!("Share of {}; keys combine with AND.", input.metric.name));
     // Always the same two rows, so the values below never move under the
     // pointer when a pick adds or clears the filter.
-    let picked: Vec<String> = input.picked.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    if picked.is_empty() {
+    if input.picked.is_empty() {
         ui.label("Showing all samples");
     } else {
-        ui.strong(format!("Showing {}", picked.join(" and ")));
+        ui.strong(format!("Showing {}", picks_text(input.picked)));
     }
-    let clear = ui.add_enabled(!picked.is_empty(), egui::Button::new("Show all samples"));
+    let clear = ui.add_enabled(!input.picked.is_empty(), egui::Button::new("Show all samples"));
     if clear.on_hover_text("Clear the label filter").clicked() {
         commands.push(Command::ClearLabels);
     }
@@ -140,11 +143,26 @@ pub fn ui(ui: &mut Ui, sort: &mut LabelSort, input: &LabelPanelInput<'_>) -> Vec
             egui::CollapsingHeader::new(format!("{} ({})", key.key, key.values.len()))
                 .id_salt(("label_key", &key.key))
                 .default_open(true)
-                .show(ui, |ui| values_table(ui, sort, input, k, &mut commands));
+                .show(ui, |ui| {
+                    let others = others_text(input.picked, &key.key);
+                    if let Some(others) = &others {
+                        ui.label(egui::RichText::new(format!("Shares of the samples with {others}")).weak().small());
+                    }
+                    values_table(ui, sort, input, k, &mut commands);
+                });
         }
     });
     commands
 }
+
+/// The picks of keys other than `key`, as a caption; `None` when there are none.
+fn others_text(picked: &[LabelPick], key: &str) -> Option<String> {
+    let others: Vec<LabelPick> = picked.iter().filter(|(k, _)| k != key).cloned().collect();
+    (!others.is_empty()).then(|| picks_text(&others))
+}
+
+/// Name of the row of the samples that carry no value of a key.
+pub const NONE_ROW: &str = "(none)";
 
 /// Narrowest the value column gets, px; longer values are elided (whole on hover).
 const VALUE_MIN_PX: f32 = 48.0;
@@ -156,11 +174,11 @@ fn number_widths(ui: &Ui, input: &LabelPanelInput<'_>, k: usize) -> [f32; 2] {
     if let Some(w) = ui.data(|d| d.get_temp::<[f32; 2]>(id)) {
         return w;
     }
-    let values = input.shares.keys.get(k).map_or(&[][..], |key| key.values.as_slice());
+    let Some(key) = input.shares.keys.get(k) else { return [0.0; 2] };
+    let weights: Vec<_> = key.values.iter().map(|v| v.weight).chain(key.none.map(|n| n.weight)).collect();
     let font = table_fit::body_font(ui);
-    let total = input.shares.total;
-    let share = table_fit::widest(ui, &font, values.iter().map(|v| format!("{:.1}%", percent(v.weight, total))));
-    let weight = table_fit::widest(ui, &font, values.iter().map(|v| input.metric.format(v.weight)));
+    let share = table_fit::widest(ui, &font, weights.iter().map(|&w| format!("{:.1}%", percent(w, key.total))));
+    let weight = table_fit::widest(ui, &font, weights.iter().map(|&w| input.metric.format(w)));
     let w = [
         share.max(table_fit::header_width(ui, "Share", true)),
         weight.max(table_fit::header_width(ui, "Weight", false)),
@@ -170,13 +188,15 @@ fn number_widths(ui: &Ui, input: &LabelPanelInput<'_>, k: usize) -> [f32; 2] {
 }
 
 /// The values of key `k`: Value and Share headers sort (click again to
-/// reverse; Weight sorts as Share does); the value column takes what the
-/// numbers leave and the weight keeps clear of the scroll bar.
+/// reverse; Weight sorts as Share does), the "(none)" row last; the value
+/// column takes what the numbers leave and the weight keeps clear of the
+/// scroll bar.
 fn values_table(ui: &mut Ui, sort: &mut LabelSort, input: &LabelPanelInput<'_>, k: usize, commands: &mut Vec<Command>) {
     let Some(key) = input.shares.keys.get(k) else { return };
     let [share_w, weight_w] = number_widths(ui, input, k);
     let gutter = table_fit::scroll_gutter(ui);
     let order = sorted(&key.values, *sort);
+    let rows = order.len() + usize::from(key.none.is_some());
     TableBuilder::new(ui)
         .id_salt(("label_values", &key.key))
         .vscroll(false)
@@ -193,9 +213,12 @@ fn values_table(ui: &mut Ui, sort: &mut LabelSort, input: &LabelPanelInput<'_>, 
             });
         })
         .body(|body| {
-            body.rows(20.0, order.len(), |mut row| {
-                let v = &key.values[order[row.index()]];
-                value_row(&mut row, input, &key.key, v, gutter, commands);
+            body.rows(20.0, rows, |mut row| {
+                let shown = match order.get(row.index()) {
+                    Some(&i) => Row::Value(&key.values[i]),
+                    None => Row::None(key.none.unwrap_or_default()),
+                };
+                value_row(&mut row, input, key, shown, gutter, commands);
             });
         });
 }
@@ -212,46 +235,76 @@ fn sort_cell(ui: &mut Ui, sort: &mut LabelSort, title: &str, key: LabelSortKey) 
     }
 }
 
-/// One value: a toggle with its name, then its share and weight right-aligned.
+/// A row of a key's table: one of its values, or the samples without it.
+#[derive(Clone, Copy)]
+enum Row<'a> {
+    Value(&'a LabelValueShare),
+    None(crate::analysis::labels::NoValueShare),
+}
+
+/// One row: a toggle with the value, then its share and weight
+/// right-aligned; a value no kept sample carries is drawn faint.
 fn value_row(
     row: &mut egui_extras::TableRow<'_, '_>,
     input: &LabelPanelInput<'_>,
-    key: &str,
-    v: &LabelValueShare,
+    key: &LabelKeyShare,
+    shown: Row<'_>,
     gutter: f32,
     commands: &mut Vec<Command>,
 ) {
-    let on = input.picked.iter().any(|(k, pv)| k == key && *pv == v.value);
-    let share = percent(v.weight, input.shares.total);
-    let shown = display_value(v);
-    let rounded = match (&v.unit, v.number) {
-        (Some(u @ Unit::Bytes), Some(n)) if n.unsigned_abs() >= 1024 => format!(" ({})", u.format(n as f64)),
-        _ => String::new(),
+    let (pick, weight, samples) = match shown {
+        Row::Value(v) => (Some(v.value.clone()), v.weight, v.samples),
+        Row::None(n) => (None, n.weight, n.samples),
+    };
+    let on = input.picked.iter().any(|(k, pv)| *k == key.key && *pv == pick);
+    let share = percent(weight, key.total);
+    let (text, what) = match shown {
+        Row::Value(v) => {
+            let text = display_value(v);
+            let rounded = match (&v.unit, v.number) {
+                (Some(u @ Unit::Bytes), Some(n)) if n.unsigned_abs() >= 1024 => format!(" ({})", u.format(n as f64)),
+                _ => String::new(),
+            };
+            (text.clone(), format!("{}={text}{rounded}", key.key))
+        }
+        Row::None(_) => (NONE_ROW.to_string(), format!("no {} label", key.key)),
+    };
+    let of = match others_text(input.picked, &key.key) {
+        Some(others) => format!("of the samples with {others}"),
+        None => "of all samples".to_string(),
     };
     let hover = format!(
-        "{key}={shown}{rounded}: {} of {} ({share:.1}%), {} samples",
-        input.metric.format(v.weight),
-        input.metric.format(input.shares.total),
-        crate::model::units::format_count(v.samples as f64),
+        "{what}: {} of {} ({share:.1}% {of}), {} samples",
+        input.metric.format(weight),
+        input.metric.format(key.total),
+        crate::model::units::format_count(samples as f64),
     );
     row.set_selected(on);
     row.col(|ui| {
-        let button = egui::Button::selectable(on, shown).truncate();
+        let mut label = egui::RichText::new(text);
+        if matches!(shown, Row::None(_)) {
+            label = label.italics();
+        }
+        if samples == 0 && !on {
+            label = label.weak();
+        }
+        let button = egui::Button::selectable(on, label).truncate();
         if ui.add(button).on_hover_text(hover).clicked() {
-            commands.push(Command::ToggleLabel { key: key.to_string(), value: v.value.clone() });
+            commands.push(Command::ToggleLabel { key: key.key.clone(), value: pick.clone() });
         }
     });
     row.col(|ui| table_fit::number_cell(ui, format!("{share:.1}%"), 0.0));
-    row.col(|ui| table_fit::number_cell(ui, input.metric.format(v.weight), gutter));
+    row.col(|ui| table_fit::number_cell(ui, input.metric.format(weight), gutter));
 }
 
-/// The filter after toggling `key=value` in `picked`: removes it when picked,
-/// otherwise replaces any other value of `key` with it. Sorted by key.
-pub fn toggled(picked: &[(String, String)], key: &str, value: &str) -> Vec<(String, String)> {
-    let was_on = picked.iter().any(|(k, v)| k == key && v == value);
-    let mut out: Vec<(String, String)> = picked.iter().filter(|(k, _)| k != key).cloned().collect();
+/// The filter after toggling a pick of `key` (`value`: `None` for the
+/// "(none)" row) in `picked`: removes it when picked, otherwise replaces
+/// any other pick of `key` with it. Sorted by key.
+pub fn toggled(picked: &[LabelPick], key: &str, value: Option<&str>) -> Vec<LabelPick> {
+    let was_on = picked.iter().any(|(k, v)| k == key && v.as_deref() == value);
+    let mut out: Vec<LabelPick> = picked.iter().filter(|(k, _)| k != key).cloned().collect();
     if !was_on {
-        out.push((key.to_string(), value.to_string()));
+        out.push((key.to_string(), value.map(str::to_string)));
     }
     out.sort();
     out
@@ -283,18 +336,22 @@ mod tests {
         assert_eq!(num(i64::MIN, "n", None), "-9,223,372,036,854,775,808");
     }
 
-    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    fn pairs(p: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
+        p.iter().map(|(k, v)| (k.to_string(), v.map(str::to_string))).collect()
     }
 
     #[test]
     fn one_value_per_key_and_keys_combine() {
-        let a = toggled(&[], "endpoint", "/orders");
-        assert_eq!(a, pairs(&[("endpoint", "/orders")]));
-        let b = toggled(&a, "endpoint", "/cart");
-        assert_eq!(b, pairs(&[("endpoint", "/cart")]));
-        let c = toggled(&b, "region", "eu");
-        assert_eq!(c, pairs(&[("endpoint", "/cart"), ("region", "eu")]));
-        assert_eq!(toggled(&c, "endpoint", "/cart"), pairs(&[("region", "eu")]));
+        let a = toggled(&[], "endpoint", Some("/orders"));
+        assert_eq!(a, pairs(&[("endpoint", Some("/orders"))]));
+        let b = toggled(&a, "endpoint", Some("/cart"));
+        assert_eq!(b, pairs(&[("endpoint", Some("/cart"))]));
+        let c = toggled(&b, "region", Some("eu"));
+        assert_eq!(c, pairs(&[("endpoint", Some("/cart")), ("region", Some("eu"))]));
+        assert_eq!(toggled(&c, "endpoint", Some("/cart")), pairs(&[("region", Some("eu"))]));
+        // "(none)" is one more value of its key.
+        let d = toggled(&c, "region", None);
+        assert_eq!(d, pairs(&[("endpoint", Some("/cart")), ("region", None)]));
+        assert_eq!(toggled(&d, "region", None), pairs(&[("endpoint", Some("/cart"))]));
     }
 }

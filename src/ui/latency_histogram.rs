@@ -14,7 +14,7 @@
 //! Imports `model`, `analysis` and egui.
 
 use egui::{Align2, Color32, Pos2, Rect, RichText, Role, Ui, WidgetInfo};
-use egui_plot::{Bar, BarChart, GridInput, GridMark, Legend, Plot, PlotPoint, Text, VLine};
+use egui_plot::{AxisHints, Bar, BarChart, GridInput, GridMark, Plot, PlotPoint, Text, VLine};
 
 use crate::analysis::traces::{Percentiles, latency_percentiles};
 use crate::model::trace::TraceSet;
@@ -189,12 +189,13 @@ impl LatencyHistogram {
         };
         ui.horizontal_wrapped(|ui| {
             ui.strong(plural(self.durations.len(), "trace"));
-            ui.label(format!(
-                "P50 {} · P90 {} · P99 {}",
-                format_duration_ns(p.p50_ns as f64),
-                format_duration_ns(p.p90_ns as f64),
-                format_duration_ns(p.p99_ns as f64)
-            ));
+            // The key of the lines, outside the plot where no line crosses it.
+            for (name, v, color) in percentile_lines(p) {
+                let (rect, _) = ui.allocate_exact_size(egui::vec2(3.0, 14.0), egui::Sense::hover());
+                ui.painter().rect_filled(rect, 0.0, color);
+                ui.label(format!("{name} {}", format_duration_ns(v as f64)))
+                    .on_hover_text(format!("{name} of the trace durations (nearest rank): the line in that colour"));
+            }
             if ui.button("≥ P90").on_hover_text("List the traces at or above P90").clicked() {
                 pick = Some(self.pick_at_least("P90", p.p90_ns));
             }
@@ -212,7 +213,7 @@ impl LatencyHistogram {
     fn plot(&mut self, ui: &mut Ui, p: Percentiles) -> Option<usize> {
         let dark = ui.visuals().dark_mode;
         let normal = if dark { Color32::from_rgb(90, 140, 200) } else { Color32::from_rgb(70, 130, 190) };
-        let slow = Color32::from_rgb(230, 140, 40);
+        let slow = SLOW;
         let selected_color = if dark { Color32::WHITE } else { Color32::from_rgb(20, 20, 60) };
         // A percentile marks a slow tail only when it lies above the median:
         // one trace, or all of one duration, has no tail to colour.
@@ -254,6 +255,16 @@ impl LatencyHistogram {
             _ => None,
         };
         let size = ui.available_size();
+        // Axes as thick as their text from the first frame: egui_plot
+        // otherwise sizes them from the frame before, and the first frame
+        // had the axis title over the tick labels.
+        let body = egui::TextStyle::Body.resolve(ui.style());
+        let line = ui.fonts_mut(|f| f.row_height(&body));
+        let widest_count = crate::ui::table_fit::widest(ui, &body, count_labels(max_count));
+        let x_axis = AxisHints::new_x()
+            .label("trace duration (log scale)")
+            .formatter(|m, _| format_duration_ns(10f64.powf(m.value)))
+            .min_thickness(line * (2.0 + AXIS_LABEL_GAP));
         let response = Plot::new("latency_histogram")
             .width((size.x - RIGHT_MARGIN).max(120.0))
             .height((size.y - 2.0).max(120.0))
@@ -268,20 +279,15 @@ impl LatencyHistogram {
             .include_x(x_hi)
             .include_y(0.0)
             .include_y(y_top)
-            .legend(Legend::default().position(egui_plot::Corner::RightTop))
-            .x_axis_label("trace duration (log scale)")
+            .custom_x_axes(vec![x_axis])
             .x_grid_spacer(duration_marks)
-            .x_axis_formatter(|m, _| format_duration_ns(10f64.powf(m.value)))
             .y_grid_spacer(count_marks)
             .y_axis_formatter(|m, _| format!("{:.0}", 10f64.powf(m.value) - 1.0))
+            .y_axis_min_width(widest_count)
             .label_formatter(|_: &egui_plot::HoverPosition<'_>| None)
             .show(ui, |plot_ui| {
                 plot_ui.bar_chart(chart);
-                for (name, v, color) in [
-                    ("P50", p.p50_ns, Color32::from_rgb(60, 160, 90)),
-                    ("P90", p.p90_ns, slow),
-                    ("P99", p.p99_ns, ERROR),
-                ] {
+                for (name, v, color) in percentile_lines(p) {
                     let label = format!("{name} {}", format_duration_ns(v as f64));
                     plot_ui.vline(VLine::new(label, (v.max(1) as f64).log10()).color(color).width(1.5));
                 }
@@ -310,6 +316,14 @@ impl LatencyHistogram {
             at.x >= b.x_lo && at.x < b.x_hi && !b.traces.is_empty() && at.y <= (1.0 + b.traces.len() as f64).log10()
         })
     }
+}
+
+/// Colour of the bars of traces above P90 (and of the P90 line).
+const SLOW: Color32 = Color32::from_rgb(230, 140, 40);
+
+/// The percentile lines: name, duration, colour.
+fn percentile_lines(p: Percentiles) -> [(&'static str, u64, Color32); 3] {
+    [("P50", p.p50_ns, Color32::from_rgb(60, 160, 90)), ("P90", p.p90_ns, SLOW), ("P99", p.p99_ns, ERROR)]
 }
 
 /// Grid marks of the time axis (x is log10 of ns): over wide ranges at each
@@ -356,17 +370,38 @@ pub fn duration_marks(input: GridInput) -> Vec<GridMark> {
     out
 }
 
-/// Grid marks at counts 1, 10, 100, ... (y is log10 of 1 + count).
-fn count_marks(input: GridInput) -> Vec<GridMark> {
+/// Grid marks at counts 0, 1, 10, 100, ... (y is log10 of 1 + count). Each
+/// mark's step is its distance from the one below, so egui_plot leaves out
+/// a label that would sit on the one below it (`1` is 0.3 decades above
+/// `0`: on a short plot the two would overlap); `0` always shows.
+pub fn count_marks(input: GridInput) -> Vec<GridMark> {
     let (_, hi) = input.bounds;
     let mut out = vec![GridMark { value: 0.0, step_size: 1.0 }];
-    let mut c = 1.0f64;
+    let (mut c, mut below) = (1.0f64, 0.0);
     while (1.0 + c).log10() <= hi && c < 1e12 {
-        out.push(GridMark { value: (1.0 + c).log10(), step_size: 1.0 });
+        let value = (1.0 + c).log10();
+        out.push(GridMark { value, step_size: value - below });
+        below = value;
         c *= 10.0;
     }
     out
 }
+
+/// The count labels of the y axis up to `max_count`: `0`, `1`, `10`, ...
+fn count_labels(max_count: usize) -> Vec<String> {
+    let mut out = vec!["0".to_string()];
+    // The plot reaches 1.25 times log10(2 + max_count) (see `plot`).
+    let top = (2.0 + max_count as f64).powf(1.25);
+    let mut c: u64 = 1;
+    while (1 + c) as f64 <= top && c < 1_000_000_000_000 {
+        out.push(c.to_string());
+        c *= 10;
+    }
+    out
+}
+
+/// egui_plot's gap between an axis title and the tick labels, in lines.
+const AXIS_LABEL_GAP: f32 = 0.25;
 
 /// `1 trace`, `280 traces`.
 pub fn plural(n: usize, noun: &str) -> String {
@@ -408,6 +443,21 @@ mod tests {
         assert!((b[BINS - 1].x_hi - b[0].x_lo - MIN_SPAN_DECADES).abs() < 1e-9);
         let used: Vec<usize> = (0..BINS).filter(|&k| !b[k].traces.is_empty()).collect();
         assert_eq!(used, vec![18, 21]);
+    }
+
+    #[test]
+    fn a_count_label_too_close_to_the_one_below_is_left_out() {
+        // egui_plot draws a label only where its mark's step, in points, is
+        // wider than the label: each step is the gap to the mark below.
+        let marks = count_marks(GridInput { bounds: (0.0, 5.0), base_step_size: 0.01 });
+        let values: Vec<f64> = marks.iter().map(|m| 10f64.powf(m.value) - 1.0).collect();
+        assert_eq!(values.iter().map(|v| v.round() as u64).collect::<Vec<_>>(), [0, 1, 10, 100, 1000, 10000]);
+        assert_eq!(marks[0].step_size, 1.0, "0 always shows");
+        assert!((marks[1].step_size - 2f64.log10()).abs() < 1e-12, "1 is 0.3 decades above 0");
+        // At 30 points a decade, "1" is 9 points above "0": too close for a 13-point label.
+        assert!(marks[1].step_size * 30.0 < 13.0);
+        assert!((marks[2].step_size - (11f64.log10() - 2f64.log10())).abs() < 1e-12);
+        assert_eq!(count_labels(100), ["0", "1", "10", "100"]);
     }
 
     #[test]

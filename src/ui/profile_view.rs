@@ -83,16 +83,21 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
         let panel = egui::Panel::left("label_panel").resizable(true).default_size(300.0).min_size(180.0);
         // The sort is widget state; the rest of the document is read only.
         let mut sort = doc.label_sort;
+        let picked = doc.picked_labels();
         panel.show(ui, |ui| {
             let input = label_panel::LabelPanelInput {
                 shares: &doc.labels,
                 metric: doc.profile.metric(doc.metric),
-                picked: doc.picked_labels(),
+                picked: &picked,
                 pending: doc.pending_labels.is_some(),
             };
             commands.extend(label_panel::ui(ui, &mut sort, &input));
         });
         doc.label_sort = sort;
+    }
+    if let Some(empty) = empty_text(doc) {
+        empty_ui(ui, &empty, !doc.filter.labels.is_empty() || !doc.filter.without_labels.is_empty(), &mut commands);
+        return commands;
     }
     let path = doc.zoom_path();
     commands.extend(flamegraph::breadcrumb_ui(ui, &path));
@@ -123,4 +128,46 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
     };
     commands.extend(flamegraph::ui(ui, &mut doc.flame, &input));
     commands
+}
+
+/// What to say instead of a flamegraph with nothing to draw: the file has
+/// no sample, none carries the metric, or the label filter keeps none.
+/// `None` when there is something to draw.
+pub fn empty_text(doc: &Document) -> Option<String> {
+    let c = &doc.samples;
+    if c.kept > 0 || doc.pending_labels.is_some() || doc.pending_metric.is_some() {
+        return None;
+    }
+    let metric = &doc.metric().name;
+    let file = &doc.title;
+    let picks = crate::analysis::labels::picks_of(&doc.filter);
+    Some(if c.in_profile == 0 {
+        format!(
+            "{file} holds no samples, so there is no {metric} to show (a mutex or block profile of a process \
+             that never waited, or a profile stopped before its first sample)."
+        )
+    } else if !picks.is_empty() && c.in_metric > 0 {
+        let why = crate::analysis::labels::empty_filter_text(&picks, c.matching, metric);
+        let mut chars = why.chars();
+        let first: String = chars.next().map(|f| f.to_uppercase().collect()).unwrap_or_default();
+        format!("{first}{}. Pick other values in the label panel, or clear the filter.", chars.as_str())
+    } else {
+        let other = if doc.profile.metrics.len() > 1 { " Pick another metric above." } else { "" };
+        format!(
+            "None of the {} samples of {file} carries {metric}: each weighs 0 in it.{other}",
+            crate::model::units::format_count(c.in_profile as f64)
+        )
+    })
+}
+
+/// The empty state: the reason, centred where the flamegraph would be,
+/// with a button that clears the label filter when it is the cause.
+fn empty_ui(ui: &mut Ui, text: &str, filtered: bool, commands: &mut Vec<Command>) {
+    ui.add_space(ui.available_height() * 0.3);
+    ui.vertical_centered(|ui| {
+        ui.add(egui::Label::new(egui::RichText::new(text).size(16.0)).wrap());
+        if filtered && ui.button("Clear the label filter").clicked() {
+            commands.push(Command::ClearLabels);
+        }
+    });
 }

@@ -1,11 +1,17 @@
-//! "Which service is slow" for the open trace: the service table and the
-//! (service, span name) table with self time, total time, span count and
-//! errors, and the critical path listed with each span's share of it.
+//! "Which service is slow": the service table and the (service, span name)
+//! table with self time, wall time, span count and errors, for the open
+//! trace or over every trace, and the critical path of the open trace
+//! listed with each span's share of it.
 //!
 //! Rows come from `analysis::traces` ([`service_table`], [`operation_table`],
-//! [`critical_path`]) and are cached per trace; headers sort (click again to
-//! reverse). egui_extras `TableBuilder` lays out only visible rows. Imports
-//! `model`, `analysis` and egui.
+//! [`critical_path`]) and are cached; headers sort (click again to reverse).
+//! Names get their width first: number columns are as wide as their widest
+//! value, the name column takes the rest but never less than its widest
+//! name (up to [`NAME_MAX_PX`], longer names are elided and whole on
+//! hover), and a table that does not fit scrolls sideways
+//! ([`crate::ui::table_fit`]). No column is sized by egui_extras' sizing
+//! pass, so the first frame is laid out as the next. Imports `model`,
+//! `analysis` and egui.
 
 use egui::{Color32, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
@@ -13,7 +19,11 @@ use egui_extras::{Column, TableBuilder};
 use crate::analysis::traces::{SpanStats, critical_path, critical_path_shares, operation_table, service_table};
 use crate::model::trace::TraceSet;
 use crate::model::units::format_duration_ns;
+use crate::ui::table_fit;
 use crate::ui::trace_colors::{ERROR, ServiceColors};
+
+/// Widest a name column gets before it elides (whole on hover), px.
+pub const NAME_MAX_PX: f32 = 360.0;
 
 /// A sortable column of the stats tables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -23,8 +33,8 @@ pub enum StatsKey {
     /// Self time (the default, descending: the slow service first).
     #[default]
     SelfTime,
-    /// Total time.
-    Total,
+    /// Wall time: the union of the spans' intervals.
+    Wall,
     /// Span count.
     Spans,
     /// Error count.
@@ -41,6 +51,16 @@ pub enum Lower {
     Operations,
 }
 
+/// Which traces the service and span-name tables sum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// The open trace (the default).
+    #[default]
+    OpenTrace,
+    /// Every trace of the file, as `firesight services` sums them.
+    AllTraces,
+}
+
 /// One span on the critical path.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PathRow {
@@ -54,27 +74,44 @@ pub struct PathRow {
     pub path_ns: u64,
 }
 
-/// The tables of one trace, cached, and how they are sorted.
+/// The tables, cached, and how they are sorted.
 #[derive(Debug, Default)]
 pub struct ServiceTables {
     trace: Option<usize>,
     services: Vec<SpanStats>,
     operations: Vec<SpanStats>,
+    all_services: Vec<SpanStats>,
+    all_operations: Vec<SpanStats>,
+    /// (trace list address, count) the all-traces rows are for.
+    all_key: Option<(usize, usize)>,
     path: Vec<PathRow>,
     duration_ns: u64,
+    /// Time of the open trace in no section of its critical path.
+    in_no_span_ns: u64,
     sort: (StatsKey, bool),
     lower: Lower,
+    scope: Scope,
 }
 
 impl ServiceTables {
-    /// Computes the tables of trace `trace` of `set`.
+    /// Computes the tables of trace `trace` of `set` (and, once per set,
+    /// those over every trace).
     pub fn open(&mut self, set: &TraceSet, trace: usize) {
         let Some(t) = set.traces.get(trace) else { return };
         self.trace = Some(trace);
         self.services = service_table(set, Some(trace));
         self.operations = operation_table(set, Some(trace));
+        let key = (set.traces.as_ptr() as usize, set.traces.len());
+        if self.all_key != Some(key) {
+            self.all_services = service_table(set, None);
+            self.all_operations = operation_table(set, None);
+            self.all_key = Some(key);
+        }
         self.duration_ns = t.duration_ns();
-        let mut path: Vec<PathRow> = critical_path_shares(&critical_path(t))
+        let sections = critical_path(t);
+        let on_path: u64 = sections.iter().map(|c| c.end_ns - c.start_ns).sum();
+        self.in_no_span_ns = self.duration_ns.saturating_sub(on_path);
+        let mut path: Vec<PathRow> = critical_path_shares(&sections)
             .into_iter()
             .filter_map(|(i, ns)| {
                 let s = t.spans.get(i)?;
@@ -91,19 +128,29 @@ impl ServiceTables {
         self.apply_sort();
     }
 
-    /// The trace the tables are for.
+    /// The trace the per-trace tables are for.
     pub fn trace(&self) -> Option<usize> {
         self.trace
     }
 
-    /// Service rows, in display order.
+    /// Service rows of the open trace, in display order.
     pub fn services(&self) -> &[SpanStats] {
         &self.services
     }
 
-    /// (service, span name) rows, in display order.
+    /// (service, span name) rows of the open trace, in display order.
     pub fn operations(&self) -> &[SpanStats] {
         &self.operations
+    }
+
+    /// Service rows over every trace, in display order.
+    pub fn all_services(&self) -> &[SpanStats] {
+        &self.all_services
+    }
+
+    /// (service, span name) rows over every trace, in display order.
+    pub fn all_operations(&self) -> &[SpanStats] {
+        &self.all_operations
     }
 
     /// Critical-path rows, largest share first.
@@ -111,14 +158,43 @@ impl ServiceTables {
         &self.path
     }
 
+    /// Time of the open trace on no span of its critical path, ns.
+    pub fn in_no_span_ns(&self) -> u64 {
+        self.in_no_span_ns
+    }
+
+    /// The width the service tables want, px: every column whole, for the
+    /// panel's first size (span names may be longer: that table scrolls
+    /// sideways when they do not fit).
+    pub fn wanted_width(&self, ui: &Ui) -> f32 {
+        let gap = ui.spacing().item_spacing.x;
+        [&self.services, &self.all_services]
+            .into_iter()
+            .map(|rows| {
+                let (name, rest) = stats_widths(ui, rows, false);
+                name.min(NAME_MAX_PX) + rest.iter().sum::<f32>() + gap * rest.len() as f32
+            })
+            .fold(0.0, f32::max)
+    }
+
+    /// Which traces the tables sum.
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+
+    /// Sums the tables over `scope`.
+    pub fn set_scope(&mut self, scope: Scope) {
+        self.scope = scope;
+    }
+
     fn apply_sort(&mut self) {
         let (key, ascending) = self.sort;
-        for rows in [&mut self.services, &mut self.operations] {
+        for rows in [&mut self.services, &mut self.operations, &mut self.all_services, &mut self.all_operations] {
             rows.sort_by(|a, b| {
                 let o = match key {
                     StatsKey::Name => (&a.service, &a.name).cmp(&(&b.service, &b.name)),
                     StatsKey::SelfTime => a.self_ns.cmp(&b.self_ns),
-                    StatsKey::Total => a.total_ns.cmp(&b.total_ns),
+                    StatsKey::Wall => a.wall_ns.cmp(&b.wall_ns),
                     StatsKey::Spans => a.spans.cmp(&b.spans),
                     StatsKey::Errors => a.errors.cmp(&b.errors),
                 };
@@ -128,26 +204,37 @@ impl ServiceTables {
         }
     }
 
-    /// Shows the service table, then the critical path or the span-name
-    /// table. Returns the span clicked in the critical-path list, if any.
-    pub fn ui(&mut self, ui: &mut Ui, colors: &ServiceColors) -> Option<u32> {
+    /// Shows the scope switch, the service table, then the critical path or
+    /// the span-name table. Returns the span clicked in the critical-path
+    /// list, if any.
+    pub fn ui(&mut self, ui: &mut Ui, colors: &ServiceColors, traces: usize) -> Option<u32> {
         if self.trace.is_none() {
             ui.label("No trace open.");
             return None;
         }
-        ui.strong("Services in this trace");
-        let resort = stats_table(ui, "service_table", &self.services, self.sort, false, colors, 180.0);
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.scope, Scope::OpenTrace, "This trace")
+                .on_hover_text("Sum the spans of the trace in the waterfall");
+            ui.selectable_value(&mut self.scope, Scope::AllTraces, "All traces").on_hover_text(format!(
+                "Sum the spans of all {traces} traces in the file, as `firesight services` does"
+            ));
+        });
+        let all = self.scope == Scope::AllTraces;
+        ui.strong(if all { format!("Services in all {traces} traces") } else { "Services in this trace".into() });
+        let rows = if all { &self.all_services } else { &self.services };
+        let resort = stats_table(ui, "service_table", rows, self.sort, false, colors, 180.0);
         self.resort(resort);
         ui.add_space(6.0);
         ui.horizontal(|ui| {
-            ui.selectable_value(&mut self.lower, Lower::CriticalPath, "Critical path");
+            ui.selectable_value(&mut self.lower, Lower::CriticalPath, "Critical path")
+                .on_hover_text("Of the trace in the waterfall");
             ui.selectable_value(&mut self.lower, Lower::Operations, "Span names");
         });
         match self.lower {
             Lower::CriticalPath => self.path_table(ui, colors),
             Lower::Operations => {
-                let resort =
-                    stats_table(ui, "operation_table", &self.operations, self.sort, true, colors, f32::INFINITY);
+                let rows = if all { &self.all_operations } else { &self.operations };
+                let resort = stats_table(ui, "operation_table", rows, self.sort, true, colors, f32::INFINITY);
                 self.resort(resort);
                 None
             }
@@ -164,54 +251,153 @@ impl ServiceTables {
     fn path_table(&mut self, ui: &mut Ui, colors: &ServiceColors) -> Option<u32> {
         let mut clicked = None;
         let total = self.duration_ns.max(1);
-        ui.label(
-            RichText::new(
-                "Spans the request waited on, by time on the path (the line under the bars in the waterfall)",
-            )
-            .weak()
-            .small(),
+        let mut note = format!(
+            "The spans this trace waited on, from its first start to its last end ({}), by time on the path \
+             (the line under the bars in the waterfall)",
+            format_duration_ns(self.duration_ns as f64)
         );
+        if self.in_no_span_ns > 0 {
+            note += &format!(
+                "; {} in no span (after a span ended, before its asynchronous work began)",
+                format_duration_ns(self.in_no_span_ns as f64)
+            );
+        }
+        ui.add(egui::Label::new(RichText::new(note).weak().small()).wrap());
         // Selectable labels would take the click from the row under them.
         ui.style_mut().interaction.selectable_labels = false;
-        TableBuilder::new(ui)
-            .id_salt("critical_path_table")
-            .striped(true)
-            .sense(Sense::click())
-            .auto_shrink([false, true])
-            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::remainder().at_least(140.0).clip(true))
-            .columns(Column::auto().at_least(64.0), 2)
-            .header(22.0, |mut h| {
-                h.col(|ui| {
-                    ui.strong("Span");
-                });
-                h.col(|ui| {
-                    ui.strong("On path");
-                });
-                h.col(|ui| {
-                    ui.strong("Share");
-                });
-            })
-            .body(|body| {
-                body.rows(20.0, self.path.len(), |mut row| {
-                    let r = &self.path[row.index()];
-                    row.col(|ui| {
-                        swatch(ui, colors.get(&r.service));
-                        ui.label(&r.label);
+        let font = table_fit::body_font(ui);
+        let on_path = table_fit::widest(ui, &font, self.path.iter().map(|r| format_duration_ns(r.path_ns as f64)))
+            .max(table_fit::header_width(ui, "On path", false));
+        let gutter = table_fit::scroll_gutter(ui);
+        let names = self.path.iter().map(|r| r.label.clone());
+        let name_w = SWATCH_PX + ui.spacing().item_spacing.x + table_fit::widest(ui, &font, names);
+        let rest = [on_path, SHARE_PX + gutter];
+        fitted(ui, "critical_path_sideways", name_w, &rest, |ui, widths| {
+            TableBuilder::new(ui)
+                .id_salt("critical_path_table")
+                .striped(true)
+                .sense(Sense::click())
+                .auto_shrink([false, true])
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+                .columns_exact(widths)
+                .header(22.0, |mut h| {
+                    h.col(|ui| {
+                        ui.strong("Span");
                     });
-                    row.col(|ui| {
-                        ui.label(format_duration_ns(r.path_ns as f64));
+                    h.col(|ui| {
+                        let title = table_fit::right_aligned(ui, 0.0, |ui| ui.strong("On path"));
+                        title.on_hover_text("Time on the critical path spent in the span itself");
                     });
-                    row.col(|ui| {
-                        share_bar(ui, r.path_ns as f64 / total as f64);
+                    h.col(|ui| {
+                        ui.strong("Share").on_hover_text("Of the trace's duration");
                     });
-                    if row.response().clicked() {
-                        clicked = Some(r.span);
-                    }
+                })
+                .body(|body| {
+                    body.rows(20.0, self.path.len(), |mut row| {
+                        let r = &self.path[row.index()];
+                        row.col(|ui| {
+                            swatch(ui, colors.get(&r.service));
+                            ui.add(egui::Label::new(&r.label).truncate()).on_hover_text(&r.label);
+                        });
+                        row.col(|ui| table_fit::number_cell(ui, format_duration_ns(r.path_ns as f64), 0.0));
+                        row.col(|ui| share_bar(ui, r.path_ns as f64 / total as f64));
+                        if row.response().clicked() {
+                            clicked = Some(r.span);
+                        }
+                    });
                 });
-            });
+        });
         clicked
     }
+}
+
+/// Width of the service swatch before a name, px.
+const SWATCH_PX: f32 = 8.0;
+/// Width of the share bar, px.
+const SHARE_PX: f32 = 64.0;
+
+/// Lays out a table whose first column wants `name_w` px (at most
+/// [`NAME_MAX_PX`]) and the others `rest`: the name column takes what the
+/// numbers leave but never less than it wants; when that does not fit, the
+/// table scrolls sideways. `table` draws it at the given widths.
+fn fitted(ui: &mut Ui, salt: &str, name_w: f32, rest: &[f32], table: impl FnOnce(&mut Ui, &[f32])) {
+    let fit = table_fit::fit(ui.available_width(), ui.spacing().item_spacing.x, name_w.min(NAME_MAX_PX), rest);
+    if fit.scroll {
+        egui::ScrollArea::horizontal().id_salt(salt).auto_shrink([false, true]).show(ui, |ui| {
+            ui.set_width(fit.total);
+            table(ui, &fit.widths);
+        });
+    } else {
+        table(ui, &fit.widths);
+    }
+}
+
+/// `TableBuilder::columns` at exact widths.
+trait ExactColumns {
+    fn columns_exact(self, widths: &[f32]) -> Self;
+}
+
+impl ExactColumns for TableBuilder<'_> {
+    fn columns_exact(mut self, widths: &[f32]) -> Self {
+        for &w in widths {
+            self = self.column(Column::exact(w).clip(true));
+        }
+        self
+    }
+}
+
+/// The titles of the stats tables after the name, with their sort keys and hovers.
+const STATS_HEADERS: [(&str, Option<StatsKey>, &str); 5] = [
+    ("Self", Some(StatsKey::SelfTime), "Time in the spans not covered by their children"),
+    ("Self %", None, "Share of the self time of all rows"),
+    (
+        "Wall",
+        Some(StatsKey::Wall),
+        "Wall time: how long at least one of the spans was running (the union of their intervals, per trace); \
+         nested spans count once",
+    ),
+    ("Spans", Some(StatsKey::Spans), "Number of spans"),
+    ("Errors", Some(StatsKey::Errors), "Spans with an error status"),
+];
+
+fn total_self(rows: &[SpanStats]) -> u64 {
+    rows.iter().map(|r| r.self_ns).sum::<u64>().max(1)
+}
+
+/// The texts of a row's number columns ([`STATS_HEADERS`]).
+fn stats_cells(r: &SpanStats, total_self: u64) -> [String; 5] {
+    [
+        format_duration_ns(r.self_ns as f64),
+        format!("{:.1}%", r.self_ns as f64 * 100.0 / total_self as f64),
+        format_duration_ns(r.wall_ns as f64),
+        r.spans.to_string(),
+        r.errors.to_string(),
+    ]
+}
+
+/// The width the name column wants and the widths of the number columns
+/// (the last with the scroll bar's gutter), px.
+fn stats_widths(ui: &Ui, rows: &[SpanStats], by_name: bool) -> (f32, [f32; 5]) {
+    let total_self = total_self(rows);
+    let font = table_fit::body_font(ui);
+    let small = egui::TextStyle::Small.resolve(ui.style());
+    let gap = ui.spacing().item_spacing.x;
+    let mut rest = [0.0f32; 5];
+    for (k, w) in rest.iter_mut().enumerate() {
+        let (title, key, _) = STATS_HEADERS[k];
+        let values = table_fit::widest(ui, &font, rows.iter().map(|r| stats_cells(r, total_self)[k].clone()));
+        *w = values.max(table_fit::header_width(ui, title, key.is_some()));
+    }
+    rest[4] += table_fit::scroll_gutter(ui);
+    let name_w = rows
+        .iter()
+        .map(|r| {
+            let name = table_fit::widest(ui, &font, [if by_name { r.name.clone() } else { r.service.clone() }]);
+            let service = if by_name { table_fit::widest(ui, &small, [r.service.clone()]) + gap } else { 0.0 };
+            SWATCH_PX + gap + service + name
+        })
+        .fold(table_fit::header_width(ui, "Service", true), f32::max);
+    (name_w, rest)
 }
 
 fn stats_table(
@@ -224,58 +410,63 @@ fn stats_table(
     max_h: f32,
 ) -> Option<(StatsKey, bool)> {
     let mut out = None;
-    let total_self: u64 = rows.iter().map(|r| r.self_ns).sum::<u64>().max(1);
+    let total_self = total_self(rows);
+    let cells = |r: &SpanStats| stats_cells(r, total_self);
     // Selectable labels would take the click from the row under them.
     ui.style_mut().interaction.selectable_labels = false;
+    let gutter = table_fit::scroll_gutter(ui);
+    let (name_w, rest) = stats_widths(ui, rows, by_name);
     let ctx = ui.ctx().clone();
-    let table = TableBuilder::new(ui).id_salt(id);
-    super::sort_header::top_after_sort(&ctx, id, table)
-        .striped(true)
-        .max_scroll_height(max_h)
-        .auto_shrink([false, true])
-        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::remainder().at_least(120.0).clip(true))
-        .columns(Column::auto().at_least(56.0), 5)
-        .header(22.0, |mut h| {
-            h.col(|ui| header(ui, id, sort, if by_name { "Span" } else { "Service" }, StatsKey::Name, &mut out));
-            h.col(|ui| header(ui, id, sort, "Self", StatsKey::SelfTime, &mut out));
-            h.col(|ui| {
-                ui.strong("Self %");
-            });
-            h.col(|ui| header(ui, id, sort, "Total", StatsKey::Total, &mut out));
-            h.col(|ui| header(ui, id, sort, "Spans", StatsKey::Spans, &mut out));
-            h.col(|ui| header(ui, id, sort, "Errors", StatsKey::Errors, &mut out));
-        })
-        .body(|body| {
-            body.rows(20.0, rows.len(), |mut row| {
-                let r = &rows[row.index()];
-                row.col(|ui| {
-                    swatch(ui, colors.get(&r.service));
-                    if by_name {
-                        ui.label(RichText::new(&r.service).weak().small());
-                        ui.label(&r.name);
-                    } else {
-                        ui.label(&r.service);
+    fitted(ui, &format!("{id}_sideways"), name_w, &rest, |ui, widths| {
+        let table = TableBuilder::new(ui).id_salt(id);
+        super::sort_header::top_after_sort(&ctx, id, table)
+            .striped(true)
+            .max_scroll_height(max_h)
+            .auto_shrink([false, true])
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .columns_exact(widths)
+            .header(22.0, |mut h| {
+                let title = if by_name { "Span" } else { "Service" };
+                h.col(|ui| header(ui, id, sort, title, StatsKey::Name, "The name", &mut out));
+                for (k, (title, key, hover)) in STATS_HEADERS.into_iter().enumerate() {
+                    let pad = if k == 4 { gutter } else { 0.0 };
+                    h.col(|ui| {
+                        table_fit::right_aligned(ui, pad, |ui| match key {
+                            Some(key) => header(ui, id, sort, title, key, hover, &mut out),
+                            None => {
+                                ui.strong(title).on_hover_text(hover);
+                            }
+                        });
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(20.0, rows.len(), |mut row| {
+                    let r = &rows[row.index()];
+                    row.col(|ui| {
+                        swatch(ui, colors.get(&r.service));
+                        let whole = if by_name { format!("{}: {}", r.service, r.name) } else { r.service.clone() };
+                        if by_name {
+                            ui.label(RichText::new(&r.service).weak().small());
+                        }
+                        let name = if by_name { &r.name } else { &r.service };
+                        let hover = format!(
+                            "{whole}\nspan durations summed: {} (nested spans count each time)",
+                            format_duration_ns(r.total_ns as f64)
+                        );
+                        ui.add(egui::Label::new(name).truncate()).on_hover_text(hover);
+                    });
+                    for (k, text) in cells(r).into_iter().enumerate() {
+                        let pad = if k == 4 { gutter } else { 0.0 };
+                        row.col(|ui| {
+                            let text = RichText::new(text);
+                            let text = if k == 4 && r.errors > 0 { text.color(ERROR).strong() } else { text };
+                            table_fit::right_aligned(ui, pad, |ui| ui.label(text));
+                        });
                     }
                 });
-                row.col(|ui| {
-                    ui.label(format_duration_ns(r.self_ns as f64));
-                });
-                row.col(|ui| {
-                    ui.label(format!("{:.1}%", r.self_ns as f64 * 100.0 / total_self as f64));
-                });
-                row.col(|ui| {
-                    ui.label(format_duration_ns(r.total_ns as f64));
-                });
-                row.col(|ui| {
-                    ui.label(r.spans.to_string());
-                });
-                row.col(|ui| {
-                    let text = RichText::new(r.errors.to_string());
-                    ui.label(if r.errors > 0 { text.color(ERROR).strong() } else { text });
-                });
             });
-        });
+    });
     out
 }
 
@@ -285,21 +476,23 @@ fn header(
     sort: (StatsKey, bool),
     title: &str,
     key: StatsKey,
+    hover: &str,
     out: &mut Option<(StatsKey, bool)>,
 ) {
     // `sort.1` is "ascending".
-    if super::sort_header::sort_header(ui, table, title, (sort.0 == key).then_some(!sort.1)) {
+    let sorted = (sort.0 == key).then_some(!sort.1);
+    if super::sort_header::sort_header_explained(ui, table, title, sorted, hover) {
         *out = Some(if sort.0 == key { (key, !sort.1) } else { (key, key == StatsKey::Name) });
     }
 }
 
 fn swatch(ui: &mut Ui, color: Color32) {
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(8.0, 14.0), Sense::hover());
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(SWATCH_PX, 14.0), Sense::hover());
     ui.painter().rect_filled(rect, 1.0, color);
 }
 
 fn share_bar(ui: &mut Ui, share: f64) {
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(64.0, 14.0), Sense::hover());
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(SHARE_PX, 14.0), Sense::hover());
     let bg = if ui.visuals().dark_mode { Color32::from_gray(50) } else { Color32::from_gray(225) };
     ui.painter().rect_filled(rect, 2.0, bg);
     let mut fill = rect;

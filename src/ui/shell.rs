@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use egui::{Align2, Color32, Id, Key, KeyboardShortcut, Modifiers, Ui};
 
 use crate::analysis::sample_count::SampleCount;
-use crate::model::{MetricId, Profile};
+use crate::model::{FrameKind, MetricId, Profile};
 use crate::ui::command::Command;
 use crate::ui::settings::{Orientation, Settings, ThemeChoice};
 
@@ -41,6 +41,8 @@ pub struct Message {
     pub text: String,
     /// Errors (no file dialog, a failed export) are red; notes are plain.
     pub is_error: bool,
+    /// It says the file dialog could not be shown: it goes once a file opens.
+    pub about_dialog: bool,
 }
 
 /// What the menu bar needs to know.
@@ -207,6 +209,9 @@ pub struct StatusInput<'a> {
     pub warnings: u64,
     /// A note on the right (the bundled sample's origin), if any.
     pub note: Option<&'a str>,
+    /// The frame kinds of the profile, for the colour key (shown when
+    /// there is more than user code).
+    pub kinds: &'a [FrameKind],
 }
 
 /// The status bar: format, metric total, samples, warnings button.
@@ -234,12 +239,32 @@ pub fn status_ui(ui: &mut Ui, input: &StatusInput<'_>) -> Vec<Command> {
         if !text.is_empty() && ui.button(text).on_hover_text("Show the load warnings").clicked() {
             commands.push(Command::ShowWarnings(true));
         }
+        if input.kinds.iter().any(|&k| k != FrameKind::User) {
+            ui.separator();
+            colour_key_ui(ui, input.kinds);
+        }
         if let Some(note) = input.note {
             ui.separator();
             ui.label(note);
         }
     });
     commands
+}
+
+/// The flamegraph's colour key: a swatch and a word per frame kind.
+fn colour_key_ui(ui: &mut Ui, kinds: &[FrameKind]) {
+    let hover = "Flamegraph colours: user code in warm shades picked by function name; kernel frames blue, \
+                 JIT-compiled frames green, inlined frames violet, frames with no symbol grey";
+    let key = ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 4.0;
+        ui.label("Colours:");
+        for &k in kinds {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+            ui.painter().rect_filled(rect, 2.0, crate::ui::theme::kind_color(k));
+            ui.label(crate::ui::theme::kind_label(k));
+        }
+    });
+    key.response.on_hover_text(hover);
 }
 
 /// What one sample of `format` is, plural: folded files have stack lines

@@ -31,6 +31,24 @@ pub fn sort_header(ui: &mut Ui, table: &str, title: &str, sorted: Option<bool>) 
     clicked
 }
 
+/// [`sort_header`] whose hover says what the column holds (`what`) before
+/// that a click sorts by it.
+pub fn sort_header_explained(ui: &mut Ui, table: &str, title: &str, sorted: Option<bool>, what: &str) -> bool {
+    let arrow = match sorted {
+        None => "",
+        Some(true) => " ⏷",
+        Some(false) => " ⏶",
+    };
+    let clicked = ui
+        .selectable_label(sorted.is_some(), format!("{title}{arrow}"))
+        .on_hover_text(format!("{what}. Click to sort by it."))
+        .clicked();
+    if clicked {
+        mark_sorted(ui.ctx(), table);
+    }
+    clicked
+}
+
 /// Remembers that the table named `table` was re-sorted (by a click or by
 /// a metric switch), so that [`top_after_sort`] shows its first row.
 pub fn mark_sorted(ctx: &egui::Context, table: &str) {

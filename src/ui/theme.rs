@@ -51,6 +51,25 @@ pub fn frame_color(name: &str, kind: FrameKind) -> Color32 {
     Color32::from(Hsva::new(hue, s.min(1.0), value, 1.0))
 }
 
+/// The colour that stands for `kind` in the colour key: the middle of its
+/// family (boxes vary around it by function name).
+pub fn kind_color(kind: FrameKind) -> Color32 {
+    let (lo, hi, sat) = family(kind);
+    let (s, value) = if kind == FrameKind::Unknown { (0.0, 0.67) } else { (sat + 0.1, 0.92) };
+    Color32::from(Hsva::new((lo + hi) / 2.0 / 360.0, s, value, 1.0))
+}
+
+/// What boxes of `kind` are, for the colour key.
+pub fn kind_label(kind: FrameKind) -> &'static str {
+    match kind {
+        FrameKind::User => "user code",
+        FrameKind::Kernel => "kernel",
+        FrameKind::Jit => "JIT",
+        FrameKind::Inline => "inlined",
+        FrameKind::Unknown => "unknown",
+    }
+}
+
 /// Fill of the root box ("all").
 pub const ROOT: Color32 = Color32::from_rgb(0xb8, 0xb2, 0xa8);
 /// Fill of a box that stands for several sub-pixel boxes.

@@ -59,6 +59,11 @@ impl TraceList {
         self.rows.get(i)
     }
 
+    /// What the histogram picked, when the list shows only that.
+    pub fn pick(&self) -> Option<&Pick> {
+        self.pick.as_ref()
+    }
+
     /// Shows only the picked traces, slowest first (`None`: all, by the current sort).
     pub fn set_pick(&mut self, pick: Option<Pick>) {
         if pick.is_some() {
@@ -156,7 +161,9 @@ impl TraceList {
                     row.set_selected(Some(i) == open);
                     row.col(|ui| {
                         ui.label(RichText::new(&r.root_service).weak());
-                        ui.label(&r.root_name);
+                        // Elided with … when the column is narrower; whole on hover.
+                        ui.add(egui::Label::new(&r.root_name).truncate())
+                            .on_hover_text(format!("{}: {}", r.root_service, r.root_name));
                     });
                     row.col(|ui| {
                         ui.label(clock_utc(r.start_unix_ns));

@@ -48,6 +48,8 @@ pub struct TraceView {
     list: TraceList,
     waterfall: Waterfall,
     tables: ServiceTables,
+    /// Whether a frame was laid out since the last reset.
+    laid_out: bool,
 }
 
 fn key_of(set: &TraceSet) -> (usize, usize) {
@@ -70,6 +72,7 @@ impl TraceView {
             list: TraceList::new(set),
             waterfall: Waterfall::default(),
             tables: ServiceTables::default(),
+            laid_out: false,
         };
         if let Some(i) = slowest_trace(set) {
             self.open_trace(set, i);
@@ -108,12 +111,24 @@ impl TraceView {
         if self.set_key != Some(key_of(traces)) {
             self.reset(traces);
         }
+        let first_frame = !std::mem::replace(&mut self.laid_out, true);
+        if first_frame {
+            // Resizable panels take their content's size, and the plot its
+            // axes' size, from the frame before: lay the first frame out
+            // twice (egui throws the first pass away) so it is shown as the
+            // next one will be, not until the pointer moves.
+            ui.ctx().request_discard("the trace view's first layout");
+        }
         let mut action = None;
         let open = self.waterfall.trace();
-        let height = ui.available_height();
+        // Default sizes from the window, not from what is left of it: the
+        // space left differs from one layout pass to the next while panels
+        // settle, and a default taken from it moved the panels after the
+        // first frame.
+        let window = ui.ctx().content_rect();
         egui::Panel::top("trace_overview")
             .resizable(true)
-            .default_size((height * 0.3).clamp(180.0, 320.0))
+            .default_size((window.height() * 0.3).clamp(180.0, 320.0))
             .min_size(140.0)
             .show(ui, |ui| {
                 let width = ui.available_width();
@@ -134,14 +149,23 @@ impl TraceView {
                     self.open_trace(traces, i);
                     action = Some(TraceAction::OpenedTrace { trace: i });
                 }
+                if self.list.pick().is_none() {
+                    // "Show all": no bar stands for the list any more.
+                    self.histogram.clear_selection();
+                }
             });
-        let width = ui.available_width();
         egui::Panel::right("trace_tables_panel")
             .resizable(true)
-            .default_size((width * 0.3).clamp(300.0, 480.0))
+            // Wide enough for the service table's columns (plus the panel's
+            // margins), within reason; only the first frame's value counts.
+            .default_size(if first_frame {
+                (self.tables.wanted_width(ui) + 24.0).clamp(320.0, (window.width() * 0.4).max(320.0))
+            } else {
+                320.0
+            })
             .min_size(220.0)
             .show(ui, |ui| {
-                if let Some(span) = self.tables.ui(ui, &self.colors) {
+                if let Some(span) = self.tables.ui(ui, &self.colors, traces.traces.len()) {
                     self.waterfall.select(traces, span);
                     if let Some(trace) = self.waterfall.trace() {
                         action = Some(TraceAction::SelectedSpan { trace, span });

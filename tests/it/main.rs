@@ -11,6 +11,7 @@ mod perf;
 mod pprof;
 mod robustness;
 mod sniffing;
+mod trace_async;
 #[cfg(feature = "gui")]
 mod trace_ui;
 mod traces;
@@ -20,5 +21,7 @@ mod ui;
 mod ui_numbers;
 #[cfg(feature = "gui")]
 mod ui_pprof;
+#[cfg(feature = "gui")]
+mod ui_states;
 #[cfg(feature = "gui")]
 mod window;

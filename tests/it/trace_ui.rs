@@ -162,7 +162,7 @@ fn clicking_the_text_of_a_trace_list_row_opens_that_trace() {
 
 /// Every unrotated text painted last frame: its string, where it is, and
 /// the clip rectangle it was painted with.
-fn texts(h: &Harness<'_, State>) -> Vec<(String, Rect, Rect)> {
+fn texts<S>(h: &Harness<'_, S>) -> Vec<(String, Rect, Rect)> {
     let mut out = Vec::new();
     let mut stack: Vec<(Rect, TSTransform, &Shape)> = h
         .output()
@@ -291,4 +291,88 @@ fn critical_path_strips_never_cross_duration_labels() {
     let label_text = firesight::model::units::format_duration_ns(trace.spans[query].duration_ns() as f64);
     assert_eq!(label_text, "2.56 s");
     assert!(texts(&h).iter().any(|(t, r, _)| *t == label_text && (r.center() - label.center()).length() < 1.0));
+}
+
+#[test]
+fn the_first_frame_of_a_trace_tab_is_laid_out_as_the_settled_one() {
+    let options =
+        firesight::ui::AppOptions { files: vec![common::data("otlp/traces.otlp.json")], bundled_sample: false };
+    let mut h = crate::ui::harness_with(options);
+    let start = std::time::Instant::now();
+    // Step until the tab arrives: that frame is the trace view's first.
+    while h.state().documents().is_empty() {
+        assert!(start.elapsed().as_secs() < 60, "load did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    let first = texts(&h);
+    h.run();
+    let settled = texts(&h);
+    let at = |all: &[(String, Rect, Rect)], want: &str| all.iter().find(|(t, ..)| t == want).map(|(_, r, _)| *r);
+    for want in ["Service", "Root span", "Duration", "trace duration (log scale)", "Errors", "On path", "order-service"]
+    {
+        let (a, b) = (at(&first, want), at(&settled, want));
+        assert!(b.is_some(), "{want:?} not drawn");
+        assert_eq!(a, b, "{want:?} moved after the first frame");
+    }
+}
+
+#[test]
+fn names_get_their_width_and_the_tables_sum_this_trace_or_all() {
+    let mut h = harness("otlp/traces.otlp.json");
+    h.run();
+    h.get_by_label("Span names").click();
+    h.run();
+    // Whole names, never "SELE…", while the numbers have their width too.
+    // The tables' texts: right of the waterfall.
+    let right_of = h.state().view.waterfall().layout().expect("drawn").bars.right() + 12.0;
+    let painted: Vec<String> = texts(&h).into_iter().filter(|(_, r, _)| r.left() > right_of).map(|(t, ..)| t).collect();
+    for name in ["SELECT shop.orders", "POST /payments/charge", "payment-service", "order-service"] {
+        assert!(painted.iter().any(|t| t == name), "{name:?} not painted whole");
+    }
+    assert!(!painted.iter().any(|t| t.contains('…')), "something elided: {painted:?}");
+    // Wall time, not a sum of nested spans: no service runs longer than its trace.
+    assert_eq!(h.query_all_by_label("Wall").count(), 2, "a Wall column in both tables");
+    let s = h.state();
+    let trace = &s.traces.traces[s.view.tables().trace().expect("open")];
+    for r in s.view.tables().services() {
+        assert!(r.wall_ns <= trace.duration_ns(), "{}: {} in a {} trace", r.service, r.wall_ns, trace.duration_ns());
+    }
+    // Over every trace, as `firesight services` sums them (oracle: order-service self 10 491 528 821 ns).
+    h.get_by_label("All traces").click();
+    h.run();
+    h.get_by_label("Services in all 280 traces");
+    let all = h.state().view.tables().all_services();
+    assert_eq!((all[0].service.as_str(), all[0].self_ns), ("order-service", 10_491_528_821));
+    let ops = h.state().view.tables().all_operations();
+    assert_eq!(ops.iter().map(|r| r.spans).sum::<usize>(), 3595);
+}
+
+#[test]
+fn show_all_clears_the_picked_bar_and_the_count_axis_keeps_its_labels_apart() {
+    // A low window: the histogram gets its shortest plot.
+    let mut h = harness_sized("otlp/traces.otlp.json", Vec2::new(1200.0, 420.0));
+    h.run();
+    let slow = h.state().view.histogram().slowest_bin().expect("a bar");
+    let pos = h.state().view.histogram().bar_point(slow).expect("drawn");
+    click_at(&mut h, pos);
+    assert_eq!(h.state().view.histogram().selected(), Some(slow));
+    h.get_by_label("Show all").click();
+    h.run();
+    assert!(h.state().view.list().pick().is_none());
+    assert_eq!(h.state().view.histogram().selected(), None, "no bar stays highlighted");
+    // The y axis: "0" and "1" are 0.3 decades apart; on a short plot only one is drawn.
+    let area = h.state().view.histogram().rect().expect("drawn");
+    let count = |label: &str| -> Vec<Rect> {
+        texts(&h).into_iter().filter(|(t, r, _)| t == label && area.contains(r.center())).map(|(_, r, _)| r).collect()
+    };
+    for zero in count("0") {
+        for one in count("1") {
+            assert!(!zero.intersects(one.expand(1.0)), "0 at {zero:?} and 1 at {one:?} overlap");
+        }
+    }
+    // The percentile key sits above the plot, clear of the lines.
+    let top_tick = count("100").first().copied().or_else(|| count("10").first().copied()).expect("a count label");
+    let key = texts(&h).into_iter().find(|(t, ..)| t == "P99 1.85 s").expect("P99 in the key").1;
+    assert!(key.bottom() < top_tick.top(), "P99 key {key:?} inside the plot (top tick {top_tick:?})");
 }

@@ -73,7 +73,7 @@ fn node_path(d: &Document, names: &[&str]) -> NodeId {
     node
 }
 
-fn click_at(h: &mut Harness<'static, FiresightApp>, pos: Pos2) {
+pub(crate) fn click_at(h: &mut Harness<'static, FiresightApp>, pos: Pos2) {
     h.hover_at(pos);
     h.step();
     h.event(egui::Event::PointerButton {

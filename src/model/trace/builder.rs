@@ -4,7 +4,8 @@
 //! groups by trace id, resolves parents, re-hangs spans whose parent is not
 //! in the file under the trace's root, cuts loops of parent links (naming
 //! the spans of each loop and where the cut one is shown), flags clock skew
-//! and lays each trace out depth-first with an explicit stack. Every oddity
+//! (a span starting before its parent) and asynchronous spans (ending after
+//! it), and lays each trace out depth-first with an explicit stack. Every oddity
 //! becomes a warning; none is fatal.
 
 use std::collections::HashMap;
@@ -228,13 +229,15 @@ fn lay_out(id: TraceId, mut spans: Vec<Span>, warnings: &mut Vec<String>) -> Tra
     }
     let skewed = flag_skew(&parent, &mut spans);
     if skewed > 0 {
-        warnings.push(format!(
-            "trace {id}: {skewed} span(s) start before or end after their parent (clock skew); kept and flagged"
-        ));
+        warnings.push(format!("trace {id}: {skewed} span(s) start before their parent (clock skew); kept and flagged"));
     }
     order_depth_first(id, spans, &parent, &true_roots)
 }
 
+/// Flags spans that start before their parent (clock skew: a child cannot
+/// start before what started it) and spans that end after it (asynchronous
+/// work: a log write, a connection set up after the response); returns the
+/// number of the first kind, the oddity worth a warning.
 fn flag_skew(parent: &[u32], spans: &mut [Span]) -> usize {
     let mut n = 0;
     for i in 0..spans.len() {
@@ -243,9 +246,11 @@ fn flag_skew(parent: &[u32], spans: &mut [Span]) -> usize {
             continue;
         }
         let (ps, pe) = (spans[p as usize].start_ns, spans[p as usize].end_ns);
-        if spans[i].start_ns < ps || spans[i].end_ns > pe {
+        if spans[i].start_ns < ps {
             spans[i].clock_skew = true;
             n += 1;
+        } else if spans[i].end_ns > pe {
+            spans[i].ends_after_parent = true;
         }
     }
     n
@@ -364,7 +369,8 @@ mod tests {
         assert_eq!(names, ["a", "e", "f", "b", "c", "d"]);
         assert_eq!(tr.roots, [0]);
         assert!(tr.spans[1].parent_missing && tr.spans[5].parent_missing);
-        assert!(tr.spans[3].clock_skew);
+        // b (10..120 under a, 0..100) ends after its parent: asynchronous, not skew.
+        assert!(tr.spans[3].ends_after_parent && !tr.spans[3].clock_skew);
         assert_eq!(tr.spans[0].subtree_end, 6);
         assert_eq!(tr.children(0), [1, 3, 4, 5]);
         assert_eq!(tr.spans[2].depth, 2);
@@ -374,7 +380,6 @@ mod tests {
             [
                 "trace 01010101010101010101010101010101: spans 000000000000000e (\"e\") and 000000000000000f (\"f\") are each other's parent; 000000000000000e, the earlier, is shown under the trace's root 000000000000000a (\"a\"), flagged \"parent loop\"",
                 "trace 01010101010101010101010101010101: 1 span(s) name a parent that is not in the file, shown under the trace root with \"parent missing\": span 000000000000000d (\"d\") names parent 00000000000000ff",
-                "trace 01010101010101010101010101010101: 1 span(s) start before or end after their parent (clock skew); kept and flagged",
             ]
         );
         // Root self time: 100 minus b (clipped to 10..100) and c inside b: 10.

@@ -241,13 +241,9 @@ fn paint_text(painter: &Painter, cx: &PaintCtx<'_>, painted: &[PaintedRow], dura
             let hidden = s.subtree_end as usize - i - 1;
             job.append(&format!("+{hidden}"), 6.0, TextFormat::simple(small.clone(), weak));
         }
-        if s.parent_missing || s.clock_skew {
-            let flag = match (s.parent_loop, s.parent_missing) {
-                (true, _) => "parent loop",
-                (false, true) => "parent missing",
-                _ => "clock skew",
-            };
-            job.append(flag, 6.0, TextFormat::simple(small.clone(), Color32::from_rgb(200, 130, 0)));
+        if let Some(flag) = span_flag(s) {
+            let color = if s.ends_after_parent && !s.parent_missing { weak } else { Color32::from_rgb(200, 130, 0) };
+            job.append(flag, 6.0, TextFormat::simple(small.clone(), color));
         }
         job.wrap.max_rows = 1;
         job.wrap.max_width = (cx.labels.right() - x - 24.0).max(10.0);
@@ -259,6 +255,23 @@ fn paint_text(painter: &Painter, cx: &PaintCtx<'_>, painted: &[PaintedRow], dura
         let Some((rect, place)) = row.duration else { continue };
         let color = if place == LabelPlace::Inside { Color32::from_gray(20) } else { text };
         bar_painter.galley(rect.min, dur, color);
+    }
+}
+
+/// The word after a span's name in the label column: what is odd about
+/// its place in the tree, or that it ran on after its parent ended
+/// (asynchronous work, which is normal); `None` for most spans.
+pub fn span_flag(s: &crate::model::trace::Span) -> Option<&'static str> {
+    if s.parent_loop {
+        Some("parent loop")
+    } else if s.parent_missing {
+        Some("parent missing")
+    } else if s.clock_skew {
+        Some("clock skew")
+    } else if s.ends_after_parent {
+        Some("async: ends after parent")
+    } else {
+        None
     }
 }
 

@@ -34,7 +34,16 @@ pub fn span_card(ui: &mut Ui, trace: &Trace, i: usize, self_ns: u64) {
         ui.colored_label(egui::Color32::from_rgb(200, 130, 0), "parent missing: the parent span is not in the file");
     }
     if s.clock_skew {
-        ui.colored_label(egui::Color32::from_rgb(200, 130, 0), "clock skew: starts before or ends after its parent");
+        ui.colored_label(
+            egui::Color32::from_rgb(200, 130, 0),
+            "clock skew: starts before its parent, which cannot be (the two hosts' clocks differ)",
+        );
+    } else if s.ends_after_parent && !s.parent_missing {
+        let late = s.end_ns.saturating_sub(trace.spans[s.parent.unwrap_or(0) as usize].end_ns);
+        ui.label(format!(
+            "asynchronous: ends {} after its parent, which did not wait for it",
+            format_duration_ns(late as f64)
+        ));
     }
     attrs(ui, "Attributes", "span_card_attrs", &s.attributes);
     events(ui, s, t0);

@@ -171,7 +171,11 @@ fn pprof_diffs_have_pprofs_shares_and_order() {
         // The label panel's shares are of the same base: the base profile's 850 ms.
         let p = load(&data(&format!("{base}.pb.gz")));
         let cpu = p.metric_by_name("cpu").unwrap_or(MetricId(0));
-        assert_eq!(firesight::analysis::labels::label_shares(&p, cpu).total, 850_000_000, "{base}");
+        assert_eq!(
+            firesight::analysis::labels::label_shares(&p, cpu, &Default::default()).total,
+            850_000_000,
+            "{base}"
+        );
         assert_eq!(CallTree::build(&p, cpu, &SampleFilter::default()).share_base, 850_000_000, "{base}");
         assert_eq!(got.len(), want.len(), "{base}: {out}");
         for (g, w) in got.iter().zip(&want) {
@@ -184,6 +188,7 @@ mod batches;
 mod cli;
 mod errors;
 mod hostile;
+mod labels;
 mod robustness;
 mod synthetic;
 

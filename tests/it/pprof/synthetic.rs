@@ -15,12 +15,12 @@ use super::{data, load};
 
 /// Builds a profile, interning strings as it goes.
 #[derive(Default)]
-struct Make {
-    p: proto::Profile,
+pub(super) struct Make {
+    pub(super) p: proto::Profile,
 }
 
 impl Make {
-    fn s(&mut self, text: &[u8]) -> i64 {
+    pub(super) fn s(&mut self, text: &[u8]) -> i64 {
         let t = &mut self.p.string_table;
         if t.is_empty() {
             t.push(Vec::new());
@@ -34,19 +34,19 @@ impl Make {
         }
     }
 
-    fn function(&mut self, id: u64, name: &[u8]) {
+    pub(super) fn function(&mut self, id: u64, name: &[u8]) {
         let name = self.s(name);
         let filename = self.s(b"app/main.go");
         self.p.function.push(proto::Function { id, name, system_name: name, filename, start_line: 10 });
     }
 
     /// A location with `funcs` as its lines, leaf (innermost inlined) first.
-    fn location(&mut self, id: u64, mapping_id: u64, funcs: &[u64]) {
+    pub(super) fn location(&mut self, id: u64, mapping_id: u64, funcs: &[u64]) {
         let line = funcs.iter().map(|&f| proto::Line { function_id: f, line: 10 + f as i64, column: 0 }).collect();
         self.p.location.push(proto::Location { id, mapping_id, address: 0x1000 + id, line, is_folded: false });
     }
 
-    fn sample(&mut self, locs: &[u64], values: [i64; 2], labels: Vec<proto::Label>) {
+    pub(super) fn sample(&mut self, locs: &[u64], values: [i64; 2], labels: Vec<proto::Label>) {
         self.p.sample.push(proto::Sample { location_id: locs.to_vec(), value: values.to_vec(), label: labels });
     }
 }
