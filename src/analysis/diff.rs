@@ -6,9 +6,8 @@
 //! matched by its name alone, as `go tool pprof -diff_base` matches by
 //! function name.
 
-use std::collections::HashMap;
-
-use crate::model::{CallTree, FunctionTable, MetricId, Profile, SampleFilter, Weight};
+use super::compare::{CompareOptions, Comparison, Side};
+use crate::model::{MetricId, Profile, SampleFilter, Weight};
 
 /// One function in a comparison.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,91 +48,12 @@ pub struct Diff {
 /// Compares `before` (metric `bm`) with `after` (metric `am`), each over
 /// the samples `filter` keeps (labels, thread, time; the same filter on both
 /// sides). Weights are raw, not normalised: divide by the totals to compare
-/// shares.
+/// shares. The table of [`super::compare::Comparison`], which also has the
+/// merged call tree and normalisation.
 pub fn diff(before: &Profile, bm: MetricId, after: &Profile, am: MetricId, filter: &SampleFilter) -> Diff {
-    let mut rows: HashMap<(String, String), DiffRow> = HashMap::new();
-    let mut totals = [0; 2];
-    for (side, (p, m)) in [(before, bm), (after, am)].into_iter().enumerate() {
-        let tree = CallTree::build(p, m, filter);
-        totals[side] = tree.total();
-        let table = FunctionTable::build(&tree, p.frames.len());
-        for r in table.rows {
-            let f = p.frames.frame(r.frame);
-            let row = rows.entry((f.name.clone(), f.module.clone())).or_insert_with(|| DiffRow {
-                name: f.name.clone(),
-                module: f.module.clone(),
-                before_self: 0,
-                after_self: 0,
-                before_total: 0,
-                after_total: 0,
-            });
-            if side == 0 {
-                row.before_self += r.self_weight;
-                row.before_total += r.total;
-            } else {
-                row.after_self += r.self_weight;
-                row.after_total += r.total;
-            }
-        }
-    }
-    let mut rows: Vec<DiffRow> = rows.into_values().collect();
-    merge_moved(&mut rows);
-    rows.sort_by(|a, b| {
-        b.self_delta()
-            .abs()
-            .cmp(&a.self_delta().abs())
-            .then_with(|| a.name.cmp(&b.name))
-            .then_with(|| a.module.cmp(&b.module))
-    });
-    Diff { before_total: totals[0], after_total: totals[1], rows }
-}
-
-/// Merges the rows of a function that is in exactly one row present only
-/// before and one row present only after, under different modules: the
-/// merged row's module reads `before → after`.
-fn merge_moved(rows: &mut Vec<DiffRow>) {
-    let only = |r: &DiffRow, before: bool| {
-        let (this, other) = if before {
-            ((r.before_self, r.before_total), (r.after_self, r.after_total))
-        } else {
-            ((r.after_self, r.after_total), (r.before_self, r.before_total))
-        };
-        this != (0, 0) && other == (0, 0)
-    };
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, r) in rows.iter().enumerate() {
-        by_name.entry(r.name.as_str()).or_default().push(i);
-    }
-    let mut pairs: Vec<(usize, usize)> = by_name
-        .values()
-        .filter(|ix| ix.len() == 2)
-        .filter_map(|ix| {
-            let (a, b) = (ix[0], ix[1]);
-            if only(&rows[a], true) && only(&rows[b], false) {
-                Some((a, b))
-            } else if only(&rows[b], true) && only(&rows[a], false) {
-                Some((b, a))
-            } else {
-                None
-            }
-        })
-        .collect();
-    pairs.sort_unstable();
-    let mut gone = vec![false; rows.len()];
-    for &(before, after) in &pairs {
-        let (after_self, after_total, after_module) =
-            (rows[after].after_self, rows[after].after_total, rows[after].module.clone());
-        let r = &mut rows[before];
-        r.after_self = after_self;
-        r.after_total = after_total;
-        r.module = format!("{} → {after_module}", r.module);
-        gone[after] = true;
-    }
-    let mut i = 0;
-    rows.retain(|_| {
-        i += 1;
-        !gone[i - 1]
-    });
+    let opts = CompareOptions { filter: filter.clone(), normalize: false };
+    let c = Comparison::build(Side { profile: before, metric: bm }, Side { profile: after, metric: am }, &opts);
+    Diff { before_total: c.before_total, after_total: c.after_total, rows: c.rows }
 }
 
 #[cfg(test)]
