@@ -4,7 +4,9 @@
 mod architecture;
 mod cli;
 mod common;
+mod compare;
 mod folded;
+mod gates;
 mod perf;
 mod pprof;
 mod robustness;
