@@ -1,5 +1,5 @@
 //! Regression gates: `--fail-on EXPR` expressions for CI, parsed here and
-//! checked against a [`Comparison`] (and, for two trace files, a
+//! checked against a [`Diff`] (and, for two trace files, a
 //! [`TraceComparison`]).
 //!
 //! Grammar: `SUBJECT OP CHANGE`, blanks allowed between the parts.
@@ -22,7 +22,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use super::compare::Comparison;
+use super::diff::{Diff, DiffRow};
 use super::trace_compare::TraceComparison;
 use crate::model::{Unit, Weight};
 
@@ -253,12 +253,7 @@ impl Gate {
     /// subjects, `traces`. Errors point at the part that does not fit: a
     /// name in neither side, a trace subject without two trace files, a unit
     /// that is not the metric's kind.
-    pub fn check(
-        &self,
-        cmp: &Comparison,
-        scale: &Scale,
-        traces: Option<&TraceComparison>,
-    ) -> Result<Outcome, GateError> {
+    pub fn check(&self, cmp: &Diff, scale: &Scale, traces: Option<&TraceComparison>) -> Result<Outcome, GateError> {
         let err = |at: Range<usize>, message: String| GateError { expr: self.expr.clone(), at, message };
         let need_traces = || {
             traces.ok_or_else(|| {
@@ -277,7 +272,7 @@ impl Gate {
                     ));
                 }
                 let own = matches!(self.subject, Subject::SelfWeight(_));
-                let pick = |r: &&super::diff::DiffRow| {
+                let pick = |r: &&DiffRow| {
                     if own { (r.before_self, r.after_self) } else { (r.before_total, r.after_total) }
                 };
                 let (b, a) = rows.iter().map(pick).fold((0, 0), |(x, y), (b, a)| (x + b, y + a));

@@ -6,7 +6,8 @@
 
 use std::collections::HashMap;
 
-use super::compare::{CompareOptions, Comparison, Side};
+use super::compare::{CompareOptions, Side};
+use super::diff::Diff;
 use crate::model::{SampleFilter, Weight};
 
 /// One function's change over an interval.
@@ -66,7 +67,7 @@ pub struct Growth {
 pub fn growth(series: &[Side<'_>], filter: &SampleFilter) -> Growth {
     let opts = CompareOptions { filter: filter.clone(), normalize: false };
     let interval = |older: usize, newer: usize| {
-        let c = Comparison::build(series[older], series[newer], &opts);
+        let c = Diff::build(series[older], series[newer], &opts);
         let mut rows: Vec<GrowthRow> = c
             .rows
             .iter()

@@ -10,7 +10,8 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde_json::{Value, json};
 
-use firesight::analysis::compare::{CompareOptions, Comparison, Side};
+use firesight::analysis::compare::{CompareOptions, Side};
+use firesight::analysis::diff::Diff;
 use firesight::analysis::gate::{self, Gate, Outcome, Scale, Threshold};
 use firesight::analysis::trace_compare::TraceComparison;
 use firesight::export::diff_folded;
@@ -94,7 +95,7 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
     }
     let keep = filter(&a.select)?;
     let opts = CompareOptions { filter: keep.clone(), normalize: a.normalize };
-    let c = Comparison::build(Side { profile: bp, metric: bm }, Side { profile: ap, metric: am }, &opts);
+    let c = Diff::build(Side { profile: bp, metric: bm }, Side { profile: ap, metric: am }, &opts);
     super::warn_if_tags_match_nothing_in(Some(&a.before), bp, &a.select, c.before_total);
     super::warn_if_tags_match_nothing_in(Some(&a.after), ap, &a.select, c.after_raw_total);
     let traces = match (&before.traces, &after.traces) {
@@ -161,7 +162,7 @@ struct View<'a> {
     bm: MetricId,
     ap: &'a Profile,
     am: MetricId,
-    c: &'a Comparison,
+    c: &'a Diff,
     traces: Option<&'a TraceComparison>,
     limit: usize,
 }

@@ -63,15 +63,15 @@ fn frames_present_only_before_stay_with_after_zero() {
         ["main 10/11", "main;parse 5/1", "main;sort 5/4", "main;write 0/6", "main;sort;cmp 3/0"],
         "breadth-first, children by name"
     );
-    assert_eq!((c.before_total, c.after_total), (10, 11));
+    assert_eq!((c.table.before_total, c.table.after_total), (10, 11));
     let root = c.node(0);
     assert_eq!((root.child_count, root.first_child), (1, 1));
     let cmp = c.nodes.iter().position(|n| n.depth == 3).map_or(0, |i| i as u32);
     assert_eq!(c.node(cmp).total_change(), -3);
     assert!((c.share_change(cmp) - -30.0).abs() < 1e-9);
     // The table: totals once per sample, largest self change first.
-    assert_eq!(c.rows[0].name, "write");
-    let sort = c.rows_named("sort").next().map(|r| (r.before_self, r.after_self, r.before_total, r.after_total));
+    assert_eq!(c.table.rows[0].name, "write");
+    let sort = c.table.rows_named("sort").next().map(|r| (r.before_self, r.after_self, r.before_total, r.after_total));
     assert_eq!(sort, Some((2, 4, 5, 4)));
 }
 
@@ -91,7 +91,7 @@ fn swapping_the_sides_exchanges_every_weight() {
             .collect()
     };
     assert_eq!(swap(&ab), dump(&ba));
-    assert_eq!((ab.before_total, ab.after_total), (ba.after_total, ba.before_total));
+    assert_eq!((ab.table.before_total, ab.table.after_total), (ba.table.after_total, ba.table.before_total));
 }
 
 #[test]
@@ -99,7 +99,7 @@ fn recursion_counts_a_function_total_once_per_sample() {
     let before = profile(&[("f;f;f", 4), ("f;g", 1)]);
     let after = profile(&[("f;f", 2)]);
     let c = compare(&before, &after, false);
-    let f = c.rows_named("f").next().map(|r| (r.before_self, r.before_total, r.after_self, r.after_total));
+    let f = c.table.rows_named("f").next().map(|r| (r.before_self, r.before_total, r.after_self, r.after_total));
     assert_eq!(f, Some((4, 5, 2, 2)));
 }
 
@@ -108,10 +108,10 @@ fn a_function_whose_binary_was_renamed_is_one_node_and_one_row() {
     let before = profile(&[("main@bin;work@old", 10), ("main@bin;memcpy@libc", 2)]);
     let after = profile(&[("main@bin;work@new", 4), ("main@bin;memcpy@libc", 3), ("main@bin;memcpy@kernel", 1)]);
     let c = compare(&before, &after, false);
-    let work: Vec<_> = c.rows_named("work").map(|r| (r.module.as_str(), r.before_self, r.after_self)).collect();
+    let work: Vec<_> = c.table.rows_named("work").map(|r| (r.module.as_str(), r.before_self, r.after_self)).collect();
     assert_eq!(work, [("old → new", 10, 4)]);
     // memcpy is in two modules after: matched by module, never merged across.
-    assert_eq!(c.rows_named("memcpy").count(), 2);
+    assert_eq!(c.table.rows_named("memcpy").count(), 2);
     assert_eq!(dump(&c), ["main 12/8", "main;memcpy 0/1", "main;memcpy 2/3", "main;work 10/4"]);
 }
 
@@ -126,13 +126,13 @@ fn normalising_scales_after_per_stack_and_labels_and_rounds_each_as_pprof() {
     let a = (10.0f64 * k).round() as Weight + (5.0f64 * k).round() as Weight;
     let b = (15.0f64 * k).round() as Weight;
     assert_eq!(a, 33 + 17);
-    assert_eq!(c.rows_named("a").next().map(|r| r.after_self), Some(a));
-    assert_eq!(c.rows_named("b").next().map(|r| r.after_self), Some(b));
-    assert_eq!((c.before_total, c.after_total, c.after_raw_total), (100, a + b, 30));
-    assert_eq!(c.scale, Some(k));
+    assert_eq!(c.table.rows_named("a").next().map(|r| r.after_self), Some(a));
+    assert_eq!(c.table.rows_named("b").next().map(|r| r.after_self), Some(b));
+    assert_eq!((c.table.before_total, c.table.after_total, c.table.after_raw_total), (100, a + b, 30));
+    assert_eq!(c.table.scale, Some(k));
     // Absolute: untouched.
     let c = compare(&before, &after, false);
-    assert_eq!((c.after_total, c.scale), (30, None));
+    assert_eq!((c.table.after_total, c.table.scale), (30, None));
 }
 
 #[test]
@@ -142,4 +142,62 @@ fn samples_with_no_stack_are_the_roots_own_weight() {
     let c = compare(&before, &after, false);
     assert_eq!(c.node(0).before, SideWeight { self_weight: 7, total: 8 });
     assert_eq!(c.node(0).after, SideWeight { self_weight: 0, total: 2 });
+}
+
+/// Self and total (once per sample) of every function, summed from the merged tree.
+fn tree_functions(c: &Comparison) -> Vec<[SideWeight; 2]> {
+    let mut out = vec![[SideWeight::default(); 2]; c.table.functions.len()];
+    let mut on_path = vec![0u32; out.len()];
+    let mut walk: Vec<(u32, u32)> = vec![(0, 0)];
+    while let Some(&mut (id, ref mut next)) = walk.last_mut() {
+        let n = c.node(id);
+        if *next == 0
+            && let Some(f) = n.function
+        {
+            let f = f as usize;
+            for (side, w) in [n.before, n.after].into_iter().enumerate() {
+                out[f][side].self_weight += w.self_weight;
+                if on_path[f] == 0 {
+                    out[f][side].total += w.total;
+                }
+            }
+            on_path[f] += 1;
+        }
+        if *next < n.child_count {
+            let child = n.first_child + *next;
+            *next += 1;
+            walk.push((child, 0));
+        } else {
+            if let Some(f) = n.function {
+                on_path[f as usize] -= 1;
+            }
+            walk.pop();
+        }
+    }
+    out
+}
+
+#[test]
+fn the_table_and_the_tree_agree() {
+    let before = profile(&[("m@x;f@a;f@a;g@a", 4), ("m@x;f@a", 2), ("m@x;old@b;g@a", 3), ("", 1)]);
+    let after = profile(&[("m@x;f@a;g@a;f@a", 5), ("m@x;old@c", 2), ("m@x;h@a;h@a", 7)]);
+    for normalize in [false, true] {
+        let c = compare(&before, &after, normalize);
+        let tree = tree_functions(&c);
+        assert!(c.table.rows.len() >= 5);
+        for r in &c.table.rows {
+            let t = tree[r.function as usize];
+            assert_eq!(
+                (r.before_self, r.before_total, r.after_self, r.after_total),
+                (t[0].self_weight, t[0].total, t[1].self_weight, t[1].total),
+                "{} [{}]",
+                r.name,
+                r.module
+            );
+        }
+        assert_eq!(c.node(0).before.total, c.table.before_total);
+        assert_eq!(c.node(0).after.total, c.table.after_total);
+        // `old` moved from module b to c: one row, one node under m.
+        assert_eq!(c.table.rows_named("old").map(|r| r.module.as_str()).collect::<Vec<_>>(), ["b → c"]);
+    }
 }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::analysis::compare::{CompareOptions, Side};
+use crate::analysis::diff::Diff;
 use crate::model::frame::FrameRef;
 use crate::model::{FrameKind, MetricId, Profile, ProfileBuilder};
 
@@ -19,7 +20,7 @@ fn profile(unit: Unit, samples: &[(&str, Weight)]) -> Profile {
 
 fn outcome(expr: &str, unit: Unit, before: &[(&str, Weight)], after: &[(&str, Weight)]) -> Result<Outcome, GateError> {
     let (b, a) = (profile(unit.clone(), before), profile(unit.clone(), after));
-    let c = Comparison::build(
+    let c = Diff::build(
         Side { profile: &b, metric: MetricId(0) },
         Side { profile: &a, metric: MetricId(0) },
         &CompareOptions::default(),
