@@ -283,8 +283,8 @@ fn side_functions(p: &Profile, fids: &[u32], stack_w: &[Weight], side: usize, ou
     }
     let mut fill = start.clone();
     let mut kids = vec![0u32; n];
-    for s in 0..n {
-        let q = parents[s].map_or(n, StackId::index);
+    for (s, parent) in parents.iter().enumerate() {
+        let q = parent.map_or(n, StackId::index);
         kids[fill[q] as usize] = s as u32;
         fill[q] += 1;
     }

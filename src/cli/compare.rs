@@ -69,6 +69,11 @@ struct Checked<'a> {
 pub fn diff(a: &DiffArgs) -> Result<()> {
     let gates: Vec<Gate> =
         a.fail_on.iter().map(|e| gate::parse(e).map_err(|e| UsageError(e.to_string()))).collect::<Result<_, _>>()?;
+    let svg_to_stdout = a.output.as_deref() == Some(Path::new("-"));
+    if svg_to_stdout && (a.json || a.folded) {
+        let flag = if a.json { "--json" } else { "--folded" };
+        return Err(UsageError(format!("-o - writes the SVG to standard output, where {flag} writes too")).into());
+    }
     let before = load_file(&a.before, &a.load)?;
     let after = load_file(&a.after, &a.load)?;
     let (bp, ap) = (&before.profile, &after.profile);
@@ -129,7 +134,9 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
     let view = View { bp, bm, ap, am, c: &c, traces: traces.as_ref(), limit: a.limit.unwrap_or(usize::MAX) };
-    if a.folded {
+    if svg_to_stdout {
+        // Standard output is the SVG; gates still report on stderr.
+    } else if a.folded {
         diff_folded::write(folded_lines.as_deref().unwrap_or_default(), &mut out)?;
     } else if a.json {
         let gates: Vec<Value> = checked.iter().map(|g| view.gate_json(g)).collect();

@@ -4,6 +4,9 @@
 //! files. Data and oracles: `tests/data/compare/` (see its SOURCES.md).
 //! The gates are in `gates.rs`.
 
+// A test fails by panicking; `expect` names what was missing.
+#![allow(clippy::expect_used)]
+
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -183,6 +186,12 @@ fn diff_writes_a_differential_flamegraph_atomically() {
     let (code, _, err) = run_cli(&["diff", &b, &a, "-o", "/nonexistent-dir/x.svg"]);
     assert_eq!(code, 1);
     assert!(err.contains("cannot write"), "{err}");
+    // `-o -`: standard output is the SVG alone, so it cannot take --json or --folded.
+    let (code, out, err) = run_cli(&["diff", &b, &a, "-o", "-"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("<?xml") && out.trim_end().ends_with("</svg>"), "{}", &out[..80.min(out.len())]);
+    let (code, _, err) = run_cli(&["diff", &b, &a, "-o", "-", "--json"]);
+    assert_eq!(code, 2, "{err}");
 }
 
 #[test]
@@ -248,7 +257,7 @@ fn growth_equals_pprof_base_per_interval_and_names_the_leak() {
                 .iter()
                 .map(|(k, g)| (int(&g["growth_last_minus_first"]), k.as_str()))
                 .collect();
-            want.sort_by(|x, y| y.0.cmp(&x.0));
+            want.sort_by_key(|w| std::cmp::Reverse(w.0));
             let want: Vec<&str> = want.iter().map(|w| w.1).collect();
             assert_eq!(
                 v["suspects"].as_array().expect("suspects").iter().filter_map(Value::as_str).collect::<Vec<_>>(),
@@ -321,6 +330,18 @@ fn diff_of_two_trace_files_has_latency_and_services_before_and_after() {
         .sum();
     assert_eq!(services, on_path);
     assert_eq!(on_path, int(&cp["duration_ns"]));
+    // Normalised: AFTER's times are scaled per trace (280 traces before, 30 after).
+    let plain = json(&["diff", &b, &a, "--json"]);
+    let norm = json(&["diff", &b, &a, "--json", "--normalize"]);
+    assert!((norm["traces"]["scale"].as_f64().expect("scale") - 280.0 / 30.0).abs() < 1e-12);
+    let (p0, n0) = (&plain["traces"]["services"][0], &norm["traces"]["services"].as_array().expect("rows"));
+    let n0 = n0.iter().find(|r| r["name"] == p0["name"]).expect("same service");
+    let scaled = (int(&p0["after"]["self_ns"]) as f64 * 280.0 / 30.0).round() as i64;
+    assert_eq!(int(&n0["after"]["self_ns"]), scaled);
+    assert_eq!(
+        (&n0["after"]["spans"], &norm["traces"]["latency"]),
+        (&p0["after"]["spans"], &plain["traces"]["latency"])
+    );
     // Text: the latency table comes before the function table.
     let (code, out, err) = run_cli(&["diff", &b, &a, "--limit", "3"]);
     assert_eq!(code, 0, "{err}");

@@ -6,6 +6,9 @@
 //! (-31.4%); sort_records self 274 549 096 ns -> 296 593 184 ns (+22 044 088
 //! ns, +8.0%).
 
+// A test fails by panicking; `expect` names what was missing.
+#![allow(clippy::expect_used)]
+
 use serde_json::Value;
 
 use crate::common::{data, run_cli};
