@@ -348,3 +348,41 @@ fn diff_of_two_trace_files_has_latency_and_services_before_and_after() {
     assert!(out.contains("traces: 280 before, 30 after"), "{out}");
     assert!(out.lines().any(|l| l.trim_start().starts_with("P99")), "{out}");
 }
+
+#[test]
+fn the_merged_tree_of_a_real_pair_keeps_what_vanished_and_agrees_with_the_table() {
+    use firesight::analysis::compare::{CompareOptions, Comparison, Side};
+    let (b, a) = (
+        crate::common::load("compare/diff/shop-before.perf.txt"),
+        crate::common::load("compare/diff/shop-after.perf.txt"),
+    );
+    fn side(l: &firesight::load::Loaded) -> Side<'_> {
+        Side { profile: &l.profile, metric: l.profile.default_metric }
+    }
+    for normalize in [false, true] {
+        let c = Comparison::build(side(&b), side(&a), &CompareOptions { normalize, ..CompareOptions::default() });
+        assert_eq!((c.node(0).before.total, c.node(0).after.total), (c.table.before_total, c.table.after_total));
+        // Every node's total is its self plus its children's, on both sides.
+        for i in 0..c.nodes.len() as u32 {
+            let n = c.node(i);
+            let kids = c.children(i).map(|k| (c.node(k).before.total, c.node(k).after.total));
+            let (kb, ka) = kids.fold((0, 0), |(x, y), (p, q)| (x + p, y + q));
+            assert_eq!((n.before.total, n.after.total), (n.before.self_weight + kb, n.after.self_weight + ka));
+        }
+        // A function seen only before is still drawn, with nothing after.
+        let gone = c.table.rows.iter().find(|r| r.name == "__GI___pthread_enable_asynccancel").expect("row");
+        assert_eq!((gone.after_self, gone.after_total), (0, 0));
+        let nodes: Vec<u32> =
+            (0..c.nodes.len() as u32).filter(|&i| c.node(i).function == Some(gone.function)).collect();
+        assert!(!nodes.is_empty());
+        assert!(nodes.iter().all(|&i| c.node(i).after.total == 0 && c.node(i).before.total > 0));
+        let path: Vec<&str> =
+            c.path_to(nodes[0]).iter().filter_map(|&n| c.function_of(n)).map(|f| f.name.as_str()).collect();
+        assert_eq!(path.last(), Some(&"__GI___pthread_enable_asynccancel"));
+        // Children are in name order, as flamegraphs draw them.
+        for i in 0..c.nodes.len() as u32 {
+            let names: Vec<&str> = c.children(i).filter_map(|k| c.function_of(k)).map(|f| f.name.as_str()).collect();
+            assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
+        }
+    }
+}
