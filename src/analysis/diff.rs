@@ -1,21 +1,31 @@
 //! Before/after comparison by function, for "what changed after the
 //! optimisation": each function's self and total in both profiles, and the
-//! change. Functions are matched by name and module (frame ids differ
-//! between profiles); a function found in one module before and in one
-//! other module after (a binary renamed or moved between the two builds) is
-//! matched by its name alone, as `go tool pprof -diff_base` matches by
-//! function name.
+//! change. The table half of the comparison model ([`super::compare`],
+//! whose module docs give the matching and normalisation rules); it needs
+//! no merged tree, so the CLI's `diff` costs one pass over each side's
+//! samples and one over its stacks.
+//!
+//! Functions are matched by name and module (frame ids differ between
+//! profiles), or by name alone when a profile tells functions apart by
+//! name; a function found in one module before and in one other module
+//! after (a binary renamed or moved between the two builds) is one row, as
+//! `go tool pprof -diff_base` matches by function name.
 
 use std::collections::HashMap;
 
-use crate::model::{CallTree, FunctionTable, MetricId, Profile, SampleFilter, Weight};
+use rustc_hash::FxBuildHasher;
+
+use super::compare::{CompareOptions, FunctionKey, Side, SideWeight};
+use crate::model::calltree::label_sets_matching;
+use crate::model::{MetricId, Profile, SampleFilter, StackId, Weight};
 
 /// One function in a comparison.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DiffRow {
     /// Function name.
     pub name: String,
-    /// Module (DSO, package, service); empty when unknown.
+    /// Module (DSO, package, service); empty when unknown; `before → after`
+    /// when the function moved between modules.
     pub module: String,
     /// Self weight before (0 when absent).
     pub before_self: Weight,
@@ -25,6 +35,9 @@ pub struct DiffRow {
     pub before_total: Weight,
     /// Total weight after.
     pub after_total: Weight,
+    /// The function: an index into [`Diff::functions`] (and into the merged
+    /// tree's nodes' `function`).
+    pub function: u32,
 }
 
 impl DiffRow {
@@ -32,108 +45,298 @@ impl DiffRow {
     pub fn self_delta(&self) -> Weight {
         self.after_self - self.before_self
     }
+
+    /// `after_total - before_total`.
+    pub fn total_delta(&self) -> Weight {
+        self.after_total - self.before_total
+    }
 }
 
-/// A comparison of two profiles in one metric each.
+/// A comparison of two profiles in one metric each, by function.
 #[derive(Clone, Debug, Default)]
 pub struct Diff {
-    /// Total of the `before` metric.
+    /// Total before.
     pub before_total: Weight,
-    /// Total of the `after` metric.
+    /// Total after as compared (scaled when normalised).
     pub after_total: Weight,
-    /// Every function in either profile, sorted by the absolute self change
-    /// (largest first), then by name and module.
+    /// Total after as loaded, before any scaling.
+    pub after_raw_total: Weight,
+    /// The factor the after side was scaled by, when normalised.
+    pub scale: Option<f64>,
+    /// Every function of either side (a moved function once, under its
+    /// before index; the after index of a moved function is unused).
+    pub functions: Vec<FunctionKey>,
+    /// One row per function with weight on either side, by the absolute
+    /// self change (largest first), then name and module.
     pub rows: Vec<DiffRow>,
+}
+
+impl Diff {
+    /// Compares `before` with `after` by function.
+    pub fn build(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> Self {
+        Prepared::new(before, after, opts).diff
+    }
+
+    /// The rows of every function named `name` (several when the name is in
+    /// several modules).
+    pub fn rows_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s DiffRow> + 's {
+        self.rows.iter().filter(move |r| r.name == name)
+    }
 }
 
 /// Compares `before` (metric `bm`) with `after` (metric `am`), each over
 /// the samples `filter` keeps (labels, thread, time; the same filter on both
-/// sides). Weights are raw, not normalised: divide by the totals to compare
-/// shares.
+/// sides), without normalisation.
 pub fn diff(before: &Profile, bm: MetricId, after: &Profile, am: MetricId, filter: &SampleFilter) -> Diff {
-    let mut rows: HashMap<(String, String), DiffRow> = HashMap::new();
-    let mut totals = [0; 2];
-    for (side, (p, m)) in [(before, bm), (after, am)].into_iter().enumerate() {
-        let tree = CallTree::build(p, m, filter);
-        totals[side] = tree.total();
-        let table = FunctionTable::build(&tree, p.frames.len());
-        for r in table.rows {
-            let f = p.frames.frame(r.frame);
-            let row = rows.entry((f.name.clone(), f.module.clone())).or_insert_with(|| DiffRow {
-                name: f.name.clone(),
-                module: f.module.clone(),
-                before_self: 0,
-                after_self: 0,
-                before_total: 0,
-                after_total: 0,
-            });
-            if side == 0 {
-                row.before_self += r.self_weight;
-                row.before_total += r.total;
-            } else {
-                row.after_self += r.self_weight;
-                row.after_total += r.total;
+    let opts = CompareOptions { filter: filter.clone(), normalize: false };
+    Diff::build(Side { profile: before, metric: bm }, Side { profile: after, metric: am }, &opts)
+}
+
+/// What the merged tree is built from: per side the weight of every stack
+/// and of the samples with no stack, and the function of every frame
+/// (moved functions already mapped to one), plus the table.
+pub(super) struct Prepared {
+    pub(super) stack_w: [Vec<Weight>; 2],
+    pub(super) empty: [Weight; 2],
+    pub(super) fids: [Vec<u32>; 2],
+    pub(super) diff: Diff,
+}
+
+impl Prepared {
+    pub(super) fn new(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> Self {
+        let (bw, bempty, before_total) = stack_weights(before, &opts.filter, None);
+        let after_raw_total = weights_total(after, &opts.filter);
+        let scale = opts.normalize.then(|| {
+            // pprof: a source total of 0 scales by 0.
+            if after_raw_total == 0 { 0.0 } else { before_total as f64 / after_raw_total as f64 }
+        });
+        let (aw, aempty, after_total) = stack_weights(after, &opts.filter, scale.filter(|&s| s != 1.0));
+        let by_name = functions_by_name(before.profile) || functions_by_name(after.profile);
+        let mut keys = Keys::default();
+        let mut bf = keys.frame_functions(before.profile, by_name);
+        let mut af = keys.frame_functions(after.profile, by_name);
+        let mut functions = keys.functions;
+        let n = functions.len();
+        let mut weights: Vec<[SideWeight; 2]> = vec![[SideWeight::default(); 2]; n];
+        side_functions(before.profile, &bf, &bw, 0, &mut weights);
+        side_functions(after.profile, &af, &aw, 1, &mut weights);
+        // A moved function: one row, its after weights under its before index.
+        for (b, a) in moved_pairs(&functions, &weights) {
+            let after_module = functions[a as usize].module.clone();
+            let m = &mut functions[b as usize].module;
+            *m = format!("{m} → {after_module}");
+            weights[b as usize][1] = weights[a as usize][1];
+            weights[a as usize][1] = SideWeight::default();
+            for f in bf.iter_mut().chain(af.iter_mut()).filter(|f| **f == a) {
+                *f = b;
+            }
+        }
+        let mut rows: Vec<DiffRow> = weights
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.iter().any(|s| s.self_weight != 0 || s.total != 0))
+            .map(|(f, w)| DiffRow {
+                name: functions[f].name.clone(),
+                module: functions[f].module.clone(),
+                before_self: w[0].self_weight,
+                after_self: w[1].self_weight,
+                before_total: w[0].total,
+                after_total: w[1].total,
+                function: f as u32,
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            b.self_delta()
+                .abs()
+                .cmp(&a.self_delta().abs())
+                .then_with(|| a.name.cmp(&b.name))
+                .then_with(|| a.module.cmp(&b.module))
+        });
+        let diff = Diff { before_total, after_total, after_raw_total, scale, functions, rows };
+        Self { stack_w: [bw, aw], empty: [bempty, aempty], fids: [bf, af], diff }
+    }
+}
+
+/// Whether `p` merges frames of one name in different modules into one
+/// function (pprof's granularity).
+fn functions_by_name(p: &Profile) -> bool {
+    p.frames.iter().any(|(id, f)| {
+        let rep = p.function(id);
+        rep != id && p.frames.frame(rep).module != f.module
+    })
+}
+
+/// A sample predicate for the thread, time and label parts of `filter`.
+fn keep_sample<'a>(p: &'a Profile, filter: &'a SampleFilter) -> impl Fn(usize) -> bool + 'a {
+    let label_ok = label_sets_matching(p, filter);
+    move |i| {
+        if filter.thread.is_some() && p.samples.thread(i) != filter.thread {
+            return false;
+        }
+        if let Some((lo, hi)) = filter.time_range_ns
+            && !p.samples.time_ns(i).is_some_and(|t| t >= lo && t < hi)
+        {
+            return false;
+        }
+        label_ok.is_empty() || label_ok[p.samples.labels[i].index()]
+    }
+}
+
+fn weights_total(side: Side<'_>, filter: &SampleFilter) -> Weight {
+    let keep = keep_sample(side.profile, filter);
+    (0..side.profile.samples.len()).filter(|&i| keep(i)).map(|i| side.profile.weight(i, side.metric)).sum()
+}
+
+/// Weight per stack id, the weight of samples with no stack, and the total,
+/// over the samples `filter` keeps; with `scale`, samples with the same
+/// stack, labels and origin are summed and each sum scaled and rounded
+/// (pprof's `Merge` then `ScaleN`).
+fn stack_weights(side: Side<'_>, filter: &SampleFilter, scale: Option<f64>) -> (Vec<Weight>, Weight, Weight) {
+    let p = side.profile;
+    let keep = keep_sample(p, filter);
+    let mut w: Vec<Weight> = vec![0; p.stacks.len()];
+    let mut empty: Weight = 0;
+    let mut add = |stack: Option<StackId>, v: Weight| match stack {
+        Some(s) => w[s.index()] += v,
+        None => empty += v,
+    };
+    match scale {
+        None => {
+            for i in (0..p.samples.len()).filter(|&i| keep(i)) {
+                add(p.samples.stacks[i], p.weight(i, side.metric));
+            }
+        }
+        Some(ratio) => {
+            type Key = (Option<StackId>, u32, Option<u32>);
+            let mut merged: HashMap<Key, Weight, FxBuildHasher> = HashMap::default();
+            for i in (0..p.samples.len()).filter(|&i| keep(i)) {
+                let key = (p.samples.stacks[i], p.samples.labels[i].0, p.samples.origin(i));
+                *merged.entry(key).or_default() += p.weight(i, side.metric);
+            }
+            for ((stack, _, _), v) in merged {
+                add(stack, (v as f64 * ratio).round() as Weight);
             }
         }
     }
-    let mut rows: Vec<DiffRow> = rows.into_values().collect();
-    merge_moved(&mut rows);
-    rows.sort_by(|a, b| {
-        b.self_delta()
-            .abs()
-            .cmp(&a.self_delta().abs())
-            .then_with(|| a.name.cmp(&b.name))
-            .then_with(|| a.module.cmp(&b.module))
-    });
-    Diff { before_total: totals[0], after_total: totals[1], rows }
+    let total = w.iter().sum::<Weight>() + empty;
+    (w, empty, total)
 }
 
-/// Merges the rows of a function that is in exactly one row present only
-/// before and one row present only after, under different modules: the
-/// merged row's module reads `before → after`.
-fn merge_moved(rows: &mut Vec<DiffRow>) {
-    let only = |r: &DiffRow, before: bool| {
-        let (this, other) = if before {
-            ((r.before_self, r.before_total), (r.after_self, r.after_total))
-        } else {
-            ((r.after_self, r.after_total), (r.before_self, r.before_total))
-        };
-        this != (0, 0) && other == (0, 0)
-    };
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, r) in rows.iter().enumerate() {
-        by_name.entry(r.name.as_str()).or_default().push(i);
+/// The merged function table, filled side by side.
+#[derive(Default)]
+struct Keys<'a> {
+    functions: Vec<FunctionKey>,
+    /// Per name, the function ids with that name and their matching module.
+    by_name: HashMap<&'a str, Vec<(u32, &'a str)>, FxBuildHasher>,
+}
+
+impl<'a> Keys<'a> {
+    /// The merged function id of every frame of `p`.
+    fn frame_functions(&mut self, p: &'a Profile, by_name: bool) -> Vec<u32> {
+        let mut out: Vec<u32> = Vec::with_capacity(p.frames.len());
+        for (id, f) in p.frames.iter() {
+            let rep = p.function(id);
+            if rep != id && rep.index() < out.len() {
+                out.push(out[rep.index()]);
+                continue;
+            }
+            let module: &str = if by_name { "" } else { &f.module };
+            let ids = self.by_name.entry(f.name.as_str()).or_default();
+            let fid = match ids.iter().find(|(_, m)| *m == module) {
+                Some(&(fid, _)) => fid,
+                None => {
+                    let fid = self.functions.len() as u32;
+                    self.functions.push(FunctionKey { name: f.name.clone(), module: f.module.clone() });
+                    ids.push((fid, module));
+                    fid
+                }
+            };
+            out.push(fid);
+        }
+        out
     }
-    let mut pairs: Vec<(usize, usize)> = by_name
+}
+
+/// Adds the self and total weight of every function of one side (`side`
+/// 0 before, 1 after) into `out`, total once per sample however often a
+/// function recurses: an iterative walk of the stack prefix tree keeping
+/// how often each function is on the current path.
+fn side_functions(p: &Profile, fids: &[u32], stack_w: &[Weight], side: usize, out: &mut [[SideWeight; 2]]) {
+    let parents = p.stacks.parents();
+    let frames = p.stacks.frames();
+    let n = parents.len();
+    // Subtree totals (a child's index is above its parent's).
+    let mut total = stack_w.to_vec();
+    for s in (0..n).rev() {
+        if let Some(q) = parents[s] {
+            let t = total[s];
+            total[q.index()] += t;
+        }
+    }
+    // Children lists by counting sort on the parent (roots under n).
+    let mut start = vec![0u32; n + 2];
+    for s in 0..n {
+        start[parents[s].map_or(n, StackId::index) + 1] += 1;
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut fill = start.clone();
+    let mut kids = vec![0u32; n];
+    for (s, parent) in parents.iter().enumerate() {
+        let q = parent.map_or(n, StackId::index);
+        kids[fill[q] as usize] = s as u32;
+        fill[q] += 1;
+    }
+    let mut on_path = vec![0u32; out.len()];
+    // (stack or n for the virtual root, next child position).
+    let mut walk: Vec<(usize, u32)> = vec![(n, start[n])];
+    while let Some(&mut (s, ref mut next)) = walk.last_mut() {
+        if *next < start[s + 1] {
+            let c = kids[*next as usize] as usize;
+            *next += 1;
+            let f = fids[frames[c].index()] as usize;
+            out[f][side].self_weight += stack_w[c];
+            if on_path[f] == 0 {
+                out[f][side].total += total[c];
+            }
+            on_path[f] += 1;
+            walk.push((c, start[c]));
+        } else {
+            if s < n {
+                on_path[fids[frames[s].index()] as usize] -= 1;
+            }
+            walk.pop();
+        }
+    }
+}
+
+/// Pairs (before-only function, after-only function) of the same name in
+/// different modules, each name having exactly those two functions.
+fn moved_pairs(functions: &[FunctionKey], weights: &[[SideWeight; 2]]) -> Vec<(u32, u32)> {
+    let present = |f: usize, side: usize| weights[f][side] != SideWeight::default();
+    let mut by_name: HashMap<&str, Vec<u32>, FxBuildHasher> = HashMap::default();
+    for (i, f) in functions.iter().enumerate() {
+        by_name.entry(f.name.as_str()).or_default().push(i as u32);
+    }
+    let mut pairs: Vec<(u32, u32)> = by_name
         .values()
-        .filter(|ix| ix.len() == 2)
-        .filter_map(|ix| {
-            let (a, b) = (ix[0], ix[1]);
-            if only(&rows[a], true) && only(&rows[b], false) {
-                Some((a, b))
-            } else if only(&rows[b], true) && only(&rows[a], false) {
-                Some((b, a))
+        .filter(|ids| ids.len() == 2)
+        .filter_map(|ids| {
+            let (a, b) = (ids[0] as usize, ids[1] as usize);
+            let only_before = |f: usize| present(f, 0) && !present(f, 1);
+            let only_after = |f: usize| present(f, 1) && !present(f, 0);
+            if only_before(a) && only_after(b) {
+                Some((ids[0], ids[1]))
+            } else if only_before(b) && only_after(a) {
+                Some((ids[1], ids[0]))
             } else {
                 None
             }
         })
         .collect();
     pairs.sort_unstable();
-    let mut gone = vec![false; rows.len()];
-    for &(before, after) in &pairs {
-        let (after_self, after_total, after_module) =
-            (rows[after].after_self, rows[after].after_total, rows[after].module.clone());
-        let r = &mut rows[before];
-        r.after_self = after_self;
-        r.after_total = after_total;
-        r.module = format!("{} → {after_module}", r.module);
-        gone[after] = true;
-    }
-    let mut i = 0;
-    rows.retain(|_| {
-        i += 1;
-        !gone[i - 1]
-    });
+    pairs
 }
 
 #[cfg(test)]

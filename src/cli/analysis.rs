@@ -1,11 +1,11 @@
-//! The analysis subcommands: `hot-path`, `diff`, and the memory view of
-//! `top`. Same contract as the rest of the CLI: flags and JSON shapes only
+//! The analysis subcommands: `hot-path` and the memory view of `top`
+//! (`diff` is in [`super::compare`]). Same contract as the rest of the CLI: flags and JSON shapes only
 //! grow.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Args;
 use serde_json::json;
 
@@ -21,25 +21,6 @@ pub struct HotPathArgs {
     /// The profile or trace file.
     pub file: PathBuf,
     /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
-    #[command(flatten)]
-    pub select: SelectArgs,
-    #[command(flatten)]
-    pub load: LoadArgs,
-}
-
-/// `firesight diff`.
-#[derive(Debug, Args)]
-pub struct DiffArgs {
-    /// The profile before the change.
-    pub before: PathBuf,
-    /// The profile after the change.
-    pub after: PathBuf,
-    /// Show only the first N functions.
-    #[arg(long, value_name = "N")]
-    pub limit: Option<usize>,
-    /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
@@ -89,81 +70,6 @@ pub fn hot_path(a: &HotPathArgs) -> Result<()> {
                 m.format(node.total),
                 "  ".repeat(depth.min(40)),
                 shown_name(&f.name)
-            )?;
-        }
-    }
-    out.flush()?;
-    Ok(())
-}
-
-pub fn diff(a: &DiffArgs) -> Result<()> {
-    let before = load_file(&a.before, &a.load)?;
-    let after = load_file(&a.after, &a.load)?;
-    let (bp, ap) = (&before.profile, &after.profile);
-    fn in_file(file: &std::path::Path) -> impl Fn(anyhow::Error) -> anyhow::Error + '_ {
-        move |e| super::UsageError(format!("{}: {e}", file.display())).into()
-    }
-    let bm = pick_metric(bp, &a.select).map_err(in_file(&a.before))?;
-    // Compare like with like: the after side takes the metric of the same
-    // name, and the units must agree.
-    let bname = &bp.metric(bm).name;
-    let am = match &a.select.metric {
-        Some(_) => pick_metric(ap, &a.select).map_err(in_file(&a.after))?,
-        None => ap.metric_by_name(bname).unwrap_or(ap.default_metric),
-    };
-    let (bmet, amet) = (bp.metric(bm), ap.metric(am));
-    if bmet.unit != amet.unit {
-        bail!(
-            "cannot compare {} [{}] with {} [{}]: the units differ; pick metrics with --metric",
-            bmet.name,
-            bmet.unit.name(),
-            amet.name,
-            amet.unit.name()
-        );
-    }
-    let keep = filter(&a.select)?;
-    let d = firesight::analysis::diff::diff(bp, bm, ap, am, &keep);
-    super::warn_if_tags_match_nothing_in(Some(&a.before), bp, &a.select, d.before_total);
-    super::warn_if_tags_match_nothing_in(Some(&a.after), ap, &a.select, d.after_total);
-    let m = ap.metric(am);
-    let limit = a.limit.unwrap_or(usize::MAX);
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    if a.json {
-        let rows: Vec<_> = d
-            .rows
-            .iter()
-            .take(limit)
-            .map(|r| {
-                json!({"name": r.name, "module": r.module,
-                    "before_self": weight_json(bp, bm, r.before_self), "after_self": weight_json(ap, am, r.after_self),
-                    "before_total": weight_json(bp, bm, r.before_total), "after_total": weight_json(ap, am, r.after_total)})
-            })
-            .collect();
-        let v = json!({"metric": {"name": m.name, "unit": m.unit.name()},
-            "before_total": weight_json(bp, bm, d.before_total), "after_total": weight_json(ap, am, d.after_total), "functions": rows});
-        serde_json::to_writer_pretty(&mut out, &v)?;
-        writeln!(out)?;
-    } else {
-        writeln!(
-            out,
-            "metric {} [{}]: before {} after {}",
-            m.name,
-            m.unit.name(),
-            bp.metric(bm).format(d.before_total),
-            m.format(d.after_total)
-        )?;
-        writeln!(out, "{:>14} {:>14} {:>14} {:>14}  function", "self before", "self after", "change", "total after")?;
-        for r in d.rows.iter().take(limit) {
-            let delta = r.self_delta();
-            let sign = if delta > 0 { "+" } else { "" };
-            writeln!(
-                out,
-                "{:>14} {:>14} {:>14} {:>14}  {}",
-                bp.metric(bm).format(r.before_self),
-                m.format(r.after_self),
-                format!("{sign}{}", m.format(delta)),
-                m.format(r.after_total),
-                shown_name(&r.name)
             )?;
         }
     }

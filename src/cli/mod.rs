@@ -1,7 +1,7 @@
 //! The headless command line: `info`, `fold`, `top`, `svg` (and the trace
 //! commands in [`traces`]). Flags and JSON shapes are a contract scripts rely
 //! on: change them only by adding. Exit codes: 0 success, 1 load or output
-//! error, 2 bad usage (clap's own code). anyhow lives here and in main only.
+//! error, 2 bad usage (clap's own code), 3 a `diff --fail-on` gate tripped. anyhow lives here and in main only.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -17,9 +17,13 @@ use firesight::model::calltree::SampleFilter;
 use firesight::model::{CallTree, FunctionTable, LabelValue, MetricId, Profile, Weight, units};
 
 mod analysis;
+mod compare;
+mod compare_traces;
+mod growth;
 mod traces;
 
-use analysis::{DiffArgs, HotPathArgs};
+use analysis::HotPathArgs;
+use compare::DiffArgs;
 
 /// Firesight: see where the time, the memory or the waiting goes.
 #[derive(Debug, Parser)]
@@ -45,8 +49,11 @@ pub enum Command {
     Svg(SvgArgs),
     /// The hottest path: from the root, always the heaviest child.
     HotPath(HotPathArgs),
-    /// Before/after comparison by function, largest self change first.
+    /// Before/after comparison by function, largest self change first; for
+    /// two trace files also latency and services; regression gates (exit 3).
     Diff(DiffArgs),
+    /// A heap series: growth per function in each interval and overall; leak suspects.
+    Growth(growth::GrowthArgs),
     /// Traces with duration, spans and errors, and the P50/P90/P99 latency.
     Traces(traces::TracesArgs),
     /// Services by self time over all traces or one: spans, errors, total and self time.
@@ -180,8 +187,14 @@ pub struct SvgArgs {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// A `--fail-on` gate tripped (`diff`): exits 3, each tripped gate with its
+/// numbers on a line of stderr.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct GateTripped(pub String);
+
 /// Runs a subcommand. Load errors exit 1 with the error on stderr, usage
-/// errors ([`UsageError`]) 2; a closed stdout (`firesight fold big.txt |
+/// errors ([`UsageError`]) 2, a tripped gate ([`GateTripped`]) 3; a closed stdout (`firesight fold big.txt |
 /// head`) ends quietly with 0.
 pub fn run(cmd: Command) -> ExitCode {
     let result = match cmd {
@@ -190,7 +203,8 @@ pub fn run(cmd: Command) -> ExitCode {
         Command::Top(a) => top(&a),
         Command::Svg(a) => svg(&a),
         Command::HotPath(a) => analysis::hot_path(&a),
-        Command::Diff(a) => analysis::diff(&a),
+        Command::Diff(a) => compare::diff(&a),
+        Command::Growth(a) => growth::growth(&a),
         Command::Traces(a) => traces::traces(&a),
         Command::Services(a) => traces::services(&a),
         Command::CriticalPath(a) => traces::critical_path(&a),
@@ -199,6 +213,10 @@ pub fn run(cmd: Command) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
+            if let Some(GateTripped(which)) = e.downcast_ref::<GateTripped>() {
+                eprintln!("gate tripped: {}", which.replace('\n', "\ngate tripped: "));
+                return ExitCode::from(3);
+            }
             eprintln!("error: {e:#}");
             ExitCode::from(if e.downcast_ref::<UsageError>().is_some() { 2 } else { 1 })
         }

@@ -2,6 +2,7 @@
 //! is written to a temporary file in the target directory and renamed into
 //! place, so a failed export never leaves half a file and never touches input.
 
+pub mod diff_folded;
 pub mod folded;
 mod folded_walk;
 pub mod svg;

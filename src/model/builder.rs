@@ -213,6 +213,17 @@ impl ProfileBuilder {
         s.labels.push(labels);
     }
 
+    /// Records the producer's stack identity of the sample added last (see
+    /// [`crate::model::Samples::origins`]); no-op before the first sample.
+    pub fn set_sample_origin(&mut self, origin: u32) {
+        let s = &mut self.p.samples;
+        let Some(i) = s.stacks.len().checked_sub(1) else { return };
+        if s.origins.len() <= i {
+            s.origins.resize(i + 1, super::profile::NO_ORIGIN);
+        }
+        s.origins[i] = origin;
+    }
+
     /// Adds a sample with weight `w` in metric `m` and 0 in every other.
     pub fn add_sample_for(
         &mut self,

@@ -149,7 +149,18 @@ pub struct Samples {
     pub threads: Vec<Option<ThreadId>>,
     /// Label set of each sample (`LabelSetId(0)` = no labels).
     pub labels: Vec<LabelSetId>,
+    /// The producer's identity of each sample's stack where several of its
+    /// stacks become one model stack (pprof: the sample's location list,
+    /// whose locations are addresses, not functions and lines); empty for
+    /// formats without one, else indexed by sample ([`NO_ORIGIN`] or past
+    /// the end = none). pprof merges and scales samples by this identity
+    /// (`-normalize`), so a comparison that must round as it does reads it
+    /// with [`Samples::origin`].
+    pub origins: Vec<u32>,
 }
+
+/// "No origin" in [`Samples::origins`].
+pub const NO_ORIGIN: u32 = u32::MAX;
 
 impl Samples {
     /// Number of samples.
@@ -172,6 +183,12 @@ impl Samples {
     #[inline]
     pub fn thread(&self, i: usize) -> Option<ThreadId> {
         self.threads.get(i).copied().flatten()
+    }
+
+    /// The producer's stack identity of sample `i` (see [`Samples::origins`]).
+    #[inline]
+    pub fn origin(&self, i: usize) -> Option<u32> {
+        self.origins.get(i).copied().filter(|&o| o != NO_ORIGIN)
     }
 }
 

@@ -4,8 +4,10 @@
 mod architecture;
 mod cli;
 mod common;
+mod compare;
 mod export_bounds;
 mod folded;
+mod gates;
 mod numbers;
 mod perf;
 mod pprof;

@@ -353,6 +353,9 @@ impl<'a> ModelSide<'a> {
             let stack = self.path_stacks.get(path as usize).copied().flatten();
             let labels = self.label_sets.get(label as usize).copied().unwrap_or(LabelSetId(0));
             b.add_sample(stack, &self.weights, None, None, labels);
+            // Two location lists can prune to one stack; pprof merges (and
+            // `-normalize` rounds) samples by location list.
+            b.set_sample_origin(path);
         }
         Ok(())
     }

@@ -202,7 +202,7 @@ fn text_reports_scale_units_and_tagged_totals_are_those_kept() {
     assert_eq!(lines[1], " 92.29%       7.06 s  main.main.func1");
     let (code, out, err) = run_cli(&["diff", &path("generated/cpu.pb.gz"), &path("fib.pb.gz"), "--limit", "1"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("metric cpu [nanoseconds]: before 7.65 s after 29.7 s\n"), "{out}");
+    assert!(out.starts_with("metric cpu [nanoseconds]: before 7.65 s after 29.7 s (+288.8%)\n"), "{out}");
     assert!(out.contains("          0 ns         28.6 s        +28.6 s         28.6 s  math/big.addVV"), "{out}");
     // The heap's memory view under --tag: the kept samples are the 100%.
     let (code, out, err) = run_cli(&["top", &path("generated/heap.pb.gz"), "--tag", "bytes=1024", "--limit", "1"]);

@@ -1,0 +1,308 @@
+//! The comparison model: two profiles of the same kind ("before" and
+//! "after", or base and new) merged into one call tree by path, each node
+//! carrying its weight in both, plus the per-function table of self and
+//! total weight on both sides ([`Diff`], built by `analysis::diff`, which
+//! the CLI's `diff` reads alone). A differential flamegraph and a delta
+//! table read [`Comparison`].
+//!
+//! - **Matching.** Frame ids differ between two profiles, so functions are
+//!   matched by name and module; when either profile tells functions apart
+//!   by name alone (pprof's `-functions` granularity, see
+//!   `ProfileBuilder::functions_by_name`), by name alone. A function found
+//!   only before in one module and only after in another (a binary renamed
+//!   or moved between the two builds) is one function, its module reading
+//!   `before → after`, as `go tool pprof -diff_base` matches by name.
+//! - **The merged tree.** Paths are function paths (as [`CallTree`] builds
+//!   them); a path present on one side only stays in the tree with the other
+//!   side's weight 0, so frames that vanished are still there to draw.
+//!   Node 0 is the root; children are contiguous and sorted by name, then
+//!   module, as flamegraphs order them.
+//! - **Normalisation** (`normalize`): the after side's samples are scaled so
+//!   its total equals the before side's, each sample rounded half away from
+//!   zero after samples with the same stack, labels and origin (pprof's
+//!   location list, `Samples::origins`) are summed, which is what
+//!   `go tool pprof -normalize` does (`Merge`, then `Normalize`'s `ScaleN`).
+//!   `inferno-diff-folded -n` scales the other way (see
+//!   `export::diff_folded`).
+//! - **Swap**: build again with the two sides exchanged; without
+//!   normalisation that exchanges every before and after weight.
+//! - **Heap growth**: a later snapshot as "after" and an earlier one as
+//!   "before" gives the growth in between (pprof `-base`).
+//!
+//! Cost: one pass over each side's samples and one over the stacks their
+//! samples reach; the merged tree holds one node per distinct function path.
+//!
+//! [`CallTree`]: crate::model::CallTree
+
+use std::collections::HashMap;
+
+use rustc_hash::FxBuildHasher;
+
+use super::diff::{Diff, Prepared};
+use crate::model::{MetricId, Profile, SampleFilter, Weight};
+
+/// One side of a comparison: a profile and the metric compared.
+#[derive(Clone, Copy, Debug)]
+pub struct Side<'a> {
+    /// The profile.
+    pub profile: &'a Profile,
+    /// The metric of that profile.
+    pub metric: MetricId,
+}
+
+/// How two profiles are compared.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompareOptions {
+    /// The samples kept on both sides: its thread, time range and labels
+    /// apply to both (focus, hide and inverted are not used).
+    pub filter: SampleFilter,
+    /// Scale the after side so both totals are equal (see the module docs).
+    pub normalize: bool,
+}
+
+/// A function of the comparison (an index into [`Diff::functions`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionKey {
+    /// The function's name.
+    pub name: String,
+    /// Its module; `before → after` when the function moved between modules.
+    pub module: String,
+}
+
+/// Self and total weight of a node or function on one side.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SideWeight {
+    /// Weight of the samples whose stack ends here.
+    pub self_weight: Weight,
+    /// Weight of every sample through here.
+    pub total: Weight,
+}
+
+/// One node of the merged call tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompareNode {
+    /// Index into [`Diff::functions`]; `None` only for the root.
+    pub function: Option<u32>,
+    /// Parent node; `None` only for the root.
+    pub parent: Option<u32>,
+    /// 0 for the root.
+    pub depth: u32,
+    /// First child; children are `first_child..first_child + child_count`.
+    pub first_child: u32,
+    /// Number of children.
+    pub child_count: u32,
+    /// Weight before.
+    pub before: SideWeight,
+    /// Weight after (scaled when normalised).
+    pub after: SideWeight,
+}
+
+impl CompareNode {
+    /// `after.total - before.total`.
+    pub fn total_change(&self) -> Weight {
+        self.after.total - self.before.total
+    }
+
+    /// `after.self_weight - before.self_weight`.
+    pub fn self_change(&self) -> Weight {
+        self.after.self_weight - self.before.self_weight
+    }
+}
+
+/// Two profiles compared. See the module docs.
+#[derive(Clone, Debug, Default)]
+pub struct Comparison {
+    /// The per-function table, totals and scale ([`Diff::functions`] is
+    /// what a node's `function` indexes).
+    pub table: Diff,
+    /// The merged tree, breadth-first; node 0 is the root ("all").
+    pub nodes: Vec<CompareNode>,
+    /// Deepest node's depth.
+    pub max_depth: u32,
+}
+
+impl Comparison {
+    /// Compares `before` with `after`: the table and the merged tree. (The
+    /// table alone is [`Diff::build`], which needs no tree.)
+    pub fn build(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> Self {
+        let prepared = Prepared::new(before, after, opts);
+        let mut raw = RawTree::new();
+        for (side, p) in [before.profile, after.profile].into_iter().enumerate() {
+            raw.add_side(side, p, &prepared.fids[side], &prepared.stack_w[side], prepared.empty[side]);
+        }
+        let (nodes, max_depth) = raw.arena(&prepared.diff.functions);
+        Self { table: prepared.diff, nodes, max_depth }
+    }
+
+    /// The node at `i`.
+    pub fn node(&self, i: u32) -> &CompareNode {
+        &self.nodes[i as usize]
+    }
+
+    /// Children of node `i`, in name order.
+    pub fn children(&self, i: u32) -> std::ops::Range<u32> {
+        let n = &self.nodes[i as usize];
+        n.first_child..n.first_child + n.child_count
+    }
+
+    /// The function of node `i` (`None` for the root).
+    pub fn function_of(&self, i: u32) -> Option<&FunctionKey> {
+        self.nodes[i as usize].function.map(|f| &self.table.functions[f as usize])
+    }
+
+    /// Path from the root's child down to `i` (the root excluded).
+    pub fn path_to(&self, i: u32) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut cur = Some(i);
+        while let Some(c) = cur.filter(|&c| c != 0) {
+            out.push(c);
+            cur = self.nodes[c as usize].parent;
+        }
+        out.reverse();
+        out
+    }
+
+    /// Change of a node's share of its side's total, in percentage points
+    /// (after share minus before share); a side with total 0 has share 0.
+    pub fn share_change(&self, i: u32) -> f64 {
+        let n = &self.nodes[i as usize];
+        share(n.after.total, self.table.after_total) - share(n.before.total, self.table.before_total)
+    }
+}
+
+fn share(w: Weight, total: Weight) -> f64 {
+    if total == 0 { 0.0 } else { w as f64 * 100.0 / total as f64 }
+}
+
+/// The merged tree while it is built: nodes in creation order (a parent
+/// before its children), own weights only.
+struct RawTree {
+    parent: Vec<u32>,
+    function: Vec<u32>,
+    own: Vec<[Weight; 2]>,
+    index: HashMap<(u32, u32), u32, FxBuildHasher>,
+}
+
+const NO_FUNCTION: u32 = u32::MAX;
+
+impl RawTree {
+    fn new() -> Self {
+        Self { parent: vec![0], function: vec![NO_FUNCTION], own: vec![[0, 0]], index: HashMap::default() }
+    }
+
+    fn child(&mut self, parent: u32, function: u32) -> u32 {
+        let next = self.parent.len() as u32;
+        let id = *self.index.entry((parent, function)).or_insert(next);
+        if id == next {
+            self.parent.push(parent);
+            self.function.push(function);
+            self.own.push([0, 0]);
+        }
+        id
+    }
+
+    /// Adds the stacks of side `side` (0 before, 1 after) that carry weight,
+    /// with their ancestors.
+    fn add_side(&mut self, side: usize, p: &Profile, fids: &[u32], stack_w: &[Weight], empty: Weight) {
+        let parents = p.stacks.parents();
+        let frames = p.stacks.frames();
+        let mut needed: Vec<bool> = stack_w.iter().map(|&w| w != 0).collect();
+        for s in (0..needed.len()).rev() {
+            if needed[s]
+                && let Some(q) = parents[s]
+            {
+                needed[q.index()] = true;
+            }
+        }
+        self.index.reserve(needed.iter().filter(|&&k| k).count());
+        let mut node_of: Vec<u32> = vec![0; needed.len()];
+        for s in 0..needed.len() {
+            if !needed[s] {
+                continue;
+            }
+            let parent = parents[s].map_or(0, |q| node_of[q.index()]);
+            let node = self.child(parent, fids[frames[s].index()]);
+            node_of[s] = node;
+            self.own[node as usize][side] += stack_w[s];
+        }
+        self.own[0][side] += empty;
+    }
+
+    /// Lays the tree out breadth-first with children sorted by name, then
+    /// module; returns the nodes and the deepest depth.
+    fn arena(&self, functions: &[FunctionKey]) -> (Vec<CompareNode>, u32) {
+        let n = self.parent.len();
+        let mut total = self.own.clone();
+        for i in (1..n).rev() {
+            let p = self.parent[i] as usize;
+            let t = total[i];
+            total[p][0] += t[0];
+            total[p][1] += t[1];
+        }
+        let mut order: Vec<u32> = (0..functions.len() as u32).collect();
+        order.sort_by(|&a, &b| {
+            let (fa, fb) = (&functions[a as usize], &functions[b as usize]);
+            fa.name.cmp(&fb.name).then_with(|| fa.module.cmp(&fb.module))
+        });
+        let mut rank = vec![0u32; functions.len()];
+        for (r, &f) in order.iter().enumerate() {
+            rank[f as usize] = r as u32;
+        }
+        // Children lists by counting sort on the parent.
+        let mut start = vec![0u32; n + 1];
+        for i in 1..n {
+            start[self.parent[i] as usize + 1] += 1;
+        }
+        for i in 1..=n {
+            start[i] += start[i - 1];
+        }
+        let mut fill = start.clone();
+        let mut kids = vec![0u32; n.saturating_sub(1)];
+        for i in 1..n {
+            let p = self.parent[i] as usize;
+            kids[fill[p] as usize] = i as u32;
+            fill[p] += 1;
+        }
+        let weight = |i: usize, side: usize| SideWeight { self_weight: self.own[i][side], total: total[i][side] };
+        let mut nodes = Vec::with_capacity(n);
+        nodes.push(CompareNode {
+            function: None,
+            parent: None,
+            depth: 0,
+            first_child: 0,
+            child_count: 0,
+            before: weight(0, 0),
+            after: weight(0, 1),
+        });
+        let mut origin: Vec<u32> = vec![0];
+        let mut max_depth = 0;
+        let mut head = 0;
+        while head < nodes.len() {
+            let src = origin[head] as usize;
+            let list = &mut kids[start[src] as usize..start[src + 1] as usize];
+            list.sort_unstable_by_key(|&k| rank[self.function[k as usize] as usize]);
+            let depth = nodes[head].depth + 1;
+            nodes[head].first_child = nodes.len() as u32;
+            nodes[head].child_count = list.len() as u32;
+            for &k in list.iter() {
+                let k = k as usize;
+                nodes.push(CompareNode {
+                    function: Some(self.function[k]),
+                    parent: Some(head as u32),
+                    depth,
+                    first_child: 0,
+                    child_count: 0,
+                    before: weight(k, 0),
+                    after: weight(k, 1),
+                });
+                origin.push(k as u32);
+                max_depth = depth;
+            }
+            head += 1;
+        }
+        (nodes, max_depth)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,203 @@
+use super::*;
+use crate::model::frame::FrameRef;
+use crate::model::{FrameKind, LabelSetId, ProfileBuilder, Unit};
+
+/// One sample per `(stack, weight)`; frames are `name` or `name@module`.
+fn profile(samples: &[(&str, Weight)]) -> Profile {
+    labelled(&samples.iter().map(|&(s, w)| (s, w, 0)).collect::<Vec<_>>())
+}
+
+/// Like [`profile`], each sample with label `l=N` when N > 0.
+fn labelled(samples: &[(&str, Weight, u32)]) -> Profile {
+    let mut b = ProfileBuilder::new("test");
+    b.add_metric("cpu", Unit::Nanoseconds);
+    let sets: Vec<LabelSetId> = (0..4)
+        .map(|n| {
+            let labels = if n == 0 {
+                Vec::new()
+            } else {
+                vec![crate::model::Label { key: "l".into(), value: crate::model::LabelValue::Str(n.to_string()) }]
+            };
+            b.label_set(labels)
+        })
+        .collect();
+    for &(stack, w, l) in samples {
+        let mut s = None;
+        for part in stack.split(';').filter(|p| !p.is_empty()) {
+            let (name, module) = part.split_once('@').unwrap_or((part, ""));
+            let f = b.frame(FrameRef::new(name, module, FrameKind::User));
+            s = Some(b.stack(s, f));
+        }
+        b.add_sample(s, &[w], None, None, sets[l as usize]);
+    }
+    b.finish().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn compare(before: &Profile, after: &Profile, normalize: bool) -> Comparison {
+    let opts = CompareOptions { normalize, ..CompareOptions::default() };
+    Comparison::build(
+        Side { profile: before, metric: MetricId(0) },
+        Side { profile: after, metric: MetricId(0) },
+        &opts,
+    )
+}
+
+/// Every node as `path before/after` (totals), in layout order.
+fn dump(c: &Comparison) -> Vec<String> {
+    (1..c.nodes.len() as u32)
+        .map(|i| {
+            let path: Vec<&str> = c.path_to(i).iter().filter_map(|&n| c.function_of(n)).map(|f| &*f.name).collect();
+            let n = c.node(i);
+            format!("{} {}/{}", path.join(";"), n.before.total, n.after.total)
+        })
+        .collect()
+}
+
+#[test]
+fn frames_present_only_before_stay_with_after_zero() {
+    let before = profile(&[("main;parse", 5), ("main;sort;cmp", 3), ("main;sort", 2)]);
+    let after = profile(&[("main;parse", 1), ("main;sort", 4), ("main;write", 6)]);
+    let c = compare(&before, &after, false);
+    assert_eq!(
+        dump(&c),
+        ["main 10/11", "main;parse 5/1", "main;sort 5/4", "main;write 0/6", "main;sort;cmp 3/0"],
+        "breadth-first, children by name"
+    );
+    assert_eq!((c.table.before_total, c.table.after_total), (10, 11));
+    let root = c.node(0);
+    assert_eq!((root.child_count, root.first_child), (1, 1));
+    let cmp = c.nodes.iter().position(|n| n.depth == 3).map_or(0, |i| i as u32);
+    assert_eq!(c.node(cmp).total_change(), -3);
+    assert!((c.share_change(cmp) - -30.0).abs() < 1e-9);
+    // The table: totals once per sample, largest self change first.
+    assert_eq!(c.table.rows[0].name, "write");
+    let sort = c.table.rows_named("sort").next().map(|r| (r.before_self, r.after_self, r.before_total, r.after_total));
+    assert_eq!(sort, Some((2, 4, 5, 4)));
+}
+
+#[test]
+fn swapping_the_sides_exchanges_every_weight() {
+    let before = profile(&[("a;b", 5), ("a;c", 3), ("d", 1)]);
+    let after = profile(&[("a;b", 2), ("a;e", 7)]);
+    let (ab, ba) = (compare(&before, &after, false), compare(&after, &before, false));
+    let swap = |c: &Comparison| -> Vec<String> {
+        dump(c)
+            .iter()
+            .map(|l| {
+                let (path, w) = l.rsplit_once(' ').unwrap_or_default();
+                let (x, y) = w.split_once('/').unwrap_or_default();
+                format!("{path} {y}/{x}")
+            })
+            .collect()
+    };
+    assert_eq!(swap(&ab), dump(&ba));
+    assert_eq!((ab.table.before_total, ab.table.after_total), (ba.table.after_total, ba.table.before_total));
+}
+
+#[test]
+fn recursion_counts_a_function_total_once_per_sample() {
+    let before = profile(&[("f;f;f", 4), ("f;g", 1)]);
+    let after = profile(&[("f;f", 2)]);
+    let c = compare(&before, &after, false);
+    let f = c.table.rows_named("f").next().map(|r| (r.before_self, r.before_total, r.after_self, r.after_total));
+    assert_eq!(f, Some((4, 5, 2, 2)));
+}
+
+#[test]
+fn a_function_whose_binary_was_renamed_is_one_node_and_one_row() {
+    let before = profile(&[("main@bin;work@old", 10), ("main@bin;memcpy@libc", 2)]);
+    let after = profile(&[("main@bin;work@new", 4), ("main@bin;memcpy@libc", 3), ("main@bin;memcpy@kernel", 1)]);
+    let c = compare(&before, &after, false);
+    let work: Vec<_> = c.table.rows_named("work").map(|r| (r.module.as_str(), r.before_self, r.after_self)).collect();
+    assert_eq!(work, [("old → new", 10, 4)]);
+    // memcpy is in two modules after: matched by module, never merged across.
+    assert_eq!(c.table.rows_named("memcpy").count(), 2);
+    assert_eq!(dump(&c), ["main 12/8", "main;memcpy 0/1", "main;memcpy 2/3", "main;work 10/4"]);
+}
+
+#[test]
+fn normalising_scales_after_per_stack_and_labels_and_rounds_each_as_pprof() {
+    // Before 100; after 30 in three samples: two with the same stack and
+    // labels (merged to 10 before rounding), one alone.
+    let before = profile(&[("a", 100)]);
+    let after = labelled(&[("a", 5, 1), ("a", 5, 1), ("a", 5, 2), ("b", 15, 0)]);
+    let c = compare(&before, &after, true);
+    let k = 100.0 / 30.0;
+    let a = (10.0f64 * k).round() as Weight + (5.0f64 * k).round() as Weight;
+    let b = (15.0f64 * k).round() as Weight;
+    assert_eq!(a, 33 + 17);
+    assert_eq!(c.table.rows_named("a").next().map(|r| r.after_self), Some(a));
+    assert_eq!(c.table.rows_named("b").next().map(|r| r.after_self), Some(b));
+    assert_eq!((c.table.before_total, c.table.after_total, c.table.after_raw_total), (100, a + b, 30));
+    assert_eq!(c.table.scale, Some(k));
+    // Absolute: untouched.
+    let c = compare(&before, &after, false);
+    assert_eq!((c.table.after_total, c.table.scale), (30, None));
+}
+
+#[test]
+fn samples_with_no_stack_are_the_roots_own_weight() {
+    let before = profile(&[("", 7), ("a", 1)]);
+    let after = profile(&[("a", 2)]);
+    let c = compare(&before, &after, false);
+    assert_eq!(c.node(0).before, SideWeight { self_weight: 7, total: 8 });
+    assert_eq!(c.node(0).after, SideWeight { self_weight: 0, total: 2 });
+}
+
+/// Self and total (once per sample) of every function, summed from the merged tree.
+fn tree_functions(c: &Comparison) -> Vec<[SideWeight; 2]> {
+    let mut out = vec![[SideWeight::default(); 2]; c.table.functions.len()];
+    let mut on_path = vec![0u32; out.len()];
+    let mut walk: Vec<(u32, u32)> = vec![(0, 0)];
+    while let Some(&mut (id, ref mut next)) = walk.last_mut() {
+        let n = c.node(id);
+        if *next == 0
+            && let Some(f) = n.function
+        {
+            let f = f as usize;
+            for (side, w) in [n.before, n.after].into_iter().enumerate() {
+                out[f][side].self_weight += w.self_weight;
+                if on_path[f] == 0 {
+                    out[f][side].total += w.total;
+                }
+            }
+            on_path[f] += 1;
+        }
+        if *next < n.child_count {
+            let child = n.first_child + *next;
+            *next += 1;
+            walk.push((child, 0));
+        } else {
+            if let Some(f) = n.function {
+                on_path[f as usize] -= 1;
+            }
+            walk.pop();
+        }
+    }
+    out
+}
+
+#[test]
+fn the_table_and_the_tree_agree() {
+    let before = profile(&[("m@x;f@a;f@a;g@a", 4), ("m@x;f@a", 2), ("m@x;old@b;g@a", 3), ("", 1)]);
+    let after = profile(&[("m@x;f@a;g@a;f@a", 5), ("m@x;old@c", 2), ("m@x;h@a;h@a", 7)]);
+    for normalize in [false, true] {
+        let c = compare(&before, &after, normalize);
+        let tree = tree_functions(&c);
+        assert!(c.table.rows.len() >= 5);
+        for r in &c.table.rows {
+            let t = tree[r.function as usize];
+            assert_eq!(
+                (r.before_self, r.before_total, r.after_self, r.after_total),
+                (t[0].self_weight, t[0].total, t[1].self_weight, t[1].total),
+                "{} [{}]",
+                r.name,
+                r.module
+            );
+        }
+        assert_eq!(c.node(0).before.total, c.table.before_total);
+        assert_eq!(c.node(0).after.total, c.table.after_total);
+        // `old` moved from module b to c: one row, one node under m.
+        assert_eq!(c.table.rows_named("old").map(|r| r.module.as_str()).collect::<Vec<_>>(), ["b → c"]);
+    }
+}
