@@ -1,6 +1,8 @@
 //! Firesight's one integration-test binary (egui links once). Each module
 //! tests one area on real files under `tests/data/`.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation is a failed test
+
 mod architecture;
 mod cli;
 mod common;

@@ -15,7 +15,7 @@ const SAMPLES: usize = 20_000;
 /// so consecutive samples have different paths and some repeat.
 fn path(i: usize) -> Vec<u64> {
     let mut ids = vec![1 + (i % 7) as u64, 8 + (i / 7 % 5) as u64];
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         ids.push(13 + (i / 35 % 3) as u64);
     }
     ids
