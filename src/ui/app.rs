@@ -491,6 +491,7 @@ impl FiresightApp {
                 warnings: doc.profile.warnings_total,
                 note,
                 kinds: &doc.frame_kinds,
+                diff: doc.tree.signed,
             },
         )
     }

@@ -212,6 +212,9 @@ pub struct StatusInput<'a> {
     /// The frame kinds of the profile, for the colour key (shown when
     /// there is more than user code).
     pub kinds: &'a [FrameKind],
+    /// A diff profile: the flamegraph is coloured by the change, and the
+    /// key says so instead of naming frame kinds.
+    pub diff: bool,
 }
 
 /// The status bar: format, metric total, samples, warnings button.
@@ -239,7 +242,10 @@ pub fn status_ui(ui: &mut Ui, input: &StatusInput<'_>) -> Vec<Command> {
         if !text.is_empty() && ui.button(text).on_hover_text("Show the load warnings").clicked() {
             commands.push(Command::ShowWarnings(true));
         }
-        if input.kinds.iter().any(|&k| k != FrameKind::User) {
+        if input.diff {
+            ui.separator();
+            diff_key_ui(ui);
+        } else if input.kinds.iter().any(|&k| k != FrameKind::User) {
             ui.separator();
             colour_key_ui(ui, input.kinds);
         }
@@ -262,6 +268,23 @@ fn colour_key_ui(ui: &mut Ui, kinds: &[FrameKind]) {
             let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
             ui.painter().rect_filled(rect, 2.0, crate::ui::theme::kind_color(k));
             ui.label(crate::ui::theme::kind_label(k));
+        }
+    });
+    key.response.on_hover_text(hover);
+}
+
+/// The colour key of a diff profile's flamegraph: red grew, blue shrank.
+fn diff_key_ui(ui: &mut Ui) {
+    use crate::ui::theme::{DIFF_LESS, DIFF_MORE, DIFF_SAME};
+    let hover = "Diff flamegraph colours: by the sign of each box's net change; the stronger the colour, the larger \
+                 the change against the box's increases plus decreases";
+    let key = ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 4.0;
+        ui.label("Colours:");
+        for (colour, word) in [(DIFF_MORE, "grew"), (DIFF_LESS, "shrank"), (DIFF_SAME, "about the same")] {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+            ui.painter().rect_filled(rect, 2.0, colour);
+            ui.label(word);
         }
     });
     key.response.on_hover_text(hover);

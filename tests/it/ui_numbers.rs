@@ -171,3 +171,13 @@ fn cumulative_self_share_of_a_diff_only_grows() {
     let want = |w: i128| (w as f64 * 10000.0 / whole as f64).round() / 100.0;
     assert_eq!(values[..2], [want(60_000_000), want(110_000_000)], "of {whole}");
 }
+
+#[test]
+fn a_diff_profiles_colour_key_names_the_change_not_frame_kinds() {
+    let mut h = open(&[data("pprof/diff-two-builds.pb.gz")]);
+    h.run();
+    for word in ["grew", "shrank", "about the same"] {
+        h.get_by_label(word);
+    }
+    assert!(h.query_by_label("user code").is_none(), "a diff flamegraph has no user-code colour");
+}
