@@ -11,5 +11,6 @@ pub mod labels;
 pub mod memory;
 pub mod paths;
 pub mod sample_count;
+pub mod source_lines;
 pub mod trace_compare;
 pub mod traces;

@@ -20,6 +20,7 @@ mod analysis;
 mod compare;
 mod compare_traces;
 mod growth;
+mod list;
 mod traces;
 
 use analysis::HotPathArgs;
@@ -60,6 +61,9 @@ pub enum Command {
     Services(traces::ServicesArgs),
     /// The critical path of one trace (default: the slowest), Jaeger UI's definition.
     CriticalPath(traces::CriticalPathArgs),
+    /// Self and total weight per source line of the functions matching a
+    /// regular expression, as `go tool pprof -list`.
+    List(list::ListArgs),
 }
 
 /// Options that change how a file is read.
@@ -208,6 +212,7 @@ pub fn run(cmd: Command) -> ExitCode {
         Command::Traces(a) => traces::traces(&a),
         Command::Services(a) => traces::services(&a),
         Command::CriticalPath(a) => traces::critical_path(&a),
+        Command::List(a) => list::list(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,6 +15,7 @@ pub mod pprof;
 pub mod proto_locate;
 pub mod sniff;
 pub mod source;
+pub mod source_code;
 pub mod utf16;
 
 use std::path::Path;

@@ -343,6 +343,17 @@ fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> 
     out
 }
 
+/// Per stack of `profile` (indexed by [`StackId`]), the net weight for
+/// `metric` of the samples `filter` keeps whose stack ends there, and the
+/// weight of kept samples with an empty stack. Only the sample part of the
+/// filter applies (threads, time, labels); focus, hide and inversion shape
+/// trees, not samples. For analyses that need frames the call tree merges
+/// away (source lines).
+pub fn kept_stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> (Vec<Weight>, Weight) {
+    let sw = stack_weights(profile, metric, filter);
+    (sw.weights, sw.empty_stack)
+}
+
 /// Per label set of `profile`, whether it passes the label part of
 /// `filter`: it carries every wanted (key, value) label, values compared
 /// with [`crate::model::LabelValue::matches`], and no label of a key in

@@ -15,6 +15,7 @@ mod perf;
 mod pprof;
 mod robustness;
 mod sniffing;
+mod source_lines;
 mod trace_async;
 #[cfg(feature = "gui")]
 mod trace_ui;
