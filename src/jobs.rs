@@ -16,6 +16,8 @@ use crate::analysis::sample_count::{SampleCount, count_samples};
 use crate::load::{self, Format, LoadError, LoadOptions, Progress};
 use crate::model::{CallTree, FunctionTable, MetricId, Profile, SampleFilter};
 
+pub mod source;
+
 /// Where a load reads from.
 #[derive(Clone, Debug)]
 pub enum Source {

@@ -45,8 +45,14 @@ pub struct FunctionLines {
     /// self weight).
     pub self_weight: Weight,
     /// Sum of the lines' total weights (for a function without lines, its
-    /// total weight, counted once per sample).
+    /// total weight, counted once per sample), as pprof prints it in a
+    /// routine's header: a sample through two lines of the function (a
+    /// recursive call) counts for each.
     pub total: Weight,
+    /// Weight of the samples with any line of the function in this file on
+    /// their stack, each sample once: the function's total as the hot
+    /// table has it (for one file).
+    pub inclusive: Weight,
     /// Lines with a weight, in line order; empty without source information.
     pub lines: Vec<LineCost>,
 }
@@ -98,6 +104,17 @@ pub fn line_costs(
         })
         .collect();
 
+    // The (function, file) group of each key, for the once-per-sample total.
+    let mut group_of_pair: HashMap<(&str, &str), usize, FxBuildHasher> = HashMap::default();
+    let group: Vec<usize> = keys
+        .iter()
+        .map(|&(n, f, _)| {
+            let next = group_of_pair.len();
+            *group_of_pair.entry((n, f)).or_insert(next)
+        })
+        .collect();
+    let mut inclusive = vec![0 as Weight; group_of_pair.len()];
+    let mut group_seen = vec![usize::MAX; group_of_pair.len()];
     let mut flat = vec![0 as Weight; keys.len()];
     let mut cum = vec![0 as Weight; keys.len()];
     // Per key, the last stack that counted it: a line counts once per stack.
@@ -121,6 +138,11 @@ pub fn line_costs(
                         seen[k] = s;
                         cum[k] += w;
                     }
+                    let g = group[k];
+                    if group_seen[g] != s {
+                        group_seen[g] = s;
+                        inclusive[g] += w;
+                    }
                 }
                 leaf = false;
                 id = profile.stacks.parent(st);
@@ -139,6 +161,7 @@ pub fn line_costs(
             file: file.to_owned(),
             self_weight: 0,
             total: 0,
+            inclusive: inclusive[group[k]],
             lines: Vec::new(),
         });
         g.self_weight += flat[k];

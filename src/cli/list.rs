@@ -124,6 +124,7 @@ fn function_json(p: &Profile, metric: MetricId, f: &FunctionLines, search: &Sour
         "file": f.file,
         "self": weight_json(p, metric, f.self_weight),
         "total": weight_json(p, metric, f.total),
+        "inclusive": weight_json(p, metric, f.inclusive),
         "source": path,
         "error": error,
         "lines": lines,

@@ -5,8 +5,8 @@
 //! starts with, under each search folder; as recorded, when it exists; by
 //! pprof's heuristic (a search folder's last component found in the
 //! recorded path: what follows it, under that folder); and by the recorded
-//! path's trailing components, longest first, under each search folder and
-//! (for a relative path) its parents. Every place tried is kept, so a view
+//! path's trailing components (at least a folder and the file), longest
+//! first, under each search folder and (for a relative path) its parents. Every place tried is kept, so a view
 //! can say where it looked.
 
 use std::fs::File;
@@ -114,7 +114,10 @@ impl SourceSearch {
         for d in &self.dirs {
             let mut dir = Some(d.as_path());
             while let Some(cur) = dir {
-                for start in 0..parts.len() {
+                // A bare file name would match any file of that name: keep a
+                // folder with it, unless the profile records nothing more.
+                let last_start = if parts.len() > 1 { parts.len() - 1 } else { parts.len() };
+                for start in 0..last_start {
                     let rel: PathBuf = parts[start..].iter().collect();
                     if let Some(p) = try_path(cur.join(rel), &mut tried) {
                         return Ok(p);

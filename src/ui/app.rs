@@ -24,6 +24,8 @@ use crate::ui::shell::{self, LoadingRow, Message};
 use crate::ui::tabs::{TabKind, Tabs};
 use crate::ui::{export_job, profile_view, sample};
 
+mod source;
+
 /// How the app starts.
 #[derive(Clone, Debug)]
 pub struct AppOptions {
@@ -140,7 +142,7 @@ impl FiresightApp {
 
     /// True while a load or a tree build runs.
     pub fn is_busy(&self) -> bool {
-        !self.loads.is_empty() || !self.tree_jobs.is_empty()
+        !self.loads.is_empty() || !self.tree_jobs.is_empty() || self.tabs.docs.iter().any(|d| d.source.job.is_some())
     }
 
     /// Loads in progress: file name, bytes read, total.
@@ -207,6 +209,9 @@ impl FiresightApp {
             Command::ClearLabels => self.set_labels(None),
             Command::ExportFolded => self.export(false),
             Command::ExportSvg => self.export(true),
+            Command::ShowSource(f) => self.show_source(f),
+            Command::EditSourceFolders => crate::ui::profile::source_folders::open(&self.ctx),
+            Command::SetSourceFolders(dirs) => self.set_source_folders(dirs),
             other => self.apply_to_document(other),
         }
     }
@@ -563,6 +568,9 @@ impl eframe::App for FiresightApp {
             && let Some(doc) = self.tabs.active_doc()
         {
             commands.extend(shell::warnings_ui(&ctx, true, &doc.profile));
+        }
+        if let Some(dirs) = crate::ui::profile::source_folders::ui(&ctx, &self.settings.source_dirs) {
+            commands.push(Command::SetSourceFolders(dirs));
         }
         if let Some(state) = self.open_path.as_mut() {
             let mut keep_open = true;

@@ -67,4 +67,11 @@ pub enum Command {
     ShowWarnings(bool),
     /// Close the window.
     Quit,
+    /// Show the source view of a function (its lines with their weights,
+    /// read on a worker thread); `None` closes the source view.
+    ShowSource(Option<FrameId>),
+    /// Open View ▸ Source folders….
+    EditSourceFolders,
+    /// Replace the folders the source view searches (persisted).
+    SetSourceFolders(Vec<PathBuf>),
 }

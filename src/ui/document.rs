@@ -87,6 +87,8 @@ pub struct Document {
     /// The kinds of the profile's frames (user, kernel, JIT ...), each
     /// once, in [`FrameKind`] order: what the colour key lists.
     pub frame_kinds: Vec<FrameKind>,
+    /// The source view: the selected function's lines with their weights.
+    pub source: crate::ui::profile::source_view::SourcePanel,
 }
 
 /// The trace side of a document opened from OTLP or Jaeger.
@@ -148,6 +150,7 @@ impl Document {
             labels_open: true,
             traces: None,
             frame_kinds,
+            source: Default::default(),
         }
     }
 

@@ -355,6 +355,7 @@ fn rows_ui(
                 if double {
                     commands.push(Command::Select(Some(r.frame)));
                     commands.push(Command::ZoomToHeaviest(r.frame));
+                    commands.push(Command::ShowSource(Some(r.frame)));
                 } else if clicked {
                     commands.push(Command::Select(Some(r.frame)));
                 }

@@ -11,6 +11,7 @@ use crate::model::MetricId;
 use crate::ui::command::Command;
 use crate::ui::document::Document;
 use crate::ui::settings::Orientation;
+use crate::ui::profile::source_view;
 use crate::ui::{flamegraph, hot_table, label_panel};
 
 /// Id of the search box (Ctrl+F focuses it).
@@ -114,6 +115,16 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
         };
         commands.extend(hot_table::ui(ui, &mut doc.table, &input));
     });
+    if doc.source.open {
+        let panel = egui::Panel::right("source_panel").resizable(true).default_size(520.0).min_size(260.0);
+        let input = source_view::SourceInput {
+            selected: doc.selected,
+            metric: doc.profile.metric(doc.metric),
+            metric_id: doc.metric,
+            tree_key: std::sync::Arc::as_ptr(&doc.tree) as usize,
+        };
+        panel.show(ui, |ui| commands.extend(source_view::ui(ui, &mut doc.source, &input)));
+    }
     let matches = (!doc.search.matches.is_empty()).then_some(doc.search.matches.as_slice());
     let input = flamegraph::FlameInput {
         profile: &doc.profile,

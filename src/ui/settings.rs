@@ -76,6 +76,8 @@ pub struct Settings {
     pub theme: ThemeChoice,
     /// Flamegraph orientation. Default: icicle.
     pub orientation: Orientation,
+    /// Folders the source view searches for source files (View ▸ Source folders…).
+    pub source_dirs: Vec<PathBuf>,
 }
 
 impl Settings {

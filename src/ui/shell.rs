@@ -105,6 +105,10 @@ pub fn menu_bar_ui(ui: &mut Ui, input: &MenuInput<'_>) -> Vec<Command> {
                     commands.push(Command::SetOrientation(o));
                 }
             }
+            ui.separator();
+            if ui.button("Source folders…").on_hover_text("Where the source view looks for source files").clicked() {
+                commands.push(Command::EditSourceFolders);
+            }
             if let Some((profile, current)) = input.metrics {
                 ui.separator();
                 ui.label("Metric");

@@ -123,6 +123,14 @@ pub fn ui(ui: &mut Ui, state: &mut FlameState, input: &FlameInput<'_>) -> Vec<Co
             commands.push(Command::Select(input.tree.node(b.node).frame));
         }
     }
+    // A double click on a box opens the source view of its function.
+    if response.double_clicked()
+        && let Some(b) = hovered
+        && !b.is_merged()
+        && let Some(f) = input.tree.node(b.node).frame
+    {
+        commands.push(Command::ShowSource(Some(f)));
+    }
     if response.dragged() {
         let d = response.drag_delta();
         if d.x != 0.0 {
