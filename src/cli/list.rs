@@ -115,7 +115,9 @@ fn function_json(p: &Profile, metric: MetricId, f: &FunctionLines, search: &Sour
         })
         .collect();
     let (path, error) = match &source {
-        None => (None, Some("no source information: the profile records no file and line for this function".to_owned())),
+        None => {
+            (None, Some("no source information: the profile records no file and line for this function".to_owned()))
+        }
         Some(Ok((path, _))) => (Some(path.display().to_string()), None),
         Some(Err(e)) => (None, Some(e.to_string())),
     };

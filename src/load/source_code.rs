@@ -154,9 +154,7 @@ pub fn read_lines(path: &Path) -> Result<Vec<String>, String> {
         return Err(format!("{} bytes, more than the {} a source file may have", meta.len(), MAX_SOURCE_BYTES));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    File::open(path)
-        .and_then(|f| f.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| e.to_string())?;
+    File::open(path).and_then(|f| f.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes)).map_err(|e| e.to_string())?;
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
         return Err(format!("more than the {MAX_SOURCE_BYTES} bytes a source file may have"));
     }

@@ -10,8 +10,8 @@ use egui::{Id, Ui};
 use crate::model::MetricId;
 use crate::ui::command::Command;
 use crate::ui::document::Document;
-use crate::ui::settings::Orientation;
 use crate::ui::profile::source_view;
+use crate::ui::settings::Orientation;
 use crate::ui::{flamegraph, hot_table, label_panel};
 
 /// Id of the search box (Ctrl+F focuses it).

@@ -54,7 +54,8 @@ pub fn ui(ctx: &Context, dirs: &[PathBuf]) -> Option<Vec<PathBuf>> {
         }
         ui.separator();
         ui.horizontal(|ui| {
-            let r = ui.add(egui::TextEdit::singleline(&mut state.typed).hint_text("/path/to/checkout").desired_width(320.0));
+            let r = ui
+                .add(egui::TextEdit::singleline(&mut state.typed).hint_text("/path/to/checkout").desired_width(320.0));
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.button("Add").clicked() || enter {
                 let p = PathBuf::from(state.typed.trim());

@@ -87,7 +87,11 @@ pub fn ui(ui: &mut Ui, panel: &mut SourcePanel, input: &SourceInput<'_>) -> Vec<
             if ui.button("✖").on_hover_text("Close the source view").clicked() {
                 commands.push(Command::ShowSource(None));
             }
-            if ui.button("Folders…").on_hover_text("Where source files are looked for (View ▸ Source folders…)").clicked() {
+            if ui
+                .button("Folders…")
+                .on_hover_text("Where source files are looked for (View ▸ Source folders…)")
+                .clicked()
+            {
                 commands.push(Command::EditSourceFolders);
             }
         });
@@ -133,7 +137,8 @@ fn file_ui(ui: &mut Ui, index: usize, file: &SourceFile, listing: &SourceListing
             return;
         }
         Some(Ok((path, lines))) => {
-            ui.label(RichText::new(path.display().to_string()).small()).on_hover_text(format!("recorded as {}", f.file));
+            ui.label(RichText::new(path.display().to_string()).small())
+                .on_hover_text(format!("recorded as {}", f.file));
             Some(lines.as_slice())
         }
         Some(Err(missing)) => {
