@@ -6,6 +6,8 @@
 //! never waits on parsing or tree building. Progress (bytes read of total)
 //! and the cancel flag are the loader's own [`Progress`].
 
+pub mod compare;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};

@@ -170,6 +170,25 @@ impl Comparison {
     }
 }
 
+/// The metric of `after` to compare with metric `bm` of `before`: the one
+/// of the same name, else `after`'s default; an error naming both when
+/// their units differ (seconds never compare with bytes).
+pub fn paired_metric(before: &Profile, bm: MetricId, after: &Profile) -> Result<MetricId, String> {
+    let b = before.metric(bm);
+    let am = after.metric_by_name(&b.name).unwrap_or(after.default_metric);
+    let a = after.metric(am);
+    if a.unit != b.unit {
+        return Err(format!(
+            "cannot compare {} [{}] with {} [{}]: the units differ",
+            b.name,
+            b.unit.name(),
+            a.name,
+            a.unit.name()
+        ));
+    }
+    Ok(am)
+}
+
 fn share(w: Weight, total: Weight) -> f64 {
     if total == 0 { 0.0 } else { w as f64 * 100.0 / total as f64 }
 }

@@ -4,6 +4,7 @@
 //! Imports `model` only; no I/O, no egui.
 
 pub mod compare;
+pub mod compare_flame;
 pub mod diff;
 pub mod gate;
 pub mod growth;

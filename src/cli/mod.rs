@@ -35,6 +35,12 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Files to open in the window, each in a tab.
     pub files: Vec<PathBuf>,
+    /// Open the window comparing FILES with this base (before): one file
+    /// gives a differential flamegraph and delta table (or, for two trace
+    /// files, latency and services before and after); two or more heap
+    /// snapshots, oldest first, a heap series.
+    #[arg(long, value_name = "BEFORE", requires = "files")]
+    pub base: Option<PathBuf>,
 }
 
 /// The headless subcommands.

@@ -72,6 +72,8 @@ pub struct FiresightApp {
     open_path: Option<OpenPathState>,
     exports: Vec<Receiver<Message>>,
     focus_search: bool,
+    /// Comparisons being asked for, loaded and rebuilt (issue 11).
+    compare: crate::ui::compare::open::Comparisons,
     ctx: egui::Context,
 }
 
@@ -109,6 +111,7 @@ impl FiresightApp {
             open_path: None,
             exports: Vec::new(),
             focus_search: false,
+            compare: crate::ui::compare::open::Comparisons::new(cc.egui_ctx.clone()),
             ctx: cc.egui_ctx.clone(),
         };
         if options.files.is_empty() && options.bundled_sample {
@@ -142,7 +145,10 @@ impl FiresightApp {
 
     /// True while a load or a tree build runs.
     pub fn is_busy(&self) -> bool {
-        !self.loads.is_empty() || !self.tree_jobs.is_empty() || self.tabs.docs.iter().any(|d| d.source.job.is_some())
+        !self.loads.is_empty()
+            || !self.tree_jobs.is_empty()
+            || self.compare.is_busy()
+            || self.tabs.docs.iter().any(|d| d.source.job.is_some())
     }
 
     /// Loads in progress: file name, bytes read, total.
@@ -153,6 +159,7 @@ impl FiresightApp {
                 let (read, total) = j.bytes();
                 LoadingRow { name: j.source.display_name(), read, total }
             })
+            .chain(self.compare.loading())
             .collect()
     }
 
@@ -173,6 +180,16 @@ impl FiresightApp {
         self.open_path.as_ref()
     }
 
+    /// The comparison tabs, in tab order.
+    pub fn comparisons(&self) -> &[crate::ui::compare::CompareTab] {
+        &self.tabs.compares
+    }
+
+    /// Replaces the Compare dialogs (default: rfd's), as [`Self::set_file_picker`].
+    pub fn set_compare_picker(&mut self, picker: crate::ui::compare::open::ComparePicker) {
+        self.compare.set_picker(picker);
+    }
+
     /// The persisted settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
@@ -187,10 +204,12 @@ impl FiresightApp {
             Command::CloseTab(i) => self.tabs.close(if i == usize::MAX { self.tabs.active_index() } else { i }),
             Command::SelectTab(i) => self.tabs.select(i),
             Command::NextTab => self.tabs.next(),
-            Command::CancelLoad(i) => {
-                if let Some(j) = self.loads.get(i) {
-                    j.cancel();
-                }
+            Command::CancelLoad(i) => match self.loads.get(i) {
+                Some(j) => j.cancel(),
+                None => self.compare.cancel(i - self.loads.len()),
+            },
+            c @ (Command::CompareDialog | Command::CompareWith(_) | Command::ComparePaths(_)) => {
+                self.compare.apply(c, self.tabs.active_doc(), &mut self.next_id)
             }
             Command::DismissMessage(i) => {
                 if i < self.messages.len() {
@@ -373,6 +392,7 @@ impl FiresightApp {
         for k in finished.into_iter().rev() {
             self.tree_jobs.remove(k);
         }
+        self.compare.poll(&mut self.tabs, &mut self.next_id, &mut self.messages);
         let messages = &mut self.messages;
         self.exports.retain(|rx| match rx.try_recv() {
             Ok(m) => {
@@ -447,7 +467,7 @@ impl FiresightApp {
     }
 
     fn handle_drops(&mut self, ctx: &egui::Context) -> Vec<Command> {
-        let (hovered, dropped) = ctx.input(|i| {
+        let (hovered, dropped, shift) = ctx.input(|i| {
             let hovered: Vec<String> = i
                 .raw
                 .hovered_files
@@ -460,9 +480,13 @@ impl FiresightApp {
                 })
                 .collect();
             let dropped: Vec<PathBuf> = i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect();
-            (hovered, dropped)
+            (hovered, dropped, i.modifiers.shift)
         });
         shell::drop_overlay_ui(ctx, &hovered);
+        // Shift held over an open profile: compare it with what is dropped.
+        if shift && !dropped.is_empty() && self.tabs.active_doc().is_some() {
+            return vec![Command::CompareWith(dropped)];
+        }
         dropped.into_iter().map(Command::Open).collect()
     }
 
@@ -470,6 +494,8 @@ impl FiresightApp {
         let Some(doc) = self.active_document() else {
             if let Some(TabKind::Failed(i)) = self.tabs.active_kind() {
                 ui.label(format!("Not opened: {}", self.tabs.failed[i].title));
+            } else if let Some(TabKind::Compare(i)) = self.tabs.active_kind() {
+                ui.label(self.tabs.compares[i].status_line());
             } else {
                 ui.label("No profile open. Ctrl+O opens one; you can also drop files on the window.");
             }
@@ -550,6 +576,13 @@ impl eframe::App for FiresightApp {
             let tab = self.tabs.active_index();
             match self.tabs.active_kind() {
                 Some(TabKind::Failed(i)) => commands.extend(failed_tab::ui(ui, &self.tabs.failed[i], tab)),
+                Some(TabKind::Compare(i)) => {
+                    let c = &mut self.tabs.compares[i];
+                    let rebuild = ui.push_id(("firesight_compare", c.id), |ui| c.ui(ui, orientation)).inner;
+                    if let Some(r) = rebuild {
+                        self.compare.rebuild(&mut self.tabs.compares[i], r);
+                    }
+                }
                 Some(TabKind::Document(i)) => {
                     let doc = &mut self.tabs.docs[i];
                     // Widget state (table scroll offsets, panel sizes) is keyed by the

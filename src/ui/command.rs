@@ -74,4 +74,12 @@ pub enum Command {
     EditSourceFolders,
     /// Replace the folders the source view searches (persisted).
     SetSourceFolders(Vec<PathBuf>),
+    /// Compare: ask for the base, then the new file(s) (File ▸ Compare…).
+    CompareDialog,
+    /// Compare the active tab's profile (the base) with these files; an
+    /// empty list asks for them with the file dialog ("Compare with…").
+    CompareWith(Vec<PathBuf>),
+    /// Compare these files, base first: two make a comparison, three or
+    /// more a heap series (`firesight --base BEFORE AFTER`).
+    ComparePaths(Vec<PathBuf>),
 }

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod command;
+pub mod compare;
 pub mod document;
 pub mod export_job;
 pub mod failed_tab;
@@ -41,6 +42,12 @@ pub use app::{AppOptions, FiresightApp};
 /// the bundled sample). Errors: no window could be created (no display, no
 /// GPU or GL driver).
 pub fn run(files: Vec<PathBuf>) -> eframe::Result {
+    run_compare(None, files)
+}
+
+/// Opens the window like [`run`]; with `base`, `files` are compared with it
+/// in one tab instead (two files: a comparison, more: a heap series).
+pub fn run_compare(base: Option<PathBuf>, files: Vec<PathBuf>) -> eframe::Result {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Firesight")
@@ -53,6 +60,15 @@ pub fn run(files: Vec<PathBuf>) -> eframe::Result {
     eframe::run_native(
         "Firesight",
         options,
-        Box::new(move |cc| Ok(Box::new(FiresightApp::new(cc, AppOptions { files, bundled_sample: true })))),
+        Box::new(move |cc| {
+            Ok(Box::new(match base {
+                None => FiresightApp::new(cc, AppOptions { files, bundled_sample: true }),
+                Some(base) => {
+                    let mut app = FiresightApp::new(cc, AppOptions { files: Vec::new(), bundled_sample: false });
+                    app.apply(command::Command::ComparePaths(std::iter::once(base).chain(files).collect()));
+                    app
+                }
+            }))
+        }),
     )
 }

@@ -76,6 +76,19 @@ pub fn menu_bar_ui(ui: &mut Ui, input: &MenuInput<'_>) -> Vec<Command> {
                 ui.menu_button("Open recent", |ui| recent_ui(ui, &input.settings.recent, &mut commands));
             });
             ui.separator();
+            let compare = ui.button("Compare…").on_hover_text(
+                "Pick the base (before), then the new file; pick three or more heap snapshots for a series",
+            );
+            if compare.clicked() {
+                commands.push(Command::CompareDialog);
+            }
+            let with = ui
+                .add_enabled(input.has_document, egui::Button::new("Compare with…"))
+                .on_hover_text("Compare this tab (the base) with another file; or drop a file on it with Shift held");
+            if with.clicked() {
+                commands.push(Command::CompareWith(Vec::new()));
+            }
+            ui.separator();
             if ui.add_enabled(input.has_document, egui::Button::new("Export folded…")).clicked() {
                 commands.push(Command::ExportFolded);
             }
@@ -141,6 +154,12 @@ pub fn tabs_ui(ui: &mut Ui, titles: &[String], active: usize) -> Vec<Command> {
             if r.clicked() {
                 commands.push(Command::SelectTab(i));
             }
+            r.context_menu(|ui| {
+                if ui.button("Compare with…").clicked() {
+                    commands.push(Command::SelectTab(i));
+                    commands.push(Command::CompareWith(Vec::new()));
+                }
+            });
             if ui.small_button("×").on_hover_text(format!("Close {title}")).clicked() {
                 commands.push(Command::CloseTab(i));
             }

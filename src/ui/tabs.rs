@@ -8,6 +8,7 @@
 //! failed load is a tab of its own, so its error sits with its file and
 //! never over a document that loaded. Holds view state only; no egui.
 
+use crate::ui::compare::CompareTab;
 use crate::ui::document::Document;
 use crate::ui::failed_tab::FailedLoad;
 
@@ -18,6 +19,8 @@ pub enum TabKind {
     Document(usize),
     /// Index into [`Tabs::failed`].
     Failed(usize),
+    /// Index into [`Tabs::compares`].
+    Compare(usize),
 }
 
 /// The tabs of the window.
@@ -27,6 +30,8 @@ pub struct Tabs {
     pub docs: Vec<Document>,
     /// Loads that failed, in id order.
     pub failed: Vec<FailedLoad>,
+    /// Comparisons, in id order.
+    pub compares: Vec<CompareTab>,
     /// Id of the active tab.
     active: Option<u64>,
 }
@@ -36,14 +41,15 @@ impl Tabs {
     pub fn order(&self) -> Vec<(u64, TabKind)> {
         let docs = self.docs.iter().enumerate().map(|(i, d)| (d.id, TabKind::Document(i)));
         let failed = self.failed.iter().enumerate().map(|(i, f)| (f.id, TabKind::Failed(i)));
-        let mut all: Vec<(u64, TabKind)> = docs.chain(failed).collect();
+        let compares = self.compares.iter().enumerate().map(|(i, c)| (c.id, TabKind::Compare(i)));
+        let mut all: Vec<(u64, TabKind)> = docs.chain(failed).chain(compares).collect();
         all.sort_by_key(|(id, _)| *id);
         all
     }
 
     /// Number of tabs.
     pub fn len(&self) -> usize {
-        self.docs.len() + self.failed.len()
+        self.docs.len() + self.failed.len() + self.compares.len()
     }
 
     /// True with no tab open.
@@ -58,6 +64,7 @@ impl Tabs {
             .map(|(_, kind)| match kind {
                 TabKind::Document(i) => self.docs[i].title.clone(),
                 TabKind::Failed(i) => format!("⚠ {}", self.failed[i].title),
+                TabKind::Compare(i) => self.compares[i].title.clone(),
             })
             .collect()
     }
@@ -76,7 +83,7 @@ impl Tabs {
     pub fn active_doc(&self) -> Option<&Document> {
         match self.active_kind()? {
             TabKind::Document(i) => self.docs.get(i),
-            TabKind::Failed(_) => None,
+            TabKind::Failed(_) | TabKind::Compare(_) => None,
         }
     }
 
@@ -84,7 +91,7 @@ impl Tabs {
     pub fn active_doc_mut(&mut self) -> Option<&mut Document> {
         match self.active_kind()? {
             TabKind::Document(i) => self.docs.get_mut(i),
-            TabKind::Failed(_) => None,
+            TabKind::Failed(_) | TabKind::Compare(_) => None,
         }
     }
 
@@ -109,6 +116,7 @@ impl Tabs {
         match kind {
             TabKind::Document(k) => drop(self.docs.remove(k)),
             TabKind::Failed(k) => drop(self.failed.remove(k)),
+            TabKind::Compare(k) => drop(self.compares.remove(k)),
         }
         if self.active == Some(id) {
             self.select(i);
@@ -128,6 +136,22 @@ impl Tabs {
         let pos = self.docs.iter().position(|d| d.id > id).unwrap_or(self.docs.len());
         self.docs.insert(pos, doc);
         self.focus_if_newest(id);
+    }
+
+    /// Adds a comparison in id order; it takes the focus as a document does.
+    pub fn add_compare(&mut self, tab: CompareTab) {
+        let id = tab.id;
+        let pos = self.compares.iter().position(|c| c.id > id).unwrap_or(self.compares.len());
+        self.compares.insert(pos, tab);
+        self.focus_if_newest(id);
+    }
+
+    /// The active tab's comparison, when it is one.
+    pub fn active_compare_mut(&mut self) -> Option<&mut CompareTab> {
+        match self.active_kind()? {
+            TabKind::Compare(i) => self.compares.get_mut(i),
+            _ => None,
+        }
     }
 
     /// Adds the tab of a load that failed, in id order.
