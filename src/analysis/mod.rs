@@ -10,6 +10,8 @@ pub mod growth;
 pub mod labels;
 pub mod memory;
 pub mod paths;
+pub mod peek;
 pub mod sample_count;
 pub mod trace_compare;
 pub mod traces;
+pub mod transform;
