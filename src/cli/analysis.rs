@@ -13,7 +13,7 @@ use firesight::model::calltree::SampleFilter;
 use firesight::model::frame::shown_name;
 use firesight::model::{CallTree, MetricId, Profile};
 
-use super::{LoadArgs, SelectArgs, filter, load_file, pick_metric, weight_json};
+use super::{LoadArgs, SelectArgs, TransformArgs, filter, pick_metric, weight_json};
 
 /// `firesight hot-path`.
 #[derive(Debug, Args)]
@@ -26,11 +26,13 @@ pub struct HotPathArgs {
     #[command(flatten)]
     pub select: SelectArgs,
     #[command(flatten)]
+    pub transform: TransformArgs,
+    #[command(flatten)]
     pub load: LoadArgs,
 }
 
 pub fn hot_path(a: &HotPathArgs) -> Result<()> {
-    let loaded = load_file(&a.file, &a.load)?;
+    let loaded = super::load_transformed(&a.file, &a.load, &a.transform)?;
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
     let tree = CallTree::build(p, metric, &filter(&a.select)?);

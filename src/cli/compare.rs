@@ -18,7 +18,7 @@ use firesight::export::diff_folded;
 use firesight::model::units::{format_bytes, format_duration_ns};
 use firesight::model::{MetricId, Profile, Weight};
 
-use super::{LoadArgs, SelectArgs, UsageError, filter, load_file, pick_metric, weight_json};
+use super::{LoadArgs, SelectArgs, TransformArgs, UsageError, filter, pick_metric, weight_json};
 
 /// `firesight diff`.
 #[derive(Debug, Args)]
@@ -54,6 +54,8 @@ pub struct DiffArgs {
     #[command(flatten)]
     pub select: SelectArgs,
     #[command(flatten)]
+    pub transform: TransformArgs,
+    #[command(flatten)]
     pub load: LoadArgs,
 }
 
@@ -74,8 +76,8 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
         let flag = if a.json { "--json" } else { "--folded" };
         return Err(UsageError(format!("-o - writes the SVG to standard output, where {flag} writes too")).into());
     }
-    let before = load_file(&a.before, &a.load)?;
-    let after = load_file(&a.after, &a.load)?;
+    let before = super::load_transformed(&a.before, &a.load, &a.transform)?;
+    let after = super::load_transformed(&a.after, &a.load, &a.transform)?;
     let (bp, ap) = (&before.profile, &after.profile);
     fn in_file(file: &Path) -> impl Fn(anyhow::Error) -> anyhow::Error + '_ {
         move |e| UsageError(format!("{}: {e}", file.display())).into()

@@ -21,10 +21,13 @@ mod compare;
 mod compare_traces;
 mod growth;
 mod list;
+mod peek;
 mod traces;
+mod transform_args;
 
 use analysis::HotPathArgs;
 use compare::DiffArgs;
+pub use transform_args::{TransformArgs, load_transformed};
 
 /// Firesight: see where the time, the memory or the waiting goes.
 #[derive(Debug, Parser)]
@@ -56,6 +59,8 @@ pub enum Command {
     Svg(SvgArgs),
     /// The hottest path: from the root, always the heaviest child.
     HotPath(HotPathArgs),
+    /// Callers and callees of the functions matching a regex, numbers as `go tool pprof -peek`.
+    Peek(peek::PeekArgs),
     /// Before/after comparison by function, largest self change first; for
     /// two trace files also latency and services; regression gates (exit 3).
     Diff(DiffArgs),
@@ -157,6 +162,8 @@ pub struct FoldArgs {
     #[command(flatten)]
     pub select: SelectArgs,
     #[command(flatten)]
+    pub transform: TransformArgs,
+    #[command(flatten)]
     pub load: LoadArgs,
 }
 
@@ -174,6 +181,8 @@ pub struct TopArgs {
     #[command(flatten)]
     pub select: SelectArgs,
     #[command(flatten)]
+    pub transform: TransformArgs,
+    #[command(flatten)]
     pub load: LoadArgs,
 }
 
@@ -187,6 +196,8 @@ pub struct SvgArgs {
     pub output: PathBuf,
     #[command(flatten)]
     pub select: SelectArgs,
+    #[command(flatten)]
+    pub transform: TransformArgs,
     #[command(flatten)]
     pub load: LoadArgs,
 }
@@ -213,6 +224,7 @@ pub fn run(cmd: Command) -> ExitCode {
         Command::Top(a) => top(&a),
         Command::Svg(a) => svg(&a),
         Command::HotPath(a) => analysis::hot_path(&a),
+        Command::Peek(a) => peek::peek(&a),
         Command::Diff(a) => compare::diff(&a),
         Command::Growth(a) => growth::growth(&a),
         Command::Traces(a) => traces::traces(&a),
@@ -441,7 +453,7 @@ fn info(a: &InfoArgs) -> Result<()> {
 }
 
 fn fold(a: &FoldArgs) -> Result<()> {
-    let loaded = load_file(&a.file, &a.load)?;
+    let loaded = load_transformed(&a.file, &a.load, &a.transform)?;
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
     let f = filter(&a.select)?;
@@ -455,7 +467,7 @@ fn fold(a: &FoldArgs) -> Result<()> {
 }
 
 fn top(a: &TopArgs) -> Result<()> {
-    let loaded = load_file(&a.file, &a.load)?;
+    let loaded = load_transformed(&a.file, &a.load, &a.transform)?;
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
     let tree = CallTree::build(p, metric, &filter(&a.select)?);
@@ -558,7 +570,7 @@ fn top(a: &TopArgs) -> Result<()> {
 }
 
 fn svg(a: &SvgArgs) -> Result<()> {
-    let loaded = load_file(&a.file, &a.load)?;
+    let loaded = load_transformed(&a.file, &a.load, &a.transform)?;
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
     let title = a.file.file_name().map_or_else(|| "Flame Graph".to_string(), |n| n.to_string_lossy().into_owned());

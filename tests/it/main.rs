@@ -20,6 +20,7 @@ mod trace_async;
 #[cfg(feature = "gui")]
 mod trace_ui;
 mod traces;
+mod transforms;
 #[cfg(feature = "gui")]
 mod ui;
 #[cfg(feature = "gui")]

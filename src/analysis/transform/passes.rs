@@ -1,0 +1,314 @@
+//! The passes behind [`super::Transform`]: each maps every stack of the
+//! old prefix tree, in index order (parents first), to a stack of a new
+//! tree, to the empty stack or to "dropped", then remaps the samples.
+
+use super::{Transform, TransformError, pprof};
+use crate::model::frame::FrameRef;
+use crate::model::{FrameId, FrameKind, Profile, Samples, StackId, StackTable};
+
+/// The old stack's samples are dropped.
+const DROP: u32 = u32::MAX;
+/// The old stack maps to the empty stack (its samples keep their weight
+/// at the root, belonging to no function).
+const EMPTY: u32 = u32::MAX - 1;
+/// No stack (a state column's "none").
+const NONE: u32 = u32::MAX;
+
+/// Per frame of `profile`, whether its name is `name`.
+fn named(profile: &Profile, name: &str) -> Vec<bool> {
+    profile.frames.iter().map(|(_, f)| f.name == name).collect()
+}
+
+/// Per frame of `profile`, whether it is in `module`.
+fn in_module(profile: &Profile, module: &str) -> Vec<bool> {
+    profile.frames.iter().map(|(_, f)| f.module == module).collect()
+}
+
+/// A new prefix tree being built, and the old -> new map.
+struct Out {
+    table: StackTable,
+    map: Vec<u32>,
+}
+
+impl Out {
+    fn new(n: usize) -> Self {
+        Self { table: StackTable::new(), map: Vec::with_capacity(n) }
+    }
+
+    /// `frame` under the new stack `parent` (`EMPTY`: a root).
+    #[inline]
+    fn push(&mut self, parent: u32, frame: FrameId) -> u32 {
+        let p = (parent != EMPTY).then(|| StackId(parent));
+        self.table.intern(p, frame).0
+    }
+}
+
+/// The new stack of `s`'s parent: `EMPTY` at a root.
+#[inline]
+fn parent_of(old: &StackTable, map: &[u32], s: usize) -> u32 {
+    old.parent(StackId::from_index(s)).map_or(EMPTY, |p| map[p.index()])
+}
+
+/// Applies one transform; also says whether it matched anything.
+pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), TransformError> {
+    let old = &profile.stacks;
+    let n = old.len();
+    let mut frames = profile.frames.clone();
+    let mut function_of = profile.function_of.clone();
+    // Whether the samples with an empty stack survive (pprof's filters drop
+    // them, and every sample whose frames they all remove).
+    let mut empty_survives = true;
+    let mut out = Out::new(n);
+    let matched;
+    match t {
+        Transform::Merge(name) => {
+            let hit = named(profile, name);
+            matched = hit.iter().any(|&h| h);
+            for s in 0..n {
+                let np = parent_of(old, &out.map, s);
+                let f = old.frames()[s];
+                let m = if hit[f.index()] || np == DROP { np } else { out.push(np, f) };
+                out.map.push(m);
+            }
+        }
+        Transform::Drop(name) => {
+            let hit = named(profile, name);
+            matched = hit.iter().any(|&h| h);
+            for s in 0..n {
+                let np = parent_of(old, &out.map, s);
+                let f = old.frames()[s];
+                let m = if hit[f.index()] || np == DROP { DROP } else { out.push(np, f) };
+                out.map.push(m);
+            }
+        }
+        Transform::FocusFunction(name) => {
+            let hit = named(profile, name);
+            matched = hit.iter().any(|&h| h);
+            empty_survives = false;
+            let mut through = vec![false; n];
+            for s in 0..n {
+                let p = old.parent(StackId::from_index(s));
+                let f = old.frames()[s];
+                let above = p.is_some_and(|p| through[p.index()]);
+                through[s] = above || hit[f.index()];
+                let m = if above {
+                    out.push(out.map[p.map_or(0, |p| p.index())], f)
+                } else if through[s] {
+                    out.push(EMPTY, f)
+                } else {
+                    DROP
+                };
+                out.map.push(m);
+            }
+        }
+        Transform::FocusSubtree(path) => {
+            empty_survives = false;
+            let k = path.len() as u32;
+            let hits: Vec<Vec<bool>> = path.iter().map(|name| named(profile, name)).collect();
+            matched = k > 0 && hits.iter().all(|h| h.iter().any(|&x| x));
+            // How many functions of the path the stack has matched from the root.
+            let mut depth = vec![NONE; n];
+            for s in 0..n {
+                let p = old.parent(StackId::from_index(s));
+                let f = old.frames()[s];
+                let pd = p.map_or(0, |p| depth[p.index()]);
+                let m = if pd == NONE {
+                    DROP
+                } else if pd == k {
+                    depth[s] = k;
+                    out.push(out.map[p.map_or(0, |p| p.index())], f)
+                } else if hits[pd as usize][f.index()] {
+                    depth[s] = pd + 1;
+                    if pd + 1 == k { out.push(EMPTY, f) } else { DROP }
+                } else {
+                    DROP
+                };
+                out.map.push(m);
+            }
+        }
+        Transform::CollapseRecursion(Some(name)) => {
+            let hit = named(profile, name);
+            matched = hit.iter().any(|&h| h);
+            // The new stack of the outermost call of the function above.
+            let mut outer = vec![NONE; n];
+            for s in 0..n {
+                let p = old.parent(StackId::from_index(s));
+                let np = parent_of(old, &out.map, s);
+                let f = old.frames()[s];
+                let po = p.map_or(NONE, |p| outer[p.index()]);
+                let m = if hit[f.index()] && po != NONE { po } else { out.push(np, f) };
+                outer[s] = if po == NONE && hit[f.index()] { m } else { po };
+                out.map.push(m);
+            }
+        }
+        Transform::CollapseRecursion(None) => {
+            matched = collapse_all_recursion(profile, &mut out);
+        }
+        Transform::CollapseDirectRecursion(which) => {
+            let hit = which.as_ref().map(|name| named(profile, name));
+            let mut matched_name = hit.as_ref().is_none_or(|h| h.iter().any(|&x| x));
+            let mut any = false;
+            for s in 0..n {
+                let np = parent_of(old, &out.map, s);
+                let f = old.frames()[s];
+                let fun = profile.function(f);
+                let same = np != EMPTY
+                    && profile.function(out.table.frame(StackId(np))) == fun
+                    && hit.as_ref().is_none_or(|h| h[f.index()]);
+                any |= same;
+                let m = if same { np } else { out.push(np, f) };
+                out.map.push(m);
+            }
+            // Every function: it matched when some recursion was there.
+            matched_name &= which.is_some() || any;
+            matched = matched_name;
+        }
+        Transform::CollapseModule(module) => {
+            let hit = in_module(profile, module);
+            matched = hit.iter().any(|&h| h);
+            let x = frames.intern(FrameRef::new(module, module, FrameKind::User));
+            if x.index() >= function_of.len() {
+                function_of.resize(x.index() + 1, x);
+            }
+            for s in 0..n {
+                let np = parent_of(old, &out.map, s);
+                let f = old.frames()[s];
+                let m = if !hit[f.index()] {
+                    out.push(np, f)
+                } else if np != EMPTY && out.table.frame(StackId(np)) == x {
+                    np
+                } else {
+                    out.push(np, x)
+                };
+                out.map.push(m);
+            }
+        }
+        Transform::Focus(re) | Transform::Ignore(re) => {
+            let focus = matches!(t, Transform::Focus(_));
+            let hit = pprof::frames_matching(profile, &pprof::compile(t.kind(), re)?);
+            matched = hit.iter().any(|&h| h);
+            empty_survives = false;
+            let mut contains = vec![false; n];
+            for s in 0..n {
+                let p = old.parent(StackId::from_index(s));
+                contains[s] = p.is_some_and(|p| contains[p.index()]) || hit[old.frames()[s].index()];
+            }
+            // The tree is unchanged; only samples go.
+            out.table = old.clone();
+            out.map = (0..n).map(|s| if contains[s] == focus { s as u32 } else { DROP }).collect();
+        }
+        Transform::Hide(re) | Transform::Show(re) => {
+            let show = matches!(t, Transform::Show(_));
+            let hit = pprof::frames_matching(profile, &pprof::compile(t.kind(), re)?);
+            matched = hit.iter().any(|&h| h);
+            empty_survives = false;
+            for s in 0..n {
+                let np = parent_of(old, &out.map, s);
+                let f = old.frames()[s];
+                let m = if hit[f.index()] == show { out.push(np, f) } else { np };
+                out.map.push(m);
+            }
+        }
+    }
+    let samples = remap(profile, &out.map, empty_survives);
+    let result = Profile {
+        format: profile.format.clone(),
+        frames,
+        stacks: out.table,
+        metrics: profile.metrics.clone(),
+        default_metric: profile.default_metric,
+        samples,
+        threads: profile.threads.clone(),
+        label_sets: profile.label_sets.clone(),
+        meta: profile.meta.clone(),
+        warnings: profile.warnings.clone(),
+        warnings_total: profile.warnings_total,
+        function_of,
+    };
+    Ok((result, matched))
+}
+
+/// Every function at most once per stack: a function already on the new
+/// stack above continues from there (its inner calls and what lay between
+/// are cut). One bit per function hash on every new stack makes the walk
+/// up to find it rare where there is no recursion.
+fn collapse_all_recursion(profile: &Profile, out: &mut Out) -> bool {
+    let old = &profile.stacks;
+    let mut bloom: Vec<u64> = Vec::with_capacity(old.len());
+    let bit = |f: FrameId| 1u64 << (f.0.wrapping_mul(0x9E37_79B9) >> 26);
+    let mut any = false;
+    for s in 0..old.len() {
+        let np = parent_of(old, &out.map, s);
+        let fun = profile.function(old.frames()[s]);
+        let mut found = None;
+        if np != EMPTY && bloom[np as usize] & bit(fun) != 0 {
+            let mut cur = Some(StackId(np));
+            while let Some(c) = cur {
+                if profile.function(out.table.frame(c)) == fun {
+                    found = Some(c.0);
+                    break;
+                }
+                cur = out.table.parent(c);
+            }
+        }
+        let m = match found {
+            Some(m) => {
+                any = true;
+                m
+            }
+            None => {
+                let m = out.push(np, old.frames()[s]);
+                if m as usize == bloom.len() {
+                    let above = if np == EMPTY { 0 } else { bloom[np as usize] };
+                    bloom.push(above | bit(fun));
+                }
+                m
+            }
+        };
+        out.map.push(m);
+    }
+    any
+}
+
+/// The samples of `profile` whose stacks `map` keeps, with their new stacks.
+fn remap(profile: &Profile, map: &[u32], empty_survives: bool) -> Samples {
+    let s = &profile.samples;
+    let k = profile.metrics.len();
+    let mut out = Samples::default();
+    let keep = |st: Option<StackId>| -> Option<Option<StackId>> {
+        let m = match st {
+            None => EMPTY,
+            Some(st) => map[st.index()],
+        };
+        match m {
+            DROP => None,
+            EMPTY if !empty_survives => None,
+            EMPTY => Some(None),
+            m => Some(Some(StackId(m))),
+        }
+    };
+    let all = (0..s.len()).all(|i| keep(s.stacks[i]).is_some());
+    if all {
+        out = s.clone();
+        for st in &mut out.stacks {
+            *st = keep(*st).flatten();
+        }
+        return out;
+    }
+    for i in 0..s.len() {
+        let Some(st) = keep(s.stacks[i]) else { continue };
+        out.stacks.push(st);
+        out.weights.extend_from_slice(&s.weights[i * k..(i + 1) * k]);
+        out.labels.push(s.labels[i]);
+        if !s.times_ns.is_empty() {
+            out.times_ns.push(s.time_ns(i));
+        }
+        if !s.threads.is_empty() {
+            out.threads.push(s.thread(i));
+        }
+        if !s.origins.is_empty() {
+            out.origins.push(s.origin(i).unwrap_or(crate::model::profile::NO_ORIGIN));
+        }
+    }
+    out
+}
