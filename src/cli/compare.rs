@@ -74,6 +74,7 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
         let flag = if a.json { "--json" } else { "--folded" };
         return Err(UsageError(format!("-o - writes the SVG to standard output, where {flag} writes too")).into());
     }
+    super::select::refuse_for_series(&a.select, &a.load, "diff")?;
     let before = load_file(&a.before, &a.load)?;
     let after = load_file(&a.after, &a.load)?;
     let (bp, ap) = (&before.profile, &after.profile);

@@ -41,6 +41,7 @@ pub fn growth(a: &GrowthArgs) -> Result<()> {
     if a.snapshots.len() < 2 {
         return Err(UsageError("growth needs two or more snapshots, oldest first".into()).into());
     }
+    super::select::refuse_for_series(&a.select, &a.load, "growth")?;
     let keep = filter(&a.select)?;
     let mut profiles: Vec<Profile> = Vec::with_capacity(a.snapshots.len());
     for path in &a.snapshots {
@@ -121,7 +122,12 @@ pub fn growth(a: &GrowthArgs) -> Result<()> {
         } else {
             writeln!(out, "leak suspects (self grows in every interval), strongest first:")?;
             for s in &g.suspects {
-                writeln!(out, "  {:>14}  {}", signed(&m.format(s.growth), s.growth), firesight::model::frame::shown_name(&s.name))?;
+                writeln!(
+                    out,
+                    "  {:>14}  {}",
+                    signed(&m.format(s.growth), s.growth),
+                    firesight::model::frame::shown_name(&s.name)
+                )?;
             }
         }
         for iv in g.intervals.iter().chain(g.overall.iter().filter(|_| g.intervals.len() > 1)) {

@@ -20,6 +20,8 @@ mod analysis;
 mod compare;
 mod compare_traces;
 mod growth;
+mod insights;
+mod select;
 mod traces;
 
 use analysis::HotPathArgs;
@@ -60,14 +62,19 @@ pub enum Command {
     Services(traces::ServicesArgs),
     /// The critical path of one trace (default: the slowest), Jaeger UI's definition.
     CriticalPath(traces::CriticalPathArgs),
+    /// Red flags, green flags and information: the seed's reading rules
+    /// computed (dominant function, hot path, pareto, deep stacks ...).
+    Insights(insights::InsightsArgs),
 }
 
 /// Options that change how a file is read.
 #[derive(Debug, Args, Clone, Default)]
 pub struct LoadArgs {
-    /// perf script: append the pid to the process name (`comm-PID`).
-    #[arg(long)]
-    pub pid: bool,
+    /// perf script: append the pid to the process name (`comm-PID`), as
+    /// bare `--pid`. With a number (`--pid 1234`, repeatable), only the
+    /// samples of that process.
+    #[arg(long, value_name = "PID", num_args = 0..=1, default_missing_value = "", action = clap::ArgAction::Append)]
+    pub pid: Vec<select::PidArg>,
     /// perf script: append pid and tid (`comm-PID/TID`).
     #[arg(long)]
     pub tid: bool,
@@ -92,7 +99,7 @@ impl LoadArgs {
     fn options(&self) -> LoadOptions {
         LoadOptions {
             perf: PerfOptions {
-                include_pid: self.pid || self.tid,
+                include_pid: self.pid.contains(&select::PidArg::Bare) || self.tid,
                 include_tid: self.tid,
                 annotate_kernel: self.kernel || self.all,
                 annotate_jit: self.jit || self.all,
@@ -118,6 +125,9 @@ pub struct SelectArgs {
     /// "(none)" row of the key.
     #[arg(long = "no-tag", value_name = "KEY")]
     pub no_tags: Vec<String>,
+    /// `--from`, `--to`, `--thread`.
+    #[command(flatten)]
+    pub range: select::RangeArgs,
 }
 
 impl SelectArgs {
@@ -208,6 +218,7 @@ pub fn run(cmd: Command) -> ExitCode {
         Command::Traces(a) => traces::traces(&a),
         Command::Services(a) => traces::services(&a),
         Command::CriticalPath(a) => traces::critical_path(&a),
+        Command::Insights(a) => insights::insights(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -433,7 +444,7 @@ fn fold(a: &FoldArgs) -> Result<()> {
     let loaded = load_file(&a.file, &a.load)?;
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
-    let f = filter(&a.select)?;
+    let f = select::sample_filter(p, &a.select, &a.load)?;
     if a.select.filters_labels() {
         warn_if_tags_match_nothing(p, &a.select, CallTree::build(p, metric, &f).total());
     }
@@ -447,7 +458,8 @@ fn top(a: &TopArgs) -> Result<()> {
     let loaded = load_file(&a.file, &a.load)?;
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
-    let tree = CallTree::build(p, metric, &filter(&a.select)?);
+    let keep = select::sample_filter(p, &a.select, &a.load)?;
+    let tree = CallTree::build(p, metric, &keep);
     warn_if_tags_match_nothing(p, &a.select, tree.total());
     let mut table = FunctionTable::build(&tree, p.frames.len());
     // Ties as `go tool pprof -top` orders them (FlatNameOrder): by size of
@@ -464,7 +476,7 @@ fn top(a: &TopArgs) -> Result<()> {
     if !a.json
         && let Some(pair) = firesight::analysis::memory::paired_metric(p, metric)
     {
-        return analysis::top_memory(p, metric, pair, &filter(&a.select)?, limit);
+        return analysis::top_memory(p, metric, pair, &keep, limit);
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
     if a.json {
@@ -551,7 +563,7 @@ fn svg(a: &SvgArgs) -> Result<()> {
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
     let title = a.file.file_name().map_or_else(|| "Flame Graph".to_string(), |n| n.to_string_lossy().into_owned());
-    let keep = filter(&a.select)?;
+    let keep = select::sample_filter(p, &a.select, &a.load)?;
     if a.select.filters_labels() {
         warn_if_tags_match_nothing(p, &a.select, CallTree::build(p, metric, &keep).total());
     }

@@ -87,6 +87,12 @@ pub struct Document {
     /// The kinds of the profile's frames (user, kernel, JIT ...), each
     /// once, in [`FrameKind`] order: what the colour key lists.
     pub frame_kinds: Vec<FrameKind>,
+    /// Sample density over time per thread, when samples carry timestamps.
+    pub timeline: Option<Arc<crate::analysis::timeline::Timeline>>,
+    /// The timeline's widget state (a drag in progress).
+    pub timeline_state: crate::ui::profile::timeline::TimelineState,
+    /// The insights panel: thresholds, results, the evaluation running.
+    pub insights: crate::ui::profile::insights_panel::InsightsState,
 }
 
 /// The trace side of a document opened from OTLP or Jaeger.
@@ -148,6 +154,9 @@ impl Document {
             labels_open: true,
             traces: None,
             frame_kinds,
+            timeline: None,
+            timeline_state: Default::default(),
+            insights: Default::default(),
         }
     }
 
