@@ -12,9 +12,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
+use crate::analysis::insights::{Input, Insight, Thresholds, evaluate};
 use crate::analysis::labels::{LabelShares, label_shares};
 use crate::analysis::memory::{MemoryView, memory_view};
 use crate::analysis::sample_count::{SampleCount, count_samples};
+use crate::analysis::timeline::{Timeline, timeline};
 use crate::load::{self, Format, LoadError, LoadOptions, Progress};
 use crate::model::{CallTree, FunctionTable, MetricId, Profile, SampleFilter};
 
@@ -75,6 +77,9 @@ pub struct Views {
     pub labels: Arc<LabelShares>,
     /// The samples `tree` counts, of those with weight in `metric`.
     pub samples: SampleCount,
+    /// Sample density over time per thread in `metric` (every time and
+    /// thread, the label picks applied), when samples carry timestamps.
+    pub timeline: Option<Arc<Timeline>>,
 }
 
 impl Views {
@@ -91,9 +96,13 @@ impl Views {
             memory,
             labels: Arc::new(label_shares(profile, metric, filter)),
             samples: count_samples(profile, metric, filter),
+            timeline: timeline(profile, metric, TIMELINE_BUCKETS, filter).map(Arc::new),
         }
     }
 }
+
+/// Buckets per timeline track: enough for a wide window's pixel columns.
+pub const TIMELINE_BUCKETS: usize = 2048;
 
 /// A loaded file with its first views, ready for a tab.
 #[derive(Debug)]
@@ -238,6 +247,46 @@ impl TreeJob {
 
     /// Takes the views when built; `Done(None)` when the worker died.
     pub fn poll(&self) -> Poll<Option<Views>> {
+        match self.rx.try_recv() {
+            Ok(v) => Poll::Done(Some(v)),
+            Err(TryRecvError::Empty) => Poll::Pending,
+            Err(TryRecvError::Disconnected) => Poll::Done(None),
+        }
+    }
+}
+
+/// The insights of one view, evaluated on a worker thread.
+#[derive(Debug)]
+pub struct InsightsJob {
+    rx: Receiver<Vec<Insight>>,
+}
+
+impl InsightsJob {
+    /// Starts evaluating every rule over `tree` and `functions` (the views
+    /// of `profile` in `metric` over the samples `filter` keeps) with
+    /// `thresholds`; `on_done` as in [`LoadJob::spawn`].
+    pub fn spawn(
+        profile: Arc<Profile>,
+        views: (MetricId, Arc<CallTree>, Arc<FunctionTable>, SampleFilter),
+        thresholds: Thresholds,
+        on_done: impl FnOnce() + Send + 'static,
+    ) -> Option<Self> {
+        let (tx, rx) = channel();
+        let (metric, tree, functions, filter) = views;
+        std::thread::Builder::new()
+            .name("firesight-insights".into())
+            .spawn(move || {
+                let input =
+                    Input { profile: &profile, metric, tree: &tree, table: &functions, filter: &filter, series: &[] };
+                let _ = tx.send(evaluate(&input, &thresholds));
+                on_done();
+            })
+            .ok()?;
+        Some(Self { rx })
+    }
+
+    /// Takes the insights when evaluated; `Done(None)` when the worker died.
+    pub fn poll(&self) -> Poll<Option<Vec<Insight>>> {
         match self.rx.try_recv() {
             Ok(v) => Poll::Done(Some(v)),
             Err(TryRecvError::Empty) => Poll::Pending,

@@ -16,7 +16,6 @@ use std::collections::HashMap;
 use rustc_hash::FxBuildHasher;
 
 use super::compare::{CompareOptions, FunctionKey, Side, SideWeight};
-use crate::model::calltree::label_sets_matching;
 use crate::model::{MetricId, Profile, SampleFilter, StackId, Weight};
 
 /// One function in a comparison.
@@ -166,20 +165,11 @@ fn functions_by_name(p: &Profile) -> bool {
     })
 }
 
-/// A sample predicate for the thread, time and label parts of `filter`.
+/// A sample predicate for the thread, time and label parts of `filter`
+/// ([`crate::model::calltree::SampleTest`]).
 fn keep_sample<'a>(p: &'a Profile, filter: &'a SampleFilter) -> impl Fn(usize) -> bool + 'a {
-    let label_ok = label_sets_matching(p, filter);
-    move |i| {
-        if filter.thread.is_some() && p.samples.thread(i) != filter.thread {
-            return false;
-        }
-        if let Some((lo, hi)) = filter.time_range_ns
-            && !p.samples.time_ns(i).is_some_and(|t| t >= lo && t < hi)
-        {
-            return false;
-        }
-        label_ok.is_empty() || label_ok[p.samples.labels[i].index()]
-    }
+    let test = crate::model::calltree::SampleTest::new(p, filter);
+    move |i| test.passes(i)
 }
 
 fn weights_total(side: Side<'_>, filter: &SampleFilter) -> Weight {

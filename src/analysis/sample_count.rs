@@ -41,22 +41,14 @@ impl SampleCount {
 /// over the samples, one over the stacks when focus or hide is set.
 pub fn count_samples(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> SampleCount {
     let stack_ok = stack_test(profile, filter);
-    let labels_ok = crate::model::calltree::label_sets_matching(profile, filter);
+    let test = crate::model::calltree::SampleTest::new(profile, filter);
     let s = &profile.samples;
     let mut out = SampleCount { in_profile: s.len() as u64, ..SampleCount::default() };
     for i in 0..s.len() {
         let w = profile.weight(i, metric);
         out.metric_total += w;
         out.in_metric += u64::from(w != 0);
-        if filter.thread.is_some() && s.thread(i) != filter.thread {
-            continue;
-        }
-        if let Some((lo, hi)) = filter.time_range_ns
-            && !s.time_ns(i).is_some_and(|t| t >= lo && t < hi)
-        {
-            continue;
-        }
-        if !labels_ok.is_empty() && s.labels.get(i).is_none_or(|l| labels_ok.get(l.index()) != Some(&true)) {
+        if !test.passes(i) {
             continue;
         }
         if let Some(ok) = &stack_ok {

@@ -13,7 +13,7 @@ use firesight::model::calltree::SampleFilter;
 use firesight::model::frame::shown_name;
 use firesight::model::{CallTree, MetricId, Profile};
 
-use super::{LoadArgs, SelectArgs, TransformArgs, filter, pick_metric, weight_json};
+use super::{LoadArgs, SelectArgs, TransformArgs, load_file, pick_metric, weight_json};
 
 /// `firesight hot-path`.
 #[derive(Debug, Args)]
@@ -35,7 +35,7 @@ pub fn hot_path(a: &HotPathArgs) -> Result<()> {
     let loaded = super::load_transformed(&a.file, &a.load, &a.transform)?;
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
-    let tree = CallTree::build(p, metric, &filter(&a.select)?);
+    let tree = CallTree::build(p, metric, &super::select::sample_filter(p, &a.select, &a.load)?);
     super::warn_if_tags_match_nothing(p, &a.select, tree.total());
     let path = firesight::analysis::paths::hottest_path(&tree);
     let m = p.metric(metric);

@@ -76,6 +76,7 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
         let flag = if a.json { "--json" } else { "--folded" };
         return Err(UsageError(format!("-o - writes the SVG to standard output, where {flag} writes too")).into());
     }
+    super::select::refuse_for_series(&a.select, &a.load, "diff")?;
     let before = super::load_transformed(&a.before, &a.load, &a.transform)?;
     let after = super::load_transformed(&a.after, &a.load, &a.transform)?;
     let (bp, ap) = (&before.profile, &after.profile);

@@ -41,6 +41,7 @@ pub fn growth(a: &GrowthArgs) -> Result<()> {
     if a.snapshots.len() < 2 {
         return Err(UsageError("growth needs two or more snapshots, oldest first".into()).into());
     }
+    super::select::refuse_for_series(&a.select, &a.load, "growth")?;
     let keep = filter(&a.select)?;
     let mut profiles: Vec<Profile> = Vec::with_capacity(a.snapshots.len());
     for path in &a.snapshots {

@@ -62,7 +62,7 @@ pub fn list(a: &ListArgs) -> Result<()> {
     let loaded = load_file(&a.file, &a.load)?;
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
-    let listing = source_lines::line_costs(p, metric, &filter(&a.select)?, |name| re.is_match(name));
+    let listing = source_lines::line_costs(p, metric, &super::select::sample_filter(p, &a.select, &a.load)?, |name| re.is_match(name));
     if listing.functions.is_empty() {
         anyhow::bail!("no matches found for regexp: {}", a.regex);
     }

@@ -22,6 +22,8 @@ mod compare_traces;
 mod growth;
 mod list;
 mod peek;
+mod insights;
+mod select;
 mod traces;
 mod transform_args;
 
@@ -75,14 +77,19 @@ pub enum Command {
     /// Self and total weight per source line of the functions matching a
     /// regular expression, as `go tool pprof -list`.
     List(list::ListArgs),
+    /// Red flags, green flags and information: the seed's reading rules
+    /// computed (dominant function, hot path, pareto, deep stacks ...).
+    Insights(insights::InsightsArgs),
 }
 
 /// Options that change how a file is read.
 #[derive(Debug, Args, Clone, Default)]
 pub struct LoadArgs {
-    /// perf script: append the pid to the process name (`comm-PID`).
-    #[arg(long)]
-    pub pid: bool,
+    /// perf script: append the pid to the process name (`comm-PID`), as
+    /// bare `--pid`. With a number (`--pid 1234`, repeatable), only the
+    /// samples of that process.
+    #[arg(long, value_name = "PID", num_args = 0..=1, default_missing_value = "", action = clap::ArgAction::Append)]
+    pub pid: Vec<select::PidArg>,
     /// perf script: append pid and tid (`comm-PID/TID`).
     #[arg(long)]
     pub tid: bool,
@@ -107,7 +114,7 @@ impl LoadArgs {
     fn options(&self) -> LoadOptions {
         LoadOptions {
             perf: PerfOptions {
-                include_pid: self.pid || self.tid,
+                include_pid: self.pid.contains(&select::PidArg::Bare) || self.tid,
                 include_tid: self.tid,
                 annotate_kernel: self.kernel || self.all,
                 annotate_jit: self.jit || self.all,
@@ -133,6 +140,9 @@ pub struct SelectArgs {
     /// "(none)" row of the key.
     #[arg(long = "no-tag", value_name = "KEY")]
     pub no_tags: Vec<String>,
+    /// `--from`, `--to`, `--thread`.
+    #[command(flatten)]
+    pub range: select::RangeArgs,
 }
 
 impl SelectArgs {
@@ -231,6 +241,7 @@ pub fn run(cmd: Command) -> ExitCode {
         Command::Services(a) => traces::services(&a),
         Command::CriticalPath(a) => traces::critical_path(&a),
         Command::List(a) => list::list(&a),
+        Command::Insights(a) => insights::insights(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -456,7 +467,7 @@ fn fold(a: &FoldArgs) -> Result<()> {
     let loaded = load_transformed(&a.file, &a.load, &a.transform)?;
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
-    let f = filter(&a.select)?;
+    let f = select::sample_filter(p, &a.select, &a.load)?;
     if a.select.filters_labels() {
         warn_if_tags_match_nothing(p, &a.select, CallTree::build(p, metric, &f).total());
     }
@@ -470,7 +481,8 @@ fn top(a: &TopArgs) -> Result<()> {
     let loaded = load_transformed(&a.file, &a.load, &a.transform)?;
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
-    let tree = CallTree::build(p, metric, &filter(&a.select)?);
+    let keep = select::sample_filter(p, &a.select, &a.load)?;
+    let tree = CallTree::build(p, metric, &keep);
     warn_if_tags_match_nothing(p, &a.select, tree.total());
     let mut table = FunctionTable::build(&tree, p.frames.len());
     // Ties as `go tool pprof -top` orders them (FlatNameOrder): by size of
@@ -487,7 +499,7 @@ fn top(a: &TopArgs) -> Result<()> {
     if !a.json
         && let Some(pair) = firesight::analysis::memory::paired_metric(p, metric)
     {
-        return analysis::top_memory(p, metric, pair, &filter(&a.select)?, limit);
+        return analysis::top_memory(p, metric, pair, &keep, limit);
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
     if a.json {
@@ -574,7 +586,7 @@ fn svg(a: &SvgArgs) -> Result<()> {
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
     let title = a.file.file_name().map_or_else(|| "Flame Graph".to_string(), |n| n.to_string_lossy().into_owned());
-    let keep = filter(&a.select)?;
+    let keep = select::sample_filter(p, &a.select, &a.load)?;
     if a.select.filters_labels() {
         warn_if_tags_match_nothing(p, &a.select, CallTree::build(p, metric, &keep).total());
     }

@@ -38,7 +38,7 @@ pub fn peek(a: &PeekArgs) -> Result<()> {
     let loaded = super::load_transformed(&a.file, &a.load, &a.transform)?;
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
-    let f = filter(&a.select)?;
+    let f = super::select::sample_filter(p, &a.select, &a.load)?;
     let keep = firesight::export::folded::sample_predicate(p, &f);
     let total: Weight = (0..p.samples.len()).filter(|&i| keep(i)).map(|i| p.weight(i, metric)).sum();
     let entries = peek_of(p, metric, &keep, |name| re.is_match(name));

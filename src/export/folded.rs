@@ -64,21 +64,11 @@ pub fn folded_size(profile: &Profile, metric: MetricId, filter: &SampleFilter) -
     (lines, bytes)
 }
 
-/// A predicate over sample indices for the thread, time and label parts of `filter`.
+/// A predicate over sample indices for the thread, time and label parts of
+/// `filter` ([`crate::model::calltree::SampleTest`]).
 pub fn sample_predicate<'a>(profile: &'a Profile, filter: &'a SampleFilter) -> impl Fn(usize) -> bool + 'a {
-    let label_ok = crate::model::calltree::label_sets_matching(profile, filter);
-    move |i| {
-        if filter.thread.is_some() && profile.samples.thread(i) != filter.thread {
-            return false;
-        }
-        if let Some((lo, hi)) = filter.time_range_ns {
-            match profile.samples.time_ns(i) {
-                Some(t) if t >= lo && t < hi => {}
-                _ => return false,
-            }
-        }
-        label_ok.is_empty() || label_ok[profile.samples.labels[i].index()]
-    }
+    let test = crate::model::calltree::SampleTest::new(profile, filter);
+    move |i| test.passes(i)
 }
 
 /// Writes folded `lines` of `metric` to `w`, one `stack count` per line.
@@ -130,6 +120,7 @@ impl StackWeights {
             without_labels: filter.without_labels.clone(),
             thread: filter.thread,
             time_range_ns: filter.time_range_ns,
+            threads: filter.threads.clone(),
             ..SampleFilter::default()
         };
         let keep = sample_predicate(profile, &plain);

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use rustc_hash::FxBuildHasher;
 
 use super::ids::{FrameId, LabelSetId, MetricId, NodeId, StackId, ThreadId};
-use super::profile::{LabelValue, Profile};
+use super::profile::{LabelValue, Profile, Samples};
 use super::stack::StackTable;
 use super::units::Weight;
 
@@ -25,6 +25,10 @@ pub struct SampleFilter {
     pub thread: Option<ThreadId>,
     /// Only samples with a timestamp in `[start, end)` ns. Default: all.
     pub time_range_ns: Option<(u64, u64)>,
+    /// Only samples of one of these threads (the timeline's thread
+    /// selection, `--thread TID`, `--pid PID`); combines with `thread` by
+    /// AND. Default: empty, every thread.
+    pub threads: Vec<ThreadId>,
     /// Only samples carrying every one of these labels (key, value as
     /// printed). Default: none required.
     pub labels: Vec<(String, String)>,
@@ -306,19 +310,10 @@ fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> 
         empty_stack_neg: 0,
         share: ShareBase::new(profile),
     };
-    let label_ok = label_sets_matching(profile, filter);
+    let test = SampleTest::new(profile, filter);
     let s = &profile.samples;
     for i in 0..s.len() {
-        if filter.thread.is_some() && s.thread(i) != filter.thread {
-            continue;
-        }
-        if let Some((lo, hi)) = filter.time_range_ns {
-            match s.time_ns(i) {
-                Some(t) if t >= lo && t < hi => {}
-                _ => continue,
-            }
-        }
-        if !label_ok.is_empty() && !label_ok[s.labels[i].index()] {
+        if !test.passes(i) {
             continue;
         }
         let w = profile.weight(i, metric);
@@ -352,6 +347,65 @@ fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> 
 pub fn kept_stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> (Vec<Weight>, Weight) {
     let sw = stack_weights(profile, metric, filter);
     (sw.weights, sw.empty_stack)
+/// Whether a sample passes the sample part of a [`SampleFilter`]: its
+/// thread (`thread`, `threads`), time (`time_range_ns`) and labels. The one
+/// place this test lives; the call tree, folded export, the comparison and
+/// sample counts all ask it. Focus and hide act on stacks, not here.
+#[derive(Clone, Debug)]
+pub struct SampleTest<'a> {
+    samples: &'a Samples,
+    thread: Option<ThreadId>,
+    time_range_ns: Option<(u64, u64)>,
+    /// Per label set, whether it passes; empty when labels are not asked.
+    labels_ok: Vec<bool>,
+    /// Per thread of the profile, whether it is in `threads`; empty when
+    /// every thread passes.
+    threads_ok: Vec<bool>,
+}
+
+impl<'a> SampleTest<'a> {
+    /// The test of `filter` over the samples of `profile`.
+    pub fn new(profile: &'a Profile, filter: &SampleFilter) -> Self {
+        let mut threads_ok = Vec::new();
+        if !filter.threads.is_empty() {
+            threads_ok = vec![false; profile.threads.len()];
+            for t in &filter.threads {
+                if let Some(slot) = threads_ok.get_mut(t.index()) {
+                    *slot = true;
+                }
+            }
+        }
+        Self {
+            samples: &profile.samples,
+            thread: filter.thread,
+            time_range_ns: filter.time_range_ns,
+            labels_ok: label_sets_matching(profile, filter),
+            threads_ok,
+        }
+    }
+
+    /// True when the filter asks nothing of samples (every one passes).
+    pub fn is_all(&self) -> bool {
+        self.thread.is_none() && self.time_range_ns.is_none() && self.labels_ok.is_empty() && self.threads_ok.is_empty()
+    }
+
+    /// True when sample `i` passes.
+    #[inline]
+    pub fn passes(&self, i: usize) -> bool {
+        let s = self.samples;
+        if self.thread.is_some() && s.thread(i) != self.thread {
+            return false;
+        }
+        if !self.threads_ok.is_empty() && !s.thread(i).is_some_and(|t| self.threads_ok.get(t.index()) == Some(&true)) {
+            return false;
+        }
+        if let Some((lo, hi)) = self.time_range_ns
+            && !s.time_ns(i).is_some_and(|t| t >= lo && t < hi)
+        {
+            return false;
+        }
+        self.labels_ok.is_empty() || s.labels.get(i).is_some_and(|l| self.labels_ok.get(l.index()) == Some(&true))
+    }
 }
 
 /// Per label set of `profile`, whether it passes the label part of

@@ -148,7 +148,7 @@ impl FiresightApp {
         !self.loads.is_empty()
             || !self.tree_jobs.is_empty()
             || self.compare.is_busy()
-            || self.tabs.docs.iter().any(|d| d.source.job.is_some())
+            || self.tabs.docs.iter().any(|d| d.source.job.is_some() || d.insights.is_running())
     }
 
     /// Loads in progress: file name, bytes read, total.
@@ -226,6 +226,8 @@ impl FiresightApp {
             Command::SetMetric(m) => self.set_metric(m),
             Command::ToggleLabel { key, value } => self.set_labels(Some((key, value))),
             Command::ClearLabels => self.set_labels(None),
+            Command::SetTimeRange(range) => self.narrow(|f| f.time_range_ns = range),
+            Command::SetThreads(threads) => self.narrow(|f| f.threads = threads),
             Command::ExportFolded => self.export(false),
             Command::ExportSvg => self.export(true),
             Command::ShowSource(f) => self.show_source(f),
@@ -338,6 +340,21 @@ impl FiresightApp {
         self.rebuild(metric, labels);
     }
 
+    /// Changes the time or thread part of the active document's filter
+    /// (the timeline) and rebuilds its views on a worker.
+    fn narrow(&mut self, change: impl FnOnce(&mut crate::model::SampleFilter)) {
+        let Some(doc) = self.tabs.active_doc_mut() else { return };
+        let mut filter = doc.filter.clone();
+        change(&mut filter);
+        let metric = doc.pending_metric.unwrap_or(doc.metric);
+        let ctx = self.ctx.clone();
+        if let Some(job) = TreeJob::spawn(doc.profile.clone(), metric, filter, move || ctx.request_repaint()) {
+            doc.timeline_state.pending = true;
+            self.tree_jobs.retain(|(id, _)| *id != doc.id);
+            self.tree_jobs.push((doc.id, job));
+        }
+    }
+
     /// Builds the active document's views for `metric` and `labels` on a worker.
     fn rebuild(&mut self, metric: crate::model::MetricId, labels: Vec<LabelPick>) {
         let Some(doc) = self.tabs.active_doc_mut() else { return };
@@ -385,6 +402,8 @@ impl FiresightApp {
                 if let (Some(v), Some(doc)) = (views, self.tabs.docs.iter_mut().find(|d| d.id == *doc_id)) {
                     doc.set_extras(v.filter, v.memory, v.labels);
                     doc.samples = v.samples;
+                    doc.timeline = v.timeline;
+                    doc.timeline_state.pending = false;
                     doc.set_views(v.metric, v.tree, v.functions);
                 }
             }
@@ -437,6 +456,7 @@ impl FiresightApp {
         doc.bundled = bundled;
         doc.set_extras(opened.views.filter, opened.views.memory, opened.views.labels);
         doc.samples = opened.views.samples;
+        doc.timeline = opened.views.timeline;
         doc.traces = opened.traces.map(crate::ui::document::TraceTab::new);
         // Tabs in request order; the newest request is the active tab.
         self.tabs.add_document(doc);
@@ -552,6 +572,9 @@ impl eframe::App for FiresightApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.poll_jobs();
+        if let Some(doc) = self.tabs.active_doc_mut() {
+            crate::ui::profile::insights_panel::refresh(doc, &ctx);
+        }
         let mut commands = self.keyboard(&ctx);
         commands.extend(self.handle_drops(&ctx));
         egui::Panel::top("menu_bar").show(ui, |ui| {

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use crate::model::{FrameId, MetricId, NodeId};
+use crate::model::{FrameId, MetricId, NodeId, ThreadId};
 use crate::ui::settings::{Orientation, ThemeChoice};
 use crate::ui::view_range::ViewRange;
 
@@ -59,6 +59,12 @@ pub enum Command {
     },
     /// Clear the label filter: every sample again.
     ClearLabels,
+    /// Keep only the samples in `[start, end)` ns (a drag on the timeline);
+    /// `None`: every time again. The views are rebuilt.
+    SetTimeRange(Option<(u64, u64)>),
+    /// Keep only the samples of these threads (a click on a timeline
+    /// track); empty: every thread again. The views are rebuilt.
+    SetThreads(Vec<ThreadId>),
     /// Change the colour theme (persisted).
     SetTheme(ThemeChoice),
     /// Flame (root at the bottom) or icicle (root at the top) (persisted).

@@ -89,6 +89,12 @@ pub struct Document {
     pub frame_kinds: Vec<FrameKind>,
     /// The source view: the selected function's lines with their weights.
     pub source: crate::ui::profile::source_view::SourcePanel,
+    /// Sample density over time per thread, when samples carry timestamps.
+    pub timeline: Option<Arc<crate::analysis::timeline::Timeline>>,
+    /// The timeline's widget state (a drag in progress).
+    pub timeline_state: crate::ui::profile::timeline::TimelineState,
+    /// The insights panel: thresholds, results, the evaluation running.
+    pub insights: crate::ui::profile::insights_panel::InsightsState,
 }
 
 /// The trace side of a document opened from OTLP or Jaeger.
@@ -151,6 +157,9 @@ impl Document {
             traces: None,
             frame_kinds,
             source: Default::default(),
+            timeline: None,
+            timeline_state: Default::default(),
+            insights: Default::default(),
         }
     }
 

@@ -79,7 +79,17 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
             };
             ui.toggle_value(&mut doc.labels_open, text).on_hover_text("Show or hide the label filter panel");
         }
+        ui.separator();
+        ui.toggle_value(&mut doc.insights.open, "Insights")
+            .on_hover_text("Red flags, green flags and information: the reading rules computed for these samples");
     });
+    if let Some(tl) = doc.timeline.clone() {
+        commands.extend(crate::ui::profile::timeline::ui(ui, &mut doc.timeline_state, &tl, &doc.filter));
+    }
+    if doc.insights.open {
+        let panel = egui::Panel::right("insights_panel").resizable(true).default_size(360.0).min_size(220.0);
+        panel.show(ui, |ui| commands.extend(crate::ui::profile::insights_panel::ui(ui, doc)));
+    }
     if doc.labels_open && !doc.labels.keys.is_empty() {
         let panel = egui::Panel::left("label_panel").resizable(true).default_size(300.0).min_size(180.0);
         // The sort is widget state; the rest of the document is read only.
@@ -152,7 +162,12 @@ pub fn empty_text(doc: &Document) -> Option<String> {
     let metric = &doc.metric().name;
     let file = &doc.title;
     let picks = crate::analysis::labels::picks_of(&doc.filter);
-    Some(if c.in_profile == 0 {
+    Some(if doc.filter.time_range_ns.is_some() || !doc.filter.threads.is_empty() {
+        format!(
+            "No sample of {metric} in the selected time range and threads. Drag another range on the timeline, \
+             or double-click it to see the whole profile."
+        )
+    } else if c.in_profile == 0 {
         format!(
             "{file} holds no samples, so there is no {metric} to show (a mutex or block profile of a process \
              that never waited, or a profile stopped before its first sample)."

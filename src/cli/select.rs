@@ -1,0 +1,100 @@
+//! `--from SECONDS --to SECONDS --thread TID` (flattened into
+//! [`super::SelectArgs`]) and `--pid PID` (in [`super::LoadArgs`], beside
+//! inferno's bare `--pid`): which samples of a profile by time, from its
+//! first sample, and by thread or process. Turned into a [`SampleFilter`]
+//! through [`firesight::analysis::timeline`], with a clear error when the
+//! file has no timestamps or no thread has the ids asked for.
+
+use std::str::FromStr;
+
+use anyhow::Result;
+use clap::Args;
+
+use firesight::analysis::timeline::{relative_range_ns, threads_matching};
+use firesight::model::{Profile, SampleFilter};
+
+use super::{LoadArgs, SelectArgs, UsageError, filter};
+
+/// Which samples by time and thread.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RangeArgs {
+    /// Only samples at or after this many seconds from the first sample
+    /// (files with timestamps: perf script). Default: from the start.
+    #[arg(long, value_name = "SECONDS")]
+    pub from: Option<f64>,
+    /// Only samples before this many seconds from the first sample.
+    /// Default: to the last sample.
+    #[arg(long, value_name = "SECONDS")]
+    pub to: Option<f64>,
+    /// Only samples of this thread id (repeatable: any of them). Default: every thread.
+    #[arg(long = "thread", value_name = "TID")]
+    pub threads: Vec<u32>,
+}
+
+impl RangeArgs {
+    /// True when a time range or thread is asked for.
+    pub fn is_set(&self) -> bool {
+        self.from.is_some() || self.to.is_some() || !self.threads.is_empty()
+    }
+}
+
+/// `--pid` as given: bare (inferno's "append the pid to the process
+/// name") or with a process id (only that process's samples).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PidArg {
+    /// `--pid` with no value.
+    Bare,
+    /// `--pid 1234`.
+    Pid(u32),
+}
+
+impl FromStr for PidArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() {
+            return Ok(Self::Bare);
+        }
+        s.parse::<u32>().map(Self::Pid).map_err(|_| {
+            format!(
+                "expected a process id (a number); to append pids to names as inferno's --pid does, put --pid \
+                 after the file or last"
+            )
+        })
+    }
+}
+
+/// The pids `--pid PID` asks for.
+pub fn pids(load: &LoadArgs) -> Vec<u32> {
+    load.pid.iter().filter_map(|p| if let PidArg::Pid(n) = p { Some(*n) } else { None }).collect()
+}
+
+/// The sample filter of `select` (labels) narrowed by `--from/--to`,
+/// `--thread` and `--pid PID` for profile `p`.
+pub fn sample_filter(p: &Profile, select: &SelectArgs, load: &LoadArgs) -> Result<SampleFilter> {
+    let mut f = filter(select)?;
+    let r = &select.range;
+    if r.from.is_some() || r.to.is_some() {
+        f.time_range_ns = Some(relative_range_ns(p, r.from, r.to).map_err(|e| UsageError(e.to_string()))?);
+    }
+    let pids = pids(load);
+    if !r.threads.is_empty() || !pids.is_empty() {
+        f.threads = threads_matching(p, &r.threads, &pids).map_err(|e| UsageError(e.to_string()))?;
+    }
+    Ok(f)
+}
+
+/// Refuses `--from/--to/--thread/--pid PID` for a command that compares
+/// several files (`diff`, `growth`): times and thread ids belong to one
+/// profile.
+pub fn refuse_for_series(select: &SelectArgs, load: &LoadArgs, command: &str) -> Result<()> {
+    if select.range.is_set() || !pids(load).is_empty() {
+        return Err(UsageError(format!(
+            "--from, --to, --thread and --pid PID select samples of one profile; {command} compares files \
+             whose times and thread ids differ. Cut each file first (firesight fold FILE --from .. --to ..) \
+             and compare the folded files"
+        ))
+        .into());
+    }
+    Ok(())
+}
