@@ -12,6 +12,7 @@ pub mod functions;
 pub mod ids;
 pub mod profile;
 pub mod stack;
+pub mod switch;
 pub mod trace;
 pub mod units;
 
@@ -22,4 +23,5 @@ pub use functions::{FunctionRow, FunctionTable};
 pub use ids::{FrameId, LabelSetId, MetricId, NodeId, StackId, ThreadId};
 pub use profile::{Label, LabelValue, Metric, Profile, Samples, Thread, Warning};
 pub use stack::StackTable;
+pub use switch::{SwitchKind, SwitchRecord};
 pub use units::{Unit, Weight};

@@ -3,6 +3,7 @@
 use super::frame::FrameTable;
 use super::ids::{FrameId, LabelSetId, MetricId, StackId, ThreadId};
 use super::stack::StackTable;
+use super::switch::SwitchRecord;
 use super::units::{Unit, Weight};
 
 /// A metric: what a sample's weight measures.
@@ -233,6 +234,9 @@ pub struct Profile {
     /// the function it belongs to. Frames that differ only by file or line
     /// map to one function, so views and tables aggregate by function.
     pub function_of: Vec<FrameId>,
+    /// Context switches in load order (see [`crate::model::switch`]); empty
+    /// for formats without them. Read with [`Profile::switches`].
+    pub switches: Vec<SwitchRecord>,
 }
 
 impl Profile {
@@ -294,6 +298,11 @@ impl Profile {
     pub fn labels(&self, i: usize) -> &[Label] {
         let id = self.samples.labels.get(i).copied().unwrap_or(LabelSetId(0));
         self.label_sets.get(id.index()).map_or(&[], Vec::as_slice)
+    }
+
+    /// The context switches the input recorded, in load order.
+    pub fn switches(&self) -> &[SwitchRecord] {
+        &self.switches
     }
 
     /// The function frame of `frame` (see [`Profile::function_of`]).
