@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
 use firesight::export;
-use firesight::load::{self, LoadOptions, Loaded, PerfOptions, Progress};
+use firesight::load::{self, LoadOptions, Loaded, PerfDataOptions, PerfOptions, Progress};
 use firesight::model::calltree::SampleFilter;
 use firesight::model::{CallTree, FunctionTable, LabelValue, MetricId, Profile, Weight, units};
 
@@ -108,6 +108,16 @@ pub struct LoadArgs {
     /// perf script: only samples of this event.
     #[arg(long, value_name = "EVENT")]
     pub event_filter: Option<String>,
+    /// perf.data: look for the recorded binaries and debug files here first
+    /// (by file name, or by build id under DIR/.build-id/); repeatable.
+    #[arg(long = "symbols", value_name = "DIR")]
+    pub symbols: Vec<PathBuf>,
+    /// perf.data: no frames for inlined functions (as `perf script` without srcline).
+    #[arg(long)]
+    pub no_inline: bool,
+    /// perf.data: kernel symbols from this file instead of /proc/kallsyms.
+    #[arg(long, value_name = "FILE")]
+    pub kallsyms: Option<PathBuf>,
 }
 
 impl LoadArgs {
@@ -120,6 +130,11 @@ impl LoadArgs {
                 annotate_jit: self.jit || self.all,
                 include_addrs: self.addrs,
                 event_filter: self.event_filter.clone(),
+            },
+            perf_data: PerfDataOptions {
+                symbol_dirs: self.symbols.clone(),
+                inline: !self.no_inline,
+                kallsyms: self.kallsyms.clone(),
             },
             ..LoadOptions::default()
         }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod folded;
 pub mod jaeger;
 pub mod otlp;
+pub mod perf_data;
 pub mod perf_script;
 pub mod pprof;
 pub mod proto_locate;
@@ -43,6 +44,8 @@ pub enum Format {
     OtlpProtobuf,
     /// Jaeger JSON (API response with `data`, one trace, or an array of traces).
     JaegerJson,
+    /// A binary `perf.data` recording (`perf record`), read directly.
+    PerfData,
 }
 
 impl Format {
@@ -55,6 +58,7 @@ impl Format {
             Self::OtlpJson => "OTLP JSON",
             Self::OtlpProtobuf => "OTLP protobuf",
             Self::JaegerJson => "Jaeger JSON",
+            Self::PerfData => "perf.data",
         }
     }
 }
@@ -77,13 +81,34 @@ pub struct PerfOptions {
     pub event_filter: Option<String>,
 }
 
+/// perf.data options: where symbols come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PerfDataOptions {
+    /// Directories searched first for the recorded binaries and their debug
+    /// files (by file name, and by build id under `.build-id/`). Default: none.
+    pub symbol_dirs: Vec<std::path::PathBuf>,
+    /// Show functions inlined at an address (from DWARF) as frames of
+    /// their own below the function they are in. Default: on.
+    pub inline: bool,
+    /// Kernel symbol table to use instead of `/proc/kallsyms`. Default: none.
+    pub kallsyms: Option<std::path::PathBuf>,
+}
+
+impl Default for PerfDataOptions {
+    fn default() -> Self {
+        Self { symbol_dirs: Vec::new(), inline: true, kallsyms: None }
+    }
+}
+
 /// Options for one load.
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
     /// Force a format instead of sniffing. Default: sniff.
     pub format: Option<Format>,
-    /// perf script options. Default: all off.
+    /// perf script options (they apply to perf.data too). Default: all off.
     pub perf: PerfOptions,
+    /// perf.data symbol options. Default: see [`PerfDataOptions`].
+    pub perf_data: PerfDataOptions,
     /// Read size in bytes. Default: 1 MiB ([`source::DEFAULT_CHUNK`]).
     pub chunk_size: usize,
     /// Cap on decompressed gzip output. Default: 16 GiB.
@@ -98,6 +123,7 @@ impl Default for LoadOptions {
         Self {
             format: None,
             perf: PerfOptions::default(),
+            perf_data: PerfDataOptions::default(),
             chunk_size: source::DEFAULT_CHUNK,
             max_decompressed: source::DEFAULT_MAX_DECOMPRESSED,
             max_whole_input: 4 << 30,
@@ -141,6 +167,7 @@ pub fn load_input(input: &mut Input, opts: &LoadOptions) -> Result<Loaded, LoadE
         Format::Pprof => pprof::load(input, opts).map(|p| (p, None)),
         Format::OtlpJson | Format::OtlpProtobuf => otlp::load(input, format, opts).map(|(p, t)| (p, Some(t))),
         Format::JaegerJson => jaeger::load(input, opts).map(|(p, t)| (p, Some(t))),
+        Format::PerfData => perf_data::load(input, &opts.perf, &opts.perf_data).map(|p| (p, None)),
     };
     let (profile, traces) = loaded.map_err(|mut e| {
         // A loader's byte offsets count the content it read: in a gzipped

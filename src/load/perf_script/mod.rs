@@ -26,7 +26,8 @@
 //! `model` and `load`'s plumbing only.
 
 mod block;
-mod frame;
+/// Frame names as inferno gives them (the perf.data loader names its frames the same way).
+pub(crate) mod frame;
 mod header;
 mod merge;
 mod parallel;

@@ -62,6 +62,9 @@ pub fn sniff_head(head: &[u8], complete: bool) -> Result<Sniffed, LoadError> {
             "the file holds only white space; expected a profile or a trace",
         ));
     };
+    if super::perf_data::is_perf_data(head) {
+        return Ok(Sniffed::Format(Format::PerfData));
+    }
     if let Some(k) = known::binary(head) {
         return Err(k.error());
     }

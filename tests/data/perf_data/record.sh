@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Makes the perf.data test files: run as root on Linux with perf installed
+# (Debian: apt-get install linux-perf). Recorded in /tmp/firesight-perfdata,
+# so that is the binary's path inside the data. Nothing is edited by hand.
+# Usage: bash tests/data/perf_data/record.sh   (from the repository root)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+work=/tmp/firesight-perfdata
+rm -rf "$work" && mkdir -p "$work" && cd "$work"
+cp "$here/spin.c" .
+gcc -O1 -fno-omit-frame-pointer -g -pthread -static -o spin spin.c
+# The same program built once more (another build id), recorded, then deleted.
+gcc -O1 -fno-omit-frame-pointer -g -pthread -static -DGONE -o spin-gone spin.c
+# -N: no copy into perf's build-id cache (~/.debug), so a missing binary stays missing.
+perf record -N -e cpu-clock -F 999 -g -o spin.perf.data -- ./spin 0.3
+perf record -N -g -e cpu-clock/freq=999/ -e sched:sched_switch --switch-events -o spin-switch.perf.data -- ./spin 0.2
+perf record -N -e cpu-clock -F 499 --call-graph dwarf,2048 -o spin-dwarf.perf.data -- ./spin 0.1
+perf record -N -e cpu-clock -F 499 -g -o - -- ./spin 0.1 > spin.pipe.perf.data
+perf record -N -e cpu-clock -F 499 -g -o spin-gone.perf.data -- ./spin-gone 0.1
+rm spin-gone
+# The kernel symbols the samples hit (each containing symbol and the next,
+# plus _text), so the tests do not depend on the machine's kernel.
+for f in spin spin-switch; do perf script -i $f.perf.data -F ip; done | python3 -c '
+import sys, bisect
+keep = set()
+syms = []
+for line in open("/proc/kallsyms"):
+    p = line.split()
+    if p[2] in ("_text", "_stext"): keep.add(line)
+    if p[1].upper() in "TWDB": syms.append((int(p[0], 16), line))
+syms.sort(key=lambda s: s[0])
+starts = [s[0] for s in syms]
+for w in sys.stdin.read().split():
+    a = int(w, 16)
+    if a < 1 << 63: continue
+    i = bisect.bisect_right(starts, a) - 1
+    for j in (i, i + 1):
+        if 0 <= j < len(syms): keep.add(syms[j][1])
+sys.stdout.write("".join(sorted(keep)))' > kallsyms.txt
+# The oracles: perf script of the same files with the same kernel symbols.
+for f in spin spin-switch; do
+  perf script -i $f.perf.data --kallsyms kallsyms.txt --no-inline | gzip -9n > $f.perf.txt.gz
+done
+cp spin spin.perf.data spin-switch.perf.data spin-dwarf.perf.data spin.pipe.perf.data spin-gone.perf.data \
+   kallsyms.txt spin.perf.txt.gz spin-switch.perf.txt.gz "$here/"
+perf --version > "$here/VERSIONS.txt"; gcc --version | head -1 >> "$here/VERSIONS.txt"; uname -r >> "$here/VERSIONS.txt"
