@@ -20,6 +20,8 @@ mod analysis;
 mod compare;
 mod compare_traces;
 mod growth;
+mod slow;
+mod span_profile;
 mod traces;
 
 use analysis::HotPathArgs;
@@ -60,6 +62,13 @@ pub enum Command {
     Services(traces::ServicesArgs),
     /// The critical path of one trace (default: the slowest), Jaeger UI's definition.
     CriticalPath(traces::CriticalPathArgs),
+    /// Slow traces against the rest: self and critical-path time per
+    /// operation, and the attribute values the slow ones carry more often.
+    Slow(slow::SlowArgs),
+    /// Latency per operation (service + span name): count, errors, P50/P90/P99/max of duration and self time.
+    Operations(slow::OperationsArgs),
+    /// Each span's CPU time from a profile whose samples carry span labels; folded stacks of one span.
+    SpanProfile(span_profile::SpanProfileArgs),
 }
 
 /// Options that change how a file is read.
@@ -208,6 +217,9 @@ pub fn run(cmd: Command) -> ExitCode {
         Command::Traces(a) => traces::traces(&a),
         Command::Services(a) => traces::services(&a),
         Command::CriticalPath(a) => traces::critical_path(&a),
+        Command::Slow(a) => slow::slow(&a),
+        Command::Operations(a) => slow::operations(&a),
+        Command::SpanProfile(a) => span_profile::span_profile(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
