@@ -1,6 +1,8 @@
 //! Analysis: pure functions over the model for bottleneck hunting (hottest
 //! path, search share, before/after comparison and its gates, heap growth,
-//! memory view, sample counts, traces and two trace files compared).
+//! memory view, sample counts, traces and two trace files compared, slow
+//! traces against the rest, latency per operation, spans joined with a CPU
+//! profile).
 //! Imports `model` only; no I/O, no egui.
 
 pub mod compare;
@@ -11,11 +13,15 @@ pub mod growth;
 pub mod insights;
 pub mod labels;
 pub mod memory;
+pub mod operations;
 pub mod paths;
 pub mod peek;
 pub mod sample_count;
 pub mod source_lines;
 pub mod timeline;
+pub mod slow;
+pub mod span_profile;
 pub mod trace_compare;
+pub mod trace_filter;
 pub mod traces;
 pub mod transform;

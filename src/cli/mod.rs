@@ -24,6 +24,8 @@ mod list;
 mod peek;
 mod insights;
 mod select;
+mod slow;
+mod span_profile;
 mod traces;
 mod transform_args;
 
@@ -80,6 +82,13 @@ pub enum Command {
     /// Red flags, green flags and information: the seed's reading rules
     /// computed (dominant function, hot path, pareto, deep stacks ...).
     Insights(insights::InsightsArgs),
+    /// Slow traces against the rest: self and critical-path time per
+    /// operation, and the attribute values the slow ones carry more often.
+    Slow(slow::SlowArgs),
+    /// Latency per operation (service + span name): count, errors, P50/P90/P99/max of duration and self time.
+    Operations(slow::OperationsArgs),
+    /// Each span's CPU time from a profile whose samples carry span labels; folded stacks of one span.
+    SpanProfile(span_profile::SpanProfileArgs),
 }
 
 /// Options that change how a file is read.
@@ -257,6 +266,9 @@ pub fn run(cmd: Command) -> ExitCode {
         Command::CriticalPath(a) => traces::critical_path(&a),
         Command::List(a) => list::list(&a),
         Command::Insights(a) => insights::insights(&a),
+        Command::Slow(a) => slow::slow(&a),
+        Command::Operations(a) => slow::operations(&a),
+        Command::SpanProfile(a) => span_profile::span_profile(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

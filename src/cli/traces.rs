@@ -50,7 +50,8 @@ pub struct CriticalPathArgs {
     pub json: bool,
 }
 
-fn load_traces(file: &Path) -> Result<TraceSet> {
+/// Loads `file` as traces; a profile is an error naming its format.
+pub(crate) fn load_traces(file: &Path) -> Result<TraceSet> {
     let loaded = load_file(file, &LoadArgs::default())?;
     loaded.traces.ok_or_else(|| {
         anyhow!("{} is a {} profile, not a trace file (OTLP or Jaeger)", file.display(), loaded.format.name())

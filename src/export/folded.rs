@@ -118,6 +118,7 @@ impl StackWeights {
         let plain = SampleFilter {
             labels: filter.labels.clone(),
             without_labels: filter.without_labels.clone(),
+            label_sets: filter.label_sets.clone(),
             thread: filter.thread,
             time_range_ns: filter.time_range_ns,
             threads: filter.threads.clone(),

@@ -4,7 +4,12 @@
 //! Three shapes: the API response `{"data": [trace, ...]}`, one trace object
 //! `{"traceID", "spans", "processes"}`, and a bare array of traces. Times are
 //! µs (× 1000 to ns). Ids are hex with or without zero padding (the Java
-//! client writes `a1` for `00a1`), compared as numbers. The parent is the
+//! client writes `a1` for `00a1`), compared as numbers; ids that are not
+//! hex (`trace-123`, `span-2_1`, as in Jaeger UI's test fixtures) become
+//! numbers derived from their text ([`TraceId::from_text`]), the same for
+//! every mention, so references still resolve; the text is kept as the
+//! span's `jaeger.traceID` / `jaeger.spanID` attribute and counted in a
+//! warning. The parent is the
 //! first `CHILD_OF` reference that names a span of the same trace other than
 //! the span itself (the first `CHILD_OF` when none does, which leaves the
 //! span "parent missing"); every other reference is kept as a link
@@ -132,13 +137,17 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<(Profile, TraceSet)
         }
     };
     let mut b = TraceSetBuilder::new();
-    let mut skipped = 0usize;
+    let (mut skipped, mut not_hex) = (0usize, 0usize);
     for t in traces {
-        skipped += add_trace(&mut b, t);
+        skipped += add_trace(&mut b, t, &mut not_hex);
     }
     if skipped > 0 {
+        b.warn(format!("{skipped} span(s) skipped: an empty traceID or spanID, or a time past 2^64 ns"));
+    }
+    if not_hex > 0 {
         b.warn(format!(
-            "{skipped} span(s) skipped: a traceID or spanID that is not 1-32/1-16 hex digits, or a time past 2^64 ns"
+            "{not_hex} traceID/spanID value(s) are not hex (such as Jaeger UI's \"trace-123\"): each is shown as a \
+             number derived from its text, kept as the span's jaeger.traceID / jaeger.spanID attribute"
         ));
     }
     if b.span_count() == 0 {
@@ -155,9 +164,10 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<(Profile, TraceSet)
     Ok((profile, set))
 }
 
-/// Adds one trace object's spans; returns how many were skipped.
-fn add_trace(b: &mut TraceSetBuilder, t: JTrace<'_>) -> usize {
-    let trace_default = TraceId::parse_hex(&t.trace_id);
+/// Adds one trace object's spans; returns how many were skipped, and counts
+/// ids that are not hex in `not_hex`.
+fn add_trace(b: &mut TraceSetBuilder, t: JTrace<'_>, not_hex: &mut usize) -> usize {
+    let trace_default = TraceId::from_text(&t.trace_id);
     let mut services: HashMap<String, Arc<str>> = HashMap::new();
     let mut procs: HashMap<&str, (Arc<str>, Arc<[Attribute]>)> = HashMap::new();
     for (k, p) in &t.processes {
@@ -167,10 +177,10 @@ fn add_trace(b: &mut TraceSetBuilder, t: JTrace<'_>) -> usize {
     }
     // Span ids of each trace, to pick the first CHILD_OF that resolves.
     let ids: HashSet<(TraceId, SpanId)> =
-        t.spans.iter().filter_map(|s| Some((span_trace(s, trace_default)?, SpanId::parse_hex(&s.span_id)?))).collect();
+        t.spans.iter().filter_map(|s| Some((span_trace(s, trace_default)?, SpanId::from_text(&s.span_id)?))).collect();
     let mut skipped = 0;
     for s in &t.spans {
-        let (Some(trace), Some(id)) = (span_trace(s, trace_default), SpanId::parse_hex(&s.span_id)) else {
+        let (Some(trace), Some(id)) = (span_trace(s, trace_default), SpanId::from_text(&s.span_id)) else {
             skipped += 1;
             continue;
         };
@@ -184,8 +194,8 @@ fn add_trace(b: &mut TraceSetBuilder, t: JTrace<'_>) -> usize {
         for r in s.references.iter().flatten() {
             let kind =
                 if r.ref_type.eq_ignore_ascii_case("CHILD_OF") { LinkKind::ChildOf } else { LinkKind::FollowsFrom };
-            let rt = TraceId::parse_hex(&r.trace_id).unwrap_or(trace);
-            let Some(rs) = SpanId::parse_hex(&r.span_id) else {
+            let rt = TraceId::from_text(&r.trace_id).unwrap_or(trace);
+            let Some(rs) = SpanId::from_text(&r.span_id) else {
                 b.warn(format!("span {id} ({:?}): a reference with span id {:?} skipped", s.operation, r.span_id));
                 continue;
             };
@@ -217,6 +227,15 @@ fn add_trace(b: &mut TraceSetBuilder, t: JTrace<'_>) -> usize {
         span.resource = resource;
         span.links = links;
         fill_from_tags(&mut span, s.tags.as_deref().unwrap_or_default());
+        let trace_text = if s.trace_id.is_empty() { &t.trace_id } else { &s.trace_id };
+        let hex = [TraceId::parse_hex(trace_text).is_some(), SpanId::parse_hex(&s.span_id).is_some()];
+        for ((key, text), hex) in [("jaeger.traceID", trace_text), ("jaeger.spanID", &s.span_id)].into_iter().zip(hex) {
+            if !hex {
+                *not_hex += 1;
+                span.attributes
+                    .push(Attribute { key: Arc::from(key), value: AttrValue::Str(Arc::from(text.as_ref())) });
+            }
+        }
         span.events = s.logs.iter().flatten().map(log_event).collect();
         b.add(trace, span);
     }
@@ -224,7 +243,7 @@ fn add_trace(b: &mut TraceSetBuilder, t: JTrace<'_>) -> usize {
 }
 
 fn span_trace(s: &JSpan<'_>, default: Option<TraceId>) -> Option<TraceId> {
-    if s.trace_id.is_empty() { default } else { TraceId::parse_hex(&s.trace_id) }
+    if s.trace_id.is_empty() { default } else { TraceId::from_text(&s.trace_id) }
 }
 
 fn fill_from_tags(span: &mut Span, tags: &[Tag<'_>]) {

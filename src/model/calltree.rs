@@ -35,6 +35,11 @@ pub struct SampleFilter {
     /// Only samples carrying no label with any of these keys (the label
     /// panel's "(none)" row of a key). Default: none.
     pub without_labels: Vec<String>,
+    /// Only samples whose label set is marked here (indexed by label set
+    /// id; sets past the end are not marked): how a span's samples are
+    /// picked, whatever the spelling of their `span_id` labels. Default:
+    /// `None`, every label set.
+    pub label_sets: Option<std::sync::Arc<[bool]>>,
     /// Only samples whose stack contains this function, re-rooted at its
     /// first (outermost) occurrence (Firefox Profiler's "focus on
     /// function"). Default: none.
@@ -414,15 +419,17 @@ impl<'a> SampleTest<'a> {
 /// `without_labels`. Empty when the filter asks nothing of labels. Shared by
 /// the call tree, folded export and counts.
 pub fn label_sets_matching(profile: &Profile, filter: &SampleFilter) -> Vec<bool> {
-    if filter.labels.is_empty() && filter.without_labels.is_empty() {
+    if filter.labels.is_empty() && filter.without_labels.is_empty() && filter.label_sets.is_none() {
         return Vec::new();
     }
     profile
         .label_sets
         .iter()
-        .map(|set| {
+        .enumerate()
+        .map(|(i, set)| {
             filter.labels.iter().all(|(k, v)| set.iter().any(|l| l.key == *k && l.value.matches(&l.key, v)))
                 && !set.iter().any(|l| filter.without_labels.contains(&l.key))
+                && filter.label_sets.as_ref().is_none_or(|m| m.get(i).copied().unwrap_or(false))
         })
         .collect()
 }

@@ -52,7 +52,31 @@ fn parse_hex_into(s: &str, out: &mut [u8]) -> bool {
     true
 }
 
+/// FNV-1a over `text`, starting from `seed`: a stable 64-bit number for an
+/// id that is not hex.
+fn fnv1a(text: &str, seed: u64) -> u64 {
+    text.bytes().fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
 impl TraceId {
+    /// The id `text` stands for: its value when it is hex ([`TraceId::parse_hex`]),
+    /// else a number derived from the text (FNV-1a, 128 bits), the same for
+    /// the same text, so ids such as Jaeger UI's `trace-123` still group
+    /// spans and resolve references. `None` for empty text.
+    pub fn from_text(text: &str) -> Option<Self> {
+        if text.is_empty() {
+            return None;
+        }
+        Self::parse_hex(text).or_else(|| {
+            let hi = fnv1a(text, 0xcbf2_9ce4_8422_2325);
+            let lo = fnv1a(text, 0x6c62_272e_07bb_0142);
+            let mut b = [0u8; 16];
+            b[..8].copy_from_slice(&hi.to_be_bytes());
+            b[8..].copy_from_slice(&lo.to_be_bytes());
+            Some(Self(b))
+        })
+    }
+
     /// Parses 1 to 32 hex digits of either case, right-aligned (so `a1`
     /// equals `000...0a1`). `None` for anything else.
     pub fn parse_hex(s: &str) -> Option<Self> {
@@ -67,6 +91,16 @@ impl TraceId {
 }
 
 impl SpanId {
+    /// The id `text` stands for: its value when it is hex, else a number
+    /// derived from the text (FNV-1a, 64 bits; see [`TraceId::from_text`]).
+    /// `None` for empty text.
+    pub fn from_text(text: &str) -> Option<Self> {
+        if text.is_empty() {
+            return None;
+        }
+        Self::parse_hex(text).or_else(|| Some(Self(fnv1a(text, 0xcbf2_9ce4_8422_2325).to_be_bytes())))
+    }
+
     /// Parses 1 to 16 hex digits of either case, right-aligned.
     pub fn parse_hex(s: &str) -> Option<Self> {
         let mut b = [0u8; 8];
@@ -441,9 +475,10 @@ impl TraceSet {
     }
 
     /// The trace whose id, as hex of any case and with or without leading
-    /// zeros, is `id`.
+    /// zeros, is `id` (or, for an id that is not hex, whose id was read from
+    /// that text: [`TraceId::from_text`]).
     pub fn find(&self, id: &str) -> Option<usize> {
-        let id = TraceId::parse_hex(id.trim())?;
+        let id = TraceId::from_text(id.trim())?;
         self.traces.iter().position(|t| t.id == id)
     }
 }

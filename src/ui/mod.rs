@@ -28,6 +28,7 @@ pub mod sort_header;
 pub mod table_fit;
 pub mod tabs;
 pub mod theme;
+pub mod trace;
 pub mod trace_colors;
 pub mod trace_list;
 pub mod trace_view;

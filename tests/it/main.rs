@@ -14,6 +14,7 @@ mod numbers;
 mod perf;
 mod pprof;
 mod robustness;
+mod slow;
 mod sniffing;
 mod source_lines;
 mod trace_async;
