@@ -9,6 +9,7 @@
 pub mod error;
 pub mod folded;
 pub mod jaeger;
+pub mod jfr;
 pub mod otlp;
 pub mod perf_script;
 pub mod pprof;
@@ -42,6 +43,8 @@ pub enum Format {
     OtlpProtobuf,
     /// Jaeger JSON (API response with `data`, one trace, or an array of traces).
     JaegerJson,
+    /// Java Flight Recorder recording (`.jfr`: JDK 11+, async-profiler).
+    Jfr,
 }
 
 impl Format {
@@ -54,6 +57,7 @@ impl Format {
             Self::OtlpJson => "OTLP JSON",
             Self::OtlpProtobuf => "OTLP protobuf",
             Self::JaegerJson => "Jaeger JSON",
+            Self::Jfr => "JFR",
         }
     }
 }
@@ -140,6 +144,7 @@ pub fn load_input(input: &mut Input, opts: &LoadOptions) -> Result<Loaded, LoadE
         Format::Pprof => pprof::load(input, opts).map(|p| (p, None)),
         Format::OtlpJson | Format::OtlpProtobuf => otlp::load(input, format, opts).map(|(p, t)| (p, Some(t))),
         Format::JaegerJson => jaeger::load(input, opts).map(|(p, t)| (p, Some(t))),
+        Format::Jfr => jfr::load(input, opts).map(|p| (p, None)),
     };
     let (profile, traces) = loaded.map_err(|mut e| {
         // A loader's byte offsets count the content it read: in a gzipped

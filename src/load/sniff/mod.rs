@@ -62,6 +62,9 @@ pub fn sniff_head(head: &[u8], complete: bool) -> Result<Sniffed, LoadError> {
             "the file holds only white space; expected a profile or a trace",
         ));
     };
+    if head.starts_with(super::jfr::chunk::MAGIC) {
+        return Ok(Sniffed::Format(Format::Jfr));
+    }
     if let Some(k) = known::binary(head) {
         return Err(k.error());
     }
