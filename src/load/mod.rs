@@ -9,6 +9,7 @@
 pub mod error;
 pub mod folded;
 pub mod jaeger;
+pub mod jfr;
 pub mod otlp;
 pub mod perf_data;
 pub mod perf_script;
@@ -46,6 +47,8 @@ pub enum Format {
     JaegerJson,
     /// A binary `perf.data` recording (`perf record`), read directly.
     PerfData,
+    /// Java Flight Recorder recording (`.jfr`: JDK 11+, async-profiler).
+    Jfr,
 }
 
 impl Format {
@@ -59,6 +62,7 @@ impl Format {
             Self::OtlpProtobuf => "OTLP protobuf",
             Self::JaegerJson => "Jaeger JSON",
             Self::PerfData => "perf.data",
+            Self::Jfr => "JFR",
         }
     }
 }
@@ -168,6 +172,7 @@ pub fn load_input(input: &mut Input, opts: &LoadOptions) -> Result<Loaded, LoadE
         Format::OtlpJson | Format::OtlpProtobuf => otlp::load(input, format, opts).map(|(p, t)| (p, Some(t))),
         Format::JaegerJson => jaeger::load(input, opts).map(|(p, t)| (p, Some(t))),
         Format::PerfData => perf_data::load(input, &opts.perf, &opts.perf_data).map(|p| (p, None)),
+        Format::Jfr => jfr::load(input, opts).map(|p| (p, None)),
     };
     let (profile, traces) = loaded.map_err(|mut e| {
         // A loader's byte offsets count the content it read: in a gzipped

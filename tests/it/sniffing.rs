@@ -37,7 +37,6 @@ fn known_formats_are_named_not_folded() {
         ("unsupported/shop.strace.head.txt", "this is strace output (a system call trace)"),
         ("unsupported/shop-k.strace.head.txt", "this is strace output (a system call trace)"),
         ("unsupported/tiny.strace-c.txt", "this is an strace -c summary table"),
-        ("unsupported/shop-profile.jfr.head", "this is a Java Flight Recorder recording (JFR)"),
         ("unsupported/node-shop.cpuprofile.head", "this is a V8 / Chrome DevTools CPU profile (.cpuprofile)"),
         ("unsupported/node-trace-events.json.head", "this is a Chrome trace-event JSON file"),
         ("pprof/golden/fib.1.txt", "this is a text report of go tool pprof (-top, -traces ...), a report made"),

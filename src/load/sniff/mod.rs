@@ -65,6 +65,9 @@ pub fn sniff_head(head: &[u8], complete: bool) -> Result<Sniffed, LoadError> {
     if super::perf_data::is_perf_data(head) {
         return Ok(Sniffed::Format(Format::PerfData));
     }
+    if head.starts_with(super::jfr::chunk::MAGIC) {
+        return Ok(Sniffed::Format(Format::Jfr));
+    }
     if let Some(k) = known::binary(head) {
         return Err(k.error());
     }
