@@ -13,7 +13,7 @@ use firesight::model::calltree::SampleFilter;
 use firesight::model::frame::shown_name;
 use firesight::model::{CallTree, MetricId, Profile};
 
-use super::{LoadArgs, SelectArgs, TransformArgs, load_file, pick_metric, weight_json};
+use super::{LoadArgs, SelectArgs, TransformArgs, pick_metric, weight_json};
 
 /// `firesight hot-path`.
 #[derive(Debug, Args)]

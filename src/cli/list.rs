@@ -14,7 +14,7 @@ use firesight::analysis::source_lines::{self, FunctionLines};
 use firesight::load::source_code::SourceSearch;
 use firesight::model::{MetricId, Profile};
 
-use super::{LoadArgs, SelectArgs, UsageError, filter, load_file, pick_metric, weight_json};
+use super::{LoadArgs, SelectArgs, UsageError, load_file, pick_metric, weight_json};
 
 /// `firesight list`.
 #[derive(Debug, Args)]
@@ -62,7 +62,9 @@ pub fn list(a: &ListArgs) -> Result<()> {
     let loaded = load_file(&a.file, &a.load)?;
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
-    let listing = source_lines::line_costs(p, metric, &super::select::sample_filter(p, &a.select, &a.load)?, |name| re.is_match(name));
+    let listing = source_lines::line_costs(p, metric, &super::select::sample_filter(p, &a.select, &a.load)?, |name| {
+        re.is_match(name)
+    });
     if listing.functions.is_empty() {
         anyhow::bail!("no matches found for regexp: {}", a.regex);
     }

@@ -12,7 +12,7 @@ use firesight::analysis::peek::{PeekEdge, peek as peek_of};
 use firesight::model::frame::shown_name;
 use firesight::model::{MetricId, Profile, Weight};
 
-use super::{LoadArgs, SelectArgs, TransformArgs, UsageError, filter, pick_metric, weight_json};
+use super::{LoadArgs, SelectArgs, TransformArgs, UsageError, pick_metric, weight_json};
 
 /// `firesight peek`.
 #[derive(Debug, Args)]

@@ -352,6 +352,8 @@ fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> 
 pub fn kept_stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> (Vec<Weight>, Weight) {
     let sw = stack_weights(profile, metric, filter);
     (sw.weights, sw.empty_stack)
+}
+
 /// Whether a sample passes the sample part of a [`SampleFilter`]: its
 /// thread (`thread`, `threads`), time (`time_range_ns`) and labels. The one
 /// place this test lives; the call tree, folded export, the comparison and

@@ -224,6 +224,8 @@ pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), Tr
         warnings: profile.warnings.clone(),
         warnings_total: profile.warnings_total,
         function_of,
+        // Context switches belong to threads and times, not stacks: kept.
+        switches: profile.switches.clone(),
     };
     Ok((result, matched))
 }
