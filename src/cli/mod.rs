@@ -294,7 +294,23 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Loads `path` with a fresh progress and no cancel.
 pub fn load_file(path: &Path, args: &LoadArgs) -> Result<Loaded> {
+    note_if_fifo(path);
     Ok(load::load_path(path, &args.options(), Progress::new())?)
+}
+
+/// Opening a FIFO waits until some process opens it for writing (`<(zcat
+/// f.gz)` does at once; a forgotten `mkfifo` never does): say so on stderr
+/// rather than hang without a word.
+fn note_if_fifo(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo()) {
+            eprintln!("firesight: {} is a FIFO: waiting for a process to write to it (Ctrl+C stops)", path.display());
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// The metric `select` names, or the default; errors list the metrics there are.

@@ -137,12 +137,26 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<(Profile, TraceSet)
         }
     };
     let mut b = TraceSetBuilder::new();
-    let (mut skipped, mut not_hex) = (0usize, 0usize);
+    let mut skips = Skips::default();
+    let mut not_hex = 0usize;
+    let mut spans_in_file = 0usize;
     for t in traces {
-        skipped += add_trace(&mut b, t, &mut not_hex);
+        spans_in_file += t.spans.len();
+        add_trace(&mut b, t, &mut not_hex, &mut skips);
     }
-    if skipped > 0 {
-        b.warn(format!("{skipped} span(s) skipped: an empty traceID or spanID, or a time past 2^64 ns"));
+    if skips.bad_ids > 0 {
+        b.warn(format!(
+            "{} span(s) skipped for an empty or unreadable traceID or spanID (first: {})",
+            skips.bad_ids,
+            skips.first_bad_id.as_deref().unwrap_or_default()
+        ));
+    }
+    if skips.bad_times > 0 {
+        b.warn(format!(
+            "{} span(s) skipped: their time in ns would pass 2^64 (first: {})",
+            skips.bad_times,
+            skips.first_bad_time.as_deref().unwrap_or_default()
+        ));
     }
     if not_hex > 0 {
         b.warn(format!(
@@ -151,11 +165,27 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<(Profile, TraceSet)
         ));
     }
     if b.span_count() == 0 {
-        return Err(LoadError::invalid(
-            FORMAT,
-            None,
-            format!("no spans in the file ({shape}); expected traces with \"spans\""),
-        ));
+        let why = if spans_in_file == 0 {
+            format!("no spans in the file ({shape}); expected traces with \"spans\"")
+        } else {
+            let mut parts = Vec::new();
+            if skips.bad_times > 0 {
+                parts.push(format!(
+                    "{} for a time in ns past 2^64 (first: {})",
+                    skips.bad_times,
+                    skips.first_bad_time.as_deref().unwrap_or_default()
+                ));
+            }
+            if skips.bad_ids > 0 {
+                parts.push(format!(
+                    "{} for an empty or unreadable id (first: {})",
+                    skips.bad_ids,
+                    skips.first_bad_id.as_deref().unwrap_or_default()
+                ));
+            }
+            format!("all {spans_in_file} spans of the file ({shape}) were dropped: {}", parts.join("; "))
+        };
+        return Err(LoadError::invalid(FORMAT, None, why));
     }
     let (set, warnings) = b.finish();
     let mut profile =
@@ -164,9 +194,18 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<(Profile, TraceSet)
     Ok((profile, set))
 }
 
-/// Adds one trace object's spans; returns how many were skipped, and counts
+/// Spans a load skipped, by reason, with the first of each.
+#[derive(Default)]
+struct Skips {
+    bad_ids: usize,
+    first_bad_id: Option<String>,
+    bad_times: usize,
+    first_bad_time: Option<String>,
+}
+
+/// Adds one trace object's spans; counts the spans skipped in `skips` and
 /// ids that are not hex in `not_hex`.
-fn add_trace(b: &mut TraceSetBuilder, t: JTrace<'_>, not_hex: &mut usize) -> usize {
+fn add_trace(b: &mut TraceSetBuilder, t: JTrace<'_>, not_hex: &mut usize, skips: &mut Skips) {
     let trace_default = TraceId::from_text(&t.trace_id);
     let mut services: HashMap<String, Arc<str>> = HashMap::new();
     let mut procs: HashMap<&str, (Arc<str>, Arc<[Attribute]>)> = HashMap::new();
@@ -178,14 +217,27 @@ fn add_trace(b: &mut TraceSetBuilder, t: JTrace<'_>, not_hex: &mut usize) -> usi
     // Span ids of each trace, to pick the first CHILD_OF that resolves.
     let ids: HashSet<(TraceId, SpanId)> =
         t.spans.iter().filter_map(|s| Some((span_trace(s, trace_default)?, SpanId::from_text(&s.span_id)?))).collect();
-    let mut skipped = 0;
     for s in &t.spans {
         let (Some(trace), Some(id)) = (span_trace(s, trace_default), SpanId::from_text(&s.span_id)) else {
-            skipped += 1;
+            skips.bad_ids += 1;
+            if skips.first_bad_id.is_none() {
+                let tid = if s.trace_id.is_empty() { &t.trace_id } else { &s.trace_id };
+                skips.first_bad_id = Some(format!(
+                    "span {:?} ({:?}) with traceID {:?}",
+                    s.span_id.as_ref() as &str,
+                    s.operation.as_ref() as &str,
+                    tid.as_ref() as &str
+                ));
+            }
             continue;
         };
         let (Some(start), Some(dur)) = (s.start_us.checked_mul(1000), s.duration_us.checked_mul(1000)) else {
-            skipped += 1;
+            skips.bad_times += 1;
+            if skips.first_bad_time.is_none() {
+                let field = if s.start_us.checked_mul(1000).is_none() { "startTime" } else { "duration" };
+                let value = if field == "startTime" { s.start_us } else { s.duration_us };
+                skips.first_bad_time = Some(format!("span {:?} {field} {value} µs", s.span_id.as_ref() as &str));
+            }
             continue;
         };
         let mut parent_id = None;
@@ -239,7 +291,6 @@ fn add_trace(b: &mut TraceSetBuilder, t: JTrace<'_>, not_hex: &mut usize) -> usi
         span.events = s.logs.iter().flatten().map(log_event).collect();
         b.add(trace, span);
     }
-    skipped
 }
 
 fn span_trace(s: &JSpan<'_>, default: Option<TraceId>) -> Option<TraceId> {

@@ -25,6 +25,10 @@ pub struct Progress {
     pub bytes_read: AtomicU64,
     /// Size of the stored input in bytes; 0 when unknown.
     pub bytes_total: AtomicU64,
+    /// Bytes that came out of gzip so far (0 for input that is not
+    /// gzipped): a small file that expands a thousandfold says so while it
+    /// loads.
+    pub bytes_decompressed: AtomicU64,
     /// Set to ask the loader to stop; it returns [`LoadErrorKind::Cancelled`] promptly.
     pub cancel: AtomicBool,
 }
@@ -149,10 +153,13 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Fails once more than `cap` bytes came out of a decoder.
+/// Reports what came out in [`Progress::bytes_decompressed`] (the outermost
+/// layer reads last, so the figure is the final output's).
 struct Capped<R> {
     inner: R,
     left: u64,
     cap: u64,
+    progress: Arc<Progress>,
 }
 
 impl<R: Read> Read for Capped<R> {
@@ -162,6 +169,7 @@ impl<R: Read> Read for Capped<R> {
             return Err(io::Error::other(TooLargeIo(self.cap)));
         }
         self.left -= n as u64;
+        self.progress.bytes_decompressed.store(self.cap - self.left, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -248,7 +256,12 @@ impl Input {
             gzipped = true;
             let replay = io::Cursor::new(std::mem::take(&mut head)).chain(reader);
             let dec = GzMembers::new(BufReader::with_capacity(chunk.max(2), replay), layers == 1);
-            reader = Box::new(Capped { inner: dec, left: max_decompressed, cap: max_decompressed });
+            reader = Box::new(Capped {
+                inner: dec,
+                left: max_decompressed,
+                cap: max_decompressed,
+                progress: Arc::clone(&progress),
+            });
         }
         // UTF-16 text with its byte-order mark (PowerShell, Notepad's
         // "Unicode") is decoded to UTF-8 here, so every text loader reads

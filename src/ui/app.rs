@@ -24,6 +24,7 @@ use crate::ui::shell::{self, LoadingRow, Message};
 use crate::ui::tabs::{TabKind, Tabs};
 use crate::ui::{export_job, profile_view, sample};
 
+mod loads;
 mod source;
 
 /// How the app starts.
@@ -157,7 +158,8 @@ impl FiresightApp {
             .iter()
             .map(|j| {
                 let (read, total) = j.bytes();
-                LoadingRow { name: j.source.display_name(), read, total }
+                let decompressed = j.progress.bytes_decompressed.load(std::sync::atomic::Ordering::Relaxed);
+                LoadingRow { name: j.source.display_name(), read, total, decompressed }
             })
             .chain(self.compare.loading())
             .collect()
@@ -204,10 +206,7 @@ impl FiresightApp {
             Command::CloseTab(i) => self.tabs.close(if i == usize::MAX { self.tabs.active_index() } else { i }),
             Command::SelectTab(i) => self.tabs.select(i),
             Command::NextTab => self.tabs.next(),
-            Command::CancelLoad(i) => match self.loads.get(i) {
-                Some(j) => j.cancel(),
-                None => self.compare.cancel(i - self.loads.len()),
-            },
+            Command::CancelLoad(i) => self.cancel_load(i),
             c @ (Command::CompareDialog | Command::CompareWith(_) | Command::ComparePaths(_)) => {
                 self.compare.apply(c, self.tabs.active_doc(), &mut self.next_id)
             }

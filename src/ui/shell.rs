@@ -31,6 +31,8 @@ pub struct LoadingRow {
     pub read: u64,
     /// Size in bytes (0 when unknown).
     pub total: u64,
+    /// Bytes decompressed so far (0 for input that is not gzipped).
+    pub decompressed: u64,
 }
 
 /// A message above the document: a note (a cancelled load), or the outcome
@@ -184,6 +186,11 @@ pub fn loading_ui(ui: &mut Ui, rows: &[LoadingRow]) -> Vec<Command> {
                 format!("{bytes} of {}", crate::model::units::format_bytes(row.total as f64))
             } else {
                 bytes
+            };
+            let text = if row.decompressed > 0 {
+                format!("{text} · {} decompressed", crate::model::units::format_bytes(row.decompressed as f64))
+            } else {
+                text
             };
             let fraction = if row.total > 0 { (row.read as f64 / row.total as f64).min(1.0) as f32 } else { 0.0 };
             ui.add(egui::ProgressBar::new(fraction).text(text).desired_width(320.0));

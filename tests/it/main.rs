@@ -10,6 +10,7 @@ mod compare;
 mod export_bounds;
 mod folded;
 mod gates;
+mod hostile;
 mod jfr;
 mod numbers;
 mod perf;

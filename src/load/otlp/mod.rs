@@ -228,7 +228,10 @@ impl Ctx {
     fn bad_id(&mut self, what: &str, value: &str, span: &str) {
         self.bad_ids += 1;
         if self.first_bad_id.is_none() {
-            self.first_bad_id = Some(format!("{what} {value:?} of span {span:?}"));
+            self.first_bad_id = Some(format!(
+                "{what} {value:?} of span {span:?}, in resourceSpans entry {} of the file",
+                self.resource_spans.max(1)
+            ));
         }
     }
 
@@ -240,7 +243,7 @@ impl Ctx {
             ));
         }
         if self.bad_ids > 0 {
-            let first = self.first_bad_id.take().unwrap_or_default();
+            let first = self.first_bad_id.clone().unwrap_or_default();
             self.b.warn(format!(
                 "{} span(s) skipped: their trace or span id is neither {} hex digits nor base64 (first: {first})",
                 self.bad_ids, "16/32"
@@ -256,7 +259,12 @@ impl Ctx {
             } else if self.resource_spans == 0 {
                 "resourceSpans is empty: the file holds no spans".to_string()
             } else if self.bad_ids > 0 {
-                format!("no span could be read: {} skipped for bad ids", self.bad_ids)
+                format!(
+                    "no span could be read: all {} were skipped for ids that are neither 16/32 hex digits nor \
+                     base64 (first: {})",
+                    self.bad_ids,
+                    self.first_bad_id.as_deref().unwrap_or_default()
+                )
             } else {
                 format!("no spans in the file ({} resourceSpans, all without spans)", self.resource_spans)
             };

@@ -162,9 +162,75 @@ fn sniff_json(head: &[u8]) -> Result<Format, LoadError> {
             "this is OTLP profiles, metrics or logs; Firesight reads OTLP traces (resourceSpans)",
         ));
     }
+    if let Some(e) = json_syntax_error(head) {
+        return Err(e);
+    }
     Err(LoadError::unsupported(
         "JSON that is neither OTLP traces (no \"resourceSpans\") nor Jaeger traces (no \"traceID\"/\"processes\")",
     ))
+}
+
+/// The offset of the first `[` or `{` that opens level `limit + 1`
+/// (outside strings), if the text nests that deep. serde_json skips values
+/// it ignores without a depth limit, so the sniffer counts itself.
+fn json_too_deep(body: &[u8], limit: usize) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, &b) in body.iter().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// When the head is not well-formed JSON (a syntax error, or nesting deeper
+/// than the parser's 128 levels), that error at its line and column: a
+/// broken file is named as broken, not as JSON of an unknown kind. `None`
+/// when the head parses, or only ends early (the head may cut a value).
+fn json_syntax_error(head: &[u8]) -> Option<LoadError> {
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    if let Some(at) = json_too_deep(body, 128) {
+        return Some(LoadError::invalid(
+            "JSON",
+            Some(At::Byte((at + head.len() - body.len()) as u64)),
+            "JSON nested more than 128 levels deep, deeper than any profile or trace format Firesight reads",
+        ));
+    }
+    let mut values = serde_json::Deserializer::from_slice(body).into_iter::<IgnoredAny>();
+    loop {
+        match values.next()? {
+            Ok(_) => {}
+            Err(e) if e.is_eof() => return None,
+            Err(e) => {
+                let text = e.to_string();
+                let msg = text.rfind(" at line ").map_or(text.as_str(), |i| &text[..i]);
+                let what = if msg.starts_with("recursion limit exceeded") {
+                    "JSON nested more than 128 levels deep, deeper than any profile or trace format Firesight reads"
+                        .to_string()
+                } else {
+                    format!("invalid JSON: {msg}")
+                };
+                return Some(LoadError::invalid("JSON", Some(At::LineColumn(e.line() as u64, e.column() as u64)), what));
+            }
+        }
+    }
 }
 
 /// How many lines the text sniffer looks at.

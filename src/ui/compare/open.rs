@@ -70,7 +70,7 @@ impl Comparisons {
             .iter()
             .map(|(_, j)| {
                 let (read, total) = j.bytes();
-                LoadingRow { name: format!("comparison of {}", j.names.join(" and ")), read, total }
+                LoadingRow { name: format!("comparison of {}", j.names.join(" and ")), read, total, decompressed: 0 }
             })
             .collect()
     }
