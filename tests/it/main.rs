@@ -22,6 +22,8 @@ mod traces;
 #[cfg(feature = "gui")]
 mod ui;
 #[cfg(feature = "gui")]
+mod ui_compare;
+#[cfg(feature = "gui")]
 mod ui_numbers;
 #[cfg(feature = "gui")]
 mod ui_pprof;
