@@ -218,3 +218,44 @@ fn a_heap_series_lists_leak_suspects_first() {
     assert_eq!(first.per_interval[0], i128::from(flat));
     h.get_by_label(&format!("\u{26a0} {}", first.name));
 }
+
+#[test]
+fn zoom_search_and_the_label_filter_work_in_a_comparison() {
+    let before = "compare/diff/shopd-before.cpu.pb.gz";
+    let after = "compare/diff/shopd-after.cpu.pb.gz";
+    let mut h = compare(&[before, after]);
+    // Search: the share of the matching samples before and after.
+    h.get_by_label("Search:").click();
+    h.run();
+    h.get_by_label("Search:").type_text("serializeJSON");
+    h.run();
+    let v = pair(&h);
+    assert!(v.matches.iter().any(|&m| m));
+    let share = v.search_share().expect("a search share");
+    assert!(share.starts_with("serializeJSON: ") && share.contains('\u{2192}'), "{share}");
+    h.get_by_label(&share);
+    // Zoom: click the widest box of main.serializeJSON.
+    let c = &v.pair.comparison;
+    let f = c.table.functions.iter().position(|k| k.name == "main.serializeJSON").expect("function") as u32;
+    let node = firesight::analysis::compare_flame::widest_node(c, &v.model, f).expect("a node");
+    let rect = v.flame.box_rect(node).expect("the box is drawn");
+    crate::ui::click_at(&mut h, rect.center());
+    let v = pair(&h);
+    assert_eq!(v.zoom, node);
+    assert_eq!(v.selected, Some(f));
+    h.get_all_by_label("main.serializeJSON").next().expect("breadcrumb");
+    // Label filter: endpoint=/orders on both sides.
+    let load = |p: &str| crate::common::load(p).profile;
+    let (bp, ap) = (load(before), load(after));
+    let orders = |p: &firesight::model::Profile| {
+        let m = p.metric_by_name("cpu").expect("cpu");
+        let s = firesight::analysis::labels::label_shares(p, m, &Default::default());
+        let key = s.keys.iter().find(|k| k.key == "endpoint").expect("endpoint");
+        key.values.iter().find(|v| v.value == "/orders").expect("/orders").weight
+    };
+    h.get_all_by_label("/orders").next().expect("label value").click();
+    settle(&mut h);
+    let t = &pair(&h).pair.comparison.table;
+    assert_eq!((t.before_total, t.after_total), (orders(&bp), orders(&ap)));
+    assert_eq!(pair(&h).labels, vec![("endpoint".to_string(), Some("/orders".to_string()))]);
+}
