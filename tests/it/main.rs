@@ -27,6 +27,8 @@ mod transforms;
 #[cfg(feature = "gui")]
 mod ui;
 #[cfg(feature = "gui")]
+mod ui_compare;
+#[cfg(feature = "gui")]
 mod ui_numbers;
 #[cfg(feature = "gui")]
 mod ui_pprof;

@@ -257,9 +257,10 @@ impl PairView {
                 ui.label("Comparing…");
             }
             ui.separator();
-            let search = ui.add(
-                egui::TextEdit::singleline(&mut self.search_input).hint_text("Search functions").desired_width(180.0),
-            );
+            let label = ui.label("Search:");
+            let search = ui
+                .add(egui::TextEdit::singleline(&mut self.search_input).hint_text("function name").desired_width(180.0))
+                .labelled_by(label.id);
             if search.changed() {
                 let text = self.search_input.clone();
                 self.set_search(&text);

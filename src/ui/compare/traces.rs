@@ -12,7 +12,7 @@ use egui_plot::{Bar, BarChart, Legend, LineStyle, Plot, VLine};
 
 use crate::analysis::trace_compare::{SpanDelta, TraceComparison};
 use crate::model::units::format_duration_ns;
-use crate::ui::latency_histogram::bins;
+use crate::ui::latency_histogram::{bins, plural};
 use crate::ui::theme;
 
 /// Bars of the overlaid histogram.
@@ -67,9 +67,10 @@ pub fn percentile_lines(t: &TraceComparison) -> Vec<String> {
 pub fn ui(ui: &mut Ui, state: &mut TraceCompareState, t: &TraceComparison, before: &str, after: &str) {
     ui.horizontal_wrapped(|ui| {
         swatch(ui, BEFORE);
-        ui.label(format!("Base: {before}, {} traces", t.before.traces));
+        ui.label(format!("Base: {before}, {}", plural(t.before.traces, "trace")));
         swatch(ui, AFTER);
-        ui.label(format!("New: {after}, {} traces", t.after.traces));
+        ui.label(format!("New: {after}, {}", plural(t.after.traces, "trace")));
+        ui.weak("Lines: P50, P90, P99 of each side (dashed: base)");
         if let Some(k) = t.scale {
             ui.label(format!("(times of the new side scaled by {k:.3} per trace)"));
         }
@@ -144,13 +145,9 @@ fn histogram(ui: &mut Ui, t: &TraceComparison) {
                 for p in [50u8, 90, 99] {
                     let (b, a) = t.percentile(p);
                     let v = if side { a } else { b };
-                    let who = if side { "new" } else { "base" };
-                    plot.vline(
-                        VLine::new(format!("P{p} {who}"), (v.max(1) as f64).log10())
-                            .color(color)
-                            .style(style)
-                            .width(1.5),
-                    );
+                    // Named as their side's bars: one legend entry per side.
+                    let who = if side { "New" } else { "Base" };
+                    plot.vline(VLine::new(who, (v.max(1) as f64).log10()).color(color).style(style).width(1.5));
                 }
             }
         });
@@ -245,7 +242,7 @@ fn table(ui: &mut Ui, rows: &[SpanDelta], _t: &TraceComparison, by_name: bool) {
                 });
                 row.col(|ui| {
                     let d = if (sa - sb).abs() < 0.05 { 0 } else { (sa - sb).signum() as i128 };
-                    change_cell(ui, format!("{sa:.1}% ({:+.1} pp)", sa - sb), d);
+                    change_cell(ui, format!("{sa:.1}% ({})", super::flame::signed_points(sa - sb)), d);
                 });
             });
         });
