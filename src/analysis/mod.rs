@@ -12,6 +12,7 @@ pub mod memory;
 pub mod paths;
 pub mod peek;
 pub mod sample_count;
+pub mod sandwich;
 pub mod trace_compare;
 pub mod traces;
 pub mod transform;

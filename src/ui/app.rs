@@ -140,7 +140,7 @@ impl FiresightApp {
 
     /// True while a load or a tree build runs.
     pub fn is_busy(&self) -> bool {
-        !self.loads.is_empty() || !self.tree_jobs.is_empty()
+        !self.loads.is_empty() || !self.tree_jobs.is_empty() || self.tabs.docs.iter().any(|d| d.drill.is_busy())
     }
 
     /// Loads in progress: file name, bytes read, total.
@@ -226,6 +226,9 @@ impl FiresightApp {
             Command::Search(text) => {
                 doc.flame_search_input.clone_from(&text);
                 doc.set_search(text);
+            }
+            c @ (Command::PushTransform(_) | Command::RemoveTransform(_) | Command::ShowCallers(_)) => {
+                crate::ui::profile::apply(doc, c, &self.ctx);
             }
             _ => {}
         }

@@ -67,4 +67,11 @@ pub enum Command {
     ShowWarnings(bool),
     /// Close the window.
     Quit,
+    /// Add a transform to the end of the active document's list; the
+    /// views are rebuilt on a worker thread.
+    PushTransform(crate::analysis::transform::Transform),
+    /// Remove the transform at index `i` of the list (`usize::MAX`: all).
+    RemoveTransform(usize),
+    /// Show the callers and callees of a function (`None` closes them).
+    ShowCallers(Option<FrameId>),
 }

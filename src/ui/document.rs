@@ -87,6 +87,9 @@ pub struct Document {
     /// The kinds of the profile's frames (user, kernel, JIT ...), each
     /// once, in [`FrameKind`] order: what the colour key lists.
     pub frame_kinds: Vec<FrameKind>,
+    /// Transforms, the call-tree tables and the callers/callees view;
+    /// `profile` is its original with its transforms applied.
+    pub drill: crate::ui::profile::Drill,
 }
 
 /// The trace side of a document opened from OTLP or Jaeger.
@@ -121,6 +124,7 @@ impl Document {
         functions: Arc<FunctionTable>,
     ) -> Self {
         let frame_kinds = frame_kinds(&profile);
+        let drill = crate::ui::profile::Drill::new(profile.clone());
         Self {
             id,
             title,
@@ -148,6 +152,7 @@ impl Document {
             labels_open: true,
             traces: None,
             frame_kinds,
+            drill,
         }
     }
 
