@@ -294,3 +294,35 @@ impl InsightsJob {
         }
     }
 }
+
+/// Any pure computation on a worker thread, its result polled by the
+/// window (transforms, the inverted tree, callers and callees).
+#[derive(Debug)]
+pub struct Work<T> {
+    rx: Receiver<T>,
+}
+
+impl<T: Send + 'static> Work<T> {
+    /// Runs `f` on a new thread, then `on_done` (a repaint request);
+    /// `None` when no thread could be started.
+    pub fn spawn(f: impl FnOnce() -> T + Send + 'static, on_done: impl FnOnce() + Send + 'static) -> Option<Self> {
+        let (tx, rx) = channel();
+        std::thread::Builder::new()
+            .name("firesight-work".into())
+            .spawn(move || {
+                let _ = tx.send(f());
+                on_done();
+            })
+            .ok()?;
+        Some(Self { rx })
+    }
+
+    /// The result when done; `Done(None)` when the worker died.
+    pub fn poll(&self) -> Poll<Option<T>> {
+        match self.rx.try_recv() {
+            Ok(v) => Poll::Done(Some(v)),
+            Err(TryRecvError::Empty) => Poll::Pending,
+            Err(TryRecvError::Disconnected) => Poll::Done(None),
+        }
+    }
+}

@@ -21,6 +21,7 @@ pub mod slow;
 pub mod source_lines;
 pub mod span_profile;
 pub mod timeline;
+pub mod sandwich;
 pub mod trace_compare;
 pub mod trace_filter;
 pub mod traces;

@@ -46,7 +46,7 @@ pub struct TransformArgs {
     /// Any transform as KIND:ARG, applied after the flags above, in the
     /// order given (repeatable): focus-function:NAME, focus-subtree:A;B;C,
     /// merge:NAME, drop:NAME, collapse-recursion[:NAME],
-    /// collapse-direct-recursion[:NAME], collapse-module:NAME, focus:RE,
+    /// collapse-direct-recursion[:NAME], collapse-subtree:NAME, collapse-module:NAME, focus:RE,
     /// ignore:RE, hide:RE, show:RE.
     #[arg(long = "transform", value_name = "KIND:ARG")]
     pub transform: Vec<String>,

@@ -149,7 +149,7 @@ impl FiresightApp {
         !self.loads.is_empty()
             || !self.tree_jobs.is_empty()
             || self.compare.is_busy()
-            || self.tabs.docs.iter().any(|d| d.source.job.is_some() || d.insights.is_running())
+            || self.tabs.docs.iter().any(|d| d.source.job.is_some() || d.insights.is_running() || d.drill.is_busy())
     }
 
     /// Loads in progress: file name, bytes read, total.
@@ -251,6 +251,9 @@ impl FiresightApp {
             Command::Search(text) => {
                 doc.flame_search_input.clone_from(&text);
                 doc.set_search(text);
+            }
+            c @ (Command::PushTransform(_) | Command::RemoveTransform(_) | Command::ShowCallers(_)) => {
+                crate::ui::profile::apply(doc, c, &self.ctx);
             }
             _ => {}
         }

@@ -88,4 +88,11 @@ pub enum Command {
     /// Compare these files, base first: two make a comparison, three or
     /// more a heap series (`firesight --base BEFORE AFTER`).
     ComparePaths(Vec<PathBuf>),
+    /// Add a transform to the end of the active document's list; the
+    /// views are rebuilt on a worker thread.
+    PushTransform(crate::analysis::transform::Transform),
+    /// Remove the transform at index `i` of the list (`usize::MAX`: all).
+    RemoveTransform(usize),
+    /// Show the callers and callees of a function (`None` closes them).
+    ShowCallers(Option<FrameId>),
 }

@@ -95,6 +95,9 @@ pub struct Document {
     pub timeline_state: crate::ui::profile::timeline::TimelineState,
     /// The insights panel: thresholds, results, the evaluation running.
     pub insights: crate::ui::profile::insights_panel::InsightsState,
+    /// Transforms, the call-tree tables and the callers/callees view;
+    /// `profile` is its original with its transforms applied.
+    pub drill: crate::ui::profile::Drill,
 }
 
 /// The trace side of a document opened from OTLP or Jaeger.
@@ -129,6 +132,7 @@ impl Document {
         functions: Arc<FunctionTable>,
     ) -> Self {
         let frame_kinds = frame_kinds(&profile);
+        let drill = crate::ui::profile::Drill::new(profile.clone());
         Self {
             id,
             title,
@@ -160,6 +164,7 @@ impl Document {
             timeline: None,
             timeline_state: Default::default(),
             insights: Default::default(),
+            drill,
         }
     }
 

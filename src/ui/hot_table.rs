@@ -329,6 +329,7 @@ fn rows_ui(
                 row.set_selected(selected);
                 let mut clicked = false;
                 let mut double = false;
+                let mut menu = Vec::new();
                 row.col(|ui| {
                     // Elided with … when the column is narrower than the name.
                     let name = crate::model::frame::shown_name(&frame.name);
@@ -336,7 +337,11 @@ fn rows_ui(
                     let resp = ui.add(button).on_hover_text(name);
                     clicked |= resp.clicked();
                     double |= resp.double_clicked();
+                    resp.context_menu(|ui| {
+                        menu = crate::ui::profile::menu::function_menu(ui, input.profile, r.frame, None)
+                    });
                 });
+                commands.extend(menu);
                 row.col(|ui| {
                     ui.add(egui::Label::new(&frame.module).truncate());
                 });

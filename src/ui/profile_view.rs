@@ -22,6 +22,7 @@ pub fn search_id() -> Id {
 /// Shows `doc` in `ui`. `focus_search` moves keyboard focus to the search box.
 pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_search: bool) -> Vec<Command> {
     let mut commands = Vec::new();
+    crate::ui::profile::poll(doc, ui.ctx());
     if doc.bundled {
         ui.label(
             "This is a bundled sample profile. Open your own with Ctrl+O (File, Open…) or drop a file on this window.",
@@ -110,10 +111,16 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
         empty_ui(ui, &empty, !doc.filter.labels.is_empty() || !doc.filter.without_labels.is_empty(), &mut commands);
         return commands;
     }
+    commands.extend(crate::ui::profile::chips_ui(ui, &doc.drill));
     let path = doc.zoom_path();
     commands.extend(flamegraph::breadcrumb_ui(ui, &path));
     let table_panel = egui::Panel::bottom("hot_table_panel").resizable(true).default_size(260.0).min_size(120.0);
     table_panel.show(ui, |ui| {
+        crate::ui::profile::bottom_tabs_ui(ui, &mut doc.drill);
+        if let Some(c) = drill_table_ui(ui, doc) {
+            commands.extend(c);
+            return;
+        }
         let input = hot_table::TableInput {
             profile: &doc.profile,
             functions: &doc.functions,
@@ -147,8 +154,39 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
         matches,
         unfiltered_total: doc.samples.is_filtered().then_some(doc.samples.metric_total),
     };
+    if let Some(s) = doc.drill.sandwich.as_mut() {
+        commands.extend(crate::ui::profile::sandwich::ui(ui, s, doc.profile.metric(doc.metric), doc.selected));
+        return commands;
+    }
     commands.extend(flamegraph::ui(ui, &mut doc.flame, &input));
     commands
+}
+
+/// The call-tree or inverted-tree table when its tab is picked; `None` for
+/// the hot table.
+fn drill_table_ui(ui: &mut Ui, doc: &mut Document) -> Option<Vec<Command>> {
+    use crate::ui::profile::{BottomTab, tree_table};
+    let metric = doc.profile.metric(doc.metric);
+    match doc.drill.tab {
+        BottomTab::Functions => None,
+        BottomTab::CallTree => {
+            let input = tree_table::TreeTableInput { profile: &doc.profile, tree: &doc.tree, metric };
+            Some(tree_table::ui(ui, &mut doc.drill.tree_table, &input))
+        }
+        BottomTab::Inverted => match &doc.drill.inverted {
+            Some((tree, beside)) if std::sync::Arc::ptr_eq(beside, &doc.tree) => {
+                let input = tree_table::TreeTableInput { profile: &doc.profile, tree, metric };
+                Some(tree_table::ui(ui, &mut doc.drill.inverted_table, &input))
+            }
+            _ => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Building the inverted tree…");
+                });
+                Some(Vec::new())
+            }
+        },
+    }
 }
 
 /// What to say instead of a flamegraph with nothing to draw: the file has

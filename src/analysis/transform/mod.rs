@@ -47,6 +47,10 @@ pub enum Transform {
     /// Only direct recursion collapsed (the function calling itself with
     /// nothing in between); every function when `None`.
     CollapseDirectRecursion(Option<String>),
+    /// Everything the function calls becomes its self weight: each stack
+    /// through it ends at its outermost call (Firefox's "collapse
+    /// function subtree").
+    CollapseSubtree(String),
     /// Consecutive frames of a module (library, binary, package or a
     /// trace's service) become one frame named after it.
     CollapseModule(String),
@@ -79,6 +83,7 @@ impl Transform {
             Self::Drop(_) => "drop",
             Self::CollapseRecursion(_) => "collapse-recursion",
             Self::CollapseDirectRecursion(_) => "collapse-direct-recursion",
+            Self::CollapseSubtree(_) => "collapse-subtree",
             Self::CollapseModule(_) => "collapse-module",
             Self::Focus(_) => "focus",
             Self::Ignore(_) => "ignore",
@@ -98,6 +103,7 @@ impl Transform {
             Self::CollapseRecursion(Some(f)) => format!("Collapse recursion of {f}"),
             Self::CollapseDirectRecursion(None) => "Collapse direct recursion".to_string(),
             Self::CollapseDirectRecursion(Some(f)) => format!("Collapse direct recursion of {f}"),
+            Self::CollapseSubtree(f) => format!("Collapse what {f} calls"),
             Self::CollapseModule(m) => format!("Collapse module {m}"),
             Self::Focus(r) => format!("focus /{r}/"),
             Self::Ignore(r) => format!("ignore /{r}/"),
@@ -118,6 +124,7 @@ impl fmt::Display for Transform {
             | Self::Merge(a)
             | Self::Drop(a)
             | Self::CollapseModule(a)
+            | Self::CollapseSubtree(a)
             | Self::Focus(a)
             | Self::Ignore(a)
             | Self::Hide(a)
@@ -149,6 +156,7 @@ impl std::str::FromStr for Transform {
             "collapse-recursion" => Self::CollapseRecursion(arg.filter(|a| !a.is_empty())),
             "collapse-direct-recursion" => Self::CollapseDirectRecursion(arg.filter(|a| !a.is_empty())),
             "collapse-module" => Self::CollapseModule(need(arg)?),
+            "collapse-subtree" => Self::CollapseSubtree(need(arg)?),
             "focus" => Self::Focus(need(arg)?),
             "ignore" => Self::Ignore(need(arg)?),
             "hide" => Self::Hide(need(arg)?),
@@ -156,7 +164,7 @@ impl std::str::FromStr for Transform {
             other => {
                 return Err(TransformError(format!(
                     "unknown transform {other:?}; one of focus-function, focus-subtree, merge, drop, \
-                     collapse-recursion, collapse-direct-recursion, collapse-module, focus, ignore, hide, show \
+                     collapse-recursion, collapse-direct-recursion, collapse-subtree, collapse-module, focus, ignore, hide, show \
                      (as KIND:ARGUMENT)"
                 )));
             }

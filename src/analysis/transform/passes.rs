@@ -141,6 +141,20 @@ pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), Tr
                 out.map.push(m);
             }
         }
+        Transform::CollapseSubtree(name) => {
+            let hit = named(profile, name);
+            matched = hit.iter().any(|&h| h);
+            let mut through = vec![false; n];
+            for s in 0..n {
+                let p = old.parent(StackId::from_index(s));
+                let np = parent_of(old, &out.map, s);
+                let f = old.frames()[s];
+                let above = p.is_some_and(|p| through[p.index()]);
+                through[s] = above || hit[f.index()];
+                let m = if above { np } else { out.push(np, f) };
+                out.map.push(m);
+            }
+        }
         Transform::CollapseRecursion(None) => {
             matched = collapse_all_recursion(profile, &mut out);
         }

@@ -132,3 +132,9 @@ fn text_form_round_trips_and_unmatched_is_reported() {
     assert_eq!(applied.matched, vec![false, true]);
     assert_eq!(applied.warnings(&ts).len(), 1);
 }
+
+#[test]
+fn collapse_subtree_makes_callees_self() {
+    let got = run(SAMPLE, Transform::CollapseSubtree("b".into()));
+    assert_eq!(got, want(&[("a;b", 5), ("a;d;b", 5), ("e;b", 7), ("a", 1)]));
+}

@@ -32,6 +32,8 @@ pub struct FlameState {
     pub last: Option<(Layout, RowGeometry, Rect)>,
     /// Frame fill colours, kept across frames.
     pub colors: paint::ColorCache,
+    /// The box whose right-click menu is open.
+    pub menu_node: Option<NodeId>,
 }
 
 impl FlameState {
@@ -131,6 +133,18 @@ pub fn ui(ui: &mut Ui, state: &mut FlameState, input: &FlameInput<'_>) -> Vec<Co
     {
         commands.push(Command::ShowSource(Some(f)));
     }
+    if response.secondary_clicked() {
+        state.menu_node = hovered.filter(|b| !b.is_merged()).map(|b| b.node);
+    }
+    response.context_menu(|ui| {
+        let at = state.menu_node.and_then(|n| input.tree.nodes.get(n.index()).and_then(|x| x.frame).map(|f| (n, f)));
+        match at {
+            Some((n, f)) => {
+                commands.extend(crate::ui::profile::menu::function_menu(ui, input.profile, f, Some((input.tree, n))));
+            }
+            None => ui.close(),
+        }
+    });
     if response.dragged() {
         let d = response.drag_delta();
         if d.x != 0.0 {
