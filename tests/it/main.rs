@@ -10,11 +10,13 @@ mod compare;
 mod export_bounds;
 mod folded;
 mod gates;
+mod insights;
 mod numbers;
 mod perf;
 mod pprof;
 mod robustness;
 mod sniffing;
+mod timeline;
 mod trace_async;
 #[cfg(feature = "gui")]
 mod trace_ui;
