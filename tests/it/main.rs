@@ -12,6 +12,7 @@ mod folded;
 mod gates;
 mod hostile;
 mod jfr;
+mod insights;
 mod numbers;
 mod perf;
 mod pprof;
@@ -19,6 +20,7 @@ mod robustness;
 mod slow;
 mod sniffing;
 mod source_lines;
+mod timeline;
 mod trace_async;
 #[cfg(feature = "gui")]
 mod trace_ui;
@@ -28,6 +30,8 @@ mod transforms;
 mod ui;
 #[cfg(feature = "gui")]
 mod ui_compare;
+#[cfg(feature = "gui")]
+mod ui_insights;
 #[cfg(feature = "gui")]
 mod ui_numbers;
 #[cfg(feature = "gui")]

@@ -151,14 +151,12 @@ pub fn ui(ui: &mut Ui, doc: &mut Document) -> Vec<Command> {
                 ui.horizontal_wrapped(|ui| {
                     ui.label(RichText::new(i.severity.name()).strong().color(severity_colour(i.severity, dark)));
                     ui.label(RichText::new(i.rule).strong());
-                    let unit = if matches!(i.rule, "deep-stacks") {
-                        " frames"
-                    } else if i.rule == "large-objects" {
-                        " B"
-                    } else {
-                        "%"
+                    let text = match i.rule {
+                        "deep-stacks" => format!("{} frames (threshold {})", i.value, i.threshold),
+                        "large-objects" => format!("{} B per object (threshold {} B)", i.value, i.threshold),
+                        _ => format!("{:.2}% (threshold {}%)", i.value, i.threshold),
                     };
-                    ui.weak(format!("{}{unit} (threshold {}{unit})", i.value, i.threshold));
+                    ui.weak(text);
                 });
                 ui.add(egui::Label::new(&i.message).wrap());
                 if i.show != ShowMe::Nothing && ui.button("Show me").clicked() {

@@ -19,6 +19,8 @@ use crate::ui::command::Command;
 pub const TRACK_HEIGHT: f32 = 18.0;
 /// Width of the thread-name column, px.
 pub const NAME_WIDTH: f32 = 190.0;
+/// Width of one density column, px.
+const COLUMN_PX: f32 = 3.0;
 /// The tracks shown before the list scrolls.
 const VISIBLE_TRACKS: usize = 6;
 
@@ -96,7 +98,8 @@ pub fn ui(ui: &mut Ui, state: &mut TimelineState, timeline: &Timeline, filter: &
                 start_ns: timeline.start_ns,
                 span_ns: timeline.span_ns(),
             };
-            let columns = axis.width.round().max(1.0) as usize;
+            // Columns of a few pixels: single pixels of a 1 kHz profile read as noise.
+            let columns = (axis.width / COLUMN_PX).round().max(1.0) as usize;
             let sums: Vec<Vec<Weight>> = timeline.tracks.iter().map(|t| column_sums(t, columns)).collect();
             let max = sums.iter().flatten().copied().max().unwrap_or(0).max(1);
             for (k, track) in timeline.tracks.iter().enumerate() {
@@ -136,7 +139,9 @@ fn track_ui(
     let selected = track.thread.is_some_and(|t| filter.threads.contains(&t));
     let active = filter.threads.is_empty() || selected;
     // The thread's name: a click keeps only it, Ctrl+click adds or removes it.
-    let name = ui.put(name_rect, egui::Button::selectable(selected, track.name.as_str()).truncate());
+    let button = egui::Button::selectable(selected, track.name.as_str()).truncate();
+    let layout = egui::Layout::left_to_right(egui::Align::Center);
+    let name = ui.scope_builder(egui::UiBuilder::new().max_rect(name_rect).layout(layout), |ui| ui.add(button)).inner;
     let name = name.on_hover_text(format!(
         "{}: {} samples, {} of the metric; click to keep only this thread, Ctrl+click to add or remove it",
         track.name, track.samples, track.weight
@@ -157,19 +162,22 @@ fn track_ui(
             continue;
         }
         let h = (w as f64 / max as f64) as f32 * plot.height();
-        let x = plot.left() + c as f32;
+        let x = plot.left() + c as f32 * COLUMN_PX;
         painter.rect_filled(
-            Rect::from_min_max(Pos2::new(x, plot.bottom() - h.max(1.0)), Pos2::new(x + 1.0, plot.bottom())),
+            Rect::from_min_max(Pos2::new(x, plot.bottom() - h.max(1.0)), Pos2::new(x + COLUMN_PX - 0.5, plot.bottom())),
             CornerRadius::ZERO,
             colour,
         );
     }
     // The committed range: dim what is outside it.
     if let Some((lo, hi)) = filter.time_range_ns {
-        let shade = Color32::from_black_alpha(if visuals.dark_mode { 140 } else { 90 });
+        let shade = if visuals.dark_mode { Color32::from_black_alpha(190) } else { Color32::from_white_alpha(190) };
         let (a, b) = (axis.x_of(lo), axis.x_of(hi));
         painter.rect_filled(Rect::from_min_max(plot.min, Pos2::new(a, plot.max.y)), CornerRadius::ZERO, shade);
         painter.rect_filled(Rect::from_min_max(Pos2::new(b, plot.min.y), plot.max), CornerRadius::ZERO, shade);
+        let edge = Stroke::new(1.5, visuals.selection.stroke.color);
+        painter.vline(a, plot.y_range(), edge);
+        painter.vline(b, plot.y_range(), edge);
     }
     if resp.drag_started()
         && let Some(p) = resp.interact_pointer_pos()
