@@ -9,6 +9,7 @@ pub mod gate;
 pub mod growth;
 pub mod labels;
 pub mod memory;
+pub mod offcpu;
 pub mod paths;
 pub mod sample_count;
 pub mod trace_compare;

@@ -233,7 +233,10 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Loads `path` with a fresh progress and no cancel.
 pub fn load_file(path: &Path, args: &LoadArgs) -> Result<Loaded> {
-    Ok(load::load_path(path, &args.options(), Progress::new())?)
+    let mut loaded = load::load_path(path, &args.options(), Progress::new())?;
+    // Off-CPU and wall time from context switches (perf script).
+    loaded.profile = firesight::analysis::offcpu::with_off_cpu(loaded.profile);
+    Ok(loaded)
 }
 
 /// The metric `select` names, or the default; errors list the metrics there are.
