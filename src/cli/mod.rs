@@ -21,6 +21,7 @@ mod compare;
 mod compare_traces;
 mod growth;
 mod traces;
+mod waits;
 
 use analysis::HotPathArgs;
 use compare::DiffArgs;
@@ -60,6 +61,12 @@ pub enum Command {
     Services(traces::ServicesArgs),
     /// The critical path of one trace (default: the slowest), Jaeger UI's definition.
     CriticalPath(traces::CriticalPathArgs),
+    /// The syscall table of an strace file (or perf sys_enter/sys_exit
+    /// tracepoints): calls, errors, total, average and maximum time.
+    Syscalls(waits::SyscallsArgs),
+    /// The lock view of a contention profile (pprof mutex/block): wait time
+    /// and contentions per waiting site, share, top callers.
+    Locks(waits::LocksArgs),
 }
 
 /// Options that change how a file is read.
@@ -207,6 +214,8 @@ pub fn run(cmd: Command) -> ExitCode {
         Command::Growth(a) => growth::growth(&a),
         Command::Traces(a) => traces::traces(&a),
         Command::Services(a) => traces::services(&a),
+        Command::Syscalls(a) => waits::syscalls(&a),
+        Command::Locks(a) => waits::locks(&a),
         Command::CriticalPath(a) => traces::critical_path(&a),
     };
     match result {

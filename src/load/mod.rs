@@ -15,6 +15,7 @@ pub mod pprof;
 pub mod proto_locate;
 pub mod sniff;
 pub mod source;
+pub mod strace;
 pub mod utf16;
 
 use std::path::Path;
@@ -42,6 +43,8 @@ pub enum Format {
     OtlpProtobuf,
     /// Jaeger JSON (API response with `data`, one trace, or an array of traces).
     JaegerJson,
+    /// strace output (`strace -f -T -tt`): one sample per system call.
+    Strace,
 }
 
 impl Format {
@@ -54,6 +57,7 @@ impl Format {
             Self::OtlpJson => "OTLP JSON",
             Self::OtlpProtobuf => "OTLP protobuf",
             Self::JaegerJson => "Jaeger JSON",
+            Self::Strace => "strace",
         }
     }
 }
@@ -140,6 +144,7 @@ pub fn load_input(input: &mut Input, opts: &LoadOptions) -> Result<Loaded, LoadE
         Format::Pprof => pprof::load(input, opts).map(|p| (p, None)),
         Format::OtlpJson | Format::OtlpProtobuf => otlp::load(input, format, opts).map(|(p, t)| (p, Some(t))),
         Format::JaegerJson => jaeger::load(input, opts).map(|(p, t)| (p, Some(t))),
+        Format::Strace => strace::load(input).map(|p| (p, None)),
     };
     let (profile, traces) = loaded.map_err(|mut e| {
         // A loader's byte offsets count the content it read: in a gzipped
