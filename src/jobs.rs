@@ -208,7 +208,8 @@ fn run_load(source: Source, opts: &LoadOptions, progress: Arc<Progress>) -> Resu
     if progress.is_cancelled() {
         return Err(LoadError::cancelled());
     }
-    let profile = loaded.profile;
+    // Off-CPU and wall time from context switches (perf script).
+    let profile = crate::analysis::offcpu::with_off_cpu(loaded.profile);
     let views = Views::build(&profile, profile.default_metric, &SampleFilter::default());
     if progress.is_cancelled() {
         return Err(LoadError::cancelled());

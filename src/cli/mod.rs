@@ -28,6 +28,7 @@ mod slow;
 mod span_profile;
 mod traces;
 mod transform_args;
+mod waits;
 
 use analysis::HotPathArgs;
 use compare::DiffArgs;
@@ -89,6 +90,12 @@ pub enum Command {
     Operations(slow::OperationsArgs),
     /// Each span's CPU time from a profile whose samples carry span labels; folded stacks of one span.
     SpanProfile(span_profile::SpanProfileArgs),
+    /// The syscall table of an strace file (or perf sys_enter/sys_exit
+    /// tracepoints): calls, errors, total, average and maximum time.
+    Syscalls(waits::SyscallsArgs),
+    /// The lock view of a contention profile (pprof mutex/block): wait time
+    /// and contentions per waiting site, share, top callers.
+    Locks(waits::LocksArgs),
 }
 
 /// Options that change how a file is read.
@@ -263,6 +270,8 @@ pub fn run(cmd: Command) -> ExitCode {
         Command::Growth(a) => growth::growth(&a),
         Command::Traces(a) => traces::traces(&a),
         Command::Services(a) => traces::services(&a),
+        Command::Syscalls(a) => waits::syscalls(&a),
+        Command::Locks(a) => waits::locks(&a),
         Command::CriticalPath(a) => traces::critical_path(&a),
         Command::List(a) => list::list(&a),
         Command::Insights(a) => insights::insights(&a),
@@ -295,7 +304,10 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 /// Loads `path` with a fresh progress and no cancel.
 pub fn load_file(path: &Path, args: &LoadArgs) -> Result<Loaded> {
     note_if_fifo(path);
-    Ok(load::load_path(path, &args.options(), Progress::new())?)
+    let mut loaded = load::load_path(path, &args.options(), Progress::new())?;
+    // Off-CPU and wall time from context switches (perf script).
+    loaded.profile = firesight::analysis::offcpu::with_off_cpu(loaded.profile);
+    Ok(loaded)
 }
 
 /// Opening a FIFO waits until some process opens it for writing (`<(zcat

@@ -18,6 +18,7 @@ pub mod proto_locate;
 pub mod sniff;
 pub mod source;
 pub mod source_code;
+pub mod strace;
 pub mod utf16;
 
 use std::path::Path;
@@ -49,6 +50,8 @@ pub enum Format {
     PerfData,
     /// Java Flight Recorder recording (`.jfr`: JDK 11+, async-profiler).
     Jfr,
+    /// strace output (`strace -f -T -tt`): one sample per system call.
+    Strace,
 }
 
 impl Format {
@@ -63,6 +66,7 @@ impl Format {
             Self::JaegerJson => "Jaeger JSON",
             Self::PerfData => "perf.data",
             Self::Jfr => "JFR",
+            Self::Strace => "strace",
         }
     }
 }
@@ -173,6 +177,7 @@ pub fn load_input(input: &mut Input, opts: &LoadOptions) -> Result<Loaded, LoadE
         Format::JaegerJson => jaeger::load(input, opts).map(|(p, t)| (p, Some(t))),
         Format::PerfData => perf_data::load(input, &opts.perf, &opts.perf_data).map(|p| (p, None)),
         Format::Jfr => jfr::load(input, opts).map(|p| (p, None)),
+        Format::Strace => strace::load(input).map(|p| (p, None)),
     };
     let (profile, traces) = loaded.map_err(|mut e| {
         // A loader's byte offsets count the content it read: in a gzipped

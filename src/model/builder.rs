@@ -83,6 +83,44 @@ impl ProfileBuilder {
         }
     }
 
+    /// A builder that continues `p`: analysis adds derived metrics and
+    /// samples to a loaded profile this way; [`ProfileBuilder::finish`]
+    /// validates the whole again. The default metric stays as it was.
+    pub fn from_profile(p: Profile) -> Self {
+        let thread_index = p.threads.iter().enumerate().map(|(i, t)| (t.clone(), ThreadId::from_index(i))).collect();
+        let label_index =
+            p.label_sets.iter().enumerate().skip(1).map(|(i, l)| (l.clone(), LabelSetId::from_index(i))).collect();
+        // Frames that differ only by module share a function exactly when
+        // the profile was built by name.
+        let functions_by_name =
+            p.frames.iter().any(|(id, f)| p.function(id) != id && p.frames.frame(p.function(id)).module != f.module);
+        Self { p, thread_index, label_index, default_set: true, bad_sample: None, functions_by_name }
+    }
+
+    /// Sets sample `i`'s weight in metric `m` (no-op when either is out of range).
+    pub fn set_weight(&mut self, i: usize, m: MetricId, w: Weight) {
+        let n = self.p.metrics.len();
+        if m.index() < n
+            && let Some(slot) = self.p.samples.weights.get_mut(i * n + m.index())
+        {
+            *slot = w;
+        }
+    }
+
+    /// Weight of sample `i` in metric `m` so far (0 when out of range).
+    pub fn weight(&self, i: usize, m: MetricId) -> Weight {
+        let n = self.p.metrics.len();
+        if m.index() >= n {
+            return 0;
+        }
+        self.p.samples.weights.get(i * n + m.index()).copied().unwrap_or(0)
+    }
+
+    /// The profile so far (for analysis that reads while it adds).
+    pub fn profile(&self) -> &Profile {
+        &self.p
+    }
+
     /// Tells functions apart by name (and kind) alone, not name and module:
     /// pprof's `-functions` granularity, under which one function found in
     /// two binaries (a diff of two builds, a library loaded twice) is one
@@ -194,6 +232,24 @@ impl ProfileBuilder {
         self.p.label_sets.push(labels.clone());
         self.label_index.insert(labels, id);
         id
+    }
+
+    /// Number of label sets so far (the empty set included).
+    pub fn label_set_count(&self) -> usize {
+        self.p.label_sets.len()
+    }
+
+    /// True when `labels` is already an interned set (interning it adds nothing).
+    pub fn has_label_set(&self, labels: &[Label]) -> bool {
+        labels.is_empty() || self.label_index.contains_key(labels)
+    }
+
+    /// Gives the sample added last the labels `labels` (an id from
+    /// [`ProfileBuilder::label_set`]); no-op before the first sample.
+    pub fn set_sample_labels(&mut self, labels: LabelSetId) {
+        if let Some(l) = self.p.samples.labels.last_mut() {
+            *l = labels;
+        }
     }
 
     /// Adds a sample: its leaf stack (`None` = empty stack), one weight per

@@ -23,8 +23,9 @@ use rustc_hash::FxBuildHasher;
 
 use super::frame::{self, NameOptions};
 use super::header;
+use super::payload;
 use crate::load::PerfOptions;
-use crate::model::FrameKind;
+use crate::model::{FrameKind, Label, LabelValue, SwitchKind};
 
 /// "No stack / thread" in the local `u32` columns.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -41,6 +42,29 @@ pub(crate) struct NewFrame {
     pub name: String,
     pub module: String,
     pub kind: FrameKind,
+    /// Source file and line (`perf script -F +srcline`).
+    pub file: Option<(String, u32)>,
+}
+
+/// A context switch in local ids: a `PERF_RECORD_SWITCH` line, or the
+/// switch-out a `sched:sched_switch` sample records.
+#[derive(Clone, Debug)]
+pub(crate) struct LocalSwitch {
+    pub time_ns: Option<u64>,
+    pub pid: Option<u32>,
+    pub tid: Option<u32>,
+    pub cpu: Option<u32>,
+    pub kind: SwitchKind,
+    pub state: Option<char>,
+    pub peer_tid: Option<u32>,
+    /// Local thread, or [`NONE`].
+    pub thread: u32,
+    /// Local stack, or [`NONE`].
+    pub stack: u32,
+    /// Index of the sample in the delta's samples, or [`NONE`].
+    pub sample: u32,
+    pub line: u64,
+    pub offset: u64,
 }
 
 /// A thread new to the parser's tables.
@@ -76,6 +100,12 @@ pub(crate) struct Delta {
     pub samples: Vec<LocalSample>,
     /// `(line, offset, message)`.
     pub warnings: Vec<(u64, u64, String)>,
+    /// Tracepoint payload fields of samples: `(index into samples, labels)`.
+    pub payloads: Vec<(u32, Vec<Label>)>,
+    /// Context switches in file order.
+    pub switches: Vec<LocalSwitch>,
+    /// Side-band records read and not used (`PERF_RECORD_COMM` ...): `(kind, count, first line)`.
+    pub other_records: Vec<(String, u64, u64)>,
     /// Fixed sample periods the `perf script --header` event lines give:
     /// `(event, period)`, `None` for an event sampled at a frequency.
     pub header_periods: Vec<(String, Option<u64>)>,
@@ -83,6 +113,8 @@ pub(crate) struct Delta {
     pub one_line_samples: u64,
     /// Samples with frame lines below the header.
     pub chained_samples: u64,
+    /// Source lines (`-F +srcline`) given to frames.
+    pub srclines: u64,
     /// True when the last line given was skipped as not understood.
     pub last_line_bad: bool,
     /// True when the parser forgot its stacks before this delta: its stack
@@ -90,11 +122,59 @@ pub(crate) struct Delta {
     pub reset_stacks: bool,
 }
 
+/// A frame with a source line: name, module, kind, `(file, line)`.
+type SrclineKey = (String, String, FrameKind, Option<(String, u32)>);
+
+/// True when `t` (a line inside a sample) is instead the header of the next
+/// sample: not indented, and a header with a time or CPU (samples without
+/// call chain have no blank line after them).
+pub(crate) fn starts_sample(t: &str) -> bool {
+    if t.starts_with(char::is_whitespace) || t.starts_with('#') {
+        return false;
+    }
+    header::parse(t).is_some_and(|h| {
+        (h.event.is_some_and(|e| !e.is_empty()) || h.record.is_some()) && (h.time_ns.is_some() || h.cpu.is_some())
+    })
+}
+
+/// A source line under a frame (`perf script -F +srcline`): `file:line`,
+/// no blank in it, the line a number.
+fn srcline(t: &str) -> Option<(&str, u32)> {
+    if t.contains(' ') {
+        return None;
+    }
+    let (file, line) = t.rsplit_once(':')?;
+    if file.is_empty() || line.is_empty() || !line.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((file, line.parse().ok()?))
+}
+
+/// A payload value as a label: a decimal integer as a number, else text.
+fn label_value(v: &str) -> LabelValue {
+    match v.parse::<i64>() {
+        Ok(n) if !(v.starts_with('+') || v.len() > 1 && v.starts_with('0')) => LabelValue::Num { value: n, unit: None },
+        _ => LabelValue::Str(v.to_string()),
+    }
+}
+
 /// The sample being read.
 #[derive(Debug, Default)]
 struct Current {
     root: u32,
     event: u32,
+    /// The event is `sched:sched_switch`.
+    sched_switch: bool,
+    tid: Option<u32>,
+    pid: Option<u32>,
+    cpu: Option<u32>,
+    /// The tracepoint payload, as printed.
+    payload: Option<String>,
+    /// Header line and offset.
+    line: u64,
+    offset: u64,
+    /// simpleperf's `tracing data:` lines follow.
+    tracing_data: bool,
     period: Option<u64>,
     time_ns: Option<u64>,
     thread: u32,
@@ -115,6 +195,9 @@ pub(crate) struct Parser {
     in_event: bool,
     cur: Current,
     frame_index: HashMap<(String, String, FrameKind), u32, FxBuildHasher>,
+    /// Name, module and kind of each local frame, by id.
+    frame_names: Vec<(String, String, FrameKind)>,
+    srcline_index: HashMap<SrclineKey, u32, FxBuildHasher>,
     frame_count: u32,
     raw_cache: HashMap<Box<[u8]>, (u32, u32), FxBuildHasher>,
     raw_ids: Vec<u32>,
@@ -145,6 +228,8 @@ impl Parser {
             in_event: false,
             cur: Current::default(),
             frame_index: HashMap::default(),
+            frame_names: Vec::new(),
+            srcline_index: HashMap::default(),
             frame_count: 0,
             raw_cache: HashMap::default(),
             raw_ids: Vec::new(),
@@ -196,13 +281,24 @@ impl Parser {
             }
             return;
         }
-        let t = text.trim_end();
+        let mut t = text.trim_end();
+        // simpleperf separates fields with tabs (`comm\tTID [CPU] ...`,
+        // `addr\tsym (dso)`); perf indents frames with one.
+        let untabbed;
+        if t.trim_start().contains('\t') {
+            let lead = t.len() - t.trim_start().len();
+            untabbed = format!("{}{}", &t[..lead], t[lead..].replace('\t', " "));
+            t = untabbed.as_str();
+        }
         if t.is_empty() {
             self.end_sample();
         } else if self.in_event {
-            if !self.cur.skip {
-                self.cur.chained = true;
-                self.frame_line(t, number, offset);
+            if starts_sample(t) {
+                // A sample without call chain and no blank line after it.
+                self.end_sample();
+                self.header_line(t, number, offset);
+            } else if !self.cur.skip {
+                self.sample_line(t, number, offset);
             }
         } else {
             self.header_line(t, number, offset);
@@ -214,7 +310,109 @@ impl Parser {
         self.end_sample();
     }
 
+    /// A line inside a sample: a frame, a source line under it, or
+    /// simpleperf's tracing data.
+    fn sample_line(&mut self, t: &str, number: u64, offset: u64) {
+        let trimmed = t.trim_start();
+        if trimmed == "tracing data:" {
+            self.cur.tracing_data = true;
+            return;
+        }
+        if self.cur.tracing_data {
+            // simpleperf: `key : value`, one a line.
+            let p = self.cur.payload.get_or_insert_with(String::new);
+            if !p.is_empty() {
+                p.push_str(", ");
+            }
+            p.push_str(trimmed);
+            return;
+        }
+        if let Some((file, line)) = srcline(trimmed)
+            && let Some(&last) = self.cur.frames.last()
+        {
+            let id = self.with_srcline(last, file, line);
+            if let Some(f) = self.cur.frames.last_mut() {
+                *f = id;
+            }
+            self.out.srclines += 1;
+            return;
+        }
+        self.cur.chained = true;
+        self.frame_line(t, number, offset);
+    }
+
+    /// Frame `id` with source `file:line`.
+    fn with_srcline(&mut self, id: u32, file: &str, line: u32) -> u32 {
+        let Some(base) = self.frame_names.get(id as usize).cloned() else {
+            return id;
+        };
+        let key = (base.0.clone(), base.1.clone(), base.2, Some((file.to_string(), line)));
+        if let Some(&id) = self.srcline_index.get(&key) {
+            return id;
+        }
+        let new = self.frame_count;
+        self.frame_count += 1;
+        self.frame_names.push(base.clone());
+        self.out.frames.push(NewFrame { name: base.0, module: base.1, kind: base.2, file: key.3.clone() });
+        self.srcline_index.insert(key, new);
+        new
+    }
+
+    /// A `PERF_RECORD_*` line: a switch record, or counted.
+    fn record_line(&mut self, h: &header::Header<'_>, record: &str, number: u64, offset: u64) {
+        let mut words = record.split_whitespace();
+        let kind_word = words.next().unwrap_or("");
+        let is_switch = kind_word == "PERF_RECORD_SWITCH" || kind_word == "PERF_RECORD_SWITCH_CPU_WIDE";
+        let kind = match (is_switch, words.next()) {
+            (true, Some("IN")) => Some(SwitchKind::In),
+            (true, Some("OUT")) => {
+                let preempt = record.contains("OUT preempt");
+                Some(SwitchKind::Out { preempt })
+            }
+            _ => None,
+        };
+        let Some(kind) = kind else {
+            let name = kind_word.trim_end_matches(':').to_string();
+            match self.out.other_records.iter_mut().find(|(k, _, _)| *k == name) {
+                Some(r) => r.1 += 1,
+                None => self.out.other_records.push((name, 1, number)),
+            }
+            return;
+        };
+        // CPU-wide records name the other thread: `next pid/tid: 12/34`.
+        let peer_tid = record
+            .split_once("pid/tid:")
+            .and_then(|(_, r)| r.split_whitespace().next())
+            .and_then(|pt| pt.rsplit('/').next())
+            .and_then(|t| t.parse().ok());
+        let tid = h.tid.parse().ok();
+        // Only a switch-out needs the model thread (a switch-in may still
+        // show the comm from before the thread named itself).
+        let out = matches!(kind, SwitchKind::Out { .. });
+        let thread = if out && tid.is_some() { self.thread(h) } else { NONE };
+        self.out.switches.push(LocalSwitch {
+            time_ns: h.time_ns,
+            pid: h.pid.and_then(|p| p.parse().ok()),
+            tid,
+            cpu: h.cpu,
+            state: matches!(kind, SwitchKind::Out { preempt: true }).then_some('R'),
+            kind,
+            peer_tid,
+            thread,
+            stack: NONE,
+            sample: NONE,
+            line: number,
+            offset,
+        });
+    }
+
     fn header_line(&mut self, t: &str, number: u64, offset: u64) {
+        if let Some(h) = header::parse(t)
+            && let Some(record) = h.record
+        {
+            self.record_line(&h, record, number, offset);
+            return;
+        }
         let Some(h) = header::parse(t).filter(|h| h.event.is_some()) else {
             let what = if frame::parse_line(t).is_some() {
                 "frame line outside a sample (no header above it), skipped"
@@ -235,10 +433,19 @@ impl Parser {
         }
         let (root, java) = self.root_frame(&h);
         let thread = self.thread(&h);
+        let sched_switch = event == "sched:sched_switch";
         let event = self.event(event);
         self.cur = Current {
             root,
             event,
+            sched_switch,
+            tid: h.tid.parse().ok(),
+            pid: h.pid.and_then(|p| p.parse().ok()),
+            cpu: h.cpu,
+            payload: h.payload.map(str::to_string),
+            line: number,
+            offset,
+            tracing_data: false,
             period: h.period,
             time_ns: h.time_ns,
             thread,
@@ -307,7 +514,8 @@ impl Parser {
         }
         let id = self.frame_count;
         self.frame_count += 1;
-        self.out.frames.push(NewFrame { name: key.0.clone(), module: key.1.clone(), kind });
+        self.frame_names.push(key.clone());
+        self.out.frames.push(NewFrame { name: key.0.clone(), module: key.1.clone(), kind, file: None });
         self.frame_index.insert(key, id);
         id
     }
@@ -383,6 +591,7 @@ impl Parser {
         if self.cur.chained && !self.cur.frames.is_empty() {
             self.out.chained_samples += 1;
         }
+        let index = self.out.samples.len() as u32;
         self.out.samples.push(LocalSample {
             stack: s,
             frameless: self.cur.frames.is_empty(),
@@ -392,5 +601,36 @@ impl Parser {
             thread: self.cur.thread,
         });
         self.cur.frames.clear();
+        if let Some(p) = self.cur.payload.take() {
+            let fields = payload::fields(&p);
+            if self.cur.sched_switch {
+                self.sched_switch(&fields, s, index);
+            }
+            let labels = fields.iter().map(|&(k, v)| Label { key: k.to_string(), value: label_value(v) }).collect();
+            self.out.payloads.push((index, labels));
+        }
+    }
+
+    /// The switch-out a sched_switch sample records: its thread (`prev_pid`,
+    /// else the sample's tid) leaves the CPU in `prev_state` at this stack.
+    fn sched_switch(&mut self, fields: &[payload::Field<'_>], stack: u32, sample: u32) {
+        let state = payload::get(fields, "prev_state");
+        let letter = state.and_then(|s| s.chars().next());
+        let preempt = letter == Some('R');
+        let tid = payload::get(fields, "prev_pid").and_then(|p| p.parse().ok()).or(self.cur.tid);
+        self.out.switches.push(LocalSwitch {
+            time_ns: self.cur.time_ns,
+            pid: self.cur.pid,
+            tid,
+            cpu: self.cur.cpu,
+            kind: SwitchKind::Out { preempt },
+            state: letter,
+            peer_tid: payload::get(fields, "next_pid").and_then(|p| p.parse().ok()),
+            thread: self.cur.thread,
+            stack,
+            sample,
+            line: self.cur.line,
+            offset: self.cur.offset,
+        });
     }
 }

@@ -30,6 +30,42 @@ pub(crate) struct Header<'a> {
     pub event: Option<&'a str>,
     /// A frame printed on the header line itself (perf record without -g).
     pub inline_frame: Option<&'a str>,
+    /// The CPU, when printed (`[001]`).
+    pub cpu: Option<u32>,
+    /// A tracepoint's payload after its name (`prev_comm=a prev_pid=1 ...`),
+    /// when the event is a tracepoint (`subsystem:name`) and printed one.
+    pub payload: Option<&'a str>,
+    /// A side-band record instead of a sample (`PERF_RECORD_SWITCH OUT
+    /// preempt`, `PERF_RECORD_COMM: ...`): the text from `PERF_RECORD_` on.
+    /// Such a line is a whole record: no call chain, no blank line after it.
+    pub record: Option<&'a str>,
+}
+
+/// perf's event modifier letters (`cycles:uppp`): stripped from the name.
+fn is_modifier_suffix(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b"ukhIGHpPSDWe".contains(&b))
+}
+
+/// The end of the event field in `s`: the first `:` followed by a blank or
+/// the end of the line. Event names hold colons (`sched:sched_switch`,
+/// `cycles:uppp`) but never a colon then a blank.
+fn event_end(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    (0..b.len()).find(|&i| b[i] == b':' && b.get(i + 1).is_none_or(|c| *c == b' ' || *c == b'\t'))
+}
+
+/// The event name without modifiers: `cycles` of `cycles:uppp`, but
+/// `sched:sched_switch` whole (a tracepoint's `subsystem:name`).
+fn strip_modifiers(event: &str) -> &str {
+    match event.rsplit_once(':') {
+        Some((name, m)) if is_modifier_suffix(m) => name,
+        _ => event,
+    }
+}
+
+/// True for a tracepoint name (`subsystem:name`, after modifiers are stripped).
+pub(crate) fn is_tracepoint(event: &str) -> bool {
+    event.contains(':')
 }
 
 /// A word of the line and where it starts and ends.
@@ -108,36 +144,58 @@ pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
         None => (None, pid_word.text),
     };
     let rest = line.get(pid_word.end + 1..).unwrap_or("");
-    let mut header = Header { comm, pid, tid, time_ns: None, period: None, event: None, inline_frame: None };
+    let mut header = Header {
+        comm,
+        pid,
+        tid,
+        time_ns: None,
+        period: None,
+        event: None,
+        inline_frame: None,
+        cpu: None,
+        payload: None,
+        record: None,
+    };
     // The text before the first colon is `[cpu] time` (or, without a time
     // field, `period event`).
     let Some(colon) = rest.find(':') else {
         return Some(header);
     };
     let mut first = rest[..colon].trim();
+    let mut fields = rest;
     if let Some(w) = first.split(' ').next().filter(|w| is_cpu_word(w)) {
+        header.cpu = w[1..w.len() - 1].parse().ok();
         first = first[w.len()..].trim_start();
+        let at = rest.find(w).map_or(0, |i| i + w.len());
+        fields = &rest[at..];
     }
-    let (period_event, post) = match parse_time_ns(first) {
+    let after = match parse_time_ns(first) {
         Some(t) => {
             header.time_ns = Some(t);
-            let after = &rest[colon + 1..];
-            match after.find(':') {
-                Some(c) => (&after[..c], Some(&after[c + 1..])),
-                None => (after, None),
-            }
+            &rest[colon + 1..]
         }
-        None => (first, Some(&rest[colon + 1..])),
+        None => fields,
+    };
+    if let Some(at) = after.find("PERF_RECORD_")
+        && after[..at].trim().is_empty()
+    {
+        header.record = Some(after[at..].trim_end());
+        return Some(header);
+    }
+    let (period_event, post) = match event_end(after) {
+        Some(c) => (&after[..c], Some(&after[c + 1..])),
+        None => (after, None),
     };
     let mut tokens = period_event.split_whitespace().rev();
-    header.event = tokens.next().or(Some(""));
+    let event = tokens.next().map_or("", strip_modifiers);
+    header.event = Some(event);
     header.period = tokens.next().and_then(|p| p.parse::<u64>().ok());
-    // After `event:` come modifiers (`uppp:`) and, without -g, the one frame.
-    if let Some(post) = post {
-        let start = post.find([':', ' ']).map_or(0, |i| i + 1);
-        let frame = post[start..].trim();
-        if !frame.is_empty() {
-            header.inline_frame = Some(frame);
+    // After `event:` comes a tracepoint's payload or, without -g, the one frame.
+    if let Some(post) = post.map(str::trim).filter(|p| !p.is_empty()) {
+        if is_tracepoint(event) {
+            header.payload = Some(post);
+        } else {
+            header.inline_frame = Some(post);
         }
     }
     Some(header)

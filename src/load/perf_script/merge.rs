@@ -11,7 +11,12 @@ use super::block::{Delta, NONE};
 use crate::load::PerfOptions;
 use crate::load::error::{At, LoadError};
 use crate::model::frame::FrameRef;
-use crate::model::{FrameId, Profile, ProfileBuilder, StackId, Thread, ThreadId, Unit};
+use crate::model::{FrameId, LabelSetId, Profile, ProfileBuilder, StackId, SwitchRecord, Thread, ThreadId, Unit};
+
+/// At most this many distinct tracepoint payloads become label sets; the
+/// payloads of later samples are counted, not kept (each set costs a few
+/// hundred bytes, and fields like `ptr=` make every sample's set new).
+const MAX_PAYLOAD_SETS: usize = 1 << 18;
 
 /// One parser's local ids mapped to the builder's.
 #[derive(Default)]
@@ -36,6 +41,7 @@ struct Sample {
     period: Option<u64>,
     time_ns: Option<u64>,
     thread: ThreadId,
+    labels: LabelSetId,
 }
 
 /// See the module docs.
@@ -50,6 +56,16 @@ pub(super) struct Merger {
     first_warning: Option<(u64, String)>,
     /// The fixed period of each event the header names (first line wins).
     header_periods: Vec<(String, Option<u64>)>,
+    /// Side-band records not used: `(kind, count, first line)`.
+    other_records: Vec<(String, u64, u64)>,
+    /// Switch records without a time (not kept), and the first one's line.
+    untimed_switches: (u64, u64),
+    /// Payloads not kept as labels (past [`MAX_PAYLOAD_SETS`]).
+    payloads_dropped: u64,
+    srclines: u64,
+    /// Context switches, their `sample` an index into `samples` until
+    /// `finish` maps it to the profile's.
+    switches: Vec<SwitchRecord>,
 }
 
 impl Merger {
@@ -65,6 +81,11 @@ impl Merger {
             frameless: 0,
             first_warning: None,
             header_periods: Vec::new(),
+            other_records: Vec::new(),
+            untimed_switches: (0, 0),
+            payloads_dropped: 0,
+            srclines: 0,
+            switches: Vec::new(),
         }
     }
 
@@ -82,7 +103,12 @@ impl Merger {
             map.stacks.clear();
         }
         for f in &d.frames {
-            map.frames.push(self.b.frame(FrameRef::new(&f.name, &f.module, f.kind)));
+            let mut r = FrameRef::new(&f.name, &f.module, f.kind);
+            if let Some((file, line)) = &f.file {
+                r.file = Some(file);
+                r.line = Some(*line);
+            }
+            map.frames.push(self.b.frame(r));
         }
         for &(parent, frame) in &d.stacks {
             let parent = (parent != NONE).then(|| map.stacks[parent as usize]);
@@ -102,7 +128,17 @@ impl Merger {
             map.events.push(i);
         }
         self.samples.reserve(d.samples.len());
-        for s in &d.samples {
+        let first_sample = self.samples.len();
+        let mut payloads = d.payloads.into_iter().peekable();
+        for (i, s) in d.samples.iter().enumerate() {
+            let mut labels = LabelSetId(0);
+            if let Some((_, l)) = payloads.next_if(|(at, _)| *at as usize == i) {
+                if self.b.label_set_count() < MAX_PAYLOAD_SETS || self.b.has_label_set(&l) {
+                    labels = self.b.label_set(l);
+                } else {
+                    self.payloads_dropped += 1;
+                }
+            }
             let event = map.events[s.event as usize];
             let ev = &mut self.events[event];
             ev.samples += 1;
@@ -114,8 +150,40 @@ impl Merger {
                 period: s.period,
                 time_ns: s.time_ns,
                 thread: map.threads[s.thread as usize],
+                labels,
             });
         }
+        for w in d.switches {
+            let Some(time_ns) = w.time_ns else {
+                if self.untimed_switches.0 == 0 {
+                    self.untimed_switches.1 = w.line;
+                }
+                self.untimed_switches.0 += 1;
+                continue;
+            };
+            let Some(tid) = w.tid else { continue };
+            self.switches.push(SwitchRecord {
+                time_ns,
+                pid: w.pid,
+                tid,
+                cpu: w.cpu,
+                kind: w.kind,
+                state: w.state,
+                peer_tid: w.peer_tid,
+                thread: (w.thread != NONE).then(|| map.threads[w.thread as usize]),
+                stack: (w.stack != NONE).then(|| map.stacks[w.stack as usize]),
+                sample: (w.sample != NONE).then(|| first_sample + w.sample as usize),
+                line: Some(w.line),
+                offset: Some(w.offset),
+            });
+        }
+        for (kind, n, line) in d.other_records {
+            match self.other_records.iter_mut().find(|(k, _, _)| *k == kind) {
+                Some(r) => r.1 += n,
+                None => self.other_records.push((kind, n, line)),
+            }
+        }
+        self.srclines += d.srclines;
         for (event, period) in d.header_periods {
             if !self.header_periods.iter().any(|(e, _)| *e == event) {
                 self.header_periods.push((event, period));
@@ -136,19 +204,40 @@ impl Merger {
         if self.samples.is_empty() {
             return Err(self.no_samples(opts));
         }
-        self.frameless = self.samples.iter().filter(|s| s.frameless).count() as u64;
-        let keep_frameless = self.frameless == self.samples.len() as u64;
+        // A sample without frames among samples of its event that have
+        // them is broken (a junk frame line, a stray blank line) and left
+        // out, as inferno leaves it out; an event none of whose samples has
+        // a call chain was recorded without -g, and its samples count at
+        // their command name.
+        let mut chained_event = vec![false; self.events.len()];
+        for s in self.samples.iter().filter(|s| !s.frameless) {
+            chained_event[s.event as usize] = true;
+        }
+        let keep = |s: &Sample| !s.frameless || !chained_event[s.event as usize];
+        self.frameless = self.samples.iter().filter(|s| !keep(s)).count() as u64;
         if self.frameless > 0 {
-            let msg = if keep_frameless {
-                "no sample has a stack frame (perf script -F without ip,sym?): each sample is its command name only"
-                    .to_string()
-            } else {
+            self.b.warn(
+                None,
+                None,
                 format!(
                     "{} samples have no stack frame and are left out, as inferno-collapse-perf leaves them out",
                     self.frameless
-                )
-            };
-            self.b.warn(None, None, msg);
+                ),
+            );
+        }
+        for (e, _) in self.events.iter().enumerate().filter(|&(e, _)| !chained_event[e]) {
+            let name = &self.events[e].name;
+            let n = self.events[e].samples;
+            if self.one_line == 0 || self.chained > 0 {
+                self.b.warn(
+                    None,
+                    None,
+                    format!(
+                        "event {name}: its {n} samples have no call chain (recorded without -g, or perf script -F \
+                         without ip,sym): each counts at its command name"
+                    ),
+                );
+            }
         }
         if self.chained == 0 && self.one_line > 0 {
             self.b.warn(
@@ -157,6 +246,7 @@ impl Merger {
                 "no call chains: the file was recorded without -g, so each stack is the command and the sampled function only",
             );
         }
+        self.side_band_notes();
         let single = self.events.len() == 1;
         let mut metrics = Vec::with_capacity(self.events.len());
         // Samples without a period column take their event's fixed period
@@ -180,11 +270,9 @@ impl Merger {
             } else {
                 e.name.as_str()
             };
-            let unit = if weighted && matches!(e.name.as_str(), "cpu-clock" | "task-clock") {
-                Unit::Nanoseconds
-            } else {
-                Unit::Count
-            };
+            let base = e.name.split(['/', ':']).next().unwrap_or("");
+            let unit =
+                if weighted && matches!(base, "cpu-clock" | "task-clock") { Unit::Nanoseconds } else { Unit::Count };
             if let Some(p) = fixed.filter(|_| e.with_period < e.samples) {
                 self.b.meta(
                     "period",
@@ -208,14 +296,57 @@ impl Merger {
         if let Some(&first) = metrics.first() {
             self.b.set_default_metric(first);
         }
+        let mut index = Vec::with_capacity(if self.switches.is_empty() { 0 } else { self.samples.len() });
         for s in &self.samples {
-            if s.frameless && !keep_frameless {
+            if !self.switches.is_empty() {
+                index.push(keep(s).then(|| self.b.sample_count()));
+            }
+            if !keep(s) {
                 continue;
             }
             let w = s.period.or(fixed[s.event as usize]).map_or(1, i128::from);
             self.b.add_sample_for(Some(s.stack), metrics[s.event as usize], w, s.time_ns, Some(s.thread));
+            if s.labels != LabelSetId(0) {
+                self.b.set_sample_labels(s.labels);
+            }
+        }
+        for mut r in std::mem::take(&mut self.switches) {
+            r.sample = r.sample.and_then(|i| index.get(i).copied().flatten());
+            self.b.add_switch(r);
         }
         self.b.finish().map_err(|e| LoadError::invalid(FORMAT, None, e.to_string()))
+    }
+
+    /// Warnings and notes about what besides samples the file held.
+    fn side_band_notes(&mut self) {
+        let (n, line) = self.untimed_switches;
+        if n > 0 {
+            self.b.warn(
+                Some(line),
+                None,
+                format!("{n} context switch records have no time (perf script -F without time) and are not used"),
+            );
+        }
+        for (kind, n, line) in std::mem::take(&mut self.other_records) {
+            self.b.warn(Some(line), None, format!("{n} {kind} records (not samples) skipped"));
+        }
+        if self.payloads_dropped > 0 {
+            self.b.warn(
+                None,
+                None,
+                format!(
+                    "{} tracepoint payloads not kept as labels: more than {MAX_PAYLOAD_SETS} distinct ones",
+                    self.payloads_dropped
+                ),
+            );
+        }
+        if self.srclines > 0 {
+            self.b.meta("source lines", format!("{} frames with file:line (-F +srcline)", self.srclines));
+        }
+        let switches = self.switches.len();
+        if switches > 0 {
+            self.b.meta("context switches", switches.to_string());
+        }
     }
 
     fn no_samples(&self, opts: &PerfOptions) -> LoadError {

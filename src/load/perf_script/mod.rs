@@ -31,6 +31,7 @@ pub(crate) mod frame;
 mod header;
 mod merge;
 mod parallel;
+mod payload;
 
 use super::PerfOptions;
 use super::error::{At, LoadError};
@@ -46,7 +47,7 @@ const FORMAT: &str = "perf script";
 /// True when `line` looks like a perf script sample header
 /// (`comm pid [cpu] time: period event:`), for the format sniffer.
 pub fn looks_like_header(line: &str) -> bool {
-    header::parse(line.trim_end()).is_some_and(|h| h.event.is_some_and(|e| !e.is_empty()))
+    header::parse(line.trim_end()).is_some_and(|h| h.event.is_some_and(|e| !e.is_empty()) || h.record.is_some())
 }
 
 /// Loads perf script output from `input` with inferno's folding `opts`.

@@ -31,7 +31,6 @@ struct Block {
     index: u64,
     text: Vec<u8>,
     offset: u64,
-    last: bool,
 }
 
 /// A worker's result: the delta (warning lines counted from the block's
@@ -52,7 +51,15 @@ fn ends_sample(line: &[u8]) -> bool {
     if line.first().is_none_or(|b| b.is_ascii_whitespace() || *b == b'#') {
         return false;
     }
-    std::str::from_utf8(line).ok().and_then(|t| header::parse(t.trim_end())).is_some_and(|h| h.inline_frame.is_some())
+    std::str::from_utf8(line)
+        .ok()
+        .and_then(|t| header::parse(t.trim_end()))
+        .is_some_and(|h| h.inline_frame.is_some() || h.record.is_some())
+}
+
+/// True when `line` is the header of a sample (see [`super::block::starts_sample`]).
+fn starts_sample(line: &[u8]) -> bool {
+    std::str::from_utf8(line).is_ok_and(|t| super::block::starts_sample(t.trim_end()))
 }
 
 /// The end of the last line in `text` after which the parser is idle, as
@@ -63,6 +70,11 @@ fn split_point(text: &[u8]) -> Option<usize> {
         let start = memchr::memrchr(b'\n', &text[..end]).map_or(0, |i| i + 1);
         if ends_sample(&text[start..end]) {
             return Some(end + 1);
+        }
+        if start > 0 && starts_sample(&text[start..end]) {
+            // Before the header of the next sample (samples without call
+            // chain have no blank line between them).
+            return Some(start);
         }
         if start == 0 {
             return None;
@@ -94,9 +106,9 @@ fn worker(opts: &PerfOptions, id: usize, jobs: &Mutex<Receiver<Block>>, results:
             parser.line(line, lines, block.offset + pos as u64);
             pos = end + 1;
         }
-        if block.last {
-            parser.finish();
-        }
+        // Blocks end where the parser is idle or just before a header
+        // that ends the sample read (see `split_point`): end it here.
+        parser.finish();
         if results.send(Done { index: block.index, worker: id, delta: parser.take(), lines }).is_err() {
             return;
         }
@@ -118,6 +130,12 @@ impl Reorder {
         while let Some(mut d) = self.pending.remove(&self.next) {
             for w in &mut d.delta.warnings {
                 w.0 += self.lines_before;
+            }
+            for s in &mut d.delta.switches {
+                s.line += self.lines_before;
+            }
+            for r in &mut d.delta.other_records {
+                r.2 += self.lines_before;
             }
             self.lines_before += d.lines;
             self.last_bad = d.delta.last_line_bad;
@@ -211,7 +229,7 @@ fn read_blocks(
         let rest = buf.split_off(cut);
         let text = std::mem::replace(&mut buf, rest);
         let len = text.len() as u64;
-        if jobs.send(Block { index, text, offset, last: eof }).is_err() {
+        if jobs.send(Block { index, text, offset }).is_err() {
             break;
         }
         index += 1;

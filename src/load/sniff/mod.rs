@@ -250,6 +250,9 @@ fn sniff_text(head: &[u8], complete: bool) -> Result<Sniffed, LoadError> {
     let text = String::from_utf8_lossy(whole);
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(TEXT_LINES).collect();
     if let Some(k) = known::text(&lines) {
+        if k == known::Known::Strace {
+            return Ok(Sniffed::Format(Format::Strace));
+        }
         return Err(k.error());
     }
     let lines: Vec<&str> = lines.into_iter().filter(|l| !l.starts_with('#')).collect();

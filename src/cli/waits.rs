@@ -1,0 +1,191 @@
+//! `firesight syscalls` and `firesight locks`: the waiting half.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use clap::Args;
+use serde_json::{Value, json};
+
+use firesight::analysis::locks::lock_table;
+use firesight::analysis::syscalls::{self, Source, SyscallRow, syscall_table};
+use firesight::model::units;
+
+use super::{LoadArgs, load_file};
+
+/// `firesight syscalls`.
+#[derive(Debug, Args)]
+pub struct SyscallsArgs {
+    /// An strace file (`strace -f -T -tt`), or perf script output with
+    /// `syscalls:sys_enter_*`/`sys_exit_*` tracepoints.
+    pub file: PathBuf,
+    /// Print JSON: `{"syscalls": [{"name", "calls", "errors", "total_ns",
+    /// "avg_ns", "max_ns", ...}], "total_ns", ...}`.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// `firesight locks`.
+#[derive(Debug, Args)]
+pub struct LocksArgs {
+    /// A contention profile (Go's pprof mutex or block profile).
+    pub file: PathBuf,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+fn ns(n: u64) -> String {
+    units::format_weight(&units::Unit::Nanoseconds, i128::from(n), 0)
+}
+
+fn row_json(r: &SyscallRow, all: u64) -> Value {
+    let errnos: serde_json::Map<String, Value> = r.errnos.iter().map(|(e, n)| (e.clone(), json!(n))).collect();
+    let histogram: Vec<Value> = r
+        .histogram
+        .iter()
+        .enumerate()
+        .filter(|&(_, &c)| c > 0)
+        .map(|(k, &c)| json!({"lt_ns": syscalls::bucket_upper_ns(k), "count": c}))
+        .collect();
+    json!({
+        "name": r.name,
+        "calls": r.calls,
+        "errors": r.errors,
+        "total_ns": r.total_ns,
+        "avg_ns": r.avg_ns(),
+        "max_ns": r.max_ns,
+        "share": r.share(all),
+        "errnos": errnos,
+        "histogram": histogram,
+    })
+}
+
+/// Runs `syscalls`.
+pub fn syscalls(a: &SyscallsArgs) -> Result<()> {
+    let loaded = load_file(&a.file, &a.load)?;
+    let Some(t) = syscall_table(&loaded.profile) else {
+        bail!(
+            "{}: no system calls in this {} file (strace -f -T -tt output, or perf with syscalls:sys_enter_*/sys_exit_* \
+             tracepoints, has them)",
+            a.file.display(),
+            loaded.format.name()
+        );
+    };
+    let all = t.total_ns();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if a.json {
+        let v = json!({
+            "syscalls": t.rows.iter().map(|r| row_json(r, all)).collect::<Vec<_>>(),
+            "total_ns": all,
+            "calls": t.calls(),
+            "errors": t.errors(),
+            "source": match t.source { Source::Strace => "strace", Source::PerfTracepoints => "perf" },
+            "files": t.files.iter().map(|r| row_json(r, all)).collect::<Vec<_>>(),
+            "unpaired_enters": t.unpaired_enters,
+            "unpaired_exits": t.unpaired_exits,
+        });
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+        return Ok(out.flush()?);
+    }
+    writeln!(
+        out,
+        "{:>7}  {:>12}  {:>10}  {:>10}  {:>8}  {:>7}  syscall",
+        "% time", "total", "avg", "max", "calls", "errors"
+    )?;
+    for r in &t.rows {
+        writeln!(
+            out,
+            "{:>6.2}%  {:>12}  {:>10}  {:>10}  {:>8}  {:>7}  {}",
+            r.share(all) * 100.0,
+            ns(r.total_ns),
+            ns(r.avg_ns()),
+            ns(r.max_ns),
+            r.calls,
+            r.errors,
+            r.name
+        )?;
+    }
+    writeln!(
+        out,
+        "{:>7}  {:>12}  {:>10}  {:>10}  {:>8}  {:>7}  total",
+        "100%",
+        ns(all),
+        "",
+        "",
+        t.calls(),
+        t.errors()
+    )?;
+    if !t.files.is_empty() {
+        writeln!(out, "\nper file or socket:")?;
+        for r in t.files.iter().take(30) {
+            writeln!(out, "{:>6.2}%  {:>12}  {:>8} calls  {}", r.share(all) * 100.0, ns(r.total_ns), r.calls, r.name)?;
+        }
+    }
+    Ok(out.flush()?)
+}
+
+/// Runs `locks`.
+pub fn locks(a: &LocksArgs) -> Result<()> {
+    let loaded = load_file(&a.file, &a.load)?;
+    let Some(t) = lock_table(&loaded.profile) else {
+        bail!(
+            "{}: not a contention profile (no `contentions` and `delay` metrics; Go's mutex and block profiles have \
+             them)",
+            a.file.display()
+        );
+    };
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if a.json {
+        let rows: Vec<Value> = t
+            .rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "site": r.site,
+                    "primitive": r.primitive,
+                    "contentions": r.contentions.to_string().parse::<i64>().unwrap_or(i64::MAX),
+                    "delay_ns": r.delay_ns.to_string().parse::<i64>().unwrap_or(i64::MAX),
+                    "share": t.share(r),
+                    "callers": r.callers.iter().map(|(c, d)| json!({"name": c, "delay_ns": d.to_string().parse::<i64>().unwrap_or(i64::MAX)})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let v = json!({
+            "locks": rows,
+            "total_delay_ns": t.total_delay_ns.to_string().parse::<i64>().unwrap_or(i64::MAX),
+            "total_contentions": t.total_contentions.to_string().parse::<i64>().unwrap_or(i64::MAX),
+        });
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+        return Ok(out.flush()?);
+    }
+    writeln!(out, "{:>7}  {:>12}  {:>11}  waiting site (waits in) <- top callers", "share", "delay", "contentions")?;
+    for r in &t.rows {
+        let callers: Vec<String> = r.callers.iter().take(3).map(|(c, _)| c.clone()).collect();
+        let prim = if r.primitive.is_empty() { String::new() } else { format!(" (in {})", r.primitive) };
+        writeln!(
+            out,
+            "{:>6.2}%  {:>12}  {:>11}  {}{}{}",
+            t.share(r) * 100.0,
+            units::format_weight(&units::Unit::Nanoseconds, r.delay_ns, 0),
+            r.contentions,
+            r.site,
+            prim,
+            if callers.is_empty() { String::new() } else { format!(" <- {}", callers.join(", ")) }
+        )?;
+    }
+    writeln!(
+        out,
+        "{:>7}  {:>12}  {:>11}  total",
+        "100%",
+        units::format_weight(&units::Unit::Nanoseconds, t.total_delay_ns, 0),
+        t.total_contentions
+    )?;
+    Ok(out.flush()?)
+}
