@@ -12,6 +12,7 @@ mod folded;
 mod gates;
 mod numbers;
 mod perf;
+mod perf_data;
 mod pprof;
 mod robustness;
 mod sniffing;
