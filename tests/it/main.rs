@@ -15,6 +15,7 @@ mod jfr;
 mod insights;
 mod numbers;
 mod perf;
+mod perf_data;
 mod pprof;
 mod robustness;
 mod slow;
@@ -34,6 +35,8 @@ mod ui_compare;
 mod ui_insights;
 #[cfg(feature = "gui")]
 mod ui_numbers;
+#[cfg(feature = "gui")]
+mod ui_perf_data;
 #[cfg(feature = "gui")]
 mod ui_pprof;
 #[cfg(feature = "gui")]

@@ -264,8 +264,24 @@ fn read_features(stream: &mut Stream<'_>, h: &Header, out: &mut Read) -> Result<
     let bits: Vec<usize> = (0..256).filter(|&b| h.has_feature(b)).collect();
     for bit in bits {
         let s = Section { offset: table.u64("feature section")?, size: table.u64("feature section")? };
-        if s.offset < base || s.end() > base + rest.len() as u64 {
-            out.warnings.push(format!("feature {bit} lies outside the file ({}..{}); skipped", s.offset, s.end()));
+        let file_end = base + rest.len() as u64;
+        if s.end() > file_end {
+            return Err(LoadError::invalid(
+                FORMAT,
+                Some(At::Byte(file_end)),
+                format!(
+                    "the file ends at byte {file_end}, before the end of feature section {bit} at {}..{} (truncated file?)",
+                    s.offset,
+                    s.end()
+                ),
+            ));
+        }
+        if s.offset < base {
+            out.warnings.push(format!(
+                "feature {bit} lies before the feature sections ({}..{}); skipped",
+                s.offset,
+                s.end()
+            ));
             continue;
         }
         let data = &rest[(s.offset - base) as usize..(s.end() - base) as usize];
