@@ -7,6 +7,7 @@ pub mod compare;
 pub mod diff;
 pub mod gate;
 pub mod growth;
+pub mod heap_series;
 pub mod labels;
 pub mod memory;
 pub mod paths;

@@ -121,7 +121,12 @@ pub fn growth(a: &GrowthArgs) -> Result<()> {
         } else {
             writeln!(out, "leak suspects (self grows in every interval), strongest first:")?;
             for s in &g.suspects {
-                writeln!(out, "  {:>14}  {}", signed(&m.format(s.growth), s.growth), firesight::model::frame::shown_name(&s.name))?;
+                writeln!(
+                    out,
+                    "  {:>14}  {}",
+                    signed(&m.format(s.growth), s.growth),
+                    firesight::model::frame::shown_name(&s.name)
+                )?;
             }
         }
         for iv in g.intervals.iter().chain(g.overall.iter().filter(|_| g.intervals.len() > 1)) {

@@ -6,15 +6,21 @@
 //! Loaders stream where the format allows (text formats line by line), report
 //! progress and stop promptly on cancel. Imports `model` only.
 
+pub mod callgrind;
+pub mod chrome_trace;
+pub mod cpuprofile;
 pub mod error;
 pub mod folded;
 pub mod jaeger;
+pub mod json_number;
+pub mod massif;
 pub mod otlp;
 pub mod perf_script;
 pub mod pprof;
 pub mod proto_locate;
 pub mod sniff;
 pub mod source;
+pub mod speedscope;
 pub mod utf16;
 
 use std::path::Path;
@@ -42,6 +48,16 @@ pub enum Format {
     OtlpProtobuf,
     /// Jaeger JSON (API response with `data`, one trace, or an array of traces).
     JaegerJson,
+    /// speedscope JSON (py-spy `-f speedscope`, speedscope's exports): sampled and evented profiles.
+    Speedscope,
+    /// V8 / Chrome DevTools `.cpuprofile` (`node --cpu-prof`).
+    CpuProfile,
+    /// Chrome trace-event JSON (viztracer, Perfetto's JSON export, Chrome, Node, tracing-chrome).
+    ChromeTrace,
+    /// Valgrind callgrind (`callgrind.out.PID`).
+    Callgrind,
+    /// Valgrind massif (`massif.out.PID`).
+    Massif,
 }
 
 impl Format {
@@ -54,6 +70,11 @@ impl Format {
             Self::OtlpJson => "OTLP JSON",
             Self::OtlpProtobuf => "OTLP protobuf",
             Self::JaegerJson => "Jaeger JSON",
+            Self::Speedscope => "speedscope",
+            Self::CpuProfile => "V8 cpuprofile",
+            Self::ChromeTrace => "Chrome trace",
+            Self::Callgrind => "callgrind",
+            Self::Massif => "massif",
         }
     }
 }
@@ -112,7 +133,7 @@ pub struct Loaded {
     pub format: Format,
     /// The profile (for traces, the projection: service/span path, self time).
     pub profile: Profile,
-    /// The traces, for OTLP and Jaeger input.
+    /// The traces, for OTLP, Jaeger and Chrome trace input.
     pub traces: Option<TraceSet>,
 }
 
@@ -140,6 +161,11 @@ pub fn load_input(input: &mut Input, opts: &LoadOptions) -> Result<Loaded, LoadE
         Format::Pprof => pprof::load(input, opts).map(|p| (p, None)),
         Format::OtlpJson | Format::OtlpProtobuf => otlp::load(input, format, opts).map(|(p, t)| (p, Some(t))),
         Format::JaegerJson => jaeger::load(input, opts).map(|(p, t)| (p, Some(t))),
+        Format::Speedscope => speedscope::load(input, opts).map(|p| (p, None)),
+        Format::CpuProfile => cpuprofile::load(input, opts).map(|p| (p, None)),
+        Format::ChromeTrace => chrome_trace::load(input, opts).map(|(p, t)| (p, Some(t))),
+        Format::Callgrind => callgrind::load(input).map(|p| (p, None)),
+        Format::Massif => massif::load(input).map(|p| (p, None)),
     };
     let (profile, traces) = loaded.map_err(|mut e| {
         // A loader's byte offsets count the content it read: in a gzipped

@@ -144,7 +144,7 @@ fn sniff_json(head: &[u8]) -> Result<Format, LoadError> {
         return Ok(Format::JaegerJson);
     }
     if let Some(k) = known::json(&has, &text) {
-        return Err(k.error());
+        return k.read_as().ok_or_else(|| k.error());
     }
     // Jaeger's query API envelope, also when it holds no trace:
     // `{"data": [], "total": 0, "limit": 0, "offset": 0, "errors": null}`.
@@ -178,7 +178,7 @@ fn sniff_text(head: &[u8], complete: bool) -> Result<Sniffed, LoadError> {
     let text = String::from_utf8_lossy(whole);
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(TEXT_LINES).collect();
     if let Some(k) = known::text(&lines) {
-        return Err(k.error());
+        return k.read_as().map(Sniffed::Format).ok_or_else(|| k.error());
     }
     let lines: Vec<&str> = lines.into_iter().filter(|l| !l.starts_with('#')).collect();
     if lines.is_empty() && !complete {
