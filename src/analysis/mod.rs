@@ -11,6 +11,7 @@ pub mod diff;
 pub mod gate;
 pub mod growth;
 pub mod insights;
+pub mod heap_series;
 pub mod labels;
 pub mod locks;
 pub mod memory;

@@ -6,10 +6,15 @@
 //! Loaders stream where the format allows (text formats line by line), report
 //! progress and stop promptly on cancel. Imports `model` only.
 
+pub mod callgrind;
+pub mod chrome_trace;
+pub mod cpuprofile;
 pub mod error;
 pub mod folded;
 pub mod jaeger;
 pub mod jfr;
+pub mod json_number;
+pub mod massif;
 pub mod otlp;
 pub mod perf_data;
 pub mod perf_script;
@@ -19,6 +24,7 @@ pub mod sniff;
 pub mod source;
 pub mod source_code;
 pub mod strace;
+pub mod speedscope;
 pub mod utf16;
 
 use std::path::Path;
@@ -52,6 +58,16 @@ pub enum Format {
     Jfr,
     /// strace output (`strace -f -T -tt`): one sample per system call.
     Strace,
+    /// speedscope JSON (py-spy `-f speedscope`, speedscope's exports): sampled and evented profiles.
+    Speedscope,
+    /// V8 / Chrome DevTools `.cpuprofile` (`node --cpu-prof`).
+    CpuProfile,
+    /// Chrome trace-event JSON (viztracer, Perfetto's JSON export, Chrome, Node, tracing-chrome).
+    ChromeTrace,
+    /// Valgrind callgrind (`callgrind.out.PID`).
+    Callgrind,
+    /// Valgrind massif (`massif.out.PID`).
+    Massif,
 }
 
 impl Format {
@@ -67,6 +83,11 @@ impl Format {
             Self::PerfData => "perf.data",
             Self::Jfr => "JFR",
             Self::Strace => "strace",
+            Self::Speedscope => "speedscope",
+            Self::CpuProfile => "V8 cpuprofile",
+            Self::ChromeTrace => "Chrome trace",
+            Self::Callgrind => "callgrind",
+            Self::Massif => "massif",
         }
     }
 }
@@ -147,7 +168,7 @@ pub struct Loaded {
     pub format: Format,
     /// The profile (for traces, the projection: service/span path, self time).
     pub profile: Profile,
-    /// The traces, for OTLP and Jaeger input.
+    /// The traces, for OTLP, Jaeger and Chrome trace input.
     pub traces: Option<TraceSet>,
 }
 
@@ -178,6 +199,11 @@ pub fn load_input(input: &mut Input, opts: &LoadOptions) -> Result<Loaded, LoadE
         Format::PerfData => perf_data::load(input, &opts.perf, &opts.perf_data).map(|p| (p, None)),
         Format::Jfr => jfr::load(input, opts).map(|p| (p, None)),
         Format::Strace => strace::load(input).map(|p| (p, None)),
+        Format::Speedscope => speedscope::load(input, opts).map(|p| (p, None)),
+        Format::CpuProfile => cpuprofile::load(input, opts).map(|p| (p, None)),
+        Format::ChromeTrace => chrome_trace::load(input, opts).map(|(p, t)| (p, Some(t))),
+        Format::Callgrind => callgrind::load(input).map(|p| (p, None)),
+        Format::Massif => massif::load(input).map(|p| (p, None)),
     };
     let (profile, traces) = loaded.map_err(|mut e| {
         // A loader's byte offsets count the content it read: in a gzipped

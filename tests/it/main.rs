@@ -9,6 +9,7 @@ mod common;
 mod compare;
 mod export_bounds;
 mod folded;
+mod formats;
 mod gates;
 mod hostile;
 mod jfr;

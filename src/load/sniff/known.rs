@@ -8,6 +8,7 @@
 //! variant and returning it from `sniff` where [`binary`], [`text`] or
 //! [`json`] names the format today; the detection stays here.
 
+use crate::load::Format;
 use crate::load::error::LoadError;
 
 /// A format that is recognised but not read.
@@ -72,13 +73,29 @@ impl Known {
             Self::HeapProfile => "a V8 / Chrome DevTools sampling heap profile (.heapprofile)".into(),
             Self::PerfData => "a binary perf.data recording".into(),
             Self::PerfReport => "perf report text output".into(),
-            Self::GoLegacyText => "a Go legacy text profile".into(),
+            Self::GoLegacyText => {
+                "a legacy pprof text profile (heapz, contentionz, threadz or Go's debug=1 text)".into()
+            }
             Self::PprofReport => "a text report of go tool pprof (-top, -traces ...)".into(),
             Self::GmonOut => "a gprof gmon.out file".into(),
             Self::GprofReport => "a gprof text report".into(),
             Self::Nettrace => "a .NET nettrace (dotnet-trace) file".into(),
             Self::Elf => "an ELF executable or library, not a profile".into(),
             Self::Compressed(c) => format!("{c}-compressed data"),
+        }
+    }
+
+    /// The loader that reads this format, for the formats Firesight has
+    /// taken over (speedscope, V8 `.cpuprofile`, Chrome trace, callgrind,
+    /// massif); `None` for the rest, which are refused by [`Known::error`].
+    pub fn read_as(self) -> Option<Format> {
+        match self {
+            Self::Speedscope => Some(Format::Speedscope),
+            Self::CpuProfile => Some(Format::CpuProfile),
+            Self::ChromeTrace => Some(Format::ChromeTrace),
+            Self::Callgrind => Some(Format::Callgrind),
+            Self::Massif => Some(Format::Massif),
+            _ => None,
         }
     }
 
@@ -96,7 +113,9 @@ impl Known {
             Self::CpuProfile | Self::HeapProfile => "Chrome DevTools or speedscope read it",
             Self::PerfData => "run `perf script -i perf.data > out.txt` and open the text",
             Self::PerfReport => "open the `perf script` output of the same perf.data instead",
-            Self::GoLegacyText => "`go tool pprof -proto FILE > out.pb.gz` converts it to profile.proto",
+            Self::GoLegacyText => {
+                "convert it to profile.proto with `go tool pprof -proto FILE > out.pb.gz` and open that"
+            }
             Self::PprofReport => "open the profile it was made from (the .pb.gz)",
             Self::GmonOut | Self::GprofReport => "gprof reads it",
             Self::Nettrace => "`dotnet-trace convert --format speedscope` or PerfView read it",
@@ -157,8 +176,23 @@ pub fn text(lines: &[&str]) -> Option<Known> {
     if any(&starts("time_unit:")) && (any(&starts("snapshot=")) || any(&starts("mem_heap_B="))) {
         return Some(Known::Massif);
     }
-    let go_legacy = ["heap profile:", "goroutine profile: total", "threadcreate profile: total", "--- contention:"];
-    if go_legacy.iter().any(|p| first.starts_with(p)) || first.starts_with("--- mutex:") {
+    // The legacy text shapes `go tool pprof` still reads (its
+    // legacy_profile.go): heapz/growthz, contentionz, threadz and the Go
+    // runtime's debug=1 text, the first line after any `#` comments.
+    let go_legacy = [
+        "heap profile:",
+        "heap_v2/",
+        "--- heapz",
+        "--- contentionz",
+        "--- contention:",
+        "--- mutex:",
+        "--- threadz",
+        "goroutine profile: total",
+        "threadcreate profile: total",
+        "growth profile:",
+    ];
+    let first_data = lines.iter().find(|l| !l.starts_with('#')).map_or("", |l| l.trim());
+    if go_legacy.iter().any(|p| first.starts_with(p) || first_data.starts_with(p)) {
         return Some(Known::GoLegacyText);
     }
     if any(&starts("Type: "))

@@ -150,7 +150,7 @@ fn sniff_json(head: &[u8]) -> Result<Format, LoadError> {
         return Ok(Format::JaegerJson);
     }
     if let Some(k) = known::json(&has, &text) {
-        return Err(k.error());
+        return k.read_as().ok_or_else(|| k.error());
     }
     // Jaeger's query API envelope, also when it holds no trace:
     // `{"data": [], "total": 0, "limit": 0, "offset": 0, "errors": null}`.
@@ -253,7 +253,7 @@ fn sniff_text(head: &[u8], complete: bool) -> Result<Sniffed, LoadError> {
         if k == known::Known::Strace {
             return Ok(Sniffed::Format(Format::Strace));
         }
-        return Err(k.error());
+        return k.read_as().map(Sniffed::Format).ok_or_else(|| k.error());
     }
     let lines: Vec<&str> = lines.into_iter().filter(|l| !l.starts_with('#')).collect();
     if lines.is_empty() && !complete {
