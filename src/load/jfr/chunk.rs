@@ -256,6 +256,23 @@ impl Chunk {
     }
 }
 
+/// The event at absolute `at`: its size (checked against the chunk end)
+/// and a reader from its start to the chunk end, so compressed integers
+/// near its end take the fast path. The caller checks that what it read
+/// stayed inside the size ([`Reader::remaining`] before and after).
+#[inline]
+pub fn event_at<'a>(file: &'a [u8], at: usize, end: usize) -> Read<(usize, Reader<'a>)> {
+    let mut r = Reader::new(&file[at..end], at as u64, "event");
+    let size = r.varint()?;
+    if size <= 0 || size as u64 > (end - at) as u64 {
+        return Err(ReadError {
+            at: at as u64,
+            what: format!("the event here says it is {size} bytes; expected 1 to the {} bytes left in the chunk", end - at),
+        });
+    }
+    Ok((size as usize, r))
+}
+
 /// A reader over the event at absolute `at`, bounded by its size field and
 /// the chunk end.
 pub fn event_reader<'a>(file: &'a [u8], at: usize, end: usize, what: &'static str) -> Read<Reader<'a>> {

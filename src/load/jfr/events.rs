@@ -122,9 +122,42 @@ pub struct Fields {
     pub bytes: i64,
 }
 
+/// Plans by type id: a table for the small ids real recordings use, a map beyond.
+#[derive(Debug, Default)]
+pub struct Plans {
+    small: Vec<Option<Plan>>,
+    large: FxHashMap<i64, Plan>,
+}
+
+/// Type ids below this are looked up in a table.
+const SMALL_IDS: i64 = 4096;
+
+impl Plans {
+    fn insert(&mut self, id: i64, plan: Plan) {
+        if (0..SMALL_IDS).contains(&id) {
+            let i = id as usize;
+            if self.small.len() <= i {
+                self.small.resize(i + 1, None);
+            }
+            self.small[i] = Some(plan);
+        } else {
+            self.large.insert(id, plan);
+        }
+    }
+
+    /// The plan for type id `id`.
+    #[inline]
+    pub fn get(&self, id: i64) -> Option<&Plan> {
+        if (0..SMALL_IDS).contains(&id) {
+            return self.small.get(id as usize)?.as_ref();
+        }
+        self.large.get(&id)
+    }
+}
+
 /// Plans for the event types of `chunk` that are read, by type id.
-pub fn plans(chunk: &Chunk) -> FxHashMap<i64, Plan> {
-    let mut out = FxHashMap::default();
+pub fn plans(chunk: &Chunk) -> Plans {
+    let mut out = Plans::default();
     for (ci, class) in chunk.md.classes.iter().enumerate() {
         let Some(si) = SPECS.iter().position(|s| s.name == class.name) else { continue };
         let spec = SPECS[si];
@@ -149,6 +182,9 @@ pub fn plans(chunk: &Chunk) -> FxHashMap<i64, Plan> {
             }
             plan.ops.push((*f, slot));
         }
+        // Fields after the last one needed are never read: the event's size moves to the next.
+        let needed = plan.ops.iter().rposition(|(_, s)| *s != Slot::Skip).map_or(0, |i| i + 1);
+        plan.ops.truncate(needed);
         out.insert(class.id, plan);
     }
     out

@@ -9,15 +9,17 @@
 //! `jfrs` crate was evaluated and not used (docs/DESIGN.md, "JFR").
 //!
 //! Each event type of [`events::SPECS`] present becomes a metric named by
-//! the type; each such event is one sample with its stack (leaf-first
-//! `package.Class.method` frames with line numbers, interned root first,
-//! hidden frames left out as `jfr print` leaves them out), its thread and
-//! its start time. Other events are counted into `meta`. The whole file is
+//! the type, weighed by its stack (leaf-first `package.Class.method` frames
+//! with line numbers, interned root first, hidden frames left out as `jfr
+//! print` leaves them out), its thread and its start time; events of one
+//! type, stack and thread in the same short time bucket are one sample
+//! ([`accumulate`]). Other events are counted into `meta`. The whole file is
 //! read into memory (the format points backwards and forwards within a
 //! chunk), bounded by `max_whole_input`; every length read from it is
 //! bounded by the bytes left, so truncated or corrupt input ends in an
 //! error with its byte offset. Imports `model` and the load plumbing only.
 
+mod accumulate;
 pub mod chunk;
 pub mod events;
 pub mod layout;
@@ -32,7 +34,8 @@ use rustc_hash::FxHashMap;
 use super::LoadOptions;
 use super::error::{At, LoadError};
 use super::source::{Input, Progress};
-use crate::model::{LabelSetId, MetricId, Profile, ProfileBuilder, Weight};
+use crate::model::{Profile, ProfileBuilder};
+use accumulate::Accumulator;
 use chunk::{Chunk, HEADER_SIZE};
 use reader::ReadError;
 use resolve::{Chunks, Resolver};
@@ -55,9 +58,6 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<Profile, LoadError>
     load_bytes(&data, Some(&progress))
 }
 
-/// The metrics of a load: per spec, its metric and its bytes metric.
-type Metrics = Vec<Option<(MetricId, Option<MetricId>)>>;
-
 /// Loads a whole recording held in memory. Errors as [`load`].
 pub fn load_bytes(data: &[u8], progress: Option<&Progress>) -> Result<Profile, LoadError> {
     let cancelled = || progress.is_some_and(Progress::is_cancelled);
@@ -77,9 +77,25 @@ pub fn load_bytes(data: &[u8], progress: Option<&Progress>) -> Result<Profile, L
     }
     let mut b = ProfileBuilder::new(FORMAT);
     b.functions_by_name();
-    let (counts, unknown) = count_events(data, &chunks).map_err(error)?;
-    let metrics = add_metrics(&chunks, &counts, &mut b);
-    if metrics.iter().all(Option::is_none) {
+    let start = chunks.iter().map(|c| c.header.start_ns).min().unwrap_or(0);
+    let end = chunks.iter().map(|c| c.header.start_ns.saturating_add(c.header.duration_ns)).max().unwrap_or(0);
+    let mut acc = Accumulator::new(start, end);
+    let mut res = Resolver::default();
+    let mut counts: FxHashMap<String, u64> = FxHashMap::default();
+    let mut unknown: FxHashMap<i64, u64> = FxHashMap::default();
+    for i in 0..chunks.len() {
+        res.next_chunk();
+        let by_id = read_events(data, &chunks[..=i], &mut res, &mut acc, &mut b, progress)?;
+        let md = &chunks[i].md;
+        for (id, n) in by_id {
+            match (id, md.class(id)) {
+                (0 | 1, _) => {}
+                (_, Some(class)) => *counts.entry(class.name.clone()).or_default() += n,
+                (_, None) => *unknown.entry(id).or_default() += n,
+            }
+        }
+    }
+    if acc.samples() == 0 {
         return Err(LoadError::invalid(
             FORMAT,
             None,
@@ -90,12 +106,8 @@ pub fn load_bytes(data: &[u8], progress: Option<&Progress>) -> Result<Profile, L
             ),
         ));
     }
-    let mut res = Resolver::default();
-    let mut weights: Vec<Weight> = vec![0; b.metric_count()];
-    for i in 0..chunks.len() {
-        res.next_chunk();
-        read_events(data, &chunks[..=i], &metrics, &mut res, &mut weights, &mut b, progress)?;
-    }
+    let mut unknown: Vec<_> = unknown.into_iter().collect();
+    unknown.sort_unstable();
     for (ty, n) in unknown {
         b.warn(None, None, format!("{n} events of type id {ty}, which the metadata does not define, were skipped"));
     }
@@ -112,7 +124,8 @@ pub fn load_bytes(data: &[u8], progress: Option<&Progress>) -> Result<Profile, L
             ),
         );
     }
-    add_meta(&chunks, &counts, &mut b);
+    add_meta(&chunks, &counts, &acc, &mut b);
+    acc.finish(&mut b);
     if let Some(p) = progress {
         let total = p.bytes_total.load(Ordering::Relaxed);
         p.bytes_read.fetch_max(total, Ordering::Relaxed);
@@ -120,117 +133,80 @@ pub fn load_bytes(data: &[u8], progress: Option<&Progress>) -> Result<Profile, L
     b.finish().map_err(|e| LoadError::invalid(FORMAT, None, e.to_string()))
 }
 
-/// Walks the event headers of every chunk: events per type name, and
-/// events of type ids the metadata does not define.
-#[allow(clippy::type_complexity)]
-fn count_events(data: &[u8], chunks: &[Chunk]) -> Result<(FxHashMap<String, u64>, Vec<(i64, u64)>), ReadError> {
-    let mut counts: FxHashMap<String, u64> = FxHashMap::default();
-    let mut unknown: FxHashMap<i64, u64> = FxHashMap::default();
-    for c in chunks {
-        let mut by_id: FxHashMap<i64, u64> = FxHashMap::default();
-        let mut at = c.start + HEADER_SIZE;
-        while at < c.end {
-            let mut r = chunk::event_reader(data, at, c.end, "event")?;
-            let size = r.remaining();
-            r.varint()?;
-            *by_id.entry(r.varint()?).or_default() += 1;
-            at += size;
-        }
-        for (id, n) in by_id {
-            match (id, c.md.class(id)) {
-                (0 | 1, _) => {}
-                (_, Some(class)) => *counts.entry(class.name.clone()).or_default() += n,
-                (_, None) => *unknown.entry(id).or_default() += n,
-            }
-        }
-    }
-    let mut unknown: Vec<_> = unknown.into_iter().collect();
-    unknown.sort_unstable();
-    Ok((counts, unknown))
-}
-
-fn add_metrics(chunks: &[Chunk], counts: &FxHashMap<String, u64>, b: &mut ProfileBuilder) -> Metrics {
-    let _ = chunks;
-    let mut out = Vec::with_capacity(events::SPECS.len());
-    for s in events::SPECS {
-        if counts.get(s.name).copied().unwrap_or(0) == 0 {
-            out.push(None);
-            continue;
-        }
-        let m = b.add_metric(s.name, s.unit.unit());
-        let bytes = s.bytes.map(|f| b.add_metric(&format!("{}.{f}", s.name), crate::model::Unit::Bytes));
-        out.push(Some((m, bytes)));
-    }
-    if let Some(Some((m, _))) = out.first() {
-        b.set_default_metric(*m);
-    } else if let Some((m, _)) = out.iter().flatten().next() {
-        b.set_default_metric(*m);
-    }
-    out
-}
-
-/// Reads the events of the last chunk of `chunks` into samples.
+/// Reads the events of the last chunk of `chunks` into `acc`; returns the
+/// number of events per type id.
 fn read_events(
     data: &[u8],
     chunks: &[Chunk],
-    metrics: &Metrics,
     res: &mut Resolver,
-    weights: &mut [Weight],
+    acc: &mut Accumulator,
     b: &mut ProfileBuilder,
     progress: Option<&Progress>,
-) -> Result<(), LoadError> {
-    let Some(c) = chunks.last() else { return Ok(()) };
+) -> Result<FxHashMap<i64, u64>, LoadError> {
+    let mut by_id: FxHashMap<i64, u64> = FxHashMap::default();
+    let Some(c) = chunks.last() else { return Ok(by_id) };
     let plans = events::plans(c);
     let cs = Chunks { file: data, list: chunks };
     let mut at = c.start + HEADER_SIZE;
     let mut n = 0u32;
     let mut last_ticks = 0i64;
+    // Consecutive events of one type repeat: count them in a run, not a map lookup each.
+    let (mut run_ty, mut run_n) = (i64::MIN, 0u64);
     while at < c.end {
         n = n.wrapping_add(1);
         if n % 65536 == 0 && progress.is_some_and(Progress::is_cancelled) {
             return Err(LoadError::cancelled());
         }
-        let mut r = chunk::event_reader(data, at, c.end, "event").map_err(error)?;
-        let size = r.remaining();
-        r.varint().map_err(error)?;
+        let (size, mut r) = chunk::event_at(data, at, c.end).map_err(error)?;
+        let left = r.remaining() + (r.offset() as usize - at);
         let ty = r.varint().map_err(error)?;
+        let event_at = at;
         at += size;
-        let Some(plan) = plans.get(&ty) else { continue };
-        let Some((metric, bytes_metric)) = metrics[plan.spec] else { continue };
+        if ty != run_ty {
+            if run_n > 0 {
+                *by_id.entry(run_ty).or_default() += run_n;
+            }
+            (run_ty, run_n) = (ty, 0);
+        }
+        run_n += 1;
+        let Some(plan) = plans.get(ty) else { continue };
         let f = plan.read(c, &mut r).map_err(error)?;
+        if left - r.remaining() > size {
+            return Err(error(ReadError {
+                at: event_at as u64,
+                what: format!(
+                    "the fields of this {} event run {} bytes past its size of {size} bytes",
+                    events::SPECS[plan.spec].name,
+                    left - r.remaining() - size
+                ),
+            }));
+        }
         let spec = &events::SPECS[plan.spec];
         let w: i64 = match spec.weigh {
             events::Weigh::One => 1,
             events::Weigh::Duration => c.span_ns(f.duration),
             events::Weigh::Field(_) => f.weight,
         };
-        let time = f.start.map(|t| {
-            let t = if c.header.compressed_ticks {
-                // JDK 25's compressed start ticks: small values are relative to the last full one.
-                if t > c.header.start_ticks {
-                    last_ticks = t;
-                    t
-                } else {
-                    t + last_ticks
-                }
-            } else {
+        let ticks = match f.start {
+            // JDK 25's compressed start ticks: small values are relative to the last full one.
+            Some(t) if c.header.compressed_ticks && t <= c.header.start_ticks => t.wrapping_add(last_ticks),
+            Some(t) => {
+                last_ticks = t;
                 t
-            };
-            c.time_ns(t)
-        });
+            }
+            None => c.header.start_ticks,
+        };
         let stack = if f.stack != 0 { res.stack(&cs, plan.stack_type, f.stack, b).map_err(error)? } else { None };
         let thread = if f.thread != 0 { res.thread(&cs, plan.thread_type, f.thread, b).map_err(error)? } else { None };
-        weights.fill(0);
-        weights[metric.index()] = Weight::from(w);
-        if let Some(bm) = bytes_metric {
-            weights[bm.index()] = Weight::from(f.bytes);
-        }
-        b.add_sample(stack, weights, time.and_then(|t| u64::try_from(t).ok()), thread, LabelSetId(0));
+        acc.add(plan.spec, stack, thread, c.time_ns(ticks), w, f.bytes);
     }
-    Ok(())
+    if run_n > 0 {
+        *by_id.entry(run_ty).or_default() += run_n;
+    }
+    Ok(by_id)
 }
 
-fn add_meta(chunks: &[Chunk], counts: &FxHashMap<String, u64>, b: &mut ProfileBuilder) {
+fn add_meta(chunks: &[Chunk], counts: &FxHashMap<String, u64>, acc: &Accumulator, b: &mut ProfileBuilder) {
     if let Some(c) = chunks.first() {
         b.meta("JFR version", format!("{}.{}", c.header.major, c.header.minor));
         b.meta("start (ns since the epoch)", c.header.start_ns.to_string());
@@ -238,8 +214,17 @@ fn add_meta(chunks: &[Chunk], counts: &FxHashMap<String, u64>, b: &mut ProfileBu
     b.meta("chunks", chunks.len().to_string());
     let duration: i64 = chunks.iter().map(|c| c.header.duration_ns).sum();
     b.meta("duration", crate::model::Unit::Nanoseconds.format(duration as f64));
-    let total: u64 = counts.values().sum();
-    b.meta("events", total.to_string());
-    let read: u64 = events::SPECS.iter().filter_map(|s| counts.get(s.name)).sum();
-    b.meta("events read as samples", read.to_string());
+    b.meta("events", counts.values().sum::<u64>().to_string());
+    for (s, n) in events::SPECS.iter().zip(acc.events) {
+        if n > 0 {
+            b.meta(&format!("{} events", s.name), n.to_string());
+        }
+    }
+    b.meta(
+        "samples",
+        format!(
+            "events of one type, stack and thread within {} are one sample",
+            crate::model::Unit::Nanoseconds.format(acc.width_ns() as f64)
+        ),
+    );
 }

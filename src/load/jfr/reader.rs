@@ -102,6 +102,23 @@ impl<'a> Reader<'a> {
     /// A compressed integer (`char`, `short`, `int`, `long`).
     #[inline]
     pub fn varint(&mut self) -> Read<i64> {
+        // Fast path: nine bytes are there, so no byte needs its own check.
+        if let Some(b) = self.data.get(self.pos..self.pos + 9) {
+            let mut ret: u64 = 0;
+            for (i, &x) in b[..8].iter().enumerate() {
+                ret |= u64::from(x & 0x7f) << (7 * i);
+                if x < 0x80 {
+                    self.pos += i + 1;
+                    return Ok(ret as i64);
+                }
+            }
+            self.pos += 9;
+            return Ok((ret | (u64::from(b[8]) << 56)) as i64);
+        }
+        self.varint_slow()
+    }
+
+    fn varint_slow(&mut self) -> Read<i64> {
         let mut ret: u64 = 0;
         for i in 0..8 {
             let Some(&b) = self.data.get(self.pos) else { return Err(self.short(i + 1, "a compressed integer")) };

@@ -37,6 +37,10 @@ pub struct Resolver {
     /// Stack traces the producer marked truncated.
     pub truncated: u64,
     path: Vec<crate::model::FrameId>,
+    /// The last stack and thread resolved: consecutive events of one
+    /// thread's buffer mostly repeat them.
+    last_stack: Option<(i64, Option<StackId>)>,
+    last_thread: Option<(i64, Option<ThreadId>)>,
 }
 
 /// The chunks read so far, the current one last.
@@ -119,11 +123,19 @@ impl Resolver {
         self.threads.clear();
         self.methods.clear();
         self.frame_types.clear();
+        self.last_stack = None;
+        self.last_thread = None;
     }
 
     /// The model thread for thread key `key` (pool type `type_id`).
     pub fn thread(&mut self, cs: &Chunks<'_, '_>, type_id: i64, key: i64, b: &mut ProfileBuilder) -> Read<Option<ThreadId>> {
+        if let Some((k, t)) = self.last_thread
+            && k == key
+        {
+            return Ok(t);
+        }
         if let Some(&t) = self.threads.get(&key) {
+            self.last_thread = Some((key, t));
             return Ok(t);
         }
         let t = match cs.object(type_id, key)? {
@@ -143,6 +155,7 @@ impl Resolver {
             }
         };
         self.threads.insert(key, t);
+        self.last_thread = Some((key, t));
         Ok(t)
     }
 
@@ -150,11 +163,20 @@ impl Resolver {
     /// frames leaf first in the file, interned root first; hidden frames
     /// (lambda forms, hidden classes) left out as `jfr print` leaves them out.
     pub fn stack(&mut self, cs: &Chunks<'_, '_>, type_id: i64, key: i64, b: &mut ProfileBuilder) -> Read<Option<StackId>> {
-        if let Some(&s) = self.stacks.get(&key) {
+        if let Some((k, s)) = self.last_stack
+            && k == key
+        {
             return Ok(s);
         }
-        let s = self.decode_stack(cs, type_id, key, b)?;
-        self.stacks.insert(key, s);
+        let s = match self.stacks.get(&key) {
+            Some(&s) => s,
+            None => {
+                let s = self.decode_stack(cs, type_id, key, b)?;
+                self.stacks.insert(key, s);
+                s
+            }
+        };
+        self.last_stack = Some((key, s));
         Ok(s)
     }
 
