@@ -19,7 +19,7 @@ if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(cargo fuzz list)
 fi
 ./seed.sh >/dev/null
-cargo fuzz build -s none -O "${targets[@]/#/}" >/dev/null 2>&1 || cargo fuzz build -s none -O
+cargo fuzz build -s none -O >/dev/null
 printf '%-12s %12s %8s %8s %8s %s\n' target execs exec/s cov ft crashes
 status=0
 for t in "${targets[@]}"; do

@@ -24,6 +24,12 @@ add otlp_proto $root/tests/data/otlp/**/*.pb* $root/tests/data/otlp/**/*.bin
 add jaeger $root/tests/data/jaeger/**/*.json*
 add perf_data $root/tests/data/perf_data/**/*.data
 add jfr $root/tests/data/jfr/**/*.jfr
+add strace $root/tests/data/strace/**/* $root/tests/data/syscalls/**/* $root/tests/data/unsupported/*strace*
+add speedscope $root/tests/data/speedscope/**/*
+add cpuprofile $root/tests/data/cpuprofile/**/*
+add chrome_trace $root/tests/data/chrome-trace/**/*
+add callgrind $root/tests/data/valgrind/**/callgrind*
+add massif $root/tests/data/valgrind/**/massif*
 add load_any $root/tests/data/**/*
 add gzip $root/tests/data/folded/**/* $root/tests/data/perf/**/*.txt
 mkdir -p seed/gate seed/transform seed/tag

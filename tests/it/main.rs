@@ -15,6 +15,7 @@ mod hostile;
 mod jfr;
 mod insights;
 mod numbers;
+mod pathological;
 mod perf;
 mod perf_data;
 mod pprof;

@@ -25,6 +25,9 @@ pub(crate) struct Header<'a> {
     pub time_ns: Option<u64>,
     /// The sample period, when printed.
     pub period: Option<u64>,
+    /// A period of digits too large for 64 bits (no perf writes one): the
+    /// sample then counts as one sample of its event, with a warning.
+    pub period_overflow: Option<&'a str>,
     /// The event name without modifiers (`cycles` of `cycles:uppp:`);
     /// `None` when the header has no event field.
     pub event: Option<&'a str>,
@@ -150,6 +153,7 @@ pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
         tid,
         time_ns: None,
         period: None,
+        period_overflow: None,
         event: None,
         inline_frame: None,
         cpu: None,
@@ -189,7 +193,9 @@ pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
     let mut tokens = period_event.split_whitespace().rev();
     let event = tokens.next().map_or("", strip_modifiers);
     header.event = Some(event);
-    header.period = tokens.next().and_then(|p| p.parse::<u64>().ok());
+    let period = tokens.next();
+    header.period = period.and_then(|p| p.parse::<u64>().ok());
+    header.period_overflow = period.filter(|p| header.period.is_none() && p.bytes().all(|b| b.is_ascii_digit()));
     // After `event:` comes a tracepoint's payload or, without -g, the one frame.
     if let Some(post) = post.map(str::trim).filter(|p| !p.is_empty()) {
         if is_tracepoint(event) {
