@@ -235,13 +235,20 @@ pub fn widest_node(cmp: &Comparison, model: &FlameModel, f: u32) -> Option<u32> 
 }
 
 /// "1.20 s → 0.55 s (−54%)": a before and after with the relative change
-/// (`fmt` prints a weight); "(new)" when before was 0.
+/// (`fmt` prints a weight); "(new)" when before was 0, "(0%)" for a change
+/// under half a percent.
 pub fn change_line(before: Weight, after: Weight, fmt: impl Fn(Weight) -> String) -> String {
     let rel = if before == 0 {
         if after == 0 { "no change".to_string() } else { "new".to_string() }
     } else {
         let pct = (after - before) as f64 * 100.0 / before.abs() as f64;
-        let sign = if pct < 0.0 { "\u{2212}" } else { "+" };
+        let sign = if pct <= -0.5 {
+            "\u{2212}"
+        } else if pct >= 0.5 {
+            "+"
+        } else {
+            ""
+        };
         format!("{sign}{:.0}%", pct.abs())
     };
     format!("{} \u{2192} {} ({rel})", fmt(before), fmt(after))

@@ -222,7 +222,10 @@ fn run(inputs: Vec<CompareInput>, progress: &[Arc<Progress>]) -> Result<Compared
                 s.spawn(move || match input {
                     CompareInput::Loaded(f) => Ok(f),
                     CompareInput::Path(path) => {
-                        let l = load::load_path(&path, opts, Arc::clone(p))?;
+                        let l = load::load_path(&path, opts, Arc::clone(p)).inspect_err(|_| {
+                            // One side failed: the comparison cannot be made, stop the others.
+                            progress.iter().for_each(|q| q.cancel.store(true, Relaxed));
+                        })?;
                         Ok(CompareFile {
                             name: CompareInput::Path(path.clone()).display_name(),
                             format: l.format.name().to_string(),
@@ -239,6 +242,10 @@ fn run(inputs: Vec<CompareInput>, progress: &[Arc<Progress>]) -> Result<Compared
             .map(|h| h.join().unwrap_or_else(|_| Err(LoadError::io("input", None, "a loading thread panicked"))))
             .collect()
     });
+    // The error of the file that failed, not the cancellations it caused.
+    if let Some(e) = loaded.iter().filter_map(|r| r.as_ref().err()).find(|e| !e.is_cancelled()) {
+        return Err(e.clone());
+    }
     let files = loaded.into_iter().collect::<Result<Vec<_>, _>>()?;
     if progress.iter().any(|p| p.is_cancelled()) {
         return Err(LoadError::cancelled());

@@ -504,7 +504,10 @@ impl FiresightApp {
             let dropped: Vec<PathBuf> = i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect();
             (hovered, dropped, i.modifiers.shift)
         });
-        shell::drop_overlay_ui(ctx, &hovered);
+        match self.tabs.active_doc().filter(|_| shift) {
+            Some(d) => crate::ui::compare::open::drop_overlay_ui(ctx, &hovered, &d.title),
+            None => shell::drop_overlay_ui(ctx, &hovered),
+        }
         // Shift held over an open profile: compare it with what is dropped.
         if shift && !dropped.is_empty() && self.tabs.active_doc().is_some() {
             return vec![Command::CompareWith(dropped)];

@@ -259,3 +259,36 @@ fn zoom_search_and_the_label_filter_work_in_a_comparison() {
     assert_eq!((t.before_total, t.after_total), (orders(&bp), orders(&ap)));
     assert_eq!(pair(&h).labels, vec![("endpoint".to_string(), Some("/orders".to_string()))]);
 }
+
+#[test]
+fn file_compare_asks_for_the_base_then_the_new_file() {
+    let mut h = harness_with(AppOptions { files: Vec::new(), bundled_sample: false });
+    let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = Arc::clone(&asked);
+    h.state_mut().set_compare_picker(Arc::new(move |title: &str, many: bool| {
+        let mut log = log.lock().expect("log");
+        log.push((title.to_owned(), many));
+        let file = if log.len() == 1 { FOLDED_BEFORE } else { FOLDED_AFTER };
+        Some(vec![data(file)])
+    }));
+    h.run();
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Compare…").click();
+    settle(&mut h);
+    let asked = asked.lock().expect("log").clone();
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    assert!(asked[0].0.contains("base") && !asked[0].1, "{asked:?}");
+    assert!(asked[1].0.contains("new") && asked[1].1, "{asked:?}");
+    assert_eq!(tab(&h).title, "shop-before.folded \u{21c4} shop-after.folded");
+}
+
+#[test]
+fn a_side_that_fails_to_load_gives_the_comparison_a_failed_tab() {
+    let h = compare(&[FOLDED_BEFORE, "compare/diff/no-such-file.folded"]);
+    assert!(h.state().comparisons().is_empty());
+    let failed = h.state().failed_loads();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0].title.starts_with("comparison of shop-before.folded and no-such-file.folded"));
+    assert!(failed[0].error.contains("no-such-file.folded"), "{}", failed[0].error);
+}

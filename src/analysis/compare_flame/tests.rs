@@ -82,4 +82,5 @@ fn change_line_reads_like_the_status_bar() {
     assert_eq!(change_line(120, 55, f), "120 \u{2192} 55 (\u{2212}54%)");
     assert_eq!(change_line(0, 5, f), "0 \u{2192} 5 (new)");
     assert_eq!(change_line(10, 12, f), "10 \u{2192} 12 (+20%)");
+    assert_eq!(change_line(1000, 999, f), "1000 \u{2192} 999 (0%)");
 }

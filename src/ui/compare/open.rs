@@ -249,6 +249,24 @@ impl Comparisons {
     }
 }
 
+/// While files hover over the window with Shift held over an open
+/// profile (`base`): a dimmed overlay saying the drop compares.
+pub fn drop_overlay_ui(ctx: &egui::Context, hovered: &[String], base: &str) {
+    if hovered.is_empty() {
+        return;
+    }
+    let id = egui::Id::unique("compare_drop_overlay");
+    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, id));
+    let rect = ctx.content_rect();
+    painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(190));
+    let text = match hovered {
+        [one] => format!("Drop to compare {one} with {base} (the base)"),
+        many => format!("Drop to compare {} files with {base} (the base)", many.len()),
+    };
+    let font = egui::FontId::proportional(28.0);
+    painter.text(rect.center(), egui::Align2::CENTER_CENTER, text, font, egui::Color32::WHITE);
+}
+
 fn note(text: &str) -> Message {
     Message { text: text.to_owned(), is_error: false, about_dialog: false }
 }

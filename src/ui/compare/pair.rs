@@ -224,25 +224,28 @@ impl PairView {
                     .on_hover_text("Span self time before and after as a differential flamegraph");
             });
         }
-        if self.show_traces
-            && let Some(t) = self.pair.traces.clone()
-        {
-            super::traces::ui(ui, &mut self.traces, &t, &self.pair.before.name, &self.pair.after.name);
-            return None;
-        }
+        let traces = self.pair.traces.clone().filter(|_| self.show_traces);
         ui.horizontal_wrapped(|ui| {
             ui.label(format!("Base: {}  \u{2192}  New: {}", self.pair.before.name, self.pair.after.name));
             ui.separator();
             let mut normalize = self.pair.opts.normalize;
-            let r = ui.checkbox(&mut normalize, "Normalised").on_hover_text(
-                "Scale the new profile so both totals are equal (pprof -normalize): compare shares, not amounts",
-            );
-            if r.changed() {
+            let hover = if traces.is_some() {
+                "Scale the new side's times by its number of traces over the base's, so both compare per trace"
+            } else {
+                "Scale the new profile so both totals are equal (pprof -normalize): compare shares, not amounts"
+            };
+            if ui.checkbox(&mut normalize, "Normalised").on_hover_text(hover).changed() {
                 rebuild = Some(Rebuild { normalize, swap: false, labels: self.labels.clone() });
             }
             if ui.button("\u{21c4} Swap base and new").clicked() {
                 rebuild =
                     Some(Rebuild { normalize: self.pair.opts.normalize, swap: true, labels: self.labels.clone() });
+            }
+            if traces.is_some() {
+                if self.pending {
+                    ui.spinner();
+                }
+                return;
             }
             let mut changed_only = self.model.mode == WidthMode::ChangedOnly;
             if ui
@@ -269,6 +272,10 @@ impl PairView {
                 ui.label(s);
             }
         });
+        if let Some(t) = traces {
+            super::traces::ui(ui, &mut self.traces, &t, &self.pair.before.name, &self.pair.after.name);
+            return rebuild;
+        }
         legend_ui(ui);
         if let Some(r) = self.labels_ui(ui) {
             rebuild = Some(r);

@@ -114,8 +114,11 @@ fn histogram(ui: &mut Ui, t: &TraceComparison) {
                 let count = b.traces.iter().filter(|&&i| (i >= nb) == after).count();
                 (count > 0).then(|| {
                     let share = count as f64 * 100.0 / n;
-                    Bar::new((b.x_lo + b.x_hi) / 2.0, share)
-                        .width((b.x_hi - b.x_lo) * 0.9)
+                    // Side by side in each bin: the base left, the new side right.
+                    let w = b.x_hi - b.x_lo;
+                    let x = (b.x_lo + b.x_hi) / 2.0 + if after { w / 4.0 } else { -w / 4.0 };
+                    Bar::new(x, share)
+                        .width(w * 0.46)
                         .fill(color.gamma_multiply(0.55))
                         .stroke(egui::Stroke::new(1.0, color))
                         .name(format!(
