@@ -56,10 +56,9 @@ impl FromStr for PidArg {
             return Ok(Self::Bare);
         }
         s.parse::<u32>().map(Self::Pid).map_err(|_| {
-            format!(
-                "expected a process id (a number); to append pids to names as inferno's --pid does, put --pid \
-                 after the file or last"
-            )
+            "expected a process id (a number); to append pids to names as inferno's --pid does, put --pid after \
+             the file or last"
+                .to_string()
         })
     }
 }

@@ -403,7 +403,7 @@ impl<'a> SampleTest<'a> {
         if self.thread.is_some() && s.thread(i) != self.thread {
             return false;
         }
-        if !self.threads_ok.is_empty() && !s.thread(i).is_some_and(|t| self.threads_ok.get(t.index()) == Some(&true)) {
+        if !self.threads_ok.is_empty() && s.thread(i).is_none_or(|t| self.threads_ok.get(t.index()) != Some(&true)) {
             return false;
         }
         if let Some((lo, hi)) = self.time_range_ns

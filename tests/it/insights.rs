@@ -48,7 +48,7 @@ fn the_perf_profile_names_its_dominant_functions_with_the_tables_numbers() {
     // The hot path stops where sort_records calls itself.
     let hot = &rule(&found, "hot-path")[0];
     assert_eq!(hot.subjects.last().map(String::as_str), Some("sort_records"));
-    assert!(hot.message.contains("where it calls itself"), "{}", hot.message);
+    assert!(hot.message.contains("where it recurses"), "{}", hot.message);
 }
 
 #[test]

@@ -75,7 +75,9 @@ pub fn pareto(input: &Input<'_>, th: &Thresholds, out: &mut Vec<Insight>) {
     let reached = round2(cum[k - 1] * 100.0);
     let share_of_functions = round2(k as f64 * 100.0 / rows.len() as f64);
     let names: Vec<String> = rows[..k].iter().take(MAX_SUBJECTS).map(|r| input.name(r.frame)).collect();
-    let more = if k > MAX_SUBJECTS { format!(" and {} more", k - MAX_SUBJECTS) } else { String::new() };
+    // The message names the first few; `subjects` up to MAX_SUBJECTS.
+    let named = names.len().min(5);
+    let more = if k > named { format!(" and {} more", k - named) } else { String::new() };
     out.push(Insight {
         rule: "pareto",
         severity: Severity::Info,
@@ -86,7 +88,7 @@ pub fn pareto(input: &Input<'_>, th: &Thresholds, out: &mut Vec<Insight>) {
             "{k} of {} functions ({share_of_functions:.2}%) hold {reached:.2}% of {} as self: {}{more}.",
             rows.len(),
             input.metric_name(),
-            names.join(", ")
+            names[..named].join(", ")
         ),
         show: match rows.first() {
             Some(r) if k == 1 => ShowMe::Function(r.frame),

@@ -39,6 +39,7 @@ pub fn hot_path(input: &Input<'_>, th: &Thresholds, out: &mut Vec<Insight>) {
     let mut cur = tree.root();
     let mut steps = 0usize;
     let mut recurses = false;
+    let mut on_path: Vec<FrameId> = Vec::new();
     loop {
         let mut best: Option<(NodeId, Weight)> = None;
         for c in tree.children(cur) {
@@ -52,11 +53,13 @@ pub fn hot_path(input: &Input<'_>, th: &Thresholds, out: &mut Vec<Insight>) {
         if steps > 0 && pct(t, tree.node(cur).total) < th.fan_out_pct {
             break;
         }
-        // A function calling itself is one place, however deep it recurses.
-        if steps > 0 && tree.node(child).frame == tree.node(cur).frame {
+        // A function calling itself (directly or through others) is one
+        // place, however deep it recurses.
+        if tree.node(child).frame.is_some_and(|f| on_path.contains(&f)) {
             recurses = true;
             break;
         }
+        on_path.extend(tree.node(child).frame);
         cur = child;
         steps += 1;
     }
@@ -69,7 +72,7 @@ pub fn hot_path(input: &Input<'_>, th: &Thresholds, out: &mut Vec<Insight>) {
     let share = input.pct(node.total);
     let kids = node.child_count;
     let end = if recurses {
-        "where it calls itself (recursion: see the recursion insight)".to_string()
+        "where it recurses (see the recursion insight)".to_string()
     } else if kids == 0 {
         "and ends there (no callees)".to_string()
     } else {
