@@ -14,7 +14,7 @@ use firesight::analysis::insights::{Input, Insight, Thresholds, evaluate};
 use firesight::analysis::memory::paired_metric;
 use firesight::model::{CallTree, FunctionTable, MetricId, Profile};
 
-use super::{LoadArgs, SelectArgs, UsageError, load_file, pick_metric, select};
+use super::{LoadArgs, SelectArgs, TransformArgs, UsageError, load_transformed, pick_metric, select};
 
 /// `firesight insights`.
 #[derive(Debug, Args)]
@@ -30,6 +30,8 @@ pub struct InsightsArgs {
     pub thresholds: ThresholdArgs,
     #[command(flatten)]
     pub select: SelectArgs,
+    #[command(flatten)]
+    pub transform: TransformArgs,
     #[command(flatten)]
     pub load: LoadArgs,
 }
@@ -160,7 +162,7 @@ pub fn insights(a: &InsightsArgs) -> Result<()> {
     }
     let mut profiles: Vec<Profile> = Vec::with_capacity(a.files.len());
     for path in &a.files {
-        profiles.push(load_file(path, &a.load)?.profile);
+        profiles.push(load_transformed(path, &a.load, &a.transform)?.profile);
     }
     let mut metrics: Vec<MetricId> = Vec::with_capacity(profiles.len());
     for (p, path) in profiles.iter().zip(&a.files) {

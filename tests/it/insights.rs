@@ -197,3 +197,22 @@ fn the_cli_prints_the_json_shape_and_takes_thresholds() {
     assert_eq!(code, 2);
     assert!(err.contains("--dominant -3: expected a number at or above 0"), "{err}");
 }
+
+#[test]
+fn insights_take_the_transform_flags_and_agree_with_top_under_them() {
+    // Dropping the samples through sort_records leaves compute_checksum
+    // dominant with its share of what remains, as `top --drop` prints it.
+    let f = data("perf/generated/shop-c.perf.txt.gz").to_string_lossy().into_owned();
+    let (code, out, err) = run_cli(&["insights", &f, "--drop", "sort_records", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let dominant: Vec<&serde_json::Value> =
+        v["insights"].as_array().unwrap().iter().filter(|i| i["rule"] == "dominant-function").collect();
+    assert!(!dominant.is_empty(), "{out}");
+    assert!(dominant.iter().all(|i| i["subjects"][0] != "sort_records"), "{out}");
+    let top_one = &dominant[0];
+    let (code, top, err) = run_cli(&["top", &f, "--drop", "sort_records", "--limit", "1"]);
+    assert_eq!(code, 0, "{err}");
+    let share = format!(" {:.2}% ", top_one["value"].as_f64().unwrap());
+    assert!(top.contains(&share) && top.contains(top_one["subjects"][0].as_str().unwrap()), "{top}\n{out}");
+}
