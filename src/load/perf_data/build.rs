@@ -26,6 +26,7 @@ type Frames = Vec<(String, String, FrameKind)>;
 /// Symbolises every location of `state` (see the module docs).
 fn symbolise(
     state: &State,
+    perf: &PerfOptions,
     opts: &PerfDataOptions,
     progress: &Progress,
     b: &mut ProfileBuilder,
@@ -57,6 +58,7 @@ fn symbolise(
                         Found::Files { binary, debug } => {
                             symbols::resolve(&binary, debug.as_deref(), &offsets, opts.inline)
                         }
+                        Found::PerfMap(syms) => Ok(symbols::resolve_perf_map(&syms, &offsets)),
                         Found::Missing(why) => Err(why),
                     };
                     if let Ok(mut slot) = results[k].lock() {
@@ -72,7 +74,9 @@ fn symbolise(
     }
     let kallsyms = kernel_symbols(state, opts, b);
     let mut frames: Vec<Frames> = vec![Vec::new(); state.locs.len()];
-    let name_opts = NameOptions { annotate_kernel: false, annotate_jit: false, include_addrs: false };
+    // inferno's --kernel and --jit annotations apply as they do to perf script.
+    let name_opts =
+        NameOptions { annotate_kernel: perf.annotate_kernel, annotate_jit: perf.annotate_jit, include_addrs: false };
     let mut out = Vec::new();
     for (k, &m) in work.iter().enumerate() {
         let module = &state.modules[m];
@@ -130,9 +134,11 @@ fn symbolise(
                     ));
                 }
             },
-            Loc::Unmapped(_) => {
+            Loc::Unmapped(a) => {
                 unmapped += 1;
-                frames[i].push(("[unknown]".into(), "[unknown]".into(), FrameKind::Unknown));
+                // inferno's --addrs names the address: `[unknown <7f12>]`.
+                let name = if perf.include_addrs { format!("[unknown <{a:x}>]") } else { "[unknown]".into() };
+                frames[i].push((name, "[unknown]".into(), FrameKind::Unknown));
             }
             Loc::Module { .. } => {}
         }
@@ -187,7 +193,7 @@ pub(super) fn build(
     progress: &Progress,
     mut b: ProfileBuilder,
 ) -> Result<Profile, LoadError> {
-    let frames = symbolise(state, opts, progress, &mut b)?;
+    let frames = symbolise(state, perf, opts, progress, &mut b)?;
     let mut metrics = Vec::with_capacity(attrs.len());
     let mut counts = vec![0u64; attrs.len()];
     for r in &state.rows {
