@@ -20,6 +20,9 @@ use crate::load::{PerfDataOptions, PerfOptions};
 use crate::model::frame::FrameRef;
 use crate::model::{FrameId, FrameKind, Profile, ProfileBuilder, StackId, SwitchKind, SwitchRecord, Thread, Unit};
 
+/// One module's symbolisation: a result per offset, or why there is none.
+type ModuleResult = Result<Vec<Option<Resolved>>, String>;
+
 /// The frames of one location, root first.
 type Frames = Vec<(String, String, FrameKind)>;
 
@@ -38,7 +41,7 @@ fn symbolise(
         }
     }
     let work: Vec<usize> = (0..by_module.len()).filter(|&m| !by_module[m].is_empty()).collect();
-    let results: Vec<Mutex<Option<Result<Vec<Option<Resolved>>, String>>>> =
+    let results: Vec<Mutex<Option<ModuleResult>>> =
         work.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let read = progress.bytes_read.load(Ordering::Relaxed).max(1);
