@@ -41,8 +41,7 @@ fn symbolise(
         }
     }
     let work: Vec<usize> = (0..by_module.len()).filter(|&m| !by_module[m].is_empty()).collect();
-    let results: Vec<Mutex<Option<ModuleResult>>> =
-        work.iter().map(|_| Mutex::new(None)).collect();
+    let results: Vec<Mutex<Option<ModuleResult>>> = work.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let read = progress.bytes_read.load(Ordering::Relaxed).max(1);
     progress.bytes_total.store(read * 2, Ordering::Relaxed);
