@@ -264,3 +264,30 @@ fn the_cli_reads_perf_data_with_its_flags() {
     assert_eq!(code, 1);
     assert!(err.contains("no event named \"cycles\""), "{err}");
 }
+
+/// Self weight of each frame of `kind` that ends a stack.
+fn leaf_weights(p: &Profile, kind: FrameKind) -> BTreeMap<String, i128> {
+    let mut out = BTreeMap::new();
+    for i in 0..p.samples.len() {
+        let Some(s) = p.samples.stacks[i] else { continue };
+        let f = p.frames.frame(p.stacks.frame(s));
+        if f.kind == kind {
+            *out.entry(f.name.clone()).or_insert(0) += p.weight(i, p.default_metric);
+        }
+    }
+    out
+}
+
+#[test]
+fn jit_frames_come_from_the_perf_map_as_perf_script_names_them() {
+    // node --perf-basic-prof: JIT code in anonymous memory, named by
+    // /tmp/perf-26894.map (kept beside the recording, found by --symbols).
+    let p = load_with(&data("node.perf.data"), &opts(false));
+    let (_dir, path, _) = oracle("node.perf.txt.gz");
+    let script = load_path(&path, &LoadOptions::default(), Progress::new()).expect("perf script").profile;
+    let ours = leaf_weights(&p, FrameKind::Jit);
+    assert_eq!(ours, leaf_weights(&script, FrameKind::Jit));
+    assert!(ours.contains_key("JS:*hot [eval]:1:13"), "{ours:?}");
+    let jit: Vec<_> = p.frames.iter().filter(|(_, f)| f.kind == FrameKind::Jit).map(|(_, f)| &f.module).collect();
+    assert!(jit.iter().all(|m| *m == "/tmp/perf-26894.map"), "{jit:?}");
+}

@@ -20,12 +20,16 @@ use crate::load::{PerfDataOptions, PerfOptions};
 use crate::model::frame::FrameRef;
 use crate::model::{FrameId, FrameKind, Profile, ProfileBuilder, StackId, SwitchKind, SwitchRecord, Thread, Unit};
 
+/// One module's symbolisation: a result per offset, or why there is none.
+type ModuleResult = Result<Vec<Option<Resolved>>, String>;
+
 /// The frames of one location, root first.
 type Frames = Vec<(String, String, FrameKind)>;
 
 /// Symbolises every location of `state` (see the module docs).
 fn symbolise(
     state: &State,
+    perf: &PerfOptions,
     opts: &PerfDataOptions,
     progress: &Progress,
     b: &mut ProfileBuilder,
@@ -37,8 +41,7 @@ fn symbolise(
         }
     }
     let work: Vec<usize> = (0..by_module.len()).filter(|&m| !by_module[m].is_empty()).collect();
-    let results: Vec<Mutex<Option<Result<Vec<Option<Resolved>>, String>>>> =
-        work.iter().map(|_| Mutex::new(None)).collect();
+    let results: Vec<Mutex<Option<ModuleResult>>> = work.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let read = progress.bytes_read.load(Ordering::Relaxed).max(1);
     progress.bytes_total.store(read * 2, Ordering::Relaxed);
@@ -57,6 +60,7 @@ fn symbolise(
                         Found::Files { binary, debug } => {
                             symbols::resolve(&binary, debug.as_deref(), &offsets, opts.inline)
                         }
+                        Found::PerfMap(syms) => Ok(symbols::resolve_perf_map(&syms, &offsets)),
                         Found::Missing(why) => Err(why),
                     };
                     if let Ok(mut slot) = results[k].lock() {
@@ -72,7 +76,9 @@ fn symbolise(
     }
     let kallsyms = kernel_symbols(state, opts, b);
     let mut frames: Vec<Frames> = vec![Vec::new(); state.locs.len()];
-    let name_opts = NameOptions { annotate_kernel: false, annotate_jit: false, include_addrs: false };
+    // inferno's --kernel and --jit annotations apply as they do to perf script.
+    let name_opts =
+        NameOptions { annotate_kernel: perf.annotate_kernel, annotate_jit: perf.annotate_jit, include_addrs: false };
     let mut out = Vec::new();
     for (k, &m) in work.iter().enumerate() {
         let module = &state.modules[m];
@@ -130,9 +136,11 @@ fn symbolise(
                     ));
                 }
             },
-            Loc::Unmapped(_) => {
+            Loc::Unmapped(a) => {
                 unmapped += 1;
-                frames[i].push(("[unknown]".into(), "[unknown]".into(), FrameKind::Unknown));
+                // inferno's --addrs names the address: `[unknown <7f12>]`.
+                let name = if perf.include_addrs { format!("[unknown <{a:x}>]") } else { "[unknown]".into() };
+                frames[i].push((name, "[unknown]".into(), FrameKind::Unknown));
             }
             Loc::Module { .. } => {}
         }
@@ -187,7 +195,7 @@ pub(super) fn build(
     progress: &Progress,
     mut b: ProfileBuilder,
 ) -> Result<Profile, LoadError> {
-    let frames = symbolise(state, opts, progress, &mut b)?;
+    let frames = symbolise(state, perf, opts, progress, &mut b)?;
     let mut metrics = Vec::with_capacity(attrs.len());
     let mut counts = vec![0u64; attrs.len()];
     for r in &state.rows {

@@ -146,6 +146,13 @@ impl State {
             }
             return;
         }
+        // Anonymous executable memory is JIT code: perf names it by the
+        // process's /tmp/perf-PID.map, whose addresses are absolute.
+        let (path, pgoff) = if path.starts_with("//anon") || path == "/dev/zero" || path == "/anon_hugepage" {
+            (format!("/tmp/perf-{pid}.map"), start)
+        } else {
+            (path, pgoff)
+        };
         let module = match self.module_index.get(&path) {
             Some(&m) => m,
             None => {

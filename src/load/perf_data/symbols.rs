@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use addr2line::gimli;
-use object::{Object, ObjectSection, ObjectSegment, ObjectSymbol, SymbolKind};
+use object::{Object, ObjectSection, ObjectSegment, ObjectSymbol, ObjectSymbolTable, SymbolKind};
 
 /// Largest file read for symbols: 4 GiB.
 const MAX_FILE: u64 = 4 << 30;
@@ -28,6 +28,8 @@ pub(super) enum Found {
         binary: Vec<u8>,
         debug: Option<Vec<u8>>,
     },
+    /// A JIT's `/tmp/perf-PID.map`: `(start, end, name)` by absolute address.
+    PerfMap(Vec<(u64, u64, String)>),
     Missing(String),
 }
 
@@ -82,6 +84,9 @@ fn has_symbols(f: &object::File<'_>) -> bool {
 pub(super) fn find(path: &str, id: Option<&[u8]>, dirs: &[PathBuf]) -> Found {
     if path == "[vdso]" {
         return own_vdso(id);
+    }
+    if is_perf_map(path) {
+        return perf_map(path, dirs);
     }
     let mut binary: Option<Vec<u8>> = None;
     let mut mismatch = None;
@@ -143,6 +148,55 @@ fn own_vdso(id: Option<&[u8]>) -> Found {
     }
 }
 
+/// True for `/tmp/perf-PID.map`.
+fn is_perf_map(path: &str) -> bool {
+    path.strip_prefix("/tmp/perf-")
+        .and_then(|r| r.strip_suffix(".map"))
+        .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Largest perf map read: 1 GiB.
+const MAX_PERF_MAP: u64 = 1 << 30;
+
+/// A JIT's symbol file (`START SIZE name` lines, hex), from `--symbols`
+/// directories by file name, else where the recording saw it.
+fn perf_map(path: &str, dirs: &[PathBuf]) -> Found {
+    let base = Path::new(path).file_name().map(PathBuf::from).unwrap_or_default();
+    let found = dirs.iter().map(|d| d.join(&base)).chain([PathBuf::from(path)]).find_map(|c| {
+        let len = std::fs::metadata(&c).ok().filter(|m| m.is_file())?.len();
+        (len <= MAX_PERF_MAP).then(|| std::fs::read(&c).ok()).flatten()
+    });
+    let Some(text) = found else {
+        return Found::Missing("no such file on this machine (the JIT writes it while it runs)".into());
+    };
+    let mut syms: Vec<(u64, u64, String)> = String::from_utf8_lossy(&text)
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.splitn(3, ' ');
+            let hex = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok();
+            let (start, size) = (hex(it.next()?)?, hex(it.next()?)?);
+            Some((start, start.saturating_add(size.max(1)), it.next()?.trim().to_string()))
+        })
+        .collect();
+    // A later line for the same code wins (code is rewritten); sort stably by start.
+    syms.reverse();
+    syms.sort_by_key(|s| s.0);
+    syms.dedup_by_key(|s| s.0);
+    Found::PerfMap(syms)
+}
+
+/// Looks up absolute addresses in a perf map.
+pub(super) fn resolve_perf_map(syms: &[(u64, u64, String)], addrs: &[u64]) -> Vec<Option<Resolved>> {
+    addrs
+        .iter()
+        .map(|&a| {
+            let i = syms.partition_point(|s| s.0 <= a).checked_sub(1)?;
+            let s = &syms[i];
+            (a < s.1).then(|| Resolved { name: s.2.clone(), inlined: Vec::new() })
+        })
+        .collect()
+}
+
 /// A function symbol: start, end, name.
 type Sym = (u64, u64, String);
 
@@ -189,6 +243,7 @@ fn function_symbols(f: &object::File<'_>) -> Vec<Sym> {
     if raw.is_empty() {
         raw = take(f.dynamic_symbols());
     }
+    raw.extend(plt_symbols(f).into_iter().map(|s| (s, false, true)));
     raw.sort_by_key(|r| r.0.0);
     let mut out: Vec<(Sym, bool, bool)> = Vec::with_capacity(raw.len());
     for r in raw {
@@ -210,6 +265,41 @@ fn function_symbols(f: &object::File<'_>) -> Vec<Sym> {
         }
     }
     syms
+}
+
+/// `name@plt` for each PLT entry of a 64-bit ELF file, as perf makes them
+/// (`dso__synthesize_plt_symbols`): the n-th `.rela.plt` relocation's
+/// symbol is the n-th entry after the PLT's header entry.
+fn plt_symbols(f: &object::File<'_>) -> Vec<Sym> {
+    let (Some(plt), Some(rela)) = (f.section_by_name(".plt"), f.section_by_name(".rela.plt")) else {
+        return Vec::new();
+    };
+    let (Ok(data), Some(dynsym)) = (rela.data(), f.dynamic_symbol_table()) else { return Vec::new() };
+    if !f.is_64() {
+        return Vec::new();
+    }
+    // x86-64 and aarch64 lay out 16-byte entries; aarch64's header is 32 bytes.
+    let (entry, header) = match f.architecture() {
+        object::Architecture::X86_64 => (16, 16),
+        object::Architecture::Aarch64 => (16, 32),
+        _ => return Vec::new(),
+    };
+    let le = f.is_little_endian();
+    let mut out = Vec::new();
+    for (i, r) in data.chunks_exact(24).enumerate() {
+        let b: [u8; 8] = r[8..16].try_into().unwrap_or_default();
+        let info = if le { u64::from_le_bytes(b) } else { u64::from_be_bytes(b) };
+        let start = plt.address() + header + entry * i as u64;
+        if start + entry > plt.address() + plt.size() {
+            break;
+        }
+        let Ok(sym) = dynsym.symbol_by_index(object::SymbolIndex((info >> 32) as usize)) else { continue };
+        let Ok(name) = sym.name() else { continue };
+        if !name.is_empty() {
+            out.push((start, start + entry, format!("{name}@plt")));
+        }
+    }
+    out
 }
 
 /// `(file offset, size, address)` of each loadable segment.
@@ -260,8 +350,20 @@ pub(super) fn resolve(
     Ok(out)
 }
 
-fn demangle(name: &str) -> String {
-    addr2line::demangle_auto(Cow::Borrowed(name), None).into_owned()
+/// A symbol name as perf prints it: Rust names demangled (legacy hashes
+/// kept: inferno drops them), C++ names without parameters and return
+/// types (perf demangles without `DMGL_PARAMS`), anything else as it is.
+pub(super) fn demangle(name: &str) -> String {
+    if let Ok(d) = rustc_demangle::try_demangle(name) {
+        return d.to_string();
+    }
+    if name.starts_with("_Z") {
+        let o = cpp_demangle::DemangleOptions::new().no_params().no_return_type();
+        if let Some(d) = cpp_demangle::Symbol::new(name).ok().and_then(|s| s.demangle_with_options(&o).ok()) {
+            return d;
+        }
+    }
+    name.to_string()
 }
 
 type Ctx<'a> = addr2line::Context<gimli::EndianSlice<'a, gimli::RunTimeEndian>>;
@@ -283,9 +385,9 @@ fn inlined(ctx: &Ctx<'_>, addr: u64) -> Vec<String> {
     let Ok(mut it) = ctx.find_frames(addr).skip_all_loads() else { return names };
     while let Ok(Some(frame)) = it.next() {
         if let Some(f) = frame.function
-            && let Ok(n) = f.demangle()
+            && let Ok(n) = f.raw_name()
         {
-            names.push(n.into_owned());
+            names.push(demangle(&n));
         }
     }
     names.reverse();

@@ -44,3 +44,11 @@ done
 cp spin spin.perf.data spin-switch.perf.data spin-dwarf.perf.data spin.pipe.perf.data spin-gone.perf.data \
    kallsyms.txt spin.perf.txt.gz spin-switch.perf.txt.gz "$here/"
 perf --version > "$here/VERSIONS.txt"; gcc --version | head -1 >> "$here/VERSIONS.txt"; uname -r >> "$here/VERSIONS.txt"
+# JIT code: node writes /tmp/perf-PID.map (--perf-basic-prof); the map is
+# kept beside the recording (perf-PID.map) and found there with --symbols.
+rm -f /tmp/perf-*.map
+perf record -N -g -e cpu-clock -F 499 -o node.perf.data -- node --perf-basic-prof -e \
+  'function hot(n){let s=0;for(let i=0;i<n;i++)s+=Math.sqrt(i);return s} function outer(){return hot(200000)} let t=Date.now(); let x=0; while(Date.now()-t<300) x+=outer(); console.log(x)'
+perf script -i node.perf.data --no-inline | gzip -9n > node.perf.txt.gz
+cp node.perf.data node.perf.txt.gz /tmp/perf-*.map "$here/"
+node --version >> "$here/VERSIONS.txt"
