@@ -153,8 +153,10 @@ pub struct Chunk {
     pub layouts: Layouts,
     /// Pool entries: type id, then key, to the absolute offset of the value.
     pub pools: FxHashMap<i64, FxHashMap<i64, usize>>,
-    /// Nanoseconds per tick, as the JDK's `TimeConverter` computes it.
+    /// Ticks per ns, as the JDK's `TimeConverter` computes it.
     pub divisor: f64,
+    /// One tick is one ns.
+    ns_ticks: bool,
 }
 
 impl Chunk {
@@ -174,18 +176,29 @@ impl Chunk {
             layouts,
             pools: FxHashMap::default(),
             divisor: header.ticks_per_second as f64 / 1_000_000_000.0,
+            ns_ticks: header.ticks_per_second == 1_000_000_000,
         };
         c.index_pools(file)?;
         Ok(c)
     }
 
     /// Converts a start time in ticks to ns since the epoch.
+    #[inline]
     pub fn time_ns(&self, ticks: i64) -> i64 {
-        self.header.start_ns.wrapping_add(((ticks.wrapping_sub(self.header.start_ticks)) as f64 / self.divisor) as i64)
+        let d = ticks.wrapping_sub(self.header.start_ticks);
+        if self.ns_ticks && d.unsigned_abs() < 1 << 53 {
+            // Ticks are ns (Linux): the JDK's division by 1.0 is exact here.
+            return self.header.start_ns.wrapping_add(d);
+        }
+        self.header.start_ns.wrapping_add((d as f64 / self.divisor) as i64)
     }
 
     /// Converts a duration in ticks to ns.
+    #[inline]
     pub fn span_ns(&self, ticks: i64) -> i64 {
+        if self.ns_ticks && ticks.unsigned_abs() < 1 << 53 {
+            return ticks;
+        }
         (ticks as f64 / self.divisor) as i64
     }
 

@@ -145,6 +145,11 @@ impl Plans {
         }
     }
 
+    /// Every plan.
+    pub fn iter(&self) -> impl Iterator<Item = &Plan> {
+        self.small.iter().flatten().chain(self.large.values())
+    }
+
     /// The plan for type id `id`.
     #[inline]
     pub fn get(&self, id: i64) -> Option<&Plan> {

@@ -100,7 +100,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A compressed integer (`char`, `short`, `int`, `long`).
-    #[inline]
+    #[inline(always)]
     pub fn varint(&mut self) -> Read<i64> {
         // Fast path: nine bytes are there, so no byte needs its own check.
         if let Some(b) = self.data.get(self.pos..self.pos + 9) {
@@ -118,6 +118,8 @@ impl<'a> Reader<'a> {
         self.varint_slow()
     }
 
+    #[cold]
+    #[inline(never)]
     fn varint_slow(&mut self) -> Read<i64> {
         let mut ret: u64 = 0;
         for i in 0..8 {
