@@ -202,7 +202,15 @@ impl Plan {
         let mut out = Fields::default();
         for &(f, slot) in &self.ops {
             if slot == Slot::Skip {
-                chunk.layouts.skip_field(f, r, 0)?;
+                // The common scalars inline; arrays and objects through the layouts.
+                match (f.kind, f.array) {
+                    (Kind::Varint | Kind::Ref, false) => {
+                        r.varint()?;
+                    }
+                    (Kind::Byte, false) => r.skip(1, "a byte field")?,
+                    (Kind::Str, false) => r.skip_string()?,
+                    _ => chunk.layouts.skip_field(f, r, 0)?,
+                }
                 continue;
             }
             let v = r.varint()?;

@@ -73,6 +73,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Skips `n` bytes.
+    #[inline]
     pub fn skip(&mut self, n: usize, of: &str) -> Read<()> {
         if n > self.remaining() {
             return Err(self.short(n, of));
@@ -137,6 +138,7 @@ impl<'a> Reader<'a> {
     /// A compressed integer that is a count or size: non-negative and at
     /// most `max` (the bytes it can at most describe), so nothing is sized
     /// by a number the file does not back.
+    #[inline]
     pub fn count(&mut self, max: usize, of: &str) -> Read<usize> {
         let at = self.offset();
         let v = self.varint()?;
@@ -202,6 +204,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Skips a string without decoding it.
+    #[inline]
     pub fn skip_string(&mut self) -> Read<()> {
         let at = self.offset();
         match self.u8()? {
