@@ -257,6 +257,11 @@ fn bad_sizes_counts_and_offsets_are_errors_with_offsets() {
     bad[68] = 0;
     let e = error_of(bad);
     assert!(e.contains("byte offset 68: the constant pool event here says it is 0 bytes; expected 1 to the"), "{e}");
+    // An event in the body with size 0 (the jfrs crate loops forever on it).
+    let mut bad = file("shop-profile.jfr");
+    bad[104_560] = 0;
+    let e = error_of(bad);
+    assert!(e.contains("byte offset 104560: the event here says it is 0 bytes"), "{e}");
 }
 
 #[test]

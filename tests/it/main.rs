@@ -25,6 +25,8 @@ mod ui;
 #[cfg(feature = "gui")]
 mod ui_numbers;
 #[cfg(feature = "gui")]
+mod ui_jfr;
+#[cfg(feature = "gui")]
 mod ui_pprof;
 #[cfg(feature = "gui")]
 mod ui_states;
