@@ -23,9 +23,9 @@ mod traces;
 #[cfg(feature = "gui")]
 mod ui;
 #[cfg(feature = "gui")]
-mod ui_numbers;
-#[cfg(feature = "gui")]
 mod ui_jfr;
+#[cfg(feature = "gui")]
+mod ui_numbers;
 #[cfg(feature = "gui")]
 mod ui_pprof;
 #[cfg(feature = "gui")]

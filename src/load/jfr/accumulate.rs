@@ -86,12 +86,8 @@ impl ChunkAcc {
     /// Adds one event of spec `spec`.
     #[inline]
     pub fn add(&mut self, spec: usize, stack: i64, thread: i64, time_ns: i64, weight: i64, bytes: i64) {
-        let key = RawKey {
-            spec: spec as u8,
-            stack,
-            thread,
-            bucket: time_ns.saturating_sub(self.origin_ns) >> self.shift,
-        };
+        let key =
+            RawKey { spec: spec as u8, stack, thread, bucket: time_ns.saturating_sub(self.origin_ns) >> self.shift };
         self.events[spec] += 1;
         let i = match self.last[spec] {
             Some((k, i)) if k == key => i,

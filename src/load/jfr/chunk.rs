@@ -234,7 +234,9 @@ impl Chunk {
             if delta == 0 {
                 return Ok(());
             }
-            let next = (at as i64).checked_add(delta).filter(|&n| n >= (self.start + HEADER_SIZE) as i64 && (n as usize) < self.end);
+            let next = (at as i64)
+                .checked_add(delta)
+                .filter(|&n| n >= (self.start + HEADER_SIZE) as i64 && (n as usize) < self.end);
             let Some(next) = next else {
                 return Err(ReadError {
                     at: delta_at,
@@ -249,7 +251,10 @@ impl Chunk {
         let ty_at = r.offset();
         let ty = r.varint()?;
         let Some(&ci) = self.md.by_id.get(&ty) else {
-            return Err(ReadError { at: ty_at, what: format!("a constant pool of type id {ty}, which the metadata does not define") });
+            return Err(ReadError {
+                at: ty_at,
+                what: format!("a constant pool of type id {ty}, which the metadata does not define"),
+            });
         };
         let count = r.count(r.remaining(), "the number of constants")?;
         let pool = self.pools.entry(ty).or_default();
@@ -280,7 +285,10 @@ pub fn event_at<'a>(file: &'a [u8], at: usize, end: usize) -> Read<(usize, Reade
     if size <= 0 || size as u64 > (end - at) as u64 {
         return Err(ReadError {
             at: at as u64,
-            what: format!("the event here says it is {size} bytes; expected 1 to the {} bytes left in the chunk", end - at),
+            what: format!(
+                "the event here says it is {size} bytes; expected 1 to the {} bytes left in the chunk",
+                end - at
+            ),
         });
     }
     Ok((size as usize, r))
@@ -295,7 +303,10 @@ pub fn event_reader<'a>(file: &'a [u8], at: usize, end: usize, what: &'static st
     if size <= 0 || size as u64 > (end - at) as u64 {
         return Err(ReadError {
             at: size_at,
-            what: format!("the {what} here says it is {size} bytes; expected 1 to the {} bytes left in the chunk", end - at),
+            what: format!(
+                "the {what} here says it is {size} bytes; expected 1 to the {} bytes left in the chunk",
+                end - at
+            ),
         });
     }
     Ok(Reader::new(&file[at..at + size as usize], at as u64, what))

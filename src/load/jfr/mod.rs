@@ -99,7 +99,8 @@ pub fn load_bytes(data: &[u8], progress: Option<&Progress>) -> Result<Profile, L
         for (k, a) in out.rows {
             let (stack_type, thread_type) = out.types[usize::from(k.spec)];
             let stack = if k.stack != 0 { res.stack(&cs, stack_type, k.stack, &mut b).map_err(error)? } else { None };
-            let thread = if k.thread != 0 { res.thread(&cs, thread_type, k.thread, &mut b).map_err(error)? } else { None };
+            let thread =
+                if k.thread != 0 { res.thread(&cs, thread_type, k.thread, &mut b).map_err(error)? } else { None };
             rows.push((k.spec, stack, thread, a));
         }
         for (e, n) in events.iter_mut().zip(out.events) {
@@ -131,7 +132,11 @@ pub fn load_bytes(data: &[u8], progress: Option<&Progress>) -> Result<Profile, L
         b.warn(None, None, format!("{n} events of type id {ty}, which the metadata does not define, were skipped"));
     }
     if res.missing > 0 {
-        b.warn(None, None, format!("{} references to constant pool entries that no chunk holds (read as empty)", res.missing));
+        b.warn(
+            None,
+            None,
+            format!("{} references to constant pool entries that no chunk holds (read as empty)", res.missing),
+        );
     }
     if res.truncated > 0 {
         b.warn(
@@ -218,7 +223,13 @@ fn parse_all(
 }
 
 /// Reads the events of chunk `c`.
-fn parse_chunk(data: &[u8], c: &Chunk, origin: i64, shift: u32, progress: Option<&Progress>) -> Result<ChunkOut, LoadError> {
+fn parse_chunk(
+    data: &[u8],
+    c: &Chunk,
+    origin: i64,
+    shift: u32,
+    progress: Option<&Progress>,
+) -> Result<ChunkOut, LoadError> {
     let plans = events::plans(c);
     let mut types = [(0i64, 0i64); events::SPECS.len()];
     for p in plans.iter() {

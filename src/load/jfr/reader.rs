@@ -198,7 +198,9 @@ impl<'a> Reader<'a> {
             }
             e => Err(ReadError {
                 at,
-                what: format!("unknown string encoding {e}; expected 0 (null), 1 (empty), 2 (constant pool), 3 (UTF-8), 4 (char array) or 5 (Latin-1)"),
+                what: format!(
+                    "unknown string encoding {e}; expected 0 (null), 1 (empty), 2 (constant pool), 3 (UTF-8), 4 (char array) or 5 (Latin-1)"
+                ),
             }),
         }
     }
