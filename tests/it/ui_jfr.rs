@@ -7,7 +7,7 @@
 
 #![allow(clippy::expect_used)]
 
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 
 use crate::common::data;
 use crate::ui::{doc, open, settle};

@@ -244,7 +244,7 @@ fn parse_chunk(
     let (mut run_ty, mut run_n) = (i64::MIN, 0u64);
     while at < c.end {
         n = n.wrapping_add(1);
-        if n % 65536 == 0 && progress.is_some_and(Progress::is_cancelled) {
+        if n.is_multiple_of(65536) && progress.is_some_and(Progress::is_cancelled) {
             return Err(LoadError::cancelled());
         }
         let (size, mut r) = chunk::event_at(data, at, c.end).map_err(error)?;
