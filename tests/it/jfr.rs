@@ -90,8 +90,12 @@ fn check_against_oracle(file: &str) {
             *per_thread.entry(p.threads[t.index()].name.clone()).or_insert(0) += 1;
         }
     }
-    let want: BTreeMap<String, i128> =
-        es["per_thread"].as_object().expect("per_thread").iter().map(|(k, v)| (k.clone(), int(&v["samples"]))).collect();
+    let want: BTreeMap<String, i128> = es["per_thread"]
+        .as_object()
+        .expect("per_thread")
+        .iter()
+        .map(|(k, v)| (k.clone(), int(&v["samples"])))
+        .collect();
     assert_eq!(per_thread, want, "{file}: per thread");
     let nm = metric(p, "jdk.NativeMethodSample");
     assert_eq!(p.total(nm), int(&o["native_method_sample"]["samples"]));
@@ -187,7 +191,10 @@ fn file(name: &str) -> Vec<u8> {
 fn truncated_recordings_name_the_offset() {
     let raw = file("shop-jcmd.jfr");
     let e = error_of(raw[..40].to_vec());
-    assert!(e.starts_with("JFR, byte offset 0: a chunk header needs 68 bytes but only 40 remain; the file is truncated"), "{e}");
+    assert!(
+        e.starts_with("JFR, byte offset 0: a chunk header needs 68 bytes but only 40 remain; the file is truncated"),
+        "{e}"
+    );
     let e = error_of(raw[..4096].to_vec());
     assert!(e.contains("byte offset 8: the chunk says it is"), "{e}");
     assert!(e.contains("but only 4096 remain; the file is truncated"), "{e}");
@@ -209,7 +216,10 @@ fn wrong_magic_and_unsupported_versions_are_named() {
     raw[0] = b'F';
     raw[4..6].copy_from_slice(&3u16.to_be_bytes());
     let e = error_of(raw.clone());
-    assert!(e.contains("byte offset 4: JFR file version 3.1 is not supported; Firesight reads versions 1.x and 2.x"), "{e}");
+    assert!(
+        e.contains("byte offset 4: JFR file version 3.1 is not supported; Firesight reads versions 1.x and 2.x"),
+        "{e}"
+    );
     // Sniffed by its magic, without a file name.
     let l = load_bytes(file("shop-jcmd.jfr"), &LoadOptions::default()).expect("loads");
     assert_eq!(l.format, Format::Jfr);
@@ -257,6 +267,11 @@ fn bad_sizes_counts_and_offsets_are_errors_with_offsets() {
     bad[68] = 0;
     let e = error_of(bad);
     assert!(e.contains("byte offset 68: the constant pool event here says it is 0 bytes; expected 1 to the"), "{e}");
+    // An event in the body with size 0 (the jfrs crate loops forever on it).
+    let mut bad = file("shop-profile.jfr");
+    bad[104_560] = 0;
+    let e = error_of(bad);
+    assert!(e.contains("byte offset 104560: the event here says it is 0 bytes"), "{e}");
 }
 
 #[test]

@@ -36,6 +36,8 @@ mod ui_compare;
 #[cfg(feature = "gui")]
 mod ui_insights;
 #[cfg(feature = "gui")]
+mod ui_jfr;
+#[cfg(feature = "gui")]
 mod ui_numbers;
 #[cfg(feature = "gui")]
 mod ui_perf_data;

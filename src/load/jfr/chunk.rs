@@ -153,8 +153,10 @@ pub struct Chunk {
     pub layouts: Layouts,
     /// Pool entries: type id, then key, to the absolute offset of the value.
     pub pools: FxHashMap<i64, FxHashMap<i64, usize>>,
-    /// Nanoseconds per tick, as the JDK's `TimeConverter` computes it.
+    /// Ticks per ns, as the JDK's `TimeConverter` computes it.
     pub divisor: f64,
+    /// One tick is one ns.
+    ns_ticks: bool,
 }
 
 impl Chunk {
@@ -174,18 +176,29 @@ impl Chunk {
             layouts,
             pools: FxHashMap::default(),
             divisor: header.ticks_per_second as f64 / 1_000_000_000.0,
+            ns_ticks: header.ticks_per_second == 1_000_000_000,
         };
         c.index_pools(file)?;
         Ok(c)
     }
 
     /// Converts a start time in ticks to ns since the epoch.
+    #[inline]
     pub fn time_ns(&self, ticks: i64) -> i64 {
-        self.header.start_ns.wrapping_add(((ticks.wrapping_sub(self.header.start_ticks)) as f64 / self.divisor) as i64)
+        let d = ticks.wrapping_sub(self.header.start_ticks);
+        if self.ns_ticks && d.unsigned_abs() < 1 << 53 {
+            // Ticks are ns (Linux): the JDK's division by 1.0 is exact here.
+            return self.header.start_ns.wrapping_add(d);
+        }
+        self.header.start_ns.wrapping_add((d as f64 / self.divisor) as i64)
     }
 
     /// Converts a duration in ticks to ns.
+    #[inline]
     pub fn span_ns(&self, ticks: i64) -> i64 {
+        if self.ns_ticks && ticks.unsigned_abs() < 1 << 53 {
+            return ticks;
+        }
         (ticks as f64 / self.divisor) as i64
     }
 
@@ -221,7 +234,9 @@ impl Chunk {
             if delta == 0 {
                 return Ok(());
             }
-            let next = (at as i64).checked_add(delta).filter(|&n| n >= (self.start + HEADER_SIZE) as i64 && (n as usize) < self.end);
+            let next = (at as i64)
+                .checked_add(delta)
+                .filter(|&n| n >= (self.start + HEADER_SIZE) as i64 && (n as usize) < self.end);
             let Some(next) = next else {
                 return Err(ReadError {
                     at: delta_at,
@@ -236,7 +251,10 @@ impl Chunk {
         let ty_at = r.offset();
         let ty = r.varint()?;
         let Some(&ci) = self.md.by_id.get(&ty) else {
-            return Err(ReadError { at: ty_at, what: format!("a constant pool of type id {ty}, which the metadata does not define") });
+            return Err(ReadError {
+                at: ty_at,
+                what: format!("a constant pool of type id {ty}, which the metadata does not define"),
+            });
         };
         let count = r.count(r.remaining(), "the number of constants")?;
         let pool = self.pools.entry(ty).or_default();
@@ -267,7 +285,10 @@ pub fn event_at<'a>(file: &'a [u8], at: usize, end: usize) -> Read<(usize, Reade
     if size <= 0 || size as u64 > (end - at) as u64 {
         return Err(ReadError {
             at: at as u64,
-            what: format!("the event here says it is {size} bytes; expected 1 to the {} bytes left in the chunk", end - at),
+            what: format!(
+                "the event here says it is {size} bytes; expected 1 to the {} bytes left in the chunk",
+                end - at
+            ),
         });
     }
     Ok((size as usize, r))
@@ -282,7 +303,10 @@ pub fn event_reader<'a>(file: &'a [u8], at: usize, end: usize, what: &'static st
     if size <= 0 || size as u64 > (end - at) as u64 {
         return Err(ReadError {
             at: size_at,
-            what: format!("the {what} here says it is {size} bytes; expected 1 to the {} bytes left in the chunk", end - at),
+            what: format!(
+                "the {what} here says it is {size} bytes; expected 1 to the {} bytes left in the chunk",
+                end - at
+            ),
         });
     }
     Ok(Reader::new(&file[at..at + size as usize], at as u64, what))

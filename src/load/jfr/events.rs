@@ -145,6 +145,11 @@ impl Plans {
         }
     }
 
+    /// Every plan.
+    pub fn iter(&self) -> impl Iterator<Item = &Plan> {
+        self.small.iter().flatten().chain(self.large.values())
+    }
+
     /// The plan for type id `id`.
     #[inline]
     pub fn get(&self, id: i64) -> Option<&Plan> {
@@ -197,7 +202,15 @@ impl Plan {
         let mut out = Fields::default();
         for &(f, slot) in &self.ops {
             if slot == Slot::Skip {
-                chunk.layouts.skip_field(f, r, 0)?;
+                // The common scalars inline; arrays and objects through the layouts.
+                match (f.kind, f.array) {
+                    (Kind::Varint | Kind::Ref, false) => {
+                        r.varint()?;
+                    }
+                    (Kind::Byte, false) => r.skip(1, "a byte field")?,
+                    (Kind::Str, false) => r.skip_string()?,
+                    _ => chunk.layouts.skip_field(f, r, 0)?,
+                }
                 continue;
             }
             let v = r.varint()?;

@@ -99,7 +99,9 @@ impl Layouts {
     /// Skips an object of class index `c`.
     pub fn skip_object(&self, c: usize, r: &mut Reader<'_>, depth: usize) -> Read<()> {
         if depth > MAX_NESTING {
-            return Err(r.error(format!("types nest inline deeper than {MAX_NESTING} levels (a type containing itself?)")));
+            return Err(
+                r.error(format!("types nest inline deeper than {MAX_NESTING} levels (a type containing itself?)"))
+            );
         }
         for &f in &self.classes[c] {
             self.skip_field(f, r, depth)?;
@@ -143,7 +145,9 @@ impl Layouts {
     /// Decodes an object of class index `c`.
     pub fn read_object<'a>(&self, c: usize, r: &mut Reader<'a>, depth: usize) -> Read<Value<'a>> {
         if depth > MAX_NESTING {
-            return Err(r.error(format!("types nest inline deeper than {MAX_NESTING} levels (a type containing itself?)")));
+            return Err(
+                r.error(format!("types nest inline deeper than {MAX_NESTING} levels (a type containing itself?)"))
+            );
         }
         let fields = &self.classes[c];
         let mut v = Vec::with_capacity(fields.len());

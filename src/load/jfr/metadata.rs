@@ -96,7 +96,10 @@ pub fn parse(r: &mut Reader<'_>) -> Read<Metadata> {
             JStr::Null | JStr::Empty => String::new(),
             JStr::Text(s) => s.into_owned(),
             JStr::Pool(_) => {
-                return Err(ReadError { at, what: "a metadata string refers to a constant pool; expected text".into() });
+                return Err(ReadError {
+                    at,
+                    what: "a metadata string refers to a constant pool; expected text".into(),
+                });
             }
         });
     }

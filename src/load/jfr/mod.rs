@@ -35,7 +35,6 @@ use super::LoadOptions;
 use super::error::{At, LoadError};
 use super::source::{Input, Progress};
 use crate::model::{Profile, ProfileBuilder};
-use accumulate::Accumulator;
 use chunk::{Chunk, HEADER_SIZE};
 use reader::ReadError;
 use resolve::{Chunks, Resolver};
@@ -65,29 +64,50 @@ pub fn load_bytes(data: &[u8], progress: Option<&Progress>) -> Result<Profile, L
         // Name the magic check first: a short file that is not JFR at all says so.
         chunk::header(data, 0).map_err(error)?;
     }
-    let mut chunks = Vec::new();
+    // Headers first (cheap, serial: each gives the next chunk's offset);
+    // then each chunk's metadata, pools and events on the worker threads.
+    let mut headers = Vec::new();
     let mut at = 0;
     while at < data.len() {
         if cancelled() {
             return Err(LoadError::cancelled());
         }
-        let c = Chunk::open(data, at).map_err(error)?;
-        at = c.end;
+        let h = chunk::header(data, at).map_err(error)?;
+        headers.push((at, h));
+        at += h.size as usize;
+    }
+    let origin = headers.iter().map(|(_, h)| h.start_ns).min().unwrap_or(0);
+    let end = headers.iter().map(|(_, h)| h.start_ns.saturating_add(h.duration_ns)).max().unwrap_or(0);
+    let shift = accumulate::bucket_shift(origin, end);
+    let mut chunks = Vec::with_capacity(headers.len());
+    let mut outs = Vec::with_capacity(headers.len());
+    for r in parse_all(data, &headers, origin, shift, progress) {
+        let (c, out) = r.unwrap_or_else(|| Err(LoadError::cancelled()))?;
         chunks.push(c);
+        outs.push(out);
     }
     let mut b = ProfileBuilder::new(FORMAT);
     b.functions_by_name();
-    let start = chunks.iter().map(|c| c.header.start_ns).min().unwrap_or(0);
-    let end = chunks.iter().map(|c| c.header.start_ns.saturating_add(c.header.duration_ns)).max().unwrap_or(0);
-    let mut acc = Accumulator::new(start, end);
     let mut res = Resolver::default();
     let mut counts: FxHashMap<String, u64> = FxHashMap::default();
     let mut unknown: FxHashMap<i64, u64> = FxHashMap::default();
-    for i in 0..chunks.len() {
+    let mut events = [0u64; events::SPECS.len()];
+    let mut rows: Vec<accumulate::Row> = Vec::new();
+    for (i, out) in outs.into_iter().enumerate() {
         res.next_chunk();
-        let by_id = read_events(data, &chunks[..=i], &mut res, &mut acc, &mut b, progress)?;
+        let cs = Chunks { file: data, list: &chunks[..=i] };
+        for (k, a) in out.rows {
+            let (stack_type, thread_type) = out.types[usize::from(k.spec)];
+            let stack = if k.stack != 0 { res.stack(&cs, stack_type, k.stack, &mut b).map_err(error)? } else { None };
+            let thread =
+                if k.thread != 0 { res.thread(&cs, thread_type, k.thread, &mut b).map_err(error)? } else { None };
+            rows.push((k.spec, stack, thread, a));
+        }
+        for (e, n) in events.iter_mut().zip(out.events) {
+            *e += n;
+        }
         let md = &chunks[i].md;
-        for (id, n) in by_id {
+        for (id, n) in out.by_id {
             match (id, md.class(id)) {
                 (0 | 1, _) => {}
                 (_, Some(class)) => *counts.entry(class.name.clone()).or_default() += n,
@@ -95,7 +115,7 @@ pub fn load_bytes(data: &[u8], progress: Option<&Progress>) -> Result<Profile, L
             }
         }
     }
-    if acc.samples() == 0 {
+    if rows.is_empty() {
         return Err(LoadError::invalid(
             FORMAT,
             None,
@@ -112,7 +132,11 @@ pub fn load_bytes(data: &[u8], progress: Option<&Progress>) -> Result<Profile, L
         b.warn(None, None, format!("{n} events of type id {ty}, which the metadata does not define, were skipped"));
     }
     if res.missing > 0 {
-        b.warn(None, None, format!("{} references to constant pool entries that no chunk holds (read as empty)", res.missing));
+        b.warn(
+            None,
+            None,
+            format!("{} references to constant pool entries that no chunk holds (read as empty)", res.missing),
+        );
     }
     if res.truncated > 0 {
         b.warn(
@@ -124,8 +148,8 @@ pub fn load_bytes(data: &[u8], progress: Option<&Progress>) -> Result<Profile, L
             ),
         );
     }
-    add_meta(&chunks, &counts, &acc, &mut b);
-    acc.finish(&mut b);
+    add_meta(&chunks, &counts, &events, 1i64 << shift, &mut b);
+    accumulate::finish(rows, &events, &mut b);
     if let Some(p) = progress {
         let total = p.bytes_total.load(Ordering::Relaxed);
         p.bytes_read.fetch_max(total, Ordering::Relaxed);
@@ -133,20 +157,86 @@ pub fn load_bytes(data: &[u8], progress: Option<&Progress>) -> Result<Profile, L
     b.finish().map_err(|e| LoadError::invalid(FORMAT, None, e.to_string()))
 }
 
-/// Reads the events of the last chunk of `chunks` into `acc`; returns the
-/// number of events per type id.
-fn read_events(
+/// One chunk's events, accumulated by the chunk's own keys.
+struct ChunkOut {
+    rows: Vec<(accumulate::RawKey, accumulate::Acc)>,
+    /// Per spec, the pool types of its stack trace and thread fields.
+    types: [(i64, i64); events::SPECS.len()],
+    events: [u64; events::SPECS.len()],
+    by_id: FxHashMap<i64, u64>,
+}
+
+/// A chunk opened and read.
+type Parsed = Result<(Chunk, ChunkOut), LoadError>;
+
+/// Opens and reads every chunk (`headers`: offset and header of each), on
+/// as many threads as there are cores: chunks are independent until their
+/// keys are resolved. Results in chunk order; `None` for a chunk not read
+/// because its thread stopped at an error first.
+fn parse_all(
     data: &[u8],
-    chunks: &[Chunk],
-    res: &mut Resolver,
-    acc: &mut Accumulator,
-    b: &mut ProfileBuilder,
+    headers: &[(usize, chunk::Header)],
+    origin: i64,
+    shift: u32,
     progress: Option<&Progress>,
-) -> Result<FxHashMap<i64, u64>, LoadError> {
-    let mut by_id: FxHashMap<i64, u64> = FxHashMap::default();
-    let Some(c) = chunks.last() else { return Ok(by_id) };
+) -> Vec<Option<Parsed>> {
+    let one = |at: usize| -> Parsed {
+        let c = Chunk::open(data, at).map_err(error)?;
+        let out = parse_chunk(data, &c, origin, shift, progress)?;
+        Ok((c, out))
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(headers.len()).clamp(1, 8);
+    if threads == 1 {
+        return headers.iter().map(|&(at, _)| Some(one(at))).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<Option<Parsed>> = (0..headers.len()).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&(at, _)) = headers.get(i) else { break };
+                        let r = one(at);
+                        let stop = r.is_err();
+                        mine.push((i, r));
+                        if stop {
+                            break;
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        for h in handles {
+            // A worker that panicked leaves its chunks `None`: reported as not read.
+            if let Ok(mine) = h.join() {
+                for (i, r) in mine {
+                    out[i] = Some(r);
+                }
+            }
+        }
+    });
+    out
+}
+
+/// Reads the events of chunk `c`.
+fn parse_chunk(
+    data: &[u8],
+    c: &Chunk,
+    origin: i64,
+    shift: u32,
+    progress: Option<&Progress>,
+) -> Result<ChunkOut, LoadError> {
     let plans = events::plans(c);
-    let cs = Chunks { file: data, list: chunks };
+    let mut types = [(0i64, 0i64); events::SPECS.len()];
+    for p in plans.iter() {
+        types[p.spec] = (p.stack_type, p.thread_type);
+    }
+    let mut acc = accumulate::ChunkAcc::new(origin, shift);
+    let mut by_id: FxHashMap<i64, u64> = FxHashMap::default();
     let mut at = c.start + HEADER_SIZE;
     let mut n = 0u32;
     let mut last_ticks = 0i64;
@@ -154,7 +244,7 @@ fn read_events(
     let (mut run_ty, mut run_n) = (i64::MIN, 0u64);
     while at < c.end {
         n = n.wrapping_add(1);
-        if n % 65536 == 0 && progress.is_some_and(Progress::is_cancelled) {
+        if n.is_multiple_of(65536) && progress.is_some_and(Progress::is_cancelled) {
             return Err(LoadError::cancelled());
         }
         let (size, mut r) = chunk::event_at(data, at, c.end).map_err(error)?;
@@ -196,17 +286,16 @@ fn read_events(
             }
             None => c.header.start_ticks,
         };
-        let stack = if f.stack != 0 { res.stack(&cs, plan.stack_type, f.stack, b).map_err(error)? } else { None };
-        let thread = if f.thread != 0 { res.thread(&cs, plan.thread_type, f.thread, b).map_err(error)? } else { None };
-        acc.add(plan.spec, stack, thread, c.time_ns(ticks), w, f.bytes);
+        acc.add(plan.spec, f.stack, f.thread, c.time_ns(ticks), w, f.bytes);
     }
     if run_n > 0 {
         *by_id.entry(run_ty).or_default() += run_n;
     }
-    Ok(by_id)
+    let events = acc.events;
+    Ok(ChunkOut { rows: acc.into_rows(), types, events, by_id })
 }
 
-fn add_meta(chunks: &[Chunk], counts: &FxHashMap<String, u64>, acc: &Accumulator, b: &mut ProfileBuilder) {
+fn add_meta(chunks: &[Chunk], counts: &FxHashMap<String, u64>, events: &[u64], width_ns: i64, b: &mut ProfileBuilder) {
     if let Some(c) = chunks.first() {
         b.meta("JFR version", format!("{}.{}", c.header.major, c.header.minor));
         b.meta("start (ns since the epoch)", c.header.start_ns.to_string());
@@ -215,7 +304,7 @@ fn add_meta(chunks: &[Chunk], counts: &FxHashMap<String, u64>, acc: &Accumulator
     let duration: i64 = chunks.iter().map(|c| c.header.duration_ns).sum();
     b.meta("duration", crate::model::Unit::Nanoseconds.format(duration as f64));
     b.meta("events", counts.values().sum::<u64>().to_string());
-    for (s, n) in events::SPECS.iter().zip(acc.events) {
+    for (s, &n) in events::SPECS.iter().zip(events) {
         if n > 0 {
             b.meta(&format!("{} events", s.name), n.to_string());
         }
@@ -224,7 +313,7 @@ fn add_meta(chunks: &[Chunk], counts: &FxHashMap<String, u64>, acc: &Accumulator
         "samples",
         format!(
             "events of one type, stack and thread within {} are one sample",
-            crate::model::Unit::Nanoseconds.format(acc.width_ns() as f64)
+            crate::model::Unit::Nanoseconds.format(width_ns as f64)
         ),
     );
 }

@@ -73,6 +73,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Skips `n` bytes.
+    #[inline]
     pub fn skip(&mut self, n: usize, of: &str) -> Read<()> {
         if n > self.remaining() {
             return Err(self.short(n, of));
@@ -100,7 +101,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A compressed integer (`char`, `short`, `int`, `long`).
-    #[inline]
+    #[inline(always)]
     pub fn varint(&mut self) -> Read<i64> {
         // Fast path: nine bytes are there, so no byte needs its own check.
         if let Some(b) = self.data.get(self.pos..self.pos + 9) {
@@ -118,6 +119,8 @@ impl<'a> Reader<'a> {
         self.varint_slow()
     }
 
+    #[cold]
+    #[inline(never)]
     fn varint_slow(&mut self) -> Read<i64> {
         let mut ret: u64 = 0;
         for i in 0..8 {
@@ -135,6 +138,7 @@ impl<'a> Reader<'a> {
     /// A compressed integer that is a count or size: non-negative and at
     /// most `max` (the bytes it can at most describe), so nothing is sized
     /// by a number the file does not back.
+    #[inline]
     pub fn count(&mut self, max: usize, of: &str) -> Read<usize> {
         let at = self.offset();
         let v = self.varint()?;
@@ -194,12 +198,15 @@ impl<'a> Reader<'a> {
             }
             e => Err(ReadError {
                 at,
-                what: format!("unknown string encoding {e}; expected 0 (null), 1 (empty), 2 (constant pool), 3 (UTF-8), 4 (char array) or 5 (Latin-1)"),
+                what: format!(
+                    "unknown string encoding {e}; expected 0 (null), 1 (empty), 2 (constant pool), 3 (UTF-8), 4 (char array) or 5 (Latin-1)"
+                ),
             }),
         }
     }
 
     /// Skips a string without decoding it.
+    #[inline]
     pub fn skip_string(&mut self) -> Read<()> {
         let at = self.offset();
         match self.u8()? {

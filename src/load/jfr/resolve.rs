@@ -128,7 +128,13 @@ impl Resolver {
     }
 
     /// The model thread for thread key `key` (pool type `type_id`).
-    pub fn thread(&mut self, cs: &Chunks<'_, '_>, type_id: i64, key: i64, b: &mut ProfileBuilder) -> Read<Option<ThreadId>> {
+    pub fn thread(
+        &mut self,
+        cs: &Chunks<'_, '_>,
+        type_id: i64,
+        key: i64,
+        b: &mut ProfileBuilder,
+    ) -> Read<Option<ThreadId>> {
         if let Some((k, t)) = self.last_thread
             && k == key
         {
@@ -162,7 +168,13 @@ impl Resolver {
     /// The model stack for stack trace key `key` (pool type `type_id`):
     /// frames leaf first in the file, interned root first; hidden frames
     /// (lambda forms, hidden classes) left out as `jfr print` leaves them out.
-    pub fn stack(&mut self, cs: &Chunks<'_, '_>, type_id: i64, key: i64, b: &mut ProfileBuilder) -> Read<Option<StackId>> {
+    pub fn stack(
+        &mut self,
+        cs: &Chunks<'_, '_>,
+        type_id: i64,
+        key: i64,
+        b: &mut ProfileBuilder,
+    ) -> Read<Option<StackId>> {
         if let Some((k, s)) = self.last_stack
             && k == key
         {
@@ -180,7 +192,13 @@ impl Resolver {
         Ok(s)
     }
 
-    fn decode_stack(&mut self, cs: &Chunks<'_, '_>, type_id: i64, key: i64, b: &mut ProfileBuilder) -> Read<Option<StackId>> {
+    fn decode_stack(
+        &mut self,
+        cs: &Chunks<'_, '_>,
+        type_id: i64,
+        key: i64,
+        b: &mut ProfileBuilder,
+    ) -> Read<Option<StackId>> {
         let Some((c, ty, obj)) = cs.object(type_id, key)? else {
             self.missing += u64::from(key != 0);
             return Ok(None);
@@ -233,7 +251,8 @@ impl Resolver {
             Some((c, mty, obj)) => {
                 let class = c.md.class(mty);
                 let name = cs.field_text(c, mty, &obj, "name")?.unwrap_or_default();
-                let hidden = class.and_then(|k| k.field("hidden")).and_then(|i| obj.at(Some(i))?.long()).is_some_and(|h| h != 0);
+                let hidden =
+                    class.and_then(|k| k.field("hidden")).and_then(|i| obj.at(Some(i))?.long()).is_some_and(|h| h != 0);
                 let owner = match (class.and_then(|k| k.field("type")), class) {
                     (Some(i), Some(k)) => match obj.at(Some(i)) {
                         Some(Value::Ref(ck)) => match cs.object(k.fields[i].type_id, *ck)? {
