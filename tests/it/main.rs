@@ -10,6 +10,7 @@ mod compare;
 mod export_bounds;
 mod folded;
 mod formats;
+mod formats_errors;
 mod gates;
 mod numbers;
 mod perf;
