@@ -24,6 +24,8 @@ mod traces;
 #[cfg(feature = "gui")]
 mod ui;
 #[cfg(feature = "gui")]
+mod ui_formats;
+#[cfg(feature = "gui")]
 mod ui_numbers;
 #[cfg(feature = "gui")]
 mod ui_pprof;
