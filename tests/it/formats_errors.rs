@@ -94,14 +94,14 @@ fn broken_callgrind_files_name_the_line() {
     // Cut right after a `calls=` line: the call's cost line is missing.
     let at = good.find("calls=").expect("a call");
     let end = at + good[at..].find('\n').expect("eol") + 1;
-    let e = error(good[..end].as_bytes().to_vec());
+    let e = error(good.as_bytes()[..end].to_vec());
     assert!(e.starts_with("callgrind, line "), "{e}");
     assert!(e.contains("the file ends after a `calls=` line; expected the call's cost line (truncated file?)"), "{e}");
     // Cut at the end of a line: the costs fall short of the summary; cut
     // inside one: the line is named.
     let mid = good.len() * 2 / 3;
     let line_end = mid + good[mid..].find('\n').expect("eol") + 1;
-    let e = error(good[..line_end].as_bytes().to_vec());
+    let e = error(good.as_bytes()[..line_end].to_vec());
     assert!(e.starts_with("callgrind: the costs of event Ir add up to "), "{e}");
     assert!(e.contains("but the file's summary says"), "{e}");
     let e = error(cut(good.clone().into_bytes(), good.len() / 2));
@@ -121,7 +121,7 @@ fn broken_massif_files_name_the_line() {
     // Cut inside the peak snapshot's tree.
     let at = good.find("heap_tree=peak").expect("peak");
     let end = at + good[at..].find(" n1: 510192").expect("a node");
-    let e = error(good[..end].as_bytes().to_vec());
+    let e = error(good.as_bytes()[..end].to_vec());
     assert!(e.starts_with("massif, line "), "{e}");
     assert!(e.contains("the file ends inside the heap tree of snapshot 32 (truncated?)"), "{e}");
     // A child count that does not match the lines below.
