@@ -56,7 +56,7 @@ pub fn weight_in(b: &mut ProfileBuilder, m: MetricId, d: Decimal) -> Weight {
 /// rounded; `None` when negative, not finite or past 2^64.
 pub fn to_ns(v: f64, unit_ns: f64) -> Option<u64> {
     let ns = (v * unit_ns).round();
-    (ns.is_finite() && ns >= 0.0 && ns < 1.8e19).then_some(ns as u64)
+    (0.0..1.8e19).contains(&ns).then_some(ns as u64)
 }
 
 #[cfg(test)]

@@ -112,6 +112,8 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
         return commands;
     }
     commands.extend(crate::ui::profile::chips_ui(ui, &doc.drill));
+    // Heap size over time, for profiles that have it (massif).
+    crate::ui::profile::heap_chart::ui(ui, &doc.profile);
     let path = doc.zoom_path();
     commands.extend(flamegraph::breadcrumb_ui(ui, &path));
     let table_panel = egui::Panel::bottom("hot_table_panel").resizable(true).default_size(260.0).min_size(120.0);

@@ -10,6 +10,7 @@ mod compare;
 mod export_bounds;
 mod folded;
 mod formats;
+mod formats_errors;
 mod gates;
 mod hostile;
 mod jfr;
@@ -37,6 +38,8 @@ mod ui_compare;
 mod ui_insights;
 #[cfg(feature = "gui")]
 mod ui_jfr;
+#[cfg(feature = "gui")]
+mod ui_formats;
 #[cfg(feature = "gui")]
 mod ui_numbers;
 #[cfg(feature = "gui")]

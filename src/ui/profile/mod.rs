@@ -3,13 +3,14 @@
 //! chips above the flamegraph and its right-click menu, the call-tree
 //! tables beside the hot table, top-down and inverted, and the
 //! callers/callees view), the timeline of sample density per thread with
-//! its range selection, the insights panel, and the source view with its
-//! folders.
+//! its range selection, the insights panel, the source view with its
+//! folders, and the heap size over time of a massif profile.
 //!
 //! [`Drill`] is the per-tab state; its work (applying transforms, building
 //! the inverted tree or a function's callers and callees) runs on worker
 //! threads ([`crate::jobs::Work`]) and is polled each frame.
 
+pub mod heap_chart;
 pub mod insights_panel;
 pub mod menu;
 pub mod sandwich;
