@@ -27,6 +27,8 @@ mod ui_numbers;
 #[cfg(feature = "gui")]
 mod ui_pprof;
 #[cfg(feature = "gui")]
+mod ui_slow;
+#[cfg(feature = "gui")]
 mod ui_states;
 #[cfg(feature = "gui")]
 mod window;

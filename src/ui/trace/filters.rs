@@ -29,15 +29,20 @@ impl FilterBar {
         self.filter.attribute = text;
     }
 
+    /// Sets the whole filter (the duration texts are left as typed).
+    pub fn set_filter(&mut self, filter: TraceFilter) {
+        self.filter = filter;
+    }
+
     /// Clears every part.
     pub fn clear(&mut self) {
         *self = Self::default();
     }
 
-    /// Shows the filter row; true when the filter changed.
+    /// Shows the filters in the current row; true when the filter changed.
     pub fn ui(&mut self, ui: &mut Ui) -> bool {
         let before = self.filter.clone();
-        ui.horizontal_wrapped(|ui| {
+        ui.horizontal(|ui| {
             let f = &mut self.filter;
             for (text, hint, width) in [
                 (&mut f.service, "service", 90.0),
@@ -70,10 +75,8 @@ impl FilterBar {
             }
         });
         if let Some(bad) = &self.bad_duration {
-            ui.colored_label(
-                crate::ui::trace_colors::ERROR,
-                format!("{bad:?} is not a duration: write a number and a unit (500ms, 1.5s, 250us)"),
-            );
+            ui.colored_label(crate::ui::trace_colors::ERROR, format!("{bad:?} is not a duration"))
+                .on_hover_text("Write a number and a unit: 500ms, 1.5s, 250us");
         }
         self.filter != before
     }
