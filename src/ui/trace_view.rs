@@ -170,9 +170,6 @@ impl TraceView {
         &self.operations
     }
 
-    /// Height of the tab row beside the histogram, points.
-    const TAB_ROW_PX: f32 = 32.0;
-
     /// What the area beside the histogram shows.
     pub fn top_tab(&self) -> TopTab {
         self.top
@@ -231,7 +228,6 @@ impl TraceView {
             ui,
             |ui| {
                 ui.horizontal(|ui| {
-                    ui.label("Beside the histogram:");
                     ui.selectable_value(&mut self.top, TopTab::Traces, "Traces")
                         .on_hover_text("The trace list and its filters");
                     ui.selectable_value(&mut self.top, TopTab::SlowVsRest, "Slow vs rest")
@@ -308,8 +304,10 @@ impl TraceView {
         if let Some(linked) = self.linked.clone() {
             egui::Panel::bottom("span_cpu_panel")
                 .resizable(true)
-                .default_size((window.height() * 0.3).clamp(160.0, 360.0))
-                .min_size(100.0)
+                .default_size((window.height() * 0.35).clamp(200.0, 420.0))
+                // The panel takes its content's size: a short note before a
+                // span is picked must not leave the flamegraph no room after.
+                .min_size((window.height() * 0.3).clamp(180.0, 360.0))
                 .show(ui, |ui| {
                     let selected = self.waterfall.trace().zip(self.waterfall.selected().map(|s| s as usize));
                     self.span_flame.ui(ui, &linked, traces, selected);

@@ -45,15 +45,15 @@ impl FilterBar {
         ui.horizontal(|ui| {
             let f = &mut self.filter;
             for (text, hint, width) in [
-                (&mut f.service, "service", 90.0),
-                (&mut f.operation, "operation", 110.0),
-                (&mut f.attribute, "attribute key=value", 150.0),
+                (&mut f.service, "service", 80.0),
+                (&mut f.operation, "operation", 90.0),
+                (&mut f.attribute, "attribute key=value", 130.0),
             ] {
                 ui.add(egui::TextEdit::singleline(text).hint_text(hint).desired_width(width));
             }
             ui.checkbox(&mut f.errors_only, "errors");
-            ui.add(egui::TextEdit::singleline(&mut self.min_text).hint_text("≥ 100ms").desired_width(64.0));
-            ui.add(egui::TextEdit::singleline(&mut self.max_text).hint_text("≤ 2s").desired_width(64.0));
+            ui.add(egui::TextEdit::singleline(&mut self.min_text).hint_text("≥ 100ms").desired_width(60.0));
+            ui.add(egui::TextEdit::singleline(&mut self.max_text).hint_text("≤ 2s").desired_width(60.0));
             self.bad_duration = None;
             for (text, slot) in [(&self.min_text, &mut f.min_ns), (&self.max_text, &mut f.max_ns)] {
                 *slot = if text.trim().is_empty() {
@@ -66,12 +66,12 @@ impl FilterBar {
                     v
                 };
             }
-            if !f.is_empty() || !self.min_text.is_empty() || !self.max_text.is_empty() {
-                if ui.button("Clear").on_hover_text("Clear the filters").clicked() {
-                    self.filter = TraceFilter::default();
-                    self.min_text.clear();
-                    self.max_text.clear();
-                }
+            if (!f.is_empty() || !self.min_text.is_empty() || !self.max_text.is_empty())
+                && ui.button("Clear").on_hover_text("Clear the filters").clicked()
+            {
+                self.filter = TraceFilter::default();
+                self.min_text.clear();
+                self.max_text.clear();
             }
         });
         if let Some(bad) = &self.bad_duration {
