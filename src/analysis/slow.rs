@@ -16,8 +16,9 @@
 //!   attribute value, and span status), the share of slow traces with at
 //!   least one span carrying it against the share of the other traces.
 //!   Ranked by the difference of the shares, then by the slow count; a value
-//!   only one trace carries says nothing of a group and is left out when the
-//!   slow group has more than one trace.
+//!   only one slow trace carries says nothing of a group and is left out
+//!   when the slow group has more than one trace (so are values no slow
+//!   trace carries: they are not over-represented).
 
 use rustc_hash::FxHashMap;
 
@@ -246,11 +247,39 @@ type AttrKey<'a> = (&'a str, ValueKey<'a>, bool);
 #[derive(Default)]
 struct Values<'a> {
     ids: FxHashMap<AttrKey<'a>, u32>,
+    /// (key pointer, value kind, value bits or pointer) to id.
+    by_ptr: FxHashMap<(usize, u8, u64), u32>,
     keys: Vec<AttrKey<'a>>,
     counts: Vec<[usize; 2]>,
 }
 
 impl<'a> Values<'a> {
+    /// [`Values::intern`] of a span attribute, first through a map keyed
+    /// by the key's and the value's pointers (loaders share one `Arc` per
+    /// key and per short string value), so most attributes are not hashed
+    /// as text.
+    fn intern_fast(&mut self, key: &'a std::sync::Arc<str>, value: &'a AttrValue, seen: &mut Vec<u32>) {
+        let vk = match value {
+            AttrValue::Str(v) => (0, v.as_ptr() as usize as u64),
+            AttrValue::Int(i) => (1, *i as u64),
+            AttrValue::Bool(b) => (2, u64::from(*b)),
+            AttrValue::Double(d) => (3, d.to_bits()),
+            _ => {
+                self.intern((key, ValueKey::of(value), false), seen);
+                return;
+            }
+        };
+        let fast = (key.as_ptr() as usize, vk.0, vk.1);
+        if let Some(&id) = self.by_ptr.get(&fast) {
+            seen.push(id);
+            return;
+        }
+        self.intern((key, ValueKey::of(value), false), seen);
+        if let Some(&id) = seen.last() {
+            self.by_ptr.insert(fast, id);
+        }
+    }
+
     fn intern(&mut self, key: AttrKey<'a>, seen: &mut Vec<u32>) {
         let next = self.keys.len() as u32;
         let id = *self.ids.entry(key).or_insert(next);
@@ -275,44 +304,59 @@ pub fn compare(set: &TraceSet, slow: &[bool]) -> SlowReport {
     let is_slow = |i: usize| slow.get(i).copied().unwrap_or(false);
     let n_slow = (0..set.traces.len()).filter(|&i| is_slow(i)).count();
     let n_rest = set.traces.len() - n_slow;
-    let mut ops: FxHashMap<(&str, &str), Sums> = FxHashMap::default();
-    let mut services: FxHashMap<&str, Sums> = FxHashMap::default();
+    // Operations numbered by name; loaders share one `Arc` per name, so a
+    // map keyed by the two pointers answers most spans without hashing text
+    // (a pointer pair always names the same text: the set outlives this).
+    let mut op_ids: FxHashMap<(&str, &str), usize> = FxHashMap::default();
+    let mut op_by_ptr: FxHashMap<(usize, usize), usize> = FxHashMap::default();
+    let mut op_names: Vec<(&str, &str)> = Vec::new();
+    let mut sums: Vec<Sums> = Vec::new();
     let mut values = Values::default();
+    let mut resource_ids: FxHashMap<usize, Vec<u32>> = FxHashMap::default();
     let mut seen: Vec<u32> = Vec::new();
-    let mut resources: Vec<*const crate::model::trace::Attribute> = Vec::new();
+    let mut resources: Vec<usize> = Vec::new();
+    let mut span_op: Vec<usize> = Vec::new();
     for (ti, t) in set.traces.iter().enumerate() {
         let g = usize::from(!is_slow(ti));
         let self_ns = t.self_times_ns();
+        span_op.clear();
         for (s, own) in t.spans.iter().zip(&self_ns) {
-            let op = ops.entry((&s.service, &s.name)).or_default();
-            op.self_ns[g] += u128::from(*own);
-            op.spans[g] += 1;
-            let sv = services.entry(&s.service).or_default();
-            sv.self_ns[g] += u128::from(*own);
-            sv.spans[g] += 1;
+            let ptrs = (s.service.as_ptr() as usize, s.name.as_ptr() as usize);
+            let op = *op_by_ptr.entry(ptrs).or_insert_with(|| {
+                *op_ids.entry((&s.service, &s.name)).or_insert_with(|| {
+                    op_names.push((&s.service, &s.name));
+                    sums.push(Sums::default());
+                    sums.len() - 1
+                })
+            });
+            span_op.push(op);
+            sums[op].self_ns[g] += u128::from(*own);
+            sums[op].spans[g] += 1;
         }
         for c in critical_path(t) {
-            let s = &t.spans[c.span];
-            let ns = u128::from(c.end_ns - c.start_ns);
-            ops.entry((&s.service, &s.name)).or_default().path_ns[g] += ns;
-            services.entry(&s.service).or_default().path_ns[g] += ns;
+            sums[span_op[c.span]].path_ns[g] += u128::from(c.end_ns - c.start_ns);
         }
         // Each value once per trace.
         seen.clear();
         resources.clear();
         for s in &t.spans {
             for a in &s.attributes {
-                values.intern((&a.key, ValueKey::of(&a.value), false), &mut seen);
+                values.intern_fast(&a.key, &a.value, &mut seen);
             }
             if s.status.code != StatusCode::Unset {
                 values.intern(("status.code", ValueKey::Status(s.status.code), false), &mut seen);
             }
-            let r = s.resource.as_ptr();
+            let r = s.resource.as_ptr() as usize;
             if !resources.contains(&r) {
                 resources.push(r);
-                for a in s.resource.iter() {
-                    values.intern((&a.key, ValueKey::of(&a.value), true), &mut seen);
-                }
+                let ids = resource_ids.entry(r).or_insert_with(|| {
+                    let mut ids = Vec::new();
+                    for a in s.resource.iter() {
+                        values.intern((&a.key, ValueKey::of(&a.value), true), &mut ids);
+                    }
+                    ids
+                });
+                seen.extend_from_slice(ids);
             }
         }
         seen.sort_unstable();
@@ -321,6 +365,16 @@ pub fn compare(set: &TraceSet, slow: &[bool]) -> SlowReport {
             values.counts[id as usize][g] += 1;
         }
     }
+    let mut services: FxHashMap<&str, Sums> = FxHashMap::default();
+    for (&(service, _), s) in op_names.iter().zip(&sums) {
+        let sv = services.entry(service).or_default();
+        for g in 0..2 {
+            sv.self_ns[g] += s.self_ns[g];
+            sv.path_ns[g] += s.path_ns[g];
+            sv.spans[g] += s.spans[g];
+        }
+    }
+    let ops: Vec<((&str, &str), &Sums)> = op_names.iter().copied().zip(&sums).collect();
     let per = |sum: u128, n: usize| if n == 0 { 0.0 } else { sum as f64 / n as f64 };
     let delta = |service: &str, name: &str, s: &Sums| TimeDelta {
         service: service.to_string(),
@@ -348,7 +402,7 @@ pub fn compare(set: &TraceSet, slow: &[bool]) -> SlowReport {
         .keys
         .iter()
         .zip(&values.counts)
-        .filter(|(_, c)| n_slow <= 1 || c[0] + c[1] > 1)
+        .filter(|(_, c)| c[0] >= 2 || (n_slow == 1 && c[0] == 1))
         .map(|(&(key, value, resource), c)| AttributeShare {
             key: key.to_string(),
             value: value.text(),

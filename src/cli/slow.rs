@@ -119,7 +119,7 @@ pub fn slow(a: &SlowArgs) -> Result<()> {
             "services": services,
             "attributes": attributes,
             "operations_ranked_by": "slow_self_ns_per_trace - rest_self_ns_per_trace",
-            "attributes_ranked_by": "slow_share - rest_share, then slow_count",
+            "attributes_ranked_by": "slow_share - rest_share, then slow_count; values fewer than 2 slow traces carry are left out (unless 1 trace is slow)",
         });
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;

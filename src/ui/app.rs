@@ -462,6 +462,10 @@ impl FiresightApp {
         doc.traces = opened.traces.map(crate::ui::document::TraceTab::new);
         // Tabs in request order; the newest request is the active tab.
         self.tabs.add_document(doc);
+        // A trace file and a profile with span labels: join them (issue 14).
+        for text in crate::ui::trace::link::link_documents(&mut self.tabs.docs) {
+            self.messages.push(Message { text, is_error: false, about_dialog: false });
+        }
     }
 
     fn keyboard(&mut self, ctx: &egui::Context) -> Vec<Command> {

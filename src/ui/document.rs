@@ -113,7 +113,7 @@ pub struct TraceTab {
 impl TraceTab {
     /// Trace views for `set`, shown first.
     pub fn new(set: Arc<TraceSet>) -> Self {
-        let view = TraceView::new(&set);
+        let view = TraceView::new_shared(&set);
         Self { set, view, show: true }
     }
 }

@@ -39,12 +39,20 @@ pub struct TraceList {
     order: Vec<usize>,
     sort: (TraceKey, bool),
     pick: Option<Pick>,
+    /// Per trace, whether the list's filters keep it (`None`: no filter).
+    filter: Option<Vec<bool>>,
 }
 
 impl TraceList {
     /// The list of `set`, by start time.
     pub fn new(set: &TraceSet) -> Self {
-        let mut s = Self { rows: trace_summaries(set), order: Vec::new(), sort: (TraceKey::Start, true), pick: None };
+        let mut s = Self {
+            rows: trace_summaries(set),
+            order: Vec::new(),
+            sort: (TraceKey::Start, true),
+            pick: None,
+            filter: None,
+        };
         s.reorder();
         s
     }
@@ -79,11 +87,20 @@ impl TraceList {
         self.reorder();
     }
 
+    /// Shows only the traces `keep` marks (indexed like the set; `None`: all).
+    pub fn set_filter(&mut self, keep: Option<Vec<bool>>) {
+        self.filter = keep;
+        self.reorder();
+    }
+
     fn reorder(&mut self) {
         let mut order: Vec<usize> = match &self.pick {
             Some(p) => p.traces.iter().copied().filter(|&i| i < self.rows.len()).collect(),
             None => (0..self.rows.len()).collect(),
         };
+        if let Some(keep) = &self.filter {
+            order.retain(|&i| keep.get(i).copied().unwrap_or(false));
+        }
         let (key, ascending) = self.sort;
         let rows = &self.rows;
         order.sort_by(|&a, &b| {
@@ -118,10 +135,13 @@ impl TraceList {
         ui.horizontal(|ui| {
             match &self.pick {
                 Some(p) => {
-                    ui.strong(format!("{} of {} traces: {}", p.traces.len(), self.rows.len(), p.label));
+                    ui.strong(format!("{} of {} traces: {}", self.order.len(), self.rows.len(), p.label));
                     if ui.button("Show all").clicked() {
                         self.set_pick(None);
                     }
+                }
+                None if self.filter.is_some() => {
+                    ui.strong(format!("{} of {} traces match the filters", self.order.len(), self.rows.len()));
                 }
                 None => {
                     ui.strong(match self.rows.len() {

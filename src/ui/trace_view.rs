@@ -8,9 +8,18 @@
 //! span in the waterfall. So "the 5 slow requests out of 1000" is two
 //! clicks: the rightmost bar, then a row.
 //!
+//! Beside the histogram, three tabs: the trace list (with filters by
+//! service, operation, attribute value, errors and duration), the
+//! slow-versus-rest panel (the histogram's pick, ≥ P90/P99 or the listed
+//! traces against the rest) and latency per operation. With a linked CPU
+//! profile ([`LinkedProfile`]) a panel under the waterfall shows the
+//! selected span's CPU flamegraph, and the hover card its CPU time.
+//!
 //! The view owns its state and never mutates the app: it returns a
 //! [`TraceAction`] for the app to apply or ignore. Imports `model`,
 //! `analysis` and egui; never `load`.
+
+use std::sync::Arc;
 
 use egui::Ui;
 
@@ -18,6 +27,10 @@ use crate::analysis::traces::slowest_trace;
 use crate::model::trace::TraceSet;
 use crate::ui::latency_histogram::LatencyHistogram;
 use crate::ui::service_table::ServiceTables;
+use crate::ui::trace::filters::FilterBar;
+use crate::ui::trace::operations_table::OperationsTable;
+use crate::ui::trace::slow_panel::{SlowAction, SlowPanel};
+use crate::ui::trace::span_profile::{LinkedProfile, SpanFlame, names_without_samples_ui};
 use crate::ui::trace_colors::ServiceColors;
 use crate::ui::trace_list::TraceList;
 use crate::ui::waterfall::Waterfall;
@@ -39,6 +52,21 @@ pub enum TraceAction {
     },
 }
 
+/// Height of the tab row beside the histogram, points.
+const TAB_ROW_PX: f32 = 32.0;
+
+/// What the area beside the histogram shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TopTab {
+    /// The trace list and its filters (the default).
+    #[default]
+    Traces,
+    /// Slow traces against the rest.
+    SlowVsRest,
+    /// Latency per operation.
+    Operations,
+}
+
 /// The trace view's state for one trace set.
 #[derive(Debug, Default)]
 pub struct TraceView {
@@ -50,6 +78,14 @@ pub struct TraceView {
     tables: ServiceTables,
     /// Whether a frame was laid out since the last reset.
     laid_out: bool,
+    /// The set, shared, so long computations can run on a worker thread.
+    shared: Option<Arc<TraceSet>>,
+    top: TopTab,
+    filters: FilterBar,
+    slow: SlowPanel,
+    operations: OperationsTable,
+    linked: Option<Arc<LinkedProfile>>,
+    span_flame: SpanFlame,
 }
 
 fn key_of(set: &TraceSet) -> (usize, usize) {
@@ -65,24 +101,83 @@ impl TraceView {
     }
 
     fn reset(&mut self, set: &TraceSet) {
+        // The shared set and the linked profile belong to the set, not to the view's state.
+        let shared = self.shared.take().filter(|s| key_of(s) == key_of(set));
+        let linked = self.linked.take();
         *self = Self {
             set_key: Some(key_of(set)),
             colors: ServiceColors::new(set),
             histogram: LatencyHistogram::new(set),
             list: TraceList::new(set),
-            waterfall: Waterfall::default(),
-            tables: ServiceTables::default(),
-            laid_out: false,
+            shared,
+            linked,
+            ..Self::default()
         };
         if let Some(i) = slowest_trace(set) {
             self.open_trace(set, i);
         }
     }
 
+    /// The view of the shared `set`: long computations (slow versus rest,
+    /// latency per operation) run on worker threads.
+    pub fn new_shared(set: &Arc<TraceSet>) -> Self {
+        let mut v = Self { shared: Some(Arc::clone(set)), ..Self::default() };
+        v.reset(set);
+        v
+    }
+
     /// Opens trace `index` in the waterfall and the tables.
     pub fn open_trace(&mut self, set: &TraceSet, index: usize) {
         self.waterfall.open(set, index);
         self.tables.open(set, index);
+        self.update_cpu_lines(set);
+    }
+
+    fn update_cpu_lines(&mut self, set: &TraceSet) {
+        let lines = match (&self.linked, self.waterfall.trace()) {
+            (Some(l), Some(t)) => (0..set.traces.get(t).map_or(0, |tr| tr.spans.len()))
+                .map(|s| l.cpu_line(set, t, s).unwrap_or_default())
+                .collect(),
+            _ => Vec::new(),
+        };
+        self.waterfall.set_cpu_lines(lines);
+    }
+
+    /// Links a CPU profile whose samples name this set's spans (`None` unlinks).
+    pub fn link(&mut self, set: &TraceSet, linked: Option<Arc<LinkedProfile>>) {
+        self.linked = linked;
+        self.span_flame = SpanFlame::default();
+        self.update_cpu_lines(set);
+    }
+
+    /// The linked profile, if any.
+    pub fn linked(&self) -> Option<&LinkedProfile> {
+        self.linked.as_deref()
+    }
+
+    /// The selected span's CPU flamegraph.
+    pub fn span_flame(&self) -> &SpanFlame {
+        &self.span_flame
+    }
+
+    /// The slow-versus-rest panel.
+    pub fn slow_panel(&self) -> &SlowPanel {
+        &self.slow
+    }
+
+    /// The operations table.
+    pub fn operations(&self) -> &OperationsTable {
+        &self.operations
+    }
+
+    /// What the area beside the histogram shows.
+    pub fn top_tab(&self) -> TopTab {
+        self.top
+    }
+
+    /// Shows `tab` beside the histogram.
+    pub fn set_top_tab(&mut self, tab: TopTab) {
+        self.top = tab;
     }
 
     /// The waterfall.
@@ -126,6 +221,28 @@ impl TraceView {
         // settle, and a default taken from it moved the panels after the
         // first frame.
         let window = ui.ctx().content_rect();
+        // The tabs of the area beside the histogram and the list's filters,
+        // in a panel of fixed height above it: a row inside the overview
+        // panel changed its height after the first frame.
+        egui::Panel::top("trace_top_tabs").resizable(false).exact_size(TAB_ROW_PX).show_separator_line(false).show(
+            ui,
+            |ui| {
+                ui.horizontal(|ui| {
+                    ui.selectable_value(&mut self.top, TopTab::Traces, "Traces")
+                        .on_hover_text("The trace list and its filters");
+                    ui.selectable_value(&mut self.top, TopTab::SlowVsRest, "Slow vs rest")
+                        .on_hover_text("What sets the slow traces apart: attribute values and time per operation");
+                    ui.selectable_value(&mut self.top, TopTab::Operations, "Operations")
+                        .on_hover_text("Latency per operation: P50, P90, P99 and max of duration and self time");
+                    ui.separator();
+                    ui.label("Filter traces:");
+                    if self.filters.ui(ui) {
+                        self.apply_filter(traces);
+                        self.top = TopTab::Traces;
+                    }
+                });
+            },
+        );
         egui::Panel::top("trace_overview")
             .resizable(true)
             .default_size((window.height() * 0.3).clamp(180.0, 320.0))
@@ -142,10 +259,18 @@ impl TraceView {
                                 self.open_trace(traces, first);
                                 action = Some(TraceAction::OpenedTrace { trace: first });
                             }
+                            let shared = self.shared.clone();
+                            self.slow.compare_traces(
+                                traces,
+                                shared.as_ref(),
+                                ui.ctx(),
+                                pick.label.clone(),
+                                &pick.traces,
+                            );
                             self.list.set_pick(Some(pick));
                         }
                     });
-                if let Some(i) = self.list.ui(ui, open) {
+                if let Some(i) = self.top_ui(ui, traces, open) {
                     self.open_trace(traces, i);
                     action = Some(TraceAction::OpenedTrace { trace: i });
                 }
@@ -165,6 +290,10 @@ impl TraceView {
             })
             .min_size(220.0)
             .show(ui, |ui| {
+                if let Some(linked) = &self.linked {
+                    names_without_samples_ui(ui, linked);
+                    ui.separator();
+                }
                 if let Some(span) = self.tables.ui(ui, &self.colors, traces.traces.len()) {
                     self.waterfall.select(traces, span);
                     if let Some(trace) = self.waterfall.trace() {
@@ -172,11 +301,66 @@ impl TraceView {
                     }
                 }
             });
+        if let Some(linked) = self.linked.clone() {
+            egui::Panel::bottom("span_cpu_panel")
+                .resizable(true)
+                .default_size((window.height() * 0.35).clamp(200.0, 420.0))
+                // The panel takes its content's size: a short note before a
+                // span is picked must not leave the flamegraph no room after.
+                .min_size((window.height() * 0.3).clamp(180.0, 360.0))
+                .show(ui, |ui| {
+                    let selected = self.waterfall.trace().zip(self.waterfall.selected().map(|s| s as usize));
+                    self.span_flame.ui(ui, &linked, traces, selected);
+                });
+        }
         if let Some(span) = self.waterfall.ui(ui, traces, &self.colors)
             && let Some(trace) = self.waterfall.trace()
         {
             action = Some(TraceAction::SelectedSpan { trace, span });
         }
         action
+    }
+
+    /// The tabs beside the histogram; returns a trace to open.
+    fn top_ui(&mut self, ui: &mut Ui, traces: &TraceSet, open: Option<usize>) -> Option<usize> {
+        let shared = self.shared.clone();
+        match self.top {
+            TopTab::Traces => self.list.ui(ui, open),
+            TopTab::Operations => self.operations.ui(ui, traces, shared.as_ref()),
+            TopTab::SlowVsRest => {
+                let have_pick = self.list.pick().is_some();
+                match self.slow.ui(ui, traces, shared.as_ref(), have_pick) {
+                    Some(SlowAction::FilterAttribute(text)) => {
+                        self.filters.set_attribute(text);
+                        self.apply_filter(traces);
+                        self.top = TopTab::Traces;
+                    }
+                    Some(SlowAction::ComparePick) => {
+                        if let Some(p) = self.list.pick().cloned() {
+                            self.slow.compare_traces(traces, shared.as_ref(), ui.ctx(), p.label, &p.traces);
+                        }
+                    }
+                    Some(SlowAction::CompareListed) => {
+                        let listed = self.list.order().to_vec();
+                        let label = format!("the {} listed", listed.len());
+                        self.slow.compare_traces(traces, shared.as_ref(), ui.ctx(), label, &listed);
+                    }
+                    None => {}
+                }
+                None
+            }
+        }
+    }
+
+    fn apply_filter(&mut self, traces: &TraceSet) {
+        let f = self.filters.filter();
+        self.list.set_filter(if f.is_empty() { None } else { Some(f.mask(traces)) });
+    }
+
+    /// Filters the trace list (as typing in the filter row does).
+    pub fn set_filter(&mut self, traces: &TraceSet, filter: crate::analysis::trace_filter::TraceFilter) {
+        self.filters.clear();
+        self.filters.set_filter(filter);
+        self.apply_filter(traces);
     }
 }

@@ -49,6 +49,8 @@ mod ui_pprof;
 #[cfg(feature = "gui")]
 mod ui_source;
 #[cfg(feature = "gui")]
+mod ui_slow;
+#[cfg(feature = "gui")]
 mod ui_states;
 #[cfg(feature = "gui")]
 mod window;

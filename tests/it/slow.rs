@@ -80,7 +80,7 @@ fn slow_figures_are_sums_over_the_groups() {
 /// `n` requests: each a root `GET` span with `http.route`, a `cache.get`
 /// child with `cache.hit`, and a `db.query` child on a miss. `slow(i)`
 /// says whether request `i` is slow, `route(i)` its route, `hit(i)` its cache hit.
-fn shop(
+pub(crate) fn shop(
     n: usize,
     route: impl Fn(usize) -> &'static str,
     hit: impl Fn(usize) -> bool,
@@ -118,7 +118,7 @@ fn shop(
     json!({ "data": traces })
 }
 
-fn write_temp(v: &Value) -> (tempfile::TempDir, String) {
+pub(crate) fn write_temp(v: &Value) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("traces.json");
     std::fs::write(&file, serde_json::to_vec(v).expect("json")).expect("write");

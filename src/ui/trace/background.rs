@@ -13,20 +13,15 @@ use crate::model::trace::TraceSet;
 pub const INLINE_SPANS: usize = 20_000;
 
 /// A result of type `T` being computed, or computed.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub enum Background<T> {
     /// Nothing asked.
+    #[default]
     Idle,
     /// Running on a worker thread.
     Running(Receiver<T>),
     /// Done.
     Done(T),
-}
-
-impl<T> Default for Background<T> {
-    fn default() -> Self {
-        Self::Idle
-    }
 }
 
 impl<T: Send + 'static> Background<T> {

@@ -5,6 +5,7 @@
 
 pub mod background;
 pub mod filters;
+pub mod link;
 pub mod operations_table;
 pub mod slow_panel;
 pub mod span_profile;

@@ -17,10 +17,10 @@ use crate::model::trace::TraceSet;
 use crate::model::units::format_duration_ns;
 use crate::ui::trace::background::Background;
 
-/// Attribute rows shown (the CLI's default limit too).
-pub const ATTRIBUTE_ROWS: usize = 20;
+/// Attribute rows shown (the first of the ranking; the CLI lists more).
+pub const ATTRIBUTE_ROWS: usize = 8;
 /// Operation rows shown.
-pub const OPERATION_ROWS: usize = 12;
+pub const OPERATION_ROWS: usize = 6;
 
 /// What the panel asks of the trace view.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,12 +139,11 @@ fn attribute_table(ui: &mut Ui, r: &SlowReport) -> Option<SlowAction> {
     let rows = r.attributes.len().min(ATTRIBUTE_ROWS);
     ui.push_id("slow_attributes", |ui| {
         ui.style_mut().interaction.selectable_labels = false;
-        let height = ui.available_height() * 0.55;
         TableBuilder::new(ui)
             .id_salt("slow_attributes")
             .striped(true)
             .sense(Sense::click())
-            .max_scroll_height(height)
+            .vscroll(false)
             .auto_shrink([false, true])
             .column(Column::remainder().at_least(140.0).clip(true))
             .columns(Column::auto().at_least(72.0), 2)
@@ -192,6 +191,7 @@ fn operation_table(ui: &mut Ui, r: &SlowReport) {
         TableBuilder::new(ui)
             .id_salt("slow_operations")
             .striped(true)
+            .vscroll(false)
             .auto_shrink([false, true])
             .column(Column::remainder().at_least(140.0).clip(true))
             .columns(Column::auto().at_least(64.0), 4)

@@ -56,6 +56,9 @@ pub struct Waterfall {
     t0_ns: u64,
     duration_ns: u64,
     errors: usize,
+    /// Per span of the open trace, its CPU time beside its wall time from a
+    /// linked profile (the hover card's last line); empty when none is linked.
+    cpu_lines: Vec<String>,
 }
 
 /// Where the canvas was drawn last frame (for tests and the app's tooltips).
@@ -140,6 +143,12 @@ impl Waterfall {
         let mut critical = critical_path(trace);
         critical.sort_by_key(|c| (c.span, c.start_ns));
         self.critical_by_span = critical;
+    }
+
+    /// Sets each span's CPU line for the hover card (indexed like the open
+    /// trace's spans; empty: no linked profile).
+    pub fn set_cpu_lines(&mut self, lines: Vec<String>) {
+        self.cpu_lines = lines;
     }
 
     /// Selects span `span`, expands its ancestors and scrolls it into view.
@@ -369,7 +378,14 @@ impl Waterfall {
             && !response.dragged()
         {
             let own = self.self_ns.get(span as usize).copied().unwrap_or(0);
-            response.on_hover_ui_at_pointer(|ui| tooltip::span_card(ui, trace, span as usize, own));
+            let cpu = self.cpu_lines.get(span as usize);
+            response.on_hover_ui_at_pointer(|ui| {
+                tooltip::span_card(ui, trace, span as usize, own);
+                if let Some(line) = cpu {
+                    ui.separator();
+                    ui.label(line);
+                }
+            });
         }
         newly_selected
     }
