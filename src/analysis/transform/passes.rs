@@ -38,7 +38,7 @@ impl Out {
     /// `frame` under the new stack `parent` (`EMPTY`: a root).
     #[inline]
     fn push(&mut self, parent: u32, frame: FrameId) -> u32 {
-        let p = (parent != EMPTY).then(|| StackId(parent));
+        let p = (parent != EMPTY).then_some(StackId(parent));
         self.table.intern(p, frame).0
     }
 }

@@ -63,8 +63,7 @@ impl TreeTableState {
             for &n in path.iter().take(path.len().saturating_sub(1)) {
                 self.expanded.insert(n);
             }
-            self.selected = path.last().copied();
-            self.scroll_to_selected = true;
+            self.selected = path.first().copied();
             self.version += 1;
         }
         if self.rows_for == Some((addr, self.version)) {
@@ -185,23 +184,25 @@ pub fn ui(ui: &mut Ui, state: &mut TreeTableState, input: &TreeTableInput<'_>) -
                 let mut menu = Vec::new();
                 let mut clicked = false;
                 row.col(|ui| {
-                    ui.add_space((node.depth.saturating_sub(1) as f32 * 14.0).min(600.0));
-                    if node.child_count > 0 {
-                        let arrow = if state.expanded.contains(&id) { "⏷" } else { "⏵" };
-                        if ui.small_button(arrow).clicked() {
+                    ui.horizontal(|ui| {
+                        ui.add_space((node.depth.saturating_sub(1) as f32 * 14.0).min(600.0));
+                        if node.child_count > 0 {
+                            let arrow = if state.expanded.contains(&id) { "⏷" } else { "⏵" };
+                            if ui.small_button(arrow).clicked() {
+                                toggles.push(id);
+                            }
+                        } else {
+                            ui.add_space(18.0);
+                        }
+                        let resp = ui.add(egui::Button::selectable(selected, name)).on_hover_text(name);
+                        clicked |= resp.clicked();
+                        if resp.double_clicked() && node.child_count > 0 {
                             toggles.push(id);
                         }
-                    } else {
-                        ui.add_space(18.0);
-                    }
-                    let resp = ui.add(egui::Button::selectable(selected, name).truncate()).on_hover_text(name);
-                    clicked |= resp.clicked();
-                    if resp.double_clicked() && node.child_count > 0 {
-                        toggles.push(id);
-                    }
-                    resp.context_menu(|ui| {
-                        let at = (!inverted).then_some((tree, id));
-                        menu = super::menu::function_menu(ui, input.profile, frame, at);
+                        resp.context_menu(|ui| {
+                            let at = (!inverted).then_some((tree, id));
+                            menu = super::menu::function_menu(ui, input.profile, frame, at);
+                        });
                     });
                 });
                 // Bottom-up, a root's weight is its function's self weight;
