@@ -11,10 +11,12 @@ mod export_bounds;
 mod folded;
 mod gates;
 mod numbers;
+mod offcpu;
 mod perf;
 mod pprof;
 mod robustness;
 mod sniffing;
+mod syscalls;
 mod trace_async;
 #[cfg(feature = "gui")]
 mod trace_ui;
