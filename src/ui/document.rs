@@ -87,6 +87,10 @@ pub struct Document {
     /// The kinds of the profile's frames (user, kernel, JIT ...), each
     /// once, in [`FrameKind`] order: what the colour key lists.
     pub frame_kinds: Vec<FrameKind>,
+    /// Syscall and lock tables and the off-CPU split (see [`crate::ui::profile::waits`]).
+    pub waits: crate::ui::profile::waits::Waits,
+    /// The waits table is shown (strace files open on it).
+    pub waits_open: bool,
 }
 
 /// The trace side of a document opened from OTLP or Jaeger.
@@ -121,6 +125,8 @@ impl Document {
         functions: Arc<FunctionTable>,
     ) -> Self {
         let frame_kinds = frame_kinds(&profile);
+        let waits = crate::ui::profile::waits::Waits::of(&profile);
+        let waits_open = waits.has_table();
         Self {
             id,
             title,
@@ -148,6 +154,8 @@ impl Document {
             labels_open: true,
             traces: None,
             frame_kinds,
+            waits,
+            waits_open,
         }
     }
 

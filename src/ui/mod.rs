@@ -17,6 +17,7 @@ pub mod label_panel;
 pub mod latency_histogram;
 pub mod memory_table;
 pub mod open_path;
+pub mod profile;
 pub mod profile_view;
 pub mod sample;
 pub mod service_table;
