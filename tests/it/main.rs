@@ -26,6 +26,8 @@ mod ui;
 #[cfg(feature = "gui")]
 mod ui_numbers;
 #[cfg(feature = "gui")]
+mod ui_offcpu;
+#[cfg(feature = "gui")]
 mod ui_pprof;
 #[cfg(feature = "gui")]
 mod ui_states;
