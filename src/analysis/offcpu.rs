@@ -243,7 +243,12 @@ pub fn off_cpu(p: &Profile) -> Option<OffCpu> {
         v.sort_unstable();
     }
     let mut samples_of: HashMap<u32, Vec<usize>, FxBuildHasher> = HashMap::default();
+    // Off-CPU samples added before (by `with_off_cpu`) are not the thread running.
+    let derived = p.metric_by_name(OFF_CPU).filter(|&m| p.metric(m).name == OFF_CPU);
     for i in 0..p.samples.len() {
+        if derived.is_some_and(|m| p.weight(i, m) != 0) {
+            continue;
+        }
         if let (Some(tid), Some(_)) = (sample_tid(p, i), p.samples.time_ns(i)) {
             samples_of.entry(tid).or_default().push(i);
         }

@@ -146,14 +146,11 @@ fn parse_return(ret: &str) -> (bool, Option<String>, Option<String>) {
     (returned, errno.map(str::to_string), path)
 }
 
-/// `</path>` or `</dev/null<char 1:3>>` -> `/path`, `/dev/null`.
+/// `</path>` or `</dev/null<char 1:3>>` -> `/path`, `/dev/null<char 1:3>`
+/// (what `-yy` says of the file, kept whole).
 fn fd_path(s: &str) -> String {
     let inner = s.strip_prefix('<').unwrap_or(s);
-    let inner = inner.strip_suffix('>').unwrap_or(inner);
-    match inner.find('<') {
-        Some(i) if i > 0 => inner[..i].to_string(),
-        _ => inner.to_string(),
-    }
+    inner.strip_suffix('>').unwrap_or(inner).to_string()
 }
 
 /// The path `-y` gives the first argument (`read(3</tmp/x>, ...`).
@@ -354,12 +351,13 @@ impl Loader {
             self.bad(number, offset, "a call line without ` = result` (truncated line?)", line);
             return;
         };
-        let (returned, errno, ret_path) = parse_return(&before[eq + 3..]);
+        let (returned, errno, _returned_fd) = parse_return(&before[eq + 3..]);
         if !returned {
             *self.no_return.entry(name.to_string()).or_default() += 1;
             return;
         }
-        let path = arg_path(args).or(ret_path);
+        // The file the call worked on: its fd argument (`read(3</tmp/x>, ...`).
+        let path = arg_path(args);
         self.done = Some(Done { pid, name: name.to_string(), start_ns, dur_ns, errno, path });
     }
 
@@ -542,7 +540,7 @@ mod tests {
         );
         assert!(!parse_return("?").0);
         assert_eq!(parse_return("3</etc/ld.so.cache>").2.as_deref(), Some("/etc/ld.so.cache"));
-        assert_eq!(arg_path("1</dev/null<char 1:3>>, \"x\", 1").as_deref(), Some("/dev/null"));
+        assert_eq!(arg_path("1</dev/null<char 1:3>>, \"x\", 1").as_deref(), Some("/dev/null<char 1:3>"));
         assert_eq!(arg_path("3<pipe:[630597]>, \"\", 4096").as_deref(), Some("pipe:[630597]"));
         assert!(is_summary("  6.85    0.015667         130       120           lseek"));
         assert!(is_summary("100.00    0.228852          94      2422         3 total"));

@@ -531,7 +531,7 @@ impl FiresightApp {
             return Vec::new();
         };
         let metric = doc.metric();
-        let note = doc.bundled.then_some(sample::DESCRIPTION);
+        let note = doc.bundled.then_some(sample::DESCRIPTION).or(doc.waits.split.as_deref());
         let picks = picks_of(&doc.filter);
         let name = if picks.is_empty() {
             metric.name.clone()

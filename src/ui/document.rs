@@ -98,6 +98,10 @@ pub struct Document {
     /// Transforms, the call-tree tables and the callers/callees view;
     /// `profile` is its original with its transforms applied.
     pub drill: crate::ui::profile::Drill,
+    /// Syscall and lock tables and the off-CPU split (see [`crate::ui::profile::waits`]).
+    pub waits: crate::ui::profile::waits::Waits,
+    /// The waits table is shown (strace files open on it).
+    pub waits_open: bool,
 }
 
 /// The trace side of a document opened from OTLP or Jaeger.
@@ -133,6 +137,8 @@ impl Document {
     ) -> Self {
         let frame_kinds = frame_kinds(&profile);
         let drill = crate::ui::profile::Drill::new(profile.clone());
+        let waits = crate::ui::profile::waits::Waits::of(&profile);
+        let waits_open = waits.has_table();
         Self {
             id,
             title,
@@ -165,6 +171,8 @@ impl Document {
             timeline_state: Default::default(),
             insights: Default::default(),
             drill,
+            waits,
+            waits_open,
         }
     }
 

@@ -72,6 +72,11 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
                 ui.spinner();
             }
         }
+        if doc.waits.has_table() {
+            ui.separator();
+            ui.toggle_value(&mut doc.waits_open, doc.waits.title())
+                .on_hover_text("Show or hide the table of system calls or lock waits");
+        }
         if !doc.labels.keys.is_empty() {
             ui.separator();
             let text = match doc.picked_labels().len() {
@@ -90,6 +95,12 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
     if doc.insights.open {
         let panel = egui::Panel::right("insights_panel").resizable(true).default_size(360.0).min_size(220.0);
         panel.show(ui, |ui| commands.extend(crate::ui::profile::insights_panel::ui(ui, doc)));
+    }
+    if doc.waits_open && doc.waits.has_table() {
+        egui::Panel::top("waits_panel")
+            .resizable(true)
+            .default_size(280.0)
+            .show(ui, |ui| crate::ui::profile::waits::ui(ui, &doc.waits));
     }
     if doc.labels_open && !doc.labels.keys.is_empty() {
         let panel = egui::Panel::left("label_panel").resizable(true).default_size(300.0).min_size(180.0);

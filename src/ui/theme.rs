@@ -42,6 +42,12 @@ fn family(kind: FrameKind) -> (f32, f32, f32) {
 /// The fill colour of a box for function `name` of `kind`.
 pub fn frame_color(name: &str, kind: FrameKind) -> Color32 {
     let h = name_hash(name);
+    if name.starts_with("[off-CPU ") {
+        // Off-CPU time (analysis::offcpu's leaf frames): a deep blue, as
+        // in Brendan Gregg's off-CPU flame graphs, apart from kernel blue.
+        let b = ((h >> 16) & 0xffff) as f32 / 65535.0;
+        return Color32::from(Hsva::new((228.0 + 10.0 * b) / 360.0, 0.78, 0.92, 1.0));
+    }
     let (lo, hi, sat) = family(kind);
     let a = (h & 0xffff) as f32 / 65535.0;
     let b = ((h >> 16) & 0xffff) as f32 / 65535.0;

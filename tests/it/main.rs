@@ -17,6 +17,7 @@ mod jfr;
 mod insights;
 mod numbers;
 mod pathological;
+mod offcpu;
 mod perf;
 mod perf_data;
 mod pprof;
@@ -25,6 +26,7 @@ mod slow;
 mod sniffing;
 mod source_lines;
 mod timeline;
+mod syscalls;
 mod trace_async;
 #[cfg(feature = "gui")]
 mod trace_ui;
@@ -44,6 +46,8 @@ mod ui_formats;
 mod ui_numbers;
 #[cfg(feature = "gui")]
 mod ui_perf_data;
+#[cfg(feature = "gui")]
+mod ui_offcpu;
 #[cfg(feature = "gui")]
 mod ui_pprof;
 #[cfg(feature = "gui")]

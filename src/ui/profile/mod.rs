@@ -4,7 +4,8 @@
 //! tables beside the hot table, top-down and inverted, and the
 //! callers/callees view), the timeline of sample density per thread with
 //! its range selection, the insights panel, the source view with its
-//! folders, and the heap size over time of a massif profile.
+//! folders, the heap size over time of a massif profile, and the waits:
+//! syscall and lock tables and the off-CPU split.
 //!
 //! [`Drill`] is the per-tab state; its work (applying transforms, building
 //! the inverted tree or a function's callers and callees) runs on worker
@@ -18,6 +19,7 @@ pub mod source_folders;
 pub mod source_view;
 pub mod timeline;
 pub mod tree_table;
+pub mod waits;
 
 use std::sync::Arc;
 

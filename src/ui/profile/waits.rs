@@ -1,0 +1,220 @@
+//! The waiting half of a profile, above its flamegraph: the syscall table
+//! (strace files, perf `syscalls:` tracepoints), the lock table (pprof
+//! mutex/block profiles), and the on-CPU/off-CPU split the status bar
+//! shows. Computed once per document from pure analysis; this only draws.
+
+use std::sync::Arc;
+
+use egui::Ui;
+use egui_extras::{Column, TableBuilder};
+
+use crate::analysis::locks::{LockTable, lock_table};
+use crate::analysis::offcpu::{OFF_CPU, STATE_KEY};
+use crate::analysis::syscalls::{self, SyscallTable, syscall_table};
+use crate::model::{Profile, Unit, units};
+
+/// What a document shows about waiting.
+#[derive(Clone, Debug, Default)]
+pub struct Waits {
+    /// The syscall table, when the profile has system calls.
+    pub syscalls: Option<Arc<SyscallTable>>,
+    /// The lock table, for contention profiles.
+    pub locks: Option<Arc<LockTable>>,
+    /// How wall time splits (`on-CPU 201 ms · off-CPU 431 ms: S 306 ms ...`).
+    pub split: Option<String>,
+}
+
+fn ns(n: u64) -> String {
+    units::format_weight(&Unit::Nanoseconds, i128::from(n), 0)
+}
+
+impl Waits {
+    /// Everything for `p` (one pass over its samples per table).
+    pub fn of(p: &Profile) -> Self {
+        Self {
+            syscalls: syscall_table(p).filter(|t| !t.rows.is_empty()).map(Arc::new),
+            locks: lock_table(p).filter(|t| !t.rows.is_empty()).map(Arc::new),
+            split: split_text(p),
+        }
+    }
+
+    /// True when there is a table to show.
+    pub fn has_table(&self) -> bool {
+        self.syscalls.is_some() || self.locks.is_some()
+    }
+
+    /// The toggle's words.
+    pub fn title(&self) -> &'static str {
+        if self.syscalls.is_some() { "Syscall table" } else { "Lock table" }
+    }
+}
+
+/// `on-CPU 201.2 ms · off-CPU 431.0 ms (S 306.4 ms, R 98.5 ms, D 26.1 ms)`,
+/// for a profile with the `off-cpu` metric.
+pub fn split_text(p: &Profile) -> Option<String> {
+    let off = p.metric_by_name(OFF_CPU).filter(|&m| p.metric(m).name == OFF_CPU)?;
+    let cpu = p
+        .metrics
+        .iter()
+        .position(|m| m.unit == Unit::Nanoseconds && m.name != OFF_CPU && m.name != crate::analysis::offcpu::WALL)
+        .map(crate::model::MetricId::from_index);
+    let mut by_state: Vec<(String, i128)> = Vec::new();
+    for i in 0..p.samples.len() {
+        let w = p.weight(i, off);
+        if w == 0 {
+            continue;
+        }
+        let s = p.labels(i).iter().find(|l| l.key == STATE_KEY).map_or("?".to_string(), |l| l.value.to_string());
+        match by_state.iter_mut().find(|(k, _)| *k == s) {
+            Some(e) => e.1 += w,
+            None => by_state.push((s, w)),
+        }
+    }
+    by_state.sort_by_key(|e| std::cmp::Reverse(e.1));
+    let fmt = |w: i128| units::format_weight(&Unit::Nanoseconds, w, 0);
+    let parts: Vec<String> = by_state.iter().map(|(s, w)| format!("{s} {}", fmt(*w))).collect();
+    let on = cpu.map_or(String::new(), |c| format!("on-CPU {} · ", fmt(p.total(c))));
+    Some(format!("{on}off-CPU {} ({}; S sleep, D disk, R preempted)", fmt(p.total(off)), parts.join(", ")))
+}
+
+/// The table panel's contents.
+pub fn ui(ui: &mut Ui, waits: &Waits) {
+    if let Some(t) = &waits.syscalls {
+        syscalls_ui(ui, t);
+    } else if let Some(t) = &waits.locks {
+        locks_ui(ui, t);
+    }
+}
+
+/// A small latency histogram: one bar per power-of-two bucket.
+fn histogram_ui(ui: &mut Ui, h: &[u64; syscalls::BUCKETS]) {
+    let max = h.iter().copied().max().unwrap_or(0).max(1);
+    let first = h.iter().position(|&c| c > 0).unwrap_or(0);
+    let last = h.iter().rposition(|&c| c > 0).unwrap_or(0);
+    let (rect, resp) = ui.allocate_exact_size(egui::vec2(120.0, 16.0), egui::Sense::hover());
+    let n = (last + 1 - first).max(1) as f32;
+    let w = rect.width() / n;
+    for (k, &c) in h.iter().enumerate().take(last + 1).skip(first) {
+        let frac = c as f32 / max as f32;
+        let x = rect.left() + (k - first) as f32 * w;
+        let bar = egui::Rect::from_min_max(
+            egui::pos2(x, rect.bottom() - rect.height() * frac),
+            egui::pos2(x + w - 1.0, rect.bottom()),
+        );
+        ui.painter().rect_filled(bar, 0.0, ui.visuals().selection.bg_fill);
+    }
+    let text: Vec<String> = h
+        .iter()
+        .enumerate()
+        .filter(|&(_, &c)| c > 0)
+        .map(|(k, c)| match syscalls::bucket_upper_ns(k) {
+            Some(u) => format!("< {}: {c}", ns(u)),
+            None => format!("longer: {c}"),
+        })
+        .collect();
+    resp.on_hover_text(format!("Calls by latency\n{}", text.join("\n")));
+}
+
+fn syscalls_ui(ui: &mut Ui, t: &SyscallTable) {
+    let all = t.total_ns();
+    ui.label(format!(
+        "{} system calls, {} failed, {} in calls{}",
+        units::format_int(t.calls()),
+        units::format_int(t.errors()),
+        ns(all),
+        match t.source {
+            syscalls::Source::Strace => " (strace -T)",
+            syscalls::Source::PerfTracepoints => " (perf sys_enter/sys_exit pairs)",
+        }
+    ));
+    let headers = ["Syscall", "Calls", "Errors", "Total", "Average", "Maximum", "Share", "Latency"];
+    TableBuilder::new(ui)
+        .id_salt("syscall_table")
+        .striped(true)
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::initial(160.0).resizable(true))
+        .columns(Column::auto().at_least(70.0), 6)
+        .column(Column::remainder())
+        .header(22.0, |mut h| {
+            for t in headers {
+                h.col(|ui| {
+                    ui.strong(t);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(20.0, t.rows.len(), |mut row| {
+                let r = &t.rows[row.index()];
+                row.col(|ui| {
+                    let errs: Vec<String> = r.errnos.iter().map(|(e, n)| format!("{e} {n}")).collect();
+                    let hover = if errs.is_empty() {
+                        r.name.clone()
+                    } else {
+                        format!("{}\nerrors: {}", r.name, errs.join(", "))
+                    };
+                    ui.label(&r.name).on_hover_text(hover);
+                });
+                for text in [
+                    units::format_int(r.calls),
+                    units::format_int(r.errors),
+                    ns(r.total_ns),
+                    ns(r.avg_ns()),
+                    ns(r.max_ns),
+                    format!("{:.1}%", r.share(all) * 100.0),
+                ] {
+                    row.col(|ui| {
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| ui.label(text));
+                    });
+                }
+                row.col(|ui| histogram_ui(ui, &r.histogram));
+            });
+        });
+}
+
+fn locks_ui(ui: &mut Ui, t: &LockTable) {
+    ui.label(format!(
+        "{} waited over {} contentions",
+        units::format_weight(&Unit::Nanoseconds, t.total_delay_ns, 0),
+        t.total_contentions
+    ));
+    let headers = ["Waiting site", "Waits in", "Delay", "Contentions", "Share", "Callers that wait most"];
+    TableBuilder::new(ui)
+        .id_salt("lock_table")
+        .striped(true)
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::initial(200.0).resizable(true))
+        .column(Column::initial(170.0).resizable(true))
+        .columns(Column::auto().at_least(80.0), 3)
+        .column(Column::remainder())
+        .header(22.0, |mut h| {
+            for t in headers {
+                h.col(|ui| {
+                    ui.strong(t);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(20.0, t.rows.len(), |mut row| {
+                let r = &t.rows[row.index()];
+                row.col(|ui| {
+                    ui.label(&r.site);
+                });
+                row.col(|ui| {
+                    ui.label(&r.primitive);
+                });
+                for text in [
+                    units::format_weight(&Unit::Nanoseconds, r.delay_ns, 0),
+                    r.contentions.to_string(),
+                    format!("{:.1}%", t.share(r) * 100.0),
+                ] {
+                    row.col(|ui| {
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| ui.label(text));
+                    });
+                }
+                row.col(|ui| {
+                    let c: Vec<String> = r.callers.iter().map(|(n, _)| n.clone()).collect();
+                    ui.label(c.join(", "));
+                });
+            });
+        });
+}

@@ -1,0 +1,55 @@
+//! The window on the waiting half: a perf file with context switches offers
+//! the `off-cpu` and `wall` metrics and draws off-CPU boxes blue; an strace
+//! file opens on its syscall table; a mutex profile shows its lock table.
+
+use egui_kittest::kittest::Queryable;
+use firesight::ui::theme;
+
+use crate::common::data;
+use crate::ui::{doc, open, settle};
+
+#[test]
+fn perf_file_with_switches_shows_off_cpu_and_wall_in_blue() {
+    let mut h = open(&[data("offcpu/shop-switch-fields.perf.txt.gz")]);
+    let names: Vec<String> = doc(&h).profile.metrics.iter().map(|m| m.name.clone()).collect();
+    assert!(names.iter().any(|n| n == "off-cpu") && names.iter().any(|n| n == "wall"), "{names:?}");
+    // The status bar says how the time splits.
+    assert!(h.query_by_label_contains("off-CPU 431.0 ms").is_some());
+    let combo = h.get_by_role(egui::accesskit::Role::ComboBox);
+    combo.click();
+    h.run();
+    h.get_by_label("wall (nanoseconds)").click();
+    settle(&mut h);
+    let d = doc(&h);
+    assert_eq!(d.metric().name, "wall");
+    assert_eq!(d.tree.total(), 201_201_201 + 430_971_000);
+    // Off-CPU boxes are in the tree, and their colour is blue.
+    let off = d.profile.frames.iter().find(|(_, f)| f.name.starts_with("[off-CPU S")).expect("an off-CPU frame");
+    assert!(d.tree.nodes.iter().any(|n| n.frame == Some(off.0)));
+    let c = theme::frame_color(&off.1.name, off.1.kind);
+    assert!(c.b() > 200 && c.b() > c.r() + 80 && c.b() > c.g() + 60, "{c:?}");
+}
+
+#[test]
+fn strace_file_opens_on_the_syscall_table() {
+    let h = open(&[data("syscalls/shop.strace.txt.gz")]);
+    let d = doc(&h);
+    assert_eq!(d.format, "strace");
+    assert!(d.waits_open);
+    let t = d.waits.syscalls.as_ref().expect("a syscall table");
+    assert_eq!(t.rows[0].name, "clock_nanosleep");
+    h.get_by_label("Syscall table");
+    // In the table (and in the flamegraph and hot table below it).
+    assert!(h.query_all_by_label("clock_nanosleep").count() >= 2);
+    h.get_by_label("Average");
+    assert!(h.query_by_label_contains("2,422 system calls").is_some());
+}
+
+#[test]
+fn mutex_profile_shows_the_lock_table() {
+    let h = open(&[data("pprof/generated/mutex.pb.gz")]);
+    assert!(doc(&h).waits.locks.is_some());
+    h.get_by_label("Lock table");
+    assert!(h.query_all_by_label("main.reserveInventory").count() >= 2);
+    h.get_by_label("Callers that wait most");
+}
