@@ -23,8 +23,8 @@ pub mod proto_locate;
 pub mod sniff;
 pub mod source;
 pub mod source_code;
-pub mod strace;
 pub mod speedscope;
+pub mod strace;
 pub mod utf16;
 
 use std::path::Path;

@@ -11,13 +11,14 @@ mod export_bounds;
 mod folded;
 mod formats;
 mod formats_errors;
+mod fuzz_regressions;
 mod gates;
 mod hostile;
-mod jfr;
 mod insights;
+mod jfr;
 mod numbers;
-mod pathological;
 mod offcpu;
+mod pathological;
 mod perf;
 mod perf_data;
 mod pprof;
@@ -25,8 +26,8 @@ mod robustness;
 mod slow;
 mod sniffing;
 mod source_lines;
-mod timeline;
 mod syscalls;
+mod timeline;
 mod trace_async;
 #[cfg(feature = "gui")]
 mod trace_ui;
@@ -37,23 +38,23 @@ mod ui;
 #[cfg(feature = "gui")]
 mod ui_compare;
 #[cfg(feature = "gui")]
+mod ui_formats;
+#[cfg(feature = "gui")]
 mod ui_insights;
 #[cfg(feature = "gui")]
 mod ui_jfr;
 #[cfg(feature = "gui")]
-mod ui_formats;
-#[cfg(feature = "gui")]
 mod ui_numbers;
-#[cfg(feature = "gui")]
-mod ui_perf_data;
 #[cfg(feature = "gui")]
 mod ui_offcpu;
 #[cfg(feature = "gui")]
+mod ui_perf_data;
+#[cfg(feature = "gui")]
 mod ui_pprof;
 #[cfg(feature = "gui")]
-mod ui_source;
-#[cfg(feature = "gui")]
 mod ui_slow;
+#[cfg(feature = "gui")]
+mod ui_source;
 #[cfg(feature = "gui")]
 mod ui_states;
 #[cfg(feature = "gui")]

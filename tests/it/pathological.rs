@@ -71,7 +71,10 @@ fn a_perf_script_sample_100_000_frames_deep_loads_builds_and_folds() {
 #[test]
 fn a_pprof_sample_100_000_locations_deep_loads_builds_and_folds() {
     use firesight::load::pprof::proto;
-    let mut p = proto::Profile { string_table: vec![b"".to_vec(), b"samples".to_vec(), b"count".to_vec()], ..Default::default() };
+    let mut p = proto::Profile {
+        string_table: vec![b"".to_vec(), b"samples".to_vec(), b"count".to_vec()],
+        ..Default::default()
+    };
     p.sample_type = vec![proto::ValueType { r#type: 1, unit: 2 }];
     for i in 0..DEEP as u64 {
         p.string_table.push(format!("f{i}").into_bytes());
@@ -124,7 +127,8 @@ fn a_10_mb_folded_line_and_a_1_mb_symbol_name_load() {
     let p = loads(line);
     assert_eq!(p.frames.iter().map(|(_, f)| f.name.len()).max(), Some(10 << 20));
     let name = "s".repeat(1 << 20);
-    let perf = format!("app 7/7 [001] 2.5: 1000 cpu-clock:u: \n\t1000 {name}+0x0 (/bin/app)\n\t2000 main+0x0 (/bin/app)\n\n");
+    let perf =
+        format!("app 7/7 [001] 2.5: 1000 cpu-clock:u: \n\t1000 {name}+0x0 (/bin/app)\n\t2000 main+0x0 (/bin/app)\n\n");
     let p = loads(perf.into_bytes());
     assert!(p.frames.iter().any(|(_, f)| f.name.len() == 1 << 20));
 }

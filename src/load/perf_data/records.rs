@@ -5,8 +5,9 @@
 
 use std::collections::HashMap;
 
+use super::FORMAT;
 use super::layout::{Attr, Cur, Endian, sample};
-use crate::load::error::LoadError;
+use crate::load::error::{At, LoadError};
 
 /// First call-chain context marker (`PERF_CONTEXT_MAX` = -4095).
 pub(super) const CONTEXT_MAX: u64 = -4095i64 as u64;
@@ -233,7 +234,15 @@ impl Parser {
 
     fn sample(&self, misc: u16, c: &mut Cur<'_>) -> Result<Sample, LoadError> {
         let attr = self.sample_attr(c.clone().bytes(c.remaining(), "sample")?);
-        let a = &self.attrs[attr];
+        // A pipe-mode file brings its attributes as records; a sample before
+        // any (or a file that declares none) has no layout to read it by.
+        let Some(a) = self.attrs.get(attr) else {
+            return Err(LoadError::invalid(
+                FORMAT,
+                Some(At::Byte(c.offset())),
+                "a sample record comes before any event attribute: the file declares no event to read it by",
+            ));
+        };
         let st = a.sample_type;
         let mut s =
             Sample { attr, pid: 0, tid: 0, time: None, cpu: None, period: None, chain: Vec::new(), dwarf: false };

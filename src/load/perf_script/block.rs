@@ -457,7 +457,11 @@ impl Parser {
         self.cur.frames.clear();
         self.in_event = true;
         if let Some(p) = h.period_overflow {
-            self.warn(number, offset, format!("the period {p} does not fit in 64 bits: the sample counts as one sample"));
+            self.warn(
+                number,
+                offset,
+                format!("the period {p} does not fit in 64 bits: the sample counts as one sample"),
+            );
         }
         if let Some(f) = h.inline_frame {
             self.frame_line(f, number, offset);

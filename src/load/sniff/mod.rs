@@ -227,7 +227,11 @@ fn json_syntax_error(head: &[u8]) -> Option<LoadError> {
                 } else {
                     format!("invalid JSON: {msg}")
                 };
-                return Some(LoadError::invalid("JSON", Some(At::LineColumn(e.line() as u64, e.column() as u64)), what));
+                return Some(LoadError::invalid(
+                    "JSON",
+                    Some(At::LineColumn(e.line() as u64, e.column() as u64)),
+                    what,
+                ));
             }
         }
     }
