@@ -97,10 +97,10 @@ impl SourceSearch {
         for d in &self.dirs {
             if let Some(base) = d.file_name().and_then(|b| b.to_str()) {
                 let want = format!("/{base}/");
-                if let Some(i) = slashed.find(&want) {
-                    if let Some(p) = try_path(d.join(&slashed[i + want.len()..]), &mut tried) {
-                        return Ok(p);
-                    }
+                if let Some(i) = slashed.find(&want)
+                    && let Some(p) = try_path(d.join(&slashed[i + want.len()..]), &mut tried)
+                {
+                    return Ok(p);
                 }
             }
         }
