@@ -188,3 +188,44 @@ fn bad_regex_is_a_usage_error_and_no_match_says_so() {
     assert_eq!(code, 1);
     assert!(err.contains("no matches found for regexp: no_such_function_anywhere"), "{err}");
 }
+
+#[test]
+fn perf_script_srcline_lines_sum_to_the_functions_self_and_total() {
+    // `perf script -F +srcline`: each frame line is followed by its file:line.
+    let text = "prog 10 1.000001: 1000 cpu-clock:\n\
+                \t    1139 compute+0x9 (/tmp/prog)\n\
+                \x20 /tmp/prog.c:42\n\
+                \t    1180 main+0x20 (/tmp/prog)\n\
+                \x20 /tmp/prog.c:77\n\n\
+                prog 10 1.000002: 1000 cpu-clock:\n\
+                \t    1145 compute+0xf (/tmp/prog)\n\
+                \x20 /tmp/prog.c:43\n\
+                \t    1180 main+0x20 (/tmp/prog)\n\
+                \x20 /tmp/prog.c:77\n\n\
+                prog 10 1.000003: 1000 cpu-clock:\n\
+                \t    1190 main+0x30 (/tmp/prog)\n\
+                \x20 /tmp/prog.c:80\n\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("srcline.perf.txt");
+    std::fs::write(&path, text).unwrap();
+    let (code, out, err) = run_cli(&["list", path.to_str().unwrap(), "^(compute|main)$", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let fns = v["functions"].as_array().unwrap();
+    let by = |name: &str| fns.iter().find(|f| f["name"] == name).unwrap_or_else(|| panic!("{name}: {out}"));
+    let lines = |f: &Value| -> Vec<(u64, i64, i64)> {
+        f["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["total"].as_i64().unwrap() != 0)
+            .map(|l| (l["line"].as_u64().unwrap(), l["self"].as_i64().unwrap(), l["total"].as_i64().unwrap()))
+            .collect()
+    };
+    assert_eq!(lines(by("compute")), [(42, 1000, 1000), (43, 1000, 1000)]);
+    assert_eq!(lines(by("main")), [(77, 0, 2000), (80, 1000, 1000)]);
+    // Lines sum to the function's self, and (no recursion) to its total.
+    assert_eq!((by("compute")["self"].as_i64(), by("compute")["inclusive"].as_i64()), (Some(2000), Some(2000)));
+    assert_eq!((by("main")["self"].as_i64(), by("main")["inclusive"].as_i64()), (Some(1000), Some(3000)));
+    assert_eq!(by("main")["total"].as_i64(), Some(3000));
+}
