@@ -98,3 +98,20 @@ fn a_gzip_that_expands_reports_its_decompressed_bytes_while_it_loads() {
     assert_eq!(progress.bytes_decompressed.load(Ordering::Relaxed), raw.len() as u64);
     assert_eq!(progress.bytes_read.load(Ordering::Relaxed), gz.len() as u64);
 }
+
+#[test]
+fn a_perf_script_cut_off_inside_a_sample_says_so() {
+    // Two samples; the file stops after the second one's first frame line.
+    let whole = "app 7/7 [001] 1.000000: 1000 cpu-clock:u: \n\t1000 leaf+0x0 (/bin/app)\n\t2000 main+0x0 (/bin/app)\n\n\
+                 app 7/7 [001] 1.001000: 1000 cpu-clock:u: \n\t1000 leaf+0x0 (/bin/app)\n";
+    let p = load_bytes(whole.as_bytes().to_vec(), &LoadOptions::default()).unwrap().profile;
+    assert_eq!(p.samples.len(), 2);
+    let w: Vec<_> = p.warnings.iter().filter(|w| w.message.contains("ends inside this sample")).collect();
+    assert_eq!(w.len(), 1, "{:?}", p.warnings);
+    assert_eq!(w[0].line, Some(5));
+    // A whole file says nothing of the kind.
+    let p = load_bytes(format!("{whole}\t2000 main+0x0 (/bin/app)\n\n").into_bytes(), &LoadOptions::default())
+        .unwrap()
+        .profile;
+    assert_eq!(p.warnings_total, 0, "{:?}", p.warnings);
+}

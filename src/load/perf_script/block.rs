@@ -306,7 +306,20 @@ impl Parser {
     }
 
     /// Ends the input: a last sample with no blank line after it is kept.
+    /// perf ends every sample that has a call chain with a blank line, so
+    /// one that ends without it was cut off (a file read while perf script
+    /// was still writing it): kept as read, with a warning.
     pub(crate) fn finish(&mut self) {
+        if self.in_event && self.cur.chained && !self.cur.skip {
+            let (line, offset) = (self.cur.line, self.cur.offset);
+            self.warn(
+                line,
+                offset,
+                "the input ends inside this sample (no blank line after its call chain): the file may have \
+                 been cut off while it was written; the sample is kept with the frames read"
+                    .to_string(),
+            );
+        }
         self.end_sample();
     }
 
