@@ -38,6 +38,8 @@ mod ui;
 #[cfg(feature = "gui")]
 mod ui_compare;
 #[cfg(feature = "gui")]
+mod ui_drill;
+#[cfg(feature = "gui")]
 mod ui_formats;
 #[cfg(feature = "gui")]
 mod ui_insights;
