@@ -59,7 +59,12 @@ fn synthetic_profile() -> Profile {
 fn main() {
     let t = Instant::now();
     let p = synthetic_profile();
-    println!("synthetic profile: {} stack nodes, {} samples, built in {:.2?}", p.stacks.len(), p.samples.len(), t.elapsed());
+    println!(
+        "synthetic profile: {} stack nodes, {} samples, built in {:.2?}",
+        p.stacks.len(),
+        p.samples.len(),
+        t.elapsed()
+    );
     let cases = [
         ("merge a function", vec![Transform::Merge("module3::function_3".into())]),
         ("drop samples with a function", vec![Transform::Drop("module3::function_3".into())]),
