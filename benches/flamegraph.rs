@@ -15,52 +15,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::{Pos2, RawInput, Rect, Vec2};
-use firesight::model::frame::FrameRef;
-use firesight::model::{CallTree, FrameKind, NodeId, Profile, ProfileBuilder, SampleFilter, Unit};
+use firesight::model::{CallTree, NodeId, Profile, SampleFilter};
 use firesight::ui::flamegraph::{self, FlameInput, FlameState};
 use firesight::ui::settings::Orientation;
 use firesight::ui::view_range::ViewRange;
 
-const NODES: usize = 1_000_000;
-
-/// A deterministic pseudo-random tree: paths of depth 5..60 whose upper
-/// levels are shared (geometric choice among a few children), drawn from a
-/// pool of 5000 function names, until the stack table has `NODES` entries.
-fn synthetic_profile() -> Profile {
-    let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
-    let mut b = ProfileBuilder::new("synthetic");
-    let m = b.add_metric("cpu-clock", Unit::Nanoseconds);
-    let kinds =
-        [FrameKind::User, FrameKind::User, FrameKind::User, FrameKind::Kernel, FrameKind::Jit, FrameKind::Inline];
-    let frames: Vec<_> = (0..5000)
-        .map(|i| {
-            let name = format!("module{}::function_{i}", i % 37);
-            b.frame(FrameRef::new(&name, "libsynthetic.so", kinds[i % kinds.len()]))
-        })
-        .collect();
-    while b.stacks().len() < NODES {
-        let depth = 5 + (next() % 56) as usize;
-        let mut parent = None;
-        let mut key: u64 = 1;
-        for _ in 0..depth {
-            let mut k = 0u64;
-            while next() % 2 == 0 && k < 12 {
-                k += 1;
-            }
-            key = key.wrapping_mul(0x100_0000_01b3).wrapping_add(k + 1);
-            let f = frames[(key % frames.len() as u64) as usize];
-            parent = Some(b.stack(parent, f));
-        }
-        b.add_sample_for(parent, m, 1 + (next() % 1000) as i128, None, None);
-    }
-    b.finish().expect("synthetic profile is valid")
-}
+#[path = "common/synthetic.rs"]
+mod synthetic;
+use synthetic::synthetic_profile;
 
 fn frame(ctx: &egui::Context, state: &mut FlameState, input: &FlameInput<'_>) -> usize {
     let raw = RawInput {
@@ -128,7 +90,7 @@ fn measure(name: &str, profile: &Profile, tree: &CallTree, zoom: NodeId, view: V
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let t = Instant::now();
-    let profile = synthetic_profile();
+    let profile = synthetic_profile(1);
     let tree = CallTree::build(&profile, profile.default_metric, &SampleFilter::default());
     println!(
         "synthetic tree: {} nodes, depth {}, built in {:.2} s",

@@ -13,52 +13,15 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use firesight::analysis::transform::{self, Transform};
-use firesight::model::frame::FrameRef;
-use firesight::model::{CallTree, FrameKind, FunctionTable, Profile, ProfileBuilder, SampleFilter, Unit};
+use firesight::model::{CallTree, FunctionTable, SampleFilter};
 
-const NODES: usize = 1_000_000;
-
-/// The flamegraph bench's tree: paths of depth 5..60 with shared upper
-/// levels, from 5000 function names in 37 modules, until the stack table
-/// has `NODES` entries.
-fn synthetic_profile() -> Profile {
-    let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
-    let mut b = ProfileBuilder::new("synthetic");
-    let m = b.add_metric("cpu-clock", Unit::Nanoseconds);
-    let frames: Vec<_> = (0..5000)
-        .map(|i| {
-            let name = format!("module{}::function_{i}", i % 37);
-            let module = format!("lib{}.so", i % 37);
-            b.frame(FrameRef::new(&name, &module, FrameKind::User))
-        })
-        .collect();
-    while b.stacks().len() < NODES {
-        let depth = 5 + (next() % 56) as usize;
-        let mut parent = None;
-        let mut key: u64 = 1;
-        for _ in 0..depth {
-            let mut k = 0u64;
-            while next() % 2 == 0 && k < 12 {
-                k += 1;
-            }
-            key = key.wrapping_mul(0x100_0000_01b3).wrapping_add(k + 1);
-            let f = frames[(key % frames.len() as u64) as usize];
-            parent = Some(b.stack(parent, f));
-        }
-        b.add_sample_for(parent, m, 1 + (next() % 1000) as i128, None, None);
-    }
-    b.finish().expect("synthetic profile is valid")
-}
+#[path = "common/synthetic.rs"]
+mod synthetic;
+use synthetic::synthetic_profile;
 
 fn main() {
     let t = Instant::now();
-    let p = synthetic_profile();
+    let p = synthetic_profile(37);
     println!(
         "synthetic profile: {} stack nodes, {} samples, built in {:.2?}",
         p.stacks.len(),
