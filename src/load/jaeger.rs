@@ -144,19 +144,8 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<(Profile, TraceSet)
         spans_in_file += t.spans.len();
         add_trace(&mut b, t, &mut not_hex, &mut skips);
     }
-    if skips.bad_ids > 0 {
-        b.warn(format!(
-            "{} span(s) skipped for an empty or unreadable traceID or spanID (first: {})",
-            skips.bad_ids,
-            skips.first_bad_id.as_deref().unwrap_or_default()
-        ));
-    }
-    if skips.bad_times > 0 {
-        b.warn(format!(
-            "{} span(s) skipped: their time in ns would pass 2^64 (first: {})",
-            skips.bad_times,
-            skips.first_bad_time.as_deref().unwrap_or_default()
-        ));
+    for reason in skips.reasons() {
+        b.warn(format!("span(s) skipped: {reason}"));
     }
     if not_hex > 0 {
         b.warn(format!(
@@ -168,22 +157,7 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<(Profile, TraceSet)
         let why = if spans_in_file == 0 {
             format!("no spans in the file ({shape}); expected traces with \"spans\"")
         } else {
-            let mut parts = Vec::new();
-            if skips.bad_times > 0 {
-                parts.push(format!(
-                    "{} for a time in ns past 2^64 (first: {})",
-                    skips.bad_times,
-                    skips.first_bad_time.as_deref().unwrap_or_default()
-                ));
-            }
-            if skips.bad_ids > 0 {
-                parts.push(format!(
-                    "{} for an empty or unreadable id (first: {})",
-                    skips.bad_ids,
-                    skips.first_bad_id.as_deref().unwrap_or_default()
-                ));
-            }
-            format!("all {spans_in_file} spans of the file ({shape}) were dropped: {}", parts.join("; "))
+            format!("all {spans_in_file} spans of the file ({shape}) were dropped: {}", skips.reasons().join("; "))
         };
         return Err(LoadError::invalid(FORMAT, None, why));
     }
@@ -201,6 +175,23 @@ struct Skips {
     first_bad_id: Option<String>,
     bad_times: usize,
     first_bad_time: Option<String>,
+}
+
+impl Skips {
+    /// "3 for a time in ns past 2^64 (first: ...)", one per reason that
+    /// occurred: the warnings, and the error when no span is left.
+    fn reasons(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.bad_times > 0 {
+            let first = self.first_bad_time.as_deref().unwrap_or_default();
+            out.push(format!("{} for a time in ns past 2^64 (first: {first})", self.bad_times));
+        }
+        if self.bad_ids > 0 {
+            let first = self.first_bad_id.as_deref().unwrap_or_default();
+            out.push(format!("{} for an empty or unreadable id (first: {first})", self.bad_ids));
+        }
+        out
+    }
 }
 
 /// Adds one trace object's spans; counts the spans skipped in `skips` and

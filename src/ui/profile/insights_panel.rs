@@ -15,25 +15,12 @@ use crate::model::{CallTree, NodeId};
 use crate::ui::command::Command;
 use crate::ui::document::Document;
 
-/// What the insights were evaluated for: the tree (by address) and the thresholds.
-type Key = (usize, [u64; 12]);
+/// What the insights were evaluated for: the tree (by address) and the
+/// thresholds (the panel's drag values are never NaN, so `==` is exact).
+type Key = (usize, Thresholds);
 
 fn key(tree: &Arc<CallTree>, t: &Thresholds) -> Key {
-    let v = [
-        t.dominant_pct,
-        t.fan_out_pct,
-        t.pareto_pct,
-        t.deep_frames,
-        t.tiny_each_pct,
-        t.tiny_total_pct,
-        t.tiny_min_count,
-        t.kernel_pct,
-        t.lock_pct,
-        t.large_object_bytes,
-        t.leak_pct,
-        t.recursion_pct,
-    ];
-    (Arc::as_ptr(tree) as usize, v.map(f64::to_bits))
+    (Arc::as_ptr(tree) as usize, *t)
 }
 
 /// The panel's state, kept per document.

@@ -163,7 +163,7 @@ fn syscalls_ui(ui: &mut Ui, t: &SyscallTable) {
                     format!("{:.1}%", r.share(all) * 100.0),
                 ] {
                     row.col(|ui| {
-                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| ui.label(text));
+                        crate::ui::table_fit::number_cell(ui, text, 0.0);
                     });
                 }
                 row.col(|ui| histogram_ui(ui, &r.histogram));
@@ -208,7 +208,7 @@ fn locks_ui(ui: &mut Ui, t: &LockTable) {
                     format!("{:.1}%", t.share(r) * 100.0),
                 ] {
                     row.col(|ui| {
-                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| ui.label(text));
+                        crate::ui::table_fit::number_cell(ui, text, 0.0);
                     });
                 }
                 row.col(|ui| {
