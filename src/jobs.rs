@@ -117,6 +117,8 @@ pub struct Opened {
     pub views: Views,
     /// The traces, for trace formats (OTLP, Jaeger).
     pub traces: Option<Arc<crate::model::trace::TraceSet>>,
+    /// Syscall and lock tables and the off-CPU split.
+    pub waits: crate::analysis::waits::Waits,
 }
 
 /// A load running on a worker thread.
@@ -215,7 +217,8 @@ fn run_load(source: Source, opts: &LoadOptions, progress: Arc<Progress>) -> Resu
         return Err(LoadError::cancelled());
     }
     let traces = loaded.traces.map(Arc::new);
-    Ok(Opened { source, format: loaded.format, profile: Arc::new(profile), views, traces })
+    let waits = crate::analysis::waits::Waits::of(&profile);
+    Ok(Opened { source, format: loaded.format, profile: Arc::new(profile), views, traces, waits })
 }
 
 /// A rebuild of the views for another metric or filter, on a worker thread.

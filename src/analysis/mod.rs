@@ -30,3 +30,4 @@ pub mod trace_compare;
 pub mod trace_filter;
 pub mod traces;
 pub mod transform;
+pub mod waits;

@@ -98,7 +98,8 @@ pub struct Document {
     /// Transforms, the call-tree tables and the callers/callees view;
     /// `profile` is its original with its transforms applied.
     pub drill: crate::ui::profile::Drill,
-    /// Syscall and lock tables and the off-CPU split (see [`crate::ui::profile::waits`]).
+    /// Syscall and lock tables and the off-CPU split (see
+    /// [`crate::analysis::waits`]), computed on the load worker.
     pub waits: crate::ui::profile::waits::Waits,
     /// The waits table is shown (strace files open on it).
     pub waits_open: bool,
@@ -137,8 +138,6 @@ impl Document {
     ) -> Self {
         let frame_kinds = frame_kinds(&profile);
         let drill = crate::ui::profile::Drill::new(profile.clone());
-        let waits = crate::ui::profile::waits::Waits::of(&profile);
-        let waits_open = waits.has_table();
         Self {
             id,
             title,
@@ -171,8 +170,8 @@ impl Document {
             timeline_state: Default::default(),
             insights: Default::default(),
             drill,
-            waits,
-            waits_open,
+            waits: Default::default(),
+            waits_open: false,
         }
     }
 

@@ -123,6 +123,9 @@ impl FiresightApp {
         doc.samples = opened.views.samples;
         doc.timeline = opened.views.timeline;
         doc.traces = opened.traces.map(crate::ui::document::TraceTab::new);
+        // strace files open on their syscall table.
+        doc.waits_open = opened.waits.has_table();
+        doc.waits = opened.waits;
         // Tabs in request order; the newest request is the active tab.
         self.tabs.add_document(doc);
         // A trace file and a profile with span labels: join them (issue 14).
