@@ -30,6 +30,8 @@ use crate::model::{FrameKind, Label, LabelValue, SwitchKind};
 /// "No stack / thread" in the local `u32` columns.
 pub(crate) const NONE: u32 = u32::MAX;
 
+mod switches;
+
 /// A parser forgets its stacks once it holds more than this many (about
 /// 3 MiB of index), so a thread's memory stays bounded however many distinct
 /// stacks the file has; the global stack tree keeps them all.
@@ -371,54 +373,6 @@ impl Parser {
         new
     }
 
-    /// A `PERF_RECORD_*` line: a switch record, or counted.
-    fn record_line(&mut self, h: &header::Header<'_>, record: &str, number: u64, offset: u64) {
-        let mut words = record.split_whitespace();
-        let kind_word = words.next().unwrap_or("");
-        let is_switch = kind_word == "PERF_RECORD_SWITCH" || kind_word == "PERF_RECORD_SWITCH_CPU_WIDE";
-        let kind = match (is_switch, words.next()) {
-            (true, Some("IN")) => Some(SwitchKind::In),
-            (true, Some("OUT")) => {
-                let preempt = record.contains("OUT preempt");
-                Some(SwitchKind::Out { preempt })
-            }
-            _ => None,
-        };
-        let Some(kind) = kind else {
-            let name = kind_word.trim_end_matches(':').to_string();
-            match self.out.other_records.iter_mut().find(|(k, _, _)| *k == name) {
-                Some(r) => r.1 += 1,
-                None => self.out.other_records.push((name, 1, number)),
-            }
-            return;
-        };
-        // CPU-wide records name the other thread: `next pid/tid: 12/34`.
-        let peer_tid = record
-            .split_once("pid/tid:")
-            .and_then(|(_, r)| r.split_whitespace().next())
-            .and_then(|pt| pt.rsplit('/').next())
-            .and_then(|t| t.parse().ok());
-        let tid = h.tid.parse().ok();
-        // Only a switch-out needs the model thread (a switch-in may still
-        // show the comm from before the thread named itself).
-        let out = matches!(kind, SwitchKind::Out { .. });
-        let thread = if out && tid.is_some() { self.thread(h) } else { NONE };
-        self.out.switches.push(LocalSwitch {
-            time_ns: h.time_ns,
-            pid: h.pid.and_then(|p| p.parse().ok()),
-            tid,
-            cpu: h.cpu,
-            state: matches!(kind, SwitchKind::Out { preempt: true }).then_some('R'),
-            kind,
-            peer_tid,
-            thread,
-            stack: NONE,
-            sample: NONE,
-            line: number,
-            offset,
-        });
-    }
-
     fn header_line(&mut self, t: &str, number: u64, offset: u64) {
         if let Some(h) = header::parse(t)
             && let Some(record) = h.record
@@ -629,28 +583,5 @@ impl Parser {
             let labels = fields.iter().map(|&(k, v)| Label { key: k.to_string(), value: label_value(v) }).collect();
             self.out.payloads.push((index, labels));
         }
-    }
-
-    /// The switch-out a sched_switch sample records: its thread (`prev_pid`,
-    /// else the sample's tid) leaves the CPU in `prev_state` at this stack.
-    fn sched_switch(&mut self, fields: &[payload::Field<'_>], stack: u32, sample: u32) {
-        let state = payload::get(fields, "prev_state");
-        let letter = state.and_then(|s| s.chars().next());
-        let preempt = letter == Some('R');
-        let tid = payload::get(fields, "prev_pid").and_then(|p| p.parse().ok()).or(self.cur.tid);
-        self.out.switches.push(LocalSwitch {
-            time_ns: self.cur.time_ns,
-            pid: self.cur.pid,
-            tid,
-            cpu: self.cur.cpu,
-            kind: SwitchKind::Out { preempt },
-            state: letter,
-            peer_tid: payload::get(fields, "next_pid").and_then(|p| p.parse().ok()),
-            thread: self.cur.thread,
-            stack,
-            sample,
-            line: self.cur.line,
-            offset: self.cur.offset,
-        });
     }
 }
