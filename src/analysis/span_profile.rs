@@ -243,6 +243,26 @@ impl SpanProfile {
         out
     }
 
+    /// Per (service, span name), the weight of the samples of its spans, in
+    /// trace `trace` or (`None`) in every trace; sorted by service, then
+    /// name. Names whose spans have no sample are listed with 0, so a table
+    /// row without samples reads 0 rather than nothing.
+    pub fn operation_cpu(&self, set: &TraceSet, trace: Option<usize>) -> Vec<(String, String, Weight)> {
+        let mut by: FxHashMap<(&str, &str), Weight> = FxHashMap::default();
+        for (t, tr) in set.traces.iter().enumerate() {
+            if trace.is_some_and(|want| want != t) {
+                continue;
+            }
+            for (s, span) in tr.spans.iter().enumerate() {
+                *by.entry((&span.service, &span.name)).or_default() += self.cpu_of(t, s);
+            }
+        }
+        let mut out: Vec<(String, String, Weight)> =
+            by.into_iter().map(|((sv, n), w)| (sv.to_string(), n.to_string(), w)).collect();
+        out.sort();
+        out
+    }
+
     /// Span names with no sample in any of their spans, with how many spans
     /// each has, by name.
     pub fn names_without_samples(&self, set: &TraceSet) -> Vec<(String, String, usize)> {

@@ -11,7 +11,8 @@
 //! hover), and a table that does not fit scrolls sideways
 //! ([`crate::ui::table_fit`]). No column is sized by egui_extras' sizing
 //! pass, so the first frame is laid out as the next. Imports `model`,
-//! `analysis` and egui.
+//! `analysis` and egui. With a linked CPU profile both tables gain a CPU
+//! column ([`CpuColumn`]), sortable like the others.
 
 use egui::{Color32, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
@@ -20,6 +21,7 @@ use crate::analysis::traces::{SpanStats, critical_path, critical_path_shares, op
 use crate::model::trace::TraceSet;
 use crate::model::units::format_duration_ns;
 use crate::ui::table_fit;
+use crate::ui::trace::cpu_column::CpuColumn;
 use crate::ui::trace_colors::{ERROR, ServiceColors};
 
 /// Widest a name column gets before it elides (whole on hover), px.
@@ -39,6 +41,8 @@ pub enum StatsKey {
     Spans,
     /// Error count.
     Errors,
+    /// CPU time of a linked profile's samples.
+    Cpu,
 }
 
 /// Which lower table is shown.
@@ -91,6 +95,7 @@ pub struct ServiceTables {
     sort: (StatsKey, bool),
     lower: Lower,
     scope: Scope,
+    cpu: Option<CpuColumn>,
 }
 
 impl ServiceTables {
@@ -106,6 +111,9 @@ impl ServiceTables {
             self.all_services = service_table(set, None);
             self.all_operations = operation_table(set, None);
             self.all_key = Some(key);
+        }
+        if let Some(cpu) = &mut self.cpu {
+            cpu.open_trace(set, trace);
         }
         self.duration_ns = t.duration_ns();
         let sections = critical_path(t);
@@ -168,13 +176,32 @@ impl ServiceTables {
     /// sideways when they do not fit).
     pub fn wanted_width(&self, ui: &Ui) -> f32 {
         let gap = ui.spacing().item_spacing.x;
-        [&self.services, &self.all_services]
+        [(&self.services, false), (&self.all_services, true)]
             .into_iter()
-            .map(|rows| {
-                let (name, rest) = stats_widths(ui, rows, false);
+            .map(|(rows, all)| {
+                let (name, rest) = stats_widths(ui, rows, false, self.cpu.as_ref().map(|c| (c, all)));
                 name.min(NAME_MAX_PX) + rest.iter().sum::<f32>() + gap * rest.len() as f32
             })
             .fold(0.0, f32::max)
+    }
+
+    /// Shows a CPU column from a linked profile (`None` removes it).
+    pub fn set_cpu(&mut self, cpu: Option<CpuColumn>) {
+        self.cpu = cpu;
+        if self.cpu.is_none() && self.sort.0 == StatsKey::Cpu {
+            self.sort = (StatsKey::default(), false);
+        }
+        self.apply_sort();
+    }
+
+    /// The CPU column, when a profile is linked.
+    pub fn cpu(&self) -> Option<&CpuColumn> {
+        self.cpu.as_ref()
+    }
+
+    /// Sorts the tables by `key`, `ascending` or not (as a header click does).
+    pub fn sort_by(&mut self, key: StatsKey, ascending: bool) {
+        self.resort(Some((key, ascending)));
     }
 
     /// Which traces the tables sum.
@@ -189,7 +216,15 @@ impl ServiceTables {
 
     fn apply_sort(&mut self) {
         let (key, ascending) = self.sort;
-        for rows in [&mut self.services, &mut self.operations, &mut self.all_services, &mut self.all_operations] {
+        let cpu = self.cpu.as_ref();
+        let tables = [
+            (&mut self.services, false, false),
+            (&mut self.operations, false, true),
+            (&mut self.all_services, true, false),
+            (&mut self.all_operations, true, true),
+        ];
+        for (rows, all, by_name) in tables {
+            let cpu_of = |r: &SpanStats| cpu.map_or(0, |c| c.weight(all, &r.service, by_name.then_some(r.name.as_str())));
             rows.sort_by(|a, b| {
                 let o = match key {
                     StatsKey::Name => (&a.service, &a.name).cmp(&(&b.service, &b.name)),
@@ -197,6 +232,7 @@ impl ServiceTables {
                     StatsKey::Wall => a.wall_ns.cmp(&b.wall_ns),
                     StatsKey::Spans => a.spans.cmp(&b.spans),
                     StatsKey::Errors => a.errors.cmp(&b.errors),
+                    StatsKey::Cpu => cpu_of(a).cmp(&cpu_of(b)),
                 };
                 let o = if ascending { o } else { o.reverse() };
                 o.then_with(|| (&a.service, &a.name).cmp(&(&b.service, &b.name)))
@@ -222,7 +258,8 @@ impl ServiceTables {
         let all = self.scope == Scope::AllTraces;
         ui.strong(if all { format!("Services in all {traces} traces") } else { "Services in this trace".into() });
         let rows = if all { &self.all_services } else { &self.services };
-        let resort = stats_table(ui, "service_table", rows, self.sort, false, colors, 180.0);
+        let cpu = self.cpu.as_ref().map(|c| (c, all));
+        let resort = stats_table(ui, "service_table", rows, self.sort, false, cpu, colors, 180.0);
         self.resort(resort);
         ui.add_space(6.0);
         ui.horizontal(|ui| {
@@ -234,7 +271,8 @@ impl ServiceTables {
             Lower::CriticalPath => self.path_table(ui, colors),
             Lower::Operations => {
                 let rows = if all { &self.all_operations } else { &self.operations };
-                let resort = stats_table(ui, "operation_table", rows, self.sort, true, colors, f32::INFINITY);
+                let cpu = self.cpu.as_ref().map(|c| (c, all));
+                let resort = stats_table(ui, "operation_table", rows, self.sort, true, cpu, colors, f32::INFINITY);
                 self.resort(resort);
                 None
             }
@@ -346,7 +384,15 @@ impl ExactColumns for TableBuilder<'_> {
     }
 }
 
-/// The titles of the stats tables after the name, with their sort keys and hovers.
+/// The CPU column of a table, when a profile is linked: the figures and
+/// whether the table sums every trace.
+type Cpu<'a> = Option<(&'a CpuColumn, bool)>;
+
+/// Where the CPU column goes among [`STATS_HEADERS`]: after "Self %".
+const CPU_AT: usize = 2;
+
+/// The titles of the stats tables after the name, with their sort keys and
+/// hovers; with a linked profile, "CPU" is inserted at [`CPU_AT`].
 const STATS_HEADERS: [(&str, Option<StatsKey>, &str); 5] = [
     ("Self", Some(StatsKey::SelfTime), "Time in the spans not covered by their children"),
     ("Self %", None, "Share of the self time of all rows"),
@@ -364,31 +410,51 @@ fn total_self(rows: &[SpanStats]) -> u64 {
     rows.iter().map(|r| r.self_ns).sum::<u64>().max(1)
 }
 
-/// The texts of a row's number columns ([`STATS_HEADERS`]).
-fn stats_cells(r: &SpanStats, total_self: u64) -> [String; 5] {
-    [
+/// The number columns' titles, sort keys and hovers: [`STATS_HEADERS`],
+/// with the CPU column when there is one.
+fn stats_headers(cpu: Cpu) -> Vec<(&'static str, Option<StatsKey>, String)> {
+    let mut h: Vec<_> = STATS_HEADERS.iter().map(|&(t, k, hover)| (t, k, hover.to_string())).collect();
+    if let Some((c, _)) = cpu {
+        h.insert(CPU_AT, ("CPU", Some(StatsKey::Cpu), c.hover()));
+    }
+    h
+}
+
+/// The texts of a row's number columns ([`stats_headers`]).
+fn stats_cells(r: &SpanStats, total_self: u64, by_name: bool, cpu: Cpu) -> Vec<String> {
+    let mut cells = vec![
         format_duration_ns(r.self_ns as f64),
         format!("{:.1}%", r.self_ns as f64 * 100.0 / total_self as f64),
         format_duration_ns(r.wall_ns as f64),
         r.spans.to_string(),
         r.errors.to_string(),
-    ]
+    ];
+    if let Some((c, all)) = cpu {
+        cells.insert(CPU_AT, c.text(all, &r.service, by_name.then_some(r.name.as_str())));
+    }
+    cells
 }
 
 /// The width the name column wants and the widths of the number columns
 /// (the last with the scroll bar's gutter), px.
-fn stats_widths(ui: &Ui, rows: &[SpanStats], by_name: bool) -> (f32, [f32; 5]) {
+fn stats_widths(ui: &Ui, rows: &[SpanStats], by_name: bool, cpu: Cpu) -> (f32, Vec<f32>) {
     let total_self = total_self(rows);
     let font = table_fit::body_font(ui);
     let small = egui::TextStyle::Small.resolve(ui.style());
     let gap = ui.spacing().item_spacing.x;
-    let mut rest = [0.0f32; 5];
-    for (k, w) in rest.iter_mut().enumerate() {
-        let (title, key, _) = STATS_HEADERS[k];
-        let values = table_fit::widest(ui, &font, rows.iter().map(|r| stats_cells(r, total_self)[k].clone()));
-        *w = values.max(table_fit::header_width(ui, title, key.is_some()));
+    let headers = stats_headers(cpu);
+    let cells: Vec<Vec<String>> = rows.iter().map(|r| stats_cells(r, total_self, by_name, cpu)).collect();
+    let mut rest: Vec<f32> = headers
+        .iter()
+        .enumerate()
+        .map(|(k, (title, key, _))| {
+            let values = table_fit::widest(ui, &font, cells.iter().map(|c| c[k].clone()));
+            values.max(table_fit::header_width(ui, title, key.is_some()))
+        })
+        .collect();
+    if let Some(last) = rest.last_mut() {
+        *last += table_fit::scroll_gutter(ui);
     }
-    rest[4] += table_fit::scroll_gutter(ui);
     let name_w = rows
         .iter()
         .map(|r| {
@@ -400,22 +466,26 @@ fn stats_widths(ui: &Ui, rows: &[SpanStats], by_name: bool) -> (f32, [f32; 5]) {
     (name_w, rest)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn stats_table(
     ui: &mut Ui,
     id: &str,
     rows: &[SpanStats],
     sort: (StatsKey, bool),
     by_name: bool,
+    cpu: Cpu,
     colors: &ServiceColors,
     max_h: f32,
 ) -> Option<(StatsKey, bool)> {
     let mut out = None;
     let total_self = total_self(rows);
-    let cells = |r: &SpanStats| stats_cells(r, total_self);
+    let cells = |r: &SpanStats| stats_cells(r, total_self, by_name, cpu);
+    let headers = stats_headers(cpu);
+    let last = headers.len() - 1;
     // Selectable labels would take the click from the row under them.
     ui.style_mut().interaction.selectable_labels = false;
     let gutter = table_fit::scroll_gutter(ui);
-    let (name_w, rest) = stats_widths(ui, rows, by_name);
+    let (name_w, rest) = stats_widths(ui, rows, by_name, cpu);
     let ctx = ui.ctx().clone();
     fitted(ui, &format!("{id}_sideways"), name_w, &rest, |ui, widths| {
         let table = TableBuilder::new(ui).id_salt(id);
@@ -428,13 +498,13 @@ fn stats_table(
             .header(22.0, |mut h| {
                 let title = if by_name { "Span" } else { "Service" };
                 h.col(|ui| header(ui, id, sort, title, StatsKey::Name, "The name", &mut out));
-                for (k, (title, key, hover)) in STATS_HEADERS.into_iter().enumerate() {
-                    let pad = if k == 4 { gutter } else { 0.0 };
+                for (k, (title, key, hover)) in headers.iter().enumerate() {
+                    let pad = if k == last { gutter } else { 0.0 };
                     h.col(|ui| {
-                        table_fit::right_aligned(ui, pad, |ui| match key {
+                        table_fit::right_aligned(ui, pad, |ui| match *key {
                             Some(key) => header(ui, id, sort, title, key, hover, &mut out),
                             None => {
-                                ui.strong(title).on_hover_text(hover);
+                                ui.strong(*title).on_hover_text(hover);
                             }
                         });
                     });
@@ -457,10 +527,10 @@ fn stats_table(
                         ui.add(egui::Label::new(name).truncate()).on_hover_text(hover);
                     });
                     for (k, text) in cells(r).into_iter().enumerate() {
-                        let pad = if k == 4 { gutter } else { 0.0 };
+                        let pad = if k == last { gutter } else { 0.0 };
                         row.col(|ui| {
                             let text = RichText::new(text);
-                            let text = if k == 4 && r.errors > 0 { text.color(ERROR).strong() } else { text };
+                            let text = if k == last && r.errors > 0 { text.color(ERROR).strong() } else { text };
                             table_fit::right_aligned(ui, pad, |ui| ui.label(text));
                         });
                     }

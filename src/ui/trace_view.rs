@@ -13,7 +13,8 @@
 //! slow-versus-rest panel (the histogram's pick, ≥ P90/P99 or the listed
 //! traces against the rest) and latency per operation. With a linked CPU
 //! profile ([`LinkedProfile`]) a panel under the waterfall shows the
-//! selected span's CPU flamegraph, and the hover card its CPU time.
+//! selected span's CPU flamegraph, the hover card its CPU time, and the
+//! service and span-name tables a CPU column.
 //!
 //! The view owns its state and never mutates the app: it returns a
 //! [`TraceAction`] for the app to apply or ignore. Imports `model`,
@@ -27,6 +28,7 @@ use crate::analysis::traces::slowest_trace;
 use crate::model::trace::TraceSet;
 use crate::ui::latency_histogram::LatencyHistogram;
 use crate::ui::service_table::ServiceTables;
+use crate::ui::trace::cpu_column::CpuColumn;
 use crate::ui::trace::filters::FilterBar;
 use crate::ui::trace::operations_table::OperationsTable;
 use crate::ui::trace::slow_panel::{SlowAction, SlowPanel};
@@ -113,6 +115,7 @@ impl TraceView {
             linked,
             ..Self::default()
         };
+        self.set_cpu_column(set);
         if let Some(i) = slowest_trace(set) {
             self.open_trace(set, i);
         }
@@ -148,6 +151,13 @@ impl TraceView {
         self.linked = linked;
         self.span_flame = SpanFlame::default();
         self.update_cpu_lines(set);
+        self.set_cpu_column(set);
+    }
+
+    /// The service tables' CPU column, from the linked profile.
+    fn set_cpu_column(&mut self, set: &TraceSet) {
+        let cpu = self.linked.clone().map(|l| CpuColumn::new(l, set, self.tables.trace()));
+        self.tables.set_cpu(cpu);
     }
 
     /// The linked profile, if any.

@@ -142,3 +142,59 @@ fn a_trace_opened_with_its_profile_links_and_a_span_shows_its_flamegraph() {
     // Span names without samples are listed.
     h.get_by_label_contains("Span names without CPU samples (");
 }
+
+#[test]
+fn the_service_tables_gain_a_cpu_column_equal_to_the_oracle_summed_per_service_and_span_name() {
+    let o: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data("spanprof/oracle/cpu.pb.gz.json")).expect("oracle"))
+            .expect("json");
+    let mut h = open(&[data("spanprof/trace.otlp.json"), data("spanprof/cpu.pb.gz")]);
+    h.state_mut().apply(Command::SelectTab(0));
+    settle(&mut h);
+    // The oracle, summed: every span is of the one service, shop-spanprof.
+    assert_eq!(o["trace"]["services"], serde_json::json!(["shop-spanprof"]));
+    let spans = o["per_span"].as_object().expect("per span");
+    let open_trace = o["slowest_request"]["trace_id"].as_str().expect("id");
+    let sum = |in_trace: Option<&str>| -> i128 {
+        spans
+            .values()
+            .filter(|s| in_trace.is_none_or(|t| s["trace_id"] == t))
+            .map(|s| i128::from(s["cpu_ns"].as_i64().expect("cpu")))
+            .sum()
+    };
+    let cpu_text = |h: &Harness<'static, firesight::ui::app::FiresightApp>, all: bool, name: Option<&str>| {
+        let d = &h.state().documents()[0];
+        let c = d.traces.as_ref().expect("traces").view.tables().cpu().expect("a CPU column");
+        (c.weight(all, "shop-spanprof", name), c.text(all, "shop-spanprof", name))
+    };
+    assert!(h.query_all_by_label("CPU").count() >= 1, "the CPU header");
+    // This trace: the slowest request's samples.
+    let (w, text) = cpu_text(&h, false, None);
+    assert_eq!(w, sum(Some(open_trace)));
+    assert_eq!(w, 30_000_000);
+    assert!(h.query_all_by_label(&text).count() >= 1, "{text} shown");
+    // All traces: every sample naming a span of the file.
+    h.get_by_label("All traces").click();
+    h.run();
+    let (w, text) = cpu_text(&h, true, None);
+    assert_eq!(w, sum(None));
+    assert!(h.query_all_by_label(&text).count() >= 1, "{text} shown");
+    // Span names: per (service, name), the oracle's per-name sums.
+    h.get_by_label("Span names").click();
+    h.run();
+    for (name, row) in o["per_span_name"].as_object().expect("per name") {
+        let (w, _) = cpu_text(&h, true, Some(name));
+        assert_eq!(w, i128::from(row["cpu_ns"].as_i64().expect("cpu")), "{name}");
+    }
+    // Sortable: a click on the span-name table's CPU header puts the
+    // heaviest name first (render.serialize, 1.88 s in the oracle).
+    let headers = h.query_all_by_label("CPU").count();
+    assert_eq!(headers, 2, "a CPU column in both tables");
+    h.query_all_by_label("CPU").nth(1).expect("header").click();
+    h.run();
+    let d = &h.state().documents()[0];
+    let ops = d.traces.as_ref().expect("traces").view.tables().all_operations();
+    assert_eq!(ops[0].name, "render.serialize");
+    let text = cpu_text(&h, true, Some("render.serialize")).1;
+    assert!(h.query_all_by_label(&text).count() >= 1, "{text} shown");
+}

@@ -4,6 +4,7 @@
 //! `trace_view.rs`. Imports `model`, `analysis` and egui.
 
 pub mod background;
+pub mod cpu_column;
 pub mod filters;
 pub mod link;
 pub mod operations_table;

@@ -200,17 +200,16 @@ pub fn names_without_samples_ui(ui: &mut Ui, linked: &LinkedProfile) {
                 ui.label(format!("{service}: {name} ({n} spans)"));
             }
         });
-    egui::CollapsingHeader::new("CPU per service").id_salt("cpu_per_service").default_open(true).show(ui, |ui| {
-        let m = linked.profile.metric(linked.link.metric);
-        for (service, w) in &linked.service_cpu {
-            ui.label(format!("{service}: {}", m.format(*w)));
-        }
-        ui.label(
-            RichText::new(format!(
-                "not in a span of this file: {}",
-                m.format(linked.link.total - linked.link.matched_weight())
-            ))
-            .weak(),
-        );
-    });
+    // CPU per service and span name is the tables' CPU column; what no
+    // span of the file accounts for is said here.
+    let m = linked.profile.metric(linked.link.metric);
+    ui.label(
+        RichText::new(format!(
+            "CPU of {} in no span of this file: {}",
+            linked.title,
+            m.format(linked.link.total - linked.link.matched_weight())
+        ))
+        .weak(),
+    )
+    .on_hover_text("Samples without a span label, or naming spans the trace file does not have");
 }
