@@ -11,8 +11,9 @@
 //!
 //! Run: `cargo bench --no-default-features --bench pprof_decode` (or
 //! `benches/pprof_decode.sh`). Env: `BENCH_MB` (64), `BENCH_RUNS` (7),
-//! `BENCH_FILE` (/tmp/firesight-bench/pprof-<MB>mb.pb). Prints each side's
-//! median and best time and the speed ratio bare/ours (target >= 0.80).
+//! `BENCH_FILE` (/tmp/firesight-bench/pprof-<MB>mb.pb), `BENCH_GENERATE_ONLY`
+//! (write the file if missing and stop; benches/memory.sh uses it). Prints
+//! each side's median and best time and the speed ratio bare/ours (target >= 0.80).
 
 use std::time::{Duration, Instant};
 
@@ -153,6 +154,9 @@ fn main() {
             std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         }
         std::fs::write(path, generate(mb << 20)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    }
+    if std::env::var_os("BENCH_GENERATE_ONLY").is_some() {
+        return;
     }
     let data = Bytes::from(std::fs::read(path).unwrap_or_else(|e| panic!("{file}: {e}")));
     let (mut bare, mut lazy, mut ours) = (Vec::new(), Vec::new(), Vec::new());

@@ -188,7 +188,12 @@ fn attr(ctx: &mut Ctx, kv: KeyValue) -> Attribute {
 }
 
 fn attrs(ctx: &mut Ctx, kvs: Vec<KeyValue>) -> Vec<Attribute> {
-    kvs.into_iter().map(|kv| attr(ctx, kv)).collect()
+    // Exact length, not the decoded list's allocation reused (see `json_attrs`).
+    let mut out = Vec::with_capacity(kvs.len());
+    for kv in kvs {
+        out.push(attr(ctx, kv));
+    }
+    out
 }
 
 /// A prost `AnyValue` in the JSON decoder's shape (depth is bounded by

@@ -16,15 +16,18 @@
 //!
 //! Strings that are not UTF-8, missing mappings, functions or sample type
 //! names load with warnings. Malformed input fails with the byte offset and
-//! the field. Samples are decoded one at a time into a reused struct, on a
+//! the field. The input is read one top-level field at a time ([`stream`]):
+//! samples are kept encoded, the tables decoded, never the whole file as
+//! well. Samples are then decoded one at a time into a reused struct, on a
 //! thread of their own beside the model building ([`samples`]), so memory
-//! holds the model and the input, not every decoded sample.
+//! holds the model and the encoded samples, not every decoded sample.
 //! Imports `model` and the load plumbing only.
 
 mod concat;
 pub mod locate;
 pub mod proto;
 mod samples;
+mod stream;
 mod tables;
 
 use std::sync::atomic::Ordering;
@@ -53,34 +56,46 @@ fn invalid(at: Option<u64>, what: impl Into<String>) -> LoadError {
 /// schema's references (a string index out of range, a location id that
 /// does not exist, a sample with the wrong number of values).
 pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<Profile, LoadError> {
-    let data = input.read_all(FORMAT, opts.max_whole_input)?;
     let progress = std::sync::Arc::clone(input.progress());
-    load_bytes(Bytes::from(data), Some(&progress))
+    let read = stream::read(input, opts.max_whole_input)?;
+    from_data(&read.rest, Some(&read.samples), Some(&progress)).map_err(|e| read.to_file(e))
 }
 
 /// Decodes an uncompressed `profile.proto` and builds the model. `progress`
 /// is checked for cancellation every 16 Ki samples. Errors as [`load`].
 pub fn load_bytes(data: Bytes, progress: Option<&Progress>) -> Result<Profile, LoadError> {
-    let tables = proto::ProfileTables::decode(data.clone()).map_err(|e| decode_error(&data, &e))?;
+    from_data(&data, None, progress)
+}
+
+/// The model from `data`, the encoded profile, with its samples in it or
+/// (when the input was streamed) in `packed`. Errors as [`load`], with
+/// offsets in `data`.
+fn from_data(data: &Bytes, packed: Option<&stream::Packed>, progress: Option<&Progress>) -> Result<Profile, LoadError> {
+    let tables = proto::ProfileTables::decode(data.clone()).map_err(|e| decode_error(data, &e))?;
     if concat::go_rule(&tables.time_nanos) {
-        return Err(concat::error(&data));
+        return Err(concat::error(data));
     }
-    build(&data, &tables, progress).map_err(|e| {
+    let samples = match packed {
+        Some(p) => samples::Source::Packed(p),
+        None => samples::Source::Slices { samples: &tables.sample, data },
+    };
+    build(data, &tables, samples, progress).map_err(|e| {
         // Repeated ids or a wrong value count: two profiles back to back
         // (the second string table's own empty entry 0 is in the table
         // again) say so rather than what their merge broke.
         let second_table = tables.string_table.iter().skip(1).any(|s| s.is_empty());
-        if !e.is_cancelled() && second_table && concat::second_start(&data).is_some() {
-            concat::error(&data)
-        } else {
-            e
-        }
+        if !e.is_cancelled() && second_table && concat::second_start(data).is_some() { concat::error(data) } else { e }
     })
 }
 
 /// The model from decoded tables. Errors as [`load`].
-fn build(data: &Bytes, tables: &proto::ProfileTables, progress: Option<&Progress>) -> Result<Profile, LoadError> {
-    if tables.sample_type.is_empty() && tables.sample.is_empty() {
+fn build(
+    data: &Bytes,
+    tables: &proto::ProfileTables,
+    samples: samples::Source<'_>,
+    progress: Option<&Progress>,
+) -> Result<Profile, LoadError> {
+    if tables.sample_type.is_empty() && samples.len() == 0 {
         return Err(invalid(
             None,
             "the profile is empty (no sample types, no samples); expected a profile.proto Profile",
@@ -96,7 +111,7 @@ fn build(data: &Bytes, tables: &proto::ProfileTables, progress: Option<&Progress
     let locations = Locations::build(tables, &strings, pruning.as_ref(), &mut b)?;
     add_meta(tables, &strings, &mut b)?;
     warn_missing_tables(tables, &mut b);
-    samples::add_samples(&tables.sample, data, &locations, &strings, metrics, progress, &mut b)?;
+    samples::add_samples(samples, &locations, &strings, metrics, progress, &mut b)?;
     if let Some(p) = progress {
         let total = p.bytes_total.load(Ordering::Relaxed);
         p.bytes_read.fetch_max(total, Ordering::Relaxed);

@@ -28,6 +28,7 @@ use prost::Message;
 use prost::bytes::Bytes;
 use rustc_hash::FxBuildHasher;
 
+use super::stream::Packed;
 use super::tables::{Locations, Strings};
 use super::{invalid, offset_in, proto};
 use crate::load::error::{At, LoadError};
@@ -43,8 +44,58 @@ const QUEUE: usize = 4;
 /// only not recognised when they repeat.
 const MEMO_CAP: usize = 16 << 20;
 
-/// Adds every sample of `samples` (encoded `Sample` messages, slices of
-/// `data`) to `b`. `n_values` is the number of sample types; `progress` is
+/// Where the encoded `Sample` messages are.
+#[derive(Clone, Copy)]
+pub(super) enum Source<'a> {
+    /// Slices of `data`, the whole encoded profile.
+    Slices { samples: &'a [Bytes], data: &'a Bytes },
+    /// Kept back to back while the profile was read field by field.
+    Packed(&'a Packed),
+}
+
+impl<'a> Source<'a> {
+    /// Number of samples.
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Self::Slices { samples, .. } => samples.len(),
+            Self::Packed(p) => p.len(),
+        }
+    }
+
+    /// Sample `i`, encoded.
+    fn get(&self, i: usize) -> &'a [u8] {
+        match *self {
+            Self::Slices { samples, .. } => &samples[i],
+            Self::Packed(p) => p.get(i),
+        }
+    }
+
+    /// Encoded bytes of samples `a..b`.
+    fn bytes_of(&self, a: usize, b: usize) -> usize {
+        match self {
+            Self::Slices { samples, .. } => samples[a..b].iter().map(Bytes::len).sum(),
+            Self::Packed(p) => p.bytes_of(a, b),
+        }
+    }
+
+    /// Byte offset of sample `i`, for errors.
+    fn offset(&self, i: usize) -> Option<u64> {
+        match self {
+            Self::Slices { samples, data } => offset_in(data, &samples[i]),
+            Self::Packed(p) => p.offset(i),
+        }
+    }
+
+    /// Bytes the samples were decoded from (bounds reservations).
+    fn total_bytes(&self) -> usize {
+        match self {
+            Self::Slices { data, .. } => data.len(),
+            Self::Packed(p) => p.bytes_of(0, p.len()),
+        }
+    }
+}
+
+/// Adds every sample of `samples` to `b`. `n_values` is the number of sample types; `progress` is
 /// checked for cancellation once per batch.
 ///
 /// Errors (with the sample's byte offset): a sample that is not a valid
@@ -52,8 +103,7 @@ const MEMO_CAP: usize = 16 << 20;
 /// that does not exist, or a label whose string index is out of range;
 /// more than 2^32 - 1 samples; cancellation.
 pub(super) fn add_samples(
-    samples: &[Bytes],
-    data: &Bytes,
+    samples: Source<'_>,
     locs: &Locations,
     strings: &Strings<'_>,
     n_values: usize,
@@ -67,11 +117,11 @@ pub(super) fn add_samples(
     // as long as the weights it reserves (one per sample type) could be in
     // the data: a valid sample spends at least a byte on each value, while
     // a hostile file may declare a million sample types and a few empty samples.
-    if samples.len().saturating_mul(n_values) <= data.len() {
+    if samples.len().saturating_mul(n_values) <= samples.total_bytes() {
         b.reserve_samples(samples.len());
     }
-    let mut dec = Decoder::new(samples, data, locs, n_values, progress);
-    let mut side = ModelSide::new(locs, strings, n_values);
+    let mut dec = Decoder::new(samples, locs, n_values, progress);
+    let mut side = ModelSide::new(samples, locs, strings, n_values);
     // On one CPU the two sides would only take turns and evict each other's
     // caches (measured pinned to one core: 0.86-0.91 of a bare prost decode
     // threaded, 0.94-1.00 serial): run them in turn on this thread instead.
@@ -129,15 +179,13 @@ struct Batch {
     new_labels: Vec<proto::Label>,
     /// End of each new label list in `new_labels`.
     new_label_ends: Vec<u32>,
-    /// Per new label list: the sample that first carried it and its byte
-    /// offset, for errors.
-    new_label_at: Vec<(usize, Option<u64>)>,
+    /// Per new label list: the sample that first carried it, for errors.
+    new_label_at: Vec<usize>,
 }
 
 /// The decoding side. See the module docs.
 struct Decoder<'a> {
-    samples: &'a [Bytes],
-    data: &'a Bytes,
+    samples: Source<'a>,
     locs: &'a Locations,
     n_values: usize,
     progress: Option<&'a Progress>,
@@ -161,16 +209,9 @@ struct Decoder<'a> {
 }
 
 impl<'a> Decoder<'a> {
-    fn new(
-        samples: &'a [Bytes],
-        data: &'a Bytes,
-        locs: &'a Locations,
-        n_values: usize,
-        progress: Option<&'a Progress>,
-    ) -> Self {
+    fn new(samples: Source<'a>, locs: &'a Locations, n_values: usize, progress: Option<&'a Progress>) -> Self {
         Self {
             samples,
-            data,
             locs,
             n_values,
             progress,
@@ -198,7 +239,7 @@ impl<'a> Decoder<'a> {
         let n = end - self.next;
         // Each value takes at least a byte of its sample: the encoded size
         // bounds the reservation, whatever number of sample types is declared.
-        let bytes: usize = self.samples[self.next..end].iter().map(Bytes::len).sum();
+        let bytes = self.samples.bytes_of(self.next, end);
         let values = n.saturating_mul(self.n_values).min(bytes);
         let mut batch = Batch { label: Vec::with_capacity(n), values: Vec::with_capacity(values), ..Batch::default() };
         for i in self.next..end {
@@ -215,16 +256,17 @@ impl<'a> Decoder<'a> {
     /// Decodes sample `i` into `batch`, its path into `positions` (numbered
     /// later by [`Decoder::number_paths`]).
     fn decode(&mut self, i: usize, batch: &mut Batch) -> Result<(), LoadError> {
-        let raw = &self.samples[i];
-        let offset = offset_in(self.data, raw);
+        let src = self.samples;
+        let raw = src.get(i);
+        let offset = || src.offset(i);
         let s = &mut self.sample;
         s.location_id.clear();
         s.value.clear();
         s.label.clear();
-        s.merge(&raw[..]).map_err(|e| invalid(offset, format!("sample {i}: not a valid Sample message: {e}")))?;
+        s.merge(raw).map_err(|e| invalid(offset(), format!("sample {i}: not a valid Sample message: {e}")))?;
         if s.value.len() != self.n_values {
             return Err(invalid(
-                offset,
+                offset(),
                 format!("sample {i} has {} values, expected one per sample type ({})", s.value.len(), self.n_values),
             ));
         }
@@ -234,7 +276,7 @@ impl<'a> Decoder<'a> {
         let mut h2: u64 = 0x243F_6A88_85A3_08D3 ^ s.location_id.len() as u64;
         for &id in &s.location_id {
             let Some(pos) = self.locs.index.get(id) else {
-                return Err(invalid(offset, format!("sample {i} refers to location id {id}, which does not exist")));
+                return Err(invalid(offset(), format!("sample {i} refers to location id {id}, which does not exist")));
             };
             // Positions index a table decoded from the input, so they fit in u32.
             let pos = pos as u32;
@@ -253,7 +295,7 @@ impl<'a> Decoder<'a> {
             let number = self.label_ids.len() as u32 + 1;
             batch.new_labels.extend_from_slice(&s.label);
             batch.new_label_ends.push(batch.new_labels.len() as u32);
-            batch.new_label_at.push((i, offset));
+            batch.new_label_at.push(i);
             self.label_ids.insert(s.label.clone(), number);
             number
         };
@@ -298,6 +340,7 @@ impl<'a> Decoder<'a> {
 
 /// The model-building side. See the module docs.
 struct ModelSide<'a> {
+    samples: Source<'a>,
     locs: &'a Locations,
     strings: &'a Strings<'a>,
     n_values: usize,
@@ -315,8 +358,9 @@ struct ModelSide<'a> {
 }
 
 impl<'a> ModelSide<'a> {
-    fn new(locs: &'a Locations, strings: &'a Strings<'a>, n_values: usize) -> Self {
+    fn new(samples: Source<'a>, locs: &'a Locations, strings: &'a Strings<'a>, n_values: usize) -> Self {
         Self {
+            samples,
             locs,
             strings,
             n_values,
@@ -338,8 +382,8 @@ impl<'a> ModelSide<'a> {
             start = end as usize;
         }
         let mut start = 0;
-        for (&end, &(i, offset)) in batch.new_label_ends.iter().zip(&batch.new_label_at) {
-            let set = self.label_set(&batch.new_labels[start..end as usize], i, offset, b)?;
+        for (&end, &i) in batch.new_label_ends.iter().zip(&batch.new_label_at) {
+            let set = self.label_set(&batch.new_labels[start..end as usize], i, b)?;
             self.label_sets.push(set);
             start = end as usize;
         }
@@ -382,24 +426,19 @@ impl<'a> ModelSide<'a> {
         stack
     }
 
-    /// The label set of `raw` (first carried by sample `i` at `offset`).
-    fn label_set(
-        &self,
-        raw: &[proto::Label],
-        i: usize,
-        offset: Option<u64>,
-        b: &mut ProfileBuilder,
-    ) -> Result<LabelSetId, LoadError> {
+    /// The label set of `raw` (first carried by sample `i`).
+    fn label_set(&self, raw: &[proto::Label], i: usize, b: &mut ProfileBuilder) -> Result<LabelSetId, LoadError> {
+        let offset = || self.samples.offset(i);
         let mut labels = Vec::with_capacity(raw.len());
         for l in raw {
             let at = |f: &'static str| move || format!("Label.{f} of sample {i}");
-            let key = self.strings.get(l.key, &[], at("key")).map_err(|e| with_offset(e, offset))?;
+            let key = self.strings.get(l.key, &[], at("key")).map_err(|e| with_offset(e, offset()))?;
             let value = if l.str != 0 {
                 LabelValue::Str(
-                    self.strings.get(l.str, &[], at("str")).map_err(|e| with_offset(e, offset))?.to_string(),
+                    self.strings.get(l.str, &[], at("str")).map_err(|e| with_offset(e, offset()))?.to_string(),
                 )
             } else if l.num != 0 || l.num_unit != 0 {
-                let unit = self.strings.get(l.num_unit, &[], at("num_unit")).map_err(|e| with_offset(e, offset))?;
+                let unit = self.strings.get(l.num_unit, &[], at("num_unit")).map_err(|e| with_offset(e, offset()))?;
                 LabelValue::Num { value: l.num, unit: (!unit.is_empty()).then(|| unit.to_string()) }
             } else {
                 // pprof drops a label with neither value.

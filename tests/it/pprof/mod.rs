@@ -190,6 +190,7 @@ mod errors;
 mod hostile;
 mod labels;
 mod robustness;
+mod streaming;
 mod synthetic;
 
 #[test]
