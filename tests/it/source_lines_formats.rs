@@ -21,13 +21,19 @@ struct AnnotatedLine {
 /// `callgrind_annotate --auto=yes` output: (source file as printed, line) -> costs.
 fn parse_annotate(text: &str) -> BTreeMap<(String, u32), AnnotatedLine> {
     let mut out: BTreeMap<(String, u32), AnnotatedLine> = BTreeMap::new();
+    // A section: "-- Auto-annotated source: FILE", a rule, the "Ir" header, lines, a rule.
+    let mut pending: Option<String> = None;
     let mut file: Option<String> = None;
     let mut next = 1u32;
     let number = |s: &str| -> Option<i128> { s.replace(',', "").parse().ok() };
     for l in text.lines() {
         if let Some(f) = l.strip_prefix("-- Auto-annotated source: ") {
-            file = Some(f.trim().to_owned());
+            pending = Some(f.trim().to_owned());
             next = 1;
+            continue;
+        }
+        if pending.is_some() && l.starts_with("Ir") {
+            file = pending.take();
             continue;
         }
         let Some(f) = &file else { continue };
