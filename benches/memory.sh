@@ -41,7 +41,7 @@ measure() {
     if /usr/bin/time -v "$firesight" info "$file" >/dev/null 2>"$log"; then
         outcome="loaded"
     else
-        outcome="refused: $(grep -m1 '^error' "$log" | cut -c1-110)"
+        outcome="refused: $(grep -m1 '^error' "$log" | cut -c1-110 || true)"
     fi
     rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log")
     python3 - "$name" "$size" "$content" "$rss" "$outcome" <<'PY'
@@ -100,6 +100,6 @@ if [ -z "$only" ] || [ "$only" = pathological ]; then
         /usr/bin/time -v "$firesight" info /dev/zero >/dev/null 2>"$log" || true
         rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log")
         printf '%-34s %12s %14s %11.1f %8s  %s\n' "/dev/zero" "-" "-" "$(python3 -c "print($rss / 1000)")" "-" \
-            "refused: $(grep -m1 '^error' "$log" | cut -c1-110)"
+            "refused: $(grep -m1 '^error' "$log" | cut -c1-110 || true)"
     fi
 fi
