@@ -10,7 +10,13 @@ pub const NODES: usize = 1_000_000;
 /// levels are shared (geometric choice among a few children), drawn from a
 /// pool of 5000 function names (in `modules` libraries; one when 0 or 1),
 /// until the stack table has `NODES` entries.
+#[allow(dead_code)]
 pub fn synthetic_profile(modules: usize) -> Profile {
+    synthetic_profile_of(modules, NODES)
+}
+
+/// The same shape with `nodes` stack-table entries.
+pub fn synthetic_profile_of(modules: usize, nodes: usize) -> Profile {
     let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = move || {
         rng ^= rng << 13;
@@ -29,7 +35,7 @@ pub fn synthetic_profile(modules: usize) -> Profile {
             b.frame(FrameRef::new(&name, &module, kinds[i % kinds.len()]))
         })
         .collect();
-    while b.stacks().len() < NODES {
+    while b.stacks().len() < nodes {
         let depth = 5 + (next() % 56) as usize;
         let mut parent = None;
         let mut key: u64 = 1;

@@ -149,7 +149,12 @@ impl FiresightApp {
         !self.loads.is_empty()
             || !self.tree_jobs.is_empty()
             || self.compare.is_busy()
-            || self.tabs.docs.iter().any(|d| d.source.job.is_some() || d.insights.is_running() || d.drill.is_busy())
+            || self.tabs.docs.iter().any(|d| {
+                d.source.job.is_some()
+                    || d.insights.is_running()
+                    || d.drill.is_busy()
+                    || d.traces.as_ref().is_some_and(|t| t.view.is_building())
+            })
     }
 
     /// Loads in progress: file name, bytes read, total.

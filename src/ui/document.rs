@@ -121,6 +121,13 @@ impl TraceTab {
         let view = TraceView::new_shared(&set);
         Self { set, view, show: true }
     }
+
+    /// Trace views for `set`, built on a worker thread (see
+    /// [`TraceView::new_in_background`]); `ctx` repaints when they are ready.
+    pub fn new_in_background(set: Arc<TraceSet>, ctx: &egui::Context) -> Self {
+        let view = TraceView::new_in_background(&set, ctx);
+        Self { set, view, show: true }
+    }
 }
 
 impl Document {

@@ -96,6 +96,28 @@ pub struct ServiceTables {
     lower: Lower,
     scope: Scope,
     cpu: Option<CpuColumn>,
+    widths: WidthCache,
+}
+
+/// Column widths measured once per table and font: measuring formats every
+/// row's cells, too much for every frame when a big trace's critical path
+/// or span-name table has thousands of rows. Emptied when a trace opens.
+#[derive(Debug, Default)]
+struct WidthCache(Vec<(WidthKey, Vec<f32>)>);
+
+/// Table, rows, font size in points (bits), pixels per point (bits).
+type WidthKey = (&'static str, usize, u32, u32);
+
+impl WidthCache {
+    fn get(&mut self, ui: &Ui, table: &'static str, rows: usize, measure: impl FnOnce() -> Vec<f32>) -> Vec<f32> {
+        let key = (table, rows, table_fit::body_font(ui).size.to_bits(), ui.ctx().pixels_per_point().to_bits());
+        if let Some((_, w)) = self.0.iter().find(|(k, _)| *k == key) {
+            return w.clone();
+        }
+        let w = measure();
+        self.0.push((key, w.clone()));
+        w
+    }
 }
 
 impl ServiceTables {
@@ -104,6 +126,7 @@ impl ServiceTables {
     pub fn open(&mut self, set: &TraceSet, trace: usize) {
         let Some(t) = set.traces.get(trace) else { return };
         self.trace = Some(trace);
+        self.widths.0.clear();
         self.services = service_table(set, Some(trace));
         self.operations = operation_table(set, Some(trace));
         let key = (set.traces.as_ptr() as usize, set.traces.len());
@@ -179,8 +202,9 @@ impl ServiceTables {
         [(&self.services, false), (&self.all_services, true)]
             .into_iter()
             .map(|(rows, all)| {
-                let (name, rest) = stats_widths(ui, rows, false, self.cpu.as_ref().map(|c| (c, all)));
-                name.min(NAME_MAX_PX) + rest.iter().sum::<f32>() + gap * rest.len() as f32
+                let w = stats_widths(ui, rows, false, self.cpu.as_ref().map(|c| (c, all)));
+                let rest = &w[1..];
+                w[0].min(NAME_MAX_PX) + rest.iter().sum::<f32>() + gap * rest.len() as f32
             })
             .fold(0.0, f32::max)
     }
@@ -188,6 +212,7 @@ impl ServiceTables {
     /// Shows a CPU column from a linked profile (`None` removes it).
     pub fn set_cpu(&mut self, cpu: Option<CpuColumn>) {
         self.cpu = cpu;
+        self.widths.0.clear();
         if self.cpu.is_none() && self.sort.0 == StatsKey::Cpu {
             self.sort = (StatsKey::default(), false);
         }
@@ -259,7 +284,14 @@ impl ServiceTables {
         ui.strong(if all { format!("Services in all {traces} traces") } else { "Services in this trace".into() });
         let rows = if all { &self.all_services } else { &self.services };
         let cpu = self.cpu.as_ref().map(|c| (c, all));
-        let resort = stats_table(ui, "service_table", rows, self.sort, false, cpu, colors, 180.0);
+        let table = match (all, cpu.is_some()) {
+            (true, true) => "all_services_cpu",
+            (true, false) => "all_services",
+            (false, true) => "services_cpu",
+            (false, false) => "services",
+        };
+        let widths = self.widths.get(ui, table, rows.len(), || stats_widths(ui, rows, false, cpu));
+        let resort = stats_table(ui, "service_table", rows, &widths, (self.sort, false), cpu, colors, 180.0);
         self.resort(resort);
         ui.add_space(6.0);
         ui.horizontal(|ui| {
@@ -272,7 +304,15 @@ impl ServiceTables {
             Lower::Operations => {
                 let rows = if all { &self.all_operations } else { &self.operations };
                 let cpu = self.cpu.as_ref().map(|c| (c, all));
-                let resort = stats_table(ui, "operation_table", rows, self.sort, true, cpu, colors, f32::INFINITY);
+                let table = match (all, cpu.is_some()) {
+                    (true, true) => "all_operations_cpu",
+                    (true, false) => "all_operations",
+                    (false, true) => "operations_cpu",
+                    (false, false) => "operations",
+                };
+                let widths = self.widths.get(ui, table, rows.len(), || stats_widths(ui, rows, true, cpu));
+                let sort = (self.sort, true);
+                let resort = stats_table(ui, "operation_table", rows, &widths, sort, cpu, colors, f32::INFINITY);
                 self.resort(resort);
                 None
             }
@@ -303,13 +343,17 @@ impl ServiceTables {
         ui.add(egui::Label::new(RichText::new(note).weak().small()).wrap());
         // Selectable labels would take the click from the row under them.
         ui.style_mut().interaction.selectable_labels = false;
-        let font = table_fit::body_font(ui);
-        let on_path = table_fit::widest(ui, &font, self.path.iter().map(|r| format_duration_ns(r.path_ns as f64)))
-            .max(table_fit::header_width(ui, "On path", false));
+        let path = &self.path;
+        let measured = self.widths.get(ui, "critical_path", path.len(), || {
+            let font = table_fit::body_font(ui);
+            let on_path = table_fit::widest(ui, &font, path.iter().map(|r| format_duration_ns(r.path_ns as f64)))
+                .max(table_fit::header_width(ui, "On path", false));
+            let names = path.iter().map(|r| r.label.clone());
+            vec![SWATCH_PX + ui.spacing().item_spacing.x + table_fit::widest(ui, &font, names), on_path]
+        });
         let gutter = table_fit::scroll_gutter(ui);
-        let names = self.path.iter().map(|r| r.label.clone());
-        let name_w = SWATCH_PX + ui.spacing().item_spacing.x + table_fit::widest(ui, &font, names);
-        let rest = [on_path, SHARE_PX + gutter];
+        let name_w = measured[0];
+        let rest = [measured[1], SHARE_PX + gutter];
         fitted(ui, "critical_path_sideways", name_w, &rest, |ui, widths| {
             TableBuilder::new(ui)
                 .id_salt("critical_path_table")
@@ -437,7 +481,7 @@ fn stats_cells(r: &SpanStats, total_self: u64, by_name: bool, cpu: Cpu) -> Vec<S
 
 /// The width the name column wants and the widths of the number columns
 /// (the last with the scroll bar's gutter), px.
-fn stats_widths(ui: &Ui, rows: &[SpanStats], by_name: bool, cpu: Cpu) -> (f32, Vec<f32>) {
+fn stats_widths(ui: &Ui, rows: &[SpanStats], by_name: bool, cpu: Cpu) -> Vec<f32> {
     let total_self = total_self(rows);
     let font = table_fit::body_font(ui);
     let small = egui::TextStyle::Small.resolve(ui.style());
@@ -463,7 +507,7 @@ fn stats_widths(ui: &Ui, rows: &[SpanStats], by_name: bool, cpu: Cpu) -> (f32, V
             SWATCH_PX + gap + service + name
         })
         .fold(table_fit::header_width(ui, "Service", true), f32::max);
-    (name_w, rest)
+    std::iter::once(name_w).chain(rest).collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -471,8 +515,8 @@ fn stats_table(
     ui: &mut Ui,
     id: &str,
     rows: &[SpanStats],
-    sort: (StatsKey, bool),
-    by_name: bool,
+    widths: &[f32],
+    (sort, by_name): ((StatsKey, bool), bool),
     cpu: Cpu,
     colors: &ServiceColors,
     max_h: f32,
@@ -485,9 +529,9 @@ fn stats_table(
     // Selectable labels would take the click from the row under them.
     ui.style_mut().interaction.selectable_labels = false;
     let gutter = table_fit::scroll_gutter(ui);
-    let (name_w, rest) = stats_widths(ui, rows, by_name, cpu);
+    let (name_w, rest) = (widths[0], &widths[1..]);
     let ctx = ui.ctx().clone();
-    fitted(ui, &format!("{id}_sideways"), name_w, &rest, |ui, widths| {
+    fitted(ui, &format!("{id}_sideways"), name_w, rest, |ui, widths| {
         let table = TableBuilder::new(ui).id_salt(id);
         super::sort_header::top_after_sort(&ctx, id, table)
             .striped(true)

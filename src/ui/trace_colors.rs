@@ -42,7 +42,16 @@ pub struct ServiceColors {
 impl ServiceColors {
     /// Assigns palette colours to the services of `set` in name order.
     pub fn new(set: &TraceSet) -> Self {
-        let mut names: Vec<&Arc<str>> = set.traces.iter().flat_map(|t| t.spans.iter().map(|s| &s.service)).collect();
+        // Loaders share one `Arc` per service name: distinct pointers first
+        // (one hash a span), then the few names sorted, instead of sorting
+        // a reference per span (a second for 1 000 000 spans).
+        let mut seen = rustc_hash::FxHashSet::default();
+        let mut names: Vec<&Arc<str>> = set
+            .traces
+            .iter()
+            .flat_map(|t| t.spans.iter().map(|s| &s.service))
+            .filter(|n| seen.insert(Arc::as_ptr(n).cast::<u8>() as usize))
+            .collect();
         names.sort_unstable();
         names.dedup();
         let by_name = names

@@ -88,6 +88,9 @@ pub struct TraceView {
     operations: OperationsTable,
     linked: Option<Arc<LinkedProfile>>,
     span_flame: SpanFlame,
+    /// The view being built on a worker thread ([`TraceView::new_in_background`]);
+    /// it replaces this one when done.
+    building: Option<crate::jobs::Work<Box<TraceView>>>,
 }
 
 fn key_of(set: &TraceSet) -> (usize, usize) {
@@ -127,6 +130,59 @@ impl TraceView {
         let mut v = Self { shared: Some(Arc::clone(set)), ..Self::default() };
         v.reset(set);
         v
+    }
+
+    /// The view of the shared `set`, built on a worker thread: the
+    /// colours, histogram, list, and the slowest trace's waterfall and
+    /// tables are passes over every span (a second or more for a trace of
+    /// 1 000 000 spans), so the window shows a spinner meanwhile instead of
+    /// freezing. `ctx` is repainted when the view is ready.
+    pub fn new_in_background(set: &Arc<TraceSet>, ctx: &egui::Context) -> Self {
+        let worker_set = Arc::clone(set);
+        let ctx = ctx.clone();
+        let building = crate::jobs::Work::spawn(
+            move || Box::new(Self::new_shared(&worker_set)),
+            move || ctx.request_repaint(),
+        );
+        match building {
+            Some(b) => Self {
+                set_key: Some(key_of(set)),
+                shared: Some(Arc::clone(set)),
+                building: Some(b),
+                ..Self::default()
+            },
+            // No thread could be started: build it here.
+            None => Self::new_shared(set),
+        }
+    }
+
+    /// True while the view is being built on its worker.
+    pub fn is_building(&self) -> bool {
+        self.building.is_some()
+    }
+
+    /// Takes the view built on the worker, if it is done; keeps what was
+    /// set on this one meanwhile (a linked profile). True while building.
+    fn poll_building(&mut self, set: &TraceSet) -> bool {
+        let Some(work) = &self.building else { return false };
+        match work.poll() {
+            crate::jobs::Poll::Pending => true,
+            crate::jobs::Poll::Done(built) => {
+                let linked = self.linked.take();
+                match built {
+                    Some(v) => *self = *v,
+                    // The worker died: build here, once.
+                    None => {
+                        self.building = None;
+                        self.reset(set);
+                    }
+                }
+                if linked.is_some() {
+                    self.link(set, linked);
+                }
+                false
+            }
+        }
     }
 
     /// Opens trace `index` in the waterfall and the tables.
@@ -213,6 +269,17 @@ impl TraceView {
     /// Shows the view of `traces` in `ui` (its whole available rect). A
     /// different set than last frame resets the view.
     pub fn ui(&mut self, ui: &mut Ui, traces: &TraceSet) -> Option<TraceAction> {
+        if self.poll_building(traces) {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!(
+                    "Preparing the trace views of {} spans in {} traces…",
+                    traces.span_count(),
+                    traces.traces.len()
+                ));
+            });
+            return None;
+        }
         if self.set_key != Some(key_of(traces)) {
             self.reset(traces);
         }

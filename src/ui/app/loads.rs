@@ -122,7 +122,7 @@ impl FiresightApp {
         doc.set_extras(opened.views.filter, opened.views.memory, opened.views.labels);
         doc.samples = opened.views.samples;
         doc.timeline = opened.views.timeline;
-        doc.traces = opened.traces.map(crate::ui::document::TraceTab::new);
+        doc.traces = opened.traces.map(|set| crate::ui::document::TraceTab::new_in_background(set, &self.ctx));
         // strace files open on their syscall table.
         doc.waits_open = opened.waits.has_table();
         doc.waits = opened.waits;
