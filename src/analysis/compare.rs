@@ -30,13 +30,11 @@
 //!   "before" gives the growth in between (pprof `-base`).
 //!
 //! Cost: one pass over each side's samples and one over the stacks their
-//! samples reach; the merged tree holds one node per distinct function path.
+//! samples reach; the merged tree holds one node per distinct function path
+//! and is built without a hash lookup per node (`compare::merge`: a call
+//! tree per side, on two threads, then a merge-join of their sibling lists).
 //!
 //! [`CallTree`]: crate::model::CallTree
-
-use std::collections::HashMap;
-
-use rustc_hash::FxBuildHasher;
 
 use super::diff::{Diff, Prepared};
 use crate::model::{MetricId, Profile, SampleFilter, Weight};
@@ -126,11 +124,24 @@ impl Comparison {
     /// table alone is [`Diff::build`], which needs no tree.)
     pub fn build(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> Self {
         let prepared = Prepared::new(before, after, opts);
-        let mut raw = RawTree::new();
-        for (side, p) in [before.profile, after.profile].into_iter().enumerate() {
-            raw.add_side(side, p, &prepared.fids[side], &prepared.stack_w[side], prepared.empty[side]);
-        }
-        let (nodes, max_depth) = raw.arena(&prepared.diff.functions);
+        let (order, rank) = name_order(&prepared.diff.functions);
+        let side = |i: usize, p: &Profile| {
+            merge::SideTree::build(p, &prepared.fids[i], &rank, &prepared.stack_w[i], prepared.empty[i])
+        };
+        // The two side trees on two threads (the after side on a thread of
+        // its own, inline when no thread can be started).
+        let (b, a) = std::thread::scope(|s| {
+            let worker = std::thread::Builder::new()
+                .name("firesight-compare-side".into())
+                .spawn_scoped(s, || side(1, after.profile));
+            let b = side(0, before.profile);
+            let a = match worker {
+                Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                Err(_) => side(1, after.profile),
+            };
+            (b, a)
+        });
+        let (nodes, max_depth) = merge::merge(&b, &a, &order);
         Self { table: prepared.diff, nodes, max_depth }
     }
 
@@ -189,139 +200,27 @@ pub fn paired_metric(before: &Profile, bm: MetricId, after: &Profile) -> Result<
     Ok(am)
 }
 
+/// The functions sorted by name, then module (`order[rank]` is a function),
+/// and each function's rank.
+fn name_order(functions: &[FunctionKey]) -> (Vec<u32>, Vec<u32>) {
+    let mut order: Vec<u32> = (0..functions.len() as u32).collect();
+    order.sort_by(|&a, &b| {
+        let (fa, fb) = (&functions[a as usize], &functions[b as usize]);
+        fa.name.cmp(&fb.name).then_with(|| fa.module.cmp(&fb.module))
+    });
+    let mut rank = vec![0u32; functions.len()];
+    for (r, &f) in order.iter().enumerate() {
+        rank[f as usize] = r as u32;
+    }
+    (order, rank)
+}
+
 fn share(w: Weight, total: Weight) -> f64 {
     if total == 0 { 0.0 } else { w as f64 * 100.0 / total as f64 }
 }
 
-/// The merged tree while it is built: nodes in creation order (a parent
-/// before its children), own weights only.
-struct RawTree {
-    parent: Vec<u32>,
-    function: Vec<u32>,
-    own: Vec<[Weight; 2]>,
-    index: HashMap<(u32, u32), u32, FxBuildHasher>,
-}
-
-const NO_FUNCTION: u32 = u32::MAX;
-
-impl RawTree {
-    fn new() -> Self {
-        Self { parent: vec![0], function: vec![NO_FUNCTION], own: vec![[0, 0]], index: HashMap::default() }
-    }
-
-    fn child(&mut self, parent: u32, function: u32) -> u32 {
-        let next = self.parent.len() as u32;
-        let id = *self.index.entry((parent, function)).or_insert(next);
-        if id == next {
-            self.parent.push(parent);
-            self.function.push(function);
-            self.own.push([0, 0]);
-        }
-        id
-    }
-
-    /// Adds the stacks of side `side` (0 before, 1 after) that carry weight,
-    /// with their ancestors.
-    fn add_side(&mut self, side: usize, p: &Profile, fids: &[u32], stack_w: &[Weight], empty: Weight) {
-        let parents = p.stacks.parents();
-        let frames = p.stacks.frames();
-        let mut needed: Vec<bool> = stack_w.iter().map(|&w| w != 0).collect();
-        for s in (0..needed.len()).rev() {
-            if needed[s]
-                && let Some(q) = parents[s]
-            {
-                needed[q.index()] = true;
-            }
-        }
-        self.index.reserve(needed.iter().filter(|&&k| k).count());
-        let mut node_of: Vec<u32> = vec![0; needed.len()];
-        for s in 0..needed.len() {
-            if !needed[s] {
-                continue;
-            }
-            let parent = parents[s].map_or(0, |q| node_of[q.index()]);
-            let node = self.child(parent, fids[frames[s].index()]);
-            node_of[s] = node;
-            self.own[node as usize][side] += stack_w[s];
-        }
-        self.own[0][side] += empty;
-    }
-
-    /// Lays the tree out breadth-first with children sorted by name, then
-    /// module; returns the nodes and the deepest depth.
-    fn arena(&self, functions: &[FunctionKey]) -> (Vec<CompareNode>, u32) {
-        let n = self.parent.len();
-        let mut total = self.own.clone();
-        for i in (1..n).rev() {
-            let p = self.parent[i] as usize;
-            let t = total[i];
-            total[p][0] += t[0];
-            total[p][1] += t[1];
-        }
-        let mut order: Vec<u32> = (0..functions.len() as u32).collect();
-        order.sort_by(|&a, &b| {
-            let (fa, fb) = (&functions[a as usize], &functions[b as usize]);
-            fa.name.cmp(&fb.name).then_with(|| fa.module.cmp(&fb.module))
-        });
-        let mut rank = vec![0u32; functions.len()];
-        for (r, &f) in order.iter().enumerate() {
-            rank[f as usize] = r as u32;
-        }
-        // Children lists by counting sort on the parent.
-        let mut start = vec![0u32; n + 1];
-        for i in 1..n {
-            start[self.parent[i] as usize + 1] += 1;
-        }
-        for i in 1..=n {
-            start[i] += start[i - 1];
-        }
-        let mut fill = start.clone();
-        let mut kids = vec![0u32; n.saturating_sub(1)];
-        for i in 1..n {
-            let p = self.parent[i] as usize;
-            kids[fill[p] as usize] = i as u32;
-            fill[p] += 1;
-        }
-        let weight = |i: usize, side: usize| SideWeight { self_weight: self.own[i][side], total: total[i][side] };
-        let mut nodes = Vec::with_capacity(n);
-        nodes.push(CompareNode {
-            function: None,
-            parent: None,
-            depth: 0,
-            first_child: 0,
-            child_count: 0,
-            before: weight(0, 0),
-            after: weight(0, 1),
-        });
-        let mut origin: Vec<u32> = vec![0];
-        let mut max_depth = 0;
-        let mut head = 0;
-        while head < nodes.len() {
-            let src = origin[head] as usize;
-            let list = &mut kids[start[src] as usize..start[src + 1] as usize];
-            list.sort_unstable_by_key(|&k| rank[self.function[k as usize] as usize]);
-            let depth = nodes[head].depth + 1;
-            nodes[head].first_child = nodes.len() as u32;
-            nodes[head].child_count = list.len() as u32;
-            for &k in list.iter() {
-                let k = k as usize;
-                nodes.push(CompareNode {
-                    function: Some(self.function[k]),
-                    parent: Some(head as u32),
-                    depth,
-                    first_child: 0,
-                    child_count: 0,
-                    before: weight(k, 0),
-                    after: weight(k, 1),
-                });
-                origin.push(k as u32);
-                max_depth = depth;
-            }
-            head += 1;
-        }
-        (nodes, max_depth)
-    }
-}
-
+mod merge;
+#[cfg(test)]
+mod reference;
 #[cfg(test)]
 mod tests;

@@ -201,3 +201,54 @@ fn the_table_and_the_tree_agree() {
         assert_eq!(c.table.rows_named("old").map(|r| r.module.as_str()).collect::<Vec<_>>(), ["b → c"]);
     }
 }
+
+/// The merged tree of the old build (a hash lookup per stack, then a
+/// breadth-first layout) for `before` and `after`.
+fn reference_nodes(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> (Vec<CompareNode>, u32) {
+    let prepared = Prepared::new(before, after, opts);
+    let mut raw = super::reference::RawTree::new();
+    for (side, p) in [before.profile, after.profile].into_iter().enumerate() {
+        raw.add_side(side, p, &prepared.fids[side], &prepared.stack_w[side], prepared.empty[side]);
+    }
+    raw.arena(&prepared.diff.functions)
+}
+
+#[test]
+fn the_merge_join_builds_the_same_tree_as_the_hash_build_on_real_pairs() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/compare");
+    let load = |name: &str| {
+        let l =
+            crate::load::load_path(&dir.join(name), &crate::load::LoadOptions::default(), crate::load::Progress::new());
+        l.unwrap_or_else(|e| panic!("{name}: {e}")).profile
+    };
+    let pairs = [
+        ("diff/shop-before.perf.txt", "diff/shop-after.perf.txt"),
+        ("diff/shop-before.folded", "diff/shop-after.folded"),
+        ("diff/shopd-before.cpu.pb.gz", "diff/shopd-after.cpu.pb.gz"),
+        ("heapgrowth/heap-1.pb.gz", "heapgrowth/heap-5.pb.gz"),
+    ];
+    for (b, a) in pairs {
+        let (before, after) = (load(b), load(a));
+        for (x, y) in [(&before, &after), (&after, &before)] {
+            for normalize in [false, true] {
+                let opts = CompareOptions { normalize, ..CompareOptions::default() };
+                let (bs, as_) = (
+                    Side { profile: x, metric: x.default_metric },
+                    Side { profile: y, metric: paired_metric(x, x.default_metric, y).unwrap_or(y.default_metric) },
+                );
+                let c = Comparison::build(bs, as_, &opts);
+                let (nodes, max_depth) = reference_nodes(bs, as_, &opts);
+                assert!(nodes.len() > 50, "{b} {a}: {} nodes", nodes.len());
+                assert_eq!(c.nodes.len(), nodes.len(), "{b} {a} normalize {normalize}");
+                assert!(c.nodes == nodes, "{b} {a} normalize {normalize}: the trees differ");
+                assert_eq!(c.max_depth, max_depth);
+            }
+        }
+    }
+    // The synthetic pairs above too (moved functions, recursion, no stack).
+    let before = profile(&[("m@x;f@a;f@a;g@a", 4), ("m@x;f@a", 2), ("m@x;old@b;g@a", 3), ("", 1)]);
+    let after = profile(&[("m@x;f@a;g@a;f@a", 5), ("m@x;old@c", 2), ("m@x;h@a;h@a", 7), ("m@x;f@b", 1)]);
+    let (bs, as_) = (Side { profile: &before, metric: MetricId(0) }, Side { profile: &after, metric: MetricId(0) });
+    let c = Comparison::build(bs, as_, &CompareOptions::default());
+    assert_eq!((c.nodes, c.max_depth), reference_nodes(bs, as_, &CompareOptions::default()));
+}
