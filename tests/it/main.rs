@@ -33,6 +33,7 @@ mod trace_async;
 mod trace_ui;
 mod traces;
 mod transforms;
+mod waits_samples;
 #[cfg(feature = "gui")]
 mod ui;
 #[cfg(feature = "gui")]
