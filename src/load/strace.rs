@@ -37,7 +37,7 @@ pub const PATH_KEY: &str = "path";
 
 mod line;
 
-use line::{arg_path, is_name, is_summary, last_equals, parse_prefix, parse_duration, parse_return};
+use line::{arg_path, is_name, is_summary, last_equals, parse_duration, parse_prefix, parse_return};
 
 /// No errno or path: the `u32` index that stands for `None`.
 const NONE: u32 = u32::MAX;

@@ -169,9 +169,11 @@ fn off_cpu_by_state(text: &str) -> BTreeMap<String, u64> {
         let words: Vec<&str> = line.split(' ').filter(|w| !w.is_empty()).collect();
         let k = words
             .iter()
-            .position(|w| w.strip_suffix(':').and_then(|t| t.split_once('.')).is_some_and(|(a, b)| {
-                !a.is_empty() && a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit())
-            }))
+            .position(|w| {
+                w.strip_suffix(':')
+                    .and_then(|t| t.split_once('.'))
+                    .is_some_and(|(a, b)| !a.is_empty() && a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit()))
+            })
             .unwrap();
         let tid_word = if words[k - 1].starts_with('[') { words[k - 2] } else { words[k - 1] };
         let tid: u32 = tid_word.parse().unwrap();

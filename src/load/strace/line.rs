@@ -130,9 +130,8 @@ pub(super) fn parse_return(ret: &str) -> (bool, Option<&str>) {
     let after = ret[value_end..].trim_start_matches(' ');
     let word_end = memchr::memchr(b' ', after.as_bytes()).unwrap_or(after.len());
     let word = after[..word_end].trim_end();
-    let errno = Some(word).filter(|w| {
-        w.starts_with('E') && w.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-    });
+    let errno = Some(word)
+        .filter(|w| w.starts_with('E') && w.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'));
     (value != "?" || errno.is_some(), errno)
 }
 
