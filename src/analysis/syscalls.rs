@@ -34,6 +34,9 @@ pub struct SyscallRow {
     pub errnos: Vec<(String, u64)>,
     /// Latency histogram (see [`BUCKETS`]).
     pub histogram: [u64; BUCKETS],
+    /// A file or socket's row: its calls by system call, most first (empty
+    /// in a system call's row).
+    pub by_syscall: Vec<(String, u64)>,
 }
 
 impl SyscallRow {
@@ -45,6 +48,14 @@ impl SyscallRow {
     /// Share of `all` ns, 0..=1.
     pub fn share(&self, all: u64) -> f64 {
         if all == 0 { 0.0 } else { self.total_ns as f64 / all as f64 }
+    }
+
+    /// Counts one call of `syscall` in a file's row.
+    fn add_syscall(&mut self, syscall: &str) {
+        match self.by_syscall.iter_mut().find(|(n, _)| n == syscall) {
+            Some(x) => x.1 += 1,
+            None => self.by_syscall.push((syscall.to_string(), 1)),
+        }
     }
 
     fn add(&mut self, ns: u64, errno: Option<&str>, failed: bool) {
@@ -91,7 +102,10 @@ pub struct SyscallTable {
     pub source: Source,
     /// One row per call, most total time first (then by name).
     pub rows: Vec<SyscallRow>,
-    /// Rows per file or socket (`-y`), the row's `name` the path.
+    /// Rows per file or socket (`-y`: the file descriptor a call's first
+    /// argument names), the row's `name` the path as strace writes it
+    /// (`/tmp/x`, `pipe:[718912]`, `UNIX:[774668->774669]`,
+    /// `/dev/null<char 1:3>`), most total time first.
     pub files: Vec<SyscallRow>,
     /// perf: exits without an enter before them on their thread.
     pub unpaired_exits: u64,
@@ -120,6 +134,7 @@ fn sorted(map: HashMap<String, SyscallRow>) -> Vec<SyscallRow> {
     let mut v: Vec<SyscallRow> = map.into_values().collect();
     for r in &mut v {
         r.errnos.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        r.by_syscall.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     }
     v.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then(b.calls.cmp(&a.calls)).then(a.name.cmp(&b.name)));
     v
@@ -154,10 +169,11 @@ fn from_strace(p: &Profile) -> SyscallTable {
             .or_insert_with(|| SyscallRow { name: name.to_string(), ..SyscallRow::default() })
             .add(ns, errno, false);
         if let Some(path) = label_str(p, i, "path") {
-            files
+            let row = files
                 .entry(path.to_string())
-                .or_insert_with(|| SyscallRow { name: path.to_string(), ..SyscallRow::default() })
-                .add(ns, errno, false);
+                .or_insert_with(|| SyscallRow { name: path.to_string(), ..SyscallRow::default() });
+            row.add(ns, errno, false);
+            row.add_syscall(name);
         }
     }
     SyscallTable {

@@ -65,6 +65,18 @@ fn row_json(r: &SyscallRow, all: u64) -> Value {
     })
 }
 
+/// A file or socket's row: the syscall row's fields, its path again as
+/// `path`, and its calls by system call.
+fn file_json(r: &SyscallRow, all: u64) -> Value {
+    let mut v = row_json(r, all);
+    let by: serde_json::Map<String, Value> = r.by_syscall.iter().map(|(n, c)| (n.clone(), json!(c))).collect();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("path".into(), json!(r.name));
+        o.insert("syscalls".into(), Value::Object(by));
+    }
+    v
+}
+
 /// Runs `syscalls`.
 pub fn syscalls(a: &SyscallsArgs) -> Result<()> {
     let loaded = load_file(&a.file, &a.load)?;
@@ -85,7 +97,7 @@ pub fn syscalls(a: &SyscallsArgs) -> Result<()> {
             "calls": t.calls(),
             "errors": t.errors(),
             "source": match t.source { Source::Strace => "strace", Source::PerfTracepoints => "perf" },
-            "files": t.files.iter().map(|r| row_json(r, all)).collect::<Vec<_>>(),
+            "files": t.files.iter().map(|r| file_json(r, all)).collect::<Vec<_>>(),
             "unpaired_enters": t.unpaired_enters,
             "unpaired_exits": t.unpaired_exits,
         });
@@ -122,9 +134,26 @@ pub fn syscalls(a: &SyscallsArgs) -> Result<()> {
         t.errors()
     )?;
     if !t.files.is_empty() {
-        writeln!(out, "\nper file or socket:")?;
+        writeln!(
+            out,
+            "\n{:>7}  {:>12}  {:>10}  {:>10}  {:>8}  {:>7}  file or socket (-y)",
+            "% time", "total", "avg", "max", "calls", "errors"
+        )?;
         for r in t.files.iter().take(30) {
-            writeln!(out, "{:>6.2}%  {:>12}  {:>8} calls  {}", r.share(all) * 100.0, ns(r.total_ns), r.calls, r.name)?;
+            writeln!(
+                out,
+                "{:>6.2}%  {:>12}  {:>10}  {:>10}  {:>8}  {:>7}  {}",
+                r.share(all) * 100.0,
+                ns(r.total_ns),
+                ns(r.avg_ns()),
+                ns(r.max_ns),
+                r.calls,
+                r.errors,
+                r.name
+            )?;
+        }
+        if t.files.len() > 30 {
+            writeln!(out, "... and {} more files or sockets (--json lists all)", t.files.len() - 30)?;
         }
     }
     Ok(out.flush()?)

@@ -35,151 +35,59 @@ pub const ERRNO_KEY: &str = "errno";
 /// Label key of the file or socket a call worked on (`-y`).
 pub const PATH_KEY: &str = "path";
 
+mod line;
+
+use line::{arg_path, is_name, is_summary, last_equals, parse_duration, parse_prefix, parse_return};
+
+/// No errno or path: the `u32` index that stands for `None`.
+const NONE: u32 = u32::MAX;
+
 /// A call whose line ended in `<unfinished ...>`.
 struct Pending {
-    name: String,
+    /// Index into `Loader::names`.
+    name: u32,
     start_ns: Option<u64>,
-    args: String,
+    /// Index into `Loader::paths` of its first argument's `-y` path.
+    path: u32,
     line: u64,
 }
 
 /// A call that returned, waiting for the `-k` stack lines after it.
 struct Done {
     pid: Option<u32>,
-    name: String,
+    name: u32,
     start_ns: Option<u64>,
     dur_ns: Option<u64>,
-    errno: Option<String>,
-    path: Option<String>,
+    errno: u32,
+    path: u32,
 }
 
-/// The prefix of a call line: pid and time.
-struct Prefix<'a> {
-    pid: Option<u32>,
-    time_ns: Option<u64>,
-    rest: &'a str,
+/// Strings seen many times (syscall names, errnos, paths), numbered once so
+/// a call allocates nothing.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<Box<str>, u32, FxBuildHasher>,
+    names: Vec<Box<str>>,
 }
 
-fn parse_prefix(line: &str) -> Prefix<'_> {
-    let mut rest = line;
-    let mut pid = None;
-    if let Some(r) = rest.strip_prefix("[pid ") {
-        let r = r.trim_start();
-        let end = r.find(']').unwrap_or(0);
-        pid = r[..end].trim().parse().ok();
-        rest = r[end + 1..].trim_start();
-    } else {
-        let end = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if end > 0 && rest[end..].starts_with(' ') {
-            pid = rest[..end].parse().ok();
-            rest = rest[end..].trim_start();
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
         }
+        let i = u32::try_from(self.names.len()).unwrap_or(NONE - 1);
+        self.ids.insert(s.into(), i);
+        self.names.push(s.into());
+        i
     }
-    let mut time_ns = None;
-    let word_end = rest.find(' ').unwrap_or(rest.len());
-    if let Some(t) = parse_time(&rest[..word_end]) {
-        time_ns = Some(t);
-        rest = rest[word_end..].trim_start();
-    }
-    Prefix { pid, time_ns, rest }
-}
 
-/// `16:43:18.690762` (-tt), `16:43:18` (-t) or `1701619398.690762` (-ttt), in ns.
-fn parse_time(w: &str) -> Option<u64> {
-    let (whole, frac) = match w.split_once('.') {
-        Some((a, b)) => (a, b),
-        None => (w, ""),
-    };
-    if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    fn opt(&mut self, s: Option<&str>) -> u32 {
+        s.map_or(NONE, |s| self.id(s))
     }
-    let secs: u64 = if whole.contains(':') {
-        let mut parts = whole.split(':');
-        let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some() || [h, m, s].iter().any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit())) {
-            return None;
-        }
-        h.parse::<u64>().ok()? * 3600 + m.parse::<u64>().ok()? * 60 + s.parse::<u64>().ok()?
-    } else {
-        if frac.is_empty() || whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        whole.parse().ok()?
-    };
-    let mut ns: u64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
-    for _ in frac.len()..9 {
-        ns *= 10;
-    }
-    secs.checked_mul(1_000_000_000)?.checked_add(ns)
-}
 
-/// `<0.000185>` at the end of a line, in ns.
-fn parse_duration(s: &str) -> Option<(u64, &str)> {
-    let s = s.trim_end();
-    let inner = s.strip_suffix('>')?;
-    let open = inner.rfind('<')?;
-    let t = &inner[open + 1..];
-    let (secs, frac) = t.split_once('.')?;
-    if secs.is_empty() || frac.is_empty() || frac.len() > 9 {
-        return None;
+    fn name(&self, i: u32) -> Option<&str> {
+        self.names.get(i as usize).map(|s| &**s)
     }
-    let secs: u64 = secs.parse().ok()?;
-    let mut ns: u64 = frac.parse().ok()?;
-    for _ in frac.len()..9 {
-        ns *= 10;
-    }
-    Some((secs.checked_mul(1_000_000_000)?.checked_add(ns)?, &s[..open]))
-}
-
-/// The return part after the last ` = `: the value, then an optional errno.
-/// `None` when the call did not return (`= ?` without an errno).
-fn parse_return(ret: &str) -> (bool, Option<String>, Option<String>) {
-    let ret = ret.trim();
-    let mut words = ret.split_whitespace();
-    let value = words.next().unwrap_or("");
-    let errno = words
-        .next()
-        .filter(|w| w.starts_with('E') && w.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'));
-    let returned = value != "?" || errno.is_some();
-    // `3</etc/ld.so.cache>`: the file the call returned.
-    let path = value.find('<').map(|i| fd_path(&value[i..]));
-    (returned, errno.map(str::to_string), path)
-}
-
-/// `</path>` or `</dev/null<char 1:3>>` -> `/path`, `/dev/null<char 1:3>`
-/// (what `-yy` says of the file, kept whole).
-fn fd_path(s: &str) -> String {
-    let inner = s.strip_prefix('<').unwrap_or(s);
-    inner.strip_suffix('>').unwrap_or(inner).to_string()
-}
-
-/// The path `-y` gives the first argument (`read(3</tmp/x>, ...`).
-fn arg_path(args: &str) -> Option<String> {
-    let digits = args.bytes().take_while(u8::is_ascii_digit).count();
-    if digits == 0 || !args[digits..].starts_with('<') {
-        return None;
-    }
-    let rest = &args[digits..];
-    // Up to the `>` that closes the first `<` (paths may nest `<...>`).
-    let mut depth = 0usize;
-    for (i, c) in rest.char_indices() {
-        match c {
-            '<' => depth += 1,
-            '>' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(fd_path(&rest[..=i]));
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// A syscall name: letters, digits, `_`; `???` for an unknown one.
-fn is_name(s: &str) -> bool {
-    !s.is_empty() && (s == "???" || s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
 }
 
 /// Loader state.
@@ -189,10 +97,18 @@ struct Loader {
     calls_m: crate::model::MetricId,
     pending: HashMap<Option<u32>, Pending, FxBuildHasher>,
     done: Option<Done>,
-    stack: Vec<(String, String)>,
-    frames: HashMap<(String, String), FrameId, FxBuildHasher>,
+    /// The `-k` frames of the call in `done`, innermost first.
+    stack: Vec<FrameId>,
+    /// `-k` frames by `module\0name`.
+    frames: HashMap<Box<str>, FrameId, FxBuildHasher>,
+    frame_key: String,
+    /// Syscall names, and the leaf frame of each.
+    names: Interner,
+    name_frames: Vec<Option<FrameId>>,
+    errnos: Interner,
+    paths: Interner,
     threads: HashMap<Option<u32>, crate::model::ThreadId, FxBuildHasher>,
-    labels: HashMap<(Option<String>, Option<String>), LabelSetId, FxBuildHasher>,
+    labels: HashMap<(u32, u32), LabelSetId, FxBuildHasher>,
     calls: u64,
     timed: u64,
     signals: u64,
@@ -219,6 +135,11 @@ impl Loader {
             done: None,
             stack: Vec::new(),
             frames: HashMap::default(),
+            frame_key: String::new(),
+            names: Interner::default(),
+            name_frames: Vec::new(),
+            errnos: Interner::default(),
+            paths: Interner::default(),
             threads: HashMap::default(),
             labels: HashMap::default(),
             calls: 0,
@@ -243,7 +164,7 @@ impl Loader {
     }
 
     fn line(&mut self, line: &str, number: u64, offset: u64) {
-        if line.trim().is_empty() {
+        if line.bytes().all(|b| b.is_ascii_whitespace()) {
             return;
         }
         if let Some(frame) = line.strip_prefix(" > ") {
@@ -287,22 +208,54 @@ impl Loader {
             );
             return;
         };
-        let name = &rest[..open];
+        let name = self.name_id(&rest[..open]);
         let body = &rest[open + 1..];
         if let Some(args) = body.trim_end().strip_suffix("<unfinished ...>") {
-            if let Some(old) = self.pending.insert(
-                p.pid,
-                Pending { name: name.to_string(), start_ns: p.time_ns, args: args.to_string(), line: number },
-            ) {
+            let path = self.paths.opt(arg_path(args));
+            let pending = Pending { name, start_ns: p.time_ns, path, line: number };
+            if let Some(old) = self.pending.insert(p.pid, pending) {
+                let old_name = self.names.name(old.name).unwrap_or("?");
                 self.b.warn(
                     Some(old.line),
                     None,
-                    format!("{}(...) <unfinished ...> never resumed before the next call of its thread", old.name),
+                    format!("{old_name}(...) <unfinished ...> never resumed before the next call of its thread"),
                 );
             }
             return;
         }
-        self.complete(p.pid, name, p.time_ns, body, body, line, number, offset);
+        let path = self.paths.opt(arg_path(body));
+        self.complete(p.pid, name, p.time_ns, path, body, line, number, offset);
+    }
+
+    /// The number of syscall `name`.
+    fn name_id(&mut self, name: &str) -> u32 {
+        self.names.id(name)
+    }
+
+    /// The leaf frame of syscall number `name`, made when a call of it is
+    /// first added.
+    fn name_frame(&mut self, name: u32) -> FrameId {
+        let i = name as usize;
+        if self.name_frames.len() <= i {
+            self.name_frames.resize(i + 1, None);
+        }
+        if let Some(f) = self.name_frames[i] {
+            return f;
+        }
+        let text = self.names.name(name).unwrap_or("?");
+        let f = self.b.frame(FrameRef::new(text, "[syscall]", FrameKind::Kernel));
+        self.name_frames[i] = Some(f);
+        f
+    }
+
+    fn no_return(&mut self, name: u32) {
+        let name = self.names.name(name).unwrap_or("?");
+        match self.no_return.get_mut(name) {
+            Some(n) => *n += 1,
+            None => {
+                self.no_return.insert(name.to_string(), 1);
+            }
+        }
     }
 
     /// `<... name resumed>rest) = ret <dur>`.
@@ -311,33 +264,46 @@ impl Loader {
             self.bad(number, offset, "not a resumed call (expected `<... name resumed>`)", line);
             return;
         };
-        let Some(pending) = self.pending.remove(&pid).filter(|p| p.name == name) else {
-            self.b.warn(
-                Some(number),
-                Some(offset),
-                format!("<... {name} resumed> without its <unfinished ...> line: counted from this line"),
-            );
-            self.complete(pid, name, None, tail, tail, line, number, offset);
-            return;
+        let id = self.name_id(name);
+        let pending = match self.pending.remove(&pid) {
+            Some(p) if p.name == id => p,
+            other => {
+                if let Some(old) = other {
+                    let old_name = self.names.name(old.name).unwrap_or("?");
+                    self.b.warn(
+                        Some(old.line),
+                        None,
+                        format!("{old_name}(...) <unfinished ...> never resumed before the next call of its thread"),
+                    );
+                }
+                self.b.warn(
+                    Some(number),
+                    Some(offset),
+                    format!("<... {name} resumed> without its <unfinished ...> line: counted from this line"),
+                );
+                let path = self.paths.opt(arg_path(tail));
+                self.complete(pid, id, None, path, tail, line, number, offset);
+                return;
+            }
         };
-        if tail.trim_end().ends_with("<unfinished ...>) = ?") || tail.trim_end().ends_with("<unfinished ...>") {
+        let t = tail.trim_end();
+        if t.ends_with("<unfinished ...>) = ?") || t.ends_with("<unfinished ...>") {
             // Resumed only to be cut off again (the process exited).
-            *self.no_return.entry(name.to_string()).or_default() += 1;
+            self.no_return(id);
             return;
         }
-        let args = pending.args;
-        self.complete(pid, name, pending.start_ns, &args, tail, line, number, offset);
+        self.complete(pid, id, pending.start_ns, pending.path, tail, line, number, offset);
     }
 
-    /// A call with its arguments (`args`, for `-y` paths) and the text that
-    /// holds its return (`tail`).
+    /// A call (its `-y` path already read from its arguments) and the text
+    /// that holds its return (`tail`).
     #[allow(clippy::too_many_arguments)]
     fn complete(
         &mut self,
         pid: Option<u32>,
-        name: &str,
+        name: u32,
         start_ns: Option<u64>,
-        args: &str,
+        path: u32,
         tail: &str,
         line: &str,
         number: u64,
@@ -347,23 +313,22 @@ impl Loader {
             Some((d, b)) => (Some(d), b),
             None => (None, tail),
         };
-        let Some(eq) = before.rfind(" = ") else {
+        let Some(eq) = last_equals(before) else {
             self.bad(number, offset, "a call line without ` = result` (truncated line?)", line);
             return;
         };
-        let (returned, errno, _returned_fd) = parse_return(&before[eq + 3..]);
+        let (returned, errno) = parse_return(&before[eq + 3..]);
         if !returned {
-            *self.no_return.entry(name.to_string()).or_default() += 1;
+            self.no_return(name);
             return;
         }
-        // The file the call worked on: its fd argument (`read(3</tmp/x>, ...`).
-        let path = arg_path(args);
-        self.done = Some(Done { pid, name: name.to_string(), start_ns, dur_ns, errno, path });
+        let errno = self.errnos.opt(errno);
+        self.done = Some(Done { pid, name, start_ns, dur_ns, errno, path });
     }
 
     /// ` > /lib/libc.so.6(__write+0x4f) [0xf838f]`, innermost first.
     fn stack_line(&mut self, frame: &str) {
-        if self.done.is_none() {
+        if self.done.is_none() || self.stack.len() >= 4096 {
             return;
         }
         let frame = frame.trim();
@@ -376,10 +341,20 @@ impl Loader {
             Some(i) => &sym[..i],
             None => sym,
         };
-        let name = if sym.is_empty() { format!("{module}+?") } else { sym.to_string() };
-        if self.stack.len() < 4096 {
-            self.stack.push((name, module.to_string()));
-        }
+        self.frame_key.clear();
+        self.frame_key.push_str(module);
+        self.frame_key.push('\0');
+        self.frame_key.push_str(sym);
+        let f = match self.frames.get(self.frame_key.as_str()) {
+            Some(&f) => f,
+            None => {
+                let name = if sym.is_empty() { format!("{module}+?") } else { sym.to_string() };
+                let f = self.b.frame(FrameRef::new(&name, module, FrameKind::User));
+                self.frames.insert(self.frame_key.as_str().into(), f);
+                f
+            }
+        };
+        self.stack.push(f);
     }
 
     /// Adds the call waiting for its stack lines.
@@ -389,11 +364,11 @@ impl Loader {
         if !self.stack.is_empty() {
             self.stacks_seen += 1;
         }
-        for (name, module) in std::mem::take(&mut self.stack).iter().rev() {
-            let f = self.frame(name, module, FrameKind::User);
+        for &f in self.stack.iter().rev() {
             parent = Some(self.b.stack(parent, f));
         }
-        let leaf = self.frame(&d.name, "[syscall]", FrameKind::Kernel);
+        self.stack.clear();
+        let leaf = self.name_frame(d.name);
         let stack = self.b.stack(parent, leaf);
         let thread = *self
             .threads
@@ -404,11 +379,11 @@ impl Loader {
             Some(&l) => l,
             None => {
                 let mut v = Vec::new();
-                if let Some(e) = &key.0 {
-                    v.push(Label { key: ERRNO_KEY.into(), value: LabelValue::Str(e.clone()) });
+                if let Some(e) = self.errnos.name(d.errno) {
+                    v.push(Label { key: ERRNO_KEY.into(), value: LabelValue::Str(e.to_string()) });
                 }
-                if let Some(p) = &key.1 {
-                    v.push(Label { key: PATH_KEY.into(), value: LabelValue::Str(p.clone()) });
+                if let Some(p) = self.paths.name(d.path) {
+                    v.push(Label { key: PATH_KEY.into(), value: LabelValue::Str(p.to_string()) });
                 }
                 let l = self.b.label_set(v);
                 self.labels.insert(key, l);
@@ -421,15 +396,6 @@ impl Loader {
         self.calls += 1;
         self.timed += u64::from(d.dur_ns.is_some());
         self.b.add_sample(Some(stack), &w, d.start_ns, Some(thread), labels);
-    }
-
-    fn frame(&mut self, name: &str, module: &str, kind: FrameKind) -> FrameId {
-        if let Some(&f) = self.frames.get(&(name.to_string(), module.to_string())) {
-            return f;
-        }
-        let f = self.b.frame(FrameRef::new(name, module, kind));
-        self.frames.insert((name.to_string(), module.to_string()), f);
-        f
     }
 
     fn finish(mut self, cut: Option<u64>) -> Result<Profile, LoadError> {
@@ -450,7 +416,10 @@ impl Loader {
             self.b.warn(
                 Some(p.line),
                 None,
-                format!("{}(...) <unfinished ...> never resumed (the trace ends first)", p.name),
+                format!(
+                    "{}(...) <unfinished ...> never resumed (the trace ends first)",
+                    self.names.name(p.name).unwrap_or("?")
+                ),
             );
         }
         if self.timed == 0 {
@@ -488,19 +457,6 @@ impl Loader {
     }
 }
 
-/// A line of strace's `-c`/`-C` summary table.
-fn is_summary(line: &str) -> bool {
-    let t = line.trim_start();
-    if t.starts_with("% time") || t.starts_with("------") {
-        return true;
-    }
-    // `  6.85    0.015667         130       120           lseek`
-    let words: Vec<&str> = t.split_whitespace().collect();
-    words.len() >= 5
-        && words[..4].iter().all(|w| w.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
-        && words.last().is_some_and(|w| is_name(w))
-}
-
 /// Loads strace output from `input` (see the module docs).
 ///
 /// Errors: a read error or cancel; no system call in the file.
@@ -519,30 +475,4 @@ pub fn load(input: &mut Input) -> Result<Profile, LoadError> {
     }
     let cut = lines.last_line_unterminated().then(|| lines.line_number());
     loader.finish(cut)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_line_parts() {
-        let p = parse_prefix("9219  16:43:18.690762 brk(NULL)         = 0x55ef1ca23000 <0.000008>");
-        assert_eq!((p.pid, p.time_ns), (Some(9219), Some(60_198_690_762_000)));
-        assert!(p.rest.starts_with("brk("));
-        let p = parse_prefix("[pid  9300] 1701619398.5 read(3, \"\", 1) = 0");
-        assert_eq!((p.pid, p.time_ns), (Some(9300), Some(1_701_619_398_500_000_000)));
-        assert_eq!(parse_duration("x = 0 <0.000185>"), Some((185_000, "x = 0 ")));
-        assert_eq!(parse_return("-1 EAGAIN (Resource temporarily unavailable)").1.as_deref(), Some("EAGAIN"));
-        assert_eq!(
-            parse_return("? ERESTART_RESTARTBLOCK (Interrupted by signal)").1.as_deref(),
-            Some("ERESTART_RESTARTBLOCK")
-        );
-        assert!(!parse_return("?").0);
-        assert_eq!(parse_return("3</etc/ld.so.cache>").2.as_deref(), Some("/etc/ld.so.cache"));
-        assert_eq!(arg_path("1</dev/null<char 1:3>>, \"x\", 1").as_deref(), Some("/dev/null<char 1:3>"));
-        assert_eq!(arg_path("3<pipe:[630597]>, \"\", 4096").as_deref(), Some("pipe:[630597]"));
-        assert!(is_summary("  6.85    0.015667         130       120           lseek"));
-        assert!(is_summary("100.00    0.228852          94      2422         3 total"));
-    }
 }

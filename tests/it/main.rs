@@ -34,6 +34,7 @@ mod trace_async;
 mod trace_ui;
 mod traces;
 mod transforms;
+mod waits_samples;
 #[cfg(feature = "gui")]
 mod ui;
 #[cfg(feature = "gui")]

@@ -53,3 +53,20 @@ fn mutex_profile_shows_the_lock_table() {
     assert!(h.query_all_by_label("main.reserveInventory").count() >= 2);
     h.get_by_label("Callers that wait most");
 }
+
+#[test]
+fn strace_yy_file_shows_the_per_file_table_beside_the_syscall_table() {
+    let h = open(&[data("syscalls/shop-yy.strace.txt.gz")]);
+    let t = doc(&h).waits.syscalls.clone().expect("a syscall table");
+    // The oracle's heaviest path (`per_fd_path` of shop-yy.strace.txt.json).
+    assert_eq!(t.files[0].name, "pipe:[718912]");
+    assert_eq!((t.files[0].calls, t.files[0].total_ns), (110, 39_490_000));
+    h.get_by_label("File or socket");
+    h.get_by_label("Syscall");
+    // In the file table (and the label panel's `path` values).
+    assert!(h.query_all_by_label("pipe:[718912]").count() >= 1);
+    assert!(h.query_all_by_label("/tmp/perf_shop_Yp0Ta4").count() >= 1);
+    // The pipe's row: 110 calls, 39.5 ms, its share of all syscall time.
+    assert!(h.query_all_by_label("110").count() >= 1);
+    assert!(h.query_all_by_label("39.49 ms").count() >= 1 || h.query_all_by_label("39.5 ms").count() >= 1);
+}

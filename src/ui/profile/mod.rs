@@ -5,7 +5,8 @@
 //! callers/callees view), the timeline of sample density per thread with
 //! its range selection, the insights panel, the source view with its
 //! folders, the heap size over time of a massif profile, and the waits:
-//! syscall and lock tables and the off-CPU split.
+//! syscall table with its per-file table beside it, the lock table and
+//! the off-CPU split.
 //!
 //! [`Drill`] is the per-tab state; its work (applying transforms, building
 //! the inverted tree or a function's callers and callees) runs on worker
@@ -17,6 +18,7 @@ pub mod menu;
 pub mod sandwich;
 pub mod source_folders;
 pub mod source_view;
+pub mod syscall_files;
 pub mod timeline;
 pub mod tree_table;
 pub mod waits;

@@ -54,6 +54,11 @@ fn histogram_ui(ui: &mut Ui, h: &[u64; syscalls::BUCKETS]) {
     resp.on_hover_text(format!("Calls by latency\n{}", text.join("\n")));
 }
 
+/// Widths of the calls, errors, total, average, maximum and share columns,
+/// px: room for `4,045`, `859.7 ms`, `39.5%` and their headers, so the
+/// per-file table fits beside the syscall table.
+pub const NUMBER_COLUMNS: [f32; 6] = [56.0, 50.0, 68.0, 68.0, 70.0, 48.0];
+
 fn syscalls_ui(ui: &mut Ui, t: &SyscallTable) {
     let all = t.total_ns();
     ui.label(format!(
@@ -66,14 +71,34 @@ fn syscalls_ui(ui: &mut Ui, t: &SyscallTable) {
             syscalls::Source::PerfTracepoints => " (perf sys_enter/sys_exit pairs)",
         }
     ));
+    if t.files.is_empty() {
+        syscall_rows_ui(ui, t, all);
+        return;
+    }
+    // Per system call on the left, per file or socket (`-y`) on the right.
+    egui_extras::StripBuilder::new(ui)
+        .size(egui_extras::Size::relative(0.5).at_least(420.0))
+        .size(egui_extras::Size::remainder().at_least(300.0))
+        .horizontal(|mut strip| {
+            strip.cell(|ui| syscall_rows_ui(ui, t, all));
+            strip.cell(|ui| {
+                ui.push_id("syscall_files", |ui| crate::ui::profile::syscall_files::ui(ui, t));
+            });
+        });
+}
+
+fn syscall_rows_ui(ui: &mut Ui, t: &SyscallTable, all: u64) {
     let headers = ["Syscall", "Calls", "Errors", "Total", "Average", "Maximum", "Share", "Latency"];
-    TableBuilder::new(ui)
+    let mut table = TableBuilder::new(ui)
         .id_salt("syscall_table")
         .striped(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(160.0).resizable(true))
-        .columns(Column::auto().at_least(70.0), 6)
-        .column(Column::remainder())
+        .column(Column::initial(130.0).at_least(80.0).resizable(true).clip(true));
+    for w in crate::ui::profile::waits::NUMBER_COLUMNS {
+        table = table.column(Column::exact(w));
+    }
+    table
+        .column(Column::exact(124.0))
         .header(22.0, |mut h| {
             for t in headers {
                 h.col(|ui| {
