@@ -249,7 +249,8 @@ impl ServiceTables {
             (&mut self.all_operations, true, true),
         ];
         for (rows, all, by_name) in tables {
-            let cpu_of = |r: &SpanStats| cpu.map_or(0, |c| c.weight(all, &r.service, by_name.then_some(r.name.as_str())));
+            let cpu_of =
+                |r: &SpanStats| cpu.map_or(0, |c| c.weight(all, &r.service, by_name.then_some(r.name.as_str())));
             rows.sort_by(|a, b| {
                 let o = match key {
                     StatsKey::Name => (&a.service, &a.name).cmp(&(&b.service, &b.name)),

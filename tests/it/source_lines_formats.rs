@@ -148,7 +148,8 @@ fn every_functions_lines_sum_to_its_self_cost_in_top() {
         let mut listed_self: BTreeMap<&str, i128> = BTreeMap::new();
         for f in v["functions"].as_array().expect("functions") {
             let name = f["name"].as_str().expect("name");
-            let sum: i64 = f["lines"].as_array().expect("lines").iter().map(|l| l["self"].as_i64().expect("self")).sum();
+            let sum: i64 =
+                f["lines"].as_array().expect("lines").iter().map(|l| l["self"].as_i64().expect("self")).sum();
             *lines_self.entry(name).or_default() += i128::from(sum);
             *listed_self.entry(name).or_default() += i128::from(f["self"].as_i64().expect("self"));
         }
@@ -186,7 +187,8 @@ fn parse_perf_report(text: &str) -> BTreeMap<(String, String, u32), i128> {
 #[test]
 fn perf_srcline_lines_equal_perf_report_and_sum_to_the_functions_self_and_total() {
     let file = "perf/srcline/kvstore.srcline.perf.txt.gz";
-    let want = parse_perf_report(&std::fs::read_to_string(data("perf/srcline/perf-report-srcline.txt")).expect("oracle"));
+    let want =
+        parse_perf_report(&std::fs::read_to_string(data("perf/srcline/perf-report-srcline.txt")).expect("oracle"));
     assert!(want.len() > 50, "{}", want.len());
     let (_, v) = ours(file);
     let fns = v["functions"].as_array().expect("functions");

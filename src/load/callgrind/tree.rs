@@ -72,12 +72,8 @@ impl LineIndex {
             b.frame(FrameRef { name, module, file, line: Some(line), kind })
         };
         let self_frames = g.self_sites.keys.iter().map(|&(f, file, line)| frame(b, f, file, line)).collect();
-        let call_frames = g
-            .call_sites
-            .keys
-            .iter()
-            .map(|&(e, file, line)| frame(b, g.edges[e as usize].0, file, line))
-            .collect();
+        let call_frames =
+            g.call_sites.keys.iter().map(|&(e, file, line)| frame(b, g.edges[e as usize].0, file, line)).collect();
         Self {
             func_sites: owners(&g.self_sites, g.funcs.len()),
             edge_sites: owners(&g.call_sites, g.edges.len()),
