@@ -18,6 +18,11 @@ Files (the same shapes the tests build in memory):
   bomb-samples.pb.gz the same profile followed by copies of its first
                      sample to --bomb-gb GB, gzipped: valid protobuf to the
                      end, so only the decompression cap stops it
+  samples-256mb.pb   a real Go CPU profile (tests/data/pprof/generated/
+                     cpu.pb.gz, 757 samples) with its samples repeated to
+                     256 MB, in Go's field order (sample types, samples,
+                     then the tables): 8.8 million samples, a big profile
+                     that needs no build to make
 Pure standard library.
 """
 
@@ -154,6 +159,15 @@ def main():
         real = f.read()
     first = next((s, e) for tag, s, e in top_fields(real) if tag == 2)
     bomb(d("bomb-zeros.pb.gz"), real, b"\0" * 4096, a.bomb_gb)
+    with gzip.open(os.path.join(HERE, "..", "tests", "data", "pprof", "generated", "cpu.pb.gz")) as f:
+        cpu = f.read()
+    fields = list(top_fields(cpu))
+    samples = b"".join(cpu[s:e] for tag, s, e in fields if tag == 2)
+    with open(d("samples-256mb.pb"), "wb") as f:
+        f.write(b"".join(cpu[s:e] for tag, s, e in fields if tag == 1))
+        for _ in range((256 << 20) // len(samples) + 1):
+            f.write(samples)
+        f.write(b"".join(cpu[s:e] for tag, s, e in fields if tag not in (1, 2)))
     bomb(d("bomb-samples.pb.gz"), real, real[first[0]:first[1]], a.bomb_gb)
 
 

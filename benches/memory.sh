@@ -3,6 +3,7 @@
 # against the size of FILE, for the targets:
 #   folded      200 MB and 1 GB generated (benches/gen_folded.py)  <= 25% of the file
 #   pprof       a generated 256 MB profile (benches/pprof_decode.rs), raw and gzipped
+#               and a real Go profile's samples repeated to 256 MB
 #   pprof bombs a real profile followed by 4 GB of zeros, or by 4 GB of
 #               copies of its first sample, gzipped (benches/gen_pathological.py)
 #   OTLP        a 1 000 000-span OTLP/JSON file (benches/gen_otlp.py)   < 3x the file
@@ -75,6 +76,8 @@ fi
 if [ -z "$only" ] || [ "$only" = pathological ] || [ "$only" = pprof ]; then
     p="$work/pathological"
     [ -s "$p/bomb-samples.pb.gz" ] || python3 "$here/benches/gen_pathological.py" "$p" --bomb-gb 4
+    [ -s "$p/samples-256mb.pb" ] || python3 "$here/benches/gen_pathological.py" "$p" --bomb-gb 4
+    measure "pprof, 8.8 M real samples" "$p/samples-256mb.pb"
     measure "pprof bomb: zeros after a profile" "$p/bomb-zeros.pb.gz" 4000000000
     measure "pprof bomb: 4 GB of valid samples" "$p/bomb-samples.pb.gz" 4000000000
 fi
