@@ -107,7 +107,13 @@ fn wheel(h: &mut App, p: Pos2, delta: Vec2, modifiers: Modifiers, f: &mut Frames
     hover(h, p, f);
     frame_with(
         h,
-        Event::MouseWheel { unit: MouseWheelUnit::Point, delta, modifiers, phase: TouchPhase::Move, source: MouseWheelSource::Wheel },
+        Event::MouseWheel {
+            unit: MouseWheelUnit::Point,
+            delta,
+            modifiers,
+            phase: TouchPhase::Move,
+            source: MouseWheelSource::Wheel,
+        },
         f,
         what,
     );
@@ -169,10 +175,8 @@ fn open(path: &Path) -> (App, f64, Duration, Duration) {
 
 fn open_tab(path: &Path) -> (App, f64, Duration) {
     let opts = AppOptions { files: vec![path.to_path_buf()], bundled_sample: false };
-    let mut h = Harness::builder()
-        .with_size(SIZE)
-        .with_step_dt(1.0 / 60.0)
-        .build_eframe(move |cc| FiresightApp::new(cc, opts));
+    let mut h =
+        Harness::builder().with_size(SIZE).with_step_dt(1.0 / 60.0).build_eframe(move |cc| FiresightApp::new(cc, opts));
     let start = Instant::now();
     loop {
         let d = frame(&mut h);
@@ -198,6 +202,20 @@ fn settle(h: &mut App, f: &mut Frames) {
     while h.state().is_busy() && start.elapsed() < Duration::from_secs(2) {
         f.push(frame(h), "settle");
         std::thread::sleep(Duration::from_millis(16));
+    }
+}
+
+/// With `BENCH_SCREENSHOTS=DIR`, saves what the window shows now as
+/// `DIR/NAME.png` (kittest's wgpu renderer; not timed).
+fn screenshot(h: &mut App, name: &str) {
+    let Some(dir) = std::env::var_os("BENCH_SCREENSHOTS") else { return };
+    let path = PathBuf::from(dir).join(format!("{name}.png"));
+    match h.render() {
+        Ok(img) => match img.save(&path) {
+            Ok(()) => println!("saved {}", path.display()),
+            Err(e) => println!("cannot save {}: {e}", path.display()),
+        },
+        Err(e) => println!("cannot render {name}: {e}"),
     }
 }
 
@@ -237,7 +255,14 @@ fn flamegraph_case(name: &str, path: &Path) {
     h.key_press(egui::Key::Escape);
     f.push(frame(&mut h), "escape");
     if let Some(bar) = h.query_by_label("Flamegraph depth scroll").map(|n| n.rect()) {
-        drag(&mut h, Pos2::new(bar.center().x, bar.top() + 5.0), Pos2::new(bar.center().x, bar.bottom()), 40, &mut f, "scrollbar drag");
+        drag(
+            &mut h,
+            Pos2::new(bar.center().x, bar.top() + 5.0),
+            Pos2::new(bar.center().x, bar.bottom()),
+            40,
+            &mut f,
+            "scrollbar drag",
+        );
         for _ in 0..5 {
             wheel(&mut h, bar.center(), Vec2::new(0.0, 400.0), Modifiers::NONE, &mut f, "scrollbar wheel");
         }
@@ -246,6 +271,7 @@ fn flamegraph_case(name: &str, path: &Path) {
         }
     }
     f.report(name, &extra);
+    screenshot(&mut h, name);
 }
 
 /// A trace tab: the waterfall scrolled by wheel and scrollbar, zoomed,
@@ -256,6 +282,7 @@ fn trace_case(name: &str, path: &Path) {
     let extra = header(name, path, load_s, first, ready);
     let mut f = Frames::default();
     settle(&mut h, &mut f);
+    screenshot(&mut h, name);
     let w = rect_of(&h, "Span waterfall");
     let labels_x = w.left() + 80.0;
     let bars_x = w.left() + w.width() * 0.6;
@@ -264,14 +291,35 @@ fn trace_case(name: &str, path: &Path) {
         hover(&mut h, Pos2::new(bars_x - 200.0 + i as f32 * 10.0, y((i % 20) as f32)), &mut f);
     }
     for _ in 0..10 {
-        wheel(&mut h, Pos2::new(labels_x, y(5.0)), Vec2::new(0.0, -400.0), Modifiers::NONE, &mut f, "waterfall wheel scroll");
+        wheel(
+            &mut h,
+            Pos2::new(labels_x, y(5.0)),
+            Vec2::new(0.0, -400.0),
+            Modifiers::NONE,
+            &mut f,
+            "waterfall wheel scroll",
+        );
     }
     for _ in 0..6 {
-        wheel(&mut h, Pos2::new(bars_x, y(5.0)), Vec2::new(0.0, 120.0), Modifiers::NONE, &mut f, "waterfall wheel zoom");
+        wheel(
+            &mut h,
+            Pos2::new(bars_x, y(5.0)),
+            Vec2::new(0.0, 120.0),
+            Modifiers::NONE,
+            &mut f,
+            "waterfall wheel zoom",
+        );
     }
     drag(&mut h, Pos2::new(bars_x, y(8.0)), Pos2::new(bars_x - 300.0, y(2.0)), 20, &mut f, "waterfall drag");
     if let Some(bar) = h.query_by_label("Waterfall scroll bar").map(|n| n.rect()) {
-        drag(&mut h, Pos2::new(bar.center().x, bar.top() + 4.0), Pos2::new(bar.center().x, bar.bottom() - 4.0), 40, &mut f, "waterfall scrollbar drag");
+        drag(
+            &mut h,
+            Pos2::new(bar.center().x, bar.top() + 4.0),
+            Pos2::new(bar.center().x, bar.bottom() - 4.0),
+            40,
+            &mut f,
+            "waterfall scrollbar drag",
+        );
     }
     click(&mut h, Pos2::new(bars_x, y(6.0)), &mut f, "select span");
     h.key_press(egui::Key::Escape);
@@ -292,7 +340,8 @@ fn trace_case(name: &str, path: &Path) {
         click(&mut h, list_row(k as f32), &mut f, "list row click (open trace)");
     }
     for title in ["Duration", "Spans", "Root span", "Start (UTC)"] {
-        let found = h.query_all_by_label(title).map(|n| n.rect()).find(|r| (r.center().y - head.center().y).abs() < 4.0);
+        let found =
+            h.query_all_by_label(title).map(|n| n.rect()).find(|r| (r.center().y - head.center().y).abs() < 4.0);
         if let Some(r) = found {
             click(&mut h, r.center(), &mut f, "list sort");
         }
@@ -312,7 +361,12 @@ fn tree_case(nodes: usize) {
     let t = Instant::now();
     let profile = synthetic::synthetic_profile_of(1, nodes);
     let tree = CallTree::build(&profile, profile.default_metric, &SampleFilter::default());
-    println!("tree-10m: synthetic tree of {} nodes, depth {}, built in {:.1} s", tree.len(), tree.max_depth, t.elapsed().as_secs_f64());
+    println!(
+        "tree-10m: synthetic tree of {} nodes, depth {}, built in {:.1} s",
+        tree.len(),
+        tree.max_depth,
+        t.elapsed().as_secs_f64()
+    );
     let ctx = egui::Context::default();
     let mut state = FlameState::default();
     let mut f = Frames::default();

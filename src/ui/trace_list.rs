@@ -51,7 +51,9 @@ impl TraceList {
     pub fn new(set: &TraceSet) -> Self {
         let rows = trace_summaries(set);
         let mut by_root: Vec<usize> = (0..rows.len()).collect();
-        by_root.sort_by(|&a, &b| (&rows[a].root_service, &rows[a].root_name).cmp(&(&rows[b].root_service, &rows[b].root_name)));
+        by_root.sort_by(|&a, &b| {
+            (&rows[a].root_service, &rows[a].root_name).cmp(&(&rows[b].root_service, &rows[b].root_name))
+        });
         let mut root_rank = vec![0u32; rows.len()];
         let mut rank = 0u32;
         for (k, &i) in by_root.iter().enumerate() {
@@ -63,14 +65,8 @@ impl TraceList {
             }
             root_rank[i] = rank;
         }
-        let mut s = Self {
-            rows,
-            order: Vec::new(),
-            sort: (TraceKey::Start, true),
-            pick: None,
-            filter: None,
-            root_rank,
-        };
+        let mut s =
+            Self { rows, order: Vec::new(), sort: (TraceKey::Start, true), pick: None, filter: None, root_rank };
         s.reorder();
         s
     }

@@ -140,17 +140,12 @@ impl TraceView {
     pub fn new_in_background(set: &Arc<TraceSet>, ctx: &egui::Context) -> Self {
         let worker_set = Arc::clone(set);
         let ctx = ctx.clone();
-        let building = crate::jobs::Work::spawn(
-            move || Box::new(Self::new_shared(&worker_set)),
-            move || ctx.request_repaint(),
-        );
+        let building =
+            crate::jobs::Work::spawn(move || Box::new(Self::new_shared(&worker_set)), move || ctx.request_repaint());
         match building {
-            Some(b) => Self {
-                set_key: Some(key_of(set)),
-                shared: Some(Arc::clone(set)),
-                building: Some(b),
-                ..Self::default()
-            },
+            Some(b) => {
+                Self { set_key: Some(key_of(set)), shared: Some(Arc::clone(set)), building: Some(b), ..Self::default() }
+            }
             // No thread could be started: build it here.
             None => Self::new_shared(set),
         }
