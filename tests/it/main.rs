@@ -34,7 +34,6 @@ mod trace_async;
 mod trace_ui;
 mod traces;
 mod transforms;
-mod waits_samples;
 #[cfg(feature = "gui")]
 mod ui;
 #[cfg(feature = "gui")]
@@ -61,5 +60,6 @@ mod ui_slow;
 mod ui_source;
 #[cfg(feature = "gui")]
 mod ui_states;
+mod waits_samples;
 #[cfg(feature = "gui")]
 mod window;
