@@ -158,7 +158,7 @@ impl TraceView {
 
     /// Takes the view built on the worker, if it is done; keeps what was
     /// set on this one meanwhile (a linked profile). True while building.
-    fn poll_building(&mut self, set: &TraceSet) -> bool {
+    pub fn poll_building(&mut self, set: &TraceSet) -> bool {
         let Some(work) = &self.building else { return false };
         match work.poll() {
             crate::jobs::Poll::Pending => true,

@@ -26,7 +26,6 @@ mod robustness;
 mod slow;
 mod sniffing;
 mod source_lines;
-mod source_lines_formats;
 mod syscalls;
 mod timeline;
 mod trace_async;

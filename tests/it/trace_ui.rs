@@ -299,8 +299,9 @@ fn the_first_frame_of_a_trace_tab_is_laid_out_as_the_settled_one() {
         firesight::ui::AppOptions { files: vec![common::data("otlp/traces.otlp.json")], bundled_sample: false };
     let mut h = crate::ui::harness_with(options);
     let start = std::time::Instant::now();
-    // Step until the tab arrives: that frame is the trace view's first.
-    while h.state().documents().is_empty() {
+    // Step until the tab arrives and its views are built on their worker:
+    // that frame is the trace view's first.
+    while h.state().documents().is_empty() || h.state().is_busy() {
         assert!(start.elapsed().as_secs() < 60, "load did not finish");
         std::thread::sleep(std::time::Duration::from_millis(5));
         h.step();

@@ -35,6 +35,12 @@ impl FiresightApp {
 
     /// Takes finished results from workers.
     pub(super) fn poll_jobs(&mut self) {
+        // Trace views built on workers are taken whichever tab is shown.
+        for d in &mut self.tabs.docs {
+            if let Some(t) = &mut d.traces {
+                t.view.poll_building(&t.set);
+            }
+        }
         let mut i = 0;
         while i < self.loads.len() {
             match self.loads[i].poll() {
