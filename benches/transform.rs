@@ -1,10 +1,16 @@
 //! Transform cost on a 1 000 000-node call tree (issue 12): applying one
-//! transform and rebuilding what the window redraws from (the call tree and
-//! the function table), headless. Not a timed test.
+//! transform and rebuilding what the window redraws from, headless. Not a
+//! timed test.
 //!
-//! `cargo bench --bench transform --no-default-features` prints the
-//! median and worst of 7 runs per transform; the flamegraph's own frame on
-//! a tree this size is `benches/flamegraph.rs`'s business.
+//! `cargo bench --bench transform` prints, per transform kind, the median
+//! and worst of 7 runs of: the transform alone, the call tree and function
+//! table after it, everything the window's worker builds for a tab
+//! ([`firesight::jobs::Views::build`]: tree, table, sample count, label
+//! shares, timeline), and the flamegraph layout of the first frame drawn
+//! after it (1920 px, 60 rows; only with the `gui` feature). "total" is
+//! transform + views + layout: what stands between the click and the new
+//! picture. The flamegraph's own frame on a tree this size is
+//! `benches/flamegraph.rs`'s business.
 
 // A benchmark may stop on a broken synthetic profile.
 #![allow(clippy::expect_used)]
@@ -13,11 +19,37 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use firesight::analysis::transform::{self, Transform};
+use firesight::jobs::Views;
 use firesight::model::{CallTree, FunctionTable, SampleFilter};
 
 #[path = "common/synthetic.rs"]
 mod synthetic;
 use synthetic::synthetic_profile;
+
+/// The flamegraph rows the first frame after a transform lays out.
+#[cfg(feature = "gui")]
+fn layout(tree: &CallTree) -> usize {
+    use firesight::ui::flamegraph::layout::{LayoutParams, layout};
+    use firesight::ui::view_range::ViewRange;
+    let params = LayoutParams {
+        zoom: tree.root(),
+        view: ViewRange::FULL,
+        width_px: 1920.0,
+        first_level: 0,
+        levels: 60,
+        min_box_px: 1.0,
+    };
+    layout(tree, &params).rows.len()
+}
+
+#[cfg(not(feature = "gui"))]
+fn layout(_: &CallTree) -> usize {
+    0
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1e3)
+}
 
 fn main() {
     let t = Instant::now();
@@ -29,27 +61,53 @@ fn main() {
         t.elapsed()
     );
     let cases = [
+        ("focus on a function", vec![Transform::FocusFunction("module5::function_42".into())]),
         ("merge a function", vec![Transform::Merge("module3::function_3".into())]),
         ("drop samples with a function", vec![Transform::Drop("module3::function_3".into())]),
-        ("focus on a function", vec![Transform::FocusFunction("module5::function_42".into())]),
         ("collapse all recursion", vec![Transform::CollapseRecursion(None)]),
         ("collapse a module", vec![Transform::CollapseModule("lib7.so".into())]),
         ("pprof --hide RE", vec![Transform::Hide("function_1[0-9]$".into())]),
+        ("pprof --show RE", vec![Transform::Show("function_[0-9]*[0-7]$".into())]),
+        ("pprof --focus RE", vec![Transform::Focus("function_4[0-9]$".into())]),
     ];
-    println!("{:<32} {:>12} {:>12} {:>12}", "transform (+ tree + table)", "median", "worst", "nodes after");
+    println!(
+        "{:<30} {:>9} {:>11} {:>7} {:>7} {:>8} {:>8} {:>10}   (ms, median of 7; worst total)",
+        "transform", "transform", "tree+table", "views", "layout", "total", "worst", "nodes"
+    );
     for (name, list) in cases {
-        let mut times: Vec<Duration> = Vec::new();
+        let mut runs: Vec<[Duration; 5]> = Vec::new();
         let mut nodes = 0;
         for _ in 0..7 {
-            let t = Instant::now();
+            let t0 = Instant::now();
             let (out, _) = transform::apply(&p, &list).expect("transform applies");
+            let t1 = Instant::now();
             let tree = CallTree::build(&out, out.default_metric, &SampleFilter::default());
             let table = FunctionTable::build(&tree, out.frames.len());
+            let t2 = Instant::now();
             black_box(&table);
-            times.push(t.elapsed());
-            nodes = tree.nodes.len();
+            drop((tree, table));
+            let t3 = Instant::now();
+            let views = Views::build(&out, out.default_metric, &SampleFilter::default());
+            let t4 = Instant::now();
+            black_box(layout(&views.tree));
+            let t5 = Instant::now();
+            nodes = views.tree.nodes.len();
+            runs.push([t1 - t0, t2 - t1, t4 - t3, t5 - t4, (t1 - t0) + (t5 - t3)]);
         }
-        times.sort();
-        println!("{name:<32} {:>12.2?} {:>12.2?} {nodes:>12}", times[times.len() / 2], times[times.len() - 1]);
+        let median = |k: usize| {
+            let mut v: Vec<Duration> = runs.iter().map(|r| r[k]).collect();
+            v.sort();
+            v[v.len() / 2]
+        };
+        let worst = runs.iter().map(|r| r[4]).max().unwrap_or_default();
+        println!(
+            "{name:<30} {:>9} {:>11} {:>7} {:>7} {:>8} {:>8} {nodes:>10}",
+            ms(median(0)),
+            ms(median(1)),
+            ms(median(2)),
+            ms(median(3)),
+            ms(median(4)),
+            ms(worst)
+        );
     }
 }

@@ -405,11 +405,14 @@ fn tree_case(nodes: usize) {
     f.report("tree-10m", "");
 }
 
+/// A case: its name, its input file, how it is driven.
+type Case<'a> = (&'a str, &'a str, fn(&str, &Path));
+
 fn main() {
     let dir = PathBuf::from(std::env::var_os("BENCH_DIR").unwrap_or_else(|| "/tmp/firesight-bench/bigwindow".into()));
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let want = |c: &str| args.is_empty() || args.iter().any(|a| a == c);
-    let cases: [(&str, &str, fn(&str, &Path)); 5] = [
+    let cases: [Case; 5] = [
         ("perf-1g", "perf-1g.txt", flamegraph_case),
         ("deep-100k", "deep-100k.folded", flamegraph_case),
         ("trace-1m-spans", "trace-1m.otlp.json", trace_case),

@@ -10,6 +10,11 @@
 //! table instead of recursion, so a 100 000-frame stack cannot overflow the
 //! call stack. The price: walking a stack from root to leaf needs a reversal
 //! (see [`StackTable::frames_root_first`]).
+//!
+//! The `(parent, frame) -> id` index only serves [`StackTable::intern`]. A
+//! table made whole by [`StackTable::from_parts`] (a transform's output,
+//! rebuilt in one pass without hashing) has none until something interns
+//! into it; the first `intern` then builds it.
 
 use std::hash::BuildHasher;
 
@@ -43,8 +48,38 @@ impl StackTable {
         Self::default()
     }
 
+    /// A table from its columns: `parents[i]` and `frames[i]` of stack `i`,
+    /// every parent's index below its child's, and no `(parent, frame)`
+    /// twice (the caller's promise; a transform pass keeps both). `None`
+    /// when the columns differ in length or a parent is not below its child.
+    pub fn from_parts(parents: Vec<Option<StackId>>, frames: Vec<FrameId>) -> Option<Self> {
+        if parents.len() != frames.len() {
+            return None;
+        }
+        let mut depths = Vec::with_capacity(parents.len());
+        for (i, p) in parents.iter().enumerate() {
+            let d = match p {
+                None => 0,
+                Some(p) if p.index() < i => depths[p.index()] + 1,
+                Some(_) => return None,
+            };
+            depths.push(d);
+        }
+        Some(Self { parents, frames, depths, index: HashTable::new() })
+    }
+
     /// The stack `parent` + `frame`, adding it if it is new.
     pub fn intern(&mut self, parent: Option<StackId>, frame: FrameId) -> StackId {
+        if self.index.len() != self.frames.len() {
+            // A table from `from_parts`: index it once.
+            self.index.clear();
+            let (parents, frames) = (&self.parents, &self.frames);
+            let rehash = |&id: &StackId| FxBuildHasher.hash_one(key(parents[id.index()], frames[id.index()]));
+            self.index.reserve(frames.len(), rehash);
+            for (i, (&p, &f)) in parents.iter().zip(frames).enumerate() {
+                self.index.insert_unique(FxBuildHasher.hash_one(key(p, f)), StackId::from_index(i), rehash);
+            }
+        }
         let hash = FxBuildHasher.hash_one(key(parent, frame));
         let (parents, frames) = (&self.parents, &self.frames);
         let same = |&id: &StackId| frames[id.index()] == frame && parents[id.index()] == parent;
@@ -138,5 +173,16 @@ mod tests {
         let mut out = Vec::new();
         t.frames_root_first(d, &mut out);
         assert_eq!(out, deep);
+    }
+
+    #[test]
+    fn a_table_from_parts_interns_as_the_original() {
+        let mut t = StackTable::new();
+        let a = t.intern_path(&[FrameId(0), FrameId(1), FrameId(2)]);
+        let mut u = StackTable::from_parts(t.parents().to_vec(), t.frames().to_vec()).unwrap_or_default();
+        assert_eq!(u.depth(StackId(2)), 2);
+        assert_eq!(u.intern_path(&[FrameId(0), FrameId(1), FrameId(2)]), a);
+        assert_eq!(u.intern_path(&[FrameId(0), FrameId(3)]), Some(StackId(3)));
+        assert!(StackTable::from_parts(vec![Some(StackId(0))], vec![FrameId(0)]).is_none());
     }
 }

@@ -69,3 +69,32 @@ fn callers_and_callees_open_from_the_row_menu() {
     assert_eq!(s.data.callees.node(s.data.callees_root).total, 510_000_000);
     assert_eq!(s.data.callers.node(s.data.callers_root).total, 510_000_000);
 }
+
+/// A second transform from the menu applies to the profile the first made;
+/// the tree and table are the ones applying both to the file gives.
+#[test]
+fn an_appended_transform_builds_on_the_last_result() {
+    use firesight::analysis::transform::apply;
+    use firesight::model::{CallTree, FunctionTable};
+    let mut h = open(&[go_shop_cpu()]);
+    h.query_all_by_label("sort.partition").next().expect("a hot-table row").click_secondary();
+    h.run();
+    h.get_by_label("Drop samples with this function").click();
+    settle(&mut h);
+    settle(&mut h);
+    let first = doc(&h).profile.clone();
+    h.query_all_by_label("sort.insertionSort").next().expect("a hot-table row").click_secondary();
+    h.run();
+    h.get_by_label("Merge function").click();
+    settle(&mut h);
+    settle(&mut h);
+    let d = doc(&h);
+    let both = vec![Transform::Drop("sort.partition".into()), Transform::Merge("sort.insertionSort".into())];
+    assert_eq!(d.drill.transforms, both);
+    assert!(!std::sync::Arc::ptr_eq(&first, &d.profile));
+    let (p, _) = apply(&d.drill.original, &both).expect("applies");
+    let tree = CallTree::build(&p, d.metric, &d.filter);
+    let table = FunctionTable::build(&tree, p.frames.len());
+    assert_eq!(d.tree.nodes, tree.nodes);
+    assert_eq!(d.functions.rows, table.rows);
+}

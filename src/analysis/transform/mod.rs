@@ -172,6 +172,9 @@ impl std::str::FromStr for Transform {
     }
 }
 
+/// How a warning for a transform that matched nothing ends.
+pub const UNMATCHED: &str = "matched nothing in this profile";
+
 /// What applying a list of transforms did, beside the new profile.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Applied {
@@ -189,7 +192,7 @@ impl Applied {
             .iter()
             .zip(&self.matched)
             .filter(|(_, m)| !**m)
-            .map(|(t, _)| format!("{} matched nothing in this profile", t.label()))
+            .map(|(t, _)| format!("{} {UNMATCHED}", t.label()))
             .collect()
     }
 }
@@ -207,5 +210,7 @@ pub fn apply(profile: &Profile, transforms: &[Transform]) -> Result<(Profile, Ap
     Ok((cur.unwrap_or_else(|| profile.clone()), applied))
 }
 
+#[cfg(test)]
+mod reference_tests;
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,10 @@
 //! old prefix tree, in index order (parents first), to a stack of a new
 //! tree, to the empty stack or to "dropped", then remaps the samples.
 
+use std::collections::HashMap;
+
+use rustc_hash::FxBuildHasher;
+
 use super::{Transform, TransformError, pprof};
 use crate::model::frame::FrameRef;
 use crate::model::{FrameId, FrameKind, Profile, Samples, StackId, StackTable};
@@ -25,21 +29,110 @@ fn in_module(profile: &Profile, module: &str) -> Vec<bool> {
 }
 
 /// A new prefix tree being built, and the old -> new map.
+///
+/// No hashing where it cannot collide: a new stack made from one old stack
+/// (and mapped to by no other) only gets children from that old stack's
+/// children, which have distinct frames, so they are appended as they come.
+/// A new stack becomes *shared* when a second old stack maps to it, or a
+/// child not of that shape is put under it (another frame, another
+/// parent); from then on its children go through the `(parent, frame)`
+/// index, which is filled with the children it already has (a linked list
+/// per stack). A merge or hide of a few functions hashes only the
+/// children of the stacks they touch.
 struct Out {
-    table: StackTable,
+    parents: Vec<Option<StackId>>,
+    frames: Vec<FrameId>,
     map: Vec<u32>,
+    shared: Vec<bool>,
+    first_child: Vec<u32>,
+    next_sibling: Vec<u32>,
+    /// The same three for the virtual root above the roots (`EMPTY`).
+    root_shared: bool,
+    root_first: u32,
+    index: HashMap<u64, u32, FxBuildHasher>,
+}
+
+fn key(parent: u32, frame: FrameId) -> u64 {
+    (u64::from(parent) << 32) | u64::from(frame.0)
 }
 
 impl Out {
     fn new(n: usize) -> Self {
-        Self { table: StackTable::new(), map: Vec::with_capacity(n) }
+        Self {
+            parents: Vec::with_capacity(n),
+            frames: Vec::with_capacity(n),
+            map: Vec::with_capacity(n),
+            shared: Vec::with_capacity(n),
+            first_child: Vec::with_capacity(n),
+            next_sibling: Vec::with_capacity(n),
+            root_shared: false,
+            root_first: NONE,
+            index: HashMap::default(),
+        }
     }
 
-    /// `frame` under the new stack `parent` (`EMPTY`: a root).
     #[inline]
-    fn push(&mut self, parent: u32, frame: FrameId) -> u32 {
-        let p = (parent != EMPTY).then_some(StackId(parent));
-        self.table.intern(p, frame).0
+    fn is_shared(&self, x: u32) -> bool {
+        if x == EMPTY { self.root_shared } else { self.shared[x as usize] }
+    }
+
+    /// Another old stack maps to the new stack `x` (or puts a child of
+    /// another shape under it): index the children it has.
+    fn share(&mut self, x: u32) {
+        if x == DROP || self.is_shared(x) {
+            return;
+        }
+        let mut c = if x == EMPTY {
+            self.root_shared = true;
+            self.root_first
+        } else {
+            self.shared[x as usize] = true;
+            self.first_child[x as usize]
+        };
+        while c != NONE {
+            self.index.insert(key(x, self.frames[c as usize]), c);
+            c = self.next_sibling[c as usize];
+        }
+    }
+
+    /// `frame` under the new stack `parent` (`EMPTY`: a root), for the old
+    /// stack `s`.
+    #[inline]
+    fn push(&mut self, old: &StackTable, s: usize, parent: u32, frame: FrameId) -> u32 {
+        let own = frame == old.frames()[s] && parent == parent_of(old, &self.map, s);
+        if !own {
+            self.share(parent);
+        }
+        let shared = self.is_shared(parent);
+        if shared && let Some(&c) = self.index.get(&key(parent, frame)) {
+            self.share(c);
+            return c;
+        }
+        let id = self.frames.len() as u32;
+        self.parents.push((parent != EMPTY).then_some(StackId(parent)));
+        self.frames.push(frame);
+        self.shared.push(false);
+        self.first_child.push(NONE);
+        let head = if parent == EMPTY { &mut self.root_first } else { &mut self.first_child[parent as usize] };
+        self.next_sibling.push(*head);
+        *head = id;
+        if shared {
+            self.index.insert(key(parent, frame), id);
+        }
+        id
+    }
+
+    /// The old stack being mapped goes to the existing new stack `x`.
+    #[inline]
+    fn alias(&mut self, x: u32) -> u32 {
+        self.share(x);
+        x
+    }
+
+    /// The new stack table.
+    fn table(self) -> Result<StackTable, TransformError> {
+        StackTable::from_parts(self.parents, self.frames)
+            .ok_or_else(|| TransformError("internal error: a transform made an invalid stack table".into()))
     }
 }
 
@@ -67,7 +160,7 @@ pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), Tr
             for s in 0..n {
                 let np = parent_of(old, &out.map, s);
                 let f = old.frames()[s];
-                let m = if hit[f.index()] || np == DROP { np } else { out.push(np, f) };
+                let m = if hit[f.index()] || np == DROP { out.alias(np) } else { out.push(old, s, np, f) };
                 out.map.push(m);
             }
         }
@@ -77,7 +170,7 @@ pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), Tr
             for s in 0..n {
                 let np = parent_of(old, &out.map, s);
                 let f = old.frames()[s];
-                let m = if hit[f.index()] || np == DROP { DROP } else { out.push(np, f) };
+                let m = if hit[f.index()] || np == DROP { DROP } else { out.push(old, s, np, f) };
                 out.map.push(m);
             }
         }
@@ -92,9 +185,9 @@ pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), Tr
                 let above = p.is_some_and(|p| through[p.index()]);
                 through[s] = above || hit[f.index()];
                 let m = if above {
-                    out.push(out.map[p.map_or(0, |p| p.index())], f)
+                    out.push(old, s, out.map[p.map_or(0, |p| p.index())], f)
                 } else if through[s] {
-                    out.push(EMPTY, f)
+                    out.push(old, s, EMPTY, f)
                 } else {
                     DROP
                 };
@@ -116,10 +209,10 @@ pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), Tr
                     DROP
                 } else if pd == k {
                     depth[s] = k;
-                    out.push(out.map[p.map_or(0, |p| p.index())], f)
+                    out.push(old, s, out.map[p.map_or(0, |p| p.index())], f)
                 } else if hits[pd as usize][f.index()] {
                     depth[s] = pd + 1;
-                    if pd + 1 == k { out.push(EMPTY, f) } else { DROP }
+                    if pd + 1 == k { out.push(old, s, EMPTY, f) } else { DROP }
                 } else {
                     DROP
                 };
@@ -136,7 +229,7 @@ pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), Tr
                 let np = parent_of(old, &out.map, s);
                 let f = old.frames()[s];
                 let po = p.map_or(NONE, |p| outer[p.index()]);
-                let m = if hit[f.index()] && po != NONE { po } else { out.push(np, f) };
+                let m = if hit[f.index()] && po != NONE { out.alias(po) } else { out.push(old, s, np, f) };
                 outer[s] = if po == NONE && hit[f.index()] { m } else { po };
                 out.map.push(m);
             }
@@ -151,7 +244,7 @@ pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), Tr
                 let f = old.frames()[s];
                 let above = p.is_some_and(|p| through[p.index()]);
                 through[s] = above || hit[f.index()];
-                let m = if above { np } else { out.push(np, f) };
+                let m = if above { out.alias(np) } else { out.push(old, s, np, f) };
                 out.map.push(m);
             }
         }
@@ -167,10 +260,10 @@ pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), Tr
                 let f = old.frames()[s];
                 let fun = profile.function(f);
                 let same = np != EMPTY
-                    && profile.function(out.table.frame(StackId(np))) == fun
+                    && profile.function(out.frames[np as usize]) == fun
                     && hit.as_ref().is_none_or(|h| h[f.index()]);
                 any |= same;
-                let m = if same { np } else { out.push(np, f) };
+                let m = if same { out.alias(np) } else { out.push(old, s, np, f) };
                 out.map.push(m);
             }
             // Every function: it matched when some recursion was there.
@@ -188,11 +281,11 @@ pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), Tr
                 let np = parent_of(old, &out.map, s);
                 let f = old.frames()[s];
                 let m = if !hit[f.index()] {
-                    out.push(np, f)
-                } else if np != EMPTY && out.table.frame(StackId(np)) == x {
-                    np
+                    out.push(old, s, np, f)
+                } else if np != EMPTY && out.frames[np as usize] == x {
+                    out.alias(np)
                 } else {
-                    out.push(np, x)
+                    out.push(old, s, np, x)
                 };
                 out.map.push(m);
             }
@@ -208,7 +301,8 @@ pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), Tr
                 contains[s] = p.is_some_and(|p| contains[p.index()]) || hit[old.frames()[s].index()];
             }
             // The tree is unchanged; only samples go.
-            out.table = old.clone();
+            out.parents = old.parents().to_vec();
+            out.frames = old.frames().to_vec();
             out.map = (0..n).map(|s| if contains[s] == focus { s as u32 } else { DROP }).collect();
         }
         Transform::Hide(re) | Transform::Show(re) => {
@@ -219,16 +313,17 @@ pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), Tr
             for s in 0..n {
                 let np = parent_of(old, &out.map, s);
                 let f = old.frames()[s];
-                let m = if hit[f.index()] == show { out.push(np, f) } else { np };
+                let m = if hit[f.index()] == show { out.push(old, s, np, f) } else { out.alias(np) };
                 out.map.push(m);
             }
         }
     }
     let samples = remap(profile, &out.map, empty_survives);
+    let stacks = out.table()?;
     let result = Profile {
         format: profile.format.clone(),
         frames,
-        stacks: out.table,
+        stacks,
         metrics: profile.metrics.clone(),
         default_metric: profile.default_metric,
         samples,
@@ -260,20 +355,20 @@ fn collapse_all_recursion(profile: &Profile, out: &mut Out) -> bool {
         if np != EMPTY && bloom[np as usize] & bit(fun) != 0 {
             let mut cur = Some(StackId(np));
             while let Some(c) = cur {
-                if profile.function(out.table.frame(c)) == fun {
+                if profile.function(out.frames[c.index()]) == fun {
                     found = Some(c.0);
                     break;
                 }
-                cur = out.table.parent(c);
+                cur = out.parents[c.index()];
             }
         }
         let m = match found {
             Some(m) => {
                 any = true;
-                m
+                out.alias(m)
             }
             None => {
-                let m = out.push(np, old.frames()[s]);
+                let m = out.push(old, s, np, old.frames()[s]);
                 if m as usize == bloom.len() {
                     let above = if np == EMPTY { 0 } else { bloom[np as usize] };
                     bloom.push(above | bit(fun));

@@ -134,16 +134,27 @@ pub fn apply(doc: &mut Document, command: Command, ctx: &egui::Context) {
     }
 }
 
-/// Applies `list` to the tab's original profile on a worker.
+/// Applies `list` to the tab's profile on a worker: when it only appends
+/// to the transforms in force, the new ones apply to the profile they made
+/// (each transform reads the result of the one before); otherwise all of
+/// them to the original.
 fn start_transforms(doc: &mut Document, list: Vec<Transform>, ctx: &egui::Context) {
-    let original = doc.drill.original.clone();
+    let done = &doc.drill.transforms;
+    let appends = doc.drill.pending.is_none() && list.len() > done.len() && list.starts_with(done);
+    let (base, todo, mut notes) = if appends {
+        // The earlier transforms' warnings stay (not an error of a failed apply).
+        let warnings = doc.drill.notes.iter().filter(|n| n.ends_with(transform::UNMATCHED)).cloned().collect();
+        (doc.profile.clone(), list[done.len()..].to_vec(), warnings)
+    } else {
+        (doc.drill.original.clone(), list.clone(), Vec::new())
+    };
     let (metric, filter) = (doc.metric, doc.filter.clone());
     let ts = list.clone();
     let work = move || -> Transformed {
-        let (p, applied) = transform::apply(&original, &ts).map_err(|e| e.to_string())?;
-        let warnings = applied.warnings(&ts);
+        let (p, applied) = transform::apply(&base, &todo).map_err(|e| e.to_string())?;
+        notes.extend(applied.warnings(&todo));
         let views = Views::build(&p, metric, &filter);
-        Ok((ts, Arc::new(p), views, warnings))
+        Ok((ts, Arc::new(p), views, notes))
     };
     let c = ctx.clone();
     doc.drill.job = Work::spawn(work, move || c.request_repaint());
