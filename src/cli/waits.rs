@@ -78,6 +78,21 @@ fn file_json(r: &SyscallRow, all: u64) -> Value {
 }
 
 /// Runs `syscalls`.
+/// One line of the text table: share, total, avg, max, calls, errors, name.
+fn write_row(out: &mut impl Write, r: &SyscallRow, all: u64) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:>6.2}%  {:>12}  {:>10}  {:>10}  {:>8}  {:>7}  {}",
+        r.share(all) * 100.0,
+        ns(r.total_ns),
+        ns(r.avg_ns()),
+        ns(r.max_ns),
+        r.calls,
+        r.errors,
+        r.name
+    )
+}
+
 pub fn syscalls(a: &SyscallsArgs) -> Result<()> {
     let loaded = load_file(&a.file, &a.load)?;
     let Some(t) = syscall_table(&loaded.profile) else {
@@ -111,17 +126,7 @@ pub fn syscalls(a: &SyscallsArgs) -> Result<()> {
         "% time", "total", "avg", "max", "calls", "errors"
     )?;
     for r in &t.rows {
-        writeln!(
-            out,
-            "{:>6.2}%  {:>12}  {:>10}  {:>10}  {:>8}  {:>7}  {}",
-            r.share(all) * 100.0,
-            ns(r.total_ns),
-            ns(r.avg_ns()),
-            ns(r.max_ns),
-            r.calls,
-            r.errors,
-            r.name
-        )?;
+        write_row(&mut out, r, all)?;
     }
     writeln!(
         out,
@@ -140,17 +145,7 @@ pub fn syscalls(a: &SyscallsArgs) -> Result<()> {
             "% time", "total", "avg", "max", "calls", "errors"
         )?;
         for r in t.files.iter().take(30) {
-            writeln!(
-                out,
-                "{:>6.2}%  {:>12}  {:>10}  {:>10}  {:>8}  {:>7}  {}",
-                r.share(all) * 100.0,
-                ns(r.total_ns),
-                ns(r.avg_ns()),
-                ns(r.max_ns),
-                r.calls,
-                r.errors,
-                r.name
-            )?;
+            write_row(&mut out, r, all)?;
         }
         if t.files.len() > 30 {
             writeln!(out, "... and {} more files or sockets (--json lists all)", t.files.len() - 30)?;

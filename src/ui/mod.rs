@@ -26,6 +26,7 @@ pub mod settings;
 pub mod shell;
 pub mod sort_header;
 pub mod table_fit;
+pub mod table_widths;
 pub mod tabs;
 pub mod theme;
 pub mod trace;

@@ -96,28 +96,7 @@ pub struct ServiceTables {
     lower: Lower,
     scope: Scope,
     cpu: Option<CpuColumn>,
-    widths: WidthCache,
-}
-
-/// Column widths measured once per table and font: measuring formats every
-/// row's cells, too much for every frame when a big trace's critical path
-/// or span-name table has thousands of rows. Emptied when a trace opens.
-#[derive(Debug, Default)]
-struct WidthCache(Vec<(WidthKey, Vec<f32>)>);
-
-/// Table, rows, font size in points (bits), pixels per point (bits).
-type WidthKey = (&'static str, usize, u32, u32);
-
-impl WidthCache {
-    fn get(&mut self, ui: &Ui, table: &'static str, rows: usize, measure: impl FnOnce() -> Vec<f32>) -> Vec<f32> {
-        let key = (table, rows, table_fit::body_font(ui).size.to_bits(), ui.ctx().pixels_per_point().to_bits());
-        if let Some((_, w)) = self.0.iter().find(|(k, _)| *k == key) {
-            return w.clone();
-        }
-        let w = measure();
-        self.0.push((key, w.clone()));
-        w
-    }
+    widths: super::table_widths::WidthCache,
 }
 
 impl ServiceTables {
@@ -126,7 +105,7 @@ impl ServiceTables {
     pub fn open(&mut self, set: &TraceSet, trace: usize) {
         let Some(t) = set.traces.get(trace) else { return };
         self.trace = Some(trace);
-        self.widths.0.clear();
+        self.widths.clear();
         self.services = service_table(set, Some(trace));
         self.operations = operation_table(set, Some(trace));
         let key = (set.traces.as_ptr() as usize, set.traces.len());
@@ -212,7 +191,7 @@ impl ServiceTables {
     /// Shows a CPU column from a linked profile (`None` removes it).
     pub fn set_cpu(&mut self, cpu: Option<CpuColumn>) {
         self.cpu = cpu;
-        self.widths.0.clear();
+        self.widths.clear();
         if self.cpu.is_none() && self.sort.0 == StatsKey::Cpu {
             self.sort = (StatsKey::default(), false);
         }

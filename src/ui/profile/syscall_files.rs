@@ -8,11 +8,6 @@ use egui::Ui;
 use egui_extras::{Column, TableBuilder};
 
 use crate::analysis::syscalls::SyscallTable;
-use crate::model::{Unit, units};
-
-fn ns(n: u64) -> String {
-    units::format_weight(&Unit::Nanoseconds, i128::from(n), 0)
-}
 
 /// The table of `t.files` (nothing when the trace names no file).
 pub fn ui(ui: &mut Ui, t: &SyscallTable) {
@@ -29,38 +24,19 @@ pub fn ui(ui: &mut Ui, t: &SyscallTable) {
     for w in crate::ui::profile::waits::NUMBER_COLUMNS {
         table = table.column(Column::exact(w));
     }
-    table
-        .header(22.0, |mut h| {
-            for text in headers {
-                h.col(|ui| {
-                    ui.strong(text);
-                });
-            }
-        })
-        .body(|body| {
-            body.rows(20.0, t.files.len(), |mut row| {
-                let r = &t.files[row.index()];
-                row.col(|ui| {
-                    let calls: Vec<String> = r.by_syscall.iter().map(|(n, c)| format!("{n} {c}")).collect();
-                    let errs: Vec<String> = r.errnos.iter().map(|(e, n)| format!("{e} {n}")).collect();
-                    let mut hover = format!("{}\ncalls: {}", r.name, calls.join(", "));
-                    if !errs.is_empty() {
-                        hover.push_str(&format!("\nerrors: {}", errs.join(", ")));
-                    }
-                    ui.add(egui::Label::new(&r.name).truncate()).on_hover_text(hover);
-                });
-                for text in [
-                    units::format_int(r.calls),
-                    units::format_int(r.errors),
-                    ns(r.total_ns),
-                    ns(r.avg_ns()),
-                    ns(r.max_ns),
-                    format!("{:.1}%", r.share(all) * 100.0),
-                ] {
-                    row.col(|ui| {
-                        crate::ui::table_fit::number_cell(ui, text, 0.0);
-                    });
+    table.header(22.0, |mut h| super::waits::header_cells(&mut h, &headers)).body(|body| {
+        body.rows(20.0, t.files.len(), |mut row| {
+            let r = &t.files[row.index()];
+            row.col(|ui| {
+                let calls: Vec<String> = r.by_syscall.iter().map(|(n, c)| format!("{n} {c}")).collect();
+                let errs: Vec<String> = r.errnos.iter().map(|(e, n)| format!("{e} {n}")).collect();
+                let mut hover = format!("{}\ncalls: {}", r.name, calls.join(", "));
+                if !errs.is_empty() {
+                    hover.push_str(&format!("\nerrors: {}", errs.join(", ")));
                 }
+                ui.add(egui::Label::new(&r.name).truncate()).on_hover_text(hover);
             });
+            super::waits::number_cells(&mut row, r, all);
         });
+    });
 }

@@ -54,6 +54,32 @@ fn histogram_ui(ui: &mut Ui, h: &[u64; syscalls::BUCKETS]) {
     resp.on_hover_text(format!("Calls by latency\n{}", text.join("\n")));
 }
 
+/// A table's header row: each title in bold.
+pub(super) fn header_cells(h: &mut egui_extras::TableRow, titles: &[&str]) {
+    for t in titles {
+        h.col(|ui| {
+            ui.strong(*t);
+        });
+    }
+}
+
+/// A syscall row's number columns (calls, errors, total, average, maximum,
+/// share of `all`), right-aligned, in [`NUMBER_COLUMNS`]' widths.
+pub(super) fn number_cells(row: &mut egui_extras::TableRow, r: &syscalls::SyscallRow, all: u64) {
+    for text in [
+        units::format_int(r.calls),
+        units::format_int(r.errors),
+        ns(r.total_ns),
+        ns(r.avg_ns()),
+        ns(r.max_ns),
+        format!("{:.1}%", r.share(all) * 100.0),
+    ] {
+        row.col(|ui| {
+            crate::ui::table_fit::number_cell(ui, text, 0.0);
+        });
+    }
+}
+
 /// Widths of the calls, errors, total, average, maximum and share columns,
 /// px: room for `4,045`, `859.7 ms`, `39.5%` and their headers, so the
 /// per-file table fits beside the syscall table.
@@ -97,42 +123,19 @@ fn syscall_rows_ui(ui: &mut Ui, t: &SyscallTable, all: u64) {
     for w in crate::ui::profile::waits::NUMBER_COLUMNS {
         table = table.column(Column::exact(w));
     }
-    table
-        .column(Column::exact(124.0))
-        .header(22.0, |mut h| {
-            for t in headers {
-                h.col(|ui| {
-                    ui.strong(t);
-                });
-            }
-        })
-        .body(|body| {
-            body.rows(20.0, t.rows.len(), |mut row| {
-                let r = &t.rows[row.index()];
-                row.col(|ui| {
-                    let errs: Vec<String> = r.errnos.iter().map(|(e, n)| format!("{e} {n}")).collect();
-                    let hover = if errs.is_empty() {
-                        r.name.clone()
-                    } else {
-                        format!("{}\nerrors: {}", r.name, errs.join(", "))
-                    };
-                    ui.label(&r.name).on_hover_text(hover);
-                });
-                for text in [
-                    units::format_int(r.calls),
-                    units::format_int(r.errors),
-                    ns(r.total_ns),
-                    ns(r.avg_ns()),
-                    ns(r.max_ns),
-                    format!("{:.1}%", r.share(all) * 100.0),
-                ] {
-                    row.col(|ui| {
-                        crate::ui::table_fit::number_cell(ui, text, 0.0);
-                    });
-                }
-                row.col(|ui| histogram_ui(ui, &r.histogram));
+    table.column(Column::exact(124.0)).header(22.0, |mut h| header_cells(&mut h, &headers)).body(|body| {
+        body.rows(20.0, t.rows.len(), |mut row| {
+            let r = &t.rows[row.index()];
+            row.col(|ui| {
+                let errs: Vec<String> = r.errnos.iter().map(|(e, n)| format!("{e} {n}")).collect();
+                let hover =
+                    if errs.is_empty() { r.name.clone() } else { format!("{}\nerrors: {}", r.name, errs.join(", ")) };
+                ui.label(&r.name).on_hover_text(hover);
             });
+            number_cells(&mut row, r, all);
+            row.col(|ui| histogram_ui(ui, &r.histogram));
         });
+    });
 }
 
 fn locks_ui(ui: &mut Ui, t: &LockTable) {
@@ -150,13 +153,7 @@ fn locks_ui(ui: &mut Ui, t: &LockTable) {
         .column(Column::initial(170.0).resizable(true))
         .columns(Column::auto().at_least(80.0), 3)
         .column(Column::remainder())
-        .header(22.0, |mut h| {
-            for t in headers {
-                h.col(|ui| {
-                    ui.strong(t);
-                });
-            }
-        })
+        .header(22.0, |mut h| header_cells(&mut h, &headers))
         .body(|body| {
             body.rows(20.0, t.rows.len(), |mut row| {
                 let r = &t.rows[row.index()];
