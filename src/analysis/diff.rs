@@ -116,9 +116,20 @@ impl Prepared {
         let mut af = keys.frame_functions(after.profile, by_name);
         let mut functions = keys.functions;
         let n = functions.len();
-        let mut weights: Vec<[SideWeight; 2]> = vec![[SideWeight::default(); 2]; n];
-        side_functions(before.profile, &bf, &bw, 0, &mut weights);
-        side_functions(after.profile, &af, &aw, 1, &mut weights);
+        // The two sides' function weights on two threads (the after side
+        // on a thread of its own, inline when no thread can be started).
+        let (wb, wa) = std::thread::scope(|s| {
+            let worker = std::thread::Builder::new()
+                .name("firesight-diff-side".into())
+                .spawn_scoped(s, || side_functions(after.profile, &af, &aw, n));
+            let wb = side_functions(before.profile, &bf, &bw, n);
+            let wa = match worker {
+                Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                Err(_) => side_functions(after.profile, &af, &aw, n),
+            };
+            (wb, wa)
+        });
+        let mut weights: Vec<[SideWeight; 2]> = wb.into_iter().zip(wa).map(|(b, a)| [b, a]).collect();
         // A moved function: one row, its after weights under its before index.
         for (b, a) in moved_pairs(&functions, &weights) {
             let after_module = functions[a as usize].module.clone();
@@ -247,11 +258,12 @@ impl<'a> Keys<'a> {
     }
 }
 
-/// Adds the self and total weight of every function of one side (`side`
-/// 0 before, 1 after) into `out`, total once per sample however often a
-/// function recurses: an iterative walk of the stack prefix tree keeping
-/// how often each function is on the current path.
-fn side_functions(p: &Profile, fids: &[u32], stack_w: &[Weight], side: usize, out: &mut [[SideWeight; 2]]) {
+/// The self and total weight of each of the `functions` on one side,
+/// total once per sample however often a function recurses: an iterative
+/// walk of the stack prefix tree keeping how often each function is on the
+/// current path.
+fn side_functions(p: &Profile, fids: &[u32], stack_w: &[Weight], functions: usize) -> Vec<SideWeight> {
+    let mut out = vec![SideWeight::default(); functions];
     let parents = p.stacks.parents();
     let frames = p.stacks.frames();
     let n = parents.len();
@@ -286,9 +298,9 @@ fn side_functions(p: &Profile, fids: &[u32], stack_w: &[Weight], side: usize, ou
             let c = kids[*next as usize] as usize;
             *next += 1;
             let f = fids[frames[c].index()] as usize;
-            out[f][side].self_weight += stack_w[c];
+            out[f].self_weight += stack_w[c];
             if on_path[f] == 0 {
-                out[f][side].total += total[c];
+                out[f].total += total[c];
             }
             on_path[f] += 1;
             walk.push((c, start[c]));
@@ -299,6 +311,7 @@ fn side_functions(p: &Profile, fids: &[u32], stack_w: &[Weight], side: usize, ou
             walk.pop();
         }
     }
+    out
 }
 
 /// Pairs (before-only function, after-only function) of the same name in

@@ -77,7 +77,12 @@ impl SideTree {
                 needed[q.index()] = true;
             }
         }
-        // Children of every stack (slot s + 1; slot 0 the root), by counting sort.
+        // Children of every stack (slot s + 1; slot 0 the root), by counting
+        // sort, each child as (rank of its function << 32 | stack): the
+        // rank is read once per stack, in stack order, and each sibling
+        // list is then sorted in place, so the walk below reads its
+        // children front to back instead of chasing frame -> function ->
+        // rank for each of them.
         let slot = |s: usize| parents[s].map_or(0, |q| q.index() + 1);
         let mut start = vec![0u32; n + 2];
         for s in (0..n).filter(|&s| needed[s]) {
@@ -86,44 +91,66 @@ impl SideTree {
         for i in 1..start.len() {
             start[i] += start[i - 1];
         }
-        let mut kids = vec![0u32; start[n + 1] as usize];
+        let mut kids = vec![0u64; start[n + 1] as usize];
         {
             let mut fill = start.clone();
             for s in (0..n).filter(|&s| needed[s]) {
                 let p = slot(s);
-                kids[fill[p] as usize] = s as u32;
+                let r = rank[fids[frames[s].index()] as usize];
+                kids[fill[p] as usize] = u64::from(r) << 32 | s as u64;
                 fill[p] += 1;
             }
         }
         drop(needed);
-        let mut t = Self::default();
+        for w in start.windows(2) {
+            let list = &mut kids[w[0] as usize..w[1] as usize];
+            if list.len() > 1 {
+                list.sort_unstable();
+            }
+        }
+        let cap = kids.len() + 1;
+        let mut t = Self {
+            rank: Vec::with_capacity(cap),
+            own: Vec::with_capacity(cap),
+            total: Vec::with_capacity(cap),
+            first_child: Vec::with_capacity(cap),
+            end_child: Vec::with_capacity(cap),
+        };
         t.push(NONE, empty);
         // The stacks each node stands for (several when frames of one
-        // function are siblings): node i's are `members[mstart[i]..mstart[i + 1]]`.
-        let mut members: Vec<u32> = vec![0];
-        let mut mstart: Vec<u32> = vec![0, 1];
-        let mut buf: Vec<(u32, u32)> = Vec::new();
+        // function are siblings): node i's are `members[mstart[i]..mstart[i + 1]]`,
+        // each as its slot (stack + 1; 0 the root).
+        let mut members: Vec<u32> = Vec::with_capacity(cap);
+        members.push(0);
+        let mut mstart: Vec<u32> = Vec::with_capacity(cap + 1);
+        mstart.extend([0, 1]);
+        let mut buf: Vec<u64> = Vec::new();
         let mut head = 0;
         while head < t.own.len() {
-            buf.clear();
-            for &m in &members[mstart[head] as usize..mstart[head + 1] as usize] {
-                let m = m as usize;
-                for &k in &kids[start[m] as usize..start[m + 1] as usize] {
-                    let f = fids[frames[k as usize].index()] as usize;
-                    buf.push((rank[f], k));
+            let (m0, m1) = (mstart[head] as usize, mstart[head + 1] as usize);
+            // The node's children, sorted by rank: one member's list as it
+            // is, several members' lists gathered and sorted.
+            let list: &[u64] = if m1 - m0 == 1 {
+                let m = members[m0] as usize;
+                &kids[start[m] as usize..start[m + 1] as usize]
+            } else {
+                buf.clear();
+                for &m in &members[m0..m1] {
+                    let m = m as usize;
+                    buf.extend_from_slice(&kids[start[m] as usize..start[m + 1] as usize]);
                 }
-            }
-            if buf.len() > 1 {
                 buf.sort_unstable();
-            }
+                &buf
+            };
             t.first_child[head] = t.own.len() as u32;
             let mut i = 0;
-            while i < buf.len() {
-                let r = buf[i].0;
+            while i < list.len() {
+                let r = (list[i] >> 32) as u32;
                 let mut own: Weight = 0;
-                while i < buf.len() && buf[i].0 == r {
-                    own += stack_w[buf[i].1 as usize];
-                    members.push(buf[i].1 + 1);
+                while i < list.len() && (list[i] >> 32) as u32 == r {
+                    let k = list[i] as u32;
+                    own += stack_w[k as usize];
+                    members.push(k + 1);
                     i += 1;
                 }
                 mstart.push(members.len() as u32);
