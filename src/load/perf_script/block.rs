@@ -15,7 +15,8 @@
 //! the ids of the frames it yields, so a frame seen before costs one hash of
 //! its text and no string building; only a miss runs inferno's renaming rules
 //! and interns the resulting `(name, module, kind)`. Stacks are a prefix tree
-//! `(parent, frame)` as in the model.
+//! `(parent, frame)` as in the model, and a whole sample's stack seen before
+//! is found in one lookup (see [`super::stacks`]).
 
 use std::collections::HashMap;
 
@@ -24,6 +25,7 @@ use rustc_hash::FxBuildHasher;
 use super::frame::{self, NameOptions};
 use super::header;
 use super::payload;
+use super::stacks::LocalStacks;
 use crate::load::PerfOptions;
 use crate::model::{FrameKind, Label, LabelValue, SwitchKind};
 
@@ -32,11 +34,14 @@ pub(crate) const NONE: u32 = u32::MAX;
 
 mod switches;
 
-/// A parser forgets its stacks once it holds more than this many (about
-/// 3 MiB of index), so a thread's memory stays bounded however many distinct
-/// stacks the file has; the global stack tree keeps them all.
+/// A parser forgets its stacks once it holds more than this many (at most
+/// about 40 MiB of nodes and indexes, see [`LocalStacks`]), so a thread's
+/// memory stays bounded however many distinct stacks the file has; the
+/// global stack tree keeps them all. Forgetting is costly (every stack the
+/// parser meets again is sent to the merger again), so the limit holds the
+/// call trees of big real profiles whole.
 /// (Unit tests use a tiny limit so that forgetting is exercised.)
-const STACK_LIMIT: u32 = if cfg!(test) { 64 } else { 1 << 17 };
+const STACK_LIMIT: u32 = if cfg!(test) { 64 } else { 1 << 20 };
 
 /// A frame new to the parser's tables.
 #[derive(Debug)]
@@ -203,8 +208,7 @@ pub(crate) struct Parser {
     frame_count: u32,
     raw_cache: HashMap<Box<[u8]>, (u32, u32), FxBuildHasher>,
     raw_ids: Vec<u32>,
-    stack_index: HashMap<u64, u32, FxBuildHasher>,
-    stack_count: u32,
+    stacks: LocalStacks,
     root_index: HashMap<String, u32, FxBuildHasher>,
     thread_index: HashMap<(String, Option<u32>, Option<u32>), u32, FxBuildHasher>,
     thread_count: u32,
@@ -235,8 +239,7 @@ impl Parser {
             frame_count: 0,
             raw_cache: HashMap::default(),
             raw_ids: Vec::new(),
-            stack_index: HashMap::default(),
-            stack_count: 0,
+            stacks: LocalStacks::default(),
             root_index: HashMap::default(),
             thread_index: HashMap::default(),
             thread_count: 0,
@@ -251,9 +254,8 @@ impl Parser {
     /// Everything new since the last call.
     pub(crate) fn take(&mut self) -> Delta {
         let delta = std::mem::take(&mut self.out);
-        if self.stack_count > STACK_LIMIT {
-            self.stack_index.clear();
-            self.stack_count = 0;
+        if self.stacks.len() > STACK_LIMIT {
+            self.stacks.clear();
             self.out.reset_stacks = true;
         }
         delta
@@ -538,30 +540,13 @@ impl Parser {
         self.cur.frames.extend(ids.iter().rev());
     }
 
-    fn stack(&mut self, parent: u32, frame: u32) -> u32 {
-        let key = (u64::from(parent.wrapping_add(1)) << 32) | u64::from(frame);
-        if let Some(&id) = self.stack_index.get(&key) {
-            return id;
-        }
-        let id = self.stack_count;
-        self.stack_count += 1;
-        self.out.stacks.push((parent, frame));
-        self.stack_index.insert(key, id);
-        id
-    }
-
     fn end_sample(&mut self) {
         let was = std::mem::replace(&mut self.in_event, false);
         if !was || self.cur.skip {
             self.cur.skip = false;
             return;
         }
-        let mut s = self.stack(NONE, self.cur.root);
-        let frames = std::mem::take(&mut self.cur.frames);
-        for &f in frames.iter().rev() {
-            s = self.stack(s, f);
-        }
-        self.cur.frames = frames;
+        let s = self.stacks.path(self.cur.root, &self.cur.frames, &mut self.out.stacks);
         if self.cur.chained && !self.cur.frames.is_empty() {
             self.out.chained_samples += 1;
         }

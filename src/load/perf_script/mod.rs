@@ -32,6 +32,7 @@ mod header;
 mod merge;
 mod parallel;
 mod payload;
+mod stacks;
 
 use super::PerfOptions;
 use super::error::{At, LoadError};

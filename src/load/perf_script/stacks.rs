@@ -1,0 +1,137 @@
+//! A parser's own stack table: the stacks it has sent to the merger, as a
+//! prefix tree `(parent, frame)` in local ids.
+//!
+//! Two indexes over one column of nodes. The node index finds the child
+//! `(parent, frame)` of a stack, one lookup per frame; the path index finds a
+//! whole sample's stack (root and frames) in one lookup, checked by walking
+//! the node column from the leaf, so a stack sampled before costs one hash
+//! of its frame ids and a walk through nearby memory instead of a hash
+//! lookup per frame. Both indexes hold only ids (4 and 12 bytes a slot).
+
+use std::hash::{BuildHasher, Hasher};
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHasher};
+
+use super::block::NONE;
+
+/// A whole path seen before: its hash, leaf and number of frames.
+#[derive(Clone, Copy, Debug)]
+struct Path {
+    hash: u64,
+    leaf: u32,
+    len: u32,
+}
+
+/// See the module docs.
+#[derive(Debug, Default)]
+pub(crate) struct LocalStacks {
+    /// `(parent or NONE, frame)` of each stack, by local id.
+    nodes: Vec<(u32, u32)>,
+    index: HashTable<u32>,
+    paths: HashTable<Path>,
+}
+
+fn node_hash(parent: u32, frame: u32) -> u64 {
+    FxBuildHasher.hash_one((u64::from(parent) << 32) | u64::from(frame))
+}
+
+fn path_hash(root: u32, leaf_first: &[u32]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write_u32(root);
+    for &f in leaf_first {
+        h.write_u32(f);
+    }
+    h.finish()
+}
+
+impl LocalStacks {
+    /// Number of stacks.
+    pub(crate) fn len(&self) -> u32 {
+        self.nodes.len() as u32
+    }
+
+    /// Forgets every stack (ids start again at 0).
+    pub(crate) fn clear(&mut self) {
+        self.nodes.clear();
+        self.index.clear();
+        self.paths.clear();
+    }
+
+    /// The stack `parent` + `frame`; a new one is pushed to `new` too.
+    pub(crate) fn node(&mut self, parent: u32, frame: u32, new: &mut Vec<(u32, u32)>) -> u32 {
+        let h = node_hash(parent, frame);
+        let nodes = &self.nodes;
+        if let Some(&id) = self.index.find(h, |&id| nodes[id as usize] == (parent, frame)) {
+            return id;
+        }
+        let id = self.nodes.len() as u32;
+        self.nodes.push((parent, frame));
+        new.push((parent, frame));
+        let nodes = &self.nodes;
+        self.index.insert_unique(h, id, |&s| {
+            let (p, f) = nodes[s as usize];
+            node_hash(p, f)
+        });
+        id
+    }
+
+    /// The stack of frame `root` then `leaf_first` reversed (the sample's
+    /// frames, leaf first); new stacks are pushed to `new`, parent first.
+    pub(crate) fn path(&mut self, root: u32, leaf_first: &[u32], new: &mut Vec<(u32, u32)>) -> u32 {
+        let h = path_hash(root, leaf_first);
+        let len = leaf_first.len() as u32;
+        let nodes = &self.nodes;
+        if let Some(p) =
+            self.paths.find(h, |p| p.hash == h && p.len == len && walk_matches(nodes, p.leaf, root, leaf_first))
+        {
+            return p.leaf;
+        }
+        let mut s = self.node(NONE, root, new);
+        for &f in leaf_first.iter().rev() {
+            s = self.node(s, f, new);
+        }
+        self.paths.insert_unique(h, Path { hash: h, leaf: s, len }, |p| p.hash);
+        s
+    }
+}
+
+/// True when stack `leaf` is `root` then `leaf_first` reversed.
+fn walk_matches(nodes: &[(u32, u32)], leaf: u32, root: u32, leaf_first: &[u32]) -> bool {
+    let mut s = leaf;
+    for &f in leaf_first {
+        match nodes.get(s as usize) {
+            Some(&(parent, frame)) if frame == f && parent != NONE => s = parent,
+            _ => return false,
+        }
+    }
+    nodes.get(s as usize) == Some(&(NONE, root))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_share_prefixes_and_match_exactly() {
+        let mut t = LocalStacks::default();
+        let mut new = Vec::new();
+        let a = t.path(7, &[3, 2, 1], &mut new);
+        assert_eq!(new, [(NONE, 7), (0, 1), (1, 2), (2, 3)]);
+        new.clear();
+        assert_eq!(t.path(7, &[3, 2, 1], &mut new), a);
+        assert!(new.is_empty());
+        let b = t.path(7, &[4, 2, 1], &mut new);
+        assert_eq!(new, [(2, 4)]);
+        assert_ne!(a, b);
+        // A prefix of a known path, and another root.
+        new.clear();
+        assert_eq!(t.path(7, &[2, 1], &mut new), 2);
+        assert!(new.is_empty());
+        assert_eq!(t.path(8, &[], &mut new), 5);
+        assert_eq!(t.path(7, &[], &mut new), 0);
+        assert_eq!(t.len(), 6);
+        t.clear();
+        assert_eq!(t.path(8, &[], &mut new), 0);
+    }
+}
