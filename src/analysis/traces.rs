@@ -18,6 +18,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxBuildHasher;
+
 use crate::model::trace::{Trace, TraceSet};
 
 /// One row of the trace list.
@@ -143,31 +145,34 @@ fn table(set: &TraceSet, trace: Option<usize>, by_name: bool) -> Vec<SpanStats> 
         Some(i) => set.traces.get(i..=i).unwrap_or_default(),
         None => &set.traces,
     };
-    let mut rows: HashMap<(&str, &str), SpanStats> = HashMap::new();
-    let mut intervals: HashMap<(&str, &str), Vec<(u64, u64)>> = HashMap::new();
+    // One hash lookup per span: the row's index, its intervals beside it.
+    let mut index: HashMap<(&str, &str), usize, FxBuildHasher> = HashMap::default();
+    let mut rows: Vec<SpanStats> = Vec::new();
+    let mut intervals: Vec<Vec<(u64, u64)>> = Vec::new();
     for t in traces {
         let self_ns = t.self_times_ns();
         for (s, own) in t.spans.iter().zip(self_ns) {
             let name = if by_name { &*s.name } else { "" };
-            let row = rows.entry((&s.service, name)).or_insert_with(|| SpanStats {
-                service: s.service.to_string(),
-                name: name.to_string(),
-                ..SpanStats::default()
+            let k = *index.entry((&s.service, name)).or_insert_with(|| {
+                rows.push(SpanStats { service: s.service.to_string(), name: name.to_string(), ..SpanStats::default() });
+                intervals.push(Vec::new());
+                rows.len() - 1
             });
+            let row = &mut rows[k];
             row.spans += 1;
             row.errors += usize::from(s.is_error());
             row.total_ns += s.duration_ns();
             row.self_ns += own;
-            intervals.entry((&s.service, name)).or_default().push((s.start_ns, s.end_ns));
+            intervals[k].push((s.start_ns, s.end_ns));
         }
-        for (key, iv) in intervals.iter_mut() {
-            if let Some(row) = rows.get_mut(key) {
+        for (row, iv) in rows.iter_mut().zip(intervals.iter_mut()) {
+            if !iv.is_empty() {
                 row.wall_ns += union_ns(iv);
+                iv.clear();
             }
-            iv.clear();
         }
     }
-    let mut out: Vec<SpanStats> = rows.into_values().collect();
+    let mut out = rows;
     out.sort_by(|a, b| b.self_ns.cmp(&a.self_ns).then_with(|| (&a.service, &a.name).cmp(&(&b.service, &b.name))));
     out
 }
@@ -253,18 +258,21 @@ pub fn critical_path(trace: &Trace) -> Vec<CriticalSection> {
     };
     let tops = by_end((0..n).filter(|&i| iv[i].is_some() && top(&trace.spans[i])).collect());
     let Some(&last) = tops.first() else { return Vec::new() };
-    let kids = |i: usize| -> Vec<usize> {
-        by_end(
-            trace
-                .children(i)
-                .iter()
-                .map(|&c| c as usize)
-                .filter(|&c| iv[c].is_some() && !top(&trace.spans[c]))
-                .collect(),
-        )
-    };
+    // Every span's children on the path's terms, latest subtree end first,
+    // in one flat list (`kids[kstart[i]..kstart[i + 1]]`): no hash lookup
+    // or allocation per span on a trace of a million spans.
+    let mut kstart: Vec<u32> = Vec::with_capacity(n + 1);
+    let mut kids: Vec<usize> = Vec::with_capacity(n);
+    kstart.push(0);
+    for i in 0..n {
+        let from = kids.len();
+        kids.extend(
+            trace.children(i).iter().map(|&c| c as usize).filter(|&c| iv[c].is_some() && !top(&trace.spans[c])),
+        );
+        kids[from..].sort_by_key(|&c| std::cmp::Reverse(sub_end[c]));
+        kstart.push(kids.len() as u32);
+    }
     let mut out = Vec::new();
-    let mut cache: HashMap<usize, Vec<usize>> = HashMap::new();
     let (mut cur, mut spawn): (At, Option<u64>) = (At::Trace, None);
     loop {
         let (own, point) = match cur {
@@ -272,8 +280,8 @@ pub fn critical_path(trace: &Trace) -> Vec<CriticalSection> {
             At::Span(i) => (iv[i], spawn.unwrap_or(sub_end[i])),
         };
         let children = match cur {
-            At::Trace => &tops,
-            At::Span(i) => cache.entry(i).or_insert_with(|| kids(i)),
+            At::Trace => tops.as_slice(),
+            At::Span(i) => &kids[kstart[i] as usize..kstart[i + 1] as usize],
         };
         let next = match spawn {
             None => children.first().copied(),
@@ -308,7 +316,7 @@ pub fn critical_path(trace: &Trace) -> Vec<CriticalSection> {
 /// section counted back from the end (the root first), as `(span index, ns)`.
 pub fn critical_path_shares(sections: &[CriticalSection]) -> Vec<(usize, u64)> {
     let mut out: Vec<(usize, u64)> = Vec::new();
-    let mut at: HashMap<usize, usize> = HashMap::new();
+    let mut at: HashMap<usize, usize, FxBuildHasher> = HashMap::default();
     for s in sections.iter().rev() {
         let i = *at.entry(s.span).or_insert_with(|| {
             out.push((s.span, 0));

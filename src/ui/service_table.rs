@@ -17,7 +17,7 @@
 use egui::{Color32, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use crate::analysis::traces::{SpanStats, critical_path, critical_path_shares, operation_table, service_table};
+use crate::analysis::traces::{CriticalSection, SpanStats, critical_path_shares, operation_table, service_table};
 use crate::model::trace::TraceSet;
 use crate::model::units::format_duration_ns;
 use crate::ui::table_fit;
@@ -76,6 +76,9 @@ pub struct PathRow {
     pub service: String,
     /// Time on the critical path, ns.
     pub path_ns: u64,
+    /// `path_ns` as the table shows it (formatted once, on the worker:
+    /// the path of a trace of a million spans has a million rows).
+    pub path_text: String,
 }
 
 /// The tables, cached, and how they are sorted.
@@ -102,7 +105,7 @@ pub struct ServiceTables {
 impl ServiceTables {
     /// Computes the tables of trace `trace` of `set` (and, once per set,
     /// those over every trace).
-    pub fn open(&mut self, set: &TraceSet, trace: usize) {
+    pub fn open(&mut self, set: &TraceSet, trace: usize, sections: &[CriticalSection]) {
         let Some(t) = set.traces.get(trace) else { return };
         self.trace = Some(trace);
         self.widths.clear();
@@ -110,18 +113,21 @@ impl ServiceTables {
         self.operations = operation_table(set, Some(trace));
         let key = (set.traces.as_ptr() as usize, set.traces.len());
         if self.all_key != Some(key) {
-            self.all_services = service_table(set, None);
-            self.all_operations = operation_table(set, None);
+            // A set of one trace: every trace is this one.
+            (self.all_services, self.all_operations) = if set.traces.len() == 1 {
+                (self.services.clone(), self.operations.clone())
+            } else {
+                (service_table(set, None), operation_table(set, None))
+            };
             self.all_key = Some(key);
         }
         if let Some(cpu) = &mut self.cpu {
             cpu.open_trace(set, trace);
         }
         self.duration_ns = t.duration_ns();
-        let sections = critical_path(t);
         let on_path: u64 = sections.iter().map(|c| c.end_ns - c.start_ns).sum();
         self.in_no_span_ns = self.duration_ns.saturating_sub(on_path);
-        let mut path: Vec<PathRow> = critical_path_shares(&sections)
+        let mut path: Vec<PathRow> = critical_path_shares(sections)
             .into_iter()
             .filter_map(|(i, ns)| {
                 let s = t.spans.get(i)?;
@@ -130,6 +136,7 @@ impl ServiceTables {
                     label: format!("{}: {}", s.service, s.name),
                     service: s.service.to_string(),
                     path_ns: ns,
+                    path_text: format_duration_ns(ns as f64),
                 })
             })
             .collect();
@@ -326,9 +333,9 @@ impl ServiceTables {
         let path = &self.path;
         let measured = self.widths.get(ui, "critical_path", path.len(), || {
             let font = table_fit::body_font(ui);
-            let on_path = table_fit::widest(ui, &font, path.iter().map(|r| format_duration_ns(r.path_ns as f64)))
+            let on_path = table_fit::widest(ui, &font, path.iter().map(|r| r.path_text.as_str()))
                 .max(table_fit::header_width(ui, "On path", false));
-            let names = path.iter().map(|r| r.label.clone());
+            let names = path.iter().map(|r| r.label.as_str());
             vec![SWATCH_PX + ui.spacing().item_spacing.x + table_fit::widest(ui, &font, names), on_path]
         });
         let gutter = table_fit::scroll_gutter(ui);
@@ -361,7 +368,7 @@ impl ServiceTables {
                             swatch(ui, colors.get(&r.service));
                             ui.add(egui::Label::new(&r.label).truncate()).on_hover_text(&r.label);
                         });
-                        row.col(|ui| table_fit::number_cell(ui, format_duration_ns(r.path_ns as f64), 0.0));
+                        row.col(|ui| table_fit::number_cell(ui, r.path_text.clone(), 0.0));
                         row.col(|ui| share_bar(ui, r.path_ns as f64 / total as f64));
                         if row.response().clicked() {
                             clicked = Some(r.span);

@@ -182,8 +182,10 @@ impl TraceView {
 
     /// Opens trace `index` in the waterfall and the tables.
     pub fn open_trace(&mut self, set: &TraceSet, index: usize) {
-        self.waterfall.open(set, index);
-        self.tables.open(set, index);
+        // The critical path once, for the waterfall and the tables.
+        let critical = set.traces.get(index).map(crate::analysis::traces::critical_path).unwrap_or_default();
+        self.waterfall.open(set, index, &critical);
+        self.tables.open(set, index, &critical);
         self.update_cpu_lines(set);
     }
 

@@ -24,7 +24,7 @@ use std::collections::HashSet;
 
 use egui::{Color32, Pos2, Rect, Role, Sense, Stroke, Ui, Vec2, WidgetInfo};
 
-use crate::analysis::traces::{CriticalSection, critical_path};
+use crate::analysis::traces::CriticalSection;
 use crate::model::trace::{Trace, TraceSet};
 use crate::model::units::format_duration_ns;
 use crate::ui::trace_colors::{ERROR, ServiceColors};
@@ -124,7 +124,7 @@ impl Waterfall {
 
     /// Shows trace `index` of `set`: everything expanded, the whole trace in
     /// view, nothing selected. An index out of range shows nothing.
-    pub fn open(&mut self, set: &TraceSet, index: usize) {
+    pub fn open(&mut self, set: &TraceSet, index: usize, critical: &[CriticalSection]) {
         let Some(trace) = set.traces.get(index) else {
             *self = Self::default();
             return;
@@ -140,7 +140,7 @@ impl Waterfall {
         self.t0_ns = trace.start_ns();
         self.duration_ns = trace.duration_ns();
         self.errors = trace.error_count();
-        let mut critical = critical_path(trace);
+        let mut critical = critical.to_vec();
         critical.sort_by_key(|c| (c.span, c.start_ns));
         self.critical_by_span = critical;
     }
