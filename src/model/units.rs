@@ -181,9 +181,16 @@ fn three_digits(v: f64) -> String {
 pub fn format_count(v: f64) -> String {
     let neg = v < 0.0;
     let a = v.abs();
-    let whole = a.trunc();
-    let frac = a - whole;
-    let digits = format!("{whole:.0}");
+    let mut whole = a.trunc();
+    // Two decimals at most; a fraction that rounds up to 1.00 carries.
+    let mut frac = if a - whole > 0.005 { format!("{:.2}", a - whole) } else { String::new() };
+    if frac.starts_with('1') {
+        whole += 1.0;
+        frac.clear();
+    }
+    // Whole numbers below 2^53 are exact as integers, and integer
+    // formatting is many times cheaper than a float's.
+    let digits = if whole < 9_007_199_254_740_992.0 { (whole as u64).to_string() } else { format!("{whole:.0}") };
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 4);
     if neg {
         out.push('-');
@@ -194,10 +201,7 @@ pub fn format_count(v: f64) -> String {
         }
         out.push(c);
     }
-    if frac > 0.005 {
-        let f = format!("{frac:.2}");
-        out.push_str(f.trim_start_matches('0').trim_end_matches('0'));
-    }
+    out.push_str(frac.trim_start_matches('0').trim_end_matches('0'));
     out
 }
 
@@ -230,6 +234,11 @@ mod tests {
         assert_eq!(Unit::Nanoseconds.format(3.21e9), "3.21 s");
         assert_eq!(Unit::Bytes.format(537_186_099.0), "512.3 MiB");
         assert_eq!(Unit::Count.format(1_234_567.0), "1,234,567");
+        assert_eq!(format_count(1_234.5), "1,234.5");
+        assert_eq!(format_count(-0.25), "-0.25");
+        // A fraction that rounds up to a whole carries (was "9991.").
+        assert_eq!(format_count(999.996), "1,000");
+        assert_eq!(format_count(1e20), "100,000,000,000,000,000,000");
         assert_eq!(Unit::Nanoseconds.format(812.0), "812 ns");
         assert_eq!(Unit::Microseconds.format(12.4), "12.4 µs");
         assert_eq!(format_exact(3123, 2), "31.23");

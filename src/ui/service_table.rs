@@ -14,8 +14,11 @@
 //! `analysis` and egui. With a linked CPU profile both tables gain a CPU
 //! column ([`CpuColumn`]), sortable like the others.
 
+use std::collections::HashMap;
+
 use egui::{Color32, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
+use rustc_hash::FxBuildHasher;
 
 use crate::analysis::traces::{CriticalSection, SpanStats, critical_path_shares, operation_table, service_table};
 use crate::model::trace::TraceSet;
@@ -70,10 +73,9 @@ pub enum Scope {
 pub struct PathRow {
     /// Span index in the trace.
     pub span: u32,
-    /// `service: span name`.
-    pub label: String,
-    /// The service.
-    pub service: String,
+    /// Index of the row's `service: span name` in [`ServiceTables::path_ops`]
+    /// (a trace of a million spans has a million rows and a few operations).
+    pub op: u32,
     /// Time on the critical path, ns.
     pub path_ns: u64,
     /// `path_ns` as the table shows it (formatted once, on the worker:
@@ -92,6 +94,8 @@ pub struct ServiceTables {
     /// (trace list address, count) the all-traces rows are for.
     all_key: Option<(usize, usize)>,
     path: Vec<PathRow>,
+    /// The operations of the path's rows: (`service: span name`, service).
+    path_ops: Vec<(String, String)>,
     duration_ns: u64,
     /// Time of the open trace in no section of its critical path.
     in_no_span_ns: u64,
@@ -127,21 +131,22 @@ impl ServiceTables {
         self.duration_ns = t.duration_ns();
         let on_path: u64 = sections.iter().map(|c| c.end_ns - c.start_ns).sum();
         self.in_no_span_ns = self.duration_ns.saturating_sub(on_path);
+        let mut ops: HashMap<(&str, &str), u32, FxBuildHasher> = HashMap::default();
+        let mut path_ops = Vec::new();
         let mut path: Vec<PathRow> = critical_path_shares(sections)
             .into_iter()
             .filter_map(|(i, ns)| {
                 let s = t.spans.get(i)?;
-                Some(PathRow {
-                    span: i as u32,
-                    label: format!("{}: {}", s.service, s.name),
-                    service: s.service.to_string(),
-                    path_ns: ns,
-                    path_text: format_duration_ns(ns as f64),
-                })
+                let op = *ops.entry((&s.service, &s.name)).or_insert_with(|| {
+                    path_ops.push((format!("{}: {}", s.service, s.name), s.service.to_string()));
+                    (path_ops.len() - 1) as u32
+                });
+                Some(PathRow { span: i as u32, op, path_ns: ns, path_text: format_duration_ns(ns as f64) })
             })
             .collect();
         path.sort_by_key(|r| std::cmp::Reverse(r.path_ns));
         self.path = path;
+        self.path_ops = path_ops;
         self.apply_sort();
     }
 
@@ -173,6 +178,11 @@ impl ServiceTables {
     /// Critical-path rows, largest share first.
     pub fn path(&self) -> &[PathRow] {
         &self.path
+    }
+
+    /// `service: span name` and service of a critical-path row.
+    pub fn path_op(&self, row: &PathRow) -> (&str, &str) {
+        self.path_ops.get(row.op as usize).map_or(("", ""), |(l, s)| (l.as_str(), s.as_str()))
     }
 
     /// Time of the open trace on no span of its critical path, ns.
@@ -335,7 +345,7 @@ impl ServiceTables {
             let font = table_fit::body_font(ui);
             let on_path = table_fit::widest(ui, &font, path.iter().map(|r| r.path_text.as_str()))
                 .max(table_fit::header_width(ui, "On path", false));
-            let names = path.iter().map(|r| r.label.as_str());
+            let names = self.path_ops.iter().map(|(label, _)| label.as_str());
             vec![SWATCH_PX + ui.spacing().item_spacing.x + table_fit::widest(ui, &font, names), on_path]
         });
         let gutter = table_fit::scroll_gutter(ui);
@@ -364,9 +374,10 @@ impl ServiceTables {
                 .body(|body| {
                     body.rows(20.0, self.path.len(), |mut row| {
                         let r = &self.path[row.index()];
+                        let (label, service) = self.path_op(r);
                         row.col(|ui| {
-                            swatch(ui, colors.get(&r.service));
-                            ui.add(egui::Label::new(&r.label).truncate()).on_hover_text(&r.label);
+                            swatch(ui, colors.get(service));
+                            ui.add(egui::Label::new(label).truncate()).on_hover_text(label);
                         });
                         row.col(|ui| table_fit::number_cell(ui, r.path_text.clone(), 0.0));
                         row.col(|ui| share_bar(ui, r.path_ns as f64 / total as f64));

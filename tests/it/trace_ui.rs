@@ -96,7 +96,9 @@ fn slowest_bar_opens_the_slowest_trace_and_names_the_slow_service() {
     assert!(h.query_all_by_label("order-service").count() >= 1);
     // The critical path's largest share is the slow query.
     let path = s.view.tables().path();
-    assert!(path[0].label.starts_with("order-service: "), "{}", path[0].label);
+    let (label, service) = s.view.tables().path_op(&path[0]);
+    assert!(label.starts_with("order-service: "), "{label}");
+    assert_eq!(service, "order-service");
     assert!(path[0].path_ns > 1_000_000_000);
 }
 
