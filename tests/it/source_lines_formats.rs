@@ -142,6 +142,9 @@ fn annotated_name(recorded: &str) -> &str {
     recorded.strip_prefix("/tmp/gaps-cg/").unwrap_or(recorded)
 }
 
+/// Per (annotated file, line): (function, self, total) of every function with code there.
+type LineFunctions<'a> = BTreeMap<(&'a str, u32), Vec<(&'a str, i128, i128)>>;
+
 fn check_callgrind(name: &str) {
     let file = format!("callgrind/{name}.callgrind.out");
     let oracle = std::fs::read_to_string(data(&format!("callgrind/oracle/{name}.annotate.txt"))).expect("oracle");
@@ -149,8 +152,7 @@ fn check_callgrind(name: &str) {
     let files: BTreeSet<&str> = want.keys().map(|(f, _)| f.as_str()).collect();
     assert!(files.contains("kvstore.c") && files.len() > 1, "{files:?}");
     let listed = list(&file);
-    // Per (annotated file, line): every function with code there.
-    let mut got: BTreeMap<(&str, u32), Vec<(&str, i128, i128)>> = BTreeMap::new();
+    let mut got: LineFunctions = BTreeMap::new();
     for f in &listed {
         for &(line, s, t) in &f.lines {
             got.entry((annotated_name(&f.file), line)).or_default().push((&f.name, s, t));
@@ -188,7 +190,8 @@ fn check_callgrind(name: &str) {
         );
         calls_checked += 1;
     }
-    assert!(self_checked > 100 && calls_checked > 10, "{name}: {self_checked} self lines, {calls_checked} call lines");
+    // 101 and 35 lines for -O1, 78 and 21 for -O2.
+    assert!(self_checked >= 75 && calls_checked >= 20, "{name}: {self_checked} self lines, {calls_checked} call lines");
 
     // Every function's lines (in all its files) sum to its self weight, and
     // for the program's functions, which have debug information, the lines'
