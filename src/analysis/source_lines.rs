@@ -96,7 +96,9 @@ pub fn line_costs(
             if !ok {
                 return NONE;
             }
-            let k = (f.name.as_str(), f.file.as_deref().unwrap_or(""), f.line.unwrap_or(0));
+            // The file the line is in (a function's lines may lie in
+            // several: code inlined from headers).
+            let k = (f.name.as_str(), f.line_file().unwrap_or(""), f.line.unwrap_or(0));
             *key_of.entry(k).or_insert_with(|| {
                 keys.push(k);
                 (keys.len() - 1) as u32

@@ -188,6 +188,12 @@ impl ProfileBuilder {
         self.p.frames.intern(f)
     }
 
+    /// Interns a frame whose line is in `line_file`, not in the function's
+    /// own file (see [`crate::model::Frame::line_file`]).
+    pub fn frame_with_line_file(&mut self, f: FrameRef<'_>, line_file: Option<&str>) -> FrameId {
+        self.p.frames.intern_with_line_file(f, line_file)
+    }
+
     /// Interns the stack `parent` + `frame`.
     #[inline]
     pub fn stack(&mut self, parent: Option<StackId>, frame: FrameId) -> StackId {

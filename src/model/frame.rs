@@ -67,6 +67,18 @@ pub struct Frame {
     pub line: Option<u32>,
     /// What kind of code this is.
     pub kind: FrameKind,
+    /// The file `line` is in when it is not `file`: code of the function
+    /// inlined from another file (callgrind's `fi=`/`fe=` header code), so
+    /// `file` stays the function's own file and `line` still reads right.
+    /// `None` (every other format) means `line` is in `file`.
+    pub line_file: Option<String>,
+}
+
+impl Frame {
+    /// The file `line` is in: [`Frame::line_file`], else [`Frame::file`].
+    pub fn line_file(&self) -> Option<&str> {
+        self.line_file.as_deref().or(self.file.as_deref())
+    }
 }
 
 /// The frame table: every distinct frame once, indexed by [`FrameId`].
@@ -102,21 +114,23 @@ impl<'a> FrameRef<'a> {
         Self { name, module, file: None, line: None, kind }
     }
 
-    fn matches(&self, f: &Frame) -> bool {
-        self.name == f.name
+    fn matches(&self, line_file: Option<&str>, f: &Frame) -> bool {
+        line_file == f.line_file.as_deref()
+            && self.name == f.name
             && self.module == f.module
             && self.file == f.file.as_deref()
             && self.line == f.line
             && self.kind == f.kind
     }
 
-    fn to_owned_frame(self) -> Frame {
+    fn to_owned_frame(self, line_file: Option<&str>) -> Frame {
         Frame {
             name: self.name.to_string(),
             module: self.module.to_string(),
             file: self.file.map(str::to_string),
             line: self.line,
             kind: self.kind,
+            line_file: line_file.map(str::to_string),
         }
     }
 }
@@ -129,12 +143,22 @@ impl FrameTable {
 
     /// The id of `frame`, adding it if it is new.
     pub fn intern(&mut self, frame: FrameRef<'_>) -> FrameId {
-        let hash = FxBuildHasher.hash_one(frame);
+        self.intern_with_line_file(frame, None)
+    }
+
+    /// The id of `frame` whose line is in `line_file` (see
+    /// [`Frame::line_file`]; `None` is [`FrameTable::intern`]), adding it if
+    /// it is new.
+    pub fn intern_with_line_file(&mut self, frame: FrameRef<'_>, line_file: Option<&str>) -> FrameId {
+        let hash = match line_file {
+            None => FxBuildHasher.hash_one(frame),
+            Some(lf) => FxBuildHasher.hash_one((frame, lf)),
+        };
         if let Some(&id) = self.by_hash.get(&hash) {
-            if frame.matches(&self.frames[id.index()]) {
+            if frame.matches(line_file, &self.frames[id.index()]) {
                 return id;
             }
-            let owned = frame.to_owned_frame();
+            let owned = frame.to_owned_frame(line_file);
             if let Some(&id) = self.collisions.get(&owned) {
                 return id;
             }
@@ -142,7 +166,7 @@ impl FrameTable {
             self.collisions.insert(owned, id);
             return id;
         }
-        let id = self.push(frame.to_owned_frame());
+        let id = self.push(frame.to_owned_frame(line_file));
         self.by_hash.insert(hash, id);
         id
     }

@@ -26,6 +26,7 @@ mod robustness;
 mod slow;
 mod sniffing;
 mod source_lines;
+mod source_lines_formats;
 mod syscalls;
 mod timeline;
 mod trace_async;

@@ -1,7 +1,8 @@
 //! The source view, driven through egui_kittest on the real app: a double
 //! click on a hot-table row opens the function's source with self and
 //! total per line (the numbers `go tool pprof -list` gives, see
-//! tests/it/source_lines.rs), and a file that cannot be found still shows
+//! tests/it/source_lines.rs; for callgrind, `callgrind_annotate`'s, see
+//! tests/it/source_lines_formats.rs), and a file that cannot be found still shows
 //! the line table with where it was looked for.
 
 use std::path::PathBuf;
@@ -44,6 +45,39 @@ fn double_clicking_a_row_opens_its_source_with_the_hottest_lines_numbers() {
     h.get_by_label("✖").click();
     settle(&mut h);
     assert!(!doc(&h).source.open);
+}
+
+#[test]
+fn a_callgrind_rows_source_shows_ir_per_line_as_callgrind_annotate() {
+    // Recorded at /tmp/gaps-cg/kvstore.c; found through a source folder
+    // holding gaps-cg/kvstore.c (the recorded path's folder and file).
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("gaps-cg")).expect("mkdir");
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-profiles/src/kvstore.c");
+    std::fs::copy(src, dir.path().join("gaps-cg/kvstore.c")).expect("copy the source");
+    let mut h = open(&[data("callgrind/kvstore-O1.callgrind.out")]);
+    h.state_mut().apply(Command::SetSourceFolders(vec![dir.path().to_path_buf()]));
+    h.run();
+    let row = h.query_all_by_label("merge").next().expect("a hot-table row");
+    row.click();
+    row.click();
+    settle(&mut h);
+    settle(&mut h);
+    let d = doc(&h);
+    assert!(d.source.open);
+    let listing = d.source.listing.as_ref().expect("the listing was built");
+    assert_eq!(listing.name, "merge");
+    let file = &listing.files[0].lines;
+    assert_eq!(file.file, "/tmp/gaps-cg/kvstore.c");
+    // callgrind_annotate --auto=yes (tests/data/callgrind/oracle): line 104
+    // 10,999,626 Ir; line 107 458,742 Ir and its memcpy calls 1,965,427.
+    let line = |n: u32| file.lines.iter().find(|l| l.line == n).map(|l| (l.self_weight, l.total));
+    assert_eq!(line(104), Some((10_999_626, 10_999_626)));
+    assert_eq!(line(107), Some((458_742, 458_742 + 1_964_610 + 817)));
+    h.get_by_label_contains("while (i < mid && j < hi) tmp[k++]");
+    assert!(h.query_all_by_label("10,999,626").count() >= 2, "self and total of line 104");
+    // --inclusive=yes: merge 15,214,413 Ir of 97,182,010.
+    h.get_by_label_contains("self 13,248,986 · total 15,214,413 (15.66% of all Ir)");
 }
 
 #[test]

@@ -9,8 +9,9 @@
 //! `callgrind_annotate --inclusive=yes` prints; it counts a recursive
 //! function's calls to itself again, which a tree does not). Each event
 //! (`Ir`, `Dr`, `D1mr` ...) is one metric, a count; the first is the
-//! default, as `callgrind_annotate` shows it first. Imports `model` and
-//! `load` only.
+//! default, as `callgrind_annotate` shows it first. Frames carry the
+//! source lines of the file's `line` positions, so `firesight list` and the
+//! source view give per-line costs. Imports `model` and `load` only.
 
 pub mod parse;
 pub mod tree;
@@ -35,8 +36,9 @@ pub fn load(input: &mut Input) -> Result<Profile, LoadError> {
         b.set_default_metric(m);
     }
     let frames = tree::frames(&g, &mut b);
+    let lines = tree::LineIndex::new(&g, &mut b);
     for (e, &m) in metrics.iter().enumerate() {
-        let u = tree::unfold(&g, e, m, &frames, &mut b);
+        let u = tree::unfold(&g, e, m, &frames, &lines, &mut b);
         let name = &g.events[e];
         if u.cut > 0 {
             b.warn(None, None, format!(
@@ -78,6 +80,9 @@ pub fn load(input: &mut Input) -> Result<Profile, LoadError> {
     b.meta("events", g.events.join(" "));
     b.meta("functions", g.funcs.len().to_string());
     b.meta("calls", g.edges.len().to_string());
+    if !g.self_sites.keys.is_empty() {
+        b.meta("source lines", format!("{} (function, file, line) with a self cost", g.self_sites.keys.len()));
+    }
     if b.sample_count() == 0 && g.funcs.is_empty() {
         return Err(LoadError::invalid(
             FORMAT,

@@ -16,6 +16,14 @@
 //! and object), which hold for that call only. `fi=`/`fe=` switch the file
 //! of the following cost lines (inlined code); they do not change which
 //! function the cost belongs to. `jump=`/`jcnd=` lines are skipped.
+//!
+//! Source lines: with a `line` position column (`positions: line`, the
+//! default, or `instr line`), every cost line's line number is kept with
+//! the file it is in (the last `fl=`, `fi=` or `fe=`, as
+//! `callgrind_annotate` reads it): a function's self cost per (file,
+//! line), and a call's inclusive cost per call site (the position of the
+//! cost line after `calls=`). Line 0 (no debug information) is no line:
+//! that cost stays with the function only.
 
 use std::collections::HashMap;
 
@@ -71,6 +79,19 @@ pub struct Graph {
     pub skipped: Vec<(u64, u64, String)>,
     /// Lines skipped in all.
     pub skipped_total: u64,
+    /// Self cost per source line: owner = function.
+    pub self_sites: Sites,
+    /// Inclusive cost of calls per call site: owner = edge.
+    pub call_sites: Sites,
+}
+
+/// Costs per source line of functions (self) or of call edges (inclusive).
+#[derive(Debug, Default)]
+pub struct Sites {
+    /// (owner, file name id, line), owner being a function or an edge index.
+    pub keys: Vec<(u32, u32, u32)>,
+    /// Cost per site, row-major like [`Graph::self_cost`].
+    pub cost: Vec<u64>,
 }
 
 impl FuncKey {
@@ -101,6 +122,12 @@ struct State {
     pending_call: Option<u32>,
     positions: usize,
     last_pos: Vec<i64>,
+    /// Which position column is the line, if any.
+    line_col: Option<usize>,
+    /// The file of the following cost lines: the last `fl=`, `fi=` or `fe=`.
+    cur_file: u32,
+    self_site_index: HashMap<(u32, u32, u32), u32, FxBuildHasher>,
+    call_site_index: HashMap<(u32, u32, u32), u32, FxBuildHasher>,
 }
 
 impl State {
@@ -176,10 +203,11 @@ impl Ln<'_> {
 /// Reads the call graph from `input`, line by line.
 pub fn read(input: &mut Input) -> Result<Graph, LoadError> {
     let mut g = Graph::default();
-    let mut st = State { positions: 1, last_pos: vec![0], ..State::default() };
+    let mut st = State { positions: 1, last_pos: vec![0], line_col: Some(0), ..State::default() };
     let unknown = st.intern(&mut g, "???");
     st.ob = unknown;
     st.fl = unknown;
+    st.cur_file = unknown;
     let mut lines = input.lines(FORMAT);
     let mut costs: Vec<u64> = Vec::new();
     while let Some(line) = lines.next_line()? {
@@ -202,10 +230,11 @@ pub fn read(input: &mut Input) -> Result<Graph, LoadError> {
         };
         match key {
             "ob" => st.ob = st.name(&mut g, 0, value, &ln)?,
-            "fl" => st.fl = st.name(&mut g, 1, value, &ln)?,
-            "fi" | "fe" => {
-                st.name(&mut g, 1, value, &ln)?;
+            "fl" => {
+                st.fl = st.name(&mut g, 1, value, &ln)?;
+                st.cur_file = st.fl;
             }
+            "fi" | "fe" => st.cur_file = st.name(&mut g, 1, value, &ln)?,
             "fn" => {
                 let (name, id) = st.name_id(&mut g, 2, value, &ln)?;
                 let key = FuncKey::new(st.ob, id, st.fl, name);
@@ -236,6 +265,7 @@ pub fn read(input: &mut Input) -> Result<Graph, LoadError> {
                 }
                 st.positions = n;
                 st.last_pos = vec![0; n];
+                st.line_col = value.split_whitespace().position(|p| p == "line");
             }
             "summary" | "totals" => {
                 let v: Option<Vec<u64>> = value.split_whitespace().map(|x| x.parse().ok()).collect();
@@ -321,21 +351,47 @@ fn cost_line(g: &mut Graph, st: &mut State, ln: &Ln, costs: &mut Vec<u64>) -> Re
     if costs.len() > n {
         return Err(ln.err(format!("{} costs on a cost line but {n} event(s) in `events:`", costs.len())));
     }
+    // Line 0 (or out of range) is no line: the cost stays with the function.
+    let line = st.line_col.and_then(|c| u32::try_from(st.last_pos[c]).ok()).filter(|&l| l > 0);
     if let Some(e) = st.pending_call.take() {
-        let row = &mut g.edge_cost[e as usize * n..(e as usize + 1) * n];
-        for (acc, c) in row.iter_mut().zip(costs.iter()) {
-            *acc = acc.saturating_add(*c);
+        add_costs(&mut g.edge_cost, e as usize, n, costs);
+        if let Some(line) = line {
+            add_site(&mut g.call_sites, &mut st.call_site_index, (e, st.cur_file, line), n, costs);
         }
         return Ok(());
     }
     let Some(f) = st.func else {
         return Err(ln.err("a cost line before any `fn=`; expected the function it belongs to".into()));
     };
-    let row = &mut g.self_cost[f as usize * n..(f as usize + 1) * n];
-    for (acc, c) in row.iter_mut().zip(costs.iter()) {
-        *acc = acc.saturating_add(*c);
+    add_costs(&mut g.self_cost, f as usize, n, costs);
+    if let Some(line) = line {
+        add_site(&mut g.self_sites, &mut st.self_site_index, (f, st.cur_file, line), n, costs);
     }
     Ok(())
+}
+
+/// Adds `costs` to row `row` of the row-major `table` of `n` columns.
+fn add_costs(table: &mut [u64], row: usize, n: usize, costs: &[u64]) {
+    for (acc, c) in table[row * n..(row + 1) * n].iter_mut().zip(costs) {
+        *acc = acc.saturating_add(*c);
+    }
+}
+
+/// Adds `costs` to the site `key` of `sites`, making it on first use.
+fn add_site(
+    sites: &mut Sites,
+    index: &mut HashMap<(u32, u32, u32), u32, FxBuildHasher>,
+    key: (u32, u32, u32),
+    n: usize,
+    costs: &[u64],
+) {
+    let next = sites.keys.len() as u32;
+    let i = *index.entry(key).or_insert(next);
+    if i == next {
+        sites.keys.push(key);
+        sites.cost.resize(sites.cost.len() + n, 0);
+    }
+    add_costs(&mut sites.cost, i as usize, n, costs);
 }
 
 /// A position: absolute (decimal or `0x` hex), `+n`/`-n` relative, `*` same.

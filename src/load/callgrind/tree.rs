@@ -22,11 +22,99 @@
 //! function entered from outside the graph (a thread start, `_start`) gets
 //! a root occurrence for what its callers do not account for. Nothing here
 //! recurses over the depth of the graph.
+//!
+//! Source lines ([`LineIndex`]): an occurrence is a parent stack, and its
+//! frames carry lines. Its self part is split over the function's lines in
+//! proportion to their self costs, and a call's part over the call's sites
+//! (the caller's frame at the call's line is the callee's parent), with the
+//! same matrix rounding across all occurrences. So every line's self cost,
+//! and every call site's inclusive cost, is the file's exactly, and a
+//! function's lines sum to its self cost; cost the file gives no line
+//! (line 0) stays on the function's frame without a line.
 
 use crate::model::frame::FrameRef;
 use crate::model::{FrameId, FrameKind, MetricId, ProfileBuilder, StackId};
 
-use super::parse::Graph;
+use super::parse::{Graph, Sites};
+
+/// Most cells the proportional split of [`allocate`] computes; past it the
+/// split is by the north-west-corner rule alone (sums still exact, each
+/// row's share no longer in proportion), so a function with many
+/// occurrences and many lines costs linear time.
+const MAX_CELLS: usize = 1 << 22;
+
+/// The source lines of the graph: per function its self-cost lines, per
+/// call edge its call sites, each with the frame (function at that file
+/// and line) that stands for it.
+#[derive(Debug, Default)]
+pub struct LineIndex {
+    func_sites: Vec<Vec<u32>>,
+    edge_sites: Vec<Vec<u32>>,
+    self_frames: Vec<FrameId>,
+    call_frames: Vec<FrameId>,
+}
+
+impl LineIndex {
+    /// Interns a frame per site of `g` (the function's frame with the
+    /// site's file and line).
+    pub fn new(g: &Graph, b: &mut ProfileBuilder) -> Self {
+        let owners = |sites: &Sites, n: usize| {
+            let mut by: Vec<Vec<u32>> = vec![Vec::new(); n];
+            for (i, &(owner, _, _)) in sites.keys.iter().enumerate() {
+                by[owner as usize].push(i as u32);
+            }
+            by
+        };
+        // The frame keeps the function's own file (the one its plain frame
+        // has), so a function's frames are one function in every view; a
+        // line in another file (`fi=`/`fe=`) names that file apart.
+        let frame = |b: &mut ProfileBuilder, f: u32, file: u32, line: u32| {
+            let (name, module, kind) = function_parts(g, f as usize);
+            let own = g.func_files[f as usize];
+            let known = |id: u32| Some(g.names[id as usize].as_str()).filter(|n| *n != "???");
+            let line_file = if file == own { None } else { Some(known(file).unwrap_or("???")) };
+            b.frame_with_line_file(FrameRef { name, module, file: known(own), line: Some(line), kind }, line_file)
+        };
+        let self_frames = g.self_sites.keys.iter().map(|&(f, file, line)| frame(b, f, file, line)).collect();
+        let call_frames =
+            g.call_sites.keys.iter().map(|&(e, file, line)| frame(b, g.edges[e as usize].0, file, line)).collect();
+        Self {
+            func_sites: owners(&g.self_sites, g.funcs.len()),
+            edge_sites: owners(&g.call_sites, g.edges.len()),
+            self_frames,
+            call_frames,
+        }
+    }
+
+    /// The parts of `total` (function `f`'s self cost, or edge `edge`'s
+    /// inclusive cost, of event `e`) by line: (frame, cost), the cost with
+    /// no line on `lineless`.
+    fn parts(&self, g: &Graph, e: usize, of: Owner, total: u64, lineless: FrameId, out: &mut Vec<(FrameId, u64)>) {
+        out.clear();
+        let n = g.events.len();
+        let (ids, sites, frames) = match of {
+            Owner::Func(f) => (self.func_sites.get(f), &g.self_sites, &self.self_frames),
+            Owner::Edge(k) => (self.edge_sites.get(k), &g.call_sites, &self.call_frames),
+        };
+        let mut lined = 0u64;
+        for &i in ids.into_iter().flatten() {
+            let c = sites.cost[i as usize * n + e];
+            if c > 0 {
+                out.push((frames[i as usize], c));
+                lined = lined.saturating_add(c);
+            }
+        }
+        if total > lined || out.is_empty() {
+            out.push((lineless, total.saturating_sub(lined)));
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Owner {
+    Func(usize),
+    Edge(usize),
+}
 
 /// Most nodes unfolded per event; past it, calls are not unfolded further
 /// and their cost stays in the caller's self cost (with a warning).
@@ -46,7 +134,14 @@ pub struct Unfolded {
 
 /// Adds the samples of event `e` (metric `m`) to `b`: one per node with a
 /// self cost.
-pub fn unfold(g: &Graph, e: usize, m: MetricId, frames: &[FrameId], b: &mut ProfileBuilder) -> Unfolded {
+pub fn unfold(
+    g: &Graph,
+    e: usize,
+    m: MetricId,
+    frames: &[FrameId],
+    lines: &LineIndex,
+    b: &mut ProfileBuilder,
+) -> Unfolded {
     let n_ev = g.events.len();
     let nf = g.funcs.len();
     let mut out = Unfolded::default();
@@ -67,26 +162,31 @@ pub fn unfold(g: &Graph, e: usize, m: MetricId, frames: &[FrameId], b: &mut Prof
             incoming[to as usize] = incoming[to as usize].saturating_add(cost(k));
         }
     }
-    let mut rows: Vec<Vec<(StackId, u64)>> = vec![Vec::new(); nf];
+    // Per function, its occurrences: (parent stack, budget).
+    let mut rows: Vec<Vec<(Option<StackId>, u64)>> = vec![Vec::new(); nf];
     let mut nodes = 0usize;
     let mut cols: Vec<u64> = Vec::new();
-    let mut targets: Vec<usize> = Vec::new();
+    let mut col_edge: Vec<usize> = Vec::new();
+    let mut cells: Vec<(usize, usize, u64)> = Vec::new();
+    let mut parts: Vec<(FrameId, u64)> = Vec::new();
+    let mut part_costs: Vec<u64> = Vec::new();
+    let mut budgets: Vec<u64> = Vec::new();
+    let mut cell_rows: Vec<usize> = Vec::new();
     for &f in &order {
         let self_cost = g.self_cost[f * n_ev + e];
         cols.clear();
-        targets.clear();
+        col_edge.clear();
         cols.push(self_cost);
         for &k in &out_edges[f] {
             if !back[k] && cost(k) > 0 {
                 cols.push(cost(k));
-                targets.push(g.edges[k].1 as usize);
+                col_edge.push(k);
             }
         }
         let spent: u64 = cols.iter().fold(0u64, |a, &c| a.saturating_add(c));
         let mut my_rows = std::mem::take(&mut rows[f]);
         if spent > incoming[f] {
-            let root = b.stack(None, frames[f]);
-            my_rows.push((root, spent - incoming[f]));
+            my_rows.push((None, spent - incoming[f]));
         }
         let budget: u64 = my_rows.iter().fold(0u64, |a, &(_, r)| a.saturating_add(r));
         if budget == 0 {
@@ -97,20 +197,47 @@ pub fn unfold(g: &Graph, e: usize, m: MetricId, frames: &[FrameId], b: &mut Prof
             rescale(&mut cols, budget);
         }
         let capped = nodes >= MAX_NODES;
-        allocate(&my_rows, &cols, |row, col, x| {
-            let stack = my_rows[row].0;
-            if col == 0 || capped {
-                if col != 0 {
-                    out.truncated = out.truncated.saturating_add(x);
-                }
-                b.add_sample_for(Some(stack), m, i128::from(x), None, None);
-            } else {
-                let to = targets[col - 1];
-                let child = b.stack(Some(stack), frames[to]);
-                rows[to].push((child, x));
-                nodes += 1;
+        // First the occurrences' parts of the self cost and of each call,
+        // then each column's parts over its lines.
+        budgets.clear();
+        budgets.extend(my_rows.iter().map(|&(_, r)| r));
+        cells.clear();
+        allocate(&budgets, &cols, |row, col, x| cells.push((col, row, x)));
+        cells.sort_unstable_by_key(|&(col, row, _)| (col, row));
+        let mut i = 0;
+        while i < cells.len() {
+            let col = cells[i].0;
+            let j = i + cells[i..].iter().take_while(|c| c.0 == col).count();
+            let owner = if col == 0 { Owner::Func(f) } else { Owner::Edge(col_edge[col - 1]) };
+            let full = if col == 0 { self_cost } else { cost(col_edge[col - 1]) };
+            lines.parts(g, e, owner, full, frames[f], &mut parts);
+            budgets.clear();
+            cell_rows.clear();
+            for &(_, row, x) in &cells[i..j] {
+                budgets.push(x);
+                cell_rows.push(row);
             }
-        });
+            part_costs.clear();
+            part_costs.extend(parts.iter().map(|p| p.1));
+            let given: u64 = budgets.iter().fold(0u64, |a, &x| a.saturating_add(x));
+            if given != full {
+                rescale(&mut part_costs, given);
+            }
+            allocate(&budgets, &part_costs, |r, p, x| {
+                let stack = b.stack(my_rows[cell_rows[r]].0, parts[p].0);
+                if col == 0 || capped {
+                    if col != 0 {
+                        out.truncated = out.truncated.saturating_add(x);
+                    }
+                    b.add_sample_for(Some(stack), m, i128::from(x), None, None);
+                } else {
+                    let to = g.edges[col_edge[col - 1]].1 as usize;
+                    rows[to].push((Some(stack), x));
+                    nodes += 1;
+                }
+            });
+            i = j;
+        }
     }
     out
 }
@@ -187,18 +314,25 @@ fn rescale(cols: &mut [u64], total: u64) {
 
 /// Splits rows (budgets) over columns (totals, same sum) in integers: the
 /// floor of each proportional share, then the remainders north-west
-/// corner first. Calls `emit(row, column, amount)` for every amount > 0.
-fn allocate(rows: &[(StackId, u64)], cols: &[u64], mut emit: impl FnMut(usize, usize, u64)) {
+/// corner first (for more than [`MAX_CELLS`] cells, north-west corner
+/// only). Calls `emit(row, column, amount)` for every amount > 0, in
+/// (row, column) order.
+fn allocate(rows: &[u64], cols: &[u64], mut emit: impl FnMut(usize, usize, u64)) {
     let total: u128 = cols.iter().map(|&c| u128::from(c)).sum();
     if total == 0 {
         return;
     }
+    let proportional = rows.len().saturating_mul(cols.len()) <= MAX_CELLS;
     let mut col_left: Vec<u64> = cols.to_vec();
     let mut row_left: Vec<u64> = Vec::with_capacity(rows.len());
     let mut cell: Vec<u64> = vec![0; cols.len()];
     let mut pending: Vec<(usize, usize, u64)> = Vec::new();
-    for (r, &(_, budget)) in rows.iter().enumerate() {
+    for (r, &budget) in rows.iter().enumerate() {
         let mut left = budget;
+        if !proportional {
+            row_left.push(left);
+            continue;
+        }
         for (c, &col) in cols.iter().enumerate() {
             let x = (u128::from(budget) * u128::from(col) / total) as u64;
             cell[c] = x;
@@ -243,21 +377,26 @@ fn allocate(rows: &[(StackId, u64)], cols: &[u64], mut emit: impl FnMut(usize, u
 }
 
 /// Interns one frame per function: the name, the object as module and the
-/// function's file.
+/// function's file, without a line. (Interned before any frame with a
+/// line, so it is the one views show for the function.)
 pub fn frames(g: &Graph, b: &mut ProfileBuilder) -> Vec<FrameId> {
-    g.funcs
-        .iter()
-        .zip(&g.func_files)
-        .map(|(f, &file)| {
-            let name = &g.names[f.name as usize];
-            let object = &g.names[f.object as usize];
-            let file = &g.names[file as usize];
-            let kind = if name.starts_with("0x") { FrameKind::Unknown } else { FrameKind::User };
-            let module = if object == "???" { "" } else { object.as_str() };
+    (0..g.funcs.len())
+        .map(|f| {
+            let (name, module, kind) = function_parts(g, f);
+            let file = &g.names[g.func_files[f] as usize];
             let file = (file != "???").then_some(file.as_str());
             b.frame(FrameRef { name, module, file, line: None, kind })
         })
         .collect()
+}
+
+/// A function's name, module (its object, empty when unknown) and kind.
+fn function_parts(g: &Graph, f: usize) -> (&str, &str, FrameKind) {
+    let key = &g.funcs[f];
+    let name = g.names[key.name as usize].as_str();
+    let object = g.names[key.object as usize].as_str();
+    let kind = if name.starts_with("0x") { FrameKind::Unknown } else { FrameKind::User };
+    (name, if object == "???" { "" } else { object }, kind)
 }
 
 #[cfg(test)]
@@ -266,7 +405,7 @@ mod tests {
 
     #[test]
     fn allocation_keeps_row_and_column_sums() {
-        let rows = [(StackId(0), 7), (StackId(1), 5), (StackId(2), 1)];
+        let rows = [7, 5, 1];
         let cols = [4, 6, 3];
         let mut by_row = [0u64; 3];
         let mut by_col = [0u64; 3];
