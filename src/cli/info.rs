@@ -30,12 +30,13 @@ pub fn info(a: &InfoArgs) -> Result<()> {
     let p = &loaded.profile;
     let mut out = io::BufWriter::new(io::stdout().lock());
     let time_span = p.time_range_ns();
+    let totals = p.totals();
     if a.json {
         let metrics: Vec<_> = (0..p.metrics.len())
             .map(|i| {
                 let id = MetricId::from_index(i);
                 let m = p.metric(id);
-                json!({"name": m.name, "unit": m.unit.name(), "total": weight_json(p, id, p.total(id))})
+                json!({"name": m.name, "unit": m.unit.name(), "total": weight_json(p, id, totals[i])})
             })
             .collect();
         let warnings: Vec<_> =
@@ -72,7 +73,7 @@ pub fn info(a: &InfoArgs) -> Result<()> {
         for i in 0..p.metrics.len() {
             let id = MetricId::from_index(i);
             let m = p.metric(id);
-            let t = p.total(id);
+            let t = totals[i];
             let default = if id == p.default_metric { " (default)" } else { "" };
             writeln!(
                 out,

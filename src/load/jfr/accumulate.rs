@@ -74,9 +74,11 @@ pub struct ChunkAcc {
 }
 
 impl ChunkAcc {
-    /// Buckets of `2^shift` ns from the epoch.
-    pub fn new(shift: u32) -> Self {
-        Self { shift, map: FxHashMap::default(), rows: Vec::new(), last: [None; SPECS.len()], events: [0; SPECS.len()] }
+    /// Buckets of `2^shift` ns from the epoch; room for about `rows` samples.
+    pub fn new(shift: u32, rows: usize) -> Self {
+        let mut map = FxHashMap::default();
+        map.reserve(rows);
+        Self { shift, map, rows: Vec::with_capacity(rows), last: [None; SPECS.len()], events: [0; SPECS.len()] }
     }
 
     /// Adds one event of spec `spec`.

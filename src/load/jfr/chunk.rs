@@ -321,25 +321,13 @@ fn index_pool(
     Ok(())
 }
 
-/// The event at `at` of the chunk held in `data` (file offset `base`): its
-/// size (checked against the chunk end `end`) and a reader from its start
-/// to the chunk end, so compressed integers near its end take the fast
-/// path. The caller checks that what it read stayed inside the size
-/// ([`Reader::remaining`] before and after).
-#[inline]
-pub fn event_at(data: &[u8], base: u64, at: usize, end: usize) -> Read<(usize, Reader<'_>)> {
-    let mut r = Reader::new(&data[at..end], base + at as u64, "event");
-    let size = r.varint()?;
-    if size <= 0 || size as u64 > (end - at) as u64 {
-        return Err(ReadError {
-            at: base + at as u64,
-            what: format!(
-                "the event here says it is {size} bytes; expected 1 to the {} bytes left in the chunk",
-                end - at
-            ),
-        });
+/// The error for an event at file offset `at` whose size field says
+/// `size` when `left` bytes remain in its chunk.
+pub fn bad_event_size(at: u64, size: i64, left: usize) -> ReadError {
+    ReadError {
+        at,
+        what: format!("the event here says it is {size} bytes; expected 1 to the {left} bytes left in the chunk"),
     }
-    Ok((size as usize, r))
 }
 
 /// A reader over the event at `at` of the chunk held in `data` (file

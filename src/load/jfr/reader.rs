@@ -54,6 +54,18 @@ impl<'a> Reader<'a> {
         self.base + self.pos as u64
     }
 
+    /// Offset of the next byte in the slice.
+    #[inline]
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// Moves to offset `pos` of the slice (its end at most).
+    #[inline]
+    pub fn seek(&mut self, pos: usize) {
+        self.pos = pos.min(self.data.len());
+    }
+
     /// Bytes left in the structure.
     pub fn remaining(&self) -> usize {
         self.data.len() - self.pos
@@ -206,8 +218,25 @@ impl<'a> Reader<'a> {
     }
 
     /// Skips a string without decoding it.
-    #[inline]
+    #[inline(always)]
     pub fn skip_string(&mut self) -> Read<()> {
+        // Fast paths: null or empty, or a UTF-8 or Latin-1 string shorter than 128 bytes, all there.
+        match self.data.get(self.pos..self.pos + 2) {
+            Some(&[0 | 1, _]) => {
+                self.pos += 1;
+                return Ok(());
+            }
+            Some(&[3 | 5, n]) if n < 0x80 && self.pos + 2 + usize::from(n) <= self.data.len() => {
+                self.pos += 2 + usize::from(n);
+                return Ok(());
+            }
+            _ => {}
+        }
+        self.skip_string_slow()
+    }
+
+    #[inline(never)]
+    fn skip_string_slow(&mut self) -> Read<()> {
         let at = self.offset();
         match self.u8()? {
             0 | 1 => Ok(()),
