@@ -230,6 +230,15 @@ impl<'a> Reader<'a> {
                 self.pos += 2 + usize::from(n);
                 return Ok(());
             }
+            // A char array (the JDK's Java-side event writer) of fewer than
+            // 128 ASCII chars: one byte a char.
+            Some(&[4, n]) if n < 0x80 => {
+                let end = self.pos + 2 + usize::from(n);
+                if self.data.get(self.pos + 2..end).is_some_and(<[u8]>::is_ascii) {
+                    self.pos = end;
+                    return Ok(());
+                }
+            }
             _ => {}
         }
         self.skip_string_slow()
@@ -282,5 +291,22 @@ mod tests {
         assert_eq!(r.string(), Ok(JStr::Text("é".into())));
         let e = r.string().err().map(|e| e.at);
         assert_eq!(e, Some(116));
+    }
+
+    #[test]
+    fn skipping_a_string_ends_where_reading_it_ends() {
+        // Every encoding, a char array with a two-byte char, a long one, and one cut short.
+        let mut data = vec![0, 1, 2, 7, 3, 2, b'h', b'i', 4, 2, 0x68, 0x69, 4, 2, 0xe9, 0x01, 0x68, 5, 1, 0xe9];
+        data.extend([4, 0x81, 0x01]);
+        data.extend([b'x'; 129]);
+        data.extend([4, 3, b'a']);
+        let (mut read, mut skip) = (Reader::new(&data, 0, "event"), Reader::new(&data, 0, "event"));
+        for _ in 0..8 {
+            assert!(read.string().is_ok());
+            assert_eq!(skip.skip_string(), Ok(()));
+            assert_eq!(skip.pos(), read.pos());
+        }
+        assert!(read.string().is_err());
+        assert!(skip.skip_string().is_err());
     }
 }
