@@ -70,10 +70,9 @@ pub fn info(a: &InfoArgs) -> Result<()> {
         writeln!(out)?;
     } else {
         writeln!(out, "format:   {}", loaded.format.name())?;
-        for i in 0..p.metrics.len() {
+        for (i, &t) in totals.iter().enumerate() {
             let id = MetricId::from_index(i);
             let m = p.metric(id);
-            let t = totals[i];
             let default = if id == p.default_metric { " (default)" } else { "" };
             writeln!(
                 out,
