@@ -160,6 +160,10 @@ fn read_chunk(input: &mut Input, buf: &mut Vec<u8>, base: u64, limit: u64) -> Re
         }
         return Err(error(chunk::truncated(base, h.size, got as u64)));
     }
+    if h.size > limit {
+        // All there, one byte over the limit.
+        return Err(too_large(base, h.size, limit));
+    }
     Ok(Some(got))
 }
 
