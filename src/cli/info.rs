@@ -30,12 +30,13 @@ pub fn info(a: &InfoArgs) -> Result<()> {
     let p = &loaded.profile;
     let mut out = io::BufWriter::new(io::stdout().lock());
     let time_span = p.time_range_ns();
+    let totals = p.totals();
     if a.json {
         let metrics: Vec<_> = (0..p.metrics.len())
             .map(|i| {
                 let id = MetricId::from_index(i);
                 let m = p.metric(id);
-                json!({"name": m.name, "unit": m.unit.name(), "total": weight_json(p, id, p.total(id))})
+                json!({"name": m.name, "unit": m.unit.name(), "total": weight_json(p, id, totals[i])})
             })
             .collect();
         let warnings: Vec<_> =
@@ -69,10 +70,9 @@ pub fn info(a: &InfoArgs) -> Result<()> {
         writeln!(out)?;
     } else {
         writeln!(out, "format:   {}", loaded.format.name())?;
-        for i in 0..p.metrics.len() {
+        for (i, &t) in totals.iter().enumerate() {
             let id = MetricId::from_index(i);
             let m = p.metric(id);
-            let t = p.total(id);
             let default = if id == p.default_metric { " (default)" } else { "" };
             writeln!(
                 out,

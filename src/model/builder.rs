@@ -276,8 +276,12 @@ impl ProfileBuilder {
         let s = &mut self.p.samples;
         let i = s.stacks.len();
         s.stacks.push(stack);
-        for i in 0..n {
-            s.weights.push(weights.get(i).copied().unwrap_or(0));
+        if weights.len() == n {
+            s.weights.extend_from_slice(weights);
+        } else {
+            for i in 0..n {
+                s.weights.push(weights.get(i).copied().unwrap_or(0));
+            }
         }
         push_sparse(&mut s.times_ns, i, time_ns);
         push_sparse(&mut s.threads, i, thread);

@@ -268,6 +268,21 @@ impl Profile {
         (0..self.samples.len()).map(|i| self.weight(i, m)).sum()
     }
 
+    /// [`Profile::total`] of every metric, in metric order, in one pass over
+    /// the samples' weights (a pass per metric reads them all each time).
+    pub fn totals(&self) -> Vec<Weight> {
+        let n = self.metrics.len();
+        let mut out: Vec<Weight> = vec![0; n];
+        if n > 0 {
+            for row in self.samples.weights.chunks_exact(n) {
+                for (o, w) in out.iter_mut().zip(row) {
+                    *o += *w;
+                }
+            }
+        }
+        out
+    }
+
     /// Number of distinct stacks the samples end in: each stack that some
     /// sample references counted once (what `sort -u` of a folded file's
     /// stacks counts); samples with an empty stack are not counted.

@@ -301,3 +301,47 @@ fn damaged_recordings_never_panic_or_hang() {
         assert!(r.is_ok(), "round {round} panicked");
     }
 }
+
+fn gzip(raw: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(raw).expect("gzip");
+    gz.finish().expect("gzip")
+}
+
+#[test]
+fn chunks_are_streamed_and_each_is_bounded() {
+    // Three copies of a two-chunk recording: six chunks through the
+    // reading buffers (more chunks than workers), three times each total.
+    let raw = file("shop-jcmd.jfr");
+    let one = load("jfr/shop-jcmd.jfr").profile;
+    let three = load_bytes(raw.repeat(3), &LoadOptions::default()).expect("loads").profile;
+    for (i, def) in one.metrics.iter().enumerate() {
+        let again = metric(&three, &def.name);
+        assert_eq!(three.total(again), 3 * one.total(MetricId::from_index(i)), "{}", def.name);
+    }
+    let meta = |p: &Profile, k: &str| p.meta.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    assert_eq!(meta(&three, "chunks").as_deref(), Some("6"));
+    // A chunk larger than the limit for data held whole is refused, by its
+    // header when the input's size is known, after the limit's bytes in a
+    // gzip stream.
+    let first = u64::from_be_bytes(raw[8..16].try_into().expect("8 bytes"));
+    let opts = LoadOptions { max_whole_input: first - 1, ..LoadOptions::default() };
+    for bytes in [raw.clone(), gzip(&raw)] {
+        match load_bytes(bytes, &opts) {
+            Ok(_) => panic!("a chunk over the limit loaded"),
+            Err(e) => {
+                assert_eq!(e.kind, LoadErrorKind::TooLarge, "{e}");
+                let text = e.to_string();
+                assert!(text.starts_with("JFR, byte offset 8"), "{text}");
+                let what = format!("the chunk here is {first} bytes, larger than the {}-byte limit", first - 1);
+                assert!(text.contains(&what), "{text}");
+            }
+        }
+    }
+    // A gzip stream cut inside the second chunk: truncated, with the chunk's offset.
+    let e = error_of(gzip(&raw[..raw.len() - 1000]));
+    assert!(e.starts_with(&format!("JFR, byte offset {}", first + 8)), "{e}");
+    assert!(e.contains("the chunk says it is"), "{e}");
+    assert!(e.contains("the file is truncated"), "{e}");
+}

@@ -18,6 +18,7 @@ mod insights;
 mod jfr;
 mod numbers;
 mod offcpu;
+mod own_samples;
 mod pathological;
 mod perf;
 mod perf_data;

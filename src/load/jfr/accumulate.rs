@@ -7,13 +7,17 @@
 //! per event cost 2.3 GB and ten seconds there. Buckets are the
 //! recording's span over [`BUCKETS`], rounded up to a power of two ns
 //! (at least 1 µs): about as fine as a timeline can draw (a 4 s recording
-//! has 1 ms buckets, a 95 s one 34 ms), so totals, stacks, threads and the timeline are what they were,
-//! while samples shrink to what the timeline can show.
+//! has 1 ms buckets, a 95 s one 34 ms), so totals, stacks, threads and the
+//! timeline are what they were, while samples shrink to what the timeline
+//! can show.
 //!
 //! Each chunk is accumulated on its own ([`ChunkAcc`], keyed by the
-//! chunk's own pool keys, so chunks can be read on several threads); the
-//! keys are resolved to model stacks and threads afterwards, once per
-//! distinct key rather than once per event.
+//! chunk's own pool keys, so chunks can be read on several threads while
+//! the rest of the file is still being read), in buckets of the span it
+//! guesses for the recording; the keys are resolved to model stacks and
+//! threads afterwards, once per distinct key, and [`coarsen`] merges a
+//! chunk that guessed too fine into the recording's buckets. Buckets are
+//! powers of two ns counted from the epoch.
 
 use rustc_hash::FxHashMap;
 
@@ -59,7 +63,6 @@ pub struct Acc {
 /// One chunk's accumulated events.
 #[derive(Debug)]
 pub struct ChunkAcc {
-    origin_ns: i64,
     shift: u32,
     map: FxHashMap<RawKey, usize>,
     rows: Vec<(RawKey, Acc)>,
@@ -71,23 +74,17 @@ pub struct ChunkAcc {
 }
 
 impl ChunkAcc {
-    /// Buckets of `2^shift` ns from `origin_ns`.
-    pub fn new(origin_ns: i64, shift: u32) -> Self {
-        Self {
-            origin_ns,
-            shift,
-            map: FxHashMap::default(),
-            rows: Vec::new(),
-            last: [None; SPECS.len()],
-            events: [0; SPECS.len()],
-        }
+    /// Buckets of `2^shift` ns from the epoch; room for about `rows` samples.
+    pub fn new(shift: u32, rows: usize) -> Self {
+        let mut map = FxHashMap::default();
+        map.reserve(rows);
+        Self { shift, map, rows: Vec::with_capacity(rows), last: [None; SPECS.len()], events: [0; SPECS.len()] }
     }
 
     /// Adds one event of spec `spec`.
     #[inline]
     pub fn add(&mut self, spec: usize, stack: i64, thread: i64, time_ns: i64, weight: i64, bytes: i64) {
-        let key =
-            RawKey { spec: spec as u8, stack, thread, bucket: time_ns.saturating_sub(self.origin_ns) >> self.shift };
+        let key = RawKey { spec: spec as u8, stack, thread, bucket: time_ns >> self.shift };
         self.events[spec] += 1;
         let i = match self.last[spec] {
             Some((k, i)) if k == key => i,
@@ -111,6 +108,32 @@ impl ChunkAcc {
     pub fn into_rows(self) -> Vec<(RawKey, Acc)> {
         self.rows
     }
+}
+
+/// A chunk's samples in buckets of `2^from` ns merged into the wider ones
+/// of `2^to` ns (a bucket lies inside exactly one wider one: both count
+/// from the epoch); as they are when `to` is not wider.
+pub fn coarsen(rows: Vec<(RawKey, Acc)>, from: u32, to: u32) -> Vec<(RawKey, Acc)> {
+    if to <= from {
+        return rows;
+    }
+    let by = to - from;
+    let mut map: FxHashMap<RawKey, usize> = FxHashMap::default();
+    let mut out: Vec<(RawKey, Acc)> = Vec::with_capacity(rows.len());
+    for (mut k, a) in rows {
+        k.bucket >>= by;
+        let n = out.len();
+        let i = *map.entry(k).or_insert(n);
+        if i == n {
+            out.push((k, a));
+        } else {
+            let o = &mut out[i].1;
+            o.weight += a.weight;
+            o.bytes += a.bytes;
+            o.first_ns = o.first_ns.min(a.first_ns);
+        }
+    }
+    out
 }
 
 /// One resolved sample.

@@ -93,12 +93,27 @@ enum Slot {
     Bytes,
 }
 
+/// One step of reading an event: a field read into its slot, or skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    /// A compressed integer read into the slot.
+    Read(Slot),
+    /// A compressed integer or pool key skipped.
+    SkipVarint,
+    /// A `boolean` or `byte` skipped.
+    SkipByte,
+    /// A string skipped.
+    SkipString,
+    /// Anything else (arrays, inline objects, floats) skipped by its layout.
+    Skip(Field),
+}
+
 /// How to read one event type of one chunk.
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// Index into [`SPECS`].
     pub spec: usize,
-    ops: Vec<(Field, Slot)>,
+    ops: Vec<Op>,
     /// Pool type of the thread field.
     pub thread_type: i64,
     /// Pool type of the stack trace field.
@@ -185,10 +200,16 @@ pub fn plans(chunk: &Chunk) -> Plans {
                 Slot::Stack => plan.stack_type = f.type_id,
                 _ => {}
             }
-            plan.ops.push((*f, slot));
+            plan.ops.push(match (slot, f.kind, f.array) {
+                (Slot::Skip, Kind::Varint | Kind::Ref, false) => Op::SkipVarint,
+                (Slot::Skip, Kind::Byte, false) => Op::SkipByte,
+                (Slot::Skip, Kind::Str, false) => Op::SkipString,
+                (Slot::Skip, _, _) => Op::Skip(*f),
+                (slot, _, _) => Op::Read(slot),
+            });
         }
         // Fields after the last one needed are never read: the event's size moves to the next.
-        let needed = plan.ops.iter().rposition(|(_, s)| *s != Slot::Skip).map_or(0, |i| i + 1);
+        let needed = plan.ops.iter().rposition(|op| matches!(op, Op::Read(_))).map_or(0, |i| i + 1);
         plan.ops.truncate(needed);
         out.insert(class.id, plan);
     }
@@ -200,19 +221,26 @@ impl Plan {
     #[inline]
     pub fn read(&self, chunk: &Chunk, r: &mut Reader<'_>) -> Read<Fields> {
         let mut out = Fields::default();
-        for &(f, slot) in &self.ops {
-            if slot == Slot::Skip {
-                // The common scalars inline; arrays and objects through the layouts.
-                match (f.kind, f.array) {
-                    (Kind::Varint | Kind::Ref, false) => {
-                        r.varint()?;
-                    }
-                    (Kind::Byte, false) => r.skip(1, "a byte field")?,
-                    (Kind::Str, false) => r.skip_string()?,
-                    _ => chunk.layouts.skip_field(f, r, 0)?,
+        for &op in &self.ops {
+            let slot = match op {
+                Op::Read(slot) => slot,
+                Op::SkipVarint => {
+                    r.varint()?;
+                    continue;
                 }
-                continue;
-            }
+                Op::SkipByte => {
+                    r.skip(1, "a byte field")?;
+                    continue;
+                }
+                Op::SkipString => {
+                    r.skip_string()?;
+                    continue;
+                }
+                Op::Skip(f) => {
+                    chunk.layouts.skip_field(f, r, 0)?;
+                    continue;
+                }
+            };
             let v = r.varint()?;
             match slot {
                 Slot::Start => out.start = Some(v),

@@ -13,11 +13,14 @@
 //! with line numbers, interned root first, hidden frames left out as `jfr
 //! print` leaves them out), its thread and its start time; events of one
 //! type, stack and thread in the same short time bucket are one sample
-//! ([`accumulate`]). Other events are counted into `meta`. The whole file is
-//! read into memory (the format points backwards and forwards within a
-//! chunk), bounded by `max_whole_input`; every length read from it is
-//! bounded by the bytes left, so truncated or corrupt input ends in an
-//! error with its byte offset. Imports `model` and the load plumbing only.
+//! ([`accumulate`]). Other events are counted into `meta`. The file is read
+//! one chunk at a time, each chunk parsed on a worker thread while the
+//! next is read ([`stream`]); a chunk is held whole (the format points
+//! backwards and forwards within it), bounded by `max_whole_input`, and
+//! only its constant pools are kept once its events are read. Every length
+//! read is bounded by the bytes left, so truncated or corrupt input ends
+//! in an error with its byte offset. Imports `model` and the load plumbing
+//! only.
 
 mod accumulate;
 pub mod chunk;
@@ -26,6 +29,7 @@ pub mod layout;
 pub mod metadata;
 pub mod reader;
 mod resolve;
+mod stream;
 
 use std::sync::atomic::Ordering;
 
@@ -36,7 +40,7 @@ use super::error::{At, LoadError};
 use super::source::{Input, Progress};
 use crate::model::{Profile, ProfileBuilder};
 use chunk::{Chunk, HEADER_SIZE};
-use reader::ReadError;
+use reader::{ReadError, Reader};
 use resolve::{Chunks, Resolver};
 
 /// Format name in errors and `Profile::format`.
@@ -48,55 +52,36 @@ fn error(e: ReadError) -> LoadError {
 
 /// Loads a JFR recording from `input` (gzip already undone by `Input`).
 ///
-/// Errors: the input is larger than `opts.max_whole_input`; a chunk header
+/// Errors: a chunk is larger than `opts.max_whole_input`; a chunk header
 /// is short, has the wrong magic or an unsupported version (named); a size,
 /// count, offset or reference points outside the data that backs it.
 pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<Profile, LoadError> {
-    let data = input.read_all(FORMAT, opts.max_whole_input)?;
     let progress = std::sync::Arc::clone(input.progress());
-    load_bytes(&data, Some(&progress))
-}
-
-/// Loads a whole recording held in memory. Errors as [`load`].
-pub fn load_bytes(data: &[u8], progress: Option<&Progress>) -> Result<Profile, LoadError> {
-    let cancelled = || progress.is_some_and(Progress::is_cancelled);
-    if data.len() < HEADER_SIZE {
-        // Name the magic check first: a short file that is not JFR at all says so.
-        chunk::header(data, 0).map_err(error)?;
-    }
-    // Headers first (cheap, serial: each gives the next chunk's offset);
-    // then each chunk's metadata, pools and events on the worker threads.
-    let mut headers = Vec::new();
-    let mut at = 0;
-    while at < data.len() {
-        if cancelled() {
-            return Err(LoadError::cancelled());
-        }
-        let h = chunk::header(data, at).map_err(error)?;
-        headers.push((at, h));
-        at += h.size as usize;
-    }
-    let origin = headers.iter().map(|(_, h)| h.start_ns).min().unwrap_or(0);
-    let end = headers.iter().map(|(_, h)| h.start_ns.saturating_add(h.duration_ns)).max().unwrap_or(0);
-    let shift = accumulate::bucket_shift(origin, end);
-    let mut chunks = Vec::with_capacity(headers.len());
-    let mut outs = Vec::with_capacity(headers.len());
-    for r in parse_all(data, &headers, origin, shift, progress) {
-        let (c, out) = r.unwrap_or_else(|| Err(LoadError::cancelled()))?;
-        chunks.push(c);
-        outs.push(out);
-    }
+    // The file's size, when known, tells each chunk about how long the
+    // recording is, so it can use the recording's buckets from the start.
+    let total = progress.bytes_total.load(Ordering::Relaxed);
+    let file_size = (!input.gzipped && input.encoding.is_none()).then_some(total).filter(|&t| t > 0);
+    let parsed = stream::chunks(input, opts.max_whole_input, |data, base| {
+        let c = Chunk::open(data, base).map_err(error)?;
+        let out = parse_chunk(data, &c, file_size, &progress)?;
+        Ok((c, out))
+    })?;
+    let (chunks, outs): (Vec<Chunk>, Vec<ChunkOut>) = parsed.into_iter().unzip();
+    let origin = chunks.iter().map(|c| c.header.start_ns).min().unwrap_or(0);
+    let end = chunks.iter().map(|c| c.header.start_ns.saturating_add(c.header.duration_ns)).max().unwrap_or(0);
+    // Never finer than a chunk's own buckets (a chunk that guessed the recording longer than it is).
+    let shift = outs.iter().map(|o| o.shift).fold(accumulate::bucket_shift(origin, end), u32::max);
     let mut b = ProfileBuilder::new(FORMAT);
     b.functions_by_name();
     let mut res = Resolver::default();
     let mut counts: FxHashMap<String, u64> = FxHashMap::default();
     let mut unknown: FxHashMap<i64, u64> = FxHashMap::default();
     let mut events = [0u64; events::SPECS.len()];
-    let mut rows: Vec<accumulate::Row> = Vec::new();
+    let mut rows: Vec<accumulate::Row> = Vec::with_capacity(outs.iter().map(|o| o.rows.len()).sum());
     for (i, out) in outs.into_iter().enumerate() {
         res.next_chunk();
-        let cs = Chunks { file: data, list: &chunks[..=i] };
-        for (k, a) in out.rows {
+        let cs = Chunks { list: &chunks[..=i] };
+        for (k, a) in accumulate::coarsen(out.rows, out.shift, shift) {
             let (stack_type, thread_type) = out.types[usize::from(k.spec)];
             let stack = if k.stack != 0 { res.stack(&cs, stack_type, k.stack, &mut b).map_err(error)? } else { None };
             let thread =
@@ -150,10 +135,8 @@ pub fn load_bytes(data: &[u8], progress: Option<&Progress>) -> Result<Profile, L
     }
     add_meta(&chunks, &counts, &events, 1i64 << shift, &mut b);
     accumulate::finish(rows, &events, &mut b);
-    if let Some(p) = progress {
-        let total = p.bytes_total.load(Ordering::Relaxed);
-        p.bytes_read.fetch_max(total, Ordering::Relaxed);
-    }
+    let total = progress.bytes_total.load(Ordering::Relaxed);
+    progress.bytes_read.fetch_max(total, Ordering::Relaxed);
     b.finish().map_err(|e| LoadError::invalid(FORMAT, None, e.to_string()))
 }
 
@@ -164,94 +147,50 @@ struct ChunkOut {
     types: [(i64, i64); events::SPECS.len()],
     events: [u64; events::SPECS.len()],
     by_id: FxHashMap<i64, u64>,
+    /// The chunk's buckets are `2^shift` ns.
+    shift: u32,
 }
 
-/// A chunk opened and read.
-type Parsed = Result<(Chunk, ChunkOut), LoadError>;
-
-/// Opens and reads every chunk (`headers`: offset and header of each), on
-/// as many threads as there are cores: chunks are independent until their
-/// keys are resolved. Results in chunk order; `None` for a chunk not read
-/// because its thread stopped at an error first.
-fn parse_all(
-    data: &[u8],
-    headers: &[(usize, chunk::Header)],
-    origin: i64,
-    shift: u32,
-    progress: Option<&Progress>,
-) -> Vec<Option<Parsed>> {
-    let one = |at: usize| -> Parsed {
-        let c = Chunk::open(data, at).map_err(error)?;
-        let out = parse_chunk(data, &c, origin, shift, progress)?;
-        Ok((c, out))
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(headers.len()).clamp(1, 8);
-    if threads == 1 {
-        return headers.iter().map(|&(at, _)| Some(one(at))).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<Option<Parsed>> = (0..headers.len()).map(|_| None).collect();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&(at, _)) = headers.get(i) else { break };
-                        let r = one(at);
-                        let stop = r.is_err();
-                        mine.push((i, r));
-                        if stop {
-                            break;
-                        }
-                    }
-                    mine
-                })
-            })
-            .collect();
-        for h in handles {
-            // A worker that panicked leaves its chunks `None`: reported as not read.
-            if let Ok(mine) = h.join() {
-                for (i, r) in mine {
-                    out[i] = Some(r);
-                }
-            }
-        }
-    });
-    out
-}
-
-/// Reads the events of chunk `c`.
-fn parse_chunk(
-    data: &[u8],
-    c: &Chunk,
-    origin: i64,
-    shift: u32,
-    progress: Option<&Progress>,
-) -> Result<ChunkOut, LoadError> {
+/// Reads the events of chunk `c`, whose bytes are `data`; `file_size`,
+/// when known, sets its buckets to about the recording's.
+fn parse_chunk(data: &[u8], c: &Chunk, file_size: Option<u64>, progress: &Progress) -> Result<ChunkOut, LoadError> {
     let plans = events::plans(c);
     let mut types = [(0i64, 0i64); events::SPECS.len()];
     for p in plans.iter() {
         types[p.spec] = (p.stack_type, p.thread_type);
     }
-    let mut acc = accumulate::ChunkAcc::new(origin, shift);
+    let h = &c.header;
+    // The recording's span, guessed from this chunk's share of the file,
+    // halved: chunks differ in density, and a guess too short only costs a
+    // merge afterwards ([`accumulate::coarsen`]), one too long coarser samples.
+    let span = match file_size {
+        Some(f) => (i128::from(h.duration_ns.max(0)) * i128::from(f) / i128::from(h.size.max(1)) / 2) as i64,
+        None => h.duration_ns,
+    };
+    let shift = accumulate::bucket_shift(0, span);
+    // About one sample per kilobyte in dense recordings (a 13 MB chunk: 14 000); growing costs rehashes.
+    let mut acc = accumulate::ChunkAcc::new(shift, (c.size / 1024).min(1 << 20));
     let mut by_id: FxHashMap<i64, u64> = FxHashMap::default();
-    let mut at = c.start + HEADER_SIZE;
+    let (base, end) = (c.base, c.size);
+    // One cursor over the chunk's events: each event's size moves it to the next.
+    let mut r = Reader::new(&data[..end], base, "event");
+    r.seek(HEADER_SIZE);
     let mut n = 0u32;
     let mut last_ticks = 0i64;
     // Consecutive events of one type repeat: count them in a run, not a map lookup each.
     let (mut run_ty, mut run_n) = (i64::MIN, 0u64);
-    while at < c.end {
+    while r.pos() < end {
         n = n.wrapping_add(1);
-        if n.is_multiple_of(65536) && progress.is_some_and(Progress::is_cancelled) {
+        if n.is_multiple_of(65536) && progress.is_cancelled() {
             return Err(LoadError::cancelled());
         }
-        let (size, mut r) = chunk::event_at(data, at, c.end).map_err(error)?;
-        let left = r.remaining() + (r.offset() as usize - at);
+        let at = r.pos();
+        let size = r.varint().map_err(error)?;
+        if size <= 0 || size as u64 > (end - at) as u64 {
+            return Err(error(chunk::bad_event_size(base + at as u64, size, end - at)));
+        }
+        let next = at + size as usize;
         let ty = r.varint().map_err(error)?;
-        let event_at = at;
-        at += size;
         if ty != run_ty {
             if run_n > 0 {
                 *by_id.entry(run_ty).or_default() += run_n;
@@ -259,18 +198,22 @@ fn parse_chunk(
             (run_ty, run_n) = (ty, 0);
         }
         run_n += 1;
-        let Some(plan) = plans.get(ty) else { continue };
+        let Some(plan) = plans.get(ty) else {
+            r.seek(next);
+            continue;
+        };
         let f = plan.read(c, &mut r).map_err(error)?;
-        if left - r.remaining() > size {
+        if r.pos() > next {
             return Err(error(ReadError {
-                at: event_at as u64,
+                at: base + at as u64,
                 what: format!(
                     "the fields of this {} event run {} bytes past its size of {size} bytes",
                     events::SPECS[plan.spec].name,
-                    left - r.remaining() - size
+                    r.pos() - next
                 ),
             }));
         }
+        r.seek(next);
         let spec = &events::SPECS[plan.spec];
         let w: i64 = match spec.weigh {
             events::Weigh::One => 1,
@@ -279,12 +222,12 @@ fn parse_chunk(
         };
         let ticks = match f.start {
             // JDK 25's compressed start ticks: small values are relative to the last full one.
-            Some(t) if c.header.compressed_ticks && t <= c.header.start_ticks => t.wrapping_add(last_ticks),
+            Some(t) if h.compressed_ticks && t <= h.start_ticks => t.wrapping_add(last_ticks),
             Some(t) => {
                 last_ticks = t;
                 t
             }
-            None => c.header.start_ticks,
+            None => h.start_ticks,
         };
         acc.add(plan.spec, f.stack, f.thread, c.time_ns(ticks), w, f.bytes);
     }
@@ -292,7 +235,7 @@ fn parse_chunk(
         *by_id.entry(run_ty).or_default() += run_n;
     }
     let events = acc.events;
-    Ok(ChunkOut { rows: acc.into_rows(), types, events, by_id })
+    Ok(ChunkOut { rows: acc.into_rows(), types, events, by_id, shift })
 }
 
 fn add_meta(chunks: &[Chunk], counts: &FxHashMap<String, u64>, events: &[u64], width_ns: i64, b: &mut ProfileBuilder) {

@@ -54,6 +54,18 @@ impl<'a> Reader<'a> {
         self.base + self.pos as u64
     }
 
+    /// Offset of the next byte in the slice.
+    #[inline]
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// Moves to offset `pos` of the slice (its end at most).
+    #[inline]
+    pub fn seek(&mut self, pos: usize) {
+        self.pos = pos.min(self.data.len());
+    }
+
     /// Bytes left in the structure.
     pub fn remaining(&self) -> usize {
         self.data.len() - self.pos
@@ -206,8 +218,34 @@ impl<'a> Reader<'a> {
     }
 
     /// Skips a string without decoding it.
-    #[inline]
+    #[inline(always)]
     pub fn skip_string(&mut self) -> Read<()> {
+        // Fast paths: null or empty, or a UTF-8 or Latin-1 string shorter than 128 bytes, all there.
+        match self.data.get(self.pos..self.pos + 2) {
+            Some(&[0 | 1, _]) => {
+                self.pos += 1;
+                return Ok(());
+            }
+            Some(&[3 | 5, n]) if n < 0x80 && self.pos + 2 + usize::from(n) <= self.data.len() => {
+                self.pos += 2 + usize::from(n);
+                return Ok(());
+            }
+            // A char array (the JDK's Java-side event writer) of fewer than
+            // 128 ASCII chars: one byte a char.
+            Some(&[4, n]) if n < 0x80 => {
+                let end = self.pos + 2 + usize::from(n);
+                if self.data.get(self.pos + 2..end).is_some_and(<[u8]>::is_ascii) {
+                    self.pos = end;
+                    return Ok(());
+                }
+            }
+            _ => {}
+        }
+        self.skip_string_slow()
+    }
+
+    #[inline(never)]
+    fn skip_string_slow(&mut self) -> Read<()> {
         let at = self.offset();
         match self.u8()? {
             0 | 1 => Ok(()),
@@ -253,5 +291,22 @@ mod tests {
         assert_eq!(r.string(), Ok(JStr::Text("é".into())));
         let e = r.string().err().map(|e| e.at);
         assert_eq!(e, Some(116));
+    }
+
+    #[test]
+    fn skipping_a_string_ends_where_reading_it_ends() {
+        // Every encoding, a char array with a two-byte char, a long one, and one cut short.
+        let mut data = vec![0, 1, 2, 7, 3, 2, b'h', b'i', 4, 2, 0x68, 0x69, 4, 2, 0xe9, 0x01, 0x68, 5, 1, 0xe9];
+        data.extend([4, 0x81, 0x01]);
+        data.extend([b'x'; 129]);
+        data.extend([4, 3, b'a']);
+        let (mut read, mut skip) = (Reader::new(&data, 0, "event"), Reader::new(&data, 0, "event"));
+        for _ in 0..8 {
+            assert!(read.string().is_ok());
+            assert_eq!(skip.skip_string(), Ok(()));
+            assert_eq!(skip.pos(), read.pos());
+        }
+        assert!(read.string().is_err());
+        assert!(skip.skip_string().is_err());
     }
 }

@@ -44,25 +44,23 @@ pub struct Resolver {
 }
 
 /// The chunks read so far, the current one last.
-pub struct Chunks<'f, 'c> {
-    /// The file.
-    pub file: &'f [u8],
+pub struct Chunks<'c> {
     /// Chunks, oldest first; the last is the one being read.
     pub list: &'c [Chunk],
 }
 
-impl<'f> Chunks<'f, '_> {
+impl<'c> Chunks<'c> {
     /// Finds entry `key` of the pool of type `type_id` (of the current
     /// chunk): the chunk it is in (newest first, the type found by name in
     /// older chunks), its type id there and a reader at its value.
-    fn find(&self, type_id: i64, key: i64) -> Option<(&Chunk, i64, Reader<'f>)> {
+    fn find(&self, type_id: i64, key: i64) -> Option<(&'c Chunk, i64, Reader<'c>)> {
         let cur = self.list.last()?;
         let name = cur.md.class(type_id).map(|c| c.name.as_str());
         for c in self.list.iter().rev() {
             let ty = if std::ptr::eq(c, cur) { Some(type_id) } else { name.and_then(|n| c.md.id_of(n)) };
             let Some(ty) = ty else { continue };
-            if let Some(&off) = c.pools.get(&ty).and_then(|p| p.get(&key)) {
-                return Some((c, ty, Reader::new(&self.file[off..c.end], off as u64, "constant pool")));
+            if let Some(r) = c.pools.reader(ty, key) {
+                return Some((c, ty, r));
             }
         }
         None
@@ -70,7 +68,7 @@ impl<'f> Chunks<'f, '_> {
 
     /// Decodes entry `key` of the pool of type `type_id`: the chunk it came
     /// from, its type id there and its value.
-    fn object(&self, type_id: i64, key: i64) -> Read<Option<(&Chunk, i64, Value<'f>)>> {
+    fn object(&self, type_id: i64, key: i64) -> Read<Option<(&'c Chunk, i64, Value<'c>)>> {
         let Some((c, ty, mut r)) = self.find(type_id, key) else { return Ok(None) };
         let Some(&ci) = c.md.by_id.get(&ty) else { return Ok(None) };
         if c.md.classes[ci].name == "java.lang.String" {
@@ -80,13 +78,13 @@ impl<'f> Chunks<'f, '_> {
     }
 
     /// Text of a string value (resolving a string pool key).
-    fn text(&self, c: &Chunk, v: Option<&Value<'f>>) -> Read<Option<Cow<'f, str>>> {
+    fn text(&self, c: &Chunk, v: Option<&Value<'c>>) -> Read<Option<Cow<'c, str>>> {
         match v {
             Some(Value::Str(JStr::Text(s))) => Ok(Some(s.clone())),
             Some(Value::Str(JStr::Empty)) => Ok(Some(Cow::Borrowed(""))),
             Some(Value::Str(JStr::Pool(k))) => {
                 let Some(ty) = c.md.id_of("java.lang.String") else { return Ok(None) };
-                let sub = Chunks { file: self.file, list: older_list(self.list, c) };
+                let sub = Chunks { list: older_list(self.list, c) };
                 match sub.object(ty, *k)? {
                     Some((_, _, Value::Str(JStr::Text(s)))) => Ok(Some(s)),
                     _ => Ok(None),
@@ -98,7 +96,7 @@ impl<'f> Chunks<'f, '_> {
 
     /// The text of a field of `obj` (class `ty` of chunk `c`) that is a
     /// string, or a pooled `Symbol` (its `string`).
-    fn field_text(&self, c: &Chunk, ty: i64, obj: &Value<'f>, field: &str) -> Read<Option<Cow<'f, str>>> {
+    fn field_text(&self, c: &Chunk, ty: i64, obj: &Value<'c>, field: &str) -> Read<Option<Cow<'c, str>>> {
         let Some(class) = c.md.class(ty) else { return Ok(None) };
         let Some(i) = class.field(field) else { return Ok(None) };
         let f = &class.fields[i];
@@ -130,7 +128,7 @@ impl Resolver {
     /// The model thread for thread key `key` (pool type `type_id`).
     pub fn thread(
         &mut self,
-        cs: &Chunks<'_, '_>,
+        cs: &Chunks<'_>,
         type_id: i64,
         key: i64,
         b: &mut ProfileBuilder,
@@ -168,13 +166,7 @@ impl Resolver {
     /// The model stack for stack trace key `key` (pool type `type_id`):
     /// frames leaf first in the file, interned root first; hidden frames
     /// (lambda forms, hidden classes) left out as `jfr print` leaves them out.
-    pub fn stack(
-        &mut self,
-        cs: &Chunks<'_, '_>,
-        type_id: i64,
-        key: i64,
-        b: &mut ProfileBuilder,
-    ) -> Read<Option<StackId>> {
+    pub fn stack(&mut self, cs: &Chunks<'_>, type_id: i64, key: i64, b: &mut ProfileBuilder) -> Read<Option<StackId>> {
         if let Some((k, s)) = self.last_stack
             && k == key
         {
@@ -194,7 +186,7 @@ impl Resolver {
 
     fn decode_stack(
         &mut self,
-        cs: &Chunks<'_, '_>,
+        cs: &Chunks<'_>,
         type_id: i64,
         key: i64,
         b: &mut ProfileBuilder,
@@ -214,7 +206,7 @@ impl Resolver {
         let method_ty = mi.map(|i| frame_class.fields[i].type_id);
         let type_ty = ti.map(|i| frame_class.fields[i].type_id);
         let same_chunk = cs.list.last().is_some_and(|l| std::ptr::eq(l, c));
-        let older = Chunks { file: cs.file, list: older_list(cs.list, c) };
+        let older = Chunks { list: older_list(cs.list, c) };
         let mut path = std::mem::take(&mut self.path);
         path.clear();
         for f in frames {
@@ -239,7 +231,7 @@ impl Resolver {
         Ok(parent)
     }
 
-    fn method(&mut self, cs: &Chunks<'_, '_>, ty: i64, key: i64, cache: bool) -> Read<Option<Method>> {
+    fn method(&mut self, cs: &Chunks<'_>, ty: i64, key: i64, cache: bool) -> Read<Option<Method>> {
         if cache && let Some(m) = self.methods.get(&key) {
             return Ok(m.clone());
         }
@@ -276,7 +268,7 @@ impl Resolver {
         Ok(m)
     }
 
-    fn frame_kind(&mut self, cs: &Chunks<'_, '_>, ty: i64, key: i64, cache: bool) -> Read<FrameKind> {
+    fn frame_kind(&mut self, cs: &Chunks<'_>, ty: i64, key: i64, cache: bool) -> Read<FrameKind> {
         if cache && let Some(&k) = self.frame_types.get(&key) {
             return Ok(k);
         }
