@@ -132,49 +132,96 @@ pub struct SpanStats {
 /// The service table over all traces (`trace = None`) or one, sorted by self
 /// time descending, then name: the slow service comes first.
 pub fn service_table(set: &TraceSet, trace: Option<usize>) -> Vec<SpanStats> {
-    table(set, trace, false)
+    tables(set, trace, [true, false]).0
 }
 
 /// The (service, span name) table, sorted like [`service_table`].
 pub fn operation_table(set: &TraceSet, trace: Option<usize>) -> Vec<SpanStats> {
-    table(set, trace, true)
+    tables(set, trace, [false, true]).1
 }
 
-fn table(set: &TraceSet, trace: Option<usize>, by_name: bool) -> Vec<SpanStats> {
-    let traces: &[Trace] = match trace {
-        Some(i) => set.traces.get(i..=i).unwrap_or_default(),
-        None => &set.traces,
-    };
-    // One hash lookup per span: the row's index, its intervals beside it.
-    let mut index: HashMap<(&str, &str), usize, FxBuildHasher> = HashMap::default();
-    let mut rows: Vec<SpanStats> = Vec::new();
-    let mut intervals: Vec<Vec<(u64, u64)>> = Vec::new();
-    for t in traces {
-        let self_ns = t.self_times_ns();
-        for (s, own) in t.spans.iter().zip(self_ns) {
-            let name = if by_name { &*s.name } else { "" };
-            let k = *index.entry((&s.service, name)).or_insert_with(|| {
-                rows.push(SpanStats { service: s.service.to_string(), name: name.to_string(), ..SpanStats::default() });
-                intervals.push(Vec::new());
-                rows.len() - 1
-            });
-            let row = &mut rows[k];
-            row.spans += 1;
-            row.errors += usize::from(s.is_error());
-            row.total_ns += s.duration_ns();
-            row.self_ns += own;
-            intervals[k].push((s.start_ns, s.end_ns));
-        }
-        for (row, iv) in rows.iter_mut().zip(intervals.iter_mut()) {
+/// [`service_table`] and [`operation_table`] in one pass over the spans.
+pub fn service_and_operation_tables(set: &TraceSet, trace: Option<usize>) -> (Vec<SpanStats>, Vec<SpanStats>) {
+    tables(set, trace, [true, true])
+}
+
+/// Rows of one table being summed: each row's intervals of the current
+/// trace beside it.
+#[derive(Default)]
+struct Rows<'a> {
+    by_name: bool,
+    index: HashMap<(&'a str, &'a str), usize, FxBuildHasher>,
+    /// Row of a (service, name) pair of shared strings, by address: loaders
+    /// intern names, so a span costs a hash of two addresses, not of its
+    /// strings (a miss looks the strings up).
+    by_address: HashMap<(usize, usize), usize, FxBuildHasher>,
+    rows: Vec<SpanStats>,
+    intervals: Vec<Vec<(u64, u64)>>,
+}
+
+impl<'a> Rows<'a> {
+    fn add(&mut self, s: &'a crate::model::trace::Span, own: u64) {
+        let name: &'a str = if self.by_name { &s.name } else { "" };
+        let address = (s.service.as_ptr() as usize, if self.by_name { s.name.as_ptr() as usize } else { 0 });
+        let k = match self.by_address.get(&address) {
+            Some(&k) => k,
+            None => {
+                let (rows, intervals) = (&mut self.rows, &mut self.intervals);
+                let k = *self.index.entry((&s.service, name)).or_insert_with(|| {
+                    rows.push(SpanStats { service: s.service.to_string(), name: name.to_string(), ..SpanStats::default() });
+                    intervals.push(Vec::new());
+                    rows.len() - 1
+                });
+                self.by_address.insert(address, k);
+                k
+            }
+        };
+        let row = &mut self.rows[k];
+        row.spans += 1;
+        row.errors += usize::from(s.is_error());
+        row.total_ns += s.duration_ns();
+        row.self_ns += own;
+        self.intervals[k].push((s.start_ns, s.end_ns));
+    }
+
+    /// Ends a trace: each row's wall time in it.
+    fn end_trace(&mut self) {
+        for (row, iv) in self.rows.iter_mut().zip(self.intervals.iter_mut()) {
             if !iv.is_empty() {
                 row.wall_ns += union_ns(iv);
                 iv.clear();
             }
         }
     }
-    let mut out = rows;
-    out.sort_by(|a, b| b.self_ns.cmp(&a.self_ns).then_with(|| (&a.service, &a.name).cmp(&(&b.service, &b.name))));
-    out
+
+    fn sorted(self) -> Vec<SpanStats> {
+        let mut out = self.rows;
+        out.sort_by(|a, b| b.self_ns.cmp(&a.self_ns).then_with(|| (&a.service, &a.name).cmp(&(&b.service, &b.name))));
+        out
+    }
+}
+
+fn tables(set: &TraceSet, trace: Option<usize>, want: [bool; 2]) -> (Vec<SpanStats>, Vec<SpanStats>) {
+    let traces: &[Trace] = match trace {
+        Some(i) => set.traces.get(i..=i).unwrap_or_default(),
+        None => &set.traces,
+    };
+    let mut services = Rows::default();
+    let mut operations = Rows { by_name: true, ..Rows::default() };
+    for t in traces {
+        let self_ns = t.self_times_ns();
+        for (s, own) in t.spans.iter().zip(self_ns) {
+            if want[0] {
+                services.add(s, own);
+            }
+            if want[1] {
+                operations.add(s, own);
+            }
+        }
+        services.end_trace();
+        operations.end_trace();
+    }
+    (services.sorted(), operations.sorted())
 }
 
 /// Length of the union of `intervals` (sorted in place), ns.
@@ -316,13 +363,15 @@ pub fn critical_path(trace: &Trace) -> Vec<CriticalSection> {
 /// section counted back from the end (the root first), as `(span index, ns)`.
 pub fn critical_path_shares(sections: &[CriticalSection]) -> Vec<(usize, u64)> {
     let mut out: Vec<(usize, u64)> = Vec::new();
-    let mut at: HashMap<usize, usize, FxBuildHasher> = HashMap::default();
+    // Each span's place in `out`, indexed by span (u32::MAX: none yet).
+    let n = sections.iter().map(|s| s.span + 1).max().unwrap_or(0);
+    let mut at: Vec<u32> = vec![u32::MAX; n];
     for s in sections.iter().rev() {
-        let i = *at.entry(s.span).or_insert_with(|| {
+        if at[s.span] == u32::MAX {
+            at[s.span] = out.len() as u32;
             out.push((s.span, 0));
-            out.len() - 1
-        });
-        out[i].1 += s.end_ns - s.start_ns;
+        }
+        out[at[s.span] as usize].1 += s.end_ns - s.start_ns;
     }
     out
 }

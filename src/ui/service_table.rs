@@ -20,7 +20,7 @@ use egui::{Color32, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 use rustc_hash::FxBuildHasher;
 
-use crate::analysis::traces::{CriticalSection, SpanStats, critical_path_shares, operation_table, service_table};
+use crate::analysis::traces::{CriticalSection, SpanStats, critical_path_shares, service_and_operation_tables};
 use crate::model::trace::TraceSet;
 use crate::model::units::format_duration_ns;
 use crate::ui::table_fit;
@@ -78,9 +78,6 @@ pub struct PathRow {
     pub op: u32,
     /// Time on the critical path, ns.
     pub path_ns: u64,
-    /// `path_ns` as the table shows it (formatted once, on the worker:
-    /// the path of a trace of a million spans has a million rows).
-    pub path_text: String,
 }
 
 /// The tables, cached, and how they are sorted.
@@ -108,26 +105,41 @@ pub struct ServiceTables {
 
 impl ServiceTables {
     /// Computes the tables of trace `trace` of `set` (and, once per set,
-    /// those over every trace).
+    /// those over every trace) with its critical path `sections`.
     pub fn open(&mut self, set: &TraceSet, trace: usize, sections: &[CriticalSection]) {
-        let Some(t) = set.traces.get(trace) else { return };
+        self.open_stats(set, trace);
+        self.open_path(set, trace, sections);
+    }
+
+    /// The service and operation tables of [`ServiceTables::open`], which
+    /// do not need the critical path (the trace view computes them while
+    /// it finds the path).
+    pub fn open_stats(&mut self, set: &TraceSet, trace: usize) {
+        if set.traces.get(trace).is_none() {
+            return;
+        }
         self.trace = Some(trace);
         self.widths.clear();
-        self.services = service_table(set, Some(trace));
-        self.operations = operation_table(set, Some(trace));
+        (self.services, self.operations) = service_and_operation_tables(set, Some(trace));
         let key = (set.traces.as_ptr() as usize, set.traces.len());
         if self.all_key != Some(key) {
             // A set of one trace: every trace is this one.
             (self.all_services, self.all_operations) = if set.traces.len() == 1 {
                 (self.services.clone(), self.operations.clone())
             } else {
-                (service_table(set, None), operation_table(set, None))
+                service_and_operation_tables(set, None)
             };
             self.all_key = Some(key);
         }
         if let Some(cpu) = &mut self.cpu {
             cpu.open_trace(set, trace);
         }
+    }
+
+    /// The critical-path table of [`ServiceTables::open`].
+    pub fn open_path(&mut self, set: &TraceSet, trace: usize, sections: &[CriticalSection]) {
+        let Some(t) = set.traces.get(trace) else { return };
+        self.widths.clear();
         self.duration_ns = t.duration_ns();
         let on_path: u64 = sections.iter().map(|c| c.end_ns - c.start_ns).sum();
         self.in_no_span_ns = self.duration_ns.saturating_sub(on_path);
@@ -141,7 +153,7 @@ impl ServiceTables {
                     path_ops.push((format!("{}: {}", s.service, s.name), s.service.to_string()));
                     (path_ops.len() - 1) as u32
                 });
-                Some(PathRow { span: i as u32, op, path_ns: ns, path_text: format_duration_ns(ns as f64) })
+                Some(PathRow { span: i as u32, op, path_ns: ns })
             })
             .collect();
         path.sort_by_key(|r| std::cmp::Reverse(r.path_ns));
@@ -343,7 +355,7 @@ impl ServiceTables {
         let path = &self.path;
         let measured = self.widths.get(ui, "critical_path", path.len(), || {
             let font = table_fit::body_font(ui);
-            let on_path = table_fit::widest(ui, &font, path.iter().map(|r| r.path_text.as_str()))
+            let on_path = table_fit::widest_duration(ui, &font, path.iter().map(|r| r.path_ns))
                 .max(table_fit::header_width(ui, "On path", false));
             let names = self.path_ops.iter().map(|(label, _)| label.as_str());
             vec![SWATCH_PX + ui.spacing().item_spacing.x + table_fit::widest(ui, &font, names), on_path]
@@ -379,7 +391,7 @@ impl ServiceTables {
                             swatch(ui, colors.get(service));
                             ui.add(egui::Label::new(label).truncate()).on_hover_text(label);
                         });
-                        row.col(|ui| table_fit::number_cell(ui, r.path_text.clone(), 0.0));
+                        row.col(|ui| table_fit::number_cell(ui, format_duration_ns(r.path_ns as f64), 0.0));
                         row.col(|ui| share_bar(ui, r.path_ns as f64 / total as f64));
                         if row.response().clicked() {
                             clicked = Some(r.span);

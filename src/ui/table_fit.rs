@@ -14,8 +14,42 @@
 
 use egui::{FontId, TextStyle, Ui};
 
+use crate::model::units::format_duration_ns;
+
 /// Room added to every measured cell, px, so rounding never cuts a glyph.
 const SLACK_PX: f32 = 8.0;
+
+/// The widest of `durations_ns` as [`format_duration_ns`] shows them, px,
+/// plus slack; as [`widest`] of the formatted texts, without formatting a
+/// million rows. Within one unit (ns, µs, ms, s) and one precision (two
+/// decimals below 10 of the unit, one from 10) a larger value never has
+/// fewer digits (rounding is monotonic) and the rest of the text is the
+/// same, so where every digit has the same advance (tabular figures, as in
+/// egui's fonts) the largest value of each such class is the widest of its
+/// class. A font with proportional digits measures every text.
+pub fn widest_duration(ui: &Ui, font: &FontId, durations_ns: impl IntoIterator<Item = u64>) -> f32 {
+    let digits: Vec<f32> = ui.ctx().fonts_mut(|f| ('0'..='9').map(|c| f.glyph_width(font, c)).collect());
+    let tabular = digits.iter().all(|&w| (w - digits[0]).abs() < 1e-3);
+    let durations = durations_ns.into_iter();
+    if !tabular {
+        return widest(ui, font, durations.map(|ns| format_duration_ns(ns as f64)));
+    }
+    // Classes: ns; then µs, ms and s, each below 10 of the unit and from 10.
+    let mut largest: [Option<u64>; 7] = [None; 7];
+    for ns in durations {
+        let class = match ns {
+            0..1_000 => 0,
+            1_000..10_000 => 1,
+            10_000..1_000_000 => 2,
+            1_000_000..10_000_000 => 3,
+            10_000_000..1_000_000_000 => 4,
+            1_000_000_000..10_000_000_000 => 5,
+            _ => 6,
+        };
+        largest[class] = largest[class].max(Some(ns));
+    }
+    widest(ui, font, largest.into_iter().flatten().map(|ns| format_duration_ns(ns as f64)))
+}
 
 /// The widest of `texts` in `font`, px, plus a little slack; 0 for none.
 ///
@@ -111,7 +145,30 @@ pub fn fit(available: f32, spacing: f32, first_min: f32, rest: &[f32]) -> Fit {
 
 #[cfg(test)]
 mod tests {
-    use super::fit;
+    use super::{body_font, fit, format_duration_ns, widest, widest_duration};
+
+    /// The duration shortcut equals measuring every formatted text, at the
+    /// edges where rounding adds a digit (9.996 s is "10.00 s", wider than
+    /// the larger 10.04 s, "10.0 s").
+    #[test]
+    fn widest_duration_equals_measuring_every_text() {
+        let sets: [&[u64]; 5] = [
+            &[9_996_000_000, 10_040_000_000],
+            &[999, 1_000, 9_999, 99_960],
+            &[999_960_000, 5, 12_345_678_901, 1],
+            &[0],
+            &[],
+        ];
+        let ctx = egui::Context::default();
+        let mut out = ctx.run_ui(egui::RawInput::default(), |ui| {
+            let font = body_font(ui);
+            for values in sets {
+                let all = widest(ui, &font, values.iter().map(|&ns| format_duration_ns(ns as f64)));
+                assert_eq!(widest_duration(ui, &font, values.iter().copied()), all, "{values:?}");
+            }
+        });
+        out.textures_delta.clear();
+    }
 
     #[test]
     fn the_first_column_takes_what_is_left() {

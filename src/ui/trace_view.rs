@@ -182,10 +182,30 @@ impl TraceView {
 
     /// Opens trace `index` in the waterfall and the tables.
     pub fn open_trace(&mut self, set: &TraceSet, index: usize) {
-        // The critical path once, for the waterfall and the tables.
-        let critical = set.traces.get(index).map(crate::analysis::traces::critical_path).unwrap_or_default();
-        self.waterfall.open(set, index, &critical);
-        self.tables.open(set, index, &critical);
+        // The service and operation tables on a second thread while this
+        // one finds the critical path (once, for the waterfall and the
+        // path table) and lays out the waterfall: on a trace of a million
+        // spans each half is a pass over every span.
+        let (critical, stats_done) = std::thread::scope(|s| {
+            let tables = &mut self.tables;
+            let stats = std::thread::Builder::new()
+                .name("firesight-trace-tables".into())
+                .spawn_scoped(s, move || tables.open_stats(set, index))
+                .ok();
+            let critical = set.traces.get(index).map(crate::analysis::traces::critical_path).unwrap_or_default();
+            self.waterfall.open(set, index, &critical);
+            let done = match stats.map(|h| h.join()) {
+                Some(Ok(())) => true,
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+                None => false,
+            };
+            (critical, done)
+        });
+        if !stats_done {
+            // No thread could be started: here.
+            self.tables.open_stats(set, index);
+        }
+        self.tables.open_path(set, index, &critical);
         self.update_cpu_lines(set);
     }
 
