@@ -31,6 +31,16 @@ pub(crate) struct FunctionSums {
     pub(crate) seen: Vec<bool>,
 }
 
+/// A stack's total and self weight side by side, aligned to a half cache
+/// line: the node writes read both for a stack met at random, and one
+/// line is one miss where two columns were two.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C, align(32))]
+struct StackSums {
+    total: Weight,
+    self_w: Weight,
+}
+
 /// Lays a prefix tree out as a breadth-first arena with sorted siblings;
 /// with `functions: Some(frame_count)`, also sums the function table over
 /// the same tree (on a second thread).
@@ -44,7 +54,7 @@ pub(super) fn arena(
 ) -> (CallTree, Option<FunctionSums>) {
     let n = parents.len();
     let self_w = &weights.net;
-    let mut total: Vec<Weight> = self_w.clone();
+    let mut stack_sums: Vec<StackSums> = self_w.iter().map(|&w| StackSums { total: w, self_w: w }).collect();
     // Absolute totals only when some weight is negative; else they are the totals.
     let mut abs: Vec<Weight> =
         if weights.neg.is_empty() { Vec::new() } else { (0..n).map(|i| weights.abs(i)).collect() };
@@ -55,8 +65,8 @@ pub(super) fn arena(
     for i in (0..n).rev() {
         if let Some(p) = parents[i] {
             let p = p.index();
-            let t = total[i];
-            total[p] += t;
+            let t = stack_sums[i].total;
+            stack_sums[p].total += t;
             if !abs.is_empty() {
                 let a = abs[i];
                 abs[p] += a;
@@ -70,12 +80,12 @@ pub(super) fn arena(
     let (tree, sums) = std::thread::scope(|s| {
         let sums = functions.map(|count| {
             let groups = &groups;
-            let total = &total;
-            s.spawn(move || function_sums(groups, frames, self_w, total, count))
+            let stack_sums = &stack_sums;
+            s.spawn(move || function_sums(groups, frames, stack_sums, count))
         });
-        let abs_total = |i: usize| if abs.is_empty() { total[i] } else { abs[i] };
+        let abs_total = |i: usize| if abs.is_empty() { stack_sums[i].total } else { abs[i] };
         let roots = groups.children(n);
-        let root_total: Weight = root_self + roots.clone().map(|i| total[i]).sum::<Weight>();
+        let root_total: Weight = root_self + roots.clone().map(|i| stack_sums[i].total).sum::<Weight>();
         let root_abs: Weight = root_self + 2 * root_neg + roots.map(abs_total).sum::<Weight>();
         let bfs = Bfs::new(&groups);
         let mut nodes = Vec::with_capacity(bfs.origin.len());
@@ -101,14 +111,15 @@ pub(super) fn arena(
                 max_depth = max_depth.max(depth);
             }
             let parent = Some(NodeId::from_index(head));
-            nodes.extend(bfs.origin[next as usize..(next + count) as usize].iter().map(|&k| {
-                let k = k as usize;
+            nodes.extend(bfs.origin[next as usize..(next + count) as usize].iter().map(|&key| {
+                let k = (key & u64::from(u32::MAX)) as usize;
+                let w = stack_sums[k];
                 CallTreeNode {
-                    frame: Some(frames[k]),
+                    frame: Some(groups.frame(key)),
                     parent,
                     depth,
-                    total: total[k],
-                    self_weight: self_w[k],
+                    total: w.total,
+                    self_weight: w.self_w,
                     abs_total: abs_total(k),
                     first_child: 0,
                     child_count: 0,
@@ -139,12 +150,15 @@ pub(super) fn arena(
 struct Groups {
     start: Vec<u32>,
     keys: Vec<u64>,
+    /// The frame of each name rank: a key names its frame without a look
+    /// at the (large, randomly read) frame column.
+    by_rank: Vec<FrameId>,
 }
 
 impl Groups {
     fn new(profile: &Profile, parents: &[Option<StackId>], frames: &[FrameId], keep: &[bool]) -> Self {
         let n = parents.len();
-        let rank = name_rank(profile);
+        let (rank, by_rank) = name_rank(profile);
         let mut start = vec![0u32; n + 2];
         for i in 0..n {
             if keep[i] {
@@ -173,7 +187,13 @@ impl Groups {
                 keys[a..b].sort_unstable();
             }
         }
-        Self { start, keys }
+        Self { start, keys, by_rank }
+    }
+
+    /// The frame of a key.
+    #[inline]
+    fn frame(&self, key: u64) -> FrameId {
+        self.by_rank[(key >> 32) as usize]
     }
 
     /// The kept children of stack `p` (`n`: the roots), by name.
@@ -188,10 +208,11 @@ impl Groups {
     }
 }
 
-/// The breadth-first numbering, in `u32` columns indexed by node: the
-/// stack each node stands for (the root: `n`) and its number of children.
+/// The breadth-first numbering, in columns indexed by node: the key of
+/// the stack each node stands for (the root: `n`) and its number of
+/// children.
 struct Bfs {
-    origin: Vec<u32>,
+    origin: Vec<u64>,
     count: Vec<u32>,
 }
 
@@ -200,13 +221,13 @@ impl Bfs {
         let len = groups.kept() + 1;
         let n = groups.start.len() - 2;
         let mut b = Self { origin: Vec::with_capacity(len), count: Vec::with_capacity(len) };
-        b.origin.push(n as u32);
+        b.origin.push(n as u64);
         let mut head = 0;
         while head < b.origin.len() {
-            let src = b.origin[head] as usize;
+            let src = (b.origin[head] & u64::from(u32::MAX)) as usize;
             let (lo, hi) = (groups.start[src] as usize, groups.start[src + 1] as usize);
             b.count.push((hi - lo) as u32);
-            b.origin.extend(groups.keys[lo..hi].iter().map(|&k| k as u32));
+            b.origin.extend_from_slice(&groups.keys[lo..hi]);
             head += 1;
         }
         b
@@ -216,13 +237,7 @@ impl Bfs {
 /// The function table's sums over the kept stacks: self per function, and
 /// total once per path (a function already on the path above does not add
 /// again), by an iterative walk of the stack groups.
-fn function_sums(
-    groups: &Groups,
-    frames: &[FrameId],
-    self_w: &[Weight],
-    total: &[Weight],
-    frame_count: usize,
-) -> FunctionSums {
+fn function_sums(groups: &Groups, frames: &[FrameId], sums: &[StackSums], frame_count: usize) -> FunctionSums {
     let n = groups.start.len() - 2;
     let mut out =
         FunctionSums { self_w: vec![0; frame_count], total: vec![0; frame_count], seen: vec![false; frame_count] };
@@ -235,10 +250,11 @@ fn function_sums(
             let k = (groups.keys[*next as usize] & u64::from(u32::MAX)) as usize;
             *next += 1;
             let Some(f) = frames.get(k).map(|f| f.index()).filter(|&f| f < frame_count) else { continue };
+            let w = sums[k];
             out.seen[f] = true;
-            out.self_w[f] += self_w[k];
+            out.self_w[f] += w.self_w;
             if on_path[f] == 0 {
-                out.total[f] += total[k];
+                out.total[f] += w.total;
             }
             on_path[f] += 1;
             stack.push((k as u32, groups.start[k]));
@@ -255,8 +271,9 @@ fn function_sums(
     out
 }
 
-/// Rank of every frame by name (then module), so sibling sorting compares integers.
-fn name_rank(profile: &Profile) -> Vec<u32> {
+/// Rank of every frame by name (then module), so sibling sorting compares
+/// integers, and the frame of every rank.
+fn name_rank(profile: &Profile) -> (Vec<u32>, Vec<FrameId>) {
     let mut ids: Vec<usize> = (0..profile.frames.len()).collect();
     ids.sort_by(|&a, &b| {
         let fa = profile.frames.frame(FrameId::from_index(a));
@@ -267,5 +284,5 @@ fn name_rank(profile: &Profile) -> Vec<u32> {
     for (r, &i) in ids.iter().enumerate() {
         rank[i] = r as u32;
     }
-    rank
+    (rank, ids.into_iter().map(FrameId::from_index).collect())
 }
