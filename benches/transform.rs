@@ -4,7 +4,7 @@
 //!
 //! `cargo bench --bench transform` prints, per transform kind, the median
 //! and worst of 7 runs of: the transform alone, the call tree and function
-//! table after it, everything the window's worker builds for a tab
+//! table after it (built together, as the window does), everything the window's worker builds for a tab
 //! ([`firesight::jobs::Views::build`]: tree, table, sample count, label
 //! shares, timeline), and the flamegraph layout of the first frame drawn
 //! after it (1920 px, 60 rows; only with the `gui` feature). "total" is
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use firesight::analysis::transform::{self, Transform};
 use firesight::jobs::Views;
-use firesight::model::{CallTree, FunctionTable, SampleFilter};
+use firesight::model::{CallTree, SampleFilter};
 
 #[path = "common/synthetic.rs"]
 mod synthetic;
@@ -81,8 +81,7 @@ fn main() {
             let t0 = Instant::now();
             let (out, _) = transform::apply(&p, &list).expect("transform applies");
             let t1 = Instant::now();
-            let tree = CallTree::build(&out, out.default_metric, &SampleFilter::default());
-            let table = FunctionTable::build(&tree, out.frames.len());
+            let (tree, table) = CallTree::build_with_functions(&out, out.default_metric, &SampleFilter::default());
             let t2 = Instant::now();
             black_box(&table);
             drop((tree, table));

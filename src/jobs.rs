@@ -85,8 +85,7 @@ pub struct Views {
 impl Views {
     /// Builds everything for `profile`, `metric` and `filter` (on the caller's thread).
     pub fn build(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> Self {
-        let tree = CallTree::build(profile, metric, filter);
-        let functions = FunctionTable::build(&tree, profile.frames.len());
+        let (tree, functions) = CallTree::build_with_functions(profile, metric, filter);
         let memory = memory_view(profile, metric, filter).map(Arc::new);
         Self {
             metric,

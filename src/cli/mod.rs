@@ -14,7 +14,7 @@ use serde_json::json;
 use firesight::export;
 use firesight::load::{self, LoadOptions, Loaded, PerfDataOptions, PerfOptions, Progress};
 use firesight::model::calltree::SampleFilter;
-use firesight::model::{CallTree, FunctionTable, LabelValue, MetricId, Profile, Weight};
+use firesight::model::{CallTree, LabelValue, MetricId, Profile, Weight};
 
 mod analysis;
 mod compare;
@@ -436,9 +436,8 @@ fn top(a: &TopArgs) -> Result<()> {
     let p = &loaded.profile;
     let metric = pick_metric(p, &a.select)?;
     let keep = select::sample_filter(p, &a.select, &a.load)?;
-    let tree = CallTree::build(p, metric, &keep);
+    let (tree, mut table) = CallTree::build_with_functions(p, metric, &keep);
     warn_if_tags_match_nothing(p, &a.select, tree.total());
-    let mut table = FunctionTable::build(&tree, p.frames.len());
     // Ties as `go tool pprof -top` orders them (FlatNameOrder): by size of
     // self, then name, then size of total.
     table.rows.sort_by(|x, y| {

@@ -18,7 +18,9 @@ use super::profile::{LabelValue, Profile};
 use super::stack::StackTable;
 use super::units::Weight;
 
+mod arena;
 mod sample_test;
+pub(crate) use arena::FunctionSums;
 pub use sample_test::{SampleTest, label_sets_matching};
 
 /// Which samples and which parts of their stacks a tree aggregates.
@@ -208,23 +210,57 @@ pub struct CallTree {
 impl CallTree {
     /// Builds the tree of `profile` for `metric` over the samples `filter` keeps.
     pub fn build(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> Self {
+        Self::build_parts(profile, metric, filter, None).0
+    }
+
+    /// Builds the tree as [`CallTree::build`] does and, from the same
+    /// prefix tree (on a second thread, without walking the arena), the
+    /// function table [`FunctionTable::build`] would make of it.
+    pub fn build_with_functions(
+        profile: &Profile,
+        metric: MetricId,
+        filter: &SampleFilter,
+    ) -> (Self, super::functions::FunctionTable) {
+        let (tree, sums) = Self::build_parts(profile, metric, filter, Some(profile.frames.len()));
+        let table = match sums {
+            Some(sums) => super::functions::FunctionTable::from_sums(sums, &tree),
+            None => super::functions::FunctionTable::build(&tree, profile.frames.len()),
+        };
+        (tree, table)
+    }
+
+    fn build_parts(
+        profile: &Profile,
+        metric: MetricId,
+        filter: &SampleFilter,
+        functions: Option<usize>,
+    ) -> (Self, Option<FunctionSums>) {
         let stack_weight = stack_weights(profile, metric, filter);
         let identity = filter.focus.is_none() && filter.hide.is_empty() && !filter.inverted;
         let share = stack_weight.share.clone();
         let root_self = (stack_weight.empty_stack, stack_weight.empty_stack_neg);
-        let (parents, frames, self_w) = if identity && functions_are_frames(profile) {
-            let w = SelfWeights { net: stack_weight.weights, neg: stack_weight.neg };
-            (profile.stacks.parents().to_vec(), profile.stacks.frames().to_vec(), w)
+        // The profile's own stack table when nothing reshapes the stacks
+        // (borrowed: copying its columns was a sixth of the build).
+        let (owned, self_w) = if identity && functions_are_frames(profile) {
+            (None, SelfWeights { net: stack_weight.weights, neg: stack_weight.neg })
         } else {
-            transform(profile, filter, &stack_weight)
+            let (parents, frames, w) = transform(profile, filter, &stack_weight);
+            (Some((parents, frames)), w)
         };
-        let mut tree = arena(profile, &parents, &frames, &self_w, root_self);
+        let (parents, frames) = match &owned {
+            Some((p, f)) => (p.as_slice(), f.as_slice()),
+            None => (profile.stacks.parents(), profile.stacks.frames()),
+        };
+        // The function table counts top-down paths; an inverted tree's
+        // table is built from its arena as before.
+        let functions = functions.filter(|_| !filter.inverted);
+        let (mut tree, sums) = arena::arena(profile, parents, frames, &self_w, root_self, functions);
         tree.metric = metric;
         tree.inverted = filter.inverted;
         tree.share_base = share.of(tree.total());
         tree.share_of = share.kind();
         tree.signed = share.negative();
-        tree
+        (tree, sums)
     }
 
     /// The root node ("all").
@@ -412,135 +448,6 @@ fn transform(
         neg.resize(table.len(), 0);
     }
     (table.parents().to_vec(), table.frames().to_vec(), SelfWeights { net: weights, neg })
-}
-
-/// Lays a prefix tree out as a breadth-first arena with sorted siblings.
-fn arena(
-    profile: &Profile,
-    parents: &[Option<StackId>],
-    frames: &[FrameId],
-    weights: &SelfWeights,
-    (root_self, root_neg): (Weight, Weight),
-) -> CallTree {
-    let n = parents.len();
-    let self_w = &weights.net;
-    let mut total: Vec<Weight> = self_w.clone();
-    // Absolute totals only when some weight is negative; else they are the totals.
-    let mut abs: Vec<Weight> =
-        if weights.neg.is_empty() { Vec::new() } else { (0..n).map(|i| weights.abs(i)).collect() };
-    for i in (0..n).rev() {
-        if let Some(p) = parents[i] {
-            let t = total[i];
-            total[p.index()] += t;
-            if !abs.is_empty() {
-                let a = abs[i];
-                abs[p.index()] += a;
-            }
-        }
-    }
-    let abs_total = |i: usize| if abs.is_empty() { total[i] } else { abs[i] };
-    // A stack is kept when any sample with a weight passes through it;
-    // negative weights (pprof diff profiles) can net to zero, so keep a
-    // non-zero absolute self weight anywhere below.
-    let mut keep: Vec<bool> = (0..n).map(|i| self_w[i] != 0 || weights.neg.get(i).is_some_and(|&w| w != 0)).collect();
-    for i in (0..n).rev() {
-        if keep[i]
-            && let Some(p) = parents[i]
-        {
-            keep[p.index()] = true;
-        }
-    }
-    let rank = name_rank(profile);
-    // Children of each stack (virtual root = n), via counting sort.
-    let mut counts = vec![0u32; n + 2];
-    for i in 0..n {
-        if keep[i] {
-            counts[parents[i].map_or(n, |p| p.index()) + 1] += 1;
-        }
-    }
-    for i in 1..counts.len() {
-        counts[i] += counts[i - 1];
-    }
-    let mut fill = counts.clone();
-    // Each child as its sort key (the name rank of its frame, unique per
-    // frame, so siblings never tie) above its stack index: sorting a group
-    // reads nothing else, where looking frames up per comparison missed the
-    // cache on big trees.
-    let mut child_list = vec![0u64; counts[n + 1] as usize];
-    for i in 0..n {
-        if keep[i] {
-            let p = parents[i].map_or(n, |p| p.index());
-            child_list[fill[p] as usize] = (u64::from(rank[frames[i].index()]) << 32) | i as u64;
-            fill[p] += 1;
-        }
-    }
-    let roots = || (0..n).filter(|&i| parents[i].is_none() && keep[i]);
-    let root_total: Weight = root_self + roots().map(|i| total[i]).sum::<Weight>();
-    let root_abs: Weight = root_self + 2 * root_neg + roots().map(abs_total).sum::<Weight>();
-    let mut nodes = Vec::with_capacity(child_list.len() + 1);
-    nodes.push(CallTreeNode {
-        frame: None,
-        parent: None,
-        depth: 0,
-        total: root_total,
-        self_weight: root_self,
-        abs_total: root_abs,
-        first_child: 0,
-        child_count: 0,
-    });
-    let mut origin: Vec<usize> = vec![n];
-    let mut max_depth = 0;
-    let mut head = 0;
-    while head < nodes.len() {
-        let src = origin[head];
-        let kids = &mut child_list[counts[src] as usize..counts[src + 1] as usize];
-        kids.sort_unstable();
-        let first = nodes.len() as u32;
-        let depth = nodes[head].depth + 1;
-        for &k in kids.iter() {
-            let k = (k & u64::from(u32::MAX)) as usize;
-            nodes.push(CallTreeNode {
-                frame: Some(frames[k]),
-                parent: Some(NodeId::from_index(head)),
-                depth,
-                total: total[k],
-                self_weight: self_w[k],
-                abs_total: abs_total(k),
-                first_child: 0,
-                child_count: 0,
-            });
-            origin.push(k);
-            max_depth = max_depth.max(depth);
-        }
-        nodes[head].first_child = first;
-        nodes[head].child_count = kids.len() as u32;
-        head += 1;
-    }
-    let share_base = nodes.first().map_or(0, |n| n.total);
-    CallTree {
-        metric: MetricId(0),
-        nodes,
-        max_depth,
-        inverted: false,
-        share_base,
-        share_of: ShareOf::Total,
-        signed: false,
-    }
-}
-
-/// Rank of every frame by name (then module), so sibling sorting compares integers.
-fn name_rank(profile: &Profile) -> Vec<u32> {
-    let mut ids: Vec<usize> = (0..profile.frames.len()).collect();
-    ids.sort_by(|&a, &b| {
-        let fa = profile.frames.frame(FrameId::from_index(a));
-        let fb = profile.frames.frame(FrameId::from_index(b));
-        fa.name.cmp(&fb.name).then_with(|| fa.module.cmp(&fb.module))
-    });
-    let mut rank = vec![0u32; ids.len()];
-    for (r, &i) in ids.iter().enumerate() {
-        rank[i] = r as u32;
-    }
-    rank
 }
 
 /// Groups frame ids that share a name, for callers that look functions up by name.

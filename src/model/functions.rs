@@ -6,7 +6,7 @@
 //! total only when the function is not already on the path above it. The
 //! walk is iterative, so stack depth is no limit.
 
-use super::calltree::CallTree;
+use super::calltree::{CallTree, FunctionSums};
 use super::ids::{FrameId, NodeId};
 use super::units::Weight;
 
@@ -68,6 +68,18 @@ impl FunctionTable {
                 stack.pop();
             }
         }
+        Self::from_parts(&self_w, &total, &seen, tree)
+    }
+
+    /// The table from sums made beside the tree's arena
+    /// ([`CallTree::build_with_functions`]): the same rows as
+    /// [`FunctionTable::build`] of that tree.
+    pub(crate) fn from_sums(sums: FunctionSums, tree: &CallTree) -> Self {
+        Self::from_parts(&sums.self_w, &sums.total, &sums.seen, tree)
+    }
+
+    fn from_parts(self_w: &[Weight], total: &[Weight], seen: &[bool], tree: &CallTree) -> Self {
+        let frame_count = self_w.len();
         let mut rows: Vec<FunctionRow> = (0..frame_count)
             // A function whose weights cancel to 0 (in a diff profile, the same
             // in both) has nothing to show, as pprof leaves it out.

@@ -245,3 +245,61 @@ fn transform_flags_on_fold_and_bad_input() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["path"][0]["name"], "main.serializeJSON");
 }
+
+/// The window's path (tree and function table built together, the table
+/// summed from the prefix tree beside the arena) gives the same tree and
+/// the same rows as building the tree, then the table from its nodes, on
+/// real files (recursion, inlined copies, diff profiles with negative
+/// weights) under every kind of transform and tree filter.
+#[test]
+fn tree_and_table_built_together_equal_the_table_from_the_tree() {
+    let transforms = [
+        None,
+        Some(Transform::Merge("sort_records".into())),
+        Some(Transform::Drop("sort_records".into())),
+        Some(Transform::FocusFunction("sort_records".into())),
+        Some(Transform::CollapseRecursion(None)),
+        Some(Transform::CollapseModule("[kernel.kallsyms]".into())),
+        Some(Transform::Hide("^main".into())),
+        Some(Transform::Show("a|e".into())),
+    ];
+    let mut checked = 0;
+    for file in [
+        "perf/generated/shop-c.perf.txt.gz",
+        "perf/generated/shop-py312-perfmap.perf.txt.gz",
+        "pprof/generated/cpu.pb.gz",
+        "pprof/generated/heap.pb.gz",
+        "pprof/diff-two-builds.pb.gz",
+        "pprof/profile1.pb.gz",
+    ] {
+        let p0 = load(file).profile;
+        for t in &transforms {
+            let p = match t {
+                Some(t) => apply(&p0, std::slice::from_ref(t)).unwrap().0,
+                None => p0.clone(),
+            };
+            let focus = p.frames.iter().map(|(id, _)| id).nth(p.frames.len() / 2);
+            let filters = [
+                SampleFilter::default(),
+                SampleFilter { hide: focus.into_iter().collect(), ..SampleFilter::default() },
+                SampleFilter { focus, ..SampleFilter::default() },
+                SampleFilter { inverted: true, ..SampleFilter::default() },
+            ];
+            for m in 0..p.metrics.len() {
+                let m = MetricId::from_index(m);
+                for f in &filters {
+                    let tree = CallTree::build(&p, m, f);
+                    let table = FunctionTable::build(&tree, p.frames.len());
+                    let (tree2, table2) = CallTree::build_with_functions(&p, m, f);
+                    let what = format!("{file} {t:?} {f:?} metric {}", m.index());
+                    assert_eq!(tree2.nodes, tree.nodes, "{what}");
+                    assert_eq!((tree2.total(), tree2.share_base), (tree.total(), tree.share_base), "{what}");
+                    assert_eq!(table2.rows, table.rows, "{what}");
+                    assert_eq!((table2.total, table2.share_base), (table.total, table.share_base), "{what}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "{checked}");
+}
