@@ -29,7 +29,6 @@ use std::time::{Duration, Instant};
 
 use firesight::analysis::compare::CompareOptions;
 use firesight::analysis::compare::Side;
-use firesight::analysis::compare_flame::{FlameModel, WidthMode};
 use firesight::analysis::diff::Diff;
 use firesight::jobs::compare::{CompareFile, CompareInput, CompareJob, Compared, ProfilePair};
 use firesight::jobs::{Poll, Views};
@@ -60,9 +59,8 @@ fn window_job(before: &Path, after: &Path) -> usize {
     loop {
         match job.poll() {
             Poll::Pending => std::thread::sleep(Duration::from_millis(1)),
-            Poll::Done(Ok(Compared::Pair(p))) => {
-                return FlameModel::new(&p.comparison, WidthMode::All).width.len();
-            }
+            // The flamegraph's widths come with the comparison.
+            Poll::Done(Ok(Compared::Pair(p))) => return p.flame.width.len(),
             Poll::Done(Ok(Compared::Series(_))) => panic!("two files make a pair"),
             Poll::Done(Err(e)) => panic!("{e}"),
         }
@@ -108,10 +106,9 @@ fn main() {
         drop(views);
         let t = Instant::now();
         let pair = ProfilePair::build(b, a, None, CompareOptions::default()).unwrap_or_else(|e| panic!("{e}"));
-        let model = FlameModel::new(&pair.comparison, WidthMode::All);
         let build_s = t.elapsed().as_secs_f64();
-        nodes = model.width.len();
-        drop((pair, model));
+        nodes = pair.flame.width.len();
+        drop(pair);
         let t = Instant::now();
         assert_eq!(window_job(&before, &after), nodes);
         let job_s = t.elapsed().as_secs_f64();

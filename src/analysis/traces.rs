@@ -168,7 +168,11 @@ impl<'a> Rows<'a> {
             None => {
                 let (rows, intervals) = (&mut self.rows, &mut self.intervals);
                 let k = *self.index.entry((&s.service, name)).or_insert_with(|| {
-                    rows.push(SpanStats { service: s.service.to_string(), name: name.to_string(), ..SpanStats::default() });
+                    rows.push(SpanStats {
+                        service: s.service.to_string(),
+                        name: name.to_string(),
+                        ..SpanStats::default()
+                    });
                     intervals.push(Vec::new());
                     rows.len() - 1
                 });

@@ -12,6 +12,7 @@ use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use super::Poll;
 use crate::analysis::compare::{CompareOptions, Comparison, Side, paired_metric};
+use crate::analysis::compare_flame::{FlameModel, WidthMode};
 use crate::analysis::growth::{Growth, growth};
 use crate::analysis::labels::{LabelShares, label_shares};
 use crate::analysis::trace_compare::TraceComparison;
@@ -73,6 +74,10 @@ pub struct ProfilePair {
     /// Label keys and values of the new side with their weight (the label
     /// filter's panel; a pick applies to both sides).
     pub labels: Arc<LabelShares>,
+    /// The differential flamegraph's widths in [`WidthMode::All`], made
+    /// here so the window does not pass over a million nodes when the
+    /// comparison arrives (the view takes them).
+    pub flame: FlameModel,
 }
 
 impl ProfilePair {
@@ -96,8 +101,9 @@ impl ProfilePair {
             _ => None,
         };
         let labels = Arc::new(label_shares(&after.profile, am, &opts.filter));
+        let flame = FlameModel::new(&comparison, WidthMode::All);
         let comparison = Arc::new(comparison);
-        Ok(Self { before, after, before_metric: bm, after_metric: am, opts, comparison, traces, labels })
+        Ok(Self { before, after, before_metric: bm, after_metric: am, opts, comparison, traces, labels, flame })
     }
 
     /// The same comparison with base and new exchanged.

@@ -64,8 +64,9 @@ pub struct PairView {
 
 impl PairView {
     /// The view of `pair`, unzoomed; trace files show their trace comparison first.
-    pub fn new(pair: ProfilePair) -> Self {
-        let model = FlameModel::new(&pair.comparison, WidthMode::All);
+    pub fn new(mut pair: ProfilePair) -> Self {
+        // Made on the comparison's worker, in WidthMode::All.
+        let model = std::mem::take(&mut pair.flame);
         let show_traces = pair.traces.is_some();
         Self {
             pair,
@@ -88,10 +89,15 @@ impl PairView {
     /// Replaces the comparison (a rebuild came back); zoom resets, the
     /// search and the width mode stay, the selection stays when its
     /// function is still there.
-    pub fn replace(&mut self, pair: ProfilePair) {
+    pub fn replace(&mut self, mut pair: ProfilePair) {
         let selected = self.selected.and_then(|f| self.pair.comparison.table.functions.get(f as usize).cloned());
+        let mode = self.model.mode;
+        self.model = if pair.flame.mode == mode {
+            std::mem::take(&mut pair.flame)
+        } else {
+            FlameModel::new(&pair.comparison, mode)
+        };
         self.pair = pair;
-        self.model = FlameModel::new(&self.pair.comparison, self.model.mode);
         self.zoom = 0;
         self.view = ViewRange::FULL;
         self.selected =
