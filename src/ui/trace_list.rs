@@ -7,8 +7,11 @@
 //! changes. egui_extras `TableBuilder` lays out only the visible rows.
 //! Imports `model`, `analysis` and egui.
 
+use std::collections::HashMap;
+
 use egui::{RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
+use rustc_hash::FxBuildHasher;
 
 use crate::analysis::traces::{TraceSummary, trace_summaries};
 use crate::model::trace::TraceSet;
@@ -50,21 +53,23 @@ impl TraceList {
     /// The list of `set`, by start time.
     pub fn new(set: &TraceSet) -> Self {
         let rows = trace_summaries(set);
-        let mut by_root: Vec<usize> = (0..rows.len()).collect();
-        by_root.sort_by(|&a, &b| {
-            (&rows[a].root_service, &rows[a].root_name).cmp(&(&rows[b].root_service, &rows[b].root_name))
-        });
-        let mut root_rank = vec![0u32; rows.len()];
-        let mut rank = 0u32;
-        for (k, &i) in by_root.iter().enumerate() {
-            if k > 0 {
-                let p = &rows[by_root[k - 1]];
-                if (&p.root_service, &p.root_name) != (&rows[i].root_service, &rows[i].root_name) {
-                    rank += 1;
-                }
-            }
-            root_rank[i] = rank;
+        // Each distinct root (service, name) once, then ranked: a sort of
+        // a few names instead of one of every trace.
+        let mut distinct: HashMap<(&str, &str), u32, FxBuildHasher> = HashMap::default();
+        let of_row: Vec<u32> = rows
+            .iter()
+            .map(|r| {
+                let next = distinct.len() as u32;
+                *distinct.entry((r.root_service.as_str(), r.root_name.as_str())).or_insert(next)
+            })
+            .collect();
+        let mut names: Vec<((&str, &str), u32)> = distinct.into_iter().collect();
+        names.sort_unstable();
+        let mut rank_of = vec![0u32; names.len()];
+        for (rank, (_, id)) in names.iter().enumerate() {
+            rank_of[*id as usize] = rank as u32;
         }
+        let root_rank: Vec<u32> = of_row.iter().map(|&id| rank_of[id as usize]).collect();
         let mut s =
             Self { rows, order: Vec::new(), sort: (TraceKey::Start, true), pick: None, filter: None, root_rank };
         s.reorder();
