@@ -4,6 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation is a failed test
 
 mod architecture;
+mod callgrind_cycles;
 mod cli;
 mod common;
 mod compare;

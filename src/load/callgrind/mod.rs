@@ -51,8 +51,8 @@ pub fn load(input: &mut Input) -> Result<Profile, LoadError> {
                 None,
                 None,
                 format!(
-                    "{name}: for {} function(s) the callers' costs do not add up to what the function spent (a cycle); \
-                 their split is scaled, so their inclusive cost is estimated",
+                    "{name}: for {} function(s) in a cycle of calls the callers' costs count the calls back round the cycle again; \
+                 their inclusive cost is estimated (self costs and the total stay exact)",
                     u.scaled
                 ),
             );

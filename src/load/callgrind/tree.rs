@@ -23,6 +23,19 @@
 //! a root occurrence for what its callers do not account for. Nothing here
 //! recurses over the depth of the graph.
 //!
+//! In a cycle (a strongly connected component), a call's inclusive cost
+//! holds the calls that come back round the cycle, whose costs the
+//! functions already open count in their own self cost and calls: adding
+//! both counted the same instructions twice (a 479 M Ir recording loaded
+//! as 504 M). So the self cost and the calls that leave the cycle are
+//! never scaled; the calls that stay in it get what the callers give
+//! beyond those, and what the callers give beyond what a function spends
+//! is dropped. A function of a cycle its callers give too little (it is
+//! called back from later functions of the cycle) takes the rest under the
+//! cycle's first function. Every function's self cost, so the total, is
+//! the file's; inclusive costs are the file's outside cycles and for the
+//! functions above them, and estimated inside.
+//!
 //! Source lines ([`LineIndex`]): an occurrence is a parent stack, and its
 //! frames carry lines. Its self part is split over the function's lines in
 //! proportion to their self costs, and a call's part over the call's sites
@@ -124,7 +137,7 @@ pub const MAX_NODES: usize = 2_000_000;
 #[derive(Debug, Default)]
 pub struct Unfolded {
     /// Functions whose callers' costs did not add up to what they spent
-    /// (a cycle through them, or an inconsistent file): their split is scaled.
+    /// (a cycle through them, or an inconsistent file): their calls in the cycle or their callers' parts are scaled.
     pub scaled: u64,
     /// Cost units left in callers' self cost because the node cap was reached.
     pub truncated: u64,
@@ -155,18 +168,25 @@ pub fn unfold(
     }
     let (order, back) = topo_order(g, &out_edges);
     out.cut = back.iter().filter(|&&c| c).count() as u64;
-    let cost = |k: usize| g.edge_cost[k * n_ev + e];
-    let mut incoming = vec![0u64; nf];
-    for (k, &(from, to)) in g.edges.iter().enumerate() {
-        if from != to && !back[k] {
-            incoming[to as usize] = incoming[to as usize].saturating_add(cost(k));
-        }
+    let comp = components(g, &order);
+    let mut comp_size = vec![0u32; nf];
+    for &c in &comp {
+        comp_size[c as usize] += 1;
     }
+    // Per cycle, the occurrences of its first function: (stack, budget).
+    let mut heads: Vec<Vec<(StackId, u64)>> = vec![Vec::new(); nf];
+    let mut head_seen = vec![false; nf];
+    let cost = |k: usize| g.edge_cost[k * n_ev + e];
+    // What the callers give each function (their parts of the calls,
+    // capped or not); a function is a root for what they do not cover.
+    let mut expected = vec![0u64; nf];
     // Per function, its occurrences: (parent stack, budget).
     let mut rows: Vec<Vec<(Option<StackId>, u64)>> = vec![Vec::new(); nf];
     let mut nodes = 0usize;
     let mut cols: Vec<u64> = Vec::new();
     let mut col_edge: Vec<usize> = Vec::new();
+    let mut inner: Vec<usize> = Vec::new();
+    let mut inner_costs: Vec<u64> = Vec::new();
     let mut cells: Vec<(usize, usize, u64)> = Vec::new();
     let mut parts: Vec<(FrameId, u64)> = Vec::new();
     let mut part_costs: Vec<u64> = Vec::new();
@@ -176,25 +196,87 @@ pub fn unfold(
         let self_cost = g.self_cost[f * n_ev + e];
         cols.clear();
         col_edge.clear();
+        inner.clear();
         cols.push(self_cost);
         for &k in &out_edges[f] {
             if !back[k] && cost(k) > 0 {
+                if comp[g.edges[k].1 as usize] == comp[f] {
+                    inner.push(cols.len());
+                }
                 cols.push(cost(k));
                 col_edge.push(k);
             }
         }
-        let spent: u64 = cols.iter().fold(0u64, |a, &c| a.saturating_add(c));
-        let mut my_rows = std::mem::take(&mut rows[f]);
-        if spent > incoming[f] {
-            my_rows.push((None, spent - incoming[f]));
+        // In a cycle, a call's inclusive cost holds the recursive calls
+        // back into the functions already open, whose costs those
+        // functions count already (their self cost is all their calls').
+        // Calls that stay in the cycle get what the callers give beyond
+        // the self cost and the calls leaving the cycle, which are exact.
+        let sum = |v: &[u64]| v.iter().fold(0u64, |a, &c| a.saturating_add(c));
+        let inner_sum = inner.iter().fold(0u64, |a, &i| a.saturating_add(cols[i]));
+        let fixed = sum(&cols).saturating_sub(inner_sum);
+        let mut adjusted = false;
+        if inner_sum > 0 && expected[f] > 0 && fixed.saturating_add(inner_sum) > expected[f] {
+            inner_costs.clear();
+            inner_costs.extend(inner.iter().map(|&i| cols[i]));
+            rescale(&mut inner_costs, expected[f].saturating_sub(fixed));
+            for (&i, &c) in inner.iter().zip(&inner_costs) {
+                cols[i] = c;
+            }
+            adjusted = true;
         }
-        let budget: u64 = my_rows.iter().fold(0u64, |a, &(_, r)| a.saturating_add(r));
+        let spent = sum(&cols);
+        let mut my_rows = std::mem::take(&mut rows[f]);
+        let c = comp[f] as usize;
+        if spent > expected[f] {
+            let missing = spent - expected[f];
+            if comp_size[c] > 1 && !heads[c].is_empty() {
+                // Called back from later functions of its cycle (calls cut
+                // here): under the cycle's first function, not a root.
+                budgets.clear();
+                budgets.extend(heads[c].iter().map(|&(_, w)| w));
+                rescale(&mut budgets, missing);
+                my_rows.extend(heads[c].iter().zip(&budgets).filter(|p| *p.1 > 0).map(|(&(s, _), &x)| (Some(s), x)));
+            } else if comp_size[c] > 1 && !my_rows.is_empty() {
+                // The cycle's first function, called back from the
+                // cycle too: its occurrences hold that as well.
+                budgets.clear();
+                budgets.extend(my_rows.iter().map(|&(_, r)| r));
+                let total = budgets.iter().fold(0u64, |a, &r| a.saturating_add(r));
+                rescale(&mut budgets, total.saturating_add(missing));
+                for (row, &r) in my_rows.iter_mut().zip(&budgets) {
+                    row.1 = r;
+                }
+            } else {
+                my_rows.push((None, missing));
+            }
+        }
+        let mut budget: u64 = my_rows.iter().fold(0u64, |a, &(_, r)| a.saturating_add(r));
         if budget == 0 {
             continue;
         }
-        if budget != spent {
-            out.scaled += 1;
+        if budget > spent {
+            // The callers' parts count recursive calls again: keep what
+            // the function spends.
+            budgets.clear();
+            budgets.extend(my_rows.iter().map(|&(_, r)| r));
+            rescale(&mut budgets, spent);
+            for (row, &r) in my_rows.iter_mut().zip(&budgets) {
+                row.1 = r;
+            }
+            my_rows.retain(|&(_, r)| r > 0);
+            budget = spent;
+            adjusted = true;
+        } else if budget < spent {
+            // Callers past the node cap: their parts stayed with them.
             rescale(&mut cols, budget);
+        }
+        if adjusted {
+            out.scaled += 1;
+        }
+        if comp_size[c] > 1 && !head_seen[c] {
+            head_seen[c] = true;
+            heads[c] = my_rows.iter().map(|&(parent, r)| (b.stack(parent, frames[f]), r)).collect();
         }
         let capped = nodes >= MAX_NODES;
         // First the occurrences' parts of the self cost and of each call,
@@ -225,16 +307,17 @@ pub fn unfold(
             }
             allocate(&budgets, &part_costs, |r, p, x| {
                 let stack = b.stack(my_rows[cell_rows[r]].0, parts[p].0);
-                if col == 0 || capped {
-                    if col != 0 {
-                        out.truncated = out.truncated.saturating_add(x);
-                    }
-                    b.add_sample_for(Some(stack), m, i128::from(x), None, None);
-                } else {
+                if col != 0 {
                     let to = g.edges[col_edge[col - 1]].1 as usize;
-                    rows[to].push((Some(stack), x));
-                    nodes += 1;
+                    expected[to] = expected[to].saturating_add(x);
+                    if !capped {
+                        rows[to].push((Some(stack), x));
+                        nodes += 1;
+                        return;
+                    }
+                    out.truncated = out.truncated.saturating_add(x);
                 }
+                b.add_sample_for(Some(stack), m, i128::from(x), None, None);
             });
             i = j;
         }
@@ -287,6 +370,39 @@ fn topo_order(g: &Graph, out_edges: &[Vec<usize>]) -> (Vec<usize>, Vec<bool>) {
     }
     post.reverse();
     (post, back)
+}
+
+/// The strongly connected component of each function (a cycle of calls,
+/// or the function alone), by Kosaraju's second pass: `order` is a reverse
+/// post-order of the graph, so a search over the callers from each
+/// function in turn, through functions not yet assigned, finds exactly
+/// its component.
+fn components(g: &Graph, order: &[usize]) -> Vec<u32> {
+    let nf = g.funcs.len();
+    let mut callers: Vec<Vec<u32>> = vec![Vec::new(); nf];
+    for &(from, to) in &g.edges {
+        if from != to {
+            callers[to as usize].push(from);
+        }
+    }
+    let mut comp = vec![u32::MAX; nf];
+    let mut todo: Vec<usize> = Vec::new();
+    for (c, &f) in order.iter().enumerate() {
+        if comp[f] != u32::MAX {
+            continue;
+        }
+        comp[f] = c as u32;
+        todo.push(f);
+        while let Some(x) = todo.pop() {
+            for &p in &callers[x] {
+                if comp[p as usize] == u32::MAX {
+                    comp[p as usize] = c as u32;
+                    todo.push(p as usize);
+                }
+            }
+        }
+    }
+    comp
 }
 
 /// Scales `cols` to sum to `total` (largest remainder), keeping proportions.
