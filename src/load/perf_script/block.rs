@@ -13,7 +13,8 @@
 //! Representation: frames are interned twice over. A raw cache maps the
 //! bytes a frame line names (`symbol`, DSO, and whatever changes the name) to
 //! the ids of the frames it yields, so a frame seen before costs one hash of
-//! its text and no string building; only a miss runs inferno's renaming rules
+//! its bytes, no UTF-8 check and no string building (see [`frames`]); only a
+//! miss runs inferno's renaming rules
 //! and interns the resulting `(name, module, kind)`. Stacks are a prefix tree
 //! `(parent, frame)` as in the model, and a whole sample's stack seen before
 //! is found in one lookup (see [`super::stacks`]).
@@ -32,7 +33,10 @@ use crate::model::{FrameKind, Label, LabelValue, SwitchKind};
 /// "No stack / thread" in the local `u32` columns.
 pub(crate) const NONE: u32 = u32::MAX;
 
+mod frames;
 mod switches;
+
+use frames::RawFrames;
 
 /// A parser forgets its stacks once it holds more than this many (at most
 /// about 40 MiB of nodes and indexes, see [`LocalStacks`]), so a thread's
@@ -206,15 +210,14 @@ pub(crate) struct Parser {
     frame_names: Vec<(String, String, FrameKind)>,
     srcline_index: HashMap<SrclineKey, u32, FxBuildHasher>,
     frame_count: u32,
-    raw_cache: HashMap<Box<[u8]>, (u32, u32), FxBuildHasher>,
-    raw_ids: Vec<u32>,
+    raw_frames: RawFrames,
+    raw_scratch: Vec<u32>,
     stacks: LocalStacks,
     root_index: HashMap<String, u32, FxBuildHasher>,
     thread_index: HashMap<(String, Option<u32>, Option<u32>), u32, FxBuildHasher>,
     thread_count: u32,
     events: Vec<String>,
     event_count: usize,
-    key: Vec<u8>,
     scratch: Vec<(String, FrameKind)>,
     out: Delta,
 }
@@ -237,15 +240,14 @@ impl Parser {
             frame_names: Vec::new(),
             srcline_index: HashMap::default(),
             frame_count: 0,
-            raw_cache: HashMap::default(),
-            raw_ids: Vec::new(),
+            raw_frames: RawFrames::default(),
+            raw_scratch: Vec::new(),
             stacks: LocalStacks::default(),
             root_index: HashMap::default(),
             thread_index: HashMap::default(),
             thread_count: 0,
             events: Vec::new(),
             event_count: 0,
-            key: Vec::new(),
             scratch: Vec::new(),
             out: Delta::default(),
         }
@@ -271,6 +273,17 @@ impl Parser {
 
     /// Feeds one line (without its `\n`).
     pub(crate) fn line(&mut self, bytes: &[u8], number: u64, offset: u64) {
+        // Most lines: a frame line inside a sample, read on bytes.
+        if self.in_event
+            && !self.cur.skip
+            && !self.cur.tracing_data
+            && bytes.first().is_some_and(|&b| b == b'\t' || b == b' ')
+            && self.byte_frame_line(bytes)
+        {
+            self.out.last_line_bad = false;
+            self.cur.chained = true;
+            return;
+        }
         let text = match std::str::from_utf8(bytes) {
             Ok(s) => std::borrow::Cow::Borrowed(s),
             Err(_) => {
@@ -494,50 +507,6 @@ impl Parser {
         self.out.frames.push(NewFrame { name: key.0.clone(), module: key.1.clone(), kind, file: None });
         self.frame_index.insert(key, id);
         id
-    }
-
-    fn frame_line(&mut self, t: &str, number: u64, offset: u64) {
-        let Some((pc, func, module)) = frame::parse_line(t) else {
-            let shown: String = t.chars().take(80).collect();
-            self.warn(number, offset, format!("not a stack frame (expected `addr symbol (dso)`), skipped: {shown:?}"));
-            self.out.last_line_bad = true;
-            return;
-        };
-        let java = self.cur.java;
-        let stripped = frame::strip_offset(func);
-        if stripped.starts_with('(') {
-            // Old perf printed process names as `(comm)` frames; inferno and
-            // the Perl original drop them.
-            let shown: String = t.chars().take(80).collect();
-            self.warn(number, offset, format!("frame with no symbol (`(...)`) skipped, as inferno does: {shown:?}"));
-            return;
-        }
-        self.key.clear();
-        self.key.extend_from_slice(stripped.as_bytes());
-        self.key.push(0);
-        self.key.extend_from_slice(module.as_bytes());
-        self.key.push(u8::from(java));
-        if self.names.include_addrs && stripped.contains("[unknown]") {
-            self.key.push(0);
-            self.key.extend_from_slice(pc.as_bytes());
-        }
-        if let Some(&(start, len)) = self.raw_cache.get(self.key.as_slice()) {
-            let ids = &self.raw_ids[start as usize..(start + len) as usize];
-            self.cur.frames.extend(ids.iter().rev());
-            return;
-        }
-        let mut scratch = std::mem::take(&mut self.scratch);
-        frame::names(pc, func, module, java, self.names, &mut scratch);
-        let start = self.raw_ids.len() as u32;
-        for (name, kind) in scratch.drain(..) {
-            let id = self.intern_frame(name, module.to_string(), kind);
-            self.raw_ids.push(id);
-        }
-        self.scratch = scratch;
-        let len = self.raw_ids.len() as u32 - start;
-        self.raw_cache.insert(self.key.as_slice().into(), (start, len));
-        let ids = &self.raw_ids[start as usize..];
-        self.cur.frames.extend(ids.iter().rev());
     }
 
     fn end_sample(&mut self) {
