@@ -2,50 +2,17 @@
 //! files, against the oracles the reference tools (or the format's own
 //! definition) give: per-metric totals and per-function self and total.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use firesight::load::{Format, LoadOptions};
 use firesight::model::{CallTree, FrameId, FunctionTable, MetricId, Profile, SampleFilter, ThreadId, Weight};
 use serde_json::Value;
 
-use crate::common::{data, folded_text, load, load_bytes};
+use crate::common::{data, folded_text, load, load_bytes, per_frame};
 
 fn oracle(rel: &str) -> Value {
     let text = std::fs::read_to_string(data(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
-
-/// Per frame (as `label(frame)` names it): self and total, total once per
-/// sample, over the samples of `thread` (all when `None`).
-fn per_frame(
-    p: &Profile,
-    m: MetricId,
-    thread: Option<ThreadId>,
-    label: &dyn Fn(FrameId) -> String,
-) -> BTreeMap<String, (Weight, Weight)> {
-    let mut out: BTreeMap<String, (Weight, Weight)> = BTreeMap::new();
-    for i in 0..p.samples.len() {
-        if thread.is_some() && p.samples.thread(i) != thread {
-            continue;
-        }
-        let w = p.weight(i, m);
-        let Some(leaf) = p.samples.stacks[i] else { continue };
-        let mut path = Vec::new();
-        p.stacks.frames_root_first(leaf, &mut path);
-        let mut seen: Vec<String> = Vec::new();
-        for (k, &f) in path.iter().enumerate() {
-            let name = label(f);
-            let e = out.entry(name.clone()).or_default();
-            if k + 1 == path.len() {
-                e.0 += w;
-            }
-            if !seen.contains(&name) {
-                e.1 += w;
-                seen.push(name);
-            }
-        }
-    }
-    out
 }
 
 /// Per function (the hot table's rows): name -> (self, total).
@@ -260,19 +227,7 @@ fn massif_peak_tree_and_heap_over_time_match_ms_print() {
         // Every snapshot's useful, extra and stack bytes at its time.
         assert_eq!(firesight::load::massif::SERIES_METRICS, firesight::analysis::heap_series::SERIES_METRICS);
         assert_eq!(firesight::load::massif::PEAK_METRIC, firesight::analysis::heap_series::PEAK_METRIC);
-        let series = firesight::analysis::heap_series::heap_series(p).expect("series");
-        let snaps = o["snapshots"].as_array().expect("snapshots");
-        assert_eq!(series.points.len(), snaps.len(), "{name}");
-        for (pt, s) in series.points.iter().zip(snaps) {
-            let u = |k: &str| s[k].as_u64().unwrap_or(u64::MAX);
-            assert_eq!(
-                (pt.time, pt.useful_bytes, pt.extra_bytes, pt.stacks_bytes),
-                (u("time"), u("useful_heap_B"), u("extra_heap_B"), u("stacks_B")),
-                "{name} snapshot {}",
-                s["n"]
-            );
-        }
-        assert_eq!(series.peak, o["peak_snapshot"].as_u64().map(|n| n as usize));
+        crate::common::assert_massif_series(p, &o, name);
         // The peak's allocation sites: each site's bytes are its self bytes.
         let label = |f: FrameId| p.frames.name(f).to_string();
         let frames = per_frame(p, p.default_metric, None, &label);

@@ -40,34 +40,14 @@ fn int(v: &Value) -> Weight {
     Weight::from(v.as_u64().unwrap_or_else(|| panic!("{v} is not a count")))
 }
 
-/// Per frame label: self and total of metric `m`, total once per sample,
-/// over the samples of `thread` (all when `None`).
+/// [`crate::common::per_frame`] without the frames that carry nothing.
 fn per_frame(
     p: &Profile,
     m: MetricId,
     thread: Option<ThreadId>,
     label: &dyn Fn(FrameId) -> String,
 ) -> BTreeMap<String, (Weight, Weight)> {
-    let mut out: BTreeMap<String, (Weight, Weight)> = BTreeMap::new();
-    let mut path = Vec::new();
-    for i in 0..p.samples.len() {
-        if thread.is_some() && p.samples.thread(i) != thread {
-            continue;
-        }
-        let w = p.weight(i, m);
-        let Some(leaf) = p.samples.stacks[i] else { continue };
-        p.stacks.frames_root_first(leaf, &mut path);
-        let names: Vec<String> = path.iter().map(|&f| label(f)).collect();
-        for (k, name) in names.iter().enumerate() {
-            let e = out.entry(name.clone()).or_default();
-            if k + 1 == names.len() {
-                e.0 += w;
-            }
-            if !names[..k].contains(name) {
-                e.1 += w;
-            }
-        }
-    }
+    let mut out = crate::common::per_frame(p, m, thread, label);
     out.retain(|_, (s, t)| *s != 0 || *t != 0);
     out
 }
@@ -187,19 +167,7 @@ fn massif_of_lrucache_c_matches_ms_print() {
     let p = &l.profile;
     let o = oracle("lrucache.massif.out.json");
     assert_eq!(p.total(p.default_metric), int(&o["peak_useful_heap_B"]));
-    let series = firesight::analysis::heap_series::heap_series(p).expect("series");
-    let snaps = o["snapshots"].as_array().expect("snapshots");
-    assert_eq!(series.points.len(), snaps.len());
-    for (pt, s) in series.points.iter().zip(snaps) {
-        let u = |k: &str| s[k].as_u64().unwrap_or(u64::MAX);
-        assert_eq!(
-            (pt.time, pt.useful_bytes, pt.extra_bytes, pt.stacks_bytes),
-            (u("time"), u("useful_heap_B"), u("extra_heap_B"), u("stacks_B")),
-            "snapshot {}",
-            s["n"]
-        );
-    }
-    assert_eq!(series.peak, o["peak_snapshot"].as_u64().map(|n| n as usize));
+    crate::common::assert_massif_series(p, &o, "lrucache.massif.out");
     let frames = per_frame(p, p.default_metric, None, &|f| p.frames.name(f).to_string());
     let functions = o["peak_functions"].as_object().expect("peak_functions");
     for (name, v) in functions {

@@ -7,11 +7,23 @@
 
 use std::path::PathBuf;
 
+use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use firesight::ui::FiresightApp;
 use firesight::ui::command::Command;
 
 use crate::common::data;
 use crate::ui::{doc, open, settle};
+
+/// Double-clicks the first row labelled `label` (two clicks in one frame)
+/// and lets the source view open.
+fn double_click_row(h: &mut Harness<'static, FiresightApp>, label: &str) {
+    let row = h.query_all_by_label(label).next().expect("a hot-table row");
+    row.click();
+    row.click();
+    settle(h);
+    settle(h);
+}
 
 fn go_shop(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-profiles/go-shop").join(name)
@@ -21,12 +33,7 @@ fn go_shop(name: &str) -> PathBuf {
 fn double_clicking_a_row_opens_its_source_with_the_hottest_lines_numbers() {
     let mut h = open(&[go_shop("cpu.pb.gz")]);
     assert!(!doc(&h).source.open);
-    let row = h.query_all_by_label("main.renderTree").next().expect("a hot-table row");
-    // Two clicks in one frame: a double click.
-    row.click();
-    row.click();
-    settle(&mut h);
-    settle(&mut h);
+    double_click_row(&mut h, "main.renderTree");
     let d = doc(&h);
     assert!(d.source.open);
     let listing = d.source.listing.as_ref().expect("the listing was built");
@@ -58,11 +65,7 @@ fn a_callgrind_rows_source_shows_ir_per_line_as_callgrind_annotate() {
     let mut h = open(&[data("callgrind/kvstore-O1.callgrind.out")]);
     h.state_mut().apply(Command::SetSourceFolders(vec![dir.path().to_path_buf()]));
     h.run();
-    let row = h.query_all_by_label("merge").next().expect("a hot-table row");
-    row.click();
-    row.click();
-    settle(&mut h);
-    settle(&mut h);
+    double_click_row(&mut h, "merge");
     let d = doc(&h);
     assert!(d.source.open);
     let listing = d.source.listing.as_ref().expect("the listing was built");
