@@ -330,9 +330,11 @@ fn trace_case(name: &str, path: &Path) {
     if let Some(b) = h.query_by_label("Expand all").map(|n| n.rect()) {
         click(&mut h, b.center(), &mut f, "expand all");
     }
-    // The trace list: its rows sit under the "Start (UTC)" header.
+    // The trace list: its rows sit under the "Start (UTC)" header (which
+    // carries the sort arrow: the list opens sorted by start).
     // (A file of one trace may show no list.)
-    if let Some(head) = h.query_by_label("Start (UTC)").map(|n| n.rect()) {
+    let head = h.query_all_by_label_contains("Start (UTC)").next().map(|n| n.rect());
+    if let Some(head) = head {
         list_case(&mut h, &mut f, head);
     }
     f.report(name, &extra);
@@ -348,8 +350,10 @@ fn list_case(h: &mut App, f: &mut Frames, head: Rect) {
         click(h, list_row(k as f32), f, "list row click (open trace)");
     }
     for title in ["Duration", "Spans", "Root span", "Start (UTC)"] {
-        let found =
-            h.query_all_by_label(title).map(|n| n.rect()).find(|r| (r.center().y - head.center().y).abs() < 4.0);
+        let found = h
+            .query_all_by_label_contains(title)
+            .map(|n| n.rect())
+            .find(|r| (r.center().y - head.center().y).abs() < 4.0);
         if let Some(r) = found {
             click(h, r.center(), f, "list sort");
         }

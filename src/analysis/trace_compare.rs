@@ -115,7 +115,9 @@ fn side(set: &TraceSet, by_name: bool, scale: Option<f64>) -> HashMap<Key, SpanF
         for s in critical_path(t) {
             let span = &t.spans[s.span];
             let name = if by_name { &*span.name } else { "" };
-            *critical.entry((&span.service, name)).or_default() += s.end_ns - s.start_ns;
+            let c = critical.entry((&span.service, name)).or_default();
+            // Saturating: unset (0) starts can add up past 2^64 ns.
+            *c = c.saturating_add(s.end_ns - s.start_ns);
         }
     }
     let scaled = |ns: u64| scale.map_or(ns, |k| (ns as f64 * k).round() as u64);

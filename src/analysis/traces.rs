@@ -183,8 +183,10 @@ impl<'a> Rows<'a> {
         let row = &mut self.rows[k];
         row.spans += 1;
         row.errors += usize::from(s.is_error());
-        row.total_ns += s.duration_ns();
-        row.self_ns += own;
+        // Saturating: spans whose start was never set (0) can add up past
+        // 2^64 ns.
+        row.total_ns = row.total_ns.saturating_add(s.duration_ns());
+        row.self_ns = row.self_ns.saturating_add(own);
         self.intervals[k].push((s.start_ns, s.end_ns));
     }
 
@@ -192,7 +194,7 @@ impl<'a> Rows<'a> {
     fn end_trace(&mut self) {
         for (row, iv) in self.rows.iter_mut().zip(self.intervals.iter_mut()) {
             if !iv.is_empty() {
-                row.wall_ns += union_ns(iv);
+                row.wall_ns = row.wall_ns.saturating_add(union_ns(iv));
                 iv.clear();
             }
         }

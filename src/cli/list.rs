@@ -117,6 +117,9 @@ fn function_json(p: &Profile, metric: MetricId, f: &FunctionLines, search: &Sour
         })
         .collect();
     let (path, error) = match &source {
+        None if !f.lines.is_empty() => {
+            (None, Some("no source file: the profile records line numbers but no file for this function".to_owned()))
+        }
         None => {
             (None, Some("no source information: the profile records no file and line for this function".to_owned()))
         }
@@ -144,19 +147,21 @@ fn write_function(
     search: &SourceSearch,
 ) -> Result<()> {
     let m = p.metric(metric);
-    if f.file.is_empty() {
+    if f.file.is_empty() && f.lines.is_empty() {
         writeln!(out, "No source information for {}", f.name)?;
         return Ok(());
     }
     let dot = |w: i128| if w == 0 { ".".to_owned() } else { m.format(w) };
-    writeln!(out, "ROUTINE ======================== {} in {}", f.name, f.file)?;
+    // JFR frames carry line numbers but no file: the line table alone.
+    let file = if f.file.is_empty() { "(no source file recorded)" } else { f.file.as_str() };
+    writeln!(out, "ROUTINE ======================== {} in {}", f.name, file)?;
     let pct = if total == 0 { 0.0 } else { f.total.unsigned_abs() as f64 * 100.0 / total as f64 };
     writeln!(out, "{:>10} {:>10} (flat, cum) {:.2}% of Total", m.format(f.self_weight), m.format(f.total), pct)?;
-    let source = search.read(&f.file);
-    if let Err(e) = &source {
+    let source = (!f.file.is_empty()).then(|| search.read(&f.file));
+    if let Some(Err(e)) = &source {
         writeln!(out, " Error: {e}")?;
     }
-    let text = source.as_ref().ok().map(|(_, l)| l.as_slice());
+    let text = source.as_ref().and_then(|s| s.as_ref().ok()).map(|(_, l)| l.as_slice());
     for (n, s, t, text) in shown_lines(f, text) {
         writeln!(out, "{:>10} {:>10} {:>6}:{}", dot(s), dot(t), n, text.unwrap_or_default())?;
     }

@@ -280,4 +280,30 @@ fn perf_srcline_lines_equal_perf_report_and_sum_to_the_functions_self_and_total(
         checked += 1;
     }
     assert!(checked >= 20, "{checked}");
+    // perf's "source unknown" lines under kernel, vdso and unsymbolised
+    // frames (`[kernel.kallsyms][ffffffff8224a904]`) are not malformed
+    // frames: no warning for them (there were 448).
+    let info = run_json(&["info", &data(file).display().to_string(), "--json"]);
+    assert_eq!(info["warnings"].as_array().map(Vec::len), Some(0), "{}", info["warnings"]);
+}
+
+/// JFR frames carry line numbers but no file: `list` still prints the line
+/// table (it said "No source information" while the JSON had the lines),
+/// and the JSON says which half is missing.
+#[test]
+fn jfr_lines_without_a_file_are_listed() {
+    let file = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-profiles/warehouse.jfr");
+    let file = file.to_str().expect("utf8 path");
+    let (code, out, err) = run_cli(&["list", file, "Warehouse.pick$"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ROUTINE ======================== ") && out.contains("(no source file recorded)"), "{out}");
+    assert!(!out.contains("No source information"), "{out}");
+    let v = run_json(&["list", file, "Warehouse.pick$", "--json"]);
+    let f = &v["functions"][0];
+    let lines = f["lines"].as_array().expect("lines");
+    assert!(!lines.is_empty(), "{v}");
+    // Each line's row in the text: its number after the two weights.
+    let first = lines[0]["line"].as_u64().expect("line number");
+    assert!(out.lines().any(|l| l.trim_end().ends_with(&format!(" {first}:"))), "{out}");
+    assert!(f["error"].as_str().is_some_and(|e| e.contains("line numbers but no file")), "{f}");
 }

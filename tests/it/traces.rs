@@ -490,3 +490,32 @@ fn parent_loops_are_named_with_their_spans_and_what_was_done() {
         ]
     );
 }
+
+/// Spans whose start was never set (0) end 56 years later: twelve of them
+/// add up past 2^64 ns. `services` and `diff` saturate instead of
+/// overflowing (found by a new user: a panic in debug builds).
+#[test]
+fn spans_with_an_unset_start_do_not_overflow_the_service_table() {
+    let spans: Vec<String> = (1..=12)
+        .map(|i| {
+            format!(
+                r#"{{"traceId": "{i:032x}", "spanId": "{i:016x}", "name": "req", "startTimeUnixNano": "0", "endTimeUnixNano": "1764000000000000000"}}"#
+            )
+        })
+        .collect();
+    let json = format!(
+        r#"{{"resourceSpans": [{{"resource": {{"attributes": [{{"key": "service.name", "value": {{"stringValue": "svc"}}}}]}}, "scopeSpans": [{{"spans": [{}]}}]}}]}}"#,
+        spans.join(", ")
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("zero-start.otlp.json");
+    std::fs::write(&path, json).expect("write");
+    let file = path.to_str().expect("utf8 path");
+    let (code, out, err) = run_cli(&["services", file, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["services"][0]["spans"], 12);
+    assert_eq!(v["services"][0]["total_ns"], u64::MAX);
+    let (code, _, err) = run_cli(&["diff", file, file]);
+    assert_eq!(code, 0, "{err}");
+}

@@ -161,6 +161,15 @@ fn srcline(t: &str) -> Option<(&str, u32)> {
     Some((file, line.parse().ok()?))
 }
 
+/// What `perf script -F +srcline` prints under a frame whose source it does
+/// not know: the DSO's short name and the address, `dso[hex]`
+/// (`[kernel.kallsyms][ffffffff8224a904]`, `[vdso][b66]`, `app[10c0]`).
+fn unknown_srcline(t: &str) -> bool {
+    let Some(body) = t.strip_suffix(']') else { return false };
+    let Some((dso, addr)) = body.rsplit_once('[') else { return false };
+    !dso.is_empty() && !t.contains(' ') && !addr.is_empty() && addr.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// A payload value as a label: a decimal integer as a number, else text.
 fn label_value(v: &str) -> LabelValue {
     match v.parse::<i64>() {
@@ -365,6 +374,10 @@ impl Parser {
                 *f = id;
             }
             self.out.srclines += 1;
+            return;
+        }
+        if !self.cur.frames.is_empty() && unknown_srcline(trimmed) {
+            // The frame above keeps no line; not a malformed frame.
             return;
         }
         self.cur.chained = true;

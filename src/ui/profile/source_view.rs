@@ -132,6 +132,12 @@ fn file_ui(ui: &mut Ui, index: usize, file: &SourceFile, listing: &SourceListing
         metric.name
     ));
     let text = match &file.text {
+        // Lines without a file (JFR frames carry line numbers only): the
+        // line table alone.
+        None if !f.lines.is_empty() => {
+            ui.label("The profile records line numbers but no source file for this function.");
+            None
+        }
         None => {
             ui.label("No source information: the profile records no file and line for this function.");
             return;
