@@ -238,3 +238,23 @@ fn a_truncated_gzip_names_where_the_compressed_stream_ends() {
         "{err}"
     );
 }
+
+/// A perf script cut at a line boundary inside a sample: `fold` keeps the
+/// frames read and says on stderr that the input ends inside the sample
+/// (it said nothing; `info` listed the warning).
+#[test]
+fn fold_warns_on_stderr_when_the_loader_warned() {
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(data("perf/srcline/kvstore.srcline.perf.txt.gz")).expect("open"))
+        .read_to_string(&mut text)
+        .expect("gunzip");
+    let cut: String = text.lines().take(14).map(|l| format!("{l}\n")).collect();
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("cut.perf.txt");
+    std::fs::write(&file, cut).expect("write");
+    let (code, out, err) = run_cli(&["fold", &file.to_string_lossy()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(err.contains("line 9: the input ends inside this sample"), "{err}");
+}
