@@ -182,6 +182,12 @@ impl TraceView {
 
     /// Opens trace `index` in the waterfall and the tables.
     pub fn open_trace(&mut self, set: &TraceSet, index: usize) {
+        if self.waterfall.trace() == Some(index) && self.tables.trace() == Some(index) {
+            // Already open (a click on its row again): keep the waterfall
+            // as it is rather than lay out every span again (355 ms on
+            // the window's thread for a trace of a million spans).
+            return;
+        }
         // The service and operation tables on a second thread while this
         // one finds the critical path (once, for the waterfall and the
         // path table) and lays out the waterfall: on a trace of a million
