@@ -129,6 +129,17 @@ impl SourceSearch {
                 dir = if rec.is_relative() { cur.parent() } else { None };
             }
         }
+        // Last: the bare file name directly in a folder the user named (a
+        // source folder holding `kvstore.c` for `/tmp/build/kvstore.c`).
+        if parts.len() > 1
+            && let Some(name) = parts.last()
+        {
+            for d in &self.dirs {
+                if let Some(p) = try_path(d.join(name), &mut tried) {
+                    return Ok(p);
+                }
+            }
+        }
         Err(SourceMissing { recorded: recorded.to_owned(), tried, error: None })
     }
 

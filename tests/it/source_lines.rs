@@ -162,6 +162,19 @@ fn trim_path_maps_the_recorded_prefix_onto_a_source_folder() {
     assert_eq!(v["functions"][0]["source"].as_str().unwrap(), format!("{root}/main.go"));
 }
 
+/// A source folder that holds the file by its bare name is found when no
+/// longer part of the recorded path matches (the callgrind recording names
+/// /tmp/gaps-cg/kvstore.c; sample-profiles/src holds kvstore.c).
+#[test]
+fn a_source_folder_holding_the_bare_file_name_is_found_last() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-profiles/src").display().to_string();
+    let cg = crate::common::data("callgrind/kvstore-O1.callgrind.out").display().to_string();
+    let (code, out, err) = run_cli(&["list", &cg, "^merge$", "--source-path", &src, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["functions"][0]["source"].as_str().unwrap(), format!("{src}/kvstore.c"));
+}
+
 #[test]
 fn line_self_sums_to_the_functions_self_in_top() {
     let (_, heads, _) = ours("cpu.pb.gz", ".", "cpu");
