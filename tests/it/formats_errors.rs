@@ -53,6 +53,23 @@ fn truncated_json_formats_name_the_format_and_place() {
     assert!(e.starts_with("Chrome trace, line 2"), "{e}");
 }
 
+/// A complete event with a negative or absurd `dur` lasts 0, with a
+/// warning (it was silent).
+#[test]
+fn chrome_trace_events_with_a_bad_dur_are_counted_in_a_warning() {
+    let events = r#"[{"name":"a","ph":"X","ts":10,"dur":-5,"pid":1,"tid":1},
+{"name":"b","ph":"X","ts":20,"dur":1e30,"pid":1,"tid":1},
+{"name":"c","ph":"X","ts":30,"dur":4,"pid":1,"tid":1}]"#;
+    let l = load_bytes(events.as_bytes().to_vec(), &LoadOptions::default()).expect("loads");
+    let traces = l.traces.as_ref().expect("traces");
+    assert_eq!(traces.span_count(), 3);
+    let w: Vec<&str> = l.profile.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(
+        w.iter().any(|m| m.starts_with("2 complete (X) event(s) with a missing, negative or out-of-range dur")),
+        "{w:?}"
+    );
+}
+
 #[test]
 fn bad_counts_and_references_are_named() {
     let e = forced(br#"{"nodes":[{"id":1,"callFrame":{"functionName":"(root)","url":""},"children":[2]}],"samples":[1],"timeDeltas":[5]}"#.to_vec(), Format::CpuProfile);

@@ -113,6 +113,8 @@ struct Counts {
     unclosed_begin: u64,
     no_time: u64,
     overlaps: u64,
+    /// X events whose `dur` is missing, negative or out of range (taken as 0).
+    bad_dur: u64,
 }
 
 /// Loads a Chrome trace from `input`: the projection and the traces (one per thread).
@@ -164,7 +166,9 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<(Profile, TraceSet)
         t.last_ns = t.last_ns.max(start_ns);
         match e.ph.as_ref() {
             "X" => {
-                let dur = e.dur.as_ref().and_then(NumOrStr::as_f64).and_then(|d| to_ns(d, 1e3)).unwrap_or(0);
+                let dur = e.dur.as_ref().and_then(NumOrStr::as_f64).and_then(|d| to_ns(d, 1e3));
+                counts.bad_dur += u64::from(dur.is_none());
+                let dur = dur.unwrap_or(0);
                 let end_ns = start_ns.saturating_add(dur);
                 t.last_ns = t.last_ns.max(end_ns);
                 t.spans.push(Raw { name: Arc::from(e.name.as_ref()), start_ns, end_ns, attributes: attributes(e) });
@@ -387,6 +391,12 @@ fn warn_counts(b: &mut TraceSetBuilder, c: &Counts) {
     }
     if c.no_time > 0 {
         b.warn(format!("{} X/B/E event(s) without a readable ts, skipped", c.no_time));
+    }
+    if c.bad_dur > 0 {
+        b.warn(format!(
+            "{} complete (X) event(s) with a missing, negative or out-of-range dur; each is taken to last 0",
+            c.bad_dur
+        ));
     }
     if c.overlaps > 0 {
         b.warn(format!(
