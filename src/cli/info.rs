@@ -93,7 +93,13 @@ pub fn info(a: &InfoArgs) -> Result<()> {
         writeln!(out, "frames:   {}", units::format_int(p.frames.len() as u64))?;
         writeln!(out, "threads:  {}", units::format_int(p.threads.len() as u64))?;
         if let Some((lo, hi)) = time_span {
-            writeln!(out, "time span: {}", firesight::model::units::format_duration_ns((hi - lo) as f64))?;
+            // massif counts time in instructions or bytes allocated where
+            // its `time_unit` says so: the span in that unit, not as ns.
+            let unit = p.meta.iter().find(|(k, _)| k == firesight::load::massif::TIME_UNIT_META).map(|(_, v)| v);
+            match unit.filter(|u| u.as_str() != "ns") {
+                Some(u) => writeln!(out, "time span: {} {u}", units::format_int(hi - lo))?,
+                None => writeln!(out, "time span: {}", units::format_duration_ns((hi - lo) as f64))?,
+            }
         }
         for (k, v) in &p.meta {
             writeln!(out, "{k}: {v}")?;

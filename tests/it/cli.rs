@@ -258,3 +258,15 @@ fn fold_warns_on_stderr_when_the_loader_warned() {
     assert_eq!(out.lines().count(), 3, "{out}");
     assert!(err.contains("line 9: the input ends inside this sample"), "{err}");
 }
+
+/// massif counts time in instructions (`time_unit: i`): `info` gives the
+/// span in instructions, not as if they were nanoseconds ("3.04 ms").
+#[test]
+fn info_gives_a_massif_time_span_in_its_own_unit() {
+    let file = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-profiles/lrucache.massif.out");
+    let (code, out, err) = run_cli(&["info", &file.to_string_lossy()]);
+    assert_eq!(code, 0, "{err}");
+    let span = out.lines().find(|l| l.starts_with("time span:")).expect("a time span line");
+    assert!(span.ends_with(" instructions"), "{span}");
+    assert!(!span.contains("ms"), "{span}");
+}
