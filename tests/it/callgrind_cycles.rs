@@ -93,3 +93,16 @@ fn callgrind_cycles_inclusive_costs_outside_cycles_equal_callgrind_annotate() {
     }
     assert!(want["walk'2"] > 20 * got["main"].1);
 }
+
+/// A call whose recorded cost its callee never spends (no cost lines for
+/// the callee) is an inconsistent file, not a cycle: the warning says so.
+#[test]
+fn a_call_costing_more_than_its_callee_spends_is_not_called_a_cycle() {
+    let text = "events: Ir\nfl=a.c\nfn=main\n1 7\ncfn=f\ncalls=1 5\n2 100\n";
+    let l =
+        crate::common::load_bytes(text.as_bytes().to_vec(), &firesight::load::LoadOptions::default()).expect("loads");
+    let w: Vec<&str> = l.profile.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(w.iter().any(|m| m.contains("called for more than they spend")), "{w:?}");
+    assert!(!w.iter().any(|m| m.contains("cycle")), "{w:?}");
+    assert_eq!(l.profile.total(l.profile.default_metric), 7);
+}

@@ -46,14 +46,25 @@ pub fn load(input: &mut Input) -> Result<Profile, LoadError> {
                 u.cut
             ));
         }
-        if u.scaled > 0 {
+        let in_cycles = u.scaled - u.inconsistent;
+        if in_cycles > 0 {
             b.warn(
                 None,
                 None,
                 format!(
-                    "{name}: for {} function(s) in a cycle of calls the callers' costs count the calls back round the cycle again; \
-                 their inclusive cost is estimated (self costs and the total stay exact)",
-                    u.scaled
+                    "{name}: for {in_cycles} function(s) in a cycle of calls the callers' costs count the calls back round the cycle again; \
+                 their inclusive cost is estimated (self costs and the total stay exact)"
+                ),
+            );
+        }
+        if u.inconsistent > 0 {
+            b.warn(
+                None,
+                None,
+                format!(
+                    "{name}: {} function(s) are called for more than they spend (the file records call costs their own costs \
+                 and calls do not hold, e.g. a callee with no cost lines); the callers' parts are cut to what each spends",
+                    u.inconsistent
                 ),
             );
         }

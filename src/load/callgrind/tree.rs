@@ -139,6 +139,9 @@ pub struct Unfolded {
     /// Functions whose callers' costs did not add up to what they spent
     /// (a cycle through them, or an inconsistent file): their calls in the cycle or their callers' parts are scaled.
     pub scaled: u64,
+    /// Of those, functions in no cycle: their callers' calls to them cost
+    /// more than they spend, which only an inconsistent file records.
+    pub inconsistent: u64,
     /// Cost units left in callers' self cost because the node cap was reached.
     pub truncated: u64,
     /// Call edges cut because they close a cycle.
@@ -273,6 +276,7 @@ pub fn unfold(
         }
         if adjusted {
             out.scaled += 1;
+            out.inconsistent += u64::from(comp_size[c] == 1);
         }
         if comp_size[c] > 1 && !head_seen[c] {
             head_seen[c] = true;
