@@ -104,7 +104,8 @@ pub fn sniff_head(head: &[u8], complete: bool) -> Result<Sniffed, LoadError> {
         return Ok(Sniffed::Format(f));
     }
     Err(LoadError::unsupported(format!(
-        "unrecognised binary data (first bytes {}); expected perf script text, folded stacks, pprof protobuf, OTLP JSON or protobuf, or Jaeger JSON",
+        "unrecognised binary data (first bytes {}); expected perf script text, perf.data, folded stacks, pprof protobuf, \
+         OTLP JSON or protobuf, Jaeger JSON, JFR, speedscope, V8 cpuprofile, Chrome trace, callgrind, massif or strace",
         hex_preview(head)
     )))
 }
@@ -166,7 +167,8 @@ fn sniff_json(head: &[u8]) -> Result<Format, LoadError> {
         return Err(e);
     }
     Err(LoadError::unsupported(
-        "JSON that is neither OTLP traces (no \"resourceSpans\") nor Jaeger traces (no \"traceID\"/\"processes\")",
+        "JSON that is neither OTLP traces (no \"resourceSpans\") nor Jaeger traces (no \"traceID\"/\"processes\"), \
+         nor a speedscope, V8 cpuprofile or Chrome trace file",
     ))
 }
 
