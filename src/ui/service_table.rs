@@ -14,17 +14,16 @@
 //! `analysis` and egui. With a linked CPU profile both tables gain a CPU
 //! column ([`CpuColumn`]), sortable like the others.
 
-use std::collections::HashMap;
-
 use egui::{Color32, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
-use rustc_hash::FxBuildHasher;
 
-use crate::analysis::traces::{CriticalSection, SpanStats, critical_path_shares, service_and_operation_tables};
+use crate::analysis::traces::{CriticalSection, SpanStats, service_and_operation_tables};
 use crate::model::trace::TraceSet;
 use crate::model::units::format_duration_ns;
 use crate::ui::table_fit;
 use crate::ui::trace::cpu_column::CpuColumn;
+pub use crate::ui::trace::path_rows::PathRow;
+use crate::ui::trace::path_rows::path_rows;
 use crate::ui::trace_colors::{ERROR, ServiceColors};
 
 /// Widest a name column gets before it elides (whole on hover), px.
@@ -66,18 +65,6 @@ pub enum Scope {
     OpenTrace,
     /// Every trace of the file, as `firesight services` sums them.
     AllTraces,
-}
-
-/// One span on the critical path.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PathRow {
-    /// Span index in the trace.
-    pub span: u32,
-    /// Index of the row's `service: span name` in [`ServiceTables::path_ops`]
-    /// (a trace of a million spans has a million rows and a few operations).
-    pub op: u32,
-    /// Time on the critical path, ns.
-    pub path_ns: u64,
 }
 
 /// The tables, cached, and how they are sorted.
@@ -143,20 +130,7 @@ impl ServiceTables {
         self.duration_ns = t.duration_ns();
         let on_path: u64 = sections.iter().map(|c| c.end_ns - c.start_ns).sum();
         self.in_no_span_ns = self.duration_ns.saturating_sub(on_path);
-        let mut ops: HashMap<(&str, &str), u32, FxBuildHasher> = HashMap::default();
-        let mut path_ops = Vec::new();
-        let mut path: Vec<PathRow> = critical_path_shares(sections)
-            .into_iter()
-            .filter_map(|(i, ns)| {
-                let s = t.spans.get(i)?;
-                let op = *ops.entry((&s.service, &s.name)).or_insert_with(|| {
-                    path_ops.push((format!("{}: {}", s.service, s.name), s.service.to_string()));
-                    (path_ops.len() - 1) as u32
-                });
-                Some(PathRow { span: i as u32, op, path_ns: ns })
-            })
-            .collect();
-        path.sort_by_key(|r| std::cmp::Reverse(r.path_ns));
+        let (path, path_ops) = path_rows(t, sections);
         self.path = path;
         self.path_ops = path_ops;
         self.apply_sort();

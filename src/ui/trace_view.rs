@@ -188,30 +188,17 @@ impl TraceView {
             // the window's thread for a trace of a million spans).
             return;
         }
-        // The service and operation tables on a second thread while this
-        // one finds the critical path (once, for the waterfall and the
-        // path table) and lays out the waterfall: on a trace of a million
-        // spans each half is a pass over every span.
-        let (critical, stats_done) = std::thread::scope(|s| {
-            let tables = &mut self.tables;
-            let stats = std::thread::Builder::new()
-                .name("firesight-trace-tables".into())
-                .spawn_scoped(s, move || tables.open_stats(set, index))
-                .ok();
-            let critical = set.traces.get(index).map(crate::analysis::traces::critical_path).unwrap_or_default();
-            self.waterfall.open(set, index, &critical);
-            let done = match stats.map(|h| h.join()) {
-                Some(Ok(())) => true,
-                Some(Err(panic)) => std::panic::resume_unwind(panic),
-                None => false,
-            };
-            (critical, done)
-        });
-        if !stats_done {
-            // No thread could be started: here.
-            self.tables.open_stats(set, index);
-        }
-        self.tables.open_path(set, index, &critical);
+        // Two threads, two steps, each a pass over every span on a trace of
+        // a million: the service and operation tables beside the critical
+        // path (found once, for the waterfall and the path table), then
+        // the path table beside the waterfall's layout.
+        let tables = &mut self.tables;
+        let ((), critical) = in_parallel(
+            || tables.open_stats(set, index),
+            || set.traces.get(index).map(crate::analysis::traces::critical_path).unwrap_or_default(),
+        );
+        let waterfall = &mut self.waterfall;
+        in_parallel(|| tables.open_path(set, index, &critical), || waterfall.open(set, index, &critical));
         self.update_cpu_lines(set);
     }
 
@@ -463,4 +450,25 @@ impl TraceView {
         self.filters.set_filter(filter);
         self.apply_filter(traces);
     }
+}
+
+/// `a` on a thread of its own beside `b` on this one; both here, one after
+/// the other, when no thread can be started.
+fn in_parallel<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    let a = std::sync::Mutex::new(Some(a));
+    let run = || a.lock().ok().and_then(|mut f| f.take()).map(|f| f());
+    std::thread::scope(|s| {
+        let handle = std::thread::Builder::new().name("firesight-trace-view".into()).spawn_scoped(s, run).ok();
+        let rb = b();
+        let ra = match handle.map(|h| h.join()) {
+            Some(Ok(Some(ra))) => ra,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            // No thread, or it found nothing left to run: here.
+            Some(Ok(None)) | None => match run() {
+                Some(ra) => ra,
+                None => unreachable!("`a` runs once, on the thread or here"),
+            },
+        };
+        (ra, rb)
+    })
 }

@@ -8,5 +8,6 @@ pub mod cpu_column;
 pub mod filters;
 pub mod link;
 pub mod operations_table;
+pub mod path_rows;
 pub mod slow_panel;
 pub mod span_profile;

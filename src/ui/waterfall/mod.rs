@@ -141,7 +141,8 @@ impl Waterfall {
         self.duration_ns = trace.duration_ns();
         self.errors = trace.error_count();
         let mut critical = critical.to_vec();
-        critical.sort_by_key(|c| (c.span, c.start_ns));
+        // (span, start) is unique: an unstable sort orders it the same.
+        critical.sort_unstable_by_key(|c| (c.span, c.start_ns));
         self.critical_by_span = critical;
     }
 
