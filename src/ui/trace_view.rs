@@ -109,19 +109,19 @@ impl TraceView {
         // The shared set and the linked profile belong to the set, not to the view's state.
         let shared = self.shared.take().filter(|s| key_of(s) == key_of(set));
         let linked = self.linked.take();
-        *self = Self {
-            set_key: Some(key_of(set)),
-            colors: ServiceColors::new(set),
-            histogram: LatencyHistogram::new(set),
-            list: TraceList::new(set),
-            shared,
-            linked,
-            ..Self::default()
-        };
-        self.set_cpu_column(set);
-        if let Some(i) = slowest_trace(set) {
-            self.open_trace(set, i);
-        }
+        *self = Self { set_key: Some(key_of(set)), shared, linked, ..Self::default() };
+        // The colours, histogram and trace list (passes over every trace)
+        // beside opening the slowest trace.
+        let ((colors, histogram, list), ()) = in_parallel(
+            || (ServiceColors::new(set), LatencyHistogram::new(set), TraceList::new(set)),
+            || {
+                self.set_cpu_column(set);
+                if let Some(i) = slowest_trace(set) {
+                    self.open_trace(set, i);
+                }
+            },
+        );
+        (self.colors, self.histogram, self.list) = (colors, histogram, list);
     }
 
     /// The view of the shared `set`: long computations (slow versus rest,
