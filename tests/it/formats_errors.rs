@@ -53,6 +53,17 @@ fn truncated_json_formats_name_the_format_and_place() {
     assert!(e.starts_with("Chrome trace, line 2"), "{e}");
 }
 
+/// A JSON file cut before any format's keys (the first 10 bytes of a
+/// speedscope file) is called truncated at its end, not "JSON that is
+/// neither OTLP nor Jaeger".
+#[test]
+fn json_cut_before_any_keys_is_called_truncated() {
+    let e = error(br#"{"$schema""#.to_vec());
+    assert!(e.starts_with("JSON, byte offset 10: the JSON ends early (truncated file?)"), "{e}");
+    let e = load_bytes(br#"{"a": 1}"#.to_vec(), &LoadOptions::default()).map(|l| l.format).expect_err("not loaded");
+    assert!(e.to_string().contains("neither OTLP"), "{e}");
+}
+
 /// A complete event with a negative or absurd `dur` lasts 0, with a
 /// warning (it was silent).
 #[test]

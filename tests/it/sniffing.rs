@@ -120,10 +120,13 @@ fn json_is_never_folded() {
         let err = refused(empty.to_vec());
         assert!(err.starts_with("Jaeger JSON: no spans in the file (API response)"), "{err}");
     }
-    for other in [&b"{\n  \"a\": 1,\n  \"b\": 2\n}\n"[..], b"[\n 1,\n 2\n]\n", b"{\"x\":\n 3,\n\"y\": 4"] {
+    for other in [&b"{\n  \"a\": 1,\n  \"b\": 2\n}\n"[..], b"[\n 1,\n 2\n]\n"] {
         let err = refused(other.to_vec());
         assert!(err.contains("JSON that is neither OTLP"), "{err}");
     }
+    // Cut inside its object: truncated, at its end.
+    let err = refused(b"{\"x\":\n 3,\n\"y\": 4".to_vec());
+    assert!(err.starts_with("JSON, byte offset 16: the JSON ends early (truncated file?)"), "{err}");
     // Folded lines that start with `[` or `{` are still folded.
     for text in ["[unknown];main;work 5\n[unknown];main 2\n", "{main};run;query 3\n{main};run 1\n"] {
         let l = load_bytes(text.as_bytes().to_vec(), &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));

@@ -75,7 +75,7 @@ pub fn sniff_head(head: &[u8], complete: bool) -> Result<Sniffed, LoadError> {
     let mut json_error = None;
     if matches!(body[0], b'{' | b'[') {
         match json_values(body) {
-            Ok(()) => return sniff_json(body).map(Sniffed::Format),
+            Ok(()) => return sniff_json(body, complete.then_some(head.len())).map(Sniffed::Format),
             // A folded line may start with `[` (`[unknown];main 5`) or `{` (PHP's `{main}`).
             Err(e) => json_error = Some(e),
         }
@@ -141,7 +141,8 @@ fn json_values(body: &[u8]) -> Result<(), String> {
     }
 }
 
-fn sniff_json(head: &[u8]) -> Result<Format, LoadError> {
+/// `end`: the input's length when `head` is all of it.
+fn sniff_json(head: &[u8], end: Option<usize>) -> Result<Format, LoadError> {
     let text = String::from_utf8_lossy(&head[..head.len().min(64 << 10)]);
     let has = |k: &str| text.contains(&format!("\"{k}\""));
     if has("resourceSpans") || has("resource_spans") {
@@ -165,6 +166,17 @@ fn sniff_json(head: &[u8]) -> Result<Format, LoadError> {
     }
     if let Some(e) = json_syntax_error(head) {
         return Err(e);
+    }
+    if let Some(end) = end
+        && json_ends_early(head)
+    {
+        // The whole input, cut before any format's keys.
+        return Err(LoadError::invalid(
+            "JSON",
+            Some(At::Byte(end as u64)),
+            "the JSON ends early (truncated file?); what was read holds no key of OTLP, Jaeger, speedscope, \
+             V8 cpuprofile or Chrome trace",
+        ));
     }
     Err(LoadError::unsupported(
         "JSON that is neither OTLP traces (no \"resourceSpans\") nor Jaeger traces (no \"traceID\"/\"processes\"), \
@@ -206,6 +218,12 @@ fn json_too_deep(body: &[u8], limit: usize) -> Option<usize> {
 /// than the parser's 128 levels), that error at its line and column: a
 /// broken file is named as broken, not as JSON of an unknown kind. `None`
 /// when the head parses, or only ends early (the head may cut a value).
+/// The JSON of `head` stops inside a value.
+fn json_ends_early(head: &[u8]) -> bool {
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    serde_json::Deserializer::from_slice(body).into_iter::<IgnoredAny>().any(|v| v.is_err_and(|e| e.is_eof()))
+}
+
 fn json_syntax_error(head: &[u8]) -> Option<LoadError> {
     let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     if let Some(at) = json_too_deep(body, 128) {
