@@ -96,17 +96,25 @@ fn unit_of(unit: &str) -> Option<(Unit, &'static str, f64)> {
 struct Ctx {
     b: ProfileBuilder,
     frames: Vec<FrameId>,
-    metrics: Vec<(Unit, MetricId)>,
+    /// Each metric: its unit, id and the name the file's unit gave it.
+    metrics: Vec<(Unit, MetricId, String)>,
     empty: u64,
 }
 
 impl Ctx {
     fn metric(&mut self, unit: Unit, name: &str) -> MetricId {
-        if let Some(&(_, m)) = self.metrics.iter().find(|(u, _)| *u == unit) {
+        if let Some(&(_, m, _)) = self.metrics.iter().find(|(u, _, _)| *u == unit) {
             return m;
         }
-        let m = self.b.add_metric(name, unit.clone());
-        self.metrics.push((unit, m));
+        // Profiles in two time units (ms and s) are two metrics: the second
+        // is named with its unit, so `--metric` can tell them apart.
+        let taken = self.metrics.iter().any(|(_, _, n)| n == name);
+        let m = if taken {
+            self.b.add_metric(&format!("{name} ({})", unit.name()), unit.clone())
+        } else {
+            self.b.add_metric(name, unit.clone())
+        };
+        self.metrics.push((unit, m, name.to_owned()));
         m
     }
 

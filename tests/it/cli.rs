@@ -270,3 +270,25 @@ fn info_gives_a_massif_time_span_in_its_own_unit() {
     assert!(span.ends_with(" instructions"), "{span}");
     assert!(!span.contains("ms"), "{span}");
 }
+
+/// A speedscope file with profiles in milliseconds and in seconds has two
+/// time metrics; the second is named with its unit so `--metric` can pick
+/// it (both were "time", and `--metric time` took the first).
+#[test]
+fn speedscope_time_metrics_of_two_units_have_two_names() {
+    let json = r#"{"$schema":"https://www.speedscope.app/file-format-schema.json","shared":{"frames":[{"name":"a"},{"name":"b"}]},
+"profiles":[{"type":"sampled","name":"t1","unit":"milliseconds","startValue":0,"endValue":10,"samples":[[0],[0,1]],"weights":[3,4]},
+{"type":"sampled","name":"t2","unit":"seconds","startValue":0,"endValue":10,"samples":[[1]],"weights":[2]}]}"#;
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("two.speedscope.json");
+    std::fs::write(&file, json).expect("write");
+    let file = file.to_string_lossy();
+    let (code, out, err) = run_cli(&["top", &file, "--metric", "time (seconds)", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["functions"][0]["name"], "b");
+    let (code, out, err) = run_cli(&["top", &file, "--metric", "time", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["functions"].as_array().map(Vec::len), Some(2), "{v}");
+}
