@@ -292,3 +292,13 @@ fn speedscope_time_metrics_of_two_units_have_two_names() {
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v["functions"].as_array().map(Vec::len), Some(2), "{v}");
 }
+
+/// `--from/--to` take seconds; a massif file timed in instructions is
+/// refused with the reason (a range of instructions was read as seconds).
+#[test]
+fn from_and_to_are_refused_on_a_massif_file_timed_in_instructions() {
+    let file = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-profiles/lrucache.massif.out");
+    let (code, _, err) = run_cli(&["top", &file.to_string_lossy(), "--from", "0.001", "--to", "0.002"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("this file counts time in instructions"), "{err}");
+}
