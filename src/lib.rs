@@ -9,5 +9,6 @@ pub mod export;
 pub mod jobs;
 pub mod load;
 pub mod model;
+pub mod parallel;
 #[cfg(feature = "gui")]
 pub mod ui;

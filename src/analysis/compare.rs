@@ -130,17 +130,8 @@ impl Comparison {
         };
         // The two side trees on two threads (the after side on a thread of
         // its own, inline when no thread can be started).
-        let (b, a) = std::thread::scope(|s| {
-            let worker = std::thread::Builder::new()
-                .name("firesight-compare-side".into())
-                .spawn_scoped(s, || side(1, after.profile));
-            let b = side(0, before.profile);
-            let a = match worker {
-                Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                Err(_) => side(1, after.profile),
-            };
-            (b, a)
-        });
+        let (a, b) =
+            crate::parallel::join("firesight-compare-side", || side(1, after.profile), || side(0, before.profile));
         let (nodes, max_depth) = merge::merge(&b, &a, &order);
         Self { table: prepared.diff, nodes, max_depth }
     }

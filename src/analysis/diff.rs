@@ -118,17 +118,11 @@ impl Prepared {
         let n = functions.len();
         // The two sides' function weights on two threads (the after side
         // on a thread of its own, inline when no thread can be started).
-        let (wb, wa) = std::thread::scope(|s| {
-            let worker = std::thread::Builder::new()
-                .name("firesight-diff-side".into())
-                .spawn_scoped(s, || side_functions(after.profile, &af, &aw, n));
-            let wb = side_functions(before.profile, &bf, &bw, n);
-            let wa = match worker {
-                Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                Err(_) => side_functions(after.profile, &af, &aw, n),
-            };
-            (wb, wa)
-        });
+        let (wa, wb) = crate::parallel::join(
+            "firesight-diff-side",
+            || side_functions(after.profile, &af, &aw, n),
+            || side_functions(before.profile, &bf, &bw, n),
+        );
         let mut weights: Vec<[SideWeight; 2]> = wb.into_iter().zip(wa).map(|(b, a)| [b, a]).collect();
         // A moved function: one row, its after weights under its before index.
         for (b, a) in moved_pairs(&functions, &weights) {

@@ -112,7 +112,8 @@ impl TraceView {
         *self = Self { set_key: Some(key_of(set)), shared, linked, ..Self::default() };
         // The colours, histogram and trace list (passes over every trace)
         // beside opening the slowest trace.
-        let ((colors, histogram, list), ()) = in_parallel(
+        let ((colors, histogram, list), ()) = crate::parallel::join(
+            "firesight-trace-view",
             || (ServiceColors::new(set), LatencyHistogram::new(set), TraceList::new(set)),
             || {
                 self.set_cpu_column(set);
@@ -193,12 +194,17 @@ impl TraceView {
         // path (found once, for the waterfall and the path table), then
         // the path table beside the waterfall's layout.
         let tables = &mut self.tables;
-        let ((), critical) = in_parallel(
+        let ((), critical) = crate::parallel::join(
+            "firesight-trace-view",
             || tables.open_stats(set, index),
             || set.traces.get(index).map(crate::analysis::traces::critical_path).unwrap_or_default(),
         );
         let waterfall = &mut self.waterfall;
-        in_parallel(|| tables.open_path(set, index, &critical), || waterfall.open(set, index, &critical));
+        crate::parallel::join(
+            "firesight-trace-view",
+            || tables.open_path(set, index, &critical),
+            || waterfall.open(set, index, &critical),
+        );
         self.update_cpu_lines(set);
     }
 
@@ -450,25 +456,4 @@ impl TraceView {
         self.filters.set_filter(filter);
         self.apply_filter(traces);
     }
-}
-
-/// `a` on a thread of its own beside `b` on this one; both here, one after
-/// the other, when no thread can be started.
-fn in_parallel<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
-    let a = std::sync::Mutex::new(Some(a));
-    let run = || a.lock().ok().and_then(|mut f| f.take()).map(|f| f());
-    std::thread::scope(|s| {
-        let handle = std::thread::Builder::new().name("firesight-trace-view".into()).spawn_scoped(s, run).ok();
-        let rb = b();
-        let ra = match handle.map(|h| h.join()) {
-            Some(Ok(Some(ra))) => ra,
-            Some(Err(panic)) => std::panic::resume_unwind(panic),
-            // No thread, or it found nothing left to run: here.
-            Some(Ok(None)) | None => match run() {
-                Some(ra) => ra,
-                None => unreachable!("`a` runs once, on the thread or here"),
-            },
-        };
-        (ra, rb)
-    })
 }

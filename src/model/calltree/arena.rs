@@ -77,12 +77,7 @@ pub(super) fn arena(
         }
     }
     let groups = Groups::new(profile, parents, frames, &keep);
-    let (tree, sums) = std::thread::scope(|s| {
-        let sums = functions.map(|count| {
-            let groups = &groups;
-            let stack_sums = &stack_sums;
-            s.spawn(move || function_sums(groups, frames, stack_sums, count))
-        });
+    let walk = || {
         let abs_total = |i: usize| if abs.is_empty() { stack_sums[i].total } else { abs[i] };
         let roots = groups.children(n);
         let root_total: Weight = root_self + roots.clone().map(|i| stack_sums[i].total).sum::<Weight>();
@@ -137,10 +132,18 @@ pub(super) fn arena(
             share_of: ShareOf::Total,
             signed: false,
         };
-        // A panic in the walk is a bug; it surfaces as a missing table
-        // only for callers that asked for one, never as a second panic.
-        (tree, sums.and_then(|h| h.join().ok()))
-    });
+        tree
+    };
+    // The function table's sums, when asked for, on a second thread beside
+    // the tree's walk.
+    let (sums, tree) = match functions {
+        Some(count) => crate::parallel::join(
+            "firesight-function-sums",
+            || Some(function_sums(&groups, frames, &stack_sums, count)),
+            walk,
+        ),
+        None => (None, walk()),
+    };
     (tree, sums)
 }
 
