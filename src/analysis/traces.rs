@@ -145,16 +145,36 @@ pub fn service_and_operation_tables(set: &TraceSet, trace: Option<usize>) -> (Ve
     tables(set, trace, [true, true])
 }
 
+/// Numbers (service, span name) pairs of a trace set's spans in order of
+/// first sight. Loaders intern names, so a pair is first looked up by the
+/// addresses and lengths of its two strings (a hash of four numbers); only
+/// a miss hashes the strings.
+#[derive(Default)]
+pub struct PairIndex<'a> {
+    by_text: HashMap<(&'a str, &'a str), u32, FxBuildHasher>,
+    by_address: HashMap<[usize; 4], u32, FxBuildHasher>,
+}
+
+impl<'a> PairIndex<'a> {
+    /// The number of (`service`, `name`); `new` is called once for a pair
+    /// not seen before and returns its number.
+    pub fn number(&mut self, service: &'a str, name: &'a str, new: impl FnOnce() -> u32) -> u32 {
+        let address = [service.as_ptr() as usize, service.len(), name.as_ptr() as usize, name.len()];
+        if let Some(&k) = self.by_address.get(&address) {
+            return k;
+        }
+        let k = *self.by_text.entry((service, name)).or_insert_with(new);
+        self.by_address.insert(address, k);
+        k
+    }
+}
+
 /// Rows of one table being summed: each row's intervals of the current
 /// trace beside it.
 #[derive(Default)]
 struct Rows<'a> {
     by_name: bool,
-    index: HashMap<(&'a str, &'a str), usize, FxBuildHasher>,
-    /// Row of a (service, name) pair of shared strings, by address: loaders
-    /// intern names, so a span costs a hash of two addresses, not of its
-    /// strings (a miss looks the strings up).
-    by_address: HashMap<(usize, usize), usize, FxBuildHasher>,
+    index: PairIndex<'a>,
     rows: Vec<SpanStats>,
     intervals: Vec<Vec<(u64, u64)>>,
 }
@@ -162,24 +182,12 @@ struct Rows<'a> {
 impl<'a> Rows<'a> {
     fn add(&mut self, s: &'a crate::model::trace::Span, own: u64) {
         let name: &'a str = if self.by_name { &s.name } else { "" };
-        let address = (s.service.as_ptr() as usize, if self.by_name { s.name.as_ptr() as usize } else { 0 });
-        let k = match self.by_address.get(&address) {
-            Some(&k) => k,
-            None => {
-                let (rows, intervals) = (&mut self.rows, &mut self.intervals);
-                let k = *self.index.entry((&s.service, name)).or_insert_with(|| {
-                    rows.push(SpanStats {
-                        service: s.service.to_string(),
-                        name: name.to_string(),
-                        ..SpanStats::default()
-                    });
-                    intervals.push(Vec::new());
-                    rows.len() - 1
-                });
-                self.by_address.insert(address, k);
-                k
-            }
-        };
+        let (rows, intervals) = (&mut self.rows, &mut self.intervals);
+        let k = self.index.number(&s.service, name, || {
+            rows.push(SpanStats { service: s.service.to_string(), name: name.to_string(), ..SpanStats::default() });
+            intervals.push(Vec::new());
+            (rows.len() - 1) as u32
+        }) as usize;
         let row = &mut self.rows[k];
         row.spans += 1;
         row.errors += usize::from(s.is_error());

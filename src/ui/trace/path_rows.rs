@@ -2,11 +2,7 @@
 //! first, each naming its operation by index (a trace of a million spans
 //! has a million rows and a few operations).
 
-use std::collections::HashMap;
-
-use rustc_hash::FxBuildHasher;
-
-use crate::analysis::traces::{CriticalSection, critical_path_shares};
+use crate::analysis::traces::{CriticalSection, PairIndex, critical_path_shares};
 use crate::model::trace::Trace;
 
 /// One span on the critical path.
@@ -14,8 +10,7 @@ use crate::model::trace::Trace;
 pub struct PathRow {
     /// Span index in the trace.
     pub span: u32,
-    /// Index of the row's `service: span name` in [`ServiceTables::path_ops`]
-    /// (a trace of a million spans has a million rows and a few operations).
+    /// Index of the row's operation in those [`path_rows`] returns.
     pub op: u32,
     /// Time on the critical path, ns.
     pub path_ns: u64,
@@ -24,26 +19,16 @@ pub struct PathRow {
 /// The rows of `trace`'s critical path `sections`, largest share first, and
 /// the operations they name: (`service: span name`, service).
 pub fn path_rows(trace: &Trace, sections: &[CriticalSection]) -> (Vec<PathRow>, Vec<(String, String)>) {
-    let mut ops: HashMap<(&str, &str), u32, FxBuildHasher> = HashMap::default();
-    // By the addresses of the interned names first (as the span tables).
-    let mut by_address: HashMap<(usize, usize), u32, FxBuildHasher> = HashMap::default();
+    let mut ops = PairIndex::default();
     let mut path_ops = Vec::new();
     let mut path: Vec<PathRow> = critical_path_shares(sections)
         .into_iter()
         .filter_map(|(i, ns)| {
             let s = trace.spans.get(i)?;
-            let address = (s.service.as_ptr() as usize, s.name.as_ptr() as usize);
-            let op = match by_address.get(&address) {
-                Some(&op) => op,
-                None => {
-                    let op = *ops.entry((&s.service, &s.name)).or_insert_with(|| {
-                        path_ops.push((format!("{}: {}", s.service, s.name), s.service.to_string()));
-                        (path_ops.len() - 1) as u32
-                    });
-                    by_address.insert(address, op);
-                    op
-                }
-            };
+            let op = ops.number(&s.service, &s.name, || {
+                path_ops.push((format!("{}: {}", s.service, s.name), s.service.to_string()));
+                (path_ops.len() - 1) as u32
+            });
             Some(PathRow { span: i as u32, op, path_ns: ns })
         })
         .collect();
