@@ -20,6 +20,12 @@ pub const SERIES_METRICS: [&str; 3] = ["useful heap over time", "extra heap over
 /// The `info` key naming the unit of the times.
 pub const TIME_UNIT_META: &str = "time unit";
 
+/// The unit a profile counts its times in when it is not time (massif's
+/// `time_unit: i` or `B`: instructions, bytes allocated); `None` for ns.
+pub fn untimed_unit(p: &Profile) -> Option<&str> {
+    p.meta.iter().find(|(k, v)| k == TIME_UNIT_META && v != "ns").map(|(_, v)| v.as_str())
+}
+
 /// One snapshot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HeapPoint {
@@ -90,7 +96,6 @@ pub fn heap_series(p: &Profile) -> Option<HeapSeries> {
             peak = Some(i);
         }
     }
-    let time_unit =
-        p.meta.iter().find(|(k, _)| k == TIME_UNIT_META).map_or_else(|| "ns".to_string(), |(_, v)| v.clone());
+    let time_unit = untimed_unit(p).unwrap_or("ns").to_string();
     Some(HeapSeries { points, peak, time_unit })
 }

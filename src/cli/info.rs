@@ -95,8 +95,7 @@ pub fn info(a: &InfoArgs) -> Result<()> {
         if let Some((lo, hi)) = time_span {
             // massif counts time in instructions or bytes allocated where
             // its `time_unit` says so: the span in that unit, not as ns.
-            let unit = p.meta.iter().find(|(k, _)| k == firesight::load::massif::TIME_UNIT_META).map(|(_, v)| v);
-            match unit.filter(|u| u.as_str() != "ns") {
+            match firesight::analysis::heap_series::untimed_unit(p) {
                 Some(u) => writeln!(out, "time span: {} {u}", units::format_int(hi - lo))?,
                 None => writeln!(out, "time span: {}", units::format_duration_ns((hi - lo) as f64))?,
             }

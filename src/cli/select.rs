@@ -76,8 +76,7 @@ pub fn sample_filter(p: &Profile, select: &SelectArgs, load: &LoadArgs) -> Resul
     if r.from.is_some() || r.to.is_some() {
         // massif may count time in instructions or bytes allocated: seconds
         // mean nothing there.
-        let unit = p.meta.iter().find(|(k, _)| k == firesight::load::massif::TIME_UNIT_META).map(|(_, v)| v);
-        if let Some(u) = unit.filter(|u| u.as_str() != "ns") {
+        if let Some(u) = firesight::analysis::heap_series::untimed_unit(p) {
             return Err(UsageError(format!(
                 "--from and --to take seconds, but this file counts time in {u} (massif's time_unit); \
                  record with valgrind --tool=massif --time-unit=ms for a timeline in seconds"
