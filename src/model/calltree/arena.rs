@@ -123,7 +123,7 @@ pub(super) fn arena(
             next += count;
         }
         let share_base = nodes.first().map_or(0, |n| n.total);
-        let tree = CallTree {
+        CallTree {
             metric: MetricId(0),
             nodes,
             max_depth,
@@ -131,8 +131,7 @@ pub(super) fn arena(
             share_base,
             share_of: ShareOf::Total,
             signed: false,
-        };
-        tree
+        }
     };
     // The function table's sums, when asked for, on a second thread beside
     // the tree's walk.
