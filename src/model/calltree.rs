@@ -19,6 +19,7 @@ use super::stack::StackTable;
 use super::units::Weight;
 
 mod arena;
+mod recycle;
 mod sample_test;
 pub(crate) use arena::FunctionSums;
 pub use sample_test::{SampleTest, label_sets_matching};
@@ -205,6 +206,12 @@ pub struct CallTree {
     /// True when some sample counted weighs less than 0 (a diff profile):
     /// views then colour by the sign of the change.
     pub signed: bool,
+}
+
+impl Drop for CallTree {
+    fn drop(&mut self) {
+        recycle::give(std::mem::take(&mut self.nodes));
+    }
 }
 
 impl CallTree {

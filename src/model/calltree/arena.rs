@@ -1,23 +1,24 @@
-//! Laying a prefix tree of stacks out as the call tree's breadth-first
-//! arena, and (optionally, on a second thread) the per-function sums of the
-//! function table from the same prefix tree.
+//! Laying a prefix tree of stacks out as the call tree's arena, and
+//! (optionally, on a second thread) the per-function sums of the function
+//! table from the same prefix tree.
 //!
-//! Cost model: the arena's breadth-first order is far from the stack
-//! table's order, so every pass that follows one order while reading the
-//! other misses the cache once per node. The layout therefore works in
-//! passes that each read at most small (`u32`) columns at random: totals
-//! and kept flags in stack order (one reverse pass), the sibling groups
-//! sorted in stack order (a counting sort, then each group of packed
-//! `name rank << 32 | stack` keys), and the breadth-first numbering over
-//! `u32` columns only (which stack each node is, how many children it
-//! has). Only the last pass, which writes the nodes in order, reads the
-//! 128-bit weights, by independent loads rather than a chain of dependent
-//! ones. The function table's walk runs over the stack table's own child
-//! groups, whose order follows the stacks' (a child is usually interned
-//! right after its parent), so it barely misses at all; it runs on a
-//! second thread beside the layout.
+//! Order: depth first from the root, expanding a node appends all its
+//! children as one block (so siblings are contiguous and sorted, and a
+//! parent always comes before its children). Why not breadth first: the
+//! stack table is interned path by path, so a chain of single children
+//! (most of a deep profile) sits front to back in it; walked depth first,
+//! the group, weight and node columns are read and written nearly in
+//! order, where breadth first read them at random, a cache miss per node.
+//!
+//! Cost model (1 000 000 nodes, `benches/transform.rs`): what remains is
+//! mostly memory that is new to the process. On these machines a page
+//! touched for the first time costs about 0.4 ms per MB, ten times writing
+//! it again, so the columns are few (no copy of the self weights; the
+//! groups fill in place) and the node buffer of a dropped tree is
+//! reused ([`super::recycle`]). The function table's walk follows the same
+//! order on a second thread.
 
-use super::{CallTree, CallTreeNode, SelfWeights, ShareOf};
+use super::{CallTree, CallTreeNode, SelfWeights, ShareOf, recycle};
 use crate::model::ids::{FrameId, MetricId, NodeId, StackId};
 use crate::model::profile::Profile;
 use crate::model::units::Weight;
@@ -31,17 +32,7 @@ pub(crate) struct FunctionSums {
     pub(crate) seen: Vec<bool>,
 }
 
-/// A stack's total and self weight side by side, aligned to a half cache
-/// line: the node writes read both for a stack met at random, and one
-/// line is one miss where two columns were two.
-#[derive(Clone, Copy, Debug, Default)]
-#[repr(C, align(32))]
-struct StackSums {
-    total: Weight,
-    self_w: Weight,
-}
-
-/// Lays a prefix tree out as a breadth-first arena with sorted siblings;
+/// Lays a prefix tree out as an arena with contiguous, sorted siblings;
 /// with `functions: Some(frame_count)`, also sums the function table over
 /// the same tree (on a second thread).
 pub(super) fn arena(
@@ -54,36 +45,50 @@ pub(super) fn arena(
 ) -> (CallTree, Option<FunctionSums>) {
     let n = parents.len();
     let self_w = &weights.net;
-    let mut stack_sums: Vec<StackSums> = self_w.iter().map(|&w| StackSums { total: w, self_w: w }).collect();
-    // Absolute totals only when some weight is negative; else they are the totals.
-    let mut abs: Vec<Weight> =
-        if weights.neg.is_empty() { Vec::new() } else { (0..n).map(|i| weights.abs(i)).collect() };
-    // A stack is kept when any sample with a weight passes through it;
-    // negative weights (pprof diff profiles) can net to zero, so keep a
-    // non-zero absolute self weight anywhere below.
-    let mut keep: Vec<bool> = (0..n).map(|i| self_w[i] != 0 || weights.neg.get(i).is_some_and(|&w| w != 0)).collect();
-    for i in (0..n).rev() {
-        if let Some(p) = parents[i] {
-            let p = p.index();
-            let t = stack_sums[i].total;
-            stack_sums[p].total += t;
-            if !abs.is_empty() {
-                let a = abs[i];
-                abs[p] += a;
+    // Totals (and absolute totals) on a second thread, kept flags and the
+    // sibling groups here: neither reads what the other writes.
+    let ((total, abs), groups) = crate::parallel::join(
+        "firesight-tree-totals",
+        || {
+            let mut total: Vec<Weight> = self_w.clone();
+            // Absolute totals only when some weight is negative; else they are the totals.
+            let mut abs: Vec<Weight> =
+                if weights.neg.is_empty() { Vec::new() } else { (0..n).map(|i| weights.abs(i)).collect() };
+            for i in (0..n).rev() {
+                if let Some(p) = parents[i] {
+                    let p = p.index();
+                    let t = total[i];
+                    total[p] += t;
+                    if !abs.is_empty() {
+                        let a = abs[i];
+                        abs[p] += a;
+                    }
+                }
             }
-            if keep[i] {
-                keep[p] = true;
+            (total, abs)
+        },
+        || {
+            // A stack is kept when any sample with a weight passes through
+            // it; negative weights (pprof diff profiles) can net to zero, so
+            // keep a non-zero absolute self weight anywhere below.
+            let mut keep: Vec<bool> =
+                (0..n).map(|i| self_w[i] != 0 || weights.neg.get(i).is_some_and(|&w| w != 0)).collect();
+            for i in (0..n).rev() {
+                if keep[i]
+                    && let Some(p) = parents[i]
+                {
+                    keep[p.index()] = true;
+                }
             }
-        }
-    }
-    let groups = Groups::new(profile, parents, frames, &keep);
+            Groups::new(profile, parents, frames, &keep)
+        },
+    );
     let walk = || {
-        let abs_total = |i: usize| if abs.is_empty() { stack_sums[i].total } else { abs[i] };
+        let abs_total = |i: usize| if abs.is_empty() { total[i] } else { abs[i] };
         let roots = groups.children(n);
-        let root_total: Weight = root_self + roots.clone().map(|i| stack_sums[i].total).sum::<Weight>();
+        let root_total: Weight = root_self + roots.clone().map(|i| total[i]).sum::<Weight>();
         let root_abs: Weight = root_self + 2 * root_neg + roots.map(abs_total).sum::<Weight>();
-        let bfs = Bfs::new(&groups);
-        let mut nodes = Vec::with_capacity(bfs.origin.len());
+        let mut nodes = recycle::take(groups.kept() + 1);
         nodes.push(CallTreeNode {
             frame: None,
             parent: None,
@@ -94,33 +99,45 @@ pub(super) fn arena(
             first_child: 0,
             child_count: 0,
         });
-        // Node `j`'s children are the next `count[j]` nodes after those of
-        // the nodes before it: one sequential walk writes every node.
-        let mut next = 1u32;
+        // Depth first from the root: expanding a node appends its children
+        // as one block, so a chain of single children (most of a deep
+        // profile) is read from the stack table and written to the arena
+        // front to back. Entries: (the node's group of children in
+        // `groups.keys`, the node, its depth); the group is looked up when
+        // the node is made, beside its weights, rather than when it is
+        // expanded, after its elder siblings' subtrees.
+        let mut todo: Vec<(u32, u32, u32, u32)> = vec![(groups.start[n], groups.start[n + 1], 0, 0)];
         let mut max_depth = 0;
-        for (head, &count) in bfs.count.iter().enumerate() {
-            let depth = nodes[head].depth + 1;
-            nodes[head].first_child = next;
-            nodes[head].child_count = count;
-            if count > 0 {
-                max_depth = max_depth.max(depth);
+        while let Some((a, b, at, depth)) = todo.pop() {
+            let (a, b) = (a as usize, b as usize);
+            let first = nodes.len() as u32;
+            let count = (b - a) as u32;
+            nodes[at as usize].first_child = first;
+            nodes[at as usize].child_count = count;
+            if count == 0 {
+                continue;
             }
-            let parent = Some(NodeId::from_index(head));
-            nodes.extend(bfs.origin[next as usize..(next + count) as usize].iter().map(|&key| {
+            let depth = depth + 1;
+            max_depth = max_depth.max(depth);
+            let parent = Some(NodeId(at));
+            nodes.extend(groups.keys[a..b].iter().map(|&key| {
                 let k = (key & u64::from(u32::MAX)) as usize;
-                let w = stack_sums[k];
                 CallTreeNode {
                     frame: Some(groups.frame(key)),
                     parent,
                     depth,
-                    total: w.total,
-                    self_weight: w.self_w,
+                    total: total[k],
+                    self_weight: self_w[k],
                     abs_total: abs_total(k),
-                    first_child: 0,
+                    first_child: first + count,
                     child_count: 0,
                 }
             }));
-            next += count;
+            // The first child is expanded next (pushed last).
+            for (t, &key) in groups.keys[a..b].iter().enumerate().rev() {
+                let k = (key & u64::from(u32::MAX)) as usize;
+                todo.push((groups.start[k], groups.start[k + 1], first + t as u32, depth));
+            }
         }
         let share_base = nodes.first().map_or(0, |n| n.total);
         CallTree {
@@ -138,7 +155,7 @@ pub(super) fn arena(
     let (sums, tree) = match functions {
         Some(count) => crate::parallel::join(
             "firesight-function-sums",
-            || Some(function_sums(&groups, frames, &stack_sums, count)),
+            || Some(function_sums(&groups, frames, self_w, &total, count)),
             walk,
         ),
         None => (None, walk()),
@@ -170,19 +187,20 @@ impl Groups {
         for i in 1..start.len() {
             start[i] += start[i - 1];
         }
-        let mut fill = start.clone();
         // Each child as its sort key (the name rank of its frame, unique per
         // frame, so siblings never tie) above its stack index: sorting a
-        // group reads nothing else.
+        // group reads nothing else. `start[p]` serves as p's fill cursor,
+        // which leaves it at p's end, the start of p + 1: one shift back.
         let mut keys = vec![0u64; start[n + 1] as usize];
         for i in 0..n {
             if keep[i] {
                 let p = parents[i].map_or(n, |p| p.index());
-                keys[fill[p] as usize] = (u64::from(rank[frames[i].index()]) << 32) | i as u64;
-                fill[p] += 1;
+                keys[start[p] as usize] = (u64::from(rank[frames[i].index()]) << 32) | i as u64;
+                start[p] += 1;
             }
         }
-        drop(fill);
+        start.copy_within(0..=n, 1);
+        start[0] = 0;
         for p in 0..=n {
             let (a, b) = (start[p] as usize, start[p + 1] as usize);
             if b - a > 1 {
@@ -210,36 +228,16 @@ impl Groups {
     }
 }
 
-/// The breadth-first numbering, in columns indexed by node: the key of
-/// the stack each node stands for (the root: `n`) and its number of
-/// children.
-struct Bfs {
-    origin: Vec<u64>,
-    count: Vec<u32>,
-}
-
-impl Bfs {
-    fn new(groups: &Groups) -> Self {
-        let len = groups.kept() + 1;
-        let n = groups.start.len() - 2;
-        let mut b = Self { origin: Vec::with_capacity(len), count: Vec::with_capacity(len) };
-        b.origin.push(n as u64);
-        let mut head = 0;
-        while head < b.origin.len() {
-            let src = (b.origin[head] & u64::from(u32::MAX)) as usize;
-            let (lo, hi) = (groups.start[src] as usize, groups.start[src + 1] as usize);
-            b.count.push((hi - lo) as u32);
-            b.origin.extend_from_slice(&groups.keys[lo..hi]);
-            head += 1;
-        }
-        b
-    }
-}
-
 /// The function table's sums over the kept stacks: self per function, and
 /// total once per path (a function already on the path above does not add
 /// again), by an iterative walk of the stack groups.
-fn function_sums(groups: &Groups, frames: &[FrameId], sums: &[StackSums], frame_count: usize) -> FunctionSums {
+fn function_sums(
+    groups: &Groups,
+    frames: &[FrameId],
+    self_w: &[Weight],
+    total: &[Weight],
+    frame_count: usize,
+) -> FunctionSums {
     let n = groups.start.len() - 2;
     let mut out =
         FunctionSums { self_w: vec![0; frame_count], total: vec![0; frame_count], seen: vec![false; frame_count] };
@@ -252,11 +250,10 @@ fn function_sums(groups: &Groups, frames: &[FrameId], sums: &[StackSums], frame_
             let k = (groups.keys[*next as usize] & u64::from(u32::MAX)) as usize;
             *next += 1;
             let Some(f) = frames.get(k).map(|f| f.index()).filter(|&f| f < frame_count) else { continue };
-            let w = sums[k];
             out.seen[f] = true;
-            out.self_w[f] += w.self_w;
+            out.self_w[f] += self_w[k];
             if on_path[f] == 0 {
-                out.total[f] += w.total;
+                out.total[f] += total[k];
             }
             on_path[f] += 1;
             stack.push((k as u32, groups.start[k]));
