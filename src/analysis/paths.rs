@@ -50,7 +50,7 @@ pub fn search(profile: &Profile, tree: &CallTree, query: &str) -> SearchResult {
     }
     let mut frame_match: Vec<Option<bool>> = vec![None; profile.frames.len()];
     // `covered[i]`: node i or an ancestor matches. Parents precede children
-    // in the breadth-first arena, so one forward pass suffices.
+    // in the arena, so one forward pass suffices.
     let mut covered = vec![false; tree.len()];
     for i in 1..tree.len() {
         let node = &tree.nodes[i];

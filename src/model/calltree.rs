@@ -1,13 +1,15 @@
 //! `CallTree`: the aggregated tree for one metric and one filter.
 //!
-//! Representation: one flat arena of nodes in breadth-first order. Node 0 is
-//! the root ("all"); the children of every node are contiguous and sorted by
-//! function name, as flamegraphs order them (inferno, Brendan Gregg's
-//! flamegraph.pl). Each node carries `total` (its subtree) and `self_weight`
-//! (samples whose leaf it is). Building never recurses over stack depth: it
-//! interns transformed paths into a prefix tree (parent index below child
-//! index), sums totals with one reverse pass, then lays siblings out with a
-//! queue. Top-down and inverted (bottom-up) trees come from the same builder.
+//! Representation: one flat arena of nodes, every parent before its
+//! children. Node 0 is the root ("all"); the children of every node are
+//! contiguous and sorted by function name, as flamegraphs order them
+//! (inferno, Brendan Gregg's flamegraph.pl). Each node carries `total` (its
+//! subtree) and `self_weight` (samples whose leaf it is). Building never
+//! recurses over stack depth: it interns transformed paths into a prefix
+//! tree (parent index below child index), sums totals with one reverse pass,
+//! then lays the sibling blocks out depth first with an explicit stack
+//! (`arena`). Top-down and inverted (bottom-up) trees come from the same
+//! builder.
 
 use std::collections::HashMap;
 
@@ -187,7 +189,7 @@ pub struct CallTreeNode {
 pub struct CallTree {
     /// The metric the weights are in.
     pub metric: MetricId,
-    /// The nodes, breadth-first; node 0 is the root.
+    /// The nodes, parents before children; node 0 is the root.
     pub nodes: Vec<CallTreeNode>,
     /// Deepest node's depth.
     pub max_depth: u32,

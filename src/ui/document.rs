@@ -258,7 +258,7 @@ impl Document {
     /// Searches function names for `text` (case-insensitive) and computes
     /// the matched weight: the totals of matching nodes with no matching
     /// ancestor, so each sample counts once. One pass: parents precede
-    /// children in the breadth-first arena.
+    /// children in the arena.
     pub fn set_search(&mut self, text: String) {
         let needle = text.trim().to_lowercase();
         if needle.is_empty() {

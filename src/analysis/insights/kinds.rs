@@ -86,7 +86,7 @@ pub fn lock_wait(input: &Input<'_>, th: &Thresholds, out: &mut Vec<Insight>) {
 fn contention(input: &Input<'_>, th: &Thresholds, out: &mut Vec<Insight>) {
     let tree = input.tree;
     // Per node, the innermost non-primitive function on its path; parents
-    // come before children in the breadth-first arena.
+    // come before children in the arena.
     let mut site: Vec<Option<FrameId>> = vec![None; tree.len()];
     let mut by_site: BTreeMap<FrameId, Weight> = BTreeMap::new();
     for (i, n) in tree.nodes.iter().enumerate() {

@@ -3,8 +3,8 @@
 //! Pure: a [`CallTree`], the zoomed node, a [`ViewRange`] and a width in,
 //! rows of boxes out; no egui, so it is tested and benchmarked headless.
 //!
-//! Representation and cost: the tree's arena is breadth-first with sorted,
-//! contiguous children, so a row is produced from the row above by walking
+//! Representation and cost: the tree's arena keeps each node's children
+//! contiguous and sorted, so a row is produced from the row above by walking
 //! the children of its boxes left to right, each child starting where its
 //! previous sibling ended (the parent's self weight is the gap at the right).
 //! Only boxes at least [`LayoutParams::min_box_px`] wide are expanded; a run of
