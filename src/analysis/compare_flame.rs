@@ -53,24 +53,22 @@ impl FlameModel {
     /// Widths of `cmp`'s nodes in `mode`.
     pub fn new(cmp: &Comparison, mode: WidthMode) -> Self {
         let n = cmp.nodes.len();
-        let mut width: Vec<Weight> = cmp
-            .nodes
-            .iter()
-            .map(|node| {
-                let (b, a) = (node.before.self_weight, node.after.self_weight);
+        let mut width: Vec<Weight> = (0..n as u32)
+            .map(|i| {
+                let (b, a) = (cmp.before(i).self_weight, cmp.after(i).self_weight);
                 match mode {
                     WidthMode::ChangedOnly if b == a => 0,
                     _ => b.abs() + a.abs(),
                 }
             })
             .collect();
-        // Breadth-first: every child comes after its parent.
+        // Every child comes after its parent.
         for i in (1..n).rev() {
             if let Some(p) = cmp.nodes[i].parent {
                 width[p as usize] += width[i];
             }
         }
-        let max_change = cmp.nodes.iter().skip(1).map(|x| x.total_change().abs()).max().unwrap_or(0);
+        let max_change = (1..n as u32).map(|i| cmp.total_change(i).abs()).max().unwrap_or(0);
         Self { width, max_change, mode }
     }
 
@@ -79,7 +77,7 @@ impl FlameModel {
         if self.max_change == 0 {
             return 0.0;
         }
-        (cmp.node(i).total_change() as f64 / self.max_change as f64) as f32
+        (cmp.total_change(i) as f64 / self.max_change as f64) as f32
     }
 
     /// Start and width of node `i` as fractions of the root's width; the
@@ -215,8 +213,8 @@ pub fn matched_weight(cmp: &Comparison, matches: &[bool]) -> (Weight, Weight) {
         let above = n.parent.is_some_and(|p| covered[p as usize]);
         let here = n.function.is_some_and(|f| matches.get(f as usize).copied().unwrap_or(false));
         if here && !above {
-            b += n.before.total;
-            a += n.after.total;
+            b += cmp.before(i as u32).total;
+            a += cmp.after(i as u32).total;
         }
         covered[i] = above || here;
     }

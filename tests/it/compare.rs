@@ -361,13 +361,13 @@ fn the_merged_tree_of_a_real_pair_keeps_what_vanished_and_agrees_with_the_table(
     }
     for normalize in [false, true] {
         let c = Comparison::build(side(&b), side(&a), &CompareOptions { normalize, ..CompareOptions::default() });
-        assert_eq!((c.node(0).before.total, c.node(0).after.total), (c.table.before_total, c.table.after_total));
+        assert_eq!((c.before(0).total, c.after(0).total), (c.table.before_total, c.table.after_total));
         // Every node's total is its self plus its children's, on both sides.
         for i in 0..c.nodes.len() as u32 {
-            let n = c.node(i);
-            let kids = c.children(i).map(|k| (c.node(k).before.total, c.node(k).after.total));
+            let (b, a) = (c.before(i), c.after(i));
+            let kids = c.children(i).map(|k| (c.before(k).total, c.after(k).total));
             let (kb, ka) = kids.fold((0, 0), |(x, y), (p, q)| (x + p, y + q));
-            assert_eq!((n.before.total, n.after.total), (n.before.self_weight + kb, n.after.self_weight + ka));
+            assert_eq!((b.total, a.total), (b.self_weight + kb, a.self_weight + ka));
         }
         // A function seen only before is still drawn, with nothing after.
         let gone = c.table.rows.iter().find(|r| r.name == "__GI___pthread_enable_asynccancel").expect("row");
@@ -375,7 +375,7 @@ fn the_merged_tree_of_a_real_pair_keeps_what_vanished_and_agrees_with_the_table(
         let nodes: Vec<u32> =
             (0..c.nodes.len() as u32).filter(|&i| c.node(i).function == Some(gone.function)).collect();
         assert!(!nodes.is_empty());
-        assert!(nodes.iter().all(|&i| c.node(i).after.total == 0 && c.node(i).before.total > 0));
+        assert!(nodes.iter().all(|&i| c.after(i).total == 0 && c.before(i).total > 0));
         let path: Vec<&str> =
             c.path_to(nodes[0]).iter().filter_map(|&n| c.function_of(n)).map(|f| f.name.as_str()).collect();
         assert_eq!(path.last(), Some(&"__GI___pthread_enable_asynccancel"));

@@ -1,6 +1,6 @@
 //! The merged call tree, built without a hash lookup per node: each side's
 //! stacks are first folded into a call tree of its own (by function path,
-//! breadth-first, every sibling list sorted by function rank; the two sides
+//! every sibling list sorted by function rank; the two sides
 //! on two threads), then the two trees are merged top down by walking both
 //! sides' sibling lists together (a merge-join on the rank), one pass.
 //!
@@ -13,8 +13,11 @@
 //!
 //! The result is the one [`super::Comparison`] documents: a node per
 //! function path present on either side (a stack counts when its weight or
-//! a descendant's is not 0), breadth-first from the root, children
-//! contiguous and in name, then module, order.
+//! a descendant's is not 0), every parent before its children, children
+//! contiguous and in name, then module, order; sibling blocks are laid
+//! out depth first (as the call tree's arena is, for the same reason: a
+//! chain of single children is read and written front to back, where
+//! breadth first read it at random).
 
 use super::{CompareNode, SideWeight};
 use crate::model::{Profile, Weight};
@@ -22,8 +25,8 @@ use crate::model::{Profile, Weight};
 /// No node on that side.
 const NONE: u32 = u32::MAX;
 
-/// One side's call tree by function path, breadth-first; node 0 is the
-/// root; each node's children are contiguous and sorted by rank.
+/// One side's call tree by function path (sibling blocks, depth first);
+/// node 0 is the root; each node's children are contiguous and sorted by rank.
 #[derive(Debug, Default)]
 pub(super) struct SideTree {
     /// Rank of the node's function (`NONE` for the root).
@@ -38,17 +41,32 @@ pub(super) struct SideTree {
     end_child: Vec<u32>,
 }
 
+/// One side's weights by node of its own tree: what the merged nodes
+/// point at.
+#[derive(Clone, Debug, Default)]
+pub(super) struct SideWeights {
+    own: Vec<Weight>,
+    total: Vec<Weight>,
+}
+
+impl SideWeights {
+    /// Node `i`'s weight; nothing for `NONE` (no node on this side).
+    pub(super) fn weight(&self, i: u32) -> SideWeight {
+        match (self.own.get(i as usize), self.total.get(i as usize)) {
+            (Some(&self_weight), Some(&total)) => SideWeight { self_weight, total },
+            _ => SideWeight::default(),
+        }
+    }
+}
+
 impl SideTree {
     fn children(&self, i: u32) -> std::ops::Range<usize> {
         if i == NONE { 0..0 } else { self.first_child[i as usize] as usize..self.end_child[i as usize] as usize }
     }
 
-    fn weight(&self, i: u32) -> SideWeight {
-        if i == NONE {
-            SideWeight::default()
-        } else {
-            SideWeight { self_weight: self.own[i as usize], total: self.total[i as usize] }
-        }
+    /// The weights, for the merged tree to read; the shape is done with.
+    pub(super) fn into_weights(self) -> SideWeights {
+        SideWeights { own: self.own, total: self.total }
     }
 
     fn push(&mut self, rank: u32, own: Weight) {
@@ -125,8 +143,12 @@ impl SideTree {
         let mut mstart: Vec<u32> = Vec::with_capacity(cap + 1);
         mstart.extend([0, 1]);
         let mut buf: Vec<u64> = Vec::new();
-        let mut head = 0;
-        while head < t.own.len() {
+        // Depth first: a node's children are made as one block when it is
+        // expanded, the first child expanded next, so a chain of single
+        // children reads its stacks and writes its nodes front to back.
+        let mut todo: Vec<u32> = vec![0];
+        while let Some(head) = todo.pop() {
+            let head = head as usize;
             let (m0, m1) = (mstart[head] as usize, mstart[head + 1] as usize);
             // The node's children, sorted by rank: one member's list as it
             // is, several members' lists gathered and sorted.
@@ -157,7 +179,7 @@ impl SideTree {
                 t.push(r, own);
             }
             t.end_child[head] = t.own.len() as u32;
-            head += 1;
+            todo.extend((t.first_child[head]..t.end_child[head]).rev());
         }
         // Children come after their parent: totals in one reverse pass.
         for i in (0..t.own.len()).rev() {
@@ -174,22 +196,21 @@ impl SideTree {
 pub(super) fn merge(before: &SideTree, after: &SideTree, order: &[u32]) -> (Vec<CompareNode>, u32) {
     let bound = (before.own.len() + after.own.len()).saturating_sub(1).max(1);
     let mut nodes: Vec<CompareNode> = Vec::with_capacity(bound);
-    // The side nodes of every merged node.
-    let mut src: Vec<[u32; 2]> = Vec::with_capacity(bound);
     nodes.push(CompareNode {
         function: None,
         parent: None,
         depth: 0,
         first_child: 0,
         child_count: 0,
-        before: before.weight(0),
-        after: after.weight(0),
+        side: [0, 0],
     });
-    src.push([0, 0]);
     let mut max_depth = 0;
-    let mut head = 0;
-    while head < nodes.len() {
-        let [x, y] = src[head];
+    // Depth first, as the side trees are laid out: the merge reads both
+    // and writes its nodes nearly front to back.
+    let mut todo: Vec<u32> = vec![0];
+    while let Some(head) = todo.pop() {
+        let head = head as usize;
+        let [x, y] = nodes[head].side;
         let (mut bs, mut as_) = (before.children(x), after.children(y));
         let depth = nodes[head].depth + 1;
         let first = nodes.len();
@@ -208,15 +229,13 @@ pub(super) fn merge(before: &SideTree, after: &SideTree, order: &[u32]) -> (Vec<
                 depth,
                 first_child: 0,
                 child_count: 0,
-                before: before.weight(b),
-                after: after.weight(a),
+                side: [b, a],
             });
-            src.push([b, a]);
-            max_depth = depth;
+            max_depth = max_depth.max(depth);
         }
         nodes[head].first_child = first as u32;
         nodes[head].child_count = (nodes.len() - first) as u32;
-        head += 1;
+        todo.extend((first as u32..nodes.len() as u32).rev());
     }
     (nodes, max_depth)
 }

@@ -1,12 +1,12 @@
 //! The merged tree as it was first built (a hash lookup per stack of each
-//! side, then a breadth-first layout), kept to check that [`super::merge`]
+//! side, then the same layout), kept to check that [`super::merge`]
 //! builds the same nodes.
 
 use std::collections::HashMap;
 
 use rustc_hash::FxBuildHasher;
 
-use super::{CompareNode, FunctionKey, SideWeight};
+use super::{Comparison, FunctionKey, SideWeight};
 use crate::model::{Profile, Weight};
 
 /// The merged tree while it is built: nodes in creation order (a parent
@@ -63,9 +63,9 @@ impl RawTree {
         self.own[0][side] += empty;
     }
 
-    /// Lays the tree out breadth-first with children sorted by name, then
-    /// module; returns the nodes and the deepest depth.
-    pub(super) fn arena(&self, functions: &[FunctionKey]) -> (Vec<CompareNode>, u32) {
+    /// Lays the tree out (sibling blocks, depth first) with children sorted
+    /// by name, then module; returns the nodes and the deepest depth.
+    pub(super) fn arena(&self, functions: &[FunctionKey]) -> (Vec<RefNode>, u32) {
         let n = self.parent.len();
         let mut total = self.own.clone();
         for i in (1..n).rev() {
@@ -100,7 +100,7 @@ impl RawTree {
         }
         let weight = |i: usize, side: usize| SideWeight { self_weight: self.own[i][side], total: total[i][side] };
         let mut nodes = Vec::with_capacity(n);
-        nodes.push(CompareNode {
+        nodes.push(RefNode {
             function: None,
             parent: None,
             depth: 0,
@@ -109,19 +109,21 @@ impl RawTree {
             before: weight(0, 0),
             after: weight(0, 1),
         });
-        let mut origin: Vec<u32> = vec![0];
+        // Depth first, each node's children appended as one block when it
+        // is expanded (as the merge does).
+        let mut todo: Vec<(u32, u32)> = vec![(0, 0)];
         let mut max_depth = 0;
-        let mut head = 0;
-        while head < nodes.len() {
-            let src = origin[head] as usize;
+        while let Some((head, src)) = todo.pop() {
+            let (head, src) = (head as usize, src as usize);
             let list = &mut kids[start[src] as usize..start[src + 1] as usize];
             list.sort_unstable_by_key(|&k| rank[self.function[k as usize] as usize]);
             let depth = nodes[head].depth + 1;
-            nodes[head].first_child = nodes.len() as u32;
+            let first = nodes.len();
+            nodes[head].first_child = first as u32;
             nodes[head].child_count = list.len() as u32;
             for &k in list.iter() {
                 let k = k as usize;
-                nodes.push(CompareNode {
+                nodes.push(RefNode {
                     function: Some(self.function[k]),
                     parent: Some(head as u32),
                     depth,
@@ -130,11 +132,45 @@ impl RawTree {
                     before: weight(k, 0),
                     after: weight(k, 1),
                 });
-                origin.push(k as u32);
-                max_depth = depth;
+                max_depth = max_depth.max(depth);
             }
-            head += 1;
+            for (t, &k) in list.iter().enumerate().rev() {
+                todo.push(((first + t) as u32, k));
+            }
         }
         (nodes, max_depth)
+    }
+}
+
+/// A merged node with its weights, as the reference lays it out and as
+/// [`Comparison`] reads it back ([`RefNode::all`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct RefNode {
+    pub(super) function: Option<u32>,
+    pub(super) parent: Option<u32>,
+    pub(super) depth: u32,
+    pub(super) first_child: u32,
+    pub(super) child_count: u32,
+    pub(super) before: SideWeight,
+    pub(super) after: SideWeight,
+}
+
+impl RefNode {
+    /// Every node of `c` with its weights.
+    pub(super) fn all(c: &Comparison) -> Vec<Self> {
+        (0..c.nodes.len() as u32)
+            .map(|i| {
+                let n = c.node(i);
+                Self {
+                    function: n.function,
+                    parent: n.parent,
+                    depth: n.depth,
+                    first_child: n.first_child,
+                    child_count: n.child_count,
+                    before: c.before(i),
+                    after: c.after(i),
+                }
+            })
+            .collect()
     }
 }

@@ -203,7 +203,8 @@ fn paint(
             let selected = input.selected.is_some() && node.function == input.selected;
             // A frame that vanished (nothing after) or is new (nothing
             // before) gets a dashed-looking thin outline so it reads as such.
-            let one_sided = node.function.is_some() && (node.after.total == 0) != (node.before.total == 0);
+            let one_sided = node.function.is_some()
+                && (input.cmp.after(b.node).total == 0) != (input.cmp.before(b.node).total == 0);
             if selected || (one_sided && r.width() > 4.0) {
                 outlined.push((r, selected));
             }
@@ -264,6 +265,7 @@ fn tooltip_ui(ui: &mut Ui, input: &DiffFlameInput<'_>, b: &FlameBox) {
     }
     let cmp = input.cmp;
     let node = cmp.node(b.node);
+    let (before, after) = (cmp.before(b.node), cmp.after(b.node));
     let m = input.metric;
     match cmp.function_of(b.node) {
         Some(f) => {
@@ -276,9 +278,9 @@ fn tooltip_ui(ui: &mut Ui, input: &DiffFlameInput<'_>, b: &FlameBox) {
             ui.strong("all");
         }
     }
-    if node.function.is_some() && node.after.total == 0 {
+    if node.function.is_some() && after.total == 0 {
         ui.label("Vanished: only in the base");
-    } else if node.function.is_some() && node.before.total == 0 {
+    } else if node.function.is_some() && before.total == 0 {
         ui.label("New: only in the new profile");
     }
     let t = &cmp.table;
@@ -289,7 +291,7 @@ fn tooltip_ui(ui: &mut Ui, input: &DiffFlameInput<'_>, b: &FlameBox) {
         }
         ui.end_row();
         for (name, bw, aw) in
-            [("Total", node.before.total, node.after.total), ("Self", node.before.self_weight, node.after.self_weight)]
+            [("Total", before.total, after.total), ("Self", before.self_weight, after.self_weight)]
         {
             ui.label(name);
             ui.label(format!("{} ({:.2}%)", m.format(bw), share(bw, t.before_total)));
