@@ -196,14 +196,7 @@ impl SideTree {
 pub(super) fn merge(before: &SideTree, after: &SideTree, order: &[u32]) -> (Vec<CompareNode>, u32) {
     let bound = (before.own.len() + after.own.len()).saturating_sub(1).max(1);
     let mut nodes: Vec<CompareNode> = Vec::with_capacity(bound);
-    nodes.push(CompareNode {
-        function: None,
-        parent: None,
-        depth: 0,
-        first_child: 0,
-        child_count: 0,
-        side: [0, 0],
-    });
+    nodes.push(CompareNode { function: None, parent: None, depth: 0, first_child: 0, child_count: 0, side: [0, 0] });
     let mut max_depth = 0;
     // Depth first, as the side trees are laid out: the merge reads both
     // and writes its nodes nearly front to back.

@@ -290,9 +290,7 @@ fn tooltip_ui(ui: &mut Ui, input: &DiffFlameInput<'_>, b: &FlameBox) {
             ui.strong(h);
         }
         ui.end_row();
-        for (name, bw, aw) in
-            [("Total", before.total, after.total), ("Self", before.self_weight, after.self_weight)]
-        {
+        for (name, bw, aw) in [("Total", before.total, after.total), ("Self", before.self_weight, after.self_weight)] {
             ui.label(name);
             ui.label(format!("{} ({:.2}%)", m.format(bw), share(bw, t.before_total)));
             ui.label(format!("{} ({:.2}%)", m.format(aw), share(aw, t.after_total)));
