@@ -341,40 +341,64 @@ pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), Tr
 
 /// Every function at most once per stack: a function already on the new
 /// stack above continues from there (its inner calls and what lay between
-/// are cut). One bit per function hash on every new stack makes the walk
-/// up to find it rare where there is no recursion.
+/// are cut).
+///
+/// How: the new path of the stack last mapped is kept (`path`, root
+/// first) with, per function, where on it the function is (each is there
+/// at most once, by construction). Old stacks come in index order, which
+/// for an interned table is mostly a chain of children, so moving the
+/// path to the next stack's new parent costs the distance between them
+/// (usually one step), and the question "is this function above?" is one
+/// lookup instead of a walk up the path.
 fn collapse_all_recursion(profile: &Profile, out: &mut Out) -> bool {
     let old = &profile.stacks;
-    let mut bloom: Vec<u64> = Vec::with_capacity(old.len());
-    let bit = |f: FrameId| 1u64 << (f.0.wrapping_mul(0x9E37_79B9) >> 26);
+    // Per new stack, its depth (1 for a root).
+    let mut depth: Vec<u32> = Vec::with_capacity(old.len());
+    let mut path: Vec<u32> = Vec::new();
+    // Per function, the new stack on `path` that has it (`NONE`: absent).
+    let mut at: Vec<u32> = vec![NONE; profile.frames.len()];
+    let fun_of = |x: u32, out: &Out| profile.function(out.frames[x as usize]).index();
+    let mut suffix: Vec<u32> = Vec::new();
     let mut any = false;
     for s in 0..old.len() {
         let np = parent_of(old, &out.map, s);
-        let fun = profile.function(old.frames()[s]);
-        let mut found = None;
-        if np != EMPTY && bloom[np as usize] & bit(fun) != 0 {
-            let mut cur = Some(StackId(np));
-            while let Some(c) = cur {
-                if profile.function(out.frames[c.index()]) == fun {
-                    found = Some(c.0);
+        // Move `path` to end at `np`: climb from np to the first stack that
+        // is already on the path, cut the path there, add what was climbed.
+        suffix.clear();
+        let mut keep = 0;
+        if np != EMPTY && np != DROP {
+            let mut c = np;
+            loop {
+                let d = depth[c as usize] as usize;
+                if d <= path.len() && path[d - 1] == c {
+                    keep = d;
                     break;
                 }
-                cur = out.parents[c.index()];
+                suffix.push(c);
+                match out.parents[c as usize] {
+                    Some(p) => c = p.0,
+                    None => break,
+                }
             }
         }
-        let m = match found {
-            Some(m) => {
-                any = true;
-                out.alias(m)
+        for &x in &path[keep..] {
+            at[fun_of(x, out)] = NONE;
+        }
+        path.truncate(keep);
+        for &x in suffix.iter().rev() {
+            at[fun_of(x, out)] = x;
+            path.push(x);
+        }
+        let fun = profile.function(old.frames()[s]).index();
+        let m = if at[fun] != NONE {
+            any = true;
+            out.alias(at[fun])
+        } else {
+            let m = out.push(old, s, np, old.frames()[s]);
+            if m as usize == depth.len() {
+                depth.push(path.len() as u32 + 1);
             }
-            None => {
-                let m = out.push(old, s, np, old.frames()[s]);
-                if m as usize == bloom.len() {
-                    let above = if np == EMPTY { 0 } else { bloom[np as usize] };
-                    bloom.push(above | bit(fun));
-                }
-                m
-            }
+            m
         };
         out.map.push(m);
     }
