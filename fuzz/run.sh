@@ -8,7 +8,10 @@
 # first; every target. Needs `cargo install cargo-fuzz`; runs on the stable
 # toolchain without a sanitizer (-s none). Corpora start from tests/data
 # (seed/ below) and grow in fuzz/corpus/TARGET; crashes land in
-# fuzz/artifacts/TARGET and make the script exit 1.
+# fuzz/artifacts/TARGET and make the script exit 1. FUZZ_TIMEOUT (seconds,
+# default 20) is how long one input may run before it counts as a hang;
+# raise it when the fuzzer may be paused (SIGSTOP) on a shared machine,
+# since libFuzzer's alarm counts the pause against the input in hand.
 set -uo pipefail
 cd "$(dirname "$0")"
 secs=${1:-600}
@@ -28,7 +31,7 @@ for t in "${targets[@]}"; do
   [ -f "dict/$t.dict" ] && dict=(-dict="dict/$t.dict")
   log="artifacts/$t/last-run.log"
   cargo fuzz run -s none -O "$t" "corpus/$t" "seed/$t" -- \
-    -max_total_time="$secs" -runs="$runs" -max_len=1048576 -rss_limit_mb=2048 -timeout=20 \
+    -max_total_time="$secs" -runs="$runs" -max_len=1048576 -rss_limit_mb=2048 -timeout="${FUZZ_TIMEOUT:-20}" \
     -print_final_stats=1 "${dict[@]}" >"$log" 2>&1
   rc=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
