@@ -19,6 +19,7 @@
 //! and the boxes of a row never run past the view; for other profiles that
 //! is the total.
 
+use crate::model::units::weight_f64;
 use crate::model::{CallTree, NodeId};
 use crate::ui::view_range::ViewRange;
 
@@ -107,7 +108,7 @@ pub fn layout(tree: &CallTree, params: &LayoutParams) -> Layout {
     if total <= 0 || params.zoom.index() >= tree.len() || params.width_px <= 0.0 || params.levels == 0 {
         return out;
     }
-    let total = total as f64;
+    let total = weight_f64(total);
     let px_per_frac = f64::from(params.width_px) / params.view.span();
     let origin = extent(tree, params.zoom).start;
     // Nodes to place on the current level, with their left edge (fraction).
@@ -122,7 +123,7 @@ pub fn layout(tree: &CallTree, params: &LayoutParams) -> Layout {
         next.clear();
         for &(id, x) in &current {
             let node = tree.node(id);
-            let w = node.abs_total as f64 / total;
+            let w = weight_f64(node.abs_total) / total;
             let x0 = ((x - params.view.start) * px_per_frac) as f32;
             let x1 = ((x + w - params.view.start) * px_per_frac) as f32;
             if x1 <= 0.0 || x0 >= params.width_px {
@@ -185,7 +186,7 @@ fn push_children(tree: &CallTree, id: NodeId, x: f64, total: f64, next: &mut Vec
             continue;
         }
         next.push((c, cx));
-        cx += t as f64 / total;
+        cx += weight_f64(t) / total;
     }
 }
 

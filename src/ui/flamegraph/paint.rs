@@ -10,6 +10,7 @@ use egui::{Color32, FontId, Painter, Pos2, Rect, Stroke, StrokeKind, pos2};
 
 use super::hit::RowGeometry;
 use super::layout::{LaidBox, Layout};
+use crate::model::units::weight_f64;
 use crate::model::{CallTree, FrameId, Profile, Weight};
 use crate::ui::theme;
 
@@ -103,7 +104,7 @@ pub fn box_color(input: &PaintInput<'_>, colors: &mut ColorCache, b: &LaidBox) -
         _ if b.is_merged() => theme::MERGED,
         _ if input.tree.signed => {
             let scale = colors.change_scale(input.tree);
-            theme::diff_color((node.total as f64 / scale as f64).clamp(-1.0, 1.0) as f32)
+            theme::diff_color((weight_f64(node.total) / weight_f64(scale)).clamp(-1.0, 1.0) as f32)
         }
         None => theme::ROOT,
         Some(f) => colors.get(input.profile, f),
