@@ -216,7 +216,33 @@ impl Drop for CallTree {
     }
 }
 
+impl CallTreeNode {
+    /// A placeholder, to touch a spare buffer's pages with.
+    fn spare() -> Self {
+        Self {
+            frame: None,
+            parent: None,
+            depth: 0,
+            total: 0,
+            self_weight: 0,
+            abs_total: 0,
+            first_child: 0,
+            child_count: 0,
+        }
+    }
+}
+
 impl CallTree {
+    /// Keeps a node buffer for a tree of `nodes` nodes ready, its memory
+    /// already touched, for the next build of about that size (the next
+    /// transform or filter of a tab just opened: the tree on screen stays
+    /// alive while it is built, so there is no dropped tree to reuse).
+    /// Bounded as the buffers of dropped trees are (512 MB); call it on a
+    /// worker, it writes the whole buffer once.
+    pub fn prepare_spare(nodes: usize) {
+        recycle::prepare(nodes);
+    }
+
     /// Builds the tree of `profile` for `metric` over the samples `filter` keeps.
     pub fn build(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> Self {
         Self::build_parts(profile, metric, filter, None).0

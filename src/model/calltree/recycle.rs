@@ -7,6 +7,11 @@
 //! showed once the next one is drawn, so the buffer of the tree before is
 //! handed to the build after: the pages are already there.
 //!
+//! The first rebuild after a file opens has no dropped tree to take from
+//! (the tree on screen is still alive), so the load's worker, once the tab
+//! has its views, prepares a spare buffer of the tree's size ([`prepare`]):
+//! the pages are touched there, while the person reads the first picture.
+//!
 //! Bounded: at most [`KEEP`] buffers and [`KEEP_BYTES`] in all; a buffer
 //! that would pass either is freed as before.
 
@@ -53,5 +58,50 @@ pub(super) fn give(mut nodes: Vec<CallTreeNode>) {
     pool.sort_by_key(|v| std::cmp::Reverse(v.capacity()));
     while pool.len() > KEEP || pool.iter().map(bytes).sum::<usize>() > KEEP_BYTES {
         pool.pop();
+    }
+}
+
+/// Makes sure a buffer for `len` nodes is kept, its pages already touched:
+/// a no-op when one is, or when it would not be kept.
+pub(super) fn prepare(len: usize) {
+    let bytes = len.saturating_mul(std::mem::size_of::<CallTreeNode>());
+    if !(MIN_BYTES..=KEEP_BYTES).contains(&bytes) {
+        return;
+    }
+    if POOL.lock().is_ok_and(|pool| pool.iter().any(|v| v.capacity() >= len)) {
+        return;
+    }
+    let mut v = Vec::with_capacity(len);
+    v.resize(len, CallTreeNode::spare());
+    give(v);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spare_buffer_is_prepared_reused_and_the_pool_stays_bounded() {
+        // Big enough to be kept; the other unit tests' trees are far smaller,
+        // so they never reach the pool.
+        let len = 40_000;
+        prepare(len);
+        let v = take(len);
+        assert!(v.capacity() >= len && v.is_empty());
+        let cap = v.capacity();
+        give(v);
+        // The same buffer comes back: no new allocation.
+        let again = take(len);
+        assert_eq!(again.capacity(), cap);
+        // Too small to keep: neither taken from nor given to the pool.
+        let small = take(10);
+        assert!(small.capacity() < len);
+        give(small);
+        for _ in 0..4 {
+            give(Vec::with_capacity(len));
+        }
+        let pool = POOL.lock().map(|p| p.len()).unwrap_or(0);
+        assert!(pool <= KEEP, "{pool} buffers kept");
+        give(again);
     }
 }
