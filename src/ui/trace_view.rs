@@ -91,6 +91,31 @@ pub struct TraceView {
     /// The view being built on a worker thread ([`TraceView::new_in_background`]);
     /// it replaces this one when done.
     building: Option<crate::jobs::Work<Box<TraceView>>>,
+    /// A big trace being opened on a worker thread (its index, and the
+    /// tables and waterfall it hands back), and the trace clicked meanwhile.
+    opening: Option<(usize, crate::jobs::Work<(ServiceTables, Waterfall)>)>,
+    queued: Option<usize>,
+}
+
+/// Traces with at least this many spans are opened on a worker thread when
+/// clicked: opening passes over every span (0.3 s for a million).
+const OPEN_IN_BACKGROUND_SPANS: usize = 20_000;
+
+/// Opens trace `index` in `tables` and `waterfall`. Two threads, two steps,
+/// each a pass over every span on a trace of a million: the service and
+/// operation tables beside the critical path (found once, for the waterfall
+/// and the path table), then the path table beside the waterfall's layout.
+fn open_parts(set: &TraceSet, index: usize, tables: &mut ServiceTables, waterfall: &mut Waterfall) {
+    let ((), critical) = crate::parallel::join(
+        "firesight-trace-view",
+        || tables.open_stats(set, index),
+        || set.traces.get(index).map(crate::analysis::traces::critical_path).unwrap_or_default(),
+    );
+    crate::parallel::join(
+        "firesight-trace-view",
+        || tables.open_path(set, index, &critical),
+        || waterfall.open(set, index, &critical),
+    );
 }
 
 fn key_of(set: &TraceSet) -> (usize, usize) {
@@ -189,23 +214,65 @@ impl TraceView {
             // the window's thread for a trace of a million spans).
             return;
         }
-        // Two threads, two steps, each a pass over every span on a trace of
-        // a million: the service and operation tables beside the critical
-        // path (found once, for the waterfall and the path table), then
-        // the path table beside the waterfall's layout.
-        let tables = &mut self.tables;
-        let ((), critical) = crate::parallel::join(
-            "firesight-trace-view",
-            || tables.open_stats(set, index),
-            || set.traces.get(index).map(crate::analysis::traces::critical_path).unwrap_or_default(),
-        );
-        let waterfall = &mut self.waterfall;
-        crate::parallel::join(
-            "firesight-trace-view",
-            || tables.open_path(set, index, &critical),
-            || waterfall.open(set, index, &critical),
-        );
+        self.opening = None;
+        self.queued = None;
+        open_parts(set, index, &mut self.tables, &mut self.waterfall);
         self.update_cpu_lines(set);
+    }
+
+    /// Opens trace `index` on a click: a big trace of a shared set on a
+    /// worker thread (the waterfall and tables show a spinner meanwhile; a
+    /// click during it is kept and opened next), any other here.
+    fn open_clicked(&mut self, set: &TraceSet, index: usize, ctx: &egui::Context) {
+        if let Some((at, _)) = &self.opening {
+            self.queued = (*at != index).then_some(index);
+            return;
+        }
+        if self.waterfall.trace() == Some(index) && self.tables.trace() == Some(index) {
+            return;
+        }
+        let big = set.traces.get(index).is_some_and(|t| t.spans.len() >= OPEN_IN_BACKGROUND_SPANS);
+        let shared = self.shared.clone().filter(|s| key_of(s) == key_of(set));
+        let Some(shared) = shared.filter(|_| big) else {
+            self.open_trace(set, index);
+            return;
+        };
+        let (mut tables, mut waterfall) = (std::mem::take(&mut self.tables), std::mem::take(&mut self.waterfall));
+        let ctx = ctx.clone();
+        let work = crate::jobs::Work::spawn(
+            move || {
+                open_parts(&shared, index, &mut tables, &mut waterfall);
+                (tables, waterfall)
+            },
+            move || ctx.request_repaint(),
+        );
+        match work {
+            Some(w) => self.opening = Some((index, w)),
+            // No thread could be started: open it here (the tables' state
+            // went with the closure).
+            None => self.open_trace(set, index),
+        }
+    }
+
+    /// Takes a trace opened on the worker, if done; then opens the one
+    /// clicked meanwhile. The trace being opened, if any.
+    fn poll_opening(&mut self, set: &TraceSet, ctx: &egui::Context) -> Option<usize> {
+        let (index, work) = self.opening.as_ref()?;
+        let index = *index;
+        match work.poll() {
+            crate::jobs::Poll::Pending => return Some(index),
+            crate::jobs::Poll::Done(Some((tables, waterfall))) => {
+                self.opening = None;
+                (self.tables, self.waterfall) = (tables, waterfall);
+                self.update_cpu_lines(set);
+            }
+            // The worker died: open it here.
+            crate::jobs::Poll::Done(None) => self.open_trace(set, index),
+        }
+        if let Some(next) = self.queued.take() {
+            self.open_clicked(set, next, ctx);
+        }
+        self.opening.as_ref().map(|(i, _)| *i)
     }
 
     fn update_cpu_lines(&mut self, set: &TraceSet) {
@@ -272,6 +339,11 @@ impl TraceView {
         &self.histogram
     }
 
+    /// The trace being opened on a worker thread, if any.
+    pub fn opening(&self) -> Option<usize> {
+        self.opening.as_ref().map(|(i, _)| *i)
+    }
+
     /// The trace list.
     pub fn list(&self) -> &TraceList {
         &self.list
@@ -308,7 +380,8 @@ impl TraceView {
             ui.ctx().request_discard("the trace view's first layout");
         }
         let mut action = None;
-        let open = self.waterfall.trace();
+        let opening = self.poll_opening(traces, ui.ctx());
+        let open = opening.or(self.waterfall.trace());
         // Default sizes from the window, not from what is left of it: the
         // space left differs from one layout pass to the next while panels
         // settle, and a default taken from it moved the panels after the
@@ -349,7 +422,7 @@ impl TraceView {
                     .show(ui, |ui| {
                         if let Some(pick) = self.histogram.ui(ui) {
                             if let Some(&first) = pick.traces.first() {
-                                self.open_trace(traces, first);
+                                self.open_clicked(traces, first, ui.ctx());
                                 action = Some(TraceAction::OpenedTrace { trace: first });
                             }
                             let shared = self.shared.clone();
@@ -364,7 +437,7 @@ impl TraceView {
                         }
                     });
                 if let Some(i) = self.top_ui(ui, traces, open) {
-                    self.open_trace(traces, i);
+                    self.open_clicked(traces, i, ui.ctx());
                     action = Some(TraceAction::OpenedTrace { trace: i });
                 }
                 if self.list.pick().is_none() {
@@ -387,7 +460,9 @@ impl TraceView {
                     names_without_samples_ui(ui, linked);
                     ui.separator();
                 }
-                if let Some(span) = self.tables.ui(ui, &self.colors, traces.traces.len()) {
+                if let Some(i) = self.opening() {
+                    opening_ui(ui, traces, i);
+                } else if let Some(span) = self.tables.ui(ui, &self.colors, traces.traces.len()) {
                     self.waterfall.select(traces, span);
                     if let Some(trace) = self.waterfall.trace() {
                         action = Some(TraceAction::SelectedSpan { trace, span });
@@ -406,7 +481,9 @@ impl TraceView {
                     self.span_flame.ui(ui, &linked, traces, selected);
                 });
         }
-        if let Some(span) = self.waterfall.ui(ui, traces, &self.colors)
+        if let Some(i) = self.opening() {
+            opening_ui(ui, traces, i);
+        } else if let Some(span) = self.waterfall.ui(ui, traces, &self.colors)
             && let Some(trace) = self.waterfall.trace()
         {
             action = Some(TraceAction::SelectedSpan { trace, span });
@@ -456,4 +533,13 @@ impl TraceView {
         self.filters.set_filter(filter);
         self.apply_filter(traces);
     }
+}
+
+/// What the waterfall and the tables show while trace `i` opens on a worker.
+fn opening_ui(ui: &mut Ui, traces: &TraceSet, i: usize) {
+    ui.horizontal(|ui| {
+        ui.spinner();
+        let spans = traces.traces.get(i).map_or(0, |t| t.spans.len());
+        ui.label(format!("Opening trace {} ({} spans)…", i + 1, crate::model::units::format_count(spans as f64)));
+    });
 }

@@ -379,3 +379,86 @@ fn show_all_clears_the_picked_bar_and_the_count_axis_keeps_its_labels_apart() {
     let key = texts(&h).into_iter().find(|(t, ..)| t == "P99 1.85 s").expect("P99 in the key").1;
     assert!(key.bottom() < top_tick.top(), "P99 key {key:?} inside the plot (top tick {top_tick:?})");
 }
+
+/// Two traces as OTLP/JSON: trace 1 of `big` spans (a root of 900 ms and
+/// its children, 10 µs each), trace 2 of two spans (7 ms).
+fn big_and_small_json(big: usize) -> Vec<u8> {
+    use serde_json::{Value, json};
+    const T0: u64 = 1_800_000_000_000_000_000;
+    let span = |trace: &str, id: usize, parent: Option<usize>, name: &str, a: u64, b: u64| -> Value {
+        json!({
+            "traceId": trace,
+            "spanId": format!("{id:016x}"),
+            "parentSpanId": parent.map(|p| format!("{p:016x}")).unwrap_or_default(),
+            "name": name,
+            "kind": 1,
+            "startTimeUnixNano": (T0 + a).to_string(),
+            "endTimeUnixNano": (T0 + b).to_string(),
+        })
+    };
+    let t1 = "0af7651916cd43dd8448eb211c80319c";
+    let t2 = "1bf7651916cd43dd8448eb211c80319d";
+    let mut spans = vec![span(t1, 1, None, "GET /big", 0, 900_000_000)];
+    spans.extend((2..=big).map(|i| span(t1, i, Some(1), "step", i as u64 * 20_000, i as u64 * 20_000 + 10_000)));
+    spans.push(span(t2, big + 1, None, "GET /small", 0, 7_000_000));
+    spans.push(span(t2, big + 2, Some(big + 1), "lookup", 1_000_000, 2_000_000));
+    let doc = json!({"resourceSpans": [{
+        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "api"}}]},
+        "scopeSpans": [{"scope": {"name": "shop"}, "spans": spans}],
+    }]});
+    doc.to_string().into_bytes()
+}
+
+#[test]
+fn a_big_trace_clicked_in_the_list_opens_on_a_worker_while_the_window_draws() {
+    let loaded = common::load_bytes(big_and_small_json(25_000), &firesight::load::LoadOptions::default());
+    let traces = std::sync::Arc::new(loaded.expect("loads").traces.expect("a trace file"));
+    let big = traces.traces.iter().position(|t| t.spans.len() == 25_000).expect("the big trace");
+    let small = 1 - big;
+    // A shared set, as the window has it: big traces open on a worker.
+    let view = TraceView::new_shared(&traces);
+    let mut h = Harness::builder().with_size(Vec2::new(1600.0, 1000.0)).with_max_steps(16).build_ui_state(
+        |ui, s: &mut (std::sync::Arc<TraceSet>, TraceView)| {
+            let _ = s.1.ui(ui, &s.0);
+        },
+        (traces, view),
+    );
+    h.run();
+    // The slowest (big) trace is open; a click on the small one's row opens
+    // it at once (two spans).
+    assert_eq!(h.state().1.waterfall().trace(), Some(big));
+    let row = |h: &Harness<'_, (std::sync::Arc<TraceSet>, TraceView)>, t: usize| {
+        let d = firesight::model::units::format_duration_ns(h.state().0.traces[t].duration_ns() as f64);
+        h.query_all_by_label(&d).next().expect("the row's duration label").rect().center()
+    };
+    let pos = row(&h, small);
+    h.hover_at(pos);
+    h.run();
+    for pressed in [true, false] {
+        h.event(Event::PointerButton { pos, button: PointerButton::Primary, pressed, modifiers: Modifiers::NONE });
+    }
+    h.run();
+    assert_eq!((h.state().1.waterfall().trace(), h.state().1.opening()), (Some(small), None));
+    // Back to the big one: the frame of the click hands it to a worker and
+    // shows a spinner where the waterfall and the tables were.
+    let pos = row(&h, big);
+    h.hover_at(pos);
+    h.run();
+    for pressed in [true, false] {
+        h.event(Event::PointerButton { pos, button: PointerButton::Primary, pressed, modifiers: Modifiers::NONE });
+    }
+    h.step();
+    assert_eq!(h.state().1.opening(), Some(big));
+    assert_eq!(h.query_all_by_label_contains("Opening trace").count(), 2, "waterfall and tables say so");
+    // Frames go on until the worker hands the trace back.
+    for _ in 0..500 {
+        if h.state().1.opening().is_none() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+    h.run();
+    let v = &h.state().1;
+    assert_eq!((v.opening(), v.waterfall().trace(), v.tables().trace()), (None, Some(big), Some(big)));
+}
