@@ -139,6 +139,12 @@ fn broken_callgrind_files_name_the_line() {
     assert_eq!(e, "callgrind, line 4: name id (2) is used before a line defines it with `(2) name`");
     let e = error(b"# callgrind format\nevents: Ir\nfl=(1) a.c\nfn=(2) main\n1 5x\n".to_vec());
     assert_eq!(e, "callgrind, line 5: cost \"5x\" is not a non-negative integer");
+    // A cost past 64 bits is named as too large, not as not a number.
+    let e = error(b"# callgrind format\nevents: Ir\nfl=(1) a.c\nfn=(2) main\n1 18446744073709551616\n".to_vec());
+    assert_eq!(
+        e,
+        "callgrind, line 5: cost \"18446744073709551616\" is past the largest cost callgrind writes (2^64 - 1)"
+    );
     let e = error(b"# callgrind format\nevents: Ir\nfn=main\n1 5 6\n".to_vec());
     assert_eq!(e, "callgrind, line 4: 2 costs on a cost line but 1 event(s) in `events:`");
 }

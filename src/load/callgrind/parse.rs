@@ -344,7 +344,13 @@ fn cost_line(g: &mut Graph, st: &mut State, ln: &Ln, costs: &mut Vec<u64>) -> Re
     }
     costs.clear();
     for c in parts {
-        let v = c.parse::<u64>().map_err(|_| ln.err(format!("cost {c:?} is not a non-negative integer")))?;
+        let v = c.parse::<u64>().map_err(|e| {
+            let why = match e.kind() {
+                std::num::IntErrorKind::PosOverflow => "is past the largest cost callgrind writes (2^64 - 1)",
+                _ => "is not a non-negative integer",
+            };
+            ln.err(format!("cost {c:?} {why}"))
+        })?;
         costs.push(v);
     }
     let n = g.events.len();
