@@ -280,7 +280,7 @@ fn add_trace(b: &mut TraceSetBuilder, t: JTrace<'_>, not_hex: &mut usize, skips:
             }
         }
         span.events = s.logs.iter().flatten().map(log_event).collect();
-        b.add(trace, span);
+        b.add_epoch(trace, span);
     }
 }
 

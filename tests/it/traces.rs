@@ -519,3 +519,38 @@ fn spans_with_an_unset_start_do_not_overflow_the_service_table() {
     let (code, _, err) = run_cli(&["diff", file, file]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn a_span_with_an_unset_start_is_named_once_and_lasts_nothing() {
+    // OTLP: span 2 has startTimeUnixNano 0 (unset) and ends at 250 ns: read
+    // as is, it would last from 1970 and make its trace 55 years long.
+    let unset = SPAN_A
+        .replace("0000000000000001", "0000000000000002")
+        .replace("\"100\"", "\"0\"")
+        .replace("\"200\"", "\"250\"");
+    let unset3 = unset.replace("0000000000000002", "0000000000000003");
+    let text = format!(r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{SPAN_A},{unset},{unset3}]}}]}}]}}"#);
+    let l = load_bytes(text.into_bytes(), &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let set = l.traces.expect("traces");
+    assert_eq!(set.traces[0].duration_ns(), 150, "100 to 250 ns, not from 1970");
+    let w: Vec<String> = l.profile.warnings.iter().map(|w| w.message.clone()).collect();
+    let named: Vec<&String> = w.iter().filter(|m| m.contains("no start time")).collect();
+    assert_eq!(named.len(), 1, "{w:?}");
+    assert!(
+        named[0].starts_with("2 span(s) have no start time (0: unset), the first span 0000000000000002"),
+        "{}",
+        named[0]
+    );
+    // Jaeger: startTime 0 (microseconds) likewise.
+    let jaeger = r#"{"data":[{"traceID":"0102030405060708","spans":[
+        {"traceID":"0102030405060708","spanID":"0000000000000001","operationName":"a","startTime":1000,"duration":5,"processID":"p1","references":[]},
+        {"traceID":"0102030405060708","spanID":"0000000000000002","operationName":"b","startTime":0,"duration":2,"processID":"p1","references":[]}],
+        "processes":{"p1":{"serviceName":"svc"}}}]}"#;
+    let l = load_bytes(jaeger.as_bytes().to_vec(), &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(l.traces.expect("traces").traces.iter().all(|t| t.duration_ns() < 10_000_000));
+    assert!(
+        l.profile.warnings.iter().any(|w| w.message.starts_with("1 span(s) have no start time")),
+        "{:?}",
+        l.profile.warnings
+    );
+}

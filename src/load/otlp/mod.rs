@@ -353,7 +353,7 @@ impl Ctx {
             span.status =
                 crate::model::trace::Status { code: self.status(st.code.0), message: st.message.into_owned() };
         }
-        self.b.add(trace, span);
+        self.b.add_epoch(trace, span);
     }
 
     fn kind(&mut self, v: i32) -> crate::model::trace::SpanKind {

@@ -180,7 +180,7 @@ fn add_span(ctx: &mut Ctx, s: PSpan, service: &Arc<str>, scope: &Arc<str>, resou
     if let Some(st) = s.status {
         span.status = Status { code: ctx.status(st.code), message: st.message };
     }
-    ctx.b.add(trace, span);
+    ctx.b.add_epoch(trace, span);
 }
 
 fn attr(ctx: &mut Ctx, kv: KeyValue) -> Attribute {

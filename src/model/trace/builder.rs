@@ -21,6 +21,9 @@ pub struct TraceSetBuilder {
     traces: Vec<(TraceId, Vec<Span>)>,
     warnings: Vec<String>,
     spans: usize,
+    /// Spans with an unset (0) Unix start time, and the first of them.
+    unset_start: usize,
+    first_unset: Option<String>,
 }
 
 impl TraceSetBuilder {
@@ -50,6 +53,21 @@ impl TraceSetBuilder {
         self.spans += 1;
     }
 
+    /// Adds a span whose times count from the Unix epoch (OTLP, Jaeger),
+    /// where a start of 0 means the producer left it unset: such a span
+    /// would last from 1970 to its end, so it is taken to start where it
+    /// ends (duration 0) and counted for one warning naming the first.
+    pub fn add_epoch(&mut self, trace: TraceId, mut span: Span) {
+        if span.start_ns == 0 {
+            self.unset_start += 1;
+            if self.first_unset.is_none() {
+                self.first_unset = Some(format!("span {} ({:?}) of trace {trace}", span.id, span.name));
+            }
+            span.start_ns = span.end_ns;
+        }
+        self.add(trace, span);
+    }
+
     /// Number of spans added so far.
     pub fn span_count(&self) -> usize {
         self.spans
@@ -63,6 +81,13 @@ impl TraceSetBuilder {
     /// The trace set, sorted by trace start then id, and every warning.
     pub fn finish(self) -> (TraceSet, Vec<String>) {
         let mut warnings = self.warnings;
+        if let Some(first) = self.first_unset {
+            warnings.push(format!(
+                "{} span(s) have no start time (0: unset), the first {first}; each is taken to start where it \
+                 ends (duration 0)",
+                self.unset_start
+            ));
+        }
         let mut traces: Vec<Trace> =
             self.traces.into_iter().map(|(id, spans)| lay_out(id, spans, &mut warnings)).collect();
         traces.sort_by_cached_key(|t| (t.start_ns(), t.id));
