@@ -200,6 +200,12 @@ impl ProfileBuilder {
         self.p.stacks.intern(parent, frame)
     }
 
+    /// Adds the stack `parent` + `frame` known to be new (see
+    /// [`StackTable::push_new`]).
+    pub fn stack_new(&mut self, parent: StackId, frame: FrameId) -> StackId {
+        self.p.stacks.push_new(parent, frame)
+    }
+
     /// Interns a stack given root first; `None` for an empty slice.
     pub fn stack_from_root(&mut self, frames: &[FrameId]) -> Option<StackId> {
         self.p.stacks.intern_path(frames)

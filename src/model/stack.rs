@@ -97,6 +97,34 @@ impl StackTable {
         id
     }
 
+    /// The new stack `parent` + `frame`, without looking it up: for a
+    /// caller that knows it is not in the table, because `parent` was added
+    /// in the same pass and has no child with this frame yet (a loader
+    /// copying a prefix tree of its own, whose siblings have distinct
+    /// frames). Saves the lookup's cache miss; the index is kept whole.
+    pub fn push_new(&mut self, parent: StackId, frame: FrameId) -> StackId {
+        if self.index.len() != self.frames.len() {
+            return self.intern(Some(parent), frame);
+        }
+        let parent = Some(parent);
+        let hash = FxBuildHasher.hash_one(key(parent, frame));
+        debug_assert!(
+            self.index
+                .find(hash, |&id| self.frames[id.index()] == frame && self.parents[id.index()] == parent)
+                .is_none(),
+            "push_new of a stack already in the table"
+        );
+        let id = StackId::from_index(self.frames.len());
+        let depth = parent.map_or(0, |p| self.depths[p.index()] + 1);
+        self.parents.push(parent);
+        self.frames.push(frame);
+        self.depths.push(depth);
+        let (parents, frames) = (&self.parents, &self.frames);
+        let rehash = |&id: &StackId| FxBuildHasher.hash_one(key(parents[id.index()], frames[id.index()]));
+        self.index.insert_unique(hash, id, rehash);
+        id
+    }
+
     /// Interns a whole stack given root first; `None` for an empty slice.
     pub fn intern_path(&mut self, frames_root_first: &[FrameId]) -> Option<StackId> {
         let mut s = None;

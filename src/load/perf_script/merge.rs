@@ -110,9 +110,18 @@ impl Merger {
             }
             map.frames.push(self.b.frame(r));
         }
+        // A parser's stacks are a prefix tree of its own, siblings with
+        // distinct frames, and each maps to a distinct stack of the
+        // profile: the children of a stack this delta added are new too,
+        // with no lookup (most of a deep profile's new stacks).
+        let added_from = self.b.stacks().len();
         for &(parent, frame) in &d.stacks {
-            let parent = (parent != NONE).then(|| map.stacks[parent as usize]);
-            map.stacks.push(self.b.stack(parent, map.frames[frame as usize]));
+            let frame = map.frames[frame as usize];
+            let s = match (parent != NONE).then(|| map.stacks[parent as usize]) {
+                Some(p) if p.index() >= added_from => self.b.stack_new(p, frame),
+                parent => self.b.stack(parent, frame),
+            };
+            map.stacks.push(s);
         }
         for t in d.threads {
             map.threads.push(self.b.thread(Thread { pid: t.pid, tid: t.tid, name: t.comm }));

@@ -28,6 +28,11 @@ struct Path {
 pub(crate) struct LocalStacks {
     /// `(parent or NONE, frame)` of each stack, by local id.
     nodes: Vec<(u32, u32)>,
+    /// Per stack, `(frame, child)` of the child last found or added under
+    /// it (`NONE` frame: none yet): a walk down a path that went the same
+    /// way last time finds each child here, beside the parent it just
+    /// left, instead of through a hash probe into the index.
+    last_child: Vec<(u32, u32)>,
     index: HashTable<u32>,
     paths: HashTable<Path>,
 }
@@ -54,19 +59,32 @@ impl LocalStacks {
     /// Forgets every stack (ids start again at 0).
     pub(crate) fn clear(&mut self) {
         self.nodes.clear();
+        self.last_child.clear();
         self.index.clear();
         self.paths.clear();
     }
 
     /// The stack `parent` + `frame`; a new one is pushed to `new` too.
     pub(crate) fn node(&mut self, parent: u32, frame: u32, new: &mut Vec<(u32, u32)>) -> u32 {
+        if let Some(&(f, c)) = self.last_child.get(parent as usize)
+            && f == frame
+        {
+            return c;
+        }
         let h = node_hash(parent, frame);
         let nodes = &self.nodes;
         if let Some(&id) = self.index.find(h, |&id| nodes[id as usize] == (parent, frame)) {
+            if let Some(last) = self.last_child.get_mut(parent as usize) {
+                *last = (frame, id);
+            }
             return id;
         }
         let id = self.nodes.len() as u32;
         self.nodes.push((parent, frame));
+        self.last_child.push((NONE, NONE));
+        if let Some(last) = self.last_child.get_mut(parent as usize) {
+            *last = (frame, id);
+        }
         new.push((parent, frame));
         let nodes = &self.nodes;
         self.index.insert_unique(h, id, |&s| {
