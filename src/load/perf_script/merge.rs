@@ -66,6 +66,11 @@ pub(super) struct Merger {
     /// Context switches, their `sample` an index into `samples` until
     /// `finish` maps it to the profile's.
     switches: Vec<SwitchRecord>,
+    /// Per stack of the profile, `(frame, child)` of the child last
+    /// interned under it (`u32::MAX` frame: none yet): the parsers send the
+    /// same prefixes over and over (each knows only its own stacks), and
+    /// the child they name is most often the one named last.
+    last_child: Vec<(u32, u32)>,
 }
 
 impl Merger {
@@ -86,6 +91,7 @@ impl Merger {
             payloads_dropped: 0,
             srclines: 0,
             switches: Vec::new(),
+            last_child: Vec::new(),
         }
     }
 
@@ -117,10 +123,22 @@ impl Merger {
         let added_from = self.b.stacks().len();
         for &(parent, frame) in &d.stacks {
             let frame = map.frames[frame as usize];
-            let s = match (parent != NONE).then(|| map.stacks[parent as usize]) {
+            let parent = (parent != NONE).then(|| map.stacks[parent as usize]);
+            let s = match parent {
                 Some(p) if p.index() >= added_from => self.b.stack_new(p, frame),
-                parent => self.b.stack(parent, frame),
+                Some(p) => match self.last_child.get(p.index()) {
+                    Some(&(f, c)) if f == frame.0 => StackId(c),
+                    _ => self.b.stack(Some(p), frame),
+                },
+                None => self.b.stack(None, frame),
             };
+            let total = self.b.stacks().len();
+            if self.last_child.len() < total {
+                self.last_child.resize(total, (u32::MAX, 0));
+            }
+            if let Some(p) = parent {
+                self.last_child[p.index()] = (frame.0, s.0);
+            }
             map.stacks.push(s);
         }
         for t in d.threads {
