@@ -86,6 +86,12 @@ impl StackTable {
         if let Some(&id) = self.index.find(hash, same) {
             return id;
         }
+        self.add(parent, frame, hash)
+    }
+
+    /// Appends the stack `parent` + `frame` (not in the table; `hash` its
+    /// key's) to the columns and the index.
+    fn add(&mut self, parent: Option<StackId>, frame: FrameId, hash: u64) -> StackId {
         let id = StackId::from_index(self.frames.len());
         let depth = parent.map_or(0, |p| self.depths[p.index()] + 1);
         self.parents.push(parent);
@@ -114,15 +120,7 @@ impl StackTable {
                 .is_none(),
             "push_new of a stack already in the table"
         );
-        let id = StackId::from_index(self.frames.len());
-        let depth = parent.map_or(0, |p| self.depths[p.index()] + 1);
-        self.parents.push(parent);
-        self.frames.push(frame);
-        self.depths.push(depth);
-        let (parents, frames) = (&self.parents, &self.frames);
-        let rehash = |&id: &StackId| FxBuildHasher.hash_one(key(parents[id.index()], frames[id.index()]));
-        self.index.insert_unique(hash, id, rehash);
-        id
+        self.add(parent, frame, hash)
     }
 
     /// Interns a whole stack given root first; `None` for an empty slice.
