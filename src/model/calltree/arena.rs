@@ -108,35 +108,45 @@ pub(super) fn arena(
         // expanded, after its elder siblings' subtrees.
         let mut todo: Vec<(u32, u32, u32, u32)> = vec![(groups.start[n], groups.start[n + 1], 0, 0)];
         let mut max_depth = 0;
-        while let Some((a, b, at, depth)) = todo.pop() {
-            let (a, b) = (a as usize, b as usize);
-            let first = nodes.len() as u32;
-            let count = (b - a) as u32;
-            nodes[at as usize].first_child = first;
-            nodes[at as usize].child_count = count;
-            if count == 0 {
-                continue;
-            }
-            let depth = depth + 1;
-            max_depth = max_depth.max(depth);
-            let parent = Some(NodeId(at));
-            nodes.extend(groups.keys[a..b].iter().map(|&key| {
-                let k = (key & u64::from(u32::MAX)) as usize;
-                CallTreeNode {
-                    frame: Some(groups.frame(key)),
-                    parent,
-                    depth,
-                    total: total[k],
-                    self_weight: self_w[k],
-                    abs_total: abs_total(k),
-                    first_child: first + count,
-                    child_count: 0,
+        while let Some(entry) = todo.pop() {
+            let mut next = Some(entry);
+            // A node with one child goes on with that child here, without
+            // the stack: a chain is one pass.
+            while let Some((a, b, at, depth)) = next.take() {
+                let (a, b) = (a as usize, b as usize);
+                let first = nodes.len() as u32;
+                let count = (b - a) as u32;
+                nodes[at as usize].first_child = first;
+                nodes[at as usize].child_count = count;
+                if count == 0 {
+                    break;
                 }
-            }));
-            // The first child is expanded next (pushed last).
-            for (t, &key) in groups.keys[a..b].iter().enumerate().rev() {
-                let k = (key & u64::from(u32::MAX)) as usize;
-                todo.push((groups.start[k], groups.start[k + 1], first + t as u32, depth));
+                let depth = depth + 1;
+                max_depth = max_depth.max(depth);
+                let parent = Some(NodeId(at));
+                nodes.extend(groups.keys[a..b].iter().map(|&key| {
+                    let k = (key & u64::from(u32::MAX)) as usize;
+                    CallTreeNode {
+                        frame: Some(groups.frame(key)),
+                        parent,
+                        depth,
+                        total: total[k],
+                        self_weight: self_w[k],
+                        abs_total: abs_total(k),
+                        first_child: first + count,
+                        child_count: 0,
+                    }
+                }));
+                // The first child is expanded next (pushed last).
+                for (t, &key) in groups.keys[a..b].iter().enumerate().rev() {
+                    let k = (key & u64::from(u32::MAX)) as usize;
+                    let entry = (groups.start[k], groups.start[k + 1], first + t as u32, depth);
+                    if t == 0 {
+                        next = Some(entry);
+                    } else {
+                        todo.push(entry);
+                    }
+                }
             }
         }
         let share_base = nodes.first().map_or(0, |n| n.total);
