@@ -146,8 +146,10 @@ impl SideTree {
         // Depth first: a node's children are made as one block when it is
         // expanded, the first child expanded next, so a chain of single
         // children reads its stacks and writes its nodes front to back.
-        let mut todo: Vec<u32> = vec![0];
-        while let Some(head) = todo.pop() {
+        // The first child is expanded right after its parent, a chain of
+        // single children without going through the stack.
+        let (mut todo, mut next): (Vec<u32>, Option<u32>) = (Vec::new(), Some(0));
+        while let Some(head) = next.take().or_else(|| todo.pop()) {
             let head = head as usize;
             let (m0, m1) = (mstart[head] as usize, mstart[head + 1] as usize);
             // The node's children, sorted by rank: one member's list as it
@@ -179,7 +181,11 @@ impl SideTree {
                 t.push(r, own);
             }
             t.end_child[head] = t.own.len() as u32;
-            todo.extend((t.first_child[head]..t.end_child[head]).rev());
+            let (first, end) = (t.first_child[head], t.end_child[head]);
+            if first < end {
+                next = Some(first);
+                todo.extend((first + 1..end).rev());
+            }
         }
         // Children come after their parent: totals in one reverse pass.
         for i in (0..t.own.len()).rev() {
@@ -200,8 +206,8 @@ pub(super) fn merge(before: &SideTree, after: &SideTree, order: &[u32]) -> (Vec<
     let mut max_depth = 0;
     // Depth first, as the side trees are laid out: the merge reads both
     // and writes its nodes nearly front to back.
-    let mut todo: Vec<u32> = vec![0];
-    while let Some(head) = todo.pop() {
+    let (mut todo, mut next): (Vec<u32>, Option<u32>) = (Vec::new(), Some(0));
+    while let Some(head) = next.take().or_else(|| todo.pop()) {
         let head = head as usize;
         let [x, y] = nodes[head].side;
         let (mut bs, mut as_) = (before.children(x), after.children(y));
@@ -228,7 +234,11 @@ pub(super) fn merge(before: &SideTree, after: &SideTree, order: &[u32]) -> (Vec<
         }
         nodes[head].first_child = first as u32;
         nodes[head].child_count = (nodes.len() - first) as u32;
-        todo.extend((first as u32..nodes.len() as u32).rev());
+        let (first, end) = (first as u32, nodes.len() as u32);
+        if first < end {
+            next = Some(first);
+            todo.extend((first + 1..end).rev());
+        }
     }
     (nodes, max_depth)
 }
