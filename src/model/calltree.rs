@@ -237,8 +237,8 @@ impl CallTree {
     /// already touched, for the next build of about that size (the next
     /// transform or filter of a tab just opened: the tree on screen stays
     /// alive while it is built, so there is no dropped tree to reuse).
-    /// Bounded as the buffers of dropped trees are (512 MB); call it on a
-    /// worker, it writes the whole buffer once.
+    /// Bounded (128 MB: a tree of 1.6 million nodes; bigger ones get
+    /// none); call it on a worker, it writes the whole buffer once.
     pub fn prepare_spare(nodes: usize) {
         recycle::prepare(nodes);
     }

@@ -12,8 +12,9 @@
 //! has its views, prepares a spare buffer of the tree's size ([`prepare`]):
 //! the pages are touched there, while the person reads the first picture.
 //!
-//! Bounded: at most [`KEEP`] buffers and [`KEEP_BYTES`] in all; a buffer
-//! that would pass either is freed as before.
+//! Bounded: at most [`KEEP`] buffers and [`KEEP_BYTES`] in all (a buffer
+//! that would pass either is freed as before), and a spare of at most
+//! [`SPARE_BYTES`].
 
 use std::sync::Mutex;
 
@@ -21,8 +22,13 @@ use super::CallTreeNode;
 
 /// Buffers kept at most.
 const KEEP: usize = 2;
-/// Bytes kept at most, over every buffer.
-const KEEP_BYTES: usize = 512 << 20;
+/// Bytes kept at most, over every buffer (two trees of 1.6 million nodes).
+const KEEP_BYTES: usize = 256 << 20;
+/// Largest spare buffer prepared ahead ([`prepare`]): memory the process
+/// holds for a tree not yet built, so less than what dropped trees may
+/// leave (a tree of 1.6 million nodes; bigger ones pay for fresh pages on
+/// their first rebuild).
+const SPARE_BYTES: usize = 128 << 20;
 /// Buffers smaller than this are not worth keeping.
 const MIN_BYTES: usize = 1 << 20;
 
@@ -65,7 +71,7 @@ pub(super) fn give(mut nodes: Vec<CallTreeNode>) {
 /// a no-op when one is, or when it would not be kept.
 pub(super) fn prepare(len: usize) {
     let bytes = len.saturating_mul(std::mem::size_of::<CallTreeNode>());
-    if !(MIN_BYTES..=KEEP_BYTES).contains(&bytes) {
+    if !(MIN_BYTES..=SPARE_BYTES).contains(&bytes) {
         return;
     }
     if POOL.lock().is_ok_and(|pool| pool.iter().any(|v| v.capacity() >= len)) {
