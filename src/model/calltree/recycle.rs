@@ -39,12 +39,14 @@ fn bytes(v: &Vec<CallTreeNode>) -> usize {
 }
 
 /// An empty buffer with room for `len` nodes: the smallest kept one that
-/// is large enough, else a new one.
+/// is large enough but not more than four times so (a small tree does not
+/// hold a big tree's memory), else a new one.
 pub(super) fn take(len: usize) -> Vec<CallTreeNode> {
     if len * std::mem::size_of::<CallTreeNode>() >= MIN_BYTES
         && let Ok(mut pool) = POOL.lock()
     {
-        let best = pool.iter().enumerate().filter(|(_, v)| v.capacity() >= len).min_by_key(|(_, v)| v.capacity());
+        let fits = |v: &Vec<CallTreeNode>| v.capacity() >= len && v.capacity() / 4 <= len;
+        let best = pool.iter().enumerate().filter(|(_, v)| fits(v)).min_by_key(|(_, v)| v.capacity());
         if let Some((i, _)) = best {
             return pool.swap_remove(i);
         }
@@ -74,7 +76,7 @@ pub(super) fn prepare(len: usize) {
     if !(MIN_BYTES..=SPARE_BYTES).contains(&bytes) {
         return;
     }
-    if POOL.lock().is_ok_and(|pool| pool.iter().any(|v| v.capacity() >= len)) {
+    if POOL.lock().is_ok_and(|pool| pool.iter().any(|v| v.capacity() >= len && v.capacity() / 4 <= len)) {
         return;
     }
     let mut v = Vec::with_capacity(len);
@@ -90,7 +92,7 @@ mod tests {
     fn a_spare_buffer_is_prepared_reused_and_the_pool_stays_bounded() {
         // Big enough to be kept; the other unit tests' trees are far smaller,
         // so they never reach the pool.
-        let len = 40_000;
+        let len = 80_000;
         prepare(len);
         let v = take(len);
         assert!(v.capacity() >= len && v.is_empty());
@@ -99,6 +101,8 @@ mod tests {
         // The same buffer comes back: no new allocation.
         let again = take(len);
         assert_eq!(again.capacity(), cap);
+        // A tree a quarter of the buffer's size or less gets a buffer of its own.
+        assert!(take(cap / 4 - 1).capacity() < cap);
         // Too small to keep: neither taken from nor given to the pool.
         let small = take(10);
         assert!(small.capacity() < len);
