@@ -197,8 +197,25 @@ pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), Tr
         Transform::FocusSubtree(path) => {
             empty_survives = false;
             let k = path.len() as u32;
-            let hits: Vec<Vec<bool>> = path.iter().map(|name| named(profile, name)).collect();
-            matched = k > 0 && hits.iter().all(|h| h.iter().any(|&x| x));
+            // Each name of the path as a small id, and each frame's name's
+            // id when the path names it: memory follows the path plus the
+            // frames, not their product (a table of frames per name of the
+            // path was a gigabyte for 500 000 names over 2 000 frames).
+            let mut ids: HashMap<&str, u32, FxBuildHasher> = HashMap::default();
+            let want: Vec<u32> = path
+                .iter()
+                .map(|name| {
+                    let next = ids.len() as u32;
+                    *ids.entry(name.as_str()).or_insert(next)
+                })
+                .collect();
+            let name_id: Vec<u32> =
+                profile.frames.iter().map(|(_, f)| ids.get(f.name.as_str()).copied().unwrap_or(NONE)).collect();
+            let mut present = vec![false; ids.len()];
+            for &i in name_id.iter().filter(|&&i| i != NONE) {
+                present[i as usize] = true;
+            }
+            matched = k > 0 && want.iter().all(|&i| present[i as usize]);
             // How many functions of the path the stack has matched from the root.
             let mut depth = vec![NONE; n];
             for s in 0..n {
@@ -210,7 +227,7 @@ pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), Tr
                 } else if pd == k {
                     depth[s] = k;
                     out.push(old, s, out.map[p.map_or(0, |p| p.index())], f)
-                } else if hits[pd as usize][f.index()] {
+                } else if name_id[f.index()] == want[pd as usize] {
                     depth[s] = pd + 1;
                     if pd + 1 == k { out.push(old, s, EMPTY, f) } else { DROP }
                 } else {

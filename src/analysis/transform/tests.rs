@@ -138,3 +138,22 @@ fn collapse_subtree_makes_callees_self() {
     let got = run(SAMPLE, Transform::CollapseSubtree("b".into()));
     assert_eq!(got, want(&[("a;b", 5), ("a;d;b", 5), ("e;b", 7), ("a", 1)]));
 }
+
+#[test]
+fn a_subtree_path_of_half_a_million_names_costs_the_path_not_the_path_times_the_frames() {
+    // 2 000 functions; a path that names them over and over, far deeper
+    // than any stack (a table of frames per name of the path was a
+    // gigabyte here). The subtree exists nowhere: nothing is kept.
+    let lines: Vec<(String, i64)> = (0..2000).map(|i| (format!("main;f{i}"), 1)).collect();
+    let refs: Vec<(&str, i64)> = lines.iter().map(|(s, w)| (s.as_str(), *w)).collect();
+    let p = profile(&refs);
+    let path: Vec<String> =
+        (0..500_000).map(|i| if i == 0 { "main".into() } else { format!("f{}", i % 2000) }).collect();
+    let (out, applied) = apply(&p, &[Transform::FocusSubtree(path)]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(applied.matched, [true]);
+    assert!(folded(&out).is_empty());
+    // A short path still focuses as before.
+    let (out, _) =
+        apply(&p, &[Transform::FocusSubtree(vec!["main".into(), "f7".into()])]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(folded(&out), BTreeMap::from([("f7".to_string(), 1)]));
+}
