@@ -181,8 +181,36 @@ pub fn walk(
         let group = &top.members[item.lo as usize..item.hi as usize];
         path.push_str(group[0].seg);
         if item.block {
-            let below = tree.below(group);
-            levels.push(tree.level(below, base));
+            // Down a chain (one member whose level below has one member:
+            // the next segment of its name, or its only child) without
+            // building a level per step: each step's own line, then on.
+            let mut m = group[0];
+            loop {
+                let single = match group.len() {
+                    1 if !m.last => Some(tree.member(m.stack, m.end as usize + 1)),
+                    1 => match tree.children(m.stack) {
+                        &[c] => Some(tree.member(c, 0)),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let Some(b) = single else {
+                    let below = tree.below(if group.len() == 1 { std::slice::from_ref(&m) } else { group });
+                    levels.push(tree.level(below, base));
+                    break;
+                };
+                path.push(';');
+                path.push_str(b.seg);
+                let own = if b.last { weight[b.stack as usize] } else { 0 };
+                if own != 0 {
+                    f(&path, own)?;
+                }
+                if b.last && tree.children(b.stack).is_empty() {
+                    path.truncate(base);
+                    break;
+                }
+                m = b;
+            }
         } else {
             f(&path, item.own)?;
             path.truncate(base);
