@@ -126,6 +126,9 @@ pub fn box_label<'a>(profile: &'a Profile, tree: &CallTree, b: &LaidBox) -> &'a 
     }
 }
 
+/// Label widths are rounded down to this step (see `paint`).
+const LABEL_WIDTH_STEP_PX: f32 = 8.0;
+
 /// Paints the layout with `painter` (already clipped to the view).
 pub fn paint(painter: &Painter, input: &PaintInput<'_>, colors: &mut ColorCache) {
     let g = input.geometry;
@@ -166,7 +169,10 @@ pub fn paint(painter: &Painter, input: &PaintInput<'_>, colors: &mut ColorCache)
             TextFormat { font_id: input.font.clone(), color, ..Default::default() },
         );
         job.wrap = TextWrapping {
-            max_width: rect.width() - 6.0,
+            // In steps of 8 px: while a zoom or a resize moves the boxes a
+            // little each frame, a label keeps its width, so egui's galley
+            // cache finds it instead of shaping it again.
+            max_width: ((rect.width() - 6.0) / LABEL_WIDTH_STEP_PX).floor() * LABEL_WIDTH_STEP_PX,
             max_rows: 1,
             break_anywhere: true,
             overflow_character: Some('…'),
