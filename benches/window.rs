@@ -70,12 +70,14 @@ impl Frames {
         let (worst_i, worst) = self.times.iter().enumerate().max_by_key(|(_, d)| **d).unwrap();
         let over = self.times.iter().filter(|d| d.as_secs_f64() > 0.016).count();
         println!(
-            "{name:<16} {extra}frames {:>5}  median {:>7.3} ms  p99 {:>7.3} ms  worst {:>7.3} ms ({})  over 16 ms: {over}",
+            "{name:<16} {extra}frames {:>5}  median {:>7.3} ms  p99 {:>7.3} ms  worst {:>7.3} ms ({}, frame {})  over 16 ms: {over}  over 2 ms: {}",
             sorted.len(),
             ms(sorted[sorted.len() / 2]),
             ms(p99),
             ms(*worst),
             self.what[worst_i],
+            worst_i + 1,
+            self.times.iter().filter(|d| d.as_secs_f64() > 0.002).count(),
         );
     }
 }
