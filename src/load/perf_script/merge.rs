@@ -66,11 +66,12 @@ pub(super) struct Merger {
     /// Context switches, their `sample` an index into `samples` until
     /// `finish` maps it to the profile's.
     switches: Vec<SwitchRecord>,
-    /// Per stack of the profile, `(frame, child)` of the child last
-    /// interned under it (`u32::MAX` frame: none yet): the parsers send the
+    /// Per stack of the profile, the child last interned under it
+    /// (`u32::MAX`: none yet), checked by its frame: the parsers send the
     /// same prefixes over and over (each knows only its own stacks), and
-    /// the child they name is most often the one named last.
-    last_child: Vec<(u32, u32)>,
+    /// the child they name is most often the one named last. 4 bytes a
+    /// stack.
+    last_child: Vec<u32>,
 }
 
 impl Merger {
@@ -127,17 +128,17 @@ impl Merger {
             let s = match parent {
                 Some(p) if p.index() >= added_from => self.b.stack_new(p, frame),
                 Some(p) => match self.last_child.get(p.index()) {
-                    Some(&(f, c)) if f == frame.0 => StackId(c),
+                    Some(&c) if self.b.stacks().frames().get(c as usize) == Some(&frame) => StackId(c),
                     _ => self.b.stack(Some(p), frame),
                 },
                 None => self.b.stack(None, frame),
             };
             let total = self.b.stacks().len();
             if self.last_child.len() < total {
-                self.last_child.resize(total, (u32::MAX, 0));
+                self.last_child.resize(total, u32::MAX);
             }
             if let Some(p) = parent {
-                self.last_child[p.index()] = (frame.0, s.0);
+                self.last_child[p.index()] = s.0;
             }
             map.stacks.push(s);
         }

@@ -28,11 +28,11 @@ struct Path {
 pub(crate) struct LocalStacks {
     /// `(parent or NONE, frame)` of each stack, by local id.
     nodes: Vec<(u32, u32)>,
-    /// Per stack, `(frame, child)` of the child last found or added under
-    /// it (`NONE` frame: none yet): a walk down a path that went the same
-    /// way last time finds each child here, beside the parent it just
-    /// left, instead of through a hash probe into the index.
-    last_child: Vec<(u32, u32)>,
+    /// Per stack, the child last found or added under it (`NONE`: none
+    /// yet): a walk down a path that went the same way last time finds each
+    /// child here (checked by its frame) instead of through a hash probe
+    /// into the index. 4 bytes a stack.
+    last_child: Vec<u32>,
     index: HashTable<u32>,
     paths: HashTable<Path>,
 }
@@ -66,8 +66,8 @@ impl LocalStacks {
 
     /// The stack `parent` + `frame`; a new one is pushed to `new` too.
     pub(crate) fn node(&mut self, parent: u32, frame: u32, new: &mut Vec<(u32, u32)>) -> u32 {
-        if let Some(&(f, c)) = self.last_child.get(parent as usize)
-            && f == frame
+        if let Some(&c) = self.last_child.get(parent as usize)
+            && self.nodes.get(c as usize).is_some_and(|&(_, f)| f == frame)
         {
             return c;
         }
@@ -75,15 +75,15 @@ impl LocalStacks {
         let nodes = &self.nodes;
         if let Some(&id) = self.index.find(h, |&id| nodes[id as usize] == (parent, frame)) {
             if let Some(last) = self.last_child.get_mut(parent as usize) {
-                *last = (frame, id);
+                *last = id;
             }
             return id;
         }
         let id = self.nodes.len() as u32;
         self.nodes.push((parent, frame));
-        self.last_child.push((NONE, NONE));
+        self.last_child.push(NONE);
         if let Some(last) = self.last_child.get_mut(parent as usize) {
-            *last = (frame, id);
+            *last = id;
         }
         new.push((parent, frame));
         let nodes = &self.nodes;
