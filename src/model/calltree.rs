@@ -160,7 +160,7 @@ impl ShareOf {
 }
 
 /// One node of a [`CallTree`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CallTreeNode {
     /// The function (see [`Profile::function`]); `None` only for the root.
     pub frame: Option<FrameId>,
@@ -213,22 +213,6 @@ pub struct CallTree {
 impl Drop for CallTree {
     fn drop(&mut self) {
         recycle::give(std::mem::take(&mut self.nodes));
-    }
-}
-
-impl CallTreeNode {
-    /// A placeholder, to touch a spare buffer's pages with.
-    fn spare() -> Self {
-        Self {
-            frame: None,
-            parent: None,
-            depth: 0,
-            total: 0,
-            self_weight: 0,
-            abs_total: 0,
-            first_child: 0,
-            child_count: 0,
-        }
     }
 }
 

@@ -80,7 +80,7 @@ pub(super) fn prepare(len: usize) {
         return;
     }
     let mut v = Vec::with_capacity(len);
-    v.resize(len, CallTreeNode::spare());
+    v.resize(len, CallTreeNode::default());
     give(v);
 }
 
