@@ -539,7 +539,12 @@ impl TraceView {
 fn opening_ui(ui: &mut Ui, traces: &TraceSet, i: usize) {
     ui.horizontal(|ui| {
         ui.spinner();
-        let spans = traces.traces.get(i).map_or(0, |t| t.spans.len());
-        ui.label(format!("Opening trace {} ({} spans)…", i + 1, crate::model::units::format_count(spans as f64)));
+        let trace = traces.traces.get(i);
+        let spans = crate::model::units::format_count(trace.map_or(0, |t| t.spans.len()) as f64);
+        // Named by its root span, as the list names it.
+        match trace.and_then(|t| t.root()) {
+            Some(root) => ui.label(format!("Opening trace {}: {} ({spans} spans)…", root.service, root.name)),
+            None => ui.label(format!("Opening trace {} ({spans} spans)…", i + 1)),
+        };
     });
 }
