@@ -264,7 +264,7 @@ fn side_functions(p: &Profile, fids: &[u32], stack_w: &[Weight], functions: usiz
     // Subtree totals (a child's index is above its parent's).
     let mut total = stack_w.to_vec();
     for s in (0..n).rev() {
-        if let Some(q) = parents[s] {
+        if let Some(q) = parents[s].get() {
             let t = total[s];
             total[q.index()] += t;
         }
@@ -272,7 +272,7 @@ fn side_functions(p: &Profile, fids: &[u32], stack_w: &[Weight], functions: usiz
     // Children lists by counting sort on the parent (roots under n).
     let mut start = vec![0u32; n + 2];
     for s in 0..n {
-        start[parents[s].map_or(n, StackId::index) + 1] += 1;
+        start[parents[s].get().map_or(n, StackId::index) + 1] += 1;
     }
     for i in 1..start.len() {
         start[i] += start[i - 1];
@@ -280,7 +280,7 @@ fn side_functions(p: &Profile, fids: &[u32], stack_w: &[Weight], functions: usiz
     let mut fill = start.clone();
     let mut kids = vec![0u32; n];
     for (s, parent) in parents.iter().enumerate() {
-        let q = parent.map_or(n, StackId::index);
+        let q = parent.get().map_or(n, StackId::index);
         kids[fill[q] as usize] = s as u32;
         fill[q] += 1;
     }

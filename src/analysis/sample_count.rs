@@ -78,7 +78,7 @@ fn stack_test(profile: &Profile, filter: &SampleFilter) -> Option<Vec<bool>> {
     let mut seen: Vec<(bool, bool)> = Vec::with_capacity(parents.len());
     for (parent, &frame) in parents.iter().zip(frames) {
         let f: FrameId = profile.function(frame);
-        let above = parent.and_then(|p| seen.get(p.index()).copied()).unwrap_or((false, false));
+        let above = parent.get().and_then(|p| seen.get(p.index()).copied()).unwrap_or((false, false));
         let hidden = filter.hide.contains(&f);
         seen.push((above.0 || (filter.focus == Some(f) && !hidden), above.1 || !hidden));
     }

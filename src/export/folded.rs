@@ -142,7 +142,7 @@ impl StackWeights {
         let parents = profile.stacks.parents();
         for s in (0..n).rev() {
             if live[s]
-                && let Some(p) = parents[s]
+                && let Some(p) = parents[s].get()
             {
                 live[p.index()] = true;
             }

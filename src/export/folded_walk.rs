@@ -141,7 +141,7 @@ pub fn walk(
     let mut start = vec![0u32; n + 1];
     let mut roots = Vec::new();
     for s in 0..n {
-        match parents[s] {
+        match parents[s].get() {
             _ if !live[s] => {}
             Some(p) => start[p.index() + 1] += 1,
             None => roots.push(s as u32),
@@ -154,7 +154,7 @@ pub fn walk(
     let mut fill = start.clone();
     for s in 0..n {
         if live[s]
-            && let Some(p) = parents[s]
+            && let Some(p) = parents[s].get()
         {
             children[fill[p.index()] as usize] = s as u32;
             fill[p.index()] += 1;

@@ -111,7 +111,7 @@ pub fn write_svg(
     }
     check_total(profile, metric, total, u64::MAX.into())?;
     if bytes > MAX_SVG_FOLDED_BYTES {
-        let deepest = (0..profile.stacks.len()).map(|s| profile.stacks.depth(StackId::from_index(s))).max();
+        let deepest = profile.stacks.max_depth();
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             format!(

@@ -383,7 +383,7 @@ impl ProfileBuilder {
         if p.frames.len() > u32::MAX as usize {
             return Err(ModelError::TooMany("frames"));
         }
-        if p.stacks.len() > u32::MAX as usize {
+        if p.stacks.len() >= u32::MAX as usize {
             return Err(ModelError::TooMany("stacks"));
         }
         if !self.default_set {

@@ -17,7 +17,7 @@ use rustc_hash::FxBuildHasher;
 
 use super::ids::{FrameId, LabelSetId, MetricId, NodeId, StackId, ThreadId};
 use super::profile::{LabelValue, Profile};
-use super::stack::StackTable;
+use super::stack::{Parent, StackTable};
 use super::units::Weight;
 
 mod arena;
@@ -417,11 +417,7 @@ fn functions_are_frames(profile: &Profile) -> bool {
 }
 
 /// Interns every weighted stack, transformed by the filter, into a new prefix tree.
-fn transform(
-    profile: &Profile,
-    filter: &SampleFilter,
-    sw: &StackWeights,
-) -> (Vec<Option<StackId>>, Vec<FrameId>, SelfWeights) {
+fn transform(profile: &Profile, filter: &SampleFilter, sw: &StackWeights) -> (Vec<Parent>, Vec<FrameId>, SelfWeights) {
     let mut table = StackTable::new();
     let mut weights: Vec<Weight> = Vec::new();
     let mut neg: Vec<Weight> = Vec::new();
@@ -466,7 +462,8 @@ fn transform(
     if !neg.is_empty() {
         neg.resize(table.len(), 0);
     }
-    (table.parents().to_vec(), table.frames().to_vec(), SelfWeights { net: weights, neg })
+    let (parents, frames) = table.into_parts();
+    (parents, frames, SelfWeights { net: weights, neg })
 }
 
 /// Groups frame ids that share a name, for callers that look functions up by name.

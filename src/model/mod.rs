@@ -22,6 +22,6 @@ pub use frame::{Frame, FrameKind, FrameTable};
 pub use functions::{FunctionRow, FunctionTable};
 pub use ids::{FrameId, LabelSetId, MetricId, NodeId, StackId, ThreadId};
 pub use profile::{Label, LabelValue, Metric, Profile, Samples, Thread, Warning};
-pub use stack::StackTable;
+pub use stack::{Parent, StackTable};
 pub use switch::{SwitchKind, SwitchRecord};
 pub use units::{Unit, Weight};

@@ -23,12 +23,36 @@ use rustc_hash::FxBuildHasher;
 
 use super::ids::{FrameId, StackId};
 
+/// A stack's parent as the table stores it: a [`StackId`], or none at a
+/// root, in 4 bytes (an `Option<StackId>` takes 8, and the parent column is
+/// a third of a perf script load's stack memory).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(transparent)]
+pub struct Parent(u32);
+
+impl Parent {
+    /// No parent: the stack is a root.
+    pub const ROOT: Parent = Parent(u32::MAX);
+
+    /// The parent stack, `None` at a root.
+    #[inline]
+    pub fn get(self) -> Option<StackId> {
+        (self.0 != u32::MAX).then_some(StackId(self.0))
+    }
+}
+
+impl From<Option<StackId>> for Parent {
+    #[inline]
+    fn from(p: Option<StackId>) -> Self {
+        Parent(p.map_or(u32::MAX, |p| p.0))
+    }
+}
+
 /// The prefix tree of stacks. See the module docs for the representation.
 #[derive(Clone, Debug, Default)]
 pub struct StackTable {
-    parents: Vec<Option<StackId>>,
+    parents: Vec<Parent>,
     frames: Vec<FrameId>,
-    depths: Vec<u32>,
     /// Every stack's id, found by the hash of its `(parent, frame)` key and
     /// compared against the columns above: 4 bytes a stack (5 with
     /// hashbrown's control byte) instead of 17 for a map that stores the
@@ -37,9 +61,8 @@ pub struct StackTable {
     index: HashTable<StackId>,
 }
 
-fn key(parent: Option<StackId>, frame: FrameId) -> u64 {
-    let p = parent.map_or(0, |p| u64::from(p.0) + 1);
-    (p << 32) | u64::from(frame.0)
+fn key(parent: Parent, frame: FrameId) -> u64 {
+    (u64::from(parent.0) << 32) | u64::from(frame.0)
 }
 
 impl StackTable {
@@ -52,20 +75,13 @@ impl StackTable {
     /// every parent's index below its child's, and no `(parent, frame)`
     /// twice (the caller's promise; a transform pass keeps both). `None`
     /// when the columns differ in length or a parent is not below its child.
-    pub fn from_parts(parents: Vec<Option<StackId>>, frames: Vec<FrameId>) -> Option<Self> {
-        if parents.len() != frames.len() {
+    pub fn from_parts(parents: Vec<Parent>, frames: Vec<FrameId>) -> Option<Self> {
+        if parents.len() != frames.len()
+            || parents.iter().enumerate().any(|(i, p)| p.get().is_some_and(|p| p.index() >= i))
+        {
             return None;
         }
-        let mut depths = Vec::with_capacity(parents.len());
-        for (i, p) in parents.iter().enumerate() {
-            let d = match p {
-                None => 0,
-                Some(p) if p.index() < i => depths[p.index()] + 1,
-                Some(_) => return None,
-            };
-            depths.push(d);
-        }
-        Some(Self { parents, frames, depths, index: HashTable::new() })
+        Some(Self { parents, frames, index: HashTable::new() })
     }
 
     /// The stack `parent` + `frame`, adding it if it is new.
@@ -80,6 +96,7 @@ impl StackTable {
                 self.index.insert_unique(FxBuildHasher.hash_one(key(p, f)), StackId::from_index(i), rehash);
             }
         }
+        let parent = Parent::from(parent);
         let hash = FxBuildHasher.hash_one(key(parent, frame));
         let (parents, frames) = (&self.parents, &self.frames);
         let same = |&id: &StackId| frames[id.index()] == frame && parents[id.index()] == parent;
@@ -91,12 +108,10 @@ impl StackTable {
 
     /// Appends the stack `parent` + `frame` (not in the table; `hash` its
     /// key's) to the columns and the index.
-    fn add(&mut self, parent: Option<StackId>, frame: FrameId, hash: u64) -> StackId {
+    fn add(&mut self, parent: Parent, frame: FrameId, hash: u64) -> StackId {
         let id = StackId::from_index(self.frames.len());
-        let depth = parent.map_or(0, |p| self.depths[p.index()] + 1);
         self.parents.push(parent);
         self.frames.push(frame);
-        self.depths.push(depth);
         let (parents, frames) = (&self.parents, &self.frames);
         let rehash = |&id: &StackId| FxBuildHasher.hash_one(key(parents[id.index()], frames[id.index()]));
         self.index.insert_unique(hash, id, rehash);
@@ -112,7 +127,7 @@ impl StackTable {
         if self.index.len() != self.frames.len() {
             return self.intern(Some(parent), frame);
         }
-        let parent = Some(parent);
+        let parent = Parent::from(Some(parent));
         let hash = FxBuildHasher.hash_one(key(parent, frame));
         debug_assert!(
             self.index
@@ -135,7 +150,7 @@ impl StackTable {
     /// The stack's callers, `None` at a root.
     #[inline]
     pub fn parent(&self, id: StackId) -> Option<StackId> {
-        self.parents[id.index()]
+        self.parents[id.index()].get()
     }
 
     /// The stack's leaf frame.
@@ -144,10 +159,28 @@ impl StackTable {
         self.frames[id.index()]
     }
 
-    /// Depth of the leaf: 0 for a root.
-    #[inline]
+    /// Depth of the leaf: 0 for a root. Walks to the root (a column of
+    /// depths would cost 4 bytes a stack for this rare question); for every
+    /// stack's depth use [`StackTable::max_depth`]'s one pass.
     pub fn depth(&self, id: StackId) -> u32 {
-        self.depths[id.index()]
+        let mut d = 0;
+        let mut s = self.parent(id);
+        while let Some(p) = s {
+            d += 1;
+            s = self.parent(p);
+        }
+        d
+    }
+
+    /// The depth of the deepest stack (0 for a root), `None` when the table
+    /// is empty: one forward pass, as a parent comes before its children.
+    pub fn max_depth(&self) -> Option<u32> {
+        let mut depths: Vec<u32> = Vec::with_capacity(self.parents.len());
+        for p in &self.parents {
+            let d = p.get().map_or(0, |p| depths[p.index()] + 1);
+            depths.push(d);
+        }
+        depths.into_iter().max()
     }
 
     /// Number of distinct stacks (prefix-tree nodes).
@@ -166,14 +199,19 @@ impl StackTable {
         let mut s = Some(id);
         while let Some(cur) = s {
             out.push(self.frames[cur.index()]);
-            s = self.parents[cur.index()];
+            s = self.parents[cur.index()].get();
         }
         out.reverse();
     }
 
     /// Parents of every stack, in id order (parent index below child index).
-    pub fn parents(&self) -> &[Option<StackId>] {
+    pub fn parents(&self) -> &[Parent] {
         &self.parents
+    }
+
+    /// The parent and frame columns, for a caller done with the table.
+    pub fn into_parts(self) -> (Vec<Parent>, Vec<FrameId>) {
+        (self.parents, self.frames)
     }
 
     /// Leaf frames of every stack, in id order.
@@ -196,6 +234,7 @@ mod tests {
         let deep: Vec<FrameId> = (0..100_000).map(|i| FrameId(i % 7)).collect();
         let d = t.intern_path(&deep).unwrap_or(StackId(0));
         assert_eq!(t.depth(d), 99_999);
+        assert_eq!(t.max_depth(), Some(99_999));
         let mut out = Vec::new();
         t.frames_root_first(d, &mut out);
         assert_eq!(out, deep);
@@ -209,6 +248,6 @@ mod tests {
         assert_eq!(u.depth(StackId(2)), 2);
         assert_eq!(u.intern_path(&[FrameId(0), FrameId(1), FrameId(2)]), a);
         assert_eq!(u.intern_path(&[FrameId(0), FrameId(3)]), Some(StackId(3)));
-        assert!(StackTable::from_parts(vec![Some(StackId(0))], vec![FrameId(0)]).is_none());
+        assert!(StackTable::from_parts(vec![Parent::from(Some(StackId(0)))], vec![FrameId(0)]).is_none());
     }
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use firesight::load::LoadOptions;
-use firesight::model::{Profile, SampleFilter, StackId, Weight};
+use firesight::model::{Profile, SampleFilter, Weight};
 
 use crate::common::{load, load_bytes};
 
@@ -114,7 +114,7 @@ fn a_chain_of_20000_spans_streams_its_folded_text() {
     // Every line also has ` 2000` (self time 2 µs in ns) and a line end.
     assert_eq!(out.0, text_bytes + n as u64 * 6);
     assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
-    let deepest = (0..p.stacks.len()).map(|s| p.stacks.depth(StackId::from_index(s))).max();
+    let deepest = p.stacks.max_depth();
     assert_eq!(deepest, Some(n as u32 - 1));
 }
 

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use firesight::load::LoadOptions;
 use firesight::model::calltree::SampleFilter;
-use firesight::model::{CallTree, Profile, StackId};
+use firesight::model::{CallTree, Profile};
 use prost::Message;
 
 use crate::common::{load_bytes, run_cli};
@@ -28,7 +28,7 @@ fn loads(bytes: Vec<u8>) -> Profile {
 
 /// The deepest stack, the tree's depth, and the folded export's one line.
 fn check_deep(p: &Profile, frames: usize) {
-    let deepest = (0..p.stacks.len()).map(|s| p.stacks.depth(StackId::from_index(s))).max();
+    let deepest = p.stacks.max_depth();
     assert_eq!(deepest, Some(frames as u32 - 1));
     let tree = CallTree::build(p, p.default_metric, &SampleFilter::default());
     assert_eq!(tree.max_depth as usize, frames);

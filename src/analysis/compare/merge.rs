@@ -90,7 +90,7 @@ impl SideTree {
         let mut needed: Vec<bool> = stack_w[..n].iter().map(|&w| w != 0).collect();
         for s in (0..n).rev() {
             if needed[s]
-                && let Some(q) = parents[s]
+                && let Some(q) = parents[s].get()
             {
                 needed[q.index()] = true;
             }
@@ -101,7 +101,7 @@ impl SideTree {
         // list is then sorted in place, so the walk below reads its
         // children front to back instead of chasing frame -> function ->
         // rank for each of them.
-        let slot = |s: usize| parents[s].map_or(0, |q| q.index() + 1);
+        let slot = |s: usize| parents[s].get().map_or(0, |q| q.index() + 1);
         let mut start = vec![0u32; n + 2];
         for s in (0..n).filter(|&s| needed[s]) {
             start[slot(s) + 1] += 1;

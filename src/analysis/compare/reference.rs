@@ -44,7 +44,7 @@ impl RawTree {
         let mut needed: Vec<bool> = stack_w.iter().map(|&w| w != 0).collect();
         for s in (0..needed.len()).rev() {
             if needed[s]
-                && let Some(q) = parents[s]
+                && let Some(q) = parents[s].get()
             {
                 needed[q.index()] = true;
             }
@@ -55,7 +55,7 @@ impl RawTree {
             if !needed[s] {
                 continue;
             }
-            let parent = parents[s].map_or(0, |q| node_of[q.index()]);
+            let parent = parents[s].get().map_or(0, |q| node_of[q.index()]);
             let node = self.child(parent, fids[frames[s].index()]);
             node_of[s] = node;
             self.own[node as usize][side] += stack_w[s];

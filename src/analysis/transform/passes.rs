@@ -8,7 +8,7 @@ use rustc_hash::FxBuildHasher;
 
 use super::{Transform, TransformError, pprof};
 use crate::model::frame::FrameRef;
-use crate::model::{FrameId, FrameKind, Profile, Samples, StackId, StackTable};
+use crate::model::{FrameId, FrameKind, Parent, Profile, Samples, StackId, StackTable};
 
 /// The old stack's samples are dropped.
 const DROP: u32 = u32::MAX;
@@ -40,7 +40,7 @@ fn in_module(profile: &Profile, module: &str) -> Vec<bool> {
 /// per stack). A merge or hide of a few functions hashes only the
 /// children of the stacks they touch.
 struct Out {
-    parents: Vec<Option<StackId>>,
+    parents: Vec<Parent>,
     frames: Vec<FrameId>,
     map: Vec<u32>,
     shared: Vec<bool>,
@@ -109,7 +109,7 @@ impl Out {
             return c;
         }
         let id = self.frames.len() as u32;
-        self.parents.push((parent != EMPTY).then_some(StackId(parent)));
+        self.parents.push(Parent::from((parent != EMPTY).then_some(StackId(parent))));
         self.frames.push(frame);
         self.shared.push(false);
         self.first_child.push(NONE);
@@ -392,7 +392,7 @@ fn collapse_all_recursion(profile: &Profile, out: &mut Out) -> bool {
                     break;
                 }
                 suffix.push(c);
-                match out.parents[c as usize] {
+                match out.parents[c as usize].get() {
                     Some(p) => c = p.0,
                     None => break,
                 }

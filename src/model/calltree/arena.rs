@@ -19,8 +19,9 @@
 //! order on a second thread.
 
 use super::{CallTree, CallTreeNode, SelfWeights, ShareOf, recycle};
-use crate::model::ids::{FrameId, MetricId, NodeId, StackId};
+use crate::model::ids::{FrameId, MetricId, NodeId};
 use crate::model::profile::Profile;
+use crate::model::stack::Parent;
 use crate::model::units::Weight;
 
 /// Per function (indexed by frame), the sums a [`crate::model::FunctionTable`]
@@ -37,7 +38,7 @@ pub(crate) struct FunctionSums {
 /// the same tree (on a second thread).
 pub(super) fn arena(
     profile: &Profile,
-    parents: &[Option<StackId>],
+    parents: &[Parent],
     frames: &[FrameId],
     weights: &SelfWeights,
     (root_self, root_neg): (Weight, Weight),
@@ -55,7 +56,7 @@ pub(super) fn arena(
             let mut abs: Vec<Weight> =
                 if weights.neg.is_empty() { Vec::new() } else { (0..n).map(|i| weights.abs(i)).collect() };
             for i in (0..n).rev() {
-                if let Some(p) = parents[i] {
+                if let Some(p) = parents[i].get() {
                     let p = p.index();
                     let t = total[i];
                     total[p] += t;
@@ -75,7 +76,7 @@ pub(super) fn arena(
                 (0..n).map(|i| self_w[i] != 0 || weights.neg.get(i).is_some_and(|&w| w != 0)).collect();
             for i in (0..n).rev() {
                 if keep[i]
-                    && let Some(p) = parents[i]
+                    && let Some(p) = parents[i].get()
                 {
                     keep[p.index()] = true;
                 }
@@ -185,13 +186,13 @@ struct Groups {
 }
 
 impl Groups {
-    fn new(profile: &Profile, parents: &[Option<StackId>], frames: &[FrameId], keep: &[bool]) -> Self {
+    fn new(profile: &Profile, parents: &[Parent], frames: &[FrameId], keep: &[bool]) -> Self {
         let n = parents.len();
         let (rank, by_rank) = name_rank(profile);
         let mut start = vec![0u32; n + 2];
         for i in 0..n {
             if keep[i] {
-                start[parents[i].map_or(n, |p| p.index()) + 1] += 1;
+                start[parents[i].get().map_or(n, |p| p.index()) + 1] += 1;
             }
         }
         for i in 1..start.len() {
@@ -204,7 +205,7 @@ impl Groups {
         let mut keys = vec![0u64; start[n + 1] as usize];
         for i in 0..n {
             if keep[i] {
-                let p = parents[i].map_or(n, |p| p.index());
+                let p = parents[i].get().map_or(n, |p| p.index());
                 keys[start[p] as usize] = (u64::from(rank[frames[i].index()]) << 32) | i as u64;
                 start[p] += 1;
             }
