@@ -294,6 +294,13 @@ impl Input {
         Ok(Self { reader, head, head_pos, head_complete, gzipped, encoding, name, chunk, progress, offset: 0 })
     }
 
+    /// The content's size in bytes when it is known before reading: a
+    /// plain file's size; `None` for gzip, UTF-16 and streams.
+    pub fn size_hint(&self) -> Option<u64> {
+        let total = self.progress.bytes_total.load(Ordering::Relaxed);
+        (!self.gzipped && self.encoding.is_none() && total > 0).then_some(total)
+    }
+
     /// True when [`Input::head`] holds the whole content.
     pub fn head_complete(&self) -> bool {
         self.head_complete

@@ -51,18 +51,25 @@ pub fn looks_like_header(line: &str) -> bool {
     header::parse(line.trim_end()).is_some_and(|h| h.event.is_some_and(|e| !e.is_empty()) || h.record.is_some())
 }
 
+/// Below this size a perf script parses on one thread (see [`load`]).
+const SMALL_FILE: u64 = 16 << 20;
+
 /// Loads perf script output from `input` with inferno's folding `opts`.
 ///
 /// Errors: a read error or cancel; no sample in the file (empty, binary,
 /// another format, or no sample of `opts.event_filter`); the last line cut
 /// off in the middle (a truncated file).
 pub fn load(input: &mut Input, opts: &PerfOptions) -> Result<Profile, LoadError> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let merger = if threads > 1 {
-        parallel::run(input, opts, threads, parallel::BLOCK_BYTES)?
-    } else {
-        sequential(input, opts)?
-    };
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    // A small file parses on one thread, and blocks shrink with the file:
+    // the blocks in flight and a second parser's tables would otherwise be
+    // most of a small load's memory, for a few milliseconds saved.
+    let size = input.size_hint();
+    let threads = if size.is_some_and(|s| s < SMALL_FILE) { 1 } else { cores };
+    let block = size.map_or(parallel::BLOCK_BYTES, |s| {
+        usize::try_from(s / 128).unwrap_or(usize::MAX).clamp(parallel::BLOCK_BYTES / 8, parallel::BLOCK_BYTES)
+    });
+    let merger = if threads > 1 { parallel::run(input, opts, threads, block)? } else { sequential(input, opts)? };
     merger.finish(opts)
 }
 
@@ -132,5 +139,23 @@ mod tests {
                 assert_eq!(one.warnings, many.warnings);
             }
         }
+    }
+
+    #[test]
+    fn a_cut_file_fails_alike_on_one_thread_and_on_blocks() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/perf/perf-cycles-instructions-01.txt");
+        let text = std::fs::read(&path).unwrap_or_default();
+        // Cut in the middle of the last frame line of some sample.
+        let end = text.len() - 3;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cut = dir.path().join("cut.txt");
+        std::fs::write(&cut, &text[..end]).unwrap_or_else(|e| panic!("{e}"));
+        let open_cut = || Input::open(&cut, Progress::new(), 1 << 16, 1 << 30).unwrap_or_else(|e| panic!("{e}"));
+        let opts = PerfOptions::default();
+        let one = sequential(&mut open_cut(), &opts).err().map(|e| e.to_string());
+        let many = parallel::run(&mut open_cut(), &opts, 2, 4096).err().map(|e| e.to_string());
+        assert!(one.as_deref().is_some_and(|e| e.contains("ends in the middle of a sample")), "{one:?}");
+        assert_eq!(one, many);
     }
 }
