@@ -11,3 +11,4 @@ pub mod operations_table;
 pub mod path_rows;
 pub mod slow_panel;
 pub mod span_profile;
+pub mod stats_table;
