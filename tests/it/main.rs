@@ -22,6 +22,7 @@ mod offcpu;
 mod own_samples;
 mod pathological;
 mod perf;
+mod perf_cuts;
 mod perf_data;
 mod pprof;
 mod robustness;

@@ -332,6 +332,13 @@ impl Parser {
         }
     }
 
+    /// Ends a block that stops where the parser is idle or before the
+    /// header of the next sample (see `parallel::split_point`): the sample
+    /// read is whole, whatever follows.
+    pub(crate) fn finish_block(&mut self) {
+        self.end_sample();
+    }
+
     /// Ends the input: a last sample with no blank line after it is kept.
     /// perf ends every sample that has a call chain with a blank line, so
     /// one that ends without it was cut off (a file read while perf script
@@ -452,6 +459,10 @@ impl Parser {
         };
         self.cur.frames.clear();
         self.in_event = true;
+        // A header whose event has no `:` is read as perf's own, but as the
+        // last line of an input without a line end it is a header cut off
+        // (`... 1001001 cpu-`): then the load fails as for any line cut off.
+        self.out.last_line_bad = !h.event_colon;
         if let Some(p) = h.period_overflow {
             self.warn(
                 number,

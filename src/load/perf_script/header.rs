@@ -31,6 +31,9 @@ pub(crate) struct Header<'a> {
     /// The event name without modifiers (`cycles` of `cycles:uppp:`);
     /// `None` when the header has no event field.
     pub event: Option<&'a str>,
+    /// Whether the event field ends with its `:` (perf always prints it;
+    /// a header without it is the last line of a file cut off there).
+    pub event_colon: bool,
     /// A frame printed on the header line itself (perf record without -g).
     pub inline_frame: Option<&'a str>,
     /// The CPU, when printed (`[001]`).
@@ -155,6 +158,7 @@ pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
         period: None,
         period_overflow: None,
         event: None,
+        event_colon: false,
         inline_frame: None,
         cpu: None,
         payload: None,
@@ -190,6 +194,7 @@ pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
         Some(c) => (&after[..c], Some(&after[c + 1..])),
         None => (after, None),
     };
+    header.event_colon = post.is_some();
     let mut tokens = period_event.split_whitespace().rev();
     let event = tokens.next().map_or("", strip_modifiers);
     header.event = Some(event);

@@ -32,6 +32,8 @@ struct Block {
     index: u64,
     text: Vec<u8>,
     offset: u64,
+    /// The input's last block: a sample it ends inside was cut off.
+    last: bool,
 }
 
 /// A worker's result: the delta (warning lines counted from the block's
@@ -111,8 +113,13 @@ fn worker(opts: &PerfOptions, id: usize, jobs: &Mutex<Receiver<Block>>, results:
             pos = end + 1;
         }
         // Blocks end where the parser is idle or just before a header
-        // that ends the sample read (see `split_point`): end it here.
-        parser.finish();
+        // that ends the sample read (see `split_point`): end it here. Only
+        // the last block can end inside a sample (a file cut off).
+        if block.last {
+            parser.finish();
+        } else {
+            parser.finish_block();
+        }
         buffer.clear();
         if results.send(Done { index: block.index, worker: id, delta: parser.take(), lines, buffer }).is_err() {
             return;
@@ -242,7 +249,7 @@ fn read_blocks(
         buf.truncate(cut);
         let text = std::mem::replace(&mut buf, next);
         let len = text.len() as u64;
-        if jobs.send(Block { index, text, offset }).is_err() {
+        if jobs.send(Block { index, text, offset, last: eof }).is_err() {
             break;
         }
         index += 1;
