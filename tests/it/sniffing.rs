@@ -35,7 +35,15 @@ fn known_formats_are_named_not_folded() {
     let cases = [
         ("unsupported/tiny.cachegrind.out.gz", "this is a Valgrind cachegrind profile (cachegrind.out)"),
         ("unsupported/tiny.strace-c.txt", "this is an strace -c summary table"),
-        ("pprof/golden/fib.1.txt", "this is a text report of go tool pprof (-top, -traces ...), a report made"),
+        ("pprof/golden/fib.1.txt", "this is a text report of go tool pprof (-top, -traces, -list ...), a report made"),
+        // `-list` reports: one was read as a perf script with 16 metrics
+        // named by its numbers, another as folded stacks.
+        ("lines/cpu-samples.txt", "this is a text report of go tool pprof (-top, -traces, -list ...), a report made"),
+        ("lines/heap-alloc-objects.txt", "this is a text report of go tool pprof"),
+        ("lines/cpu-main.txt", "this is a text report of go tool pprof"),
+        ("lines/cpu-inline.txt", "this is a text report of go tool pprof"),
+        ("lines/mutex-delay.txt", "this is a text report of go tool pprof"),
+        ("lines/heap-inuse.txt", "this is a text report of go tool pprof"),
     ];
     for (rel, want) in cases {
         let err = match firesight::load::load_path(&data(rel), &LoadOptions::default(), Progress::new()) {
@@ -44,7 +52,7 @@ fn known_formats_are_named_not_folded() {
         };
         assert_eq!(err.kind, LoadErrorKind::Unsupported, "{rel}: {err}");
         assert!(err.what.starts_with(want), "{rel}: {err}");
-        let report = rel.contains("strace-c") || rel.contains("golden");
+        let report = rel.contains("strace-c") || rel.contains("golden") || rel.starts_with("lines/");
         assert_eq!(err.what.contains("which Firesight does not read yet"), !report, "{rel}: {err}");
     }
 }
@@ -270,4 +278,16 @@ fn every_real_protobuf_is_recognised_by_its_structure() {
         .unwrap_or_else(|e| panic!("{rel}: {e}"));
         assert_eq!(identify(input.head()), Some(want), "{rel}");
     }
+}
+
+#[test]
+fn a_long_comment_block_before_the_data_does_not_hide_the_format() {
+    // 3 000 comment lines (124 KB, past the first sniffed head) before the data.
+    let comments: String = (0..3000).map(|i| format!("# comment line number {i} with some text\n")).collect();
+    let loaded = crate::common::load_bytes(format!("{comments}a;b;c 10\n").into_bytes(), &LoadOptions::default());
+    let p = loaded.unwrap_or_else(|e| panic!("{e}")).profile;
+    assert_eq!(p.total(p.default_metric), 10);
+    // Nothing but comments: said so, not "first line: \"\"".
+    let err = refused(comments.into_bytes());
+    assert!(err.contains("nothing but `#` comment lines"), "{err}");
 }

@@ -240,6 +240,13 @@ fn transform_flags_on_fold_and_bad_input() {
     let (code, _, err) = run_cli(&["top", f, "--transform", "spin:x"]);
     assert_eq!(code, 2);
     assert!(err.contains("unknown transform"), "{err}");
+    // An empty pprof pattern is no filter, as in pprof (`--ignore ''` once
+    // dropped every sample: total 0).
+    let (_, plain, _) = run_cli(&["top", f, "--json"]);
+    for flag in ["--focus", "--ignore", "--hide", "--show"] {
+        let (code, out, err) = run_cli(&["top", f, "--json", flag, ""]);
+        assert_eq!((code, &out), (0, &plain), "{flag} '': {err}");
+    }
     let (code, out, _) = run_cli(&["hot-path", f, "--json", "--transform", "focus-function:main.serializeJSON"]);
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap();

@@ -144,6 +144,14 @@ fn parent_of(old: &StackTable, map: &[u32], s: usize) -> u32 {
 
 /// Applies one transform; also says whether it matched anything.
 pub fn apply_one(profile: &Profile, t: &Transform) -> Result<(Profile, bool), TransformError> {
+    // pprof's filters with an empty pattern are no filter (its
+    // `compileRegexOption` returns none for ""), not one that matches
+    // every frame (`--ignore ''` would drop every sample).
+    if let Transform::Focus(re) | Transform::Ignore(re) | Transform::Hide(re) | Transform::Show(re) = t
+        && re.is_empty()
+    {
+        return Ok((profile.clone(), true));
+    }
     let old = &profile.stacks;
     let n = old.len();
     let mut frames = profile.frames.clone();

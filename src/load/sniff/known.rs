@@ -76,7 +76,7 @@ impl Known {
             Self::GoLegacyText => {
                 "a legacy pprof text profile (heapz, contentionz, threadz or Go's debug=1 text)".into()
             }
-            Self::PprofReport => "a text report of go tool pprof (-top, -traces ...)".into(),
+            Self::PprofReport => "a text report of go tool pprof (-top, -traces, -list ...)".into(),
             Self::GmonOut => "a gprof gmon.out file".into(),
             Self::GprofReport => "a gprof text report".into(),
             Self::Nettrace => "a .NET nettrace (dotnet-trace) file".into(),
@@ -196,8 +196,16 @@ pub fn text(lines: &[&str]) -> Option<Known> {
         return Some(Known::GoLegacyText);
     }
     if any(&starts("Type: "))
-        && any(&|l| l.starts_with("Showing nodes accounting for") || l.starts_with("Showing top "))
+        && any(&|l| {
+            l.starts_with("Showing nodes accounting for")
+                || l.starts_with("Showing top ")
+                || l.starts_with("-----------+----")
+        })
     {
+        return Some(Known::PprofReport);
+    }
+    // `-list` and `-disasm`: `Total: N`, then a `ROUTINE ===` block per function.
+    if first.starts_with("Total: ") && any(&starts("ROUTINE ======")) {
         return Some(Known::PprofReport);
     }
     if first.starts_with("Flat profile:") {

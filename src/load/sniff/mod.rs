@@ -43,6 +43,12 @@ pub fn sniff(name: Option<&str>, head: &[u8]) -> Result<Format, LoadError> {
 
 /// The error when even the longest head read holds no complete line.
 pub fn first_line_too_long(head: &[u8]) -> LoadError {
+    if head.contains(&b'\n') {
+        return LoadError::unsupported(format!(
+            "the first {} bytes hold nothing but `#` comment lines and blank lines, so the format cannot be told",
+            head.len()
+        ));
+    }
     LoadError::unsupported(format!(
         "the first {} bytes hold no complete line of text, so the format cannot be told (first bytes {})",
         head.len(),
@@ -279,7 +285,10 @@ fn sniff_text(head: &[u8], complete: bool) -> Result<Sniffed, LoadError> {
         }
         return k.read_as().map(Sniffed::Format).ok_or_else(|| k.error());
     }
-    let lines: Vec<&str> = lines.into_iter().filter(|l| !l.starts_with('#')).collect();
+    // The lines after any `#` comments (a `perf script --header` block can
+    // be hundreds of lines long).
+    let lines: Vec<&str> =
+        text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).take(TEXT_LINES).collect();
     if lines.is_empty() && !complete {
         return Ok(Sniffed::NeedMore);
     }
@@ -306,7 +315,13 @@ fn sniff_text(head: &[u8], complete: bool) -> Result<Sniffed, LoadError> {
     }
     let other = lines.iter().find(|l| !is_stack(l)).copied().unwrap_or("");
     let shown: String = other.chars().take(60).collect();
-    let what = if stacks == 0 {
+    let what = if lines.is_empty() {
+        format!(
+            "text with nothing but `#` comment lines and blank lines in its first {} bytes: no perf script \
+             sample header and no folded stack (`a;b;c 10`)",
+            whole.len()
+        )
+    } else if stacks == 0 {
         format!(
             "text that is neither perf script (no sample header like `comm pid [cpu] time: period event:`) nor \
              folded stacks (no line like `a;b;c 10`); first line: {shown:?}"
