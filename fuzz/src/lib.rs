@@ -58,7 +58,7 @@ pub fn load_gzipped_and_check(data: &[u8]) {
 pub fn check_profile(p: &Profile) {
     let stacks = p.stacks.len();
     for (i, parent) in p.stacks.parents().iter().enumerate() {
-        if let Some(par) = parent {
+        if let Some(par) = parent.get() {
             assert!(par.index() < i, "stack {i} has parent {} after it", par.index());
         }
         assert!(p.stacks.frames()[i].index() < p.frames.len(), "stack {i} names a frame that does not exist");
