@@ -8,6 +8,9 @@
 
 pub mod compare;
 
+/// Every format Firesight reads, for the window to name (see [`crate::load::FORMATS_READ`]).
+pub use crate::load::FORMATS_READ;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};

@@ -222,6 +222,10 @@ pub fn load_input(input: &mut Input, opts: &LoadOptions) -> Result<Loaded, LoadE
     Ok(Loaded { format, profile, traces })
 }
 
+/// Every format Firesight reads, as errors and the window name them.
+pub const FORMATS_READ: &str = "perf script text, perf.data, folded stacks, pprof protobuf, OTLP JSON or protobuf, \
+                                Jaeger JSON, JFR, speedscope, V8 cpuprofile, Chrome trace, callgrind, massif or strace";
+
 /// Largest head the sniffer reads when the first lines are longer than
 /// [`HEAD_BYTES`]: 64 MiB.
 pub const MAX_SNIFF_BYTES: usize = 64 << 20;

@@ -45,9 +45,6 @@ pub fn ui(ui: &mut Ui, failed: &FailedLoad, tab: usize) -> Vec<Command> {
         }
     });
     ui.add_space(8.0);
-    ui.label(
-        "Firesight opens perf script text, pprof (.pb, .pb.gz), folded stacks, OTLP traces (JSON or protobuf) \
-         and Jaeger JSON.",
-    );
+    ui.label(format!("Firesight opens {} (each may be gzipped).", crate::jobs::FORMATS_READ));
     commands
 }

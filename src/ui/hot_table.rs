@@ -290,6 +290,7 @@ fn rows_ui(
     };
     let ctx = ui.ctx().clone();
     let mut table = TableBuilder::new(ui)
+        .min_scrolled_height(0.0)
         .id_salt("hot_table")
         .striped(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center));

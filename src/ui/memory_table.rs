@@ -214,6 +214,8 @@ struct RowsInput<'a> {
 fn rows_ui(ui: &mut Ui, state: &mut MemoryTableState, input: &RowsInput<'_>, commands: &mut Vec<Command>) {
     let ctx = ui.ctx().clone();
     let mut table = TableBuilder::new(ui)
+        .min_scrolled_height(0.0)
+        .auto_shrink([false, false])
         .id_salt("memory_table")
         .striped(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center));

@@ -127,8 +127,20 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
     crate::ui::profile::heap_chart::ui(ui, &doc.profile);
     let path = doc.zoom_path();
     commands.extend(flamegraph::breadcrumb_ui(ui, &path));
-    let table_panel = egui::Panel::bottom("hot_table_panel").resizable(true).default_size(260.0).min_size(120.0);
+    // The table never takes more than 60% of what is left (in a small
+    // window the flamegraph kept 8 px): its size range follows the space.
+    // At least its tabs, header and two rows (less and they were drawn
+    // under the flamegraph).
+    let room = ui.available_height();
+    let max = (room * 0.6).max(110.0);
+    let table_panel = egui::Panel::bottom("hot_table_panel")
+        .resizable(true)
+        .default_size(260.0_f32.min(room * 0.45).max(110.0))
+        .size_range(110.0..=max);
     table_panel.show(ui, |ui| {
+        // The panel takes its content's height when that is less (a
+        // spinner while the inverted tree builds shrank it to its least).
+        ui.set_min_height(ui.max_rect().height());
         crate::ui::profile::bottom_tabs_ui(ui, &mut doc.drill);
         if let Some(c) = drill_table_ui(ui, doc) {
             commands.extend(c);

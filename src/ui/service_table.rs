@@ -342,6 +342,7 @@ impl ServiceTables {
         let rest = [measured[1], SHARE_PX + gutter];
         fitted(ui, "critical_path_sideways", name_w, &rest, |ui, widths| {
             TableBuilder::new(ui)
+                .min_scrolled_height(0.0)
                 .id_salt("critical_path_table")
                 .striped(true)
                 .sense(Sense::click())

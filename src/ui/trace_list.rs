@@ -180,7 +180,7 @@ impl TraceList {
         // Selectable labels would take the click from the row under them.
         ui.style_mut().interaction.selectable_labels = false;
         let ctx = ui.ctx().clone();
-        let table = TableBuilder::new(ui).id_salt("trace_list");
+        let table = TableBuilder::new(ui).min_scrolled_height(0.0).id_salt("trace_list");
         super::sort_header::top_after_sort(&ctx, "trace_list", table)
             .striped(true)
             .sense(Sense::click())

@@ -409,16 +409,19 @@ impl TraceView {
                 });
             },
         );
+        // In a small window the waterfall (the main view) keeps the most:
+        // the overview at most 35% of the height, the tables 45% of the width.
+        let overview_max = (window.height() * 0.35).max(90.0);
         egui::Panel::top("trace_overview")
             .resizable(true)
-            .default_size((window.height() * 0.3).clamp(180.0, 320.0))
-            .min_size(140.0)
+            .default_size((window.height() * 0.3).clamp(180.0, 320.0).min(overview_max))
+            .size_range(140.0_f32.min(overview_max)..=overview_max)
             .show(ui, |ui| {
                 let width = ui.available_width();
                 egui::Panel::left("latency_histogram_panel")
                     .resizable(true)
                     .default_size(width * 0.45)
-                    .min_size(240.0)
+                    .size_range(240.0_f32.min(width * 0.35)..=(width * 0.6).max(120.0))
                     .show(ui, |ui| {
                         if let Some(pick) = self.histogram.ui(ui) {
                             if let Some(&first) = pick.traces.first() {
@@ -454,7 +457,7 @@ impl TraceView {
             } else {
                 320.0
             })
-            .min_size(220.0)
+            .size_range(220.0_f32.min(window.width() * 0.3)..=(window.width() * 0.45).max(220.0))
             .show(ui, |ui| {
                 if let Some(linked) = &self.linked {
                     names_without_samples_ui(ui, linked);
@@ -472,10 +475,10 @@ impl TraceView {
         if let Some(linked) = self.linked.clone() {
             egui::Panel::bottom("span_cpu_panel")
                 .resizable(true)
-                .default_size((window.height() * 0.35).clamp(200.0, 420.0))
+                .default_size((window.height() * 0.35).clamp(200.0, 420.0).min(window.height() * 0.35))
                 // The panel takes its content's size: a short note before a
                 // span is picked must not leave the flamegraph no room after.
-                .min_size((window.height() * 0.3).clamp(180.0, 360.0))
+                .min_size((window.height() * 0.3).clamp(180.0, 360.0).min(window.height() * 0.3))
                 .show(ui, |ui| {
                     let selected = self.waterfall.trace().zip(self.waterfall.selected().map(|s| s as usize));
                     self.span_flame.ui(ui, &linked, traces, selected);

@@ -110,9 +110,9 @@ pub fn sniff_head(head: &[u8], complete: bool) -> Result<Sniffed, LoadError> {
         return Ok(Sniffed::Format(f));
     }
     Err(LoadError::unsupported(format!(
-        "unrecognised binary data (first bytes {}); expected perf script text, perf.data, folded stacks, pprof protobuf, \
-         OTLP JSON or protobuf, Jaeger JSON, JFR, speedscope, V8 cpuprofile, Chrome trace, callgrind, massif or strace",
-        hex_preview(head)
+        "unrecognised binary data (first bytes {}); expected {}",
+        hex_preview(head),
+        super::FORMATS_READ
     )))
 }
 

@@ -60,6 +60,8 @@ pub struct PairView {
     pub labels: Vec<LabelPick>,
     /// How the label panel sorts values.
     pub label_sort: label_panel::LabelSort,
+    /// Whether the label panel is shown (when the new side has labels).
+    pub labels_open: bool,
 }
 
 impl PairView {
@@ -83,6 +85,7 @@ impl PairView {
             traces: Default::default(),
             labels: Vec::new(),
             label_sort: Default::default(),
+            labels_open: true,
         }
     }
 
@@ -172,7 +175,7 @@ impl PairView {
     /// The label filter's panel (when the new side has labels): a pick
     /// rebuilds the comparison over the samples it keeps on both sides.
     fn labels_ui(&mut self, ui: &mut Ui) -> Option<Rebuild> {
-        if self.pair.labels.keys.is_empty() {
+        if self.pair.labels.keys.is_empty() || !self.labels_open {
             return None;
         }
         let mut commands = Vec::new();
@@ -277,6 +280,15 @@ impl PairView {
             if let Some(s) = self.search_share() {
                 ui.label(s);
             }
+            if !self.pair.labels.keys.is_empty() {
+                ui.separator();
+                let text = match self.labels.len() {
+                    0 => "Labels".to_string(),
+                    n => format!("Labels ({n} picked)"),
+                };
+                ui.toggle_value(&mut self.labels_open, text)
+                    .on_hover_text("Show or hide the label filter panel (its shares are the new side's)");
+            }
         });
         if let Some(t) = traces {
             super::traces::ui(ui, &mut self.traces, &t, &self.pair.before.name, &self.pair.after.name);
@@ -340,7 +352,9 @@ impl PairView {
 /// What the colours mean: a gradient from the largest decrease through
 /// unchanged to the largest increase.
 pub fn legend_ui(ui: &mut Ui) {
-    ui.horizontal(|ui| {
+    // Wrapped: one line of it set the window's least width (the flamegraph
+    // and the table were cut off at 1024 px).
+    ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 4.0;
         ui.label("Colour: change of each box's total against the largest change;");
         ui.label("less");

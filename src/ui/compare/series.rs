@@ -86,6 +86,7 @@ impl SeriesView {
         let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
         let n = self.series.files.len();
         let mut table = TableBuilder::new(ui)
+            .min_scrolled_height(0.0)
             .id_salt("heap_series_table")
             .striped(true)
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))

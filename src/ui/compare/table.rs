@@ -104,7 +104,7 @@ pub fn ui(
     selected: Option<u32>,
 ) -> Vec<TableAction> {
     let mut actions = Vec::new();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label(format!("Functions by change ({})", crate::model::units::format_int(diff.rows.len() as u64)));
         ui.label("Sort by the size of the");
         ui.radio_value(&mut state.sort, DeltaSort::SelfChange, "self change");
@@ -125,7 +125,35 @@ pub fn ui(
         None
     };
     let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+    // Narrower than its columns' least widths, the table scrolls sideways
+    // instead of losing its change columns past the window's edge.
+    let least = 160.0 + (TITLES.len() - 1) as f32 * 80.0 + TITLES.len() as f32 * ui.spacing().item_spacing.x * 2.0;
+    if ui.available_width() < least {
+        egui::ScrollArea::horizontal().id_salt("delta_table_sideways").auto_shrink([false, false]).show(ui, |ui| {
+            ui.set_width(least);
+            draw(ui, diff, m, selected, &rows, scroll_to, row_h, &mut actions);
+        });
+    } else {
+        draw(ui, diff, m, selected, &rows, scroll_to, row_h, &mut actions);
+    }
+    actions
+}
+
+/// The table's rows (`rows` indexes `diff.rows`), scrolled to `scroll_to`.
+#[allow(clippy::too_many_arguments)]
+fn draw(
+    ui: &mut Ui,
+    diff: &Diff,
+    m: &Metric,
+    selected: Option<u32>,
+    rows: &[usize],
+    scroll_to: Option<usize>,
+    row_h: f32,
+    actions: &mut Vec<TableAction>,
+) {
     let mut table = TableBuilder::new(ui)
+        .min_scrolled_height(0.0)
+        .auto_shrink([false, false])
         .id_salt("delta_table")
         .striped(true)
         .sense(egui::Sense::click())
@@ -175,5 +203,4 @@ pub fn ui(
                 }
             });
         });
-    actions
 }

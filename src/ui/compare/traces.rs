@@ -192,6 +192,7 @@ fn table(ui: &mut Ui, rows: &[SpanDelta], _t: &TraceComparison, by_name: bool) {
     let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
     let titles: Vec<&str> = TITLES.iter().copied().filter(|&h| by_name || h != "Span name").collect();
     let mut table = TableBuilder::new(ui)
+        .min_scrolled_height(0.0)
         .id_salt(("trace_compare_table", by_name))
         .striped(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))

@@ -162,6 +162,7 @@ fn file_ui(ui: &mut Ui, index: usize, file: &SourceFile, listing: &SourceListing
     let max_total = f.lines.iter().map(|l| l.total.unsigned_abs()).max().unwrap_or(0).max(1);
     let heat = ui.visuals().warn_fg_color;
     let mut table = TableBuilder::new(ui)
+        .min_scrolled_height(0.0)
         .id_salt(("source_table", index))
         .striped(false)
         .max_scroll_height(if index == 0 { f32::INFINITY } else { 240.0 })

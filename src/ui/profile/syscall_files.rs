@@ -17,6 +17,7 @@ pub fn ui(ui: &mut Ui, t: &SyscallTable) {
     let all = t.total_ns();
     let headers = ["File or socket", "Calls", "Errors", "Total", "Average", "Maximum", "Share"];
     let mut table = TableBuilder::new(ui)
+        .min_scrolled_height(0.0)
         .id_salt("syscall_file_table")
         .striped(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))

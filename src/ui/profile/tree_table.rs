@@ -155,9 +155,14 @@ pub fn ui(ui: &mut Ui, state: &mut TreeTableState, input: &TreeTableInput<'_>) -
         if state.scroll_to_selected { state.rows.iter().position(|&r| Some(r) == state.selected) } else { None };
     state.scroll_to_selected = false;
     let mut table = TableBuilder::new(ui)
+        .min_scrolled_height(0.0)
+        .auto_shrink([false, false])
         .id_salt(if inverted { "inverted_tree_table" } else { "call_tree_table" })
         .striped(true)
-        .resizable(true)
+        // Not resizable: egui_extras keeps a resizable column's width when
+        // the space shrinks, so opening the Insights panel pushed the number
+        // columns under it.
+        .resizable(false)
         .sense(egui::Sense::click())
         .column(Column::remainder().at_least(200.0).clip(true))
         .columns(Column::auto().at_least(70.0), 4);

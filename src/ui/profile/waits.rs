@@ -116,6 +116,7 @@ fn syscalls_ui(ui: &mut Ui, t: &SyscallTable) {
 fn syscall_rows_ui(ui: &mut Ui, t: &SyscallTable, all: u64) {
     let headers = ["Syscall", "Calls", "Errors", "Total", "Average", "Maximum", "Share", "Latency"];
     let mut table = TableBuilder::new(ui)
+        .min_scrolled_height(0.0)
         .id_salt("syscall_table")
         .striped(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
@@ -146,6 +147,7 @@ fn locks_ui(ui: &mut Ui, t: &LockTable) {
     ));
     let headers = ["Waiting site", "Waits in", "Delay", "Contentions", "Share", "Callers that wait most"];
     TableBuilder::new(ui)
+        .min_scrolled_height(0.0)
         .id_salt("lock_table")
         .striped(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))

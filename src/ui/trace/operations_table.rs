@@ -85,6 +85,7 @@ impl OperationsTable {
             "Self max",
         ];
         TableBuilder::new(ui)
+            .min_scrolled_height(0.0)
             .id_salt("operations_latency")
             .striped(true)
             .sense(Sense::click())

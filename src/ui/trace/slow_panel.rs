@@ -140,6 +140,7 @@ fn attribute_table(ui: &mut Ui, r: &SlowReport) -> Option<SlowAction> {
     ui.push_id("slow_attributes", |ui| {
         ui.style_mut().interaction.selectable_labels = false;
         TableBuilder::new(ui)
+            .min_scrolled_height(0.0)
             .id_salt("slow_attributes")
             .striped(true)
             .sense(Sense::click())
@@ -189,6 +190,7 @@ fn operation_table(ui: &mut Ui, r: &SlowReport) {
     let ns = |v: f64| format_duration_ns(v);
     ui.push_id("slow_operations", |ui| {
         TableBuilder::new(ui)
+            .min_scrolled_height(0.0)
             .id_salt("slow_operations")
             .striped(true)
             .vscroll(false)

@@ -152,7 +152,7 @@ pub(crate) fn stats_table(
     let (name_w, rest) = (widths[0], &widths[1..]);
     let ctx = ui.ctx().clone();
     fitted(ui, &format!("{id}_sideways"), name_w, rest, |ui, widths| {
-        let table = TableBuilder::new(ui).id_salt(id);
+        let table = TableBuilder::new(ui).min_scrolled_height(0.0).id_salt(id);
         crate::ui::sort_header::top_after_sort(&ctx, id, table)
             .striped(true)
             .max_scroll_height(max_h)
