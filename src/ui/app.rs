@@ -206,6 +206,15 @@ impl FiresightApp {
     pub fn apply(&mut self, command: Command) {
         match command {
             Command::Open(path) => self.start_load(Source::Path(path)),
+            Command::Reopen(tab, path) => {
+                // The new load takes the tab's id, so it comes back in its place.
+                let id = self.tabs.order().get(tab).map(|(id, _)| *id);
+                self.tabs.close(tab);
+                match id {
+                    Some(id) => self.start_load_as(Source::Path(path), id),
+                    None => self.start_load(Source::Path(path)),
+                }
+            }
             Command::OpenDialog => self.open_dialog(),
             Command::TypePath => self.open_path = Some(OpenPathState::new(None)),
             Command::CloseTab(i) => self.tabs.close(if i == usize::MAX { self.tabs.active_index() } else { i }),
@@ -265,10 +274,16 @@ impl FiresightApp {
     }
 
     fn start_load(&mut self, source: Source) {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.start_load_as(source, id);
+    }
+
+    /// Starts a load whose tab gets `id` (tabs are in id order).
+    fn start_load_as(&mut self, source: Source, id: u64) {
         let ctx = self.ctx.clone();
         self.loads.push(LoadJob::spawn(source, LoadOptions::default(), move || ctx.request_repaint()));
-        self.load_ids.push(self.next_id);
-        self.next_id += 1;
+        self.load_ids.push(id);
     }
 
     fn open_dialog(&mut self) {

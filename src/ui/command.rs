@@ -15,6 +15,9 @@ use crate::ui::view_range::ViewRange;
 pub enum Command {
     /// Open a file in a new tab (loads on a worker thread).
     Open(PathBuf),
+    /// Load the file of the tab at this position again, in its place (a
+    /// failed load's Try again).
+    Reopen(usize, PathBuf),
     /// Show the native file dialog and open what is picked.
     OpenDialog,
     /// Show the "Open file" modal with a path field (the fallback when no

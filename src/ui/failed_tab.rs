@@ -37,8 +37,7 @@ pub fn ui(ui: &mut Ui, failed: &FailedLoad, tab: usize) -> Vec<Command> {
         if let Some(path) = &failed.path
             && ui.button("Try again").on_hover_text(format!("Open {} again", path.display())).clicked()
         {
-            commands.push(Command::CloseTab(tab));
-            commands.push(Command::Open(path.clone()));
+            commands.push(Command::Reopen(tab, path.clone()));
         }
         if ui.button("Close").on_hover_text("Close this tab").clicked() {
             commands.push(Command::CloseTab(tab));

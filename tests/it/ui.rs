@@ -27,7 +27,7 @@ use firesight::ui::{AppOptions, FiresightApp};
 
 use crate::common::data;
 
-const SHOP: &str = "folded/pyspy-shop.folded";
+pub(crate) const SHOP: &str = "folded/pyspy-shop.folded";
 
 pub(crate) fn harness_with(options: AppOptions) -> Harness<'static, FiresightApp> {
     Harness::builder()
@@ -279,24 +279,6 @@ fn a_broken_file_shows_its_error_in_its_own_tab_and_the_open_profile_stays() {
     h.run();
     assert!(h.state().failed_loads().is_empty());
     assert_eq!(doc(&h).title, "pyspy-shop.folded");
-}
-
-#[test]
-fn try_again_reopens_a_file_that_failed() {
-    let mut h = open(&[data(SHOP)]);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let later = dir.path().join("later.folded");
-    h.state_mut().apply(Command::Open(later.clone()));
-    settle(&mut h);
-    assert!(h.state().failed_loads()[0].error.contains("cannot open"), "{}", h.state().failed_loads()[0].error);
-    // The file appears; Try again opens it in place of the failed tab.
-    std::fs::write(&later, "main;work 7\nmain 3\n").expect("write");
-    h.get_by_label("Try again").click();
-    settle(&mut h);
-    assert!(h.state().failed_loads().is_empty());
-    let titles: Vec<&str> = h.state().documents().iter().map(|d| d.title.as_str()).collect();
-    assert_eq!(titles, ["pyspy-shop.folded", "later.folded"]);
-    assert_eq!(doc(&h).tree.total(), 10);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! `FiresightApp`: a new run opens tables at the top whatever the last run
 //! left in egui's saved memory; label picks that keep no sample, and the
 //! "(none)" row of each key; a profile with no samples; the flamegraph's
-//! colour key.
+//! colour key; Try again on a failed load, in the failed tab's place.
 //!
 //! `pprof/shop-labels.pb.gz` is built by `tests/it/pprof/labels.rs` (its
 //! samples are listed there): no `/orders` sample is `tier=premium`.
@@ -15,7 +15,9 @@ use egui_kittest::kittest::Queryable;
 use firesight::ui::{AppOptions, FiresightApp};
 
 use crate::common::data;
-use crate::ui::{click_at, doc, open, settle};
+use firesight::ui::command::Command;
+
+use crate::ui::{SHOP, click_at, doc, open, settle};
 
 /// The name of the hot table's first row (the heaviest self).
 fn top_function(h: &Harness<'static, FiresightApp>) -> String {
@@ -151,4 +153,39 @@ fn the_status_bar_keys_the_flamegraph_colours() {
     // py-spy output is all user code: nothing to key.
     let h = open(&[data("folded/pyspy-shop.folded")]);
     assert!(h.query_by_label("Colours:").is_none());
+}
+
+#[test]
+fn try_again_reopens_a_file_that_failed() {
+    let mut h = open(&[data(SHOP)]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let later = dir.path().join("later.folded");
+    h.state_mut().apply(Command::Open(later.clone()));
+    settle(&mut h);
+    assert!(h.state().failed_loads()[0].error.contains("cannot open"), "{}", h.state().failed_loads()[0].error);
+    // The file appears; Try again opens it in place of the failed tab.
+    std::fs::write(&later, "main;work 7\nmain 3\n").expect("write");
+    h.get_by_label("Try again").click();
+    settle(&mut h);
+    assert!(h.state().failed_loads().is_empty());
+    let titles: Vec<&str> = h.state().documents().iter().map(|d| d.title.as_str()).collect();
+    assert_eq!(titles, ["pyspy-shop.folded", "later.folded"]);
+    assert_eq!(doc(&h).tree.total(), 10);
+}
+
+#[test]
+fn try_again_keeps_the_tab_in_its_place() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = dir.path().join("first.folded");
+    // The first file is missing, the second opens; Try again once the
+    // first exists brings it back first, not after the other tab.
+    let mut h = open(&[first.clone(), data(SHOP)]);
+    std::fs::write(&first, "main;work 7\nmain 3\n").expect("write");
+    h.state_mut().apply(Command::SelectTab(0));
+    settle(&mut h);
+    h.get_by_label("Try again").click();
+    settle(&mut h);
+    assert!(h.state().failed_loads().is_empty());
+    let titles: Vec<&str> = h.state().documents().iter().map(|d| d.title.as_str()).collect();
+    assert_eq!(titles, ["first.folded", "pyspy-shop.folded"]);
 }

@@ -58,8 +58,10 @@ pub fn ui(ui: &mut Ui, v: &mut SandwichView, metric: &Metric, selected: Option<F
     ui.horizontal(|ui| {
         ui.strong(format!("Callers and callees of {}", crate::model::frame::shown_name(&d.name)));
         ui.label(format!(
-            "total {} · {callers_n} callers above · {callees_n} callees below · widths are shares of its total",
-            metric.format(d.total)
+            "total {} · {} above · {} below · widths are shares of its total",
+            metric.format(d.total),
+            crate::ui::latency_histogram::plural(callers_n, "caller"),
+            crate::ui::latency_histogram::plural(callees_n, "callee"),
         ));
         if ui.button("Close").on_hover_text("Back to the flamegraph").clicked() {
             out.push(Command::ShowCallers(None));

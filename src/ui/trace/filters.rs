@@ -52,8 +52,8 @@ impl FilterBar {
                 ui.add(egui::TextEdit::singleline(text).hint_text(hint).desired_width(width));
             }
             ui.checkbox(&mut f.errors_only, "errors");
-            ui.add(egui::TextEdit::singleline(&mut self.min_text).hint_text("≥ 100ms").desired_width(60.0));
-            ui.add(egui::TextEdit::singleline(&mut self.max_text).hint_text("≤ 2s").desired_width(60.0));
+            ui.add(egui::TextEdit::singleline(&mut self.min_text).hint_text("≥ 100ms").desired_width(70.0));
+            ui.add(egui::TextEdit::singleline(&mut self.max_text).hint_text("≤ 2s").desired_width(70.0));
             self.bad_duration = None;
             for (text, slot) in [(&self.min_text, &mut f.min_ns), (&self.max_text, &mut f.max_ns)] {
                 *slot = if text.trim().is_empty() {
