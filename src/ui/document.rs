@@ -204,14 +204,32 @@ impl Document {
         self.profile.metric(self.metric)
     }
 
-    /// Replaces tree and table (after a metric switch); zoom and search are
-    /// kept where they still make sense.
+    /// Replaces tree and table (after a metric switch or a transform); the
+    /// search is kept, and the zoom where its path of functions is still
+    /// in the new tree (else on the deepest part of it that is).
     pub fn set_views(&mut self, metric: MetricId, tree: Arc<CallTree>, functions: Arc<FunctionTable>) {
+        let mut path = Vec::new();
+        let mut n = self.zoom;
+        while n != NodeId(0) && n.index() < self.tree.len() {
+            let node = self.tree.node(n);
+            path.extend(node.frame);
+            n = node.parent.unwrap_or(NodeId(0));
+        }
         self.metric = metric;
         self.tree = tree;
         self.functions = functions;
+        let mut at = NodeId(0);
+        for f in path.into_iter().rev() {
+            match self.tree.children(at).find(|&c| self.tree.node(c).frame == Some(f)) {
+                Some(c) => at = c,
+                None => break,
+            }
+        }
         self.zoom = NodeId(0);
         self.view = ViewRange::FULL;
+        if at != NodeId(0) {
+            self.zoom_to(at);
+        }
         self.pending_metric = None;
         let text = std::mem::take(&mut self.search.text);
         self.set_search(text);

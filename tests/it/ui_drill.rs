@@ -2,7 +2,8 @@
 //! app: a transform from a hot-table row's right-click menu applies (the
 //! tree's total is what `firesight top --drop` gives), shows a chip, and
 //! comes off with it; the inverted tree lists leaves first; callers and
-//! callees open from the menu. Numbers from go tool pprof on the go-shop
+//! callees open from the menu; a transform keeps the zoom on its path of
+//! functions. Numbers from go tool pprof on the go-shop
 //! CPU profile: total 930 ms, sort.partition total 510 ms.
 
 use std::path::PathBuf;
@@ -97,4 +98,31 @@ fn an_appended_transform_builds_on_the_last_result() {
     let table = FunctionTable::build(&tree, p.frames.len());
     assert_eq!(d.tree.nodes, tree.nodes);
     assert_eq!(d.functions.rows, table.rows);
+}
+
+#[test]
+fn a_transform_keeps_the_zoom_on_its_path_of_functions() {
+    use firesight::ui::command::Command;
+    let mut h = open(&[go_shop_cpu()]);
+    // Zoom on the heaviest function path down to sort.partition's first box.
+    let (node, path) = {
+        let d = doc(&h);
+        let t = &d.tree;
+        let node = (0..t.len())
+            .map(|i| firesight::model::NodeId(i as u32))
+            .find(|&n| t.node(n).frame.is_some_and(|f| d.profile.frames.name(f) == "sort.partition"))
+            .expect("a sort.partition box");
+        (node, d.zoom_path().iter().map(|(_, n)| n.to_string()).collect::<Vec<_>>())
+    };
+    assert!(path.is_empty(), "{path:?}");
+    h.state_mut().apply(Command::Zoom(node));
+    h.run();
+    let before: Vec<String> = doc(&h).zoom_path().iter().map(|(_, n)| n.to_string()).collect();
+    assert_eq!(before.last().map(String::as_str), Some("sort.partition"));
+    // A transform that leaves the path whole keeps the zoom on it.
+    h.state_mut().apply(Command::PushTransform(Transform::Drop("runtime.mallocgc".into())));
+    settle(&mut h);
+    settle(&mut h);
+    let after: Vec<String> = doc(&h).zoom_path().iter().map(|(_, n)| n.to_string()).collect();
+    assert_eq!(after, before);
 }
