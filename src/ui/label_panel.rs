@@ -108,6 +108,9 @@ pub struct LabelPanelInput<'a> {
     pub picked: &'a [LabelPick],
     /// True while the views for `picked` are being built.
     pub pending: bool,
+    /// Whose samples the shares are, when that needs saying (a comparison:
+    /// "the new side's").
+    pub whose: Option<&'a str>,
 }
 
 /// Shows the panel's contents (the caller gives it a side panel); the
@@ -120,7 +123,10 @@ pub fn ui(ui: &mut Ui, sort: &mut LabelSort, input: &LabelPanelInput<'_>) -> Vec
             ui.spinner();
         }
     });
-    ui.label(format!("Share of {}; keys combine with AND.", input.metric.name));
+    match input.whose {
+        Some(whose) => ui.label(format!("Share of {} in {whose}; keys combine with AND.", input.metric.name)),
+        None => ui.label(format!("Share of {}; keys combine with AND.", input.metric.name)),
+    };
     // Always the same two rows, so the values below never move under the
     // pointer when a pick adds or clears the filter.
     if input.picked.is_empty() {

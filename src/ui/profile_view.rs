@@ -113,6 +113,7 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
                 metric: doc.profile.metric(doc.metric),
                 picked: &picked,
                 pending: doc.pending_labels.is_some(),
+                whose: None,
             };
             commands.extend(label_panel::ui(ui, &mut sort, &input));
         });

@@ -185,6 +185,7 @@ impl PairView {
                 metric: self.pair.after.profile.metric(self.pair.after_metric),
                 picked: &self.labels,
                 pending: self.pending,
+                whose: Some("the new side (a pick filters both)"),
             };
             commands = label_panel::ui(ui, &mut self.label_sort, &input);
         });
