@@ -181,7 +181,8 @@ pub fn ui(ui: &mut Ui, doc: &mut Document, orientation: Orientation, focus_searc
         unfiltered_total: doc.samples.is_filtered().then_some(doc.samples.metric_total),
     };
     if let Some(s) = doc.drill.sandwich.as_mut() {
-        commands.extend(crate::ui::profile::sandwich::ui(ui, s, doc.profile.metric(doc.metric), doc.selected));
+        let metric = doc.profile.metric(doc.metric);
+        commands.extend(crate::ui::profile::sandwich::ui(ui, s, metric, doc.selected, matches));
         return commands;
     }
     commands.extend(flamegraph::ui(ui, &mut doc.flame, &input));

@@ -50,7 +50,15 @@ impl SandwichView {
 }
 
 /// Shows the view in `ui`; the header has a close button.
-pub fn ui(ui: &mut Ui, v: &mut SandwichView, metric: &Metric, selected: Option<FrameId>) -> Vec<Command> {
+/// `matches` is the search's per frame of the profile (the halves are
+/// transforms of it, so its frames keep their ids).
+pub fn ui(
+    ui: &mut Ui,
+    v: &mut SandwichView,
+    metric: &Metric,
+    selected: Option<FrameId>,
+    matches: Option<&[bool]>,
+) -> Vec<Command> {
     let mut out = Vec::new();
     let d = &v.data;
     let callers_n = d.callers.children(d.callers_root).count();
@@ -84,7 +92,7 @@ pub fn ui(ui: &mut Ui, v: &mut SandwichView, metric: &Metric, selected: Option<F
             view: half.view,
             orientation: if callers { Orientation::Flame } else { Orientation::Icicle },
             selected,
-            matches: None,
+            matches,
             unfiltered_total: None,
         };
         let size = egui::vec2(ui.available_width(), h - 20.0);
