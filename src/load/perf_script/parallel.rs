@@ -255,7 +255,10 @@ fn read_blocks(
         index += 1;
         offset += len;
         while let Ok(mut done) = results.try_recv() {
-            spare.push(std::mem::take(&mut done.buffer));
+            // A buffer a long sample grew is freed, not kept for the rest.
+            if done.buffer.capacity() <= 2 * capacity {
+                spare.push(std::mem::take(&mut done.buffer));
+            }
             order.push(merger, done);
         }
     }
