@@ -410,13 +410,14 @@ impl Parser {
     }
 
     fn header_line(&mut self, t: &str, number: u64, offset: u64) {
-        if let Some(h) = header::parse(t)
+        let parsed = header::parse(t);
+        if let Some(h) = &parsed
             && let Some(record) = h.record
         {
-            self.record_line(&h, record, number, offset);
+            self.record_line(h, record, number, offset);
             return;
         }
-        let Some(h) = header::parse(t).filter(|h| h.event.is_some()) else {
+        let Some(h) = parsed.filter(|h| h.event.is_some()) else {
             let what = if frame::parse_line(t).is_some() {
                 "frame line outside a sample (no header above it), skipped"
             } else {
