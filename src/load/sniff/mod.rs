@@ -43,9 +43,12 @@ pub fn sniff(name: Option<&str>, head: &[u8]) -> Result<Format, LoadError> {
 
 /// The error when even the longest head read holds no complete line.
 pub fn first_line_too_long(head: &[u8]) -> LoadError {
-    if head.contains(&b'\n') {
+    if let Some(last) = head.iter().rposition(|&b| b == b'\n') {
+        let rest = head.len() - last - 1;
+        let then =
+            if rest > 0 { format!(", then a line of {rest} bytes or more not yet ended") } else { String::new() };
         return LoadError::unsupported(format!(
-            "the first {} bytes hold nothing but `#` comment lines and blank lines, so the format cannot be told",
+            "the first {} bytes hold nothing but `#` comment lines and blank lines{then}, so the format cannot be told",
             head.len()
         ));
     }
