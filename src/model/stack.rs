@@ -37,14 +37,14 @@ impl Parent {
     /// The parent stack, `None` at a root.
     #[inline]
     pub fn get(self) -> Option<StackId> {
-        (self.0 != u32::MAX).then_some(StackId(self.0))
+        (self != Self::ROOT).then_some(StackId(self.0))
     }
 }
 
 impl From<Option<StackId>> for Parent {
     #[inline]
     fn from(p: Option<StackId>) -> Self {
-        Parent(p.map_or(u32::MAX, |p| p.0))
+        p.map_or(Self::ROOT, |p| Parent(p.0))
     }
 }
 

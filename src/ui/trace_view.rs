@@ -475,10 +475,10 @@ impl TraceView {
         if let Some(linked) = self.linked.clone() {
             egui::Panel::bottom("span_cpu_panel")
                 .resizable(true)
-                .default_size((window.height() * 0.35).clamp(200.0, 420.0).min(window.height() * 0.35))
+                .default_size((window.height() * 0.35).min(420.0))
                 // The panel takes its content's size: a short note before a
                 // span is picked must not leave the flamegraph no room after.
-                .min_size((window.height() * 0.3).clamp(180.0, 360.0).min(window.height() * 0.3))
+                .min_size((window.height() * 0.3).min(360.0))
                 .show(ui, |ui| {
                     let selected = self.waterfall.trace().zip(self.waterfall.selected().map(|s| s as usize));
                     self.span_flame.ui(ui, &linked, traces, selected);
