@@ -89,7 +89,7 @@ fn main() {
         // only trees dropped before a build can lend it their buffers).
         let mut shown = Views::build(&p, p.default_metric, &SampleFilter::default());
         // As the load's worker does once the tab has its views.
-        CallTree::prepare_spare(shown.tree.len());
+        CallTree::prepare_spare(shown.tree.len(), p.stacks.len());
         for _ in 0..7 {
             let t0 = Instant::now();
             let (out, _) = transform::apply(&p, &list).expect("transform applies");

@@ -159,14 +159,15 @@ impl LoadJob {
         let worker_source = source.clone();
         let spawned = std::thread::Builder::new().name("firesight-load".into()).spawn(move || {
             let result = run_load(worker_source, &opts, worker_progress);
-            let nodes = result.as_ref().map_or(0, |o| o.views.tree.len());
+            let size = result.as_ref().map_or((0, 0), |o| (o.views.tree.len(), o.profile.stacks.len()));
             // The receiver is gone when the window closed or dropped the job: nothing to do.
             let _ = tx.send(result);
             on_done();
-            // Once the tab has what it shows: a spare node buffer of the
-            // tree's size, so the first transform or rebuild does not pay
-            // for fresh pages either (see `CallTree::prepare_spare`).
-            CallTree::prepare_spare(nodes);
+            // Once the tab has what it shows: a spare node buffer and
+            // weight columns of the tree's size, so the first transform or
+            // rebuild does not pay for fresh pages either (see
+            // `CallTree::prepare_spare`).
+            CallTree::prepare_spare(size.0, size.1);
         });
         if let Err(e) = spawned {
             let (tx, rx2) = channel();

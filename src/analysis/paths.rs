@@ -53,7 +53,7 @@ pub fn search(profile: &Profile, tree: &CallTree, query: &str) -> SearchResult {
     // in the arena, so one forward pass suffices.
     let mut covered = vec![false; tree.len()];
     for i in 1..tree.len() {
-        let node = &tree.nodes[i];
+        let node = tree.node(NodeId::from_index(i));
         let Some(f) = node.frame else { continue };
         let m = *frame_match[f.index()].get_or_insert_with(|| profile.frames.name(f).to_lowercase().contains(&q));
         let parent_covered = node.parent.is_some_and(|p| covered[p.index()]);

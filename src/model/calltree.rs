@@ -159,8 +159,10 @@ impl ShareOf {
     }
 }
 
-/// One node of a [`CallTree`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// One node of a [`CallTree`], with its weights: what [`CallTree::node`]
+/// returns (a copy made from the arena's [`ArenaNode`] and the weight
+/// columns).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CallTreeNode {
     /// The function (see [`Profile::function`]); `None` only for the root.
     pub frame: Option<FrameId>,
@@ -184,13 +186,53 @@ pub struct CallTreeNode {
     pub child_count: u32,
 }
 
+/// A node as the arena stores it: its place in the tree, and where its
+/// weights are (`slot` into the tree's weight columns). 32 bytes where a
+/// node with its three 128-bit weights took 80: the build writes a
+/// million of them after every transform, and the weights are already
+/// in per-stack columns it has made anyway (totals, self weights), so
+/// the node points there instead of copying them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ArenaNode {
+    /// The function (see [`Profile::function`]); `None` only for the root.
+    pub frame: Option<FrameId>,
+    /// Parent node; `None` only for the root.
+    pub parent: Option<NodeId>,
+    /// 0 for the root, 1 for its children ...
+    pub depth: u32,
+    /// Index of the first child; children are `first_child..first_child+child_count`.
+    pub first_child: u32,
+    /// Number of children.
+    pub child_count: u32,
+    /// The node's row in the weight columns ([`Weights::ROOT`]: the root's own).
+    slot: u32,
+}
+
+/// The weights of a tree's nodes, by slot: the per-stack columns of the
+/// build (a node's slot is its stack), and the root's apart.
+#[derive(Clone, Debug, Default)]
+struct Weights {
+    total: Vec<Weight>,
+    self_w: Vec<Weight>,
+    /// Absolute totals; empty when no weight is negative (they are the totals).
+    abs: Vec<Weight>,
+    /// The root's total, self and absolute total.
+    root: [Weight; 3],
+}
+
+impl Weights {
+    const ROOT: u32 = u32::MAX;
+}
+
 /// An aggregated call tree for one metric and filter. See the module docs.
 #[derive(Clone, Debug)]
 pub struct CallTree {
     /// The metric the weights are in.
     pub metric: MetricId,
-    /// The nodes, parents before children; node 0 is the root.
-    pub nodes: Vec<CallTreeNode>,
+    /// The nodes, parents before children; node 0 is the root. Their
+    /// weights are read through [`CallTree::node`].
+    pub nodes: Vec<ArenaNode>,
+    weights: Weights,
     /// Deepest node's depth.
     pub max_depth: u32,
     /// Whether this is the bottom-up tree.
@@ -213,18 +255,23 @@ pub struct CallTree {
 impl Drop for CallTree {
     fn drop(&mut self) {
         recycle::give(std::mem::take(&mut self.nodes));
+        let w = &mut self.weights;
+        for column in [std::mem::take(&mut w.total), std::mem::take(&mut w.self_w), std::mem::take(&mut w.abs)] {
+            recycle::give_column(column);
+        }
     }
 }
 
 impl CallTree {
-    /// Keeps a node buffer for a tree of `nodes` nodes ready, its memory
-    /// already touched, for the next build of about that size (the next
-    /// transform or filter of a tab just opened: the tree on screen stays
-    /// alive while it is built, so there is no dropped tree to reuse).
-    /// Bounded (128 MB: a tree of 1.6 million nodes; bigger ones get
-    /// none); call it on a worker, it writes the whole buffer once.
-    pub fn prepare_spare(nodes: usize) {
-        recycle::prepare(nodes);
+    /// Keeps a node buffer for a tree of `nodes` nodes and weight columns
+    /// for a profile of `stacks` stacks ready, their memory already
+    /// touched, for the next build of about that size (the next transform
+    /// or filter of a tab just opened: the tree on screen stays alive
+    /// while it is built, so there is no dropped tree to reuse). Bounded
+    /// (128 MB a buffer: 4 million nodes, 8 million stacks; bigger ones
+    /// get none); call it on a worker, it writes the whole buffers once.
+    pub fn prepare_spare(nodes: usize, stacks: usize) {
+        recycle::prepare(nodes, stacks);
     }
 
     /// Builds the tree of `profile` for `metric` over the samples `filter` keeps.
@@ -264,6 +311,7 @@ impl CallTree {
             (None, SelfWeights { net: stack_weight.weights, neg: stack_weight.neg })
         } else {
             let (parents, frames, w) = transform(profile, filter, &stack_weight);
+            recycle::give_column(stack_weight.weights);
             (Some((parents, frames)), w)
         };
         let (parents, frames) = match &owned {
@@ -273,7 +321,7 @@ impl CallTree {
         // The function table counts top-down paths; an inverted tree's
         // table is built from its arena as before.
         let functions = functions.filter(|_| !filter.inverted);
-        let (mut tree, sums) = arena::arena(profile, parents, frames, &self_w, root_self, functions);
+        let (mut tree, sums) = arena::arena(profile, parents, frames, self_w, root_self, functions);
         tree.metric = metric;
         tree.inverted = filter.inverted;
         tree.share_base = share.of(tree.total());
@@ -287,10 +335,32 @@ impl CallTree {
         NodeId(0)
     }
 
-    /// The node behind `id`.
+    /// The node behind `id`, with its weights.
     #[inline]
-    pub fn node(&self, id: NodeId) -> &CallTreeNode {
-        &self.nodes[id.index()]
+    pub fn node(&self, id: NodeId) -> CallTreeNode {
+        let n = &self.nodes[id.index()];
+        let w = &self.weights;
+        let [total, self_weight, abs_total] = if n.slot == Weights::ROOT {
+            w.root
+        } else {
+            let k = n.slot as usize;
+            [w.total[k], w.self_w[k], if w.abs.is_empty() { w.total[k] } else { w.abs[k] }]
+        };
+        CallTreeNode {
+            frame: n.frame,
+            parent: n.parent,
+            depth: n.depth,
+            total,
+            self_weight,
+            abs_total,
+            first_child: n.first_child,
+            child_count: n.child_count,
+        }
+    }
+
+    /// Every node with its weights, in arena order (index = [`NodeId`]).
+    pub fn iter_nodes(&self) -> impl Iterator<Item = CallTreeNode> + '_ {
+        (0..self.nodes.len()).map(|i| self.node(NodeId::from_index(i)))
     }
 
     /// Children of `id`, in name order.
@@ -301,7 +371,7 @@ impl CallTree {
 
     /// Total weight of the tree (the root's total).
     pub fn total(&self) -> Weight {
-        self.nodes.first().map_or(0, |n| n.total)
+        if self.nodes.is_empty() { 0 } else { self.node(self.root()).total }
     }
 
     /// Number of nodes including the root.
@@ -365,8 +435,10 @@ impl SelfWeights {
 
 fn stack_weights(profile: &Profile, metric: MetricId, filter: &SampleFilter) -> StackWeights {
     let n = profile.stacks.len();
+    let mut weights = recycle::take_column(n);
+    weights.resize(n, 0);
     let mut out = StackWeights {
-        weights: vec![0; n],
+        weights,
         neg: Vec::new(),
         touched: vec![false; n],
         empty_stack: 0,
@@ -482,6 +554,44 @@ mod tests {
     use crate::model::{FrameKind, ProfileBuilder, Unit};
 
     #[test]
+    fn function_totals_count_each_path_once_through_direct_and_indirect_recursion() {
+        // Shapes where a function's outer call must be remembered past a
+        // sibling subtree that also calls it (the walk keeps no stack).
+        let stacks: [(&[&str], i128); 9] = [
+            (&["f", "g", "f", "h"], 1),
+            (&["f", "g", "f"], 2),
+            (&["f", "g", "k", "f"], 4),
+            (&["f", "x", "f", "f"], 8),
+            (&["f", "x"], 16),
+            (&["g", "f", "g", "f"], 32),
+            (&["g", "h", "g"], 64),
+            (&["h"], 128),
+            (&["g", "f", "h", "g", "h"], 256),
+        ];
+        let mut b = ProfileBuilder::new("test");
+        let m = b.add_metric("samples", Unit::Count);
+        for (path, w) in stacks {
+            let ids: Vec<_> = path.iter().map(|f| b.frame(FrameRef::new(f, "", FrameKind::User))).collect();
+            let s = b.stack_from_root(&ids);
+            b.add_sample_for(s, m, w, None, None);
+        }
+        let p = b.finish().unwrap_or_else(|e| panic!("{e}"));
+        let (tree, table) = CallTree::build_with_functions(&p, m, &SampleFilter::default());
+        for (name, want_self, want_total) in [
+            ("f", 2 + 4 + 8 + 32, 1 + 2 + 4 + 8 + 16 + 32 + 256),
+            ("g", 64, 1 + 2 + 4 + 32 + 64 + 256),
+            ("h", 1 + 128 + 256, 1 + 64 + 128 + 256),
+            ("k", 0, 4),
+            ("x", 16, 24),
+        ] {
+            let row = table.rows.iter().find(|r| p.frames.name(r.frame) == name).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!((row.self_weight, row.total), (want_self, want_total), "{name}");
+        }
+        // The same as the table made from the tree by its own walk.
+        assert_eq!(super::super::FunctionTable::build(&tree, p.frames.len()).rows, table.rows);
+    }
+
+    #[test]
     fn absolute_totals_hold_in_every_shape_of_tree() {
         // A diff: a;b grew 30 and shrank 50, a;c grew 40, and c;b shrank 10.
         let mut b = ProfileBuilder::new("test");
@@ -496,7 +606,7 @@ mod tests {
             let t = CallTree::build(&p, m, &filter);
             assert!(t.signed && t.share_of == ShareOf::AbsoluteTotal);
             assert_eq!((t.total(), t.node(t.root()).abs_total, t.share_base), (10, 130, 130));
-            for (i, n) in t.nodes.iter().enumerate() {
+            for (i, n) in t.iter_nodes().enumerate() {
                 let kids: Weight = t.children(NodeId::from_index(i)).map(|c| t.node(c).abs_total).sum();
                 assert!(n.total.abs() <= n.abs_total && kids <= n.abs_total, "{:?} node {i}", filter.inverted);
             }
@@ -515,6 +625,6 @@ mod tests {
         b.add_sample_for(s, m, 7, None, None);
         let t = CallTree::build(&b.finish().unwrap_or_else(|e| panic!("{e}")), m, &SampleFilter::default());
         assert!(!t.signed && t.share_of == ShareOf::Total);
-        assert!(t.nodes.iter().all(|n| n.abs_total == n.total));
+        assert!(t.iter_nodes().all(|n| n.abs_total == n.total));
     }
 }

@@ -17,7 +17,7 @@ pub mod trace;
 pub mod units;
 
 pub use builder::ProfileBuilder;
-pub use calltree::{CallTree, CallTreeNode, SampleFilter};
+pub use calltree::{ArenaNode, CallTree, CallTreeNode, SampleFilter};
 pub use frame::{Frame, FrameKind, FrameTable};
 pub use functions::{FunctionRow, FunctionTable};
 pub use ids::{FrameId, LabelSetId, MetricId, NodeId, StackId, ThreadId};

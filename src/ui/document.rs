@@ -265,7 +265,7 @@ impl Document {
     /// decreases), if any.
     pub fn heaviest_node(&self, frame: FrameId) -> Option<NodeId> {
         let mut best: Option<(Weight, usize)> = None;
-        for (i, n) in self.tree.nodes.iter().enumerate() {
+        for (i, n) in self.tree.iter_nodes().enumerate() {
             if n.frame == Some(frame) && best.is_none_or(|(w, _)| n.abs_total > w) {
                 best = Some((n.abs_total, i));
             }
@@ -285,10 +285,9 @@ impl Document {
         }
         let matches: Vec<bool> =
             self.profile.frames.iter().map(|(_, f)| f.name.to_lowercase().contains(&needle)).collect();
-        let nodes = &self.tree.nodes;
-        let mut covered = vec![false; nodes.len()];
+        let mut covered = vec![false; self.tree.len()];
         let mut matched_weight: Weight = 0;
-        for (i, n) in nodes.iter().enumerate() {
+        for (i, n) in self.tree.iter_nodes().enumerate() {
             let above = n.parent.is_some_and(|p| covered[p.index()]);
             let here = n.frame.is_some_and(|f| matches.get(f.index()).copied().unwrap_or(false));
             if here && !above {

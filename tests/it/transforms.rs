@@ -300,6 +300,7 @@ fn tree_and_table_built_together_equal_the_table_from_the_tree() {
                     let (tree2, table2) = CallTree::build_with_functions(&p, m, f);
                     let what = format!("{file} {t:?} {f:?} metric {}", m.index());
                     assert_eq!(tree2.nodes, tree.nodes, "{what}");
+                    assert!(tree2.iter_nodes().eq(tree.iter_nodes()), "{what}");
                     assert_eq!((tree2.total(), tree2.share_base), (tree.total(), tree.share_base), "{what}");
                     assert_eq!(table2.rows, table.rows, "{what}");
                     assert_eq!((table2.total, table2.share_base), (table.total, table.share_base), "{what}");

@@ -242,7 +242,7 @@ fn the_table_sorts_filters_and_selects() {
     let d = doc(&h);
     let z = d.tree.node(d.zoom);
     assert_eq!(z.frame, Some(f));
-    assert_eq!(z.total, d.tree.nodes.iter().filter(|n| n.frame == Some(f)).map(|n| n.total).max().expect("boxes"));
+    assert_eq!(z.total, d.tree.iter_nodes().filter(|n| n.frame == Some(f)).map(|n| n.total).max().expect("boxes"));
     assert_eq!(d.selected, Some(f));
 }
 

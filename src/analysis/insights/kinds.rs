@@ -89,7 +89,7 @@ fn contention(input: &Input<'_>, th: &Thresholds, out: &mut Vec<Insight>) {
     // come before children in the arena.
     let mut site: Vec<Option<FrameId>> = vec![None; tree.len()];
     let mut by_site: BTreeMap<FrameId, Weight> = BTreeMap::new();
-    for (i, n) in tree.nodes.iter().enumerate() {
+    for (i, n) in tree.iter_nodes().enumerate() {
         let above = n.parent.and_then(|p| site[p.index()]);
         let here = n.frame.filter(|&f| !is_primitive(input.profile.frames.name(f)));
         site[i] = here.or(above);
@@ -132,7 +132,7 @@ fn locks_in_cpu(input: &Input<'_>, th: &Thresholds, out: &mut Vec<Insight>) {
     let mut weight: Weight = 0;
     let mut callers: BTreeMap<FrameId, Weight> = BTreeMap::new();
     let mut locks: BTreeMap<FrameId, Weight> = BTreeMap::new();
-    for (i, n) in tree.nodes.iter().enumerate() {
+    for (i, n) in tree.iter_nodes().enumerate() {
         let above = n.parent.is_some_and(|p| covered[p.index()]);
         let Some(f) = n.frame else { continue };
         let lock = *is_lock[f.index()].get_or_insert_with(|| is_lock_function(frames.name(f)));

@@ -110,7 +110,7 @@ pub fn hot_path(input: &Input<'_>, th: &Thresholds, out: &mut Vec<Insight>) {
 pub fn deep_stacks(input: &Input<'_>, th: &Thresholds, out: &mut Vec<Insight>) {
     let tree = input.tree;
     let mut by_depth: Vec<(u32, Weight)> =
-        tree.nodes.iter().filter(|n| n.self_weight != 0).map(|n| (n.depth, n.self_weight.abs())).collect();
+        tree.iter_nodes().filter(|n| n.self_weight != 0).map(|n| (n.depth, n.self_weight.abs())).collect();
     by_depth.sort_unstable();
     let whole: Weight = by_depth.iter().map(|&(_, w)| w).sum();
     if whole == 0 {
@@ -130,7 +130,7 @@ pub fn deep_stacks(input: &Input<'_>, th: &Thresholds, out: &mut Vec<Insight>) {
     }
     // The deepest stack with weight (first in tree order on ties).
     let mut deepest = tree.root();
-    for (i, n) in tree.nodes.iter().enumerate() {
+    for (i, n) in tree.iter_nodes().enumerate() {
         if n.self_weight != 0 && n.depth > tree.node(deepest).depth {
             deepest = NodeId::from_index(i);
         }

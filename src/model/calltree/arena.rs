@@ -18,7 +18,7 @@
 //! reused ([`super::recycle`]). The function table's walk follows the same
 //! order on a second thread.
 
-use super::{CallTree, CallTreeNode, SelfWeights, ShareOf, recycle};
+use super::{ArenaNode, CallTree, SelfWeights, ShareOf, Weights, recycle};
 use crate::model::ids::{FrameId, MetricId, NodeId};
 use crate::model::profile::Profile;
 use crate::model::stack::Parent;
@@ -35,12 +35,12 @@ pub(crate) struct FunctionSums {
 
 /// Lays a prefix tree out as an arena with contiguous, sorted siblings;
 /// with `functions: Some(frame_count)`, also sums the function table over
-/// the same tree (on a second thread).
+/// the same tree, during the walk.
 pub(super) fn arena(
     profile: &Profile,
     parents: &[Parent],
     frames: &[FrameId],
-    weights: &SelfWeights,
+    weights: SelfWeights,
     (root_self, root_neg): (Weight, Weight),
     functions: Option<usize>,
 ) -> (CallTree, Option<FunctionSums>) {
@@ -51,7 +51,8 @@ pub(super) fn arena(
     let ((total, abs), groups) = crate::parallel::join(
         "firesight-tree-totals",
         || {
-            let mut total: Vec<Weight> = self_w.clone();
+            let mut total: Vec<Weight> = recycle::take_column(n);
+            total.extend_from_slice(self_w);
             // Absolute totals only when some weight is negative; else they are the totals.
             let mut abs: Vec<Weight> =
                 if weights.neg.is_empty() { Vec::new() } else { (0..n).map(|i| weights.abs(i)).collect() };
@@ -90,23 +91,22 @@ pub(super) fn arena(
         let root_total: Weight = root_self + roots.clone().map(|i| total[i]).sum::<Weight>();
         let root_abs: Weight = root_self + 2 * root_neg + roots.map(abs_total).sum::<Weight>();
         let mut nodes = recycle::take(groups.kept() + 1);
-        nodes.push(CallTreeNode {
+        nodes.push(ArenaNode {
             frame: None,
             parent: None,
             depth: 0,
-            total: root_total,
-            self_weight: root_self,
-            abs_total: root_abs,
             first_child: 0,
             child_count: 0,
+            slot: Weights::ROOT,
         });
         // Depth first from the root: expanding a node appends its children
         // as one block, so a chain of single children (most of a deep
         // profile) is read from the stack table and written to the arena
         // front to back. Entries: (the node's group of children in
         // `groups.keys`, the node, its depth); the group is looked up when
-        // the node is made, beside its weights, rather than when it is
-        // expanded, after its elder siblings' subtrees.
+        // the node is made, rather than when it is expanded, after its elder
+        // siblings' subtrees. Nodes are expanded in depth-first preorder,
+        // which is the order the function sums need.
         let mut todo: Vec<(u32, u32, u32, u32)> = vec![(groups.start[n], groups.start[n + 1], 0, 0)];
         let mut max_depth = 0;
         while let Some(entry) = todo.pop() {
@@ -117,26 +117,22 @@ pub(super) fn arena(
                 let (a, b) = (a as usize, b as usize);
                 let first = nodes.len() as u32;
                 let count = (b - a) as u32;
-                nodes[at as usize].first_child = first;
-                nodes[at as usize].child_count = count;
+                let node = &mut nodes[at as usize];
+                node.first_child = first;
+                node.child_count = count;
                 if count == 0 {
-                    break;
+                    continue;
                 }
                 let depth = depth + 1;
                 max_depth = max_depth.max(depth);
                 let parent = Some(NodeId(at));
-                nodes.extend(groups.keys[a..b].iter().map(|&key| {
-                    let k = (key & u64::from(u32::MAX)) as usize;
-                    CallTreeNode {
-                        frame: Some(groups.frame(key)),
-                        parent,
-                        depth,
-                        total: total[k],
-                        self_weight: self_w[k],
-                        abs_total: abs_total(k),
-                        first_child: first + count,
-                        child_count: 0,
-                    }
+                nodes.extend(groups.keys[a..b].iter().map(|&key| ArenaNode {
+                    frame: Some(groups.frame(key)),
+                    parent,
+                    depth,
+                    first_child: first + count,
+                    child_count: 0,
+                    slot: key as u32,
                 }));
                 // The first child is expanded next (pushed last).
                 for (t, &key) in groups.keys[a..b].iter().enumerate().rev() {
@@ -150,20 +146,11 @@ pub(super) fn arena(
                 }
             }
         }
-        let share_base = nodes.first().map_or(0, |n| n.total);
-        CallTree {
-            metric: MetricId(0),
-            nodes,
-            max_depth,
-            inverted: false,
-            share_base,
-            share_of: ShareOf::Total,
-            signed: false,
-        }
+        (nodes, max_depth, [root_total, root_self, root_abs])
     };
     // The function table's sums, when asked for, on a second thread beside
     // the tree's walk.
-    let (sums, tree) = match functions {
+    let (sums, (nodes, max_depth, root)) = match functions {
         Some(count) => crate::parallel::join(
             "firesight-function-sums",
             || Some(function_sums(&groups, frames, self_w, &total, count)),
@@ -171,7 +158,112 @@ pub(super) fn arena(
         ),
         None => (None, walk()),
     };
+    let tree = CallTree {
+        metric: MetricId(0),
+        nodes,
+        weights: Weights { total, self_w: weights.net, abs, root },
+        max_depth,
+        inverted: false,
+        share_base: root[0],
+        share_of: ShareOf::Total,
+        signed: false,
+    };
     (tree, sums)
+}
+
+/// The function table's sums over the kept stacks, by a depth-first walk
+/// of the stack groups (a chain of single children without the explicit
+/// stack; see [`FunctionWalk`] for why no pop is needed).
+fn function_sums(
+    groups: &Groups,
+    frames: &[FrameId],
+    self_w: &[Weight],
+    total: &[Weight],
+    frame_count: usize,
+) -> FunctionSums {
+    let n = groups.start.len() - 2;
+    let mut walk = FunctionWalk::new(frame_count);
+    // (stack, its depth): the virtual root's children first.
+    let mut todo: Vec<(u32, u32)> = groups.children(n).map(|k| (k as u32, 1)).collect();
+    while let Some(entry) = todo.pop() {
+        let mut next = Some(entry);
+        while let Some((k, depth)) = next.take() {
+            let k = k as usize;
+            walk.visit(frames[k].index(), k as u32, depth, self_w[k], total[k]);
+            let (a, b) = (groups.start[k] as usize, groups.start[k + 1] as usize);
+            if b > a {
+                next = Some(((groups.keys[a] & u64::from(u32::MAX)) as u32, depth + 1));
+                todo.extend(groups.keys[a + 1..b].iter().map(|&key| ((key & u64::from(u32::MAX)) as u32, depth + 1)));
+            }
+        }
+    }
+    walk.sums()
+}
+
+/// The function table's sums, made by a depth-first walk: self per
+/// function, and total once per path (a function already on the path
+/// above does not add again).
+///
+/// How "already on the path" is one lookup without a stack of the path:
+/// in depth-first preorder, when a node at depth `d` is visited,
+/// `path[..d]` (the node visited last at each depth) are its ancestors.
+/// A function's `outer` is the node (and its depth) where it last started
+/// a path of its own: it is above the node in hand exactly when that node
+/// is still on the path (`path[depth] == node`). An inner call does not
+/// replace it, so the outermost call is the one remembered; once its
+/// subtree is done, a later node at its depth takes its place on the
+/// path, and the check fails as it should.
+///
+/// A function's sums and its `outer` sit in one 48-byte entry: a visit
+/// touches one cache line of the per-function table instead of four.
+struct FunctionWalk {
+    acc: Vec<FunctionAcc>,
+    path: Vec<u32>,
+}
+
+#[derive(Clone, Copy)]
+struct FunctionAcc {
+    self_w: Weight,
+    total: Weight,
+    outer_depth: u32,
+    outer_node: u32,
+    seen: bool,
+}
+
+impl FunctionWalk {
+    fn new(frame_count: usize) -> Self {
+        let none = FunctionAcc { self_w: 0, total: 0, outer_depth: u32::MAX, outer_node: 0, seen: false };
+        Self { acc: vec![none; frame_count], path: Vec::new() }
+    }
+
+    /// The node `at` (at `depth` >= 1, of function `f`) is visited.
+    #[inline]
+    fn visit(&mut self, f: usize, at: u32, depth: u32, self_w: Weight, total: Weight) {
+        let d = depth as usize;
+        if self.path.len() <= d {
+            self.path.resize(d + 1, u32::MAX);
+        }
+        self.path[d] = at;
+        let Some(a) = self.acc.get_mut(f) else { return };
+        a.seen = true;
+        if self_w != 0 {
+            a.self_w += self_w;
+        }
+        let above = a.outer_depth < depth && self.path[a.outer_depth as usize] == a.outer_node;
+        if !above {
+            a.total += total;
+            a.outer_depth = depth;
+            a.outer_node = at;
+        }
+    }
+
+    fn sums(self) -> FunctionSums {
+        FunctionSums {
+            self_w: self.acc.iter().map(|a| a.self_w).collect(),
+            total: self.acc.iter().map(|a| a.total).collect(),
+            seen: self.acc.iter().map(|a| a.seen).collect(),
+        }
+    }
 }
 
 /// The kept children of every stack (and of the virtual root, index `n`),
@@ -237,48 +329,6 @@ impl Groups {
     fn kept(&self) -> usize {
         self.keys.len()
     }
-}
-
-/// The function table's sums over the kept stacks: self per function, and
-/// total once per path (a function already on the path above does not add
-/// again), by an iterative walk of the stack groups.
-fn function_sums(
-    groups: &Groups,
-    frames: &[FrameId],
-    self_w: &[Weight],
-    total: &[Weight],
-    frame_count: usize,
-) -> FunctionSums {
-    let n = groups.start.len() - 2;
-    let mut out =
-        FunctionSums { self_w: vec![0; frame_count], total: vec![0; frame_count], seen: vec![false; frame_count] };
-    let mut on_path = vec![0u32; frame_count];
-    // (stack, next child offset in its group); the virtual root has no frame.
-    let mut stack: Vec<(u32, u32)> = vec![(n as u32, groups.start[n])];
-    while let Some(&mut (s, ref mut next)) = stack.last_mut() {
-        let s = s as usize;
-        if *next < groups.start[s + 1] {
-            let k = (groups.keys[*next as usize] & u64::from(u32::MAX)) as usize;
-            *next += 1;
-            let Some(f) = frames.get(k).map(|f| f.index()).filter(|&f| f < frame_count) else { continue };
-            out.seen[f] = true;
-            out.self_w[f] += self_w[k];
-            if on_path[f] == 0 {
-                out.total[f] += total[k];
-            }
-            on_path[f] += 1;
-            stack.push((k as u32, groups.start[k]));
-        } else {
-            stack.pop();
-            if s < n {
-                let f = frames[s].index();
-                if f < frame_count {
-                    on_path[f] -= 1;
-                }
-            }
-        }
-    }
-    out
 }
 
 /// Rank of every frame by name (then module), so sibling sorting compares

@@ -1,6 +1,7 @@
 //! The node buffers of dropped call trees, kept for the next build.
 //!
-//! A tree of a million nodes is 80 MB of nodes. Fresh from the operating
+//! A tree of a million nodes is 32 MB of nodes and two weight columns of
+//! 16 MB (totals and self weights per stack). Fresh from the operating
 //! system, every page of it faults on its first write, which on these
 //! machines costs about ten times writing it (0.4 ms per MB: a third of
 //! rebuilding the tree after a transform). The window drops the tree it
@@ -18,11 +19,16 @@
 
 use std::sync::Mutex;
 
-use super::CallTreeNode;
+use super::ArenaNode;
+use crate::model::units::Weight;
 
-/// Buffers kept at most.
+/// Buffers kept at most, of each kind.
 const KEEP: usize = 2;
-/// Bytes kept at most, over every buffer (two trees of 1.6 million nodes).
+/// Weight columns kept at most: a tree holds two (totals, self weights),
+/// three with negative weights.
+const KEEP_COLUMNS: usize = 6;
+/// Bytes kept at most, over every buffer of a kind (two trees of 1.6
+/// million nodes or stacks).
 const KEEP_BYTES: usize = 256 << 20;
 /// Largest spare buffer prepared ahead ([`prepare`]): memory the process
 /// holds for a tree not yet built, so less than what dropped trees may
@@ -32,56 +38,98 @@ const SPARE_BYTES: usize = 128 << 20;
 /// Buffers smaller than this are not worth keeping.
 const MIN_BYTES: usize = 1 << 20;
 
-static POOL: Mutex<Vec<Vec<CallTreeNode>>> = Mutex::new(Vec::new());
-
-fn bytes(v: &Vec<CallTreeNode>) -> usize {
-    v.capacity() * std::mem::size_of::<CallTreeNode>()
+/// The kept buffers of one element type.
+struct Pool<T: 'static> {
+    buffers: Mutex<Vec<Vec<T>>>,
+    keep: usize,
 }
 
-/// An empty buffer with room for `len` nodes: the smallest kept one that
-/// is large enough but not more than four times so (a small tree does not
-/// hold a big tree's memory), else a new one.
-pub(super) fn take(len: usize) -> Vec<CallTreeNode> {
-    if len * std::mem::size_of::<CallTreeNode>() >= MIN_BYTES
-        && let Ok(mut pool) = POOL.lock()
-    {
-        let fits = |v: &Vec<CallTreeNode>| v.capacity() >= len && v.capacity() / 4 <= len;
-        let best = pool.iter().enumerate().filter(|(_, v)| fits(v)).min_by_key(|(_, v)| v.capacity());
-        if let Some((i, _)) = best {
-            return pool.swap_remove(i);
+static NODES: Pool<ArenaNode> = Pool { buffers: Mutex::new(Vec::new()), keep: KEEP };
+static COLUMNS: Pool<Weight> = Pool { buffers: Mutex::new(Vec::new()), keep: KEEP_COLUMNS };
+
+fn bytes<T>(v: &Vec<T>) -> usize {
+    v.capacity() * std::mem::size_of::<T>()
+}
+
+/// Whether a kept buffer of capacity `cap` serves `len`: large enough, and
+/// not more than four times so (a small tree does not hold a big tree's memory).
+fn fits(cap: usize, len: usize) -> bool {
+    cap >= len && cap / 4 <= len
+}
+
+impl<T: Clone + Default> Pool<T> {
+    /// An empty buffer with room for `len` elements: the smallest kept one
+    /// that fits, else a new one.
+    fn take(&self, len: usize) -> Vec<T> {
+        if len * std::mem::size_of::<T>() >= MIN_BYTES
+            && let Ok(mut pool) = self.buffers.lock()
+        {
+            let best =
+                pool.iter().enumerate().filter(|(_, v)| fits(v.capacity(), len)).min_by_key(|(_, v)| v.capacity());
+            if let Some((i, _)) = best {
+                return pool.swap_remove(i);
+            }
+        }
+        Vec::with_capacity(len)
+    }
+
+    /// Keeps a dropped buffer (emptied) if the bounds allow.
+    fn give(&self, mut v: Vec<T>) {
+        if bytes(&v) < MIN_BYTES {
+            return;
+        }
+        v.clear();
+        let Ok(mut pool) = self.buffers.lock() else { return };
+        pool.push(v);
+        // Over a bound: free the smallest buffers first.
+        pool.sort_by_key(|v| std::cmp::Reverse(v.capacity()));
+        while pool.len() > self.keep || pool.iter().map(bytes).sum::<usize>() > KEEP_BYTES {
+            pool.pop();
         }
     }
-    Vec::with_capacity(len)
+
+    /// Makes sure `count` buffers for `len` elements are kept, their pages
+    /// already touched.
+    fn prepare(&self, len: usize, count: usize) {
+        let size = len.saturating_mul(std::mem::size_of::<T>());
+        if !(MIN_BYTES..=SPARE_BYTES).contains(&size) {
+            return;
+        }
+        let have = self.buffers.lock().map_or(count, |pool| pool.iter().filter(|v| fits(v.capacity(), len)).count());
+        for _ in have..count {
+            let mut v = Vec::with_capacity(len);
+            v.resize(len, T::default());
+            self.give(v);
+        }
+    }
 }
 
-/// Keeps the buffer of a dropped tree (emptied) if the bounds allow.
-pub(super) fn give(mut nodes: Vec<CallTreeNode>) {
-    if bytes(&nodes) < MIN_BYTES {
-        return;
-    }
-    nodes.clear();
-    let Ok(mut pool) = POOL.lock() else { return };
-    pool.push(nodes);
-    // Over a bound: free the smallest buffers first.
-    pool.sort_by_key(|v| std::cmp::Reverse(v.capacity()));
-    while pool.len() > KEEP || pool.iter().map(bytes).sum::<usize>() > KEEP_BYTES {
-        pool.pop();
-    }
+/// An empty node buffer with room for `len` nodes.
+pub(super) fn take(len: usize) -> Vec<ArenaNode> {
+    NODES.take(len)
 }
 
-/// Makes sure a buffer for `len` nodes is kept, its pages already touched:
-/// a no-op when one is, or when it would not be kept.
-pub(super) fn prepare(len: usize) {
-    let bytes = len.saturating_mul(std::mem::size_of::<CallTreeNode>());
-    if !(MIN_BYTES..=SPARE_BYTES).contains(&bytes) {
-        return;
-    }
-    if POOL.lock().is_ok_and(|pool| pool.iter().any(|v| v.capacity() >= len && v.capacity() / 4 <= len)) {
-        return;
-    }
-    let mut v = Vec::with_capacity(len);
-    v.resize(len, CallTreeNode::default());
-    give(v);
+/// Keeps the node buffer of a dropped tree.
+pub(super) fn give(nodes: Vec<ArenaNode>) {
+    NODES.give(nodes);
+}
+
+/// An empty weight column with room for `len` stacks.
+pub(super) fn take_column(len: usize) -> Vec<Weight> {
+    COLUMNS.take(len)
+}
+
+/// Keeps a weight column of a dropped tree.
+pub(super) fn give_column(column: Vec<Weight>) {
+    COLUMNS.give(column);
+}
+
+/// Makes sure a node buffer for `nodes` nodes and the two weight columns
+/// of a tree over `stacks` stacks are kept, their pages touched: a no-op
+/// for what is already kept, or would not be.
+pub(super) fn prepare(nodes: usize, stacks: usize) {
+    NODES.prepare(nodes, 1);
+    COLUMNS.prepare(stacks, 2);
 }
 
 #[cfg(test)]
@@ -93,7 +141,7 @@ mod tests {
         // Big enough to be kept; the other unit tests' trees are far smaller,
         // so they never reach the pool.
         let len = 80_000;
-        prepare(len);
+        prepare(len, 0);
         let v = take(len);
         assert!(v.capacity() >= len && v.is_empty());
         let cap = v.capacity();
@@ -110,7 +158,7 @@ mod tests {
         for _ in 0..4 {
             give(Vec::with_capacity(len));
         }
-        let pool = POOL.lock().map(|p| p.len()).unwrap_or(0);
+        let pool = NODES.buffers.lock().map(|p| p.len()).unwrap_or(0);
         assert!(pool <= KEEP, "{pool} buffers kept");
         give(again);
     }

@@ -229,7 +229,7 @@ mod tests {
     #[test]
     fn zoomed_node_fills_the_view_and_extent_is_exact() {
         let t = tree(&[(&["main", "a", "x"], 30), (&["main", "b"], 10), (&["other"], 60)]);
-        let b = t.nodes.iter().position(|n| n.depth == 2 && n.total == 10).map(NodeId::from_index);
+        let b = t.iter_nodes().position(|n| n.depth == 2 && n.total == 10).map(NodeId::from_index);
         let b = b.expect("b");
         let e = extent(&t, b);
         assert!((e.start - 0.3).abs() < 1e-12 && (e.span() - 0.1).abs() < 1e-12);
@@ -262,7 +262,7 @@ mod tests {
         let x = l.rows[3].boxes[0];
         assert_eq!((x.x0, x.x1), (1200.0, 1300.0));
         // Every child lies inside its parent, and every extent inside the root's.
-        for (i, n) in t.nodes.iter().enumerate() {
+        for (i, n) in t.iter_nodes().enumerate() {
             let kids: i128 = t.children(NodeId::from_index(i)).map(|c| t.node(c).abs_total).sum();
             assert!(kids <= n.abs_total && n.total.abs() <= n.abs_total, "node {i}");
             let e = extent(&t, NodeId::from_index(i));

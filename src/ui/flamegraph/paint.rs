@@ -62,7 +62,7 @@ impl ColorCache {
         match self.change_scale {
             Some((k, s)) if k == key => s,
             _ => {
-                let s = tree.nodes.iter().skip(1).map(|n| n.total.abs()).max().unwrap_or(0).max(1);
+                let s = tree.iter_nodes().skip(1).map(|n| n.total.abs()).max().unwrap_or(0).max(1);
                 self.change_scale = Some((key, s));
                 s
             }
