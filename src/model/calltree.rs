@@ -23,7 +23,8 @@ use super::units::Weight;
 mod arena;
 mod recycle;
 mod sample_test;
-pub(crate) use arena::FunctionSums;
+mod sums;
+pub(crate) use sums::FunctionSums;
 pub use sample_test::{SampleTest, label_sets_matching};
 
 /// Which samples and which parts of their stacks a tree aggregates.

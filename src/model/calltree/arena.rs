@@ -18,20 +18,12 @@
 //! reused ([`super::recycle`]). The function table's walk follows the same
 //! order on a second thread.
 
+use super::sums::{self, FunctionSums};
 use super::{ArenaNode, CallTree, SelfWeights, ShareOf, Weights, recycle};
 use crate::model::ids::{FrameId, MetricId, NodeId};
 use crate::model::profile::Profile;
 use crate::model::stack::Parent;
 use crate::model::units::Weight;
-
-/// Per function (indexed by frame), the sums a [`crate::model::FunctionTable`]
-/// is made of: self weight, total counted once per path, and whether the
-/// function is on any kept path.
-pub(crate) struct FunctionSums {
-    pub(crate) self_w: Vec<Weight>,
-    pub(crate) total: Vec<Weight>,
-    pub(crate) seen: Vec<bool>,
-}
 
 /// Lays a prefix tree out as an arena with contiguous, sorted siblings;
 /// with `functions: Some(frame_count)`, also sums the function table over
@@ -149,13 +141,19 @@ pub(super) fn arena(
         (nodes, max_depth, [root_total, root_self, root_abs])
     };
     // The function table's sums, when asked for, on a second thread beside
-    // the tree's walk.
+    // the tree's walk, which helps with them once it is done.
     let (sums, (nodes, max_depth, root)) = match functions {
-        Some(count) => crate::parallel::join(
-            "firesight-function-sums",
-            || Some(function_sums(&groups, frames, self_w, &total, count)),
-            walk,
-        ),
+        Some(count) => {
+            let abs_total = |i: usize| if abs.is_empty() { total[i] } else { abs[i] };
+            let input = sums::Input { groups: &groups, parents, frames, self_w, total: &total, frame_count: count };
+            let plan = sums::Plan::new(&input, abs_total);
+            let (b, (tree, a)) = crate::parallel::join(
+                "firesight-function-sums",
+                || plan.work(&input, true),
+                || (walk(), plan.work(&input, false)),
+            );
+            (Some(sums::merge(a, b)), tree)
+        }
         None => (None, walk()),
     };
     let tree = CallTree {
@@ -171,107 +169,12 @@ pub(super) fn arena(
     (tree, sums)
 }
 
-/// The function table's sums over the kept stacks, by a depth-first walk
-/// of the stack groups (a chain of single children without the explicit
-/// stack; see [`FunctionWalk`] for why no pop is needed).
-fn function_sums(
-    groups: &Groups,
-    frames: &[FrameId],
-    self_w: &[Weight],
-    total: &[Weight],
-    frame_count: usize,
-) -> FunctionSums {
-    let n = groups.start.len() - 2;
-    let mut walk = FunctionWalk::new(frame_count);
-    // (stack, its depth): the virtual root's children first.
-    let mut todo: Vec<(u32, u32)> = groups.children(n).map(|k| (k as u32, 1)).collect();
-    while let Some(entry) = todo.pop() {
-        let mut next = Some(entry);
-        while let Some((k, depth)) = next.take() {
-            let k = k as usize;
-            walk.visit(frames[k].index(), k as u32, depth, self_w[k], total[k]);
-            let (a, b) = (groups.start[k] as usize, groups.start[k + 1] as usize);
-            if b > a {
-                next = Some(((groups.keys[a] & u64::from(u32::MAX)) as u32, depth + 1));
-                todo.extend(groups.keys[a + 1..b].iter().map(|&key| ((key & u64::from(u32::MAX)) as u32, depth + 1)));
-            }
-        }
-    }
-    walk.sums()
-}
-
-/// The function table's sums, made by a depth-first walk: self per
-/// function, and total once per path (a function already on the path
-/// above does not add again).
-///
-/// How "already on the path" is one lookup without a stack of the path:
-/// in depth-first preorder, when a node at depth `d` is visited,
-/// `path[..d]` (the node visited last at each depth) are its ancestors.
-/// A function's `outer` is the node (and its depth) where it last started
-/// a path of its own: it is above the node in hand exactly when that node
-/// is still on the path (`path[depth] == node`). An inner call does not
-/// replace it, so the outermost call is the one remembered; once its
-/// subtree is done, a later node at its depth takes its place on the
-/// path, and the check fails as it should.
-///
-/// A function's sums and its `outer` sit in one 48-byte entry: a visit
-/// touches one cache line of the per-function table instead of four.
-struct FunctionWalk {
-    acc: Vec<FunctionAcc>,
-    path: Vec<u32>,
-}
-
-#[derive(Clone, Copy)]
-struct FunctionAcc {
-    self_w: Weight,
-    total: Weight,
-    outer_depth: u32,
-    outer_node: u32,
-    seen: bool,
-}
-
-impl FunctionWalk {
-    fn new(frame_count: usize) -> Self {
-        let none = FunctionAcc { self_w: 0, total: 0, outer_depth: u32::MAX, outer_node: 0, seen: false };
-        Self { acc: vec![none; frame_count], path: Vec::new() }
-    }
-
-    /// The node `at` (at `depth` >= 1, of function `f`) is visited.
-    #[inline]
-    fn visit(&mut self, f: usize, at: u32, depth: u32, self_w: Weight, total: Weight) {
-        let d = depth as usize;
-        if self.path.len() <= d {
-            self.path.resize(d + 1, u32::MAX);
-        }
-        self.path[d] = at;
-        let Some(a) = self.acc.get_mut(f) else { return };
-        a.seen = true;
-        if self_w != 0 {
-            a.self_w += self_w;
-        }
-        let above = a.outer_depth < depth && self.path[a.outer_depth as usize] == a.outer_node;
-        if !above {
-            a.total += total;
-            a.outer_depth = depth;
-            a.outer_node = at;
-        }
-    }
-
-    fn sums(self) -> FunctionSums {
-        FunctionSums {
-            self_w: self.acc.iter().map(|a| a.self_w).collect(),
-            total: self.acc.iter().map(|a| a.total).collect(),
-            seen: self.acc.iter().map(|a| a.seen).collect(),
-        }
-    }
-}
-
 /// The kept children of every stack (and of the virtual root, index `n`),
 /// each group contiguous and sorted by function name: `keys[start[p]..
 /// start[p + 1]]`, each key `name rank << 32 | stack`.
-struct Groups {
-    start: Vec<u32>,
-    keys: Vec<u64>,
+pub(super) struct Groups {
+    pub(super) start: Vec<u32>,
+    pub(super) keys: Vec<u64>,
     /// The frame of each name rank: a key names its frame without a look
     /// at the (large, randomly read) frame column.
     by_rank: Vec<FrameId>,
@@ -320,7 +223,7 @@ impl Groups {
     }
 
     /// The kept children of stack `p` (`n`: the roots), by name.
-    fn children(&self, p: usize) -> impl Iterator<Item = usize> + Clone + '_ {
+    pub(super) fn children(&self, p: usize) -> impl Iterator<Item = usize> + Clone + '_ {
         let (a, b) = (self.start[p] as usize, self.start[p + 1] as usize);
         self.keys[a..b].iter().map(|&k| (k & u64::from(u32::MAX)) as usize)
     }
