@@ -139,6 +139,12 @@ impl Comparison {
         self.sides[1].weight(self.nodes[i as usize].side[1])
     }
 
+    /// True when no node's own weight is below 0 on either side (then a
+    /// node's absolute weight is its total).
+    pub fn weights_non_negative(&self) -> bool {
+        self.sides.iter().all(merge::SideWeights::non_negative)
+    }
+
     /// Node `i`'s `after.total - before.total`.
     pub fn total_change(&self, i: u32) -> Weight {
         self.after(i).total - self.before(i).total

@@ -52,6 +52,40 @@ pub struct FlameModel {
 impl FlameModel {
     /// Widths of `cmp`'s nodes in `mode`.
     pub fn new(cmp: &Comparison, mode: WidthMode) -> Self {
+        if mode == WidthMode::All && cmp.weights_non_negative() {
+            Self::from_totals(cmp)
+        } else {
+            Self::by_pass(cmp, mode)
+        }
+    }
+
+    /// Without negative weights a subtree's own widths (before plus after)
+    /// add up to its totals: one pass over the nodes, on both cores, with
+    /// no sums to carry up.
+    fn from_totals(cmp: &Comparison) -> Self {
+        let n = cmp.nodes.len();
+        let mut width: Vec<Weight> = vec![0; n];
+        let (head, tail) = width.split_at_mut(n / 2);
+        let fill = |out: &mut [Weight], first: usize| {
+            let mut max_change: Weight = 0;
+            for (j, w) in out.iter_mut().enumerate() {
+                let i = (first + j) as u32;
+                let (b, a) = (cmp.before(i).total, cmp.after(i).total);
+                if i > 0 {
+                    max_change = max_change.max((a - b).abs());
+                }
+                *w = b + a;
+            }
+            max_change
+        };
+        let first_tail = head.len();
+        let (tail_max, head_max) =
+            crate::parallel::join("firesight-compare-widths", || fill(tail, first_tail), || fill(head, 0));
+        Self { width, max_change: head_max.max(tail_max), mode: WidthMode::All }
+    }
+
+    /// Each node's own width, carried up to its ancestors in one reverse pass.
+    pub(crate) fn by_pass(cmp: &Comparison, mode: WidthMode) -> Self {
         let n = cmp.nodes.len();
         let mut width: Vec<Weight> = (0..n as u32)
             .map(|i| {

@@ -284,25 +284,37 @@ fn side_functions(p: &Profile, fids: &[u32], stack_w: &[Weight], functions: usiz
         kids[fill[q] as usize] = s as u32;
         fill[q] += 1;
     }
-    let mut on_path = vec![0u32; out.len()];
-    // (stack or n for the virtual root, next child position).
-    let mut walk: Vec<(usize, u32)> = vec![(n, start[n])];
-    while let Some(&mut (s, ref mut next)) = walk.last_mut() {
-        if *next < start[s + 1] {
-            let c = kids[*next as usize] as usize;
-            *next += 1;
-            let f = fids[frames[c].index()] as usize;
-            out[f].self_weight += stack_w[c];
-            if on_path[f] == 0 {
-                out[f].total += total[c];
+    // Depth first, a function's total counted at its outermost call on
+    // each path. No stack of the path and no pops: in depth-first
+    // preorder `path[d]` is the node last visited at depth `d`, so the
+    // ancestors of the node in hand are `path[..depth]`; a function's
+    // `outer` (depth, stack) is where it last started a path of its own,
+    // and it is above the node in hand exactly when that stack is still on
+    // the path. A chain of single children goes on without the stack.
+    let mut path: Vec<u32> = Vec::new();
+    let mut outer: Vec<(u32, u32)> = vec![(u32::MAX, 0); out.len()];
+    let child = |i: u32, depth: u32| (kids[i as usize], depth);
+    let mut todo: Vec<(u32, u32)> = (start[n]..start[n + 1]).map(|i| child(i, 1)).collect();
+    while let Some(entry) = todo.pop() {
+        let mut next = Some(entry);
+        while let Some((c, depth)) = next.take() {
+            let (ci, d) = (c as usize, depth as usize);
+            if path.len() <= d {
+                path.resize(d + 1, u32::MAX);
             }
-            on_path[f] += 1;
-            walk.push((c, start[c]));
-        } else {
-            if s < n {
-                on_path[fids[frames[s].index()] as usize] -= 1;
+            path[d] = c;
+            let f = fids[frames[ci].index()] as usize;
+            out[f].self_weight += stack_w[ci];
+            let (od, on) = outer[f];
+            if !(od < depth && path[od as usize] == on) {
+                out[f].total += total[ci];
+                outer[f] = (depth, c);
             }
-            walk.pop();
+            let (a, b) = (start[ci], start[ci + 1]);
+            if b > a {
+                next = Some(child(a, depth + 1));
+                todo.extend((a + 1..b).map(|i| child(i, depth + 1)));
+            }
         }
     }
     out

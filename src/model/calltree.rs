@@ -24,8 +24,8 @@ mod arena;
 mod recycle;
 mod sample_test;
 mod sums;
-pub(crate) use sums::FunctionSums;
 pub use sample_test::{SampleTest, label_sets_matching};
+pub(crate) use sums::FunctionSums;
 
 /// Which samples and which parts of their stacks a tree aggregates.
 #[derive(Clone, Debug, Default, PartialEq)]

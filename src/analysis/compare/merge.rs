@@ -57,6 +57,11 @@ impl SideWeights {
             _ => SideWeight::default(),
         }
     }
+
+    /// True when no node's own weight is below 0.
+    pub(super) fn non_negative(&self) -> bool {
+        self.own.iter().all(|&w| w >= 0)
+    }
 }
 
 impl SideTree {

@@ -242,6 +242,16 @@ fn the_merge_join_builds_the_same_tree_as_the_hash_build_on_real_pairs() {
                 assert_eq!(c.nodes.len(), nodes.len(), "{b} {a} normalize {normalize}");
                 assert!(RefNode::all(&c) == nodes, "{b} {a} normalize {normalize}: the trees differ");
                 assert_eq!(c.max_depth, max_depth);
+                // The widths from the totals equal the widths carried up.
+                let (fast, slow) = (
+                    crate::analysis::compare_flame::FlameModel::new(&c, crate::analysis::compare_flame::WidthMode::All),
+                    crate::analysis::compare_flame::FlameModel::by_pass(
+                        &c,
+                        crate::analysis::compare_flame::WidthMode::All,
+                    ),
+                );
+                assert!(c.weights_non_negative());
+                assert_eq!((fast.width, fast.max_change), (slow.width, slow.max_change), "{b} {a}");
             }
         }
     }
