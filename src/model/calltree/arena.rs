@@ -27,7 +27,7 @@ use crate::model::units::Weight;
 
 /// Lays a prefix tree out as an arena with contiguous, sorted siblings;
 /// with `functions: Some(frame_count)`, also sums the function table over
-/// the same tree, during the walk.
+/// the same tree (on a second thread, beside the walk).
 pub(super) fn arena(
     profile: &Profile,
     parents: &[Parent],
@@ -38,9 +38,11 @@ pub(super) fn arena(
 ) -> (CallTree, Option<FunctionSums>) {
     let n = parents.len();
     let self_w = &weights.net;
-    // Totals (and absolute totals) on a second thread, kept flags and the
-    // sibling groups here: neither reads what the other writes.
-    let ((total, abs), groups) = crate::parallel::join(
+    // Totals (and absolute totals), then the function sums, on a second
+    // thread; kept flags, the sibling groups and the walk that lays the
+    // arena out here. The walk reads no weight (a node keeps its stack's
+    // row), so neither side waits for the other until the roots' sums.
+    let ((total, abs, sums), (groups, nodes, max_depth)) = crate::parallel::join(
         "firesight-tree-totals",
         || {
             let mut total: Vec<Weight> = recycle::take_column(n);
@@ -59,7 +61,11 @@ pub(super) fn arena(
                     }
                 }
             }
-            (total, abs)
+            let sums = functions.map(|count| {
+                let kept = if abs.is_empty() { &total } else { &abs };
+                sums::function_sums(parents, frames, self_w, &total, kept, count)
+            });
+            (total, abs, sums)
         },
         || {
             // A stack is kept when any sample with a weight passes through
@@ -74,107 +80,87 @@ pub(super) fn arena(
                     keep[p.index()] = true;
                 }
             }
-            Groups::new(profile, parents, frames, &keep)
+            let groups = Groups::new(profile, parents, frames, &keep);
+            drop(keep);
+            let (nodes, max_depth) = walk(&groups, n);
+            (groups, nodes, max_depth)
         },
     );
-    let walk = || {
-        let abs_total = |i: usize| if abs.is_empty() { total[i] } else { abs[i] };
-        let roots = groups.children(n);
-        let root_total: Weight = root_self + roots.clone().map(|i| total[i]).sum::<Weight>();
-        let root_abs: Weight = root_self + 2 * root_neg + roots.map(abs_total).sum::<Weight>();
-        let mut nodes = recycle::take(groups.kept() + 1);
-        nodes.push(ArenaNode {
-            frame: None,
-            parent: None,
-            depth: 0,
-            first_child: 0,
-            child_count: 0,
-            slot: Weights::ROOT,
-        });
-        // Depth first from the root: expanding a node appends its children
-        // as one block, so a chain of single children (most of a deep
-        // profile) is read from the stack table and written to the arena
-        // front to back. Entries: (the node's group of children in
-        // `groups.keys`, the node, its depth); the group is looked up when
-        // the node is made, rather than when it is expanded, after its elder
-        // siblings' subtrees. Nodes are expanded in depth-first preorder,
-        // which is the order the function sums need.
-        let mut todo: Vec<(u32, u32, u32, u32)> = vec![(groups.start[n], groups.start[n + 1], 0, 0)];
-        let mut max_depth = 0;
-        while let Some(entry) = todo.pop() {
-            let mut next = Some(entry);
-            // A node with one child goes on with that child here, without
-            // the stack: a chain is one pass.
-            while let Some((a, b, at, depth)) = next.take() {
-                let (a, b) = (a as usize, b as usize);
-                let first = nodes.len() as u32;
-                let count = (b - a) as u32;
-                let node = &mut nodes[at as usize];
-                node.first_child = first;
-                node.child_count = count;
-                if count == 0 {
-                    continue;
-                }
-                let depth = depth + 1;
-                max_depth = max_depth.max(depth);
-                let parent = Some(NodeId(at));
-                nodes.extend(groups.keys[a..b].iter().map(|&key| ArenaNode {
-                    frame: Some(groups.frame(key)),
-                    parent,
-                    depth,
-                    first_child: first + count,
-                    child_count: 0,
-                    slot: key as u32,
-                }));
-                // The first child is expanded next (pushed last).
-                for (t, &key) in groups.keys[a..b].iter().enumerate().rev() {
-                    let k = (key & u64::from(u32::MAX)) as usize;
-                    let entry = (groups.start[k], groups.start[k + 1], first + t as u32, depth);
-                    if t == 0 {
-                        next = Some(entry);
-                    } else {
-                        todo.push(entry);
-                    }
-                }
-            }
-        }
-        (nodes, max_depth, [root_total, root_self, root_abs])
-    };
-    // The function table's sums, when asked for, on a second thread beside
-    // the tree's walk, which helps with them once it is done.
-    let (sums, (nodes, max_depth, root)) = match functions {
-        Some(count) => {
-            let abs_total = |i: usize| if abs.is_empty() { total[i] } else { abs[i] };
-            let input = sums::Input { groups: &groups, parents, frames, self_w, total: &total, frame_count: count };
-            let plan = sums::Plan::new(&input, abs_total);
-            let (b, (tree, a)) = crate::parallel::join(
-                "firesight-function-sums",
-                || plan.work(&input, true),
-                || (walk(), plan.work(&input, false)),
-            );
-            (Some(sums::merge(a, b)), tree)
-        }
-        None => (None, walk()),
-    };
+    let abs_total = |i: usize| if abs.is_empty() { total[i] } else { abs[i] };
+    let roots = groups.children(n);
+    let root_total: Weight = root_self + roots.clone().map(|i| total[i]).sum::<Weight>();
+    let root_abs: Weight = root_self + 2 * root_neg + roots.map(abs_total).sum::<Weight>();
     let tree = CallTree {
         metric: MetricId(0),
         nodes,
-        weights: Weights { total, self_w: weights.net, abs, root },
+        weights: Weights { total, self_w: weights.net, abs, root: [root_total, root_self, root_abs] },
         max_depth,
         inverted: false,
-        share_base: root[0],
+        share_base: root_total,
         share_of: ShareOf::Total,
         signed: false,
     };
     (tree, sums)
 }
 
+/// Lays the kept stacks out as the arena's nodes, depth first from the
+/// root (the virtual root `n`): expanding a node appends its children as
+/// one block, so a chain of single children (most of a deep profile) is
+/// read from the stack table and written to the arena front to back.
+/// Entries: (the node's group of children in `groups.keys`, the node, its
+/// depth); the group is looked up when the node is made, rather than when
+/// it is expanded, after its elder siblings' subtrees.
+fn walk(groups: &Groups, n: usize) -> (Vec<ArenaNode>, u32) {
+    let mut nodes = recycle::take(groups.kept() + 1);
+    nodes.push(ArenaNode { frame: None, parent: None, depth: 0, first_child: 0, child_count: 0, slot: Weights::ROOT });
+    let mut todo: Vec<(u32, u32, u32, u32)> = vec![(groups.start[n], groups.start[n + 1], 0, 0)];
+    let mut max_depth = 0;
+    while let Some(entry) = todo.pop() {
+        let mut next = Some(entry);
+        // A node with one child goes on with that child here, without
+        // the stack: a chain is one pass.
+        while let Some((a, b, at, depth)) = next.take() {
+            let (a, b) = (a as usize, b as usize);
+            let first = nodes.len() as u32;
+            let count = (b - a) as u32;
+            let node = &mut nodes[at as usize];
+            node.first_child = first;
+            node.child_count = count;
+            if count == 0 {
+                continue;
+            }
+            let depth = depth + 1;
+            max_depth = max_depth.max(depth);
+            let parent = Some(NodeId(at));
+            nodes.extend(groups.keys[a..b].iter().map(|&key| ArenaNode {
+                frame: Some(groups.frame(key)),
+                parent,
+                depth,
+                first_child: first + count,
+                child_count: 0,
+                slot: key as u32,
+            }));
+            // The first child is expanded next (pushed last).
+            for (t, &key) in groups.keys[a..b].iter().enumerate().rev() {
+                let k = (key & u64::from(u32::MAX)) as usize;
+                let entry = (groups.start[k], groups.start[k + 1], first + t as u32, depth);
+                if t == 0 {
+                    next = Some(entry);
+                } else {
+                    todo.push(entry);
+                }
+            }
+        }
+    }
+    (nodes, max_depth)
+}
+
 /// The kept children of every stack (and of the virtual root, index `n`),
 /// each group contiguous and sorted by function name: `keys[start[p]..
 /// start[p + 1]]`, each key `name rank << 32 | stack`.
-pub(super) struct Groups {
-    pub(super) start: Vec<u32>,
-    pub(super) keys: Vec<u64>,
+struct Groups {
+    start: Vec<u32>,
+    keys: Vec<u64>,
     /// The frame of each name rank: a key names its frame without a look
     /// at the (large, randomly read) frame column.
     by_rank: Vec<FrameId>,
@@ -223,7 +209,7 @@ impl Groups {
     }
 
     /// The kept children of stack `p` (`n`: the roots), by name.
-    pub(super) fn children(&self, p: usize) -> impl Iterator<Item = usize> + Clone + '_ {
+    fn children(&self, p: usize) -> impl Iterator<Item = usize> + Clone + '_ {
         let (a, b) = (self.start[p] as usize, self.start[p + 1] as usize);
         self.keys[a..b].iter().map(|&k| (k & u64::from(u32::MAX)) as usize)
     }
