@@ -359,6 +359,21 @@ impl CallTree {
         }
     }
 
+    /// Node `id`'s absolute total alone (see [`CallTreeNode::abs_total`]):
+    /// what the flamegraph's layout reads for every box, without the rest.
+    #[inline]
+    pub fn abs_total_of(&self, id: NodeId) -> Weight {
+        let slot = self.nodes[id.index()].slot;
+        let w = &self.weights;
+        if slot == Weights::ROOT {
+            w.root[2]
+        } else if w.abs.is_empty() {
+            w.total[slot as usize]
+        } else {
+            w.abs[slot as usize]
+        }
+    }
+
     /// Every node with its weights, in arena order (index = [`NodeId`]).
     pub fn iter_nodes(&self) -> impl Iterator<Item = CallTreeNode> + '_ {
         (0..self.nodes.len()).map(|i| self.node(NodeId::from_index(i)))

@@ -95,10 +95,10 @@ pub fn extent(tree: &CallTree, node: NodeId) -> ViewRange {
     let mut start: i128 = 0;
     let mut cur = node;
     while let Some(parent) = tree.node(cur).parent {
-        start += tree.children(parent).take_while(|&c| c != cur).map(|c| tree.node(c).abs_total).sum::<i128>();
+        start += tree.children(parent).take_while(|&c| c != cur).map(|c| tree.abs_total_of(c)).sum::<i128>();
         cur = parent;
     }
-    ViewRange::new(start as f64 / total as f64, tree.node(node).abs_total as f64 / total as f64)
+    ViewRange::new(start as f64 / total as f64, tree.abs_total_of(node) as f64 / total as f64)
 }
 
 /// Lays out the rows `params` asks for. See the module docs for the cost.
@@ -122,8 +122,7 @@ pub fn layout(tree: &CallTree, params: &LayoutParams) -> Layout {
         let mut pending: Option<LaidBox> = None;
         next.clear();
         for &(id, x) in &current {
-            let node = tree.node(id);
-            let w = weight_f64(node.abs_total) / total;
+            let w = weight_f64(tree.abs_total_of(id)) / total;
             let x0 = ((x - params.view.start) * px_per_frac) as f32;
             let x1 = ((x + w - params.view.start) * px_per_frac) as f32;
             if x1 <= 0.0 || x0 >= params.width_px {
@@ -181,7 +180,7 @@ pub fn layout(tree: &CallTree, params: &LayoutParams) -> Layout {
 fn push_children(tree: &CallTree, id: NodeId, x: f64, total: f64, next: &mut Vec<(NodeId, f64)>) {
     let mut cx = x;
     for c in tree.children(id) {
-        let t = tree.node(c).abs_total;
+        let t = tree.abs_total_of(c);
         if t <= 0 {
             continue;
         }
