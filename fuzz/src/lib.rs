@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use firesight::load::{self, Format, Input, LoadOptions, Progress};
 use firesight::model::calltree::SampleFilter;
-use firesight::model::{CallTree, MetricId, Profile, Weight};
+use firesight::model::{CallTree, MetricId, NodeId, Profile, Weight};
 
 /// Largest decompressed size a fuzz input may expand to (a gzip bomb stops
 /// here with an error instead of eating the fuzzer's memory).
@@ -94,8 +94,8 @@ fn check_metric(p: &Profile, metric: MetricId) {
         return;
     }
     for i in 0..tree.nodes.len() {
-        let n = &tree.nodes[i];
-        let children: Weight = (n.first_child..n.first_child + n.child_count).map(|c| tree.nodes[c as usize].total).sum();
+        let n = tree.node(NodeId::from_index(i));
+        let children: Weight = tree.children(NodeId::from_index(i)).map(|c| tree.node(c).total).sum();
         assert!(children + n.self_weight <= n.total, "node {i}: children {children} + self {} over total {}", n.self_weight, n.total);
     }
 }
