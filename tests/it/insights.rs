@@ -216,3 +216,38 @@ fn insights_take_the_transform_flags_and_agree_with_top_under_them() {
     let share = format!(" {:.2}% ", top_one["value"].as_f64().unwrap());
     assert!(top.contains(&share) && top.contains(top_one["subjects"][0].as_str().unwrap()), "{top}\n{out}");
 }
+
+#[test]
+fn a_shrinking_heap_series_gives_leak_shares_of_what_grew_and_signed_totals() {
+    // Newest first: the heap shrinks by 8.62 MiB while a few functions grow.
+    let (a, b) = (data("compare/heapgrowth/heap-5.pb.gz"), data("compare/heapgrowth/heap-1.pb.gz"));
+    let (code, out, err) = run_cli(&["insights", "--json", &a.to_string_lossy(), &b.to_string_lossy()]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let leaks: Vec<&serde_json::Value> =
+        v["insights"].as_array().expect("list").iter().filter(|i| i["rule"] == "leak-suspect").collect();
+    assert!(!leaks.is_empty());
+    let shares: f64 = leaks.iter().map(|l| l["value"].as_f64().expect("share")).sum();
+    assert!(shares <= 100.0 + 1e-9, "{shares}");
+    for l in &leaks {
+        let m = l["message"].as_str().expect("message");
+        assert!(!m.contains("+-") && m.contains("the net change is -"), "{m}");
+    }
+}
+
+#[test]
+fn what_fold_writes_for_an_empty_stack_reads_back() {
+    let dir = std::env::temp_dir().join(format!("firesight-fold-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let src = dir.join("m.folded");
+    std::fs::write(&src, "main 5\nmain;work 1\n").expect("write");
+    let (code, out, err) = run_cli(&["fold", &src.to_string_lossy(), "--merge", "main"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, " 5\nwork 1\n");
+    let back = dir.join("m2.folded");
+    std::fs::write(&back, &out).expect("write");
+    let (code, out, err) = run_cli(&["top", &back.to_string_lossy()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("total 6"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

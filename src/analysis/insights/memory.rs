@@ -5,7 +5,7 @@
 use super::{Input, Insight, Severity, ShowMe, Thresholds, pct, round2};
 use crate::analysis::growth::growth;
 use crate::analysis::memory::{memory_table, paired_metric};
-use crate::model::{FrameId, Unit};
+use crate::model::{FrameId, Unit, Weight};
 
 /// large-objects: functions whose own allocations average at least the
 /// threshold in bytes per object (heap profiles with an objects/bytes
@@ -56,9 +56,15 @@ pub fn leak_suspect(input: &Input<'_>, th: &Thresholds, out: &mut Vec<Insight>) 
     let Some(overall) = &g.overall else { return };
     let Some(last) = input.series.last() else { return };
     let metric = last.profile.metric(last.metric);
-    let whole = overall.total_change;
+    // The growth a suspect is a share of: the series' net growth (as
+    // `go tool pprof -base` totals it), or when the series did not grow
+    // (other functions shrank more), what every function that grew added.
+    let net = overall.total_change;
+    let grew: Weight = overall.rows.iter().map(|r| r.self_change.max(0)).sum();
+    let (whole, of_what) =
+        if net > 0 { (net, "the series' net growth") } else { (grew, "what the functions that grew added") };
     for s in &g.suspects {
-        let share = if whole > 0 { round2(pct(s.growth, whole)) } else { 100.0 };
+        let share = if whole > 0 { round2(pct(s.growth.max(0), whole)) } else { 0.0 };
         if share < th.leak_pct {
             continue;
         }
@@ -71,19 +77,26 @@ pub fn leak_suspect(input: &Input<'_>, th: &Thresholds, out: &mut Vec<Insight>) 
             value: share,
             threshold: th.leak_pct,
             message: format!(
-                "{} grows in each of the {} intervals ({}): +{} of {} over the series, {share:.2}% of its \
-                 growth (+{}), at or above {:.2}%. A leak suspect: what it allocates is never freed.",
+                "{} grows in each of the {} intervals ({}): +{} of {} over the series, {share:.2}% of \
+                 {of_what} (+{}; the net change is {}), at or above {:.2}%. A leak suspect: what it \
+                 allocates is never freed.",
                 s.name,
                 s.per_interval.len(),
                 steps.join(", "),
                 metric.format(s.growth),
                 metric.name,
                 metric.format(whole),
+                signed(metric.format(overall.total_change.abs()), overall.total_change),
                 th.leak_pct
             ),
             show,
         });
     }
+}
+
+/// `text` (an absolute amount) with the sign of `w`.
+fn signed(text: String, w: Weight) -> String {
+    if w < 0 { format!("-{text}") } else { format!("+{text}") }
 }
 
 /// The function of `input`'s profile named `name`, if any.

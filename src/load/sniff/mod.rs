@@ -311,9 +311,16 @@ fn sniff_text(head: &[u8], complete: bool) -> Result<Sniffed, LoadError> {
     }
     let is_stack = |l: &str| folded::looks_like_stack_line(l) && !is_number_row(l);
     let stacks = lines.iter().filter(|l| is_stack(l)).count();
+    // ` 5`: the samples with an empty stack, as `fold` writes them (they
+    // count beside real stacks, never alone).
+    let empty_stack = |l: &str| {
+        let n = l.trim();
+        l.starts_with(' ') && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    };
+    let empties = lines.iter().filter(|l| empty_stack(l)).count();
     // Most lines must be stacks: a file of other text with a few lines
     // that end in a number is not folded stacks.
-    if stacks > 0 && stacks * 2 > lines.len() {
+    if stacks > 0 && (stacks + empties) * 2 > lines.len() {
         return Ok(Sniffed::Format(Format::Folded));
     }
     let other = lines.iter().find(|l| !is_stack(l)).copied().unwrap_or("");
