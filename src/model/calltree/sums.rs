@@ -49,22 +49,47 @@ pub(super) fn function_sums(
     kept: &[Weight],
     frame_count: usize,
 ) -> FunctionSums {
-    in_order(parents, frames, self_w, total, kept, frame_count)
-        .unwrap_or_else(|| depth_first(parents, frames, self_w, total, kept, frame_count))
+    let cols = Columns { parents, frames, self_w, total, kept };
+    in_order(&cols, frame_count).unwrap_or_else(|| depth_first(&cols, frame_count))
+}
+
+/// The per-stack columns the sums read.
+#[derive(Clone, Copy)]
+struct Columns<'a> {
+    parents: &'a [Parent],
+    frames: &'a [FrameId],
+    self_w: &'a [Weight],
+    total: &'a [Weight],
+    kept: &'a [Weight],
+}
+
+impl FunctionSums {
+    fn new(frame_count: usize) -> Self {
+        Self { self_w: vec![0; frame_count], total: vec![0; frame_count], seen: vec![false; frame_count] }
+    }
+
+    /// Stack `s` of `c` counts: its function's self weight, and its total
+    /// when the function is not above it (`on_path`, calls on the path to
+    /// it, is then counted up).
+    #[inline]
+    fn add(&mut self, c: &Columns<'_>, s: usize, on_path: &mut [u32]) {
+        let f = c.frames[s].index();
+        if f < self.seen.len() {
+            self.seen[f] = true;
+            self.self_w[f] += c.self_w[s];
+            if on_path[f] == 0 {
+                self.total[f] += c.total[s];
+            }
+            on_path[f] += 1;
+        }
+    }
 }
 
 /// The pass in index order; `None` when its climbs ran past the budget.
-fn in_order(
-    parents: &[Parent],
-    frames: &[FrameId],
-    self_w: &[Weight],
-    total: &[Weight],
-    kept: &[Weight],
-    frame_count: usize,
-) -> Option<FunctionSums> {
+fn in_order(cols: &Columns<'_>, frame_count: usize) -> Option<FunctionSums> {
+    let Columns { parents, frames, kept, .. } = *cols;
     let n = parents.len();
-    let mut out =
-        FunctionSums { self_w: vec![0; frame_count], total: vec![0; frame_count], seen: vec![false; frame_count] };
+    let mut out = FunctionSums::new(frame_count);
     // Per function, its calls on `path`.
     let mut on_path = vec![0u32; frame_count];
     // Each stack's depth (1 for a root), and the path of the stack seen
@@ -110,15 +135,7 @@ fn in_order(
             }
             path.push(x);
         }
-        let f = function(s);
-        if f < frame_count {
-            out.seen[f] = true;
-            out.self_w[f] += self_w[s];
-            if on_path[f] == 0 {
-                out.total[f] += total[s];
-            }
-            on_path[f] += 1;
-        }
+        out.add(cols, s, &mut on_path);
         path.push(s as u32);
     }
     Some(out)
@@ -126,17 +143,10 @@ fn in_order(
 
 /// The same sums by a depth-first walk of children lists (a counting sort
 /// by parent): one step a stack in any order of the table.
-fn depth_first(
-    parents: &[Parent],
-    frames: &[FrameId],
-    self_w: &[Weight],
-    total: &[Weight],
-    kept: &[Weight],
-    frame_count: usize,
-) -> FunctionSums {
+fn depth_first(cols: &Columns<'_>, frame_count: usize) -> FunctionSums {
+    let Columns { parents, frames, kept, .. } = *cols;
     let n = parents.len();
-    let mut out =
-        FunctionSums { self_w: vec![0; frame_count], total: vec![0; frame_count], seen: vec![false; frame_count] };
+    let mut out = FunctionSums::new(frame_count);
     // Children of stack p at kids[start[p]..start[p + 1]]; the roots under n.
     let slot = |s: usize| parents[s].get().map_or(n, |p| p.index());
     let mut start = vec![0u32; n + 2];
@@ -161,15 +171,7 @@ fn depth_first(
         if *next < start[s + 1] {
             let c = kids[*next as usize] as usize;
             *next += 1;
-            let f = frames[c].index();
-            if f < frame_count {
-                out.seen[f] = true;
-                out.self_w[f] += self_w[c];
-                if on_path[f] == 0 {
-                    out.total[f] += total[c];
-                }
-                on_path[f] += 1;
-            }
+            out.add(cols, c, &mut on_path);
             walk.push((c, start[c]));
         } else {
             walk.pop();
@@ -242,7 +244,8 @@ mod tests {
         }
         let pairs = |s: FunctionSums| s.self_w.into_iter().zip(s.total).collect::<Vec<_>>();
         let want = brute(&parents, &frames, &self_w, &total, 50);
-        assert!(in_order(&parents, &frames, &self_w, &total, &total, 50).is_none(), "the pass gives up");
+        let cols = Columns { parents: &parents, frames: &frames, self_w: &self_w, total: &total, kept: &total };
+        assert!(in_order(&cols, 50).is_none(), "the pass gives up");
         assert_eq!(pairs(function_sums(&parents, &frames, &self_w, &total, &total, 50)), want);
         // The same tree numbered chain by chain: the pass itself, one step a stack.
         let order: Vec<usize> = (0..chains).flat_map(|c| (0..len).map(move |l| l * chains + c)).collect();
@@ -256,8 +259,8 @@ mod tests {
             .collect();
         let f2: Vec<FrameId> = order.iter().map(|&s| frames[s]).collect();
         let (s2, t2): (Vec<Weight>, Vec<Weight>) = order.iter().map(|&s| (self_w[s], total[s])).unzip();
-        let sums =
-            in_order(&p2, &f2, &s2, &t2, &t2, 50).unwrap_or_else(|| panic!("a chain order is within the budget"));
+        let sums = in_order(&Columns { parents: &p2, frames: &f2, self_w: &s2, total: &t2, kept: &t2 }, 50)
+            .unwrap_or_else(|| panic!("a chain order is within the budget"));
         assert_eq!(pairs(sums), want);
     }
 }
