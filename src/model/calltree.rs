@@ -341,12 +341,12 @@ impl CallTree {
     pub fn node(&self, id: NodeId) -> CallTreeNode {
         let n = &self.nodes[id.index()];
         let w = &self.weights;
-        let [total, self_weight, abs_total] = if n.slot == Weights::ROOT {
-            w.root
+        let (total, self_weight) = if n.slot == Weights::ROOT {
+            (w.root[0], w.root[1])
         } else {
-            let k = n.slot as usize;
-            [w.total[k], w.self_w[k], if w.abs.is_empty() { w.total[k] } else { w.abs[k] }]
+            (w.total[n.slot as usize], w.self_w[n.slot as usize])
         };
+        let abs_total = self.abs_total_of(id);
         CallTreeNode {
             frame: n.frame,
             parent: n.parent,
