@@ -33,6 +33,8 @@
 //! samples reach; the merged tree holds one node per distinct function path
 //! and is built without a hash lookup per node (`compare::merge`: a call
 //! tree per side, on two threads, then a merge-join of their sibling lists).
+//! The table's function weights are summed in the same walk that builds
+//! each side's tree, so the stacks are walked once per side, not twice.
 //!
 //! [`CallTree`]: crate::model::CallTree
 
@@ -116,17 +118,19 @@ impl Comparison {
     /// Compares `before` with `after`: the table and the merged tree. (The
     /// table alone is [`Diff::build`], which needs no tree.)
     pub fn build(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> Self {
-        let prepared = Prepared::new(before, after, opts);
-        let (order, rank) = name_order(&prepared.diff.functions);
-        let side = |i: usize, p: &Profile| {
-            merge::SideTree::build(p, &prepared.fids[i], &rank, &prepared.stack_w[i], prepared.empty[i])
-        };
-        // The two side trees on two threads (the after side on a thread of
-        // its own, inline when no thread can be started).
-        let (a, b) =
-            crate::parallel::join("firesight-compare-side", || side(1, after.profile), || side(0, before.profile));
+        let mut prepared = Prepared::new(before, after, opts);
+        let profiles = [before.profile, after.profile];
+        let (mut trees, mut functions, mut order) = side_trees(&prepared, profiles);
+        // A function that moved between modules becomes one function, which
+        // can reorder siblings: the side trees are built again with the
+        // functions matched (a renamed binary; rare).
+        if prepared.match_moved(&mut functions) {
+            (trees, functions, order) = side_trees(&prepared, profiles);
+        }
+        let table = prepared.diff(&functions);
+        let [b, a] = trees;
         let (nodes, max_depth) = merge::merge(&b, &a, &order);
-        Self { table: prepared.diff, nodes, max_depth, sides: [b.into_weights(), a.into_weights()] }
+        Self { table, nodes, max_depth, sides: [b.into_weights(), a.into_weights()] }
     }
 
     /// Node `i`'s weight before.
@@ -207,6 +211,18 @@ pub fn paired_metric(before: &Profile, bm: MetricId, after: &Profile) -> Result<
         ));
     }
     Ok(am)
+}
+
+/// Each side's call tree by function path (the two sides on two threads),
+/// each function's weights on both sides, and the functions in name order.
+fn side_trees(p: &Prepared, profiles: [&Profile; 2]) -> ([merge::SideTree; 2], Vec<[SideWeight; 2]>, Vec<u32>) {
+    let (order, rank) = name_order(&p.functions);
+    let side = |i: usize| merge::SideTree::build(profiles[i], &p.fids[i], &rank, &order, &p.stack_w[i], p.empty[i]);
+    // The after side on a thread of its own, inline when no thread can be
+    // started.
+    let ((a, wa), (b, wb)) = crate::parallel::join("firesight-compare-side", || side(1), || side(0));
+    let functions = wb.into_iter().zip(wa).map(|(b, a)| [b, a]).collect();
+    ([b, a], functions, order)
 }
 
 /// The functions sorted by name, then module (`order[rank]` is a function),

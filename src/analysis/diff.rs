@@ -73,7 +73,10 @@ pub struct Diff {
 impl Diff {
     /// Compares `before` with `after` by function.
     pub fn build(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> Self {
-        Prepared::new(before, after, opts).diff
+        let mut prepared = Prepared::new(before, after, opts);
+        let mut weights = prepared.function_weights(before.profile, after.profile);
+        prepared.match_moved(&mut weights);
+        prepared.diff(&weights)
     }
 
     /// The rows of every function named `name` (several when the name is in
@@ -91,14 +94,18 @@ pub fn diff(before: &Profile, bm: MetricId, after: &Profile, am: MetricId, filte
     Diff::build(Side { profile: before, metric: bm }, Side { profile: after, metric: am }, &opts)
 }
 
-/// What the merged tree is built from: per side the weight of every stack
-/// and of the samples with no stack, and the function of every frame
-/// (moved functions already mapped to one), plus the table.
+/// What the table and the merged tree are built from: per side the weight
+/// of every stack and of the samples with no stack, the function of every
+/// frame, and the function table with the totals.
 pub(super) struct Prepared {
     pub(super) stack_w: [Vec<Weight>; 2],
     pub(super) empty: [Weight; 2],
     pub(super) fids: [Vec<u32>; 2],
-    pub(super) diff: Diff,
+    pub(super) functions: Vec<FunctionKey>,
+    before_total: Weight,
+    after_total: Weight,
+    after_raw_total: Weight,
+    scale: Option<f64>,
 }
 
 impl Prepared {
@@ -112,29 +119,56 @@ impl Prepared {
         let (aw, aempty, after_total) = stack_weights(after, &opts.filter, scale.filter(|&s| s != 1.0));
         let by_name = functions_by_name(before.profile) || functions_by_name(after.profile);
         let mut keys = Keys::default();
-        let mut bf = keys.frame_functions(before.profile, by_name);
-        let mut af = keys.frame_functions(after.profile, by_name);
-        let mut functions = keys.functions;
-        let n = functions.len();
-        // The two sides' function weights on two threads (the after side
-        // on a thread of its own, inline when no thread can be started).
+        let bf = keys.frame_functions(before.profile, by_name);
+        let af = keys.frame_functions(after.profile, by_name);
+        Self {
+            stack_w: [bw, aw],
+            empty: [bempty, aempty],
+            fids: [bf, af],
+            functions: keys.functions,
+            before_total,
+            after_total,
+            after_raw_total,
+            scale,
+        }
+    }
+
+    /// Each function's self and total weight (before, after), from a walk
+    /// of each side's stacks (the two sides on two threads).
+    pub(super) fn function_weights(&self, before: &Profile, after: &Profile) -> Vec<[SideWeight; 2]> {
+        let n = self.functions.len();
+        // The after side on a thread of its own, inline when no thread can
+        // be started.
         let (wa, wb) = crate::parallel::join(
             "firesight-diff-side",
-            || side_functions(after.profile, &af, &aw, n),
-            || side_functions(before.profile, &bf, &bw, n),
+            || side_functions(after, &self.fids[1], &self.stack_w[1], n),
+            || side_functions(before, &self.fids[0], &self.stack_w[0], n),
         );
-        let mut weights: Vec<[SideWeight; 2]> = wb.into_iter().zip(wa).map(|(b, a)| [b, a]).collect();
-        // A moved function: one row, its after weights under its before index.
-        for (b, a) in moved_pairs(&functions, &weights) {
-            let after_module = functions[a as usize].module.clone();
-            let m = &mut functions[b as usize].module;
+        wb.into_iter().zip(wa).map(|(b, a)| [b, a]).collect()
+    }
+
+    /// Matches the functions that moved between modules (one row each, the
+    /// after weights under the before index, every frame of the after
+    /// function mapped to the before one). True when any moved: then the
+    /// function table and `fids` changed.
+    pub(super) fn match_moved(&mut self, weights: &mut [[SideWeight; 2]]) -> bool {
+        let pairs = moved_pairs(&self.functions, weights);
+        for &(b, a) in &pairs {
+            let after_module = self.functions[a as usize].module.clone();
+            let m = &mut self.functions[b as usize].module;
             *m = format!("{m} → {after_module}");
             weights[b as usize][1] = weights[a as usize][1];
             weights[a as usize][1] = SideWeight::default();
-            for f in bf.iter_mut().chain(af.iter_mut()).filter(|f| **f == a) {
+            for f in self.fids.iter_mut().flatten().filter(|f| **f == a) {
                 *f = b;
             }
         }
+        !pairs.is_empty()
+    }
+
+    /// The table from each function's weights (moved functions matched).
+    pub(super) fn diff(&self, weights: &[[SideWeight; 2]]) -> Diff {
+        let functions = &self.functions;
         let mut rows: Vec<DiffRow> = weights
             .iter()
             .enumerate()
@@ -156,8 +190,14 @@ impl Prepared {
                 .then_with(|| a.name.cmp(&b.name))
                 .then_with(|| a.module.cmp(&b.module))
         });
-        let diff = Diff { before_total, after_total, after_raw_total, scale, functions, rows };
-        Self { stack_w: [bw, aw], empty: [bempty, aempty], fids: [bf, af], diff }
+        Diff {
+            before_total: self.before_total,
+            after_total: self.after_total,
+            after_raw_total: self.after_raw_total,
+            scale: self.scale,
+            functions: functions.clone(),
+            rows,
+        }
     }
 }
 

@@ -3,6 +3,8 @@
 //! every sibling list sorted by function rank; the two sides
 //! on two threads), then the two trees are merged top down by walking both
 //! sides' sibling lists together (a merge-join on the rank), one pass.
+//! Each side's walk also sums every function's self and total weight, which
+//! is the table's half of the comparison.
 //!
 //! Why: keying nodes by `(parent, function)` in a hash map and laying the
 //! result out breadth-first afterwards touches memory at random for every
@@ -84,9 +86,20 @@ impl SideTree {
 
     /// Folds the stacks of `p` into a call tree by function path: `fids` is
     /// the function of every frame, `rank` the sort position of every
-    /// function, `stack_w` the weight of every stack, `empty` the weight of
-    /// the samples with no stack (the root's own).
-    pub(super) fn build(p: &Profile, fids: &[u32], rank: &[u32], stack_w: &[Weight], empty: Weight) -> Self {
+    /// function and `order[rank]` the function of a rank, `stack_w` the
+    /// weight of every stack, `empty` the weight of the samples with no
+    /// stack (the root's own). Also returns each function's self and total
+    /// weight on this side (a total counted at the function's outermost
+    /// call on the path, so once per sample however often it recurses):
+    /// the table's half, without a second walk of the stacks.
+    pub(super) fn build(
+        p: &Profile,
+        fids: &[u32],
+        rank: &[u32],
+        order: &[u32],
+        stack_w: &[Weight],
+        empty: Weight,
+    ) -> (Self, Vec<SideWeight>) {
         let parents = p.stacks.parents();
         let frames = p.stacks.frames();
         let n = stack_w.len().min(parents.len());
@@ -153,9 +166,32 @@ impl SideTree {
         // children reads its stacks and writes its nodes front to back.
         // The first child is expanded right after its parent, a chain of
         // single children without going through the stack.
-        let (mut todo, mut next): (Vec<u32>, Option<u32>) = (Vec::new(), Some(0));
-        while let Some(head) = next.take().or_else(|| todo.pop()) {
+        //
+        // Nodes are expanded in depth-first preorder, so `path[d]` is the
+        // node last expanded at depth `d` and the ancestors of the node in
+        // hand are `path[..depth]`; `outer[f]` is (depth, node) where
+        // function `f` last started a path of its own: it is above the node
+        // in hand exactly when that node is still on the path. A node whose
+        // function is not above it is its function's outermost call.
+        let mut outermost: Vec<bool> = Vec::with_capacity(cap);
+        outermost.push(false);
+        let mut outer: Vec<(u32, u32)> = vec![(u32::MAX, 0); order.len()];
+        let mut path: Vec<u32> = Vec::new();
+        let (mut todo, mut next): (Vec<(u32, u32)>, Option<(u32, u32)>) = (Vec::new(), Some((0, 0)));
+        while let Some((head, depth)) = next.take().or_else(|| todo.pop()) {
             let head = head as usize;
+            if let Some(&f) = order.get(t.rank[head] as usize) {
+                let d = depth as usize;
+                if path.len() <= d {
+                    path.resize(d + 1, u32::MAX);
+                }
+                path[d] = head as u32;
+                let (od, on) = outer[f as usize];
+                if !(od < depth && path[od as usize] == on) {
+                    outermost[head] = true;
+                    outer[f as usize] = (depth, head as u32);
+                }
+            }
             let (m0, m1) = (mstart[head] as usize, mstart[head + 1] as usize);
             // The node's children, sorted by rank: one member's list as it
             // is, several members' lists gathered and sorted.
@@ -184,12 +220,13 @@ impl SideTree {
                 }
                 mstart.push(members.len() as u32);
                 t.push(r, own);
+                outermost.push(false);
             }
             t.end_child[head] = t.own.len() as u32;
             let (first, end) = (t.first_child[head], t.end_child[head]);
             if first < end {
-                next = Some(first);
-                todo.extend((first + 1..end).rev());
+                next = Some((first, depth + 1));
+                todo.extend((first + 1..end).rev().map(|c| (c, depth + 1)));
             }
         }
         // Children come after their parent: totals in one reverse pass.
@@ -197,7 +234,16 @@ impl SideTree {
             let below: Weight = t.total[t.first_child[i] as usize..t.end_child[i] as usize].iter().sum();
             t.total[i] = t.own[i] + below;
         }
-        t
+        // Each function's weights, one pass in node order.
+        let mut functions = vec![SideWeight::default(); order.len()];
+        for i in 1..t.own.len() {
+            let w = &mut functions[order[t.rank[i] as usize] as usize];
+            w.self_weight += t.own[i];
+            if outermost[i] {
+                w.total += t.total[i];
+            }
+        }
+        (t, functions)
     }
 }
 

@@ -205,12 +205,14 @@ fn the_table_and_the_tree_agree() {
 /// The merged tree of the old build (a hash lookup per stack, then a
 /// layout of the same order) for `before` and `after`.
 fn reference_nodes(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> (Vec<RefNode>, u32) {
-    let prepared = Prepared::new(before, after, opts);
+    let mut prepared = Prepared::new(before, after, opts);
+    let mut weights = prepared.function_weights(before.profile, after.profile);
+    prepared.match_moved(&mut weights);
     let mut raw = super::reference::RawTree::new();
     for (side, p) in [before.profile, after.profile].into_iter().enumerate() {
         raw.add_side(side, p, &prepared.fids[side], &prepared.stack_w[side], prepared.empty[side]);
     }
-    raw.arena(&prepared.diff.functions)
+    raw.arena(&prepared.functions)
 }
 
 #[test]
@@ -237,6 +239,11 @@ fn the_merge_join_builds_the_same_tree_as_the_hash_build_on_real_pairs() {
                     Side { profile: y, metric: paired_metric(x, x.default_metric, y).unwrap_or(y.default_metric) },
                 );
                 let c = Comparison::build(bs, as_, &opts);
+                // The table summed in the side trees' walk is the CLI's,
+                // which walks the stack tables.
+                let d = Diff::build(bs, as_, &opts);
+                assert_eq!((&c.table.rows, &c.table.functions), (&d.rows, &d.functions), "{b} {a} {normalize}");
+                assert_eq!((c.table.before_total, c.table.after_total), (d.before_total, d.after_total));
                 let (nodes, max_depth) = reference_nodes(bs, as_, &opts);
                 assert!(nodes.len() > 50, "{b} {a}: {} nodes", nodes.len());
                 assert_eq!(c.nodes.len(), nodes.len(), "{b} {a} normalize {normalize}");
@@ -261,4 +268,6 @@ fn the_merge_join_builds_the_same_tree_as_the_hash_build_on_real_pairs() {
     let (bs, as_) = (Side { profile: &before, metric: MetricId(0) }, Side { profile: &after, metric: MetricId(0) });
     let c = Comparison::build(bs, as_, &CompareOptions::default());
     assert_eq!((RefNode::all(&c), c.max_depth), reference_nodes(bs, as_, &CompareOptions::default()));
+    let d = Diff::build(bs, as_, &CompareOptions::default());
+    assert_eq!((&c.table.rows, &c.table.functions), (&d.rows, &d.functions));
 }
