@@ -177,7 +177,9 @@ impl SideTree {
         outermost.push(false);
         let mut outer: Vec<(u32, u32)> = vec![(u32::MAX, 0); order.len()];
         let mut path: Vec<u32> = Vec::new();
-        let (mut todo, mut next): (Vec<(u32, u32)>, Option<(u32, u32)>) = (Vec::new(), Some((0, 0)));
+        // (node, depth) still to expand.
+        let mut todo: Vec<(u32, u32)> = Vec::new();
+        let mut next = Some((0u32, 0u32));
         while let Some((head, depth)) = next.take().or_else(|| todo.pop()) {
             let head = head as usize;
             if let Some(&f) = order.get(t.rank[head] as usize) {
