@@ -98,7 +98,7 @@ impl FlameModel {
             .collect();
         // Every child comes after its parent.
         for i in (1..n).rev() {
-            if let Some(p) = cmp.nodes[i].parent {
+            if let Some(p) = cmp.nodes[i].parent() {
                 width[p as usize] += width[i];
             }
         }
@@ -124,7 +124,7 @@ impl FlameModel {
         }
         let mut start: Weight = 0;
         let mut cur = i;
-        while let Some(parent) = cmp.node(cur).parent {
+        while let Some(parent) = cmp.node(cur).parent() {
             start += cmp.children(parent).take_while(|&c| c != cur).map(|c| self.width[c as usize]).sum::<Weight>();
             cur = parent;
         }
@@ -244,8 +244,8 @@ pub fn matched_weight(cmp: &Comparison, matches: &[bool]) -> (Weight, Weight) {
     let mut covered = vec![false; cmp.nodes.len()];
     let (mut b, mut a) = (0, 0);
     for (i, n) in cmp.nodes.iter().enumerate() {
-        let above = n.parent.is_some_and(|p| covered[p as usize]);
-        let here = n.function.is_some_and(|f| matches.get(f as usize).copied().unwrap_or(false));
+        let above = n.parent().is_some_and(|p| covered[p as usize]);
+        let here = n.function().is_some_and(|f| matches.get(f as usize).copied().unwrap_or(false));
         if here && !above {
             b += cmp.before(i as u32).total;
             a += cmp.after(i as u32).total;
@@ -259,7 +259,7 @@ pub fn matched_weight(cmp: &Comparison, matches: &[bool]) -> (Weight, Weight) {
 pub fn widest_node(cmp: &Comparison, model: &FlameModel, f: u32) -> Option<u32> {
     let mut best: Option<(Weight, u32)> = None;
     for (i, n) in cmp.nodes.iter().enumerate() {
-        if n.function == Some(f) && best.is_none_or(|(w, _)| model.width[i] > w) {
+        if n.function() == Some(f) && best.is_none_or(|(w, _)| model.width[i] > w) {
             best = Some((model.width[i], i as u32));
         }
     }

@@ -373,7 +373,7 @@ fn the_merged_tree_of_a_real_pair_keeps_what_vanished_and_agrees_with_the_table(
         let gone = c.table.rows.iter().find(|r| r.name == "__GI___pthread_enable_asynccancel").expect("row");
         assert_eq!((gone.after_self, gone.after_total), (0, 0));
         let nodes: Vec<u32> =
-            (0..c.nodes.len() as u32).filter(|&i| c.node(i).function == Some(gone.function)).collect();
+            (0..c.nodes.len() as u32).filter(|&i| c.node(i).function() == Some(gone.function)).collect();
         assert!(!nodes.is_empty());
         assert!(nodes.iter().all(|&i| c.after(i).total == 0 && c.before(i).total > 0));
         let path: Vec<&str> =

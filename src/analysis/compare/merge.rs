@@ -21,7 +21,7 @@
 //! chain of single children is read and written front to back, where
 //! breadth first read it at random).
 
-use super::{CompareNode, SideWeight};
+use super::{CompareNode, NO_NODE, SideWeight};
 use crate::model::{Profile, Weight};
 
 /// No node on that side.
@@ -331,7 +331,7 @@ pub(super) fn merge(before: &SideTree, after: &SideTree, order: &[u32]) -> (Vec<
     let (before, after) = (&before.shape, &after.shape);
     let bound = (before.rank.len() + after.rank.len()).saturating_sub(1).max(1);
     let mut nodes: Vec<CompareNode> = Vec::with_capacity(bound);
-    nodes.push(CompareNode { function: None, parent: None, depth: 0, first_child: 0, child_count: 0, side: [0, 0] });
+    nodes.push(CompareNode { function: NO_NODE, parent: NO_NODE, depth: 0, first_child: 0, child_count: 0, side: [0, 0] });
     let mut max_depth = 0;
     // Depth first, as the side trees are laid out: the merge reads both
     // and writes its nodes nearly front to back.
@@ -352,8 +352,8 @@ pub(super) fn merge(before: &SideTree, after: &SideTree, order: &[u32]) -> (Vec<
             let b = if rb == r { bs.next().map_or(NONE, |i| i as u32) } else { NONE };
             let a = if ra == r { as_.next().map_or(NONE, |i| i as u32) } else { NONE };
             nodes.push(CompareNode {
-                function: Some(order[r as usize]),
-                parent: Some(head as u32),
+                function: order[r as usize],
+                parent: head as u32,
                 depth,
                 first_child: 0,
                 child_count: 0,

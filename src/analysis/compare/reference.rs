@@ -162,8 +162,8 @@ impl RefNode {
             .map(|i| {
                 let n = c.node(i);
                 Self {
-                    function: n.function,
-                    parent: n.parent,
+                    function: n.function(),
+                    parent: n.parent(),
                     depth: n.depth,
                     first_child: n.first_child,
                     child_count: n.child_count,

@@ -159,7 +159,7 @@ fn fill(input: &DiffFlameInput<'_>, b: &FlameBox, dark_mode: bool) -> Color32 {
         return theme::MERGED;
     }
     let base = theme::diff_color(input.model.change(input.cmp, b.node));
-    let f = input.cmp.node(b.node).function;
+    let f = input.cmp.node(b.node).function();
     if input.matches.is_empty() || f == input.selected {
         return base;
     }
@@ -200,10 +200,10 @@ fn paint(
                 continue;
             }
             let node = input.cmp.node(b.node);
-            let selected = input.selected.is_some() && node.function == input.selected;
+            let selected = input.selected.is_some() && node.function() == input.selected;
             // A frame that vanished (nothing after) or is new (nothing
             // before) gets a dashed-looking thin outline so it reads as such.
-            let one_sided = node.function.is_some()
+            let one_sided = node.function().is_some()
                 && (input.cmp.after(b.node).total == 0) != (input.cmp.before(b.node).total == 0);
             if selected || (one_sided && r.width() > 4.0) {
                 outlined.push((r, selected));
@@ -278,9 +278,9 @@ fn tooltip_ui(ui: &mut Ui, input: &DiffFlameInput<'_>, b: &FlameBox) {
             ui.strong("all");
         }
     }
-    if node.function.is_some() && after.total == 0 {
+    if node.function().is_some() && after.total == 0 {
         ui.label("Vanished: only in the base");
-    } else if node.function.is_some() && before.total == 0 {
+    } else if node.function().is_some() && before.total == 0 {
         ui.label("New: only in the new profile");
     }
     let t = &cmp.table;

@@ -120,7 +120,7 @@ impl PairView {
             self.zoom = i;
             let (s, w) = self.model.extent(&self.pair.comparison, i);
             self.view = ViewRange::new(s, w);
-            if let Some(f) = self.pair.comparison.node(i).function {
+            if let Some(f) = self.pair.comparison.node(i).function() {
                 self.selected = Some(f);
             }
         }
@@ -128,7 +128,7 @@ impl PairView {
 
     /// Zooms out one level.
     pub fn zoom_out(&mut self) {
-        let parent = self.pair.comparison.node(self.zoom).parent.unwrap_or(0);
+        let parent = self.pair.comparison.node(self.zoom).parent().unwrap_or(0);
         self.zoom_to(parent);
     }
 
