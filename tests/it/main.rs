@@ -24,6 +24,7 @@ mod pathological;
 mod perf;
 mod perf_cuts;
 mod perf_data;
+mod perf_fields;
 mod pprof;
 mod robustness;
 mod slow;

@@ -138,15 +138,34 @@ pub(crate) struct Delta {
 type SrclineKey = (String, String, FrameKind, Option<(String, u32)>);
 
 /// True when `t` (a line inside a sample) is instead the header of the next
-/// sample: not indented, and a header with a time or CPU (samples without
-/// call chain have no blank line after them).
+/// sample: a header with a time or CPU (samples without call chain have no
+/// blank line after them). perf pads the command name to 16 columns when
+/// the event has no call chain, so such a header may start with spaces;
+/// frame lines start with a tab.
 pub(crate) fn starts_sample(t: &str) -> bool {
-    if t.starts_with(char::is_whitespace) || t.starts_with('#') {
+    if t.starts_with('\t') || t.starts_with('#') {
+        return false;
+    }
+    let t = t.trim_start_matches(' ');
+    if t.starts_with(char::is_whitespace) {
         return false;
     }
     header::parse(t).is_some_and(|h| {
         (h.event.is_some_and(|e| !e.is_empty()) || h.record.is_some()) && (h.time_ns.is_some() || h.cpu.is_some())
     })
+}
+
+/// True when an indented line may be a sample header rather than a frame
+/// (see [`starts_sample`]), checked only on what a header has and a frame
+/// line rarely does: a colon right after a digit (`2832.514448:`) or a CPU
+/// column (` [001]`). Cheap, so frame lines keep their fast path.
+fn may_start_sample(line: &[u8]) -> bool {
+    if line.first() != Some(&b' ') {
+        return false;
+    }
+    let digit_colon = memchr::memchr_iter(b':', line).any(|i| i > 0 && line[i - 1].is_ascii_digit());
+    let cpu = memchr::memmem::find_iter(line, b" [").any(|i| line.get(i + 2).is_some_and(u8::is_ascii_digit));
+    (digit_colon || cpu) && std::str::from_utf8(line).is_ok_and(|t| starts_sample(t.trim_end()))
 }
 
 /// A source line under a frame (`perf script -F +srcline`): `file:line`,
@@ -288,6 +307,7 @@ impl Parser {
             && !self.cur.skip
             && !self.cur.tracing_data
             && bytes.first().is_some_and(|&b| b == b'\t' || b == b' ')
+            && !may_start_sample(bytes)
             && self.byte_frame_line(bytes)
         {
             self.out.last_line_bad = false;

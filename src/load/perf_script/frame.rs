@@ -18,8 +18,24 @@ use crate::model::FrameKind;
 pub(crate) fn parse_line(line: &str) -> Option<(&str, &str, &str)> {
     let (pc, rest) = line.trim_start().split_once(' ')?;
     let pc = pc.trim_end();
-    let (func, module) = rest.rsplit_once(' ')?;
-    let module = module.strip_prefix('(')?.strip_suffix(')')?;
+    let with_module = rest.rsplit_once(' ').and_then(|(func, module)| {
+        let module = module.strip_prefix('(')?.strip_suffix(')')?;
+        Some((func, module))
+    });
+    let (func, module) = match with_module {
+        Some(fm) => fm,
+        // `perf script -F ip,sym` without `dso`: `addr symbol`, module
+        // unknown; the address must be one (hex), and a ` (` with no
+        // closing `)` is a DSO cut off, not part of the symbol.
+        None if !pc.is_empty()
+            && pc.bytes().all(|b| b.is_ascii_hexdigit())
+            && !rest.trim().is_empty()
+            && !rest.contains(" (") =>
+        {
+            (rest, "")
+        }
+        None => return None,
+    };
     // Two spaces between pc and `(dso)`: inferno (and the Perl original) name
     // the frame " ".
     let func = match func.trim() {

@@ -106,17 +106,27 @@ fn is_cpu_word(w: &str) -> bool {
 }
 
 /// Finds the pid word: the last pid-shaped word (not the first word) before
-/// the first `[cpu]` word or word ending in `:`. Falls back to inferno's
-/// rule (the first pid-shaped word followed by a space) when there is no
-/// such field.
+/// the first `[cpu]` word or word ending in `:`. Without a time or CPU
+/// column (`perf script -F comm,tid,period,event,...`) that word is the
+/// event and the number right before it the period: two pid-shaped words
+/// in a row before an event are tid (or pid/tid) and period. Falls back to
+/// inferno's rule (the first pid-shaped word followed by a space) when
+/// there is no such field.
 fn find_pid(line: &str) -> Option<Word<'_>> {
-    let mut last: Option<Word<'_>> = None;
+    let (mut last, mut before_last): (Option<(usize, Word<'_>)>, Option<(usize, Word<'_>)>) = (None, None);
     for (i, w) in words(line).enumerate() {
-        if last.is_some() && (is_cpu_word(w.text) || w.text.ends_with(':')) {
-            return last;
+        if let Some((li, lw)) = last
+            && (is_cpu_word(w.text) || w.text.ends_with(':'))
+        {
+            let event = !is_cpu_word(w.text) && parse_time_ns(&w.text[..w.text.len() - 1]).is_none();
+            return match before_last {
+                Some((bi, bw)) if event && bi + 1 == li && li + 1 == i && !lw.text.contains('/') => Some(bw),
+                _ => Some(lw),
+            };
         }
         if i > 0 && is_pid_word(w.text) {
-            last = Some(w);
+            before_last = last;
+            last = Some((i, w));
         }
     }
     // No field after the number: inferno's rule, which needs a space after it.
