@@ -291,3 +291,17 @@ fn jit_frames_come_from_the_perf_map_as_perf_script_names_them() {
     let jit: Vec<_> = p.frames.iter().filter(|(_, f)| f.kind == FrameKind::Jit).map(|(_, f)| &f.module).collect();
     assert!(jit.iter().all(|m| *m == "/tmp/perf-26894.map"), "{jit:?}");
 }
+
+#[test]
+fn a_recording_whose_samples_are_all_zstd_compressed_is_refused_with_the_way_out() {
+    // `perf record -z`, and the same after perf 6.1's `perf inject`, which
+    // keeps the compressed records: no sample outside them.
+    for name in ["prog-zstd.perf.data", "prog-zstd-injected.perf.data"] {
+        let err = match load_path(&data(name), &LoadOptions::default(), Progress::new()) {
+            Ok(l) => panic!("{name}: loaded {} samples", l.profile.samples.len()),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.starts_with("perf.data: no samples outside zstd-compressed records"), "{name}: {err}");
+        assert!(err.contains("perf script -i FILE > FILE.txt"), "{name}: {err}");
+    }
+}

@@ -185,10 +185,23 @@ pub(super) fn read(stream: &mut Stream<'_>, state: &mut State) -> Result<Read, L
             "more than {MAX_PENDING} records between two FINISHED_ROUND records: replayed in approximate time order"
         ));
     }
+    // perf 6.1's `perf inject` copies compressed records as they are, so
+    // the way out is perf's own reader: `perf script` text.
+    let way_out = "print it with `perf script -i FILE > FILE.txt` and open the text, or record without -z";
+    if compressed > 0 && state.rows.is_empty() {
+        return Err(LoadError::invalid(
+            FORMAT,
+            None,
+            format!(
+                "no samples outside zstd-compressed records: the file's {compressed} compressed records \
+                 (perf record -z) hold them, and Firesight does not read those; {way_out}"
+            ),
+        ));
+    }
     if compressed > 0 {
         out.warnings.push(format!(
-            "{compressed} zstd-compressed records (perf record -z) were not read: their samples and mappings are missing; \
-             `perf inject -i FILE -o OUT` writes them uncompressed"
+            "{compressed} zstd-compressed records (perf record -z) were not read: their samples and mappings are \
+             missing; {way_out}"
         ));
     }
     if !header.pipe {

@@ -52,3 +52,9 @@ perf record -N -g -e cpu-clock -F 499 -o node.perf.data -- node --perf-basic-pro
 perf script -i node.perf.data --no-inline | gzip -9n > node.perf.txt.gz
 cp node.perf.data node.perf.txt.gz /tmp/perf-*.map "$here/"
 node --version >> "$here/VERSIONS.txt"
+# zstd-compressed records (perf record -z), from tests/data/perf/fields/prog.c
+# (gcc -O1 -g -fno-omit-frame-pointer -o prog prog.c); perf 6.1's perf inject
+# copies the compressed records as they are (prog-zstd-injected keeps them).
+perf record -z -F 999 -e cpu-clock -g -o prog-zstd.perf.data ./prog 300
+perf inject -i prog-zstd.perf.data -o prog-zstd-injected.perf.data
+cp prog-zstd.perf.data prog-zstd-injected.perf.data "$here/"
