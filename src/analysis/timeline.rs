@@ -156,6 +156,15 @@ pub enum SelectError {
         /// The format name.
         format: String,
     },
+    /// A process id asked for where the samples carry thread ids only.
+    #[error(
+        "{format} samples carry thread ids but no process ids, so --pid selects nothing; select threads with \
+         --thread (perf script prints process ids with `-F +pid`)"
+    )]
+    NoPids {
+        /// The format name.
+        format: String,
+    },
     /// A range that is empty or negative.
     #[error("{0}")]
     BadRange(String),
@@ -199,6 +208,9 @@ pub fn relative_range_ns(profile: &Profile, from_s: Option<f64>, to_s: Option<f6
 pub fn threads_matching(profile: &Profile, tids: &[u32], pids: &[u32]) -> Result<Vec<ThreadId>, SelectError> {
     if profile.threads.iter().all(|t| t.pid.is_none() && t.tid.is_none()) {
         return Err(SelectError::NoThreads { format: profile.format.clone() });
+    }
+    if !pids.is_empty() && profile.threads.iter().all(|t| t.pid.is_none()) {
+        return Err(SelectError::NoPids { format: profile.format.clone() });
     }
     let hit: Vec<ThreadId> = profile
         .threads

@@ -104,3 +104,18 @@ fn frames_without_a_dso_are_frames() {
     }
     assert_eq!(p.warnings_total, 0, "{:?}", p.warnings);
 }
+
+#[test]
+fn asking_for_a_pid_where_the_file_has_thread_ids_only_says_so() {
+    // The default `perf script` prints `comm tid`, no pid: --pid cannot
+    // select, and the error says why and what selects instead.
+    let p = load("sleepy.perf.txt.gz", 1 << 20);
+    let err = firesight::analysis::timeline::threads_matching(&p, &[], &[19877]).map(|_| ()).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("thread ids but no process ids"), "{text}");
+    assert!(text.contains("-F +pid"), "{text}");
+    // With `-F +pid` the same id selects both threads of the process.
+    let pid = load("sleepy.pid.perf.txt.gz", 1 << 20);
+    let hit = firesight::analysis::timeline::threads_matching(&pid, &[], &[19877]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(hit.len(), 2);
+}
