@@ -193,9 +193,9 @@ pub fn relative_range_ns(profile: &Profile, from_s: Option<f64>, to_s: Option<f6
     let hi = to_s.map(|s| to_ns(s, "--to")).transpose()?.unwrap_or_else(|| last.saturating_add(1));
     if hi <= lo {
         return Err(SelectError::BadRange(format!(
-            "--from {} must come before --to {} (the samples span {:.6} s)",
+            "--from {} s must come before {} (the samples span {:.6} s)",
             from_s.unwrap_or(0.0),
-            to_s.map_or_else(|| "the end".into(), |t| t.to_string()),
+            to_s.map_or_else(|| "the end of the samples".into(), |t| format!("--to {t} s")),
             (last - first) as f64 / 1e9
         )));
     }

@@ -114,7 +114,7 @@ fn selections_that_cannot_be_made_say_why() {
     assert!(err.contains("no thread has tid 7; the threads are: perf_shop 24058, io worker 24060"), "{err}");
     let (code, _, err) = run_cli(&["top", &perf, "--from", "0.5", "--to", "0.2"]);
     assert_eq!(code, 2);
-    assert!(err.contains("--from 0.5 must come before --to 0.2"), "{err}");
+    assert!(err.contains("--from 0.5 s must come before --to 0.2 s"), "{err}");
     let (code, _, err) = run_cli(&["top", &pprof, "--thread", "1"]);
     assert_eq!(code, 2);
     assert!(err.contains("no thread or process ids"), "{err}");

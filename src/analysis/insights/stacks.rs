@@ -80,12 +80,13 @@ pub fn hot_path(input: &Input<'_>, th: &Thresholds, out: &mut Vec<Insight>) {
         let h = heaviest.map(|c| tree.node(c));
         match h.and_then(|h| h.frame.map(|f| (f, h.total))) {
             Some((f, t)) => format!(
-                "where it fans out into {kids} callees (the heaviest, {}, keeps {:.2}% of it, under {:.2}%)",
+                "where it fans out into {kids} {} (the heaviest, {}, keeps {:.2}% of it, under {:.2}%)",
+                if kids == 1 { "callee" } else { "callees" },
                 input.name(f),
                 super::round2(pct(t, node.total)),
                 th.fan_out_pct
             ),
-            None => format!("where it fans out into {kids} callees"),
+            None => format!("where it fans out into {kids} {}", if kids == 1 { "callee" } else { "callees" }),
         }
     };
     out.push(Insight {
