@@ -207,9 +207,14 @@ pub fn locks(a: &LocksArgs) -> Result<()> {
     writeln!(
         out,
         "{:>7}  {:>12}  {:>11}  total",
-        "100%",
+        if t.total_delay_ns == 0 { "" } else { "100%" },
         units::format_weight(&units::Unit::Nanoseconds, t.total_delay_ns, 0),
         t.total_contentions
     )?;
+    if t.total_contentions == 0 && t.total_delay_ns == 0 {
+        // An empty profile (no lock was contended while it was recorded):
+        // say so rather than leave a table of nothing.
+        writeln!(out, "no contention in the profile: no waiting site to show")?;
+    }
     Ok(out.flush()?)
 }

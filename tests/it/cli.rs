@@ -302,3 +302,14 @@ fn from_and_to_are_refused_on_a_massif_file_timed_in_instructions() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("this file counts time in instructions"), "{err}");
 }
+
+#[test]
+fn locks_of_a_profile_with_no_contention_says_so() {
+    // A Go mutex profile of a process that never waited: two sample types,
+    // no sample. No "100%" of nothing.
+    let path = data("pprof/quiet/quiet-mutex.pb.gz");
+    let (code, out, err) = run_cli(&["locks", &path.to_string_lossy()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("no contention in the profile"), "{out}");
+    assert!(!out.contains("100%"), "{out}");
+}
