@@ -101,6 +101,15 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
             amet.unit.name()
         );
     }
+    if bp.format != ap.format || bmet.name != amet.name {
+        // Allowed (same unit), but frames named by two tools rarely match
+        // one for one: say what is compared with what.
+        eprintln!(
+            "note: comparing {} {} with {} {}: the two files come from different tools or events, so functions \
+             may not match one for one",
+            bp.format, bmet.name, ap.format, amet.name
+        );
+    }
     let keep = filter(&a.select)?;
     let opts = CompareOptions { filter: keep.clone(), normalize: a.normalize };
     let c = Diff::build(Side { profile: bp, metric: bm }, Side { profile: ap, metric: am }, &opts);
