@@ -152,7 +152,7 @@ fn tree_functions(c: &Comparison) -> Vec<[SideWeight; 2]> {
     while let Some(&mut (id, ref mut next)) = walk.last_mut() {
         let n = c.node(id);
         if *next == 0
-            && let Some(f) = n.function
+            && let Some(f) = n.function()
         {
             let f = f as usize;
             for (side, w) in [c.before(id), c.after(id)].into_iter().enumerate() {
@@ -168,7 +168,7 @@ fn tree_functions(c: &Comparison) -> Vec<[SideWeight; 2]> {
             *next += 1;
             walk.push((child, 0));
         } else {
-            if let Some(f) = n.function {
+            if let Some(f) = n.function() {
                 on_path[f as usize] -= 1;
             }
             walk.pop();
