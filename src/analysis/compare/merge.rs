@@ -217,8 +217,11 @@ impl SideTree {
             }
         }
         let cap = kids.len() + 1;
-        let mut sh =
-            Shape { rank: Vec::with_capacity(cap), first_child: Vec::with_capacity(cap), end_child: Vec::with_capacity(cap) };
+        let mut sh = Shape {
+            rank: Vec::with_capacity(cap),
+            first_child: Vec::with_capacity(cap),
+            end_child: Vec::with_capacity(cap),
+        };
         let mut c: Columns<W> = Columns { own: Vec::with_capacity(cap), total: Vec::with_capacity(cap) };
         let push = |sh: &mut Shape, c: &mut Columns<W>, rank: u32, own: Weight| {
             sh.rank.push(rank);
@@ -331,7 +334,14 @@ pub(super) fn merge(before: &SideTree, after: &SideTree, order: &[u32]) -> (Vec<
     let (before, after) = (&before.shape, &after.shape);
     let bound = (before.rank.len() + after.rank.len()).saturating_sub(1).max(1);
     let mut nodes: Vec<CompareNode> = Vec::with_capacity(bound);
-    nodes.push(CompareNode { function: NO_NODE, parent: NO_NODE, depth: 0, first_child: 0, child_count: 0, side: [0, 0] });
+    nodes.push(CompareNode {
+        function: NO_NODE,
+        parent: NO_NODE,
+        depth: 0,
+        first_child: 0,
+        child_count: 0,
+        side: [0, 0],
+    });
     let mut max_depth = 0;
     // Depth first, as the side trees are laid out: the merge reads both
     // and writes its nodes nearly front to back.

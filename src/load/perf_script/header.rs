@@ -113,7 +113,9 @@ fn is_cpu_word(w: &str) -> bool {
 /// inferno's rule (the first pid-shaped word followed by a space) when
 /// there is no such field.
 fn find_pid(line: &str) -> Option<Word<'_>> {
-    let (mut last, mut before_last): (Option<(usize, Word<'_>)>, Option<(usize, Word<'_>)>) = (None, None);
+    // The last two pid-shaped words, each with its position.
+    let mut last: Option<(usize, Word<'_>)> = None;
+    let mut before_last: Option<(usize, Word<'_>)> = None;
     for (i, w) in words(line).enumerate() {
         if let Some((li, lw)) = last
             && (is_cpu_word(w.text) || w.text.ends_with(':'))
