@@ -19,6 +19,10 @@
 //! column; invalid UTF-8 is replaced and warned about; a file without call
 //! chains gives one warning, not one per line. Lines we skip are warnings
 //! with their line number. A file cut in the middle of its last line fails.
+//! Other field sets load as perf prints them: a sample without a call chain
+//! whose header perf indents (the command padded to 16 columns) and which
+//! follows another with no blank line; a period with no time column (`comm
+//! tid period event:`); frames without a DSO (`addr symbol`).
 //!
 //! Parsing runs on every core the process may use: the input is cut into
 //! blocks at sample boundaries and parsed by worker threads, whose new
