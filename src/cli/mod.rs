@@ -323,6 +323,23 @@ pub fn pick_metric(profile: &Profile, select: &SelectArgs) -> Result<MetricId> {
             let n = names.len();
             let what = match name.parse::<usize>() {
                 Ok(i) => format!("no metric at position {i} (and none named {name:?})"),
+                // Derived metrics: say where they come from.
+                Err(_)
+                    if [firesight::analysis::offcpu::OFF_CPU, firesight::analysis::offcpu::WALL]
+                        .contains(&name.as_str()) =>
+                {
+                    let here = if profile.format == "perf.data" {
+                        "which Firesight reads from perf script text only: print this file with `perf script -i FILE`"
+                            .to_string()
+                    } else {
+                        format!("and this {} file has none", profile.format)
+                    };
+                    format!(
+                        "no metric named {name:?}: off-CPU and wall time come from context switches \
+                         (sched:sched_switch samples or PERF_RECORD_SWITCH records; `perf record -e \
+                         sched:sched_switch -g` then `perf script`), {here}"
+                    )
+                }
                 Err(_) => format!("no metric named {name:?}"),
             };
             UsageError(format!(

@@ -313,3 +313,15 @@ fn locks_of_a_profile_with_no_contention_says_so() {
     assert!(out.contains("no contention in the profile"), "{out}");
     assert!(!out.contains("100%"), "{out}");
 }
+
+#[test]
+fn asking_for_off_cpu_where_there_is_none_says_where_it_comes_from() {
+    let perf_data = data("perf_data/spin.perf.data");
+    let (code, _, err) = run_cli(&["top", &perf_data.to_string_lossy(), "--metric", "off-cpu"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("context switches") && err.contains("perf script -i FILE"), "{err}");
+    let pprof = data("pprof/fib.pb.gz");
+    let (code, _, err) = run_cli(&["top", &pprof.to_string_lossy(), "--metric", "wall"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("this pprof file has none"), "{err}");
+}
