@@ -119,3 +119,24 @@ fn asking_for_a_pid_where_the_file_has_thread_ids_only_says_so() {
     let hit = firesight::analysis::timeline::threads_matching(&pid, &[], &[19877]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(hit.len(), 2);
 }
+
+#[test]
+fn headers_without_a_time_column_after_a_switch_sample_start_samples() {
+    // `perf script -F -time` of `-e cpu-clock -e sched:sched_switch`, with
+    // and without -g: a switch sample has no call chain, and the header
+    // after it (`mt3 17036  250000  cpu-clock:`, indented without -g) comes
+    // with no blank line and no time. The default output of the same
+    // recordings (grep): 2964 and 2983 cpu-clock samples of 250000, 3561
+    // and 3397 switches.
+    for (rel, cpu, switches) in
+        [("mt_sched_g.notime.perf.txt.gz", 2964, 3561), ("mt_sched_nog.notime.perf.txt.gz", 2983, 3397)]
+    {
+        for chunk in [1 << 20, 8192] {
+            let p = load(rel, chunk);
+            assert_eq!(total(&p, "cpu-clock"), cpu * 250_000, "{rel} chunk {chunk}");
+            assert_eq!(total(&p, "sched:sched_switch samples"), switches, "{rel} chunk {chunk}");
+            assert_eq!(p.samples.len() as i128, cpu + switches, "{rel} chunk {chunk}");
+            no_frame_warnings(&p);
+        }
+    }
+}

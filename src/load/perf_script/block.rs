@@ -157,15 +157,13 @@ pub(crate) fn starts_sample(t: &str) -> bool {
 
 /// True when an indented line may be a sample header rather than a frame
 /// (see [`starts_sample`]), checked only on what a header has and a frame
-/// line rarely does: a colon right after a digit (`2832.514448:`) or a CPU
-/// column (` [001]`). Cheap, so frame lines keep their fast path.
+/// line rarely does: a lone colon (`2832.514448:`, `cpu-clock:`; C++ and
+/// Rust paths have theirs in pairs). Cheap, so frame lines keep their fast
+/// path.
 fn may_start_sample(line: &[u8]) -> bool {
-    if line.first() != Some(&b' ') {
-        return false;
-    }
-    let digit_colon = memchr::memchr_iter(b':', line).any(|i| i > 0 && line[i - 1].is_ascii_digit());
-    let cpu = memchr::memmem::find_iter(line, b" [").any(|i| line.get(i + 2).is_some_and(u8::is_ascii_digit));
-    (digit_colon || cpu) && std::str::from_utf8(line).is_ok_and(|t| starts_sample(t.trim_end()))
+    line.first() == Some(&b' ')
+        && memchr::memchr_iter(b':', line)
+            .any(|i| (i == 0 || line[i - 1] != b':') && line.get(i + 1).is_none_or(|&b| b != b':'))
 }
 
 /// A source line under a frame (`perf script -F +srcline`): `file:line`,
@@ -307,7 +305,8 @@ impl Parser {
             && !self.cur.skip
             && !self.cur.tracing_data
             && bytes.first().is_some_and(|&b| b == b'\t' || b == b' ')
-            && !may_start_sample(bytes)
+            && !(may_start_sample(bytes)
+                && std::str::from_utf8(bytes).is_ok_and(|t| self.starts_sample_here(t.trim_end())))
             && self.byte_frame_line(bytes)
         {
             self.out.last_line_bad = false;
@@ -340,7 +339,7 @@ impl Parser {
         if t.is_empty() {
             self.end_sample();
         } else if self.in_event {
-            if starts_sample(t) {
+            if self.starts_sample_here(t) {
                 // A sample without call chain and no blank line after it.
                 self.end_sample();
                 self.header_line(t, number, offset);
@@ -427,6 +426,27 @@ impl Parser {
         self.out.frames.push(NewFrame { name: base.0, module: base.1, kind: base.2, file: key.3.clone() });
         self.srcline_index.insert(key, new);
         new
+    }
+
+    /// [`starts_sample`], or a header without time and CPU columns
+    /// (`perf script -F -time`: `comm tid period event:`): an event this
+    /// parser has seen already, or one followed by nothing (the call chain
+    /// below), by a tracepoint's payload or by a whole frame (no -g). A
+    /// block may start anywhere, so the event may be new to this parser.
+    fn starts_sample_here(&self, t: &str) -> bool {
+        if starts_sample(t) {
+            return true;
+        }
+        let t = t.trim_start_matches(' ');
+        if t.starts_with(char::is_whitespace) || t.starts_with('#') {
+            return false;
+        }
+        header::parse(t).is_some_and(|h| {
+            let Some(e) = h.event.filter(|e| h.event_colon && !e.is_empty()) else { return false };
+            self.events.iter().any(|k| k == e)
+                || h.payload.is_some()
+                || h.inline_frame.is_none_or(|f| frame::parse_line(f).is_some())
+        })
     }
 
     fn header_line(&mut self, t: &str, number: u64, offset: u64) {
