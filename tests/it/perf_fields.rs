@@ -140,3 +140,22 @@ fn headers_without_a_time_column_after_a_switch_sample_start_samples() {
         }
     }
 }
+
+#[test]
+fn round_records_alone_on_their_line_are_counted_not_warned_per_line() {
+    // `perf script --show-round-events` prints `PERF_RECORD_FINISHED_ROUND`
+    // with no sample fields.
+    let text = "mt3 12865 [000]  5863.508278:     250000          cpu-clock: \n\
+                \t    891f5 start_thread+0x305 (/usr/lib/libc.so.6)\n\n\
+                PERF_RECORD_FINISHED_ROUND\n\
+                mt3 12865 [000]  5863.508528:     250000          cpu-clock: \n\
+                \t    891f5 start_thread+0x305 (/usr/lib/libc.so.6)\n\n\
+                PERF_RECORD_FINISHED_ROUND\n";
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("rounds.perf.txt");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    let p = load_path(&path, &LoadOptions::default(), Progress::new()).unwrap_or_else(|e| panic!("{e}")).profile;
+    assert_eq!((p.samples.len(), total(&p, "cpu-clock")), (2, 500_000));
+    assert_eq!(p.warnings_total, 1, "{:?}", p.warnings);
+    assert!(p.warnings[0].message.contains("2 PERF_RECORD_FINISHED_ROUND records"), "{:?}", p.warnings);
+}

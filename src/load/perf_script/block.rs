@@ -458,6 +458,16 @@ impl Parser {
             return;
         }
         let Some(h) = parsed.filter(|h| h.event.is_some()) else {
+            // A record with no sample fields (`--show-round-events`:
+            // `PERF_RECORD_FINISHED_ROUND` alone on its line): counted.
+            if let Some(name) = t.trim().strip_prefix("PERF_RECORD_").and_then(|r| r.split_whitespace().next()) {
+                let name = format!("PERF_RECORD_{}", name.trim_end_matches(':'));
+                match self.out.other_records.iter_mut().find(|(k, _, _)| *k == name) {
+                    Some(r) => r.1 += 1,
+                    None => self.out.other_records.push((name, 1, number)),
+                }
+                return;
+            }
             let what = if frame::parse_line(t).is_some() {
                 "frame line outside a sample (no header above it), skipped"
             } else {
