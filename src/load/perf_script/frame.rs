@@ -144,8 +144,9 @@ pub(crate) fn module_fallback(module: &str, func: &str, pc: &str, include_addrs:
         return func.to_string();
     }
     let base = match (module, include_addrs) {
-        ("[unknown]", true) => "unknown",
-        ("[unknown]", false) => return func.to_string(),
+        // No DSO printed (`perf script -F -dso`): nothing to name it after.
+        ("[unknown]" | "", true) => "unknown",
+        ("[unknown]" | "", false) => return func.to_string(),
         (m, _) => &m[m.rfind('/').map_or(0, |i| i + 1)..],
     };
     if include_addrs { format!("[{base} <{pc}>]") } else { format!("[{base}]") }
@@ -273,6 +274,7 @@ mod tests {
         assert!(is_kernel("/usr/lib/debug/boot/vmlinux-5.4.14-cloudflare-2020.1.11"));
         assert!(!is_kernel("[unknown]"));
         assert_eq!(module_fallback("/usr/lib/libc.so.6", "[unknown]", "7f12", true), "[libc.so.6 <7f12>]");
+        assert_eq!(module_fallback("", "[unknown]", "7f12", false), "[unknown]");
         let mut out = Vec::new();
         let o = NameOptions { annotate_kernel: true, annotate_jit: true, include_addrs: false };
         names("1", "Lfoo/Bar;::a->Lfoo/Baz;::b", "/tmp/perf-1.map", true, o, &mut out);
