@@ -234,7 +234,16 @@ pub fn paired_metric(before: &Profile, bm: MetricId, after: &Profile) -> Result<
 /// each function's weights on both sides, and the functions in name order.
 fn side_trees(p: &Prepared, profiles: [&Profile; 2]) -> ([merge::SideTree; 2], Vec<[SideWeight; 2]>, Vec<u32>) {
     let (order, rank) = name_order(&p.functions);
-    let side = |i: usize| merge::SideTree::build(profiles[i], &p.fids[i], &rank, &order, &p.stack_w[i], p.empty[i]);
+    let side = |i: usize| {
+        merge::SideTree::build(merge::SideInput {
+            profile: profiles[i],
+            fids: &p.fids[i],
+            rank: &rank,
+            order: &order,
+            stack_w: &p.stack_w[i],
+            empty: p.empty[i],
+        })
+    };
     // The after side on a thread of its own, inline when no thread can be
     // started.
     let ((a, wa), (b, wb)) = crate::parallel::join("firesight-compare-side", || side(1), || side(0));

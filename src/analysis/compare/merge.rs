@@ -129,49 +129,50 @@ impl SideWeights {
     }
 }
 
+/// What one side's tree is folded from.
+#[derive(Clone, Copy)]
+pub(super) struct SideInput<'a> {
+    /// The side's profile.
+    pub(super) profile: &'a Profile,
+    /// The function of every frame.
+    pub(super) fids: &'a [u32],
+    /// The sort position of every function.
+    pub(super) rank: &'a [u32],
+    /// The function of every rank.
+    pub(super) order: &'a [u32],
+    /// The weight of every stack.
+    pub(super) stack_w: &'a [Weight],
+    /// The weight of the samples with no stack (the root's own).
+    pub(super) empty: Weight,
+}
+
 impl SideTree {
     /// The weights, for the merged tree to read; the shape is done with.
     pub(super) fn into_weights(self) -> SideWeights {
         self.weights
     }
 
-    /// Folds the stacks of `p` into a call tree by function path, with
-    /// 64-bit weight columns when they fit (see [`Column`]); see
-    /// [`Self::fold`] for the arguments and the second result.
-    pub(super) fn build(
-        p: &Profile,
-        fids: &[u32],
-        rank: &[u32],
-        order: &[u32],
-        stack_w: &[Weight],
-        empty: Weight,
-    ) -> (Self, Vec<SideWeight>) {
-        let magnitude: u128 = stack_w.iter().chain([&empty]).map(|w| w.unsigned_abs()).fold(0, u128::saturating_add);
+    /// Folds the stacks of one side into a call tree by function path,
+    /// with 64-bit weight columns when they fit (see [`Column`]). Also
+    /// returns each function's self and total weight on this side (a total
+    /// counted at the function's outermost call on the path, so once per
+    /// sample however often it recurses): the table's half, without a
+    /// second walk of the stacks.
+    pub(super) fn build(input: SideInput<'_>) -> (Self, Vec<SideWeight>) {
+        let magnitude: u128 =
+            input.stack_w.iter().chain([&input.empty]).map(|w| w.unsigned_abs()).fold(0, u128::saturating_add);
         if magnitude <= i64::MAX as u128 {
-            let (shape, c, functions) = Self::fold::<i64>(p, fids, rank, order, stack_w, empty);
+            let (shape, c, functions) = Self::fold::<i64>(input);
             (Self { shape, weights: SideWeights::Narrow(c) }, functions)
         } else {
-            let (shape, c, functions) = Self::fold::<i128>(p, fids, rank, order, stack_w, empty);
+            let (shape, c, functions) = Self::fold::<i128>(input);
             (Self { shape, weights: SideWeights::Wide(c) }, functions)
         }
     }
 
-    /// Folds the stacks of `p` into a call tree by function path: `fids` is
-    /// the function of every frame, `rank` the sort position of every
-    /// function and `order[rank]` the function of a rank, `stack_w` the
-    /// weight of every stack, `empty` the weight of the samples with no
-    /// stack (the root's own). Also returns each function's self and total
-    /// weight on this side (a total counted at the function's outermost
-    /// call on the path, so once per sample however often it recurses):
-    /// the table's half, without a second walk of the stacks.
-    fn fold<W: Column>(
-        p: &Profile,
-        fids: &[u32],
-        rank: &[u32],
-        order: &[u32],
-        stack_w: &[Weight],
-        empty: Weight,
-    ) -> (Shape, Columns<W>, Vec<SideWeight>) {
+    /// [`Self::build`] in columns of `W`.
+    fn fold<W: Column>(input: SideInput<'_>) -> (Shape, Columns<W>, Vec<SideWeight>) {
+        let SideInput { profile: p, fids, rank, order, stack_w, empty } = input;
         let parents = p.stacks.parents();
         let frames = p.stacks.frames();
         let n = stack_w.len().min(parents.len());
