@@ -78,15 +78,15 @@ pub fn hot_path(input: &Input<'_>, th: &Thresholds, out: &mut Vec<Insight>) {
     } else {
         let heaviest = tree.children(cur).max_by_key(|&c| (tree.node(c).total.abs(), std::cmp::Reverse(c)));
         let h = heaviest.map(|c| tree.node(c));
+        let callees = if kids == 1 { "callee" } else { "callees" };
         match h.and_then(|h| h.frame.map(|f| (f, h.total))) {
             Some((f, t)) => format!(
-                "where it fans out into {kids} {} (the heaviest, {}, keeps {:.2}% of it, under {:.2}%)",
-                if kids == 1 { "callee" } else { "callees" },
+                "where it fans out into {kids} {callees} (the heaviest, {}, keeps {:.2}% of it, under {:.2}%)",
                 input.name(f),
                 super::round2(pct(t, node.total)),
                 th.fan_out_pct
             ),
-            None => format!("where it fans out into {kids} {}", if kids == 1 { "callee" } else { "callees" }),
+            None => format!("where it fans out into {kids} {callees}"),
         }
     };
     out.push(Insight {

@@ -143,16 +143,24 @@ type SrclineKey = (String, String, FrameKind, Option<(String, u32)>);
 /// the event has no call chain, so such a header may start with spaces;
 /// frame lines start with a tab.
 pub(crate) fn starts_sample(t: &str) -> bool {
+    indented_header(t).is_some_and(|h| has_time_or_cpu(&h))
+}
+
+/// `t` parsed as a header, left spaces aside (see [`starts_sample`]).
+fn indented_header(t: &str) -> Option<header::Header<'_>> {
     if t.starts_with('\t') || t.starts_with('#') {
-        return false;
+        return None;
     }
     let t = t.trim_start_matches(' ');
     if t.starts_with(char::is_whitespace) {
-        return false;
+        return None;
     }
-    header::parse(t).is_some_and(|h| {
-        (h.event.is_some_and(|e| !e.is_empty()) || h.record.is_some()) && (h.time_ns.is_some() || h.cpu.is_some())
-    })
+    header::parse(t)
+}
+
+/// A sample header (or a record) with a time or CPU column.
+fn has_time_or_cpu(h: &header::Header<'_>) -> bool {
+    (h.event.is_some_and(|e| !e.is_empty()) || h.record.is_some()) && (h.time_ns.is_some() || h.cpu.is_some())
 }
 
 /// True when an indented line may be a sample header rather than a frame
@@ -434,14 +442,10 @@ impl Parser {
     /// below), by a tracepoint's payload or by a whole frame (no -g). A
     /// block may start anywhere, so the event may be new to this parser.
     fn starts_sample_here(&self, t: &str) -> bool {
-        if starts_sample(t) {
-            return true;
-        }
-        let t = t.trim_start_matches(' ');
-        if t.starts_with(char::is_whitespace) || t.starts_with('#') {
-            return false;
-        }
-        header::parse(t).is_some_and(|h| {
+        indented_header(t).is_some_and(|h| {
+            if has_time_or_cpu(&h) {
+                return true;
+            }
             let Some(e) = h.event.filter(|e| h.event_colon && !e.is_empty()) else { return false };
             self.events.iter().any(|k| k == e)
                 || h.payload.is_some()
@@ -460,12 +464,8 @@ impl Parser {
         let Some(h) = parsed.filter(|h| h.event.is_some()) else {
             // A record with no sample fields (`--show-round-events`:
             // `PERF_RECORD_FINISHED_ROUND` alone on its line): counted.
-            if let Some(name) = t.trim().strip_prefix("PERF_RECORD_").and_then(|r| r.split_whitespace().next()) {
-                let name = format!("PERF_RECORD_{}", name.trim_end_matches(':'));
-                match self.out.other_records.iter_mut().find(|(k, _, _)| *k == name) {
-                    Some(r) => r.1 += 1,
-                    None => self.out.other_records.push((name, 1, number)),
-                }
+            if let Some(name) = t.split_whitespace().next().filter(|w| w.starts_with("PERF_RECORD_")) {
+                self.count_record(name.trim_end_matches(':'), number);
                 return;
             }
             let what = if frame::parse_line(t).is_some() {

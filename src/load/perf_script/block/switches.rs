@@ -7,6 +7,15 @@ use super::{LocalSwitch, NONE, Parser};
 use crate::model::SwitchKind;
 
 impl Parser {
+    /// A record not read (`PERF_RECORD_MMAP2`, `PERF_RECORD_FINISHED_ROUND`
+    /// ...): counted by kind, with the line of the first.
+    pub(super) fn count_record(&mut self, name: &str, number: u64) {
+        match self.out.other_records.iter_mut().find(|(k, _, _)| k == name) {
+            Some(r) => r.1 += 1,
+            None => self.out.other_records.push((name.to_string(), 1, number)),
+        }
+    }
+
     /// A `PERF_RECORD_*` line: a switch record, or counted.
     pub(super) fn record_line(&mut self, h: &header::Header<'_>, record: &str, number: u64, offset: u64) {
         let mut words = record.split_whitespace();
@@ -21,11 +30,7 @@ impl Parser {
             _ => None,
         };
         let Some(kind) = kind else {
-            let name = kind_word.trim_end_matches(':').to_string();
-            match self.out.other_records.iter_mut().find(|(k, _, _)| *k == name) {
-                Some(r) => r.1 += 1,
-                None => self.out.other_records.push((name, 1, number)),
-            }
+            self.count_record(kind_word.trim_end_matches(':'), number);
             return;
         };
         // CPU-wide records name the other thread: `next pid/tid: 12/34`.
