@@ -137,43 +137,6 @@ pub(crate) struct Delta {
 /// A frame with a source line: name, module, kind, `(file, line)`.
 type SrclineKey = (String, String, FrameKind, Option<(String, u32)>);
 
-/// True when `t` (a line inside a sample) is instead the header of the next
-/// sample: a header with a time or CPU (samples without call chain have no
-/// blank line after them). perf pads the command name to 16 columns when
-/// the event has no call chain, so such a header may start with spaces;
-/// frame lines start with a tab.
-pub(crate) fn starts_sample(t: &str) -> bool {
-    indented_header(t).is_some_and(|h| has_time_or_cpu(&h))
-}
-
-/// `t` parsed as a header, left spaces aside (see [`starts_sample`]).
-fn indented_header(t: &str) -> Option<header::Header<'_>> {
-    if t.starts_with('\t') || t.starts_with('#') {
-        return None;
-    }
-    let t = t.trim_start_matches(' ');
-    if t.starts_with(char::is_whitespace) {
-        return None;
-    }
-    header::parse(t)
-}
-
-/// A sample header (or a record) with a time or CPU column.
-fn has_time_or_cpu(h: &header::Header<'_>) -> bool {
-    (h.event.is_some_and(|e| !e.is_empty()) || h.record.is_some()) && (h.time_ns.is_some() || h.cpu.is_some())
-}
-
-/// True when an indented line may be a sample header rather than a frame
-/// (see [`starts_sample`]), checked only on what a header has and a frame
-/// line rarely does: a lone colon (`2832.514448:`, `cpu-clock:`; C++ and
-/// Rust paths have theirs in pairs). Cheap, so frame lines keep their fast
-/// path.
-fn may_start_sample(line: &[u8]) -> bool {
-    line.first() == Some(&b' ')
-        && memchr::memchr_iter(b':', line)
-            .any(|i| (i == 0 || line[i - 1] != b':') && line.get(i + 1).is_none_or(|&b| b != b':'))
-}
-
 /// A source line under a frame (`perf script -F +srcline`): `file:line`,
 /// no blank in it, the line a number.
 fn srcline(t: &str) -> Option<(&str, u32)> {
@@ -313,7 +276,7 @@ impl Parser {
             && !self.cur.skip
             && !self.cur.tracing_data
             && bytes.first().is_some_and(|&b| b == b'\t' || b == b' ')
-            && !(may_start_sample(bytes)
+            && !(header::may_start_sample(bytes)
                 && std::str::from_utf8(bytes).is_ok_and(|t| self.starts_sample_here(t.trim_end())))
             && self.byte_frame_line(bytes)
         {
@@ -436,14 +399,14 @@ impl Parser {
         new
     }
 
-    /// [`starts_sample`], or a header without time and CPU columns
+    /// [`header::starts_sample`], or a header without time and CPU columns
     /// (`perf script -F -time`: `comm tid period event:`): an event this
     /// parser has seen already, or one followed by nothing (the call chain
     /// below), by a tracepoint's payload or by a whole frame (no -g). A
     /// block may start anywhere, so the event may be new to this parser.
     fn starts_sample_here(&self, t: &str) -> bool {
-        indented_header(t).is_some_and(|h| {
-            if has_time_or_cpu(&h) {
+        header::indented(t).is_some_and(|h| {
+            if header::has_time_or_cpu(&h) {
                 return true;
             }
             let Some(e) = h.event.filter(|e| h.event_colon && !e.is_empty()) else { return false };

@@ -224,6 +224,43 @@ pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
     Some(header)
 }
 
+/// True when `t` (a line inside a sample) is instead the header of the next
+/// sample: a header with a time or CPU (samples without call chain have no
+/// blank line after them). perf pads the command name to 16 columns when
+/// the event has no call chain, so such a header may start with spaces;
+/// frame lines start with a tab.
+pub(crate) fn starts_sample(t: &str) -> bool {
+    indented(t).is_some_and(|h| has_time_or_cpu(&h))
+}
+
+/// `t` parsed as a header, left spaces aside (see [`starts_sample`]).
+pub(crate) fn indented(t: &str) -> Option<Header<'_>> {
+    if t.starts_with('\t') || t.starts_with('#') {
+        return None;
+    }
+    let t = t.trim_start_matches(' ');
+    if t.starts_with(char::is_whitespace) {
+        return None;
+    }
+    parse(t)
+}
+
+/// A sample header (or a record) with a time or CPU column.
+pub(crate) fn has_time_or_cpu(h: &Header<'_>) -> bool {
+    (h.event.is_some_and(|e| !e.is_empty()) || h.record.is_some()) && (h.time_ns.is_some() || h.cpu.is_some())
+}
+
+/// True when an indented line may be a sample header rather than a frame
+/// (see [`starts_sample`]), checked only on what a header has and a frame
+/// line rarely does: a lone colon (`2832.514448:`, `cpu-clock:`; C++ and
+/// Rust paths have theirs in pairs). Cheap, so frame lines keep their fast
+/// path.
+pub(crate) fn may_start_sample(line: &[u8]) -> bool {
+    line.first() == Some(&b' ')
+        && memchr::memchr_iter(b':', line)
+            .any(|i| (i == 0 || line[i - 1] != b':') && line.get(i + 1).is_none_or(|&b| b != b':'))
+}
+
 /// What a `perf script --header` event line says about one event's sample
 /// period: `# event : name = cycles:u, , id = { 5, 6 }, ..., { sample_period,
 /// sample_freq } = 100000, sample_type = IP|TID|..., freq = 1, ...`.

@@ -62,9 +62,9 @@ fn ends_sample(line: &[u8]) -> bool {
         .is_some_and(|h| h.inline_frame.is_some() || h.record.is_some())
 }
 
-/// True when `line` is the header of a sample (see [`super::block::starts_sample`]).
+/// True when `line` is the header of a sample (see [`super::header::starts_sample`]).
 fn starts_sample(line: &[u8]) -> bool {
-    std::str::from_utf8(line).is_ok_and(|t| super::block::starts_sample(t.trim_end()))
+    std::str::from_utf8(line).is_ok_and(|t| super::header::starts_sample(t.trim_end()))
 }
 
 /// The end of the last line in `text` after which the parser is idle, as
