@@ -26,6 +26,7 @@ use rustc_hash::FxBuildHasher;
 use super::frame::{self, NameOptions};
 use super::header;
 use super::payload;
+use super::srcline::{srcline, unknown_srcline};
 use super::stacks::LocalStacks;
 use crate::load::PerfOptions;
 use crate::model::{FrameKind, Label, LabelValue, SwitchKind};
@@ -137,28 +138,6 @@ pub(crate) struct Delta {
 /// A frame with a source line: name, module, kind, `(file, line)`.
 type SrclineKey = (String, String, FrameKind, Option<(String, u32)>);
 
-/// A source line under a frame (`perf script -F +srcline`): `file:line`,
-/// no blank in it, the line a number.
-fn srcline(t: &str) -> Option<(&str, u32)> {
-    if t.contains(' ') {
-        return None;
-    }
-    let (file, line) = t.rsplit_once(':')?;
-    if file.is_empty() || line.is_empty() || !line.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some((file, line.parse().ok()?))
-}
-
-/// What `perf script -F +srcline` prints under a frame whose source it does
-/// not know: the DSO's short name and the address, `dso[hex]`
-/// (`[kernel.kallsyms][ffffffff8224a904]`, `[vdso][b66]`, `app[10c0]`).
-fn unknown_srcline(t: &str) -> bool {
-    let Some(body) = t.strip_suffix(']') else { return false };
-    let Some((dso, addr)) = body.rsplit_once('[') else { return false };
-    !dso.is_empty() && !t.contains(' ') && !addr.is_empty() && addr.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// A payload value as a label: a decimal integer as a number, else text.
 fn label_value(v: &str) -> LabelValue {
     match v.parse::<i64>() {
@@ -193,6 +172,9 @@ struct Current {
     java: bool,
     skip: bool,
     chained: bool,
+    /// The header carried the sample's one frame (no -g): only a source
+    /// line under it (`-F +srcline`) may follow.
+    whole: bool,
 }
 
 /// The state machine and its tables. See the module docs.
@@ -272,9 +254,8 @@ impl Parser {
     /// Feeds one line (without its `\n`).
     pub(crate) fn line(&mut self, bytes: &[u8], number: u64, offset: u64) {
         // Most lines: a frame line inside a sample, read on bytes.
-        if self.in_event
-            && !self.cur.skip
-            && !self.cur.tracing_data
+        let reading_frames = self.in_event && !(self.cur.skip || self.cur.whole || self.cur.tracing_data);
+        if reading_frames
             && bytes.first().is_some_and(|&b| b == b'\t' || b == b' ')
             && !(header::may_start_sample(bytes)
                 && std::str::from_utf8(bytes).is_ok_and(|t| self.starts_sample_here(t.trim_end())))
@@ -306,6 +287,18 @@ impl Parser {
             let lead = t.len() - t.trim_start().len();
             untabbed = format!("{}{}", &t[..lead], t[lead..].replace('\t', " "));
             t = untabbed.as_str();
+        }
+        if self.in_event && self.cur.whole {
+            // A one-line sample (no -g) takes the source line under its
+            // frame (`-F +srcline`); anything else ends it.
+            let trimmed = t.trim_start();
+            if t.starts_with(' ') && (srcline(trimmed).is_some() || unknown_srcline(trimmed)) {
+                if !self.cur.skip {
+                    self.sample_line(t, number, offset);
+                }
+                return;
+            }
+            self.end_sample();
         }
         if t.is_empty() {
             self.end_sample();
@@ -443,9 +436,11 @@ impl Parser {
         };
         let event = h.event.unwrap_or("");
         if self.event_filter.as_deref().is_some_and(|f| f != event) {
-            // Skip the sample's frames (a one-line sample has none below).
-            self.in_event = h.inline_frame.is_none();
+            // Skip the sample's frames (a one-line sample has at most its
+            // source line below).
+            self.in_event = true;
             self.cur.skip = true;
+            self.cur.whole = h.inline_frame.is_some();
             return;
         }
         let (root, java) = self.root_frame(&h);
@@ -470,6 +465,7 @@ impl Parser {
             java,
             skip: false,
             chained: false,
+            whole: h.inline_frame.is_some(),
         };
         self.cur.frames.clear();
         self.in_event = true;
@@ -485,14 +481,17 @@ impl Parser {
             );
         }
         if let Some(f) = h.inline_frame {
+            // Ended by the next header or blank line, after the frame's
+            // source line if `-F +srcline` printed one.
             self.frame_line(f, number, offset);
             self.out.one_line_samples += 1;
-            self.end_sample();
         }
     }
 
     fn root_frame(&mut self, h: &header::Header<'_>) -> (u32, bool) {
-        let mut name = h.comm.replace(' ', "_");
+        // `perf script -F -comm` prints none.
+        let comm = if h.comm.is_empty() { "[unknown]" } else { h.comm };
+        let mut name = comm.replace(' ', "_");
         if self.include_tid {
             name.push('-');
             name.push_str(h.pid.unwrap_or("?"));
@@ -550,6 +549,7 @@ impl Parser {
 
     fn end_sample(&mut self) {
         let was = std::mem::replace(&mut self.in_event, false);
+        self.cur.whole = false;
         if !was || self.cur.skip {
             self.cur.skip = false;
             return;

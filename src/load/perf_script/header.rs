@@ -1,5 +1,5 @@
 //! Sample header lines of `perf script`:
-//! `comm pid/tid [cpu] secs.frac: period event:mods: [addr sym (dso)]`.
+//! `comm pid/tid [cpu] misc tod secs.frac: period event:mods: [addr sym (dso)]`.
 //!
 //! Every field but the command name and one number is optional, as `perf
 //! script -F` can drop them; the command name may hold spaces and digits.
@@ -105,34 +105,70 @@ fn is_cpu_word(w: &str) -> bool {
     w.len() > 2 && w.starts_with('[') && w.ends_with(']') && w[1..w.len() - 1].bytes().all(|c| c.is_ascii_digit())
 }
 
-/// Finds the pid word: the last pid-shaped word (not the first word) before
-/// the first `[cpu]` word or word ending in `:`. Without a time or CPU
-/// column (`perf script -F comm,tid,period,event,...`) that word is the
-/// event and the number right before it the period: two pid-shaped words
-/// in a row before an event are tid (or pid/tid) and period. Falls back to
-/// inferno's rule (the first pid-shaped word followed by a space) when
-/// there is no such field.
-fn find_pid(line: &str) -> Option<Word<'_>> {
+/// A time column word: `12345.678901:`.
+fn is_time_word(w: &str) -> bool {
+    w.strip_suffix(':').is_some_and(|t| parse_time_ns(t).is_some())
+}
+
+/// Finds the pid word: the last pid-shaped word before the first `[cpu]`
+/// word or word ending in `:` (the anchor). Without a time or CPU column
+/// (`perf script -F comm,tid,period,event,...`) the anchor is the event
+/// and the number right before it the period: two pid-shaped words in a
+/// row before an event are tid (or pid/tid) and period. The command name
+/// comes first, so a pid-shaped first word is the pid only before a time
+/// or CPU column (`perf script -F -comm`). `Err` with the anchor's start
+/// when a time or CPU column has no pid before it (`perf script -F -tid`).
+/// Falls back to inferno's rule (the first pid-shaped word followed by a
+/// space) when there is no anchor.
+fn find_pid(line: &str) -> Result<Word<'_>, Option<usize>> {
     // The last two pid-shaped words, each with its position.
     let mut last: Option<(usize, Word<'_>)> = None;
     let mut before_last: Option<(usize, Word<'_>)> = None;
+    let mut first: Option<Word<'_>> = None;
     for (i, w) in words(line).enumerate() {
-        if let Some((li, lw)) = last
-            && (is_cpu_word(w.text) || w.text.ends_with(':'))
-        {
-            let event = !is_cpu_word(w.text) && parse_time_ns(&w.text[..w.text.len() - 1]).is_none();
-            return match before_last {
-                Some((bi, bw)) if event && bi + 1 == li && li + 1 == i && !lw.text.contains('/') => Some(bw),
-                _ => Some(lw),
+        let column = is_cpu_word(w.text) || is_time_word(w.text);
+        if column || w.text.ends_with(':') {
+            if let Some((li, lw)) = last {
+                return match before_last {
+                    Some((bi, bw)) if !column && bi + 1 == li && li + 1 == i && !lw.text.contains('/') => Ok(bw),
+                    _ => Ok(lw),
+                };
+            }
+            return match first {
+                Some(f) if column && i == 1 && is_pid_word(f.text) => Ok(f),
+                _ if column && i > 0 => Err(Some(w.start)),
+                _ => Err(None),
             };
         }
-        if i > 0 && is_pid_word(w.text) {
+        if i == 0 {
+            first = Some(w);
+        } else if is_pid_word(w.text) {
             before_last = last;
             last = Some((i, w));
         }
     }
     // No field after the number: inferno's rule, which needs a space after it.
-    words(line).enumerate().find(|(i, w)| *i > 0 && is_pid_word(w.text) && w.end < line.len()).map(|(_, w)| w)
+    words(line)
+        .enumerate()
+        .find(|(i, w)| *i > 0 && is_pid_word(w.text) && w.end < line.len())
+        .map(|(_, w)| w)
+        .ok_or(None)
+}
+
+/// perf's `misc` column (`perf script -F +misc`): the CPU mode and record
+/// flags as letters (`K`, `U`, `KUH`, `S`, `Sp` ...), padded to 6 columns.
+fn is_misc_word(w: &str) -> bool {
+    (1..=6).contains(&w.len()) && w.bytes().all(|b| b"KUHGgMESp".contains(&b))
+}
+
+/// perf's `tod` column (`perf script -F +tod`): the wall-clock time of the
+/// sample as `YYYY-MM-DD HH:MM:SS.ffffff`, two words.
+fn is_tod(date: &str, time: &str) -> bool {
+    let shape = |s: &str, pattern: &[u8]| {
+        s.len() >= pattern.len()
+            && s.bytes().zip(pattern).all(|(b, &p)| if p == b'0' { b.is_ascii_digit() } else { b == p })
+    };
+    date.len() == 10 && shape(date, b"0000-00-00") && shape(time, b"00:00:00")
 }
 
 /// `12345.678901` as ns, exactly (no f64). `None` when not a timestamp.
@@ -155,13 +191,18 @@ pub(crate) fn parse_time_ns(s: &str) -> Option<u64> {
 /// Parses a header line (already trimmed at the end). `None` when the line
 /// has no pid-shaped word followed by more fields.
 pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
-    let pid_word = find_pid(line)?;
-    let comm = line[..pid_word.start].trim();
-    let (pid, tid) = match pid_word.text.split_once('/') {
-        Some((p, t)) => (Some(p), t),
-        None => (None, pid_word.text),
+    let (comm, pid, tid, rest) = match find_pid(line) {
+        Ok(w) => {
+            let (pid, tid) = match w.text.split_once('/') {
+                Some((p, t)) => (Some(p), t),
+                None => (None, w.text),
+            };
+            (line[..w.start].trim(), pid, tid, line.get(w.end + 1..).unwrap_or(""))
+        }
+        // A time or CPU column with no number before it: the command alone.
+        Err(Some(at)) => (line[..at].trim(), None, "", &line[at..]),
+        Err(None) => return None,
     };
-    let rest = line.get(pid_word.end + 1..).unwrap_or("");
     let mut header = Header {
         comm,
         pid,
@@ -176,26 +217,37 @@ pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
         payload: None,
         record: None,
     };
-    // The text before the first colon is `[cpu] time` (or, without a time
-    // field, `period event`).
-    let Some(colon) = rest.find(':') else {
+    if !rest.contains(':') {
         return Some(header);
-    };
-    let mut first = rest[..colon].trim();
-    let mut fields = rest;
-    if let Some(w) = first.split(' ').next().filter(|w| is_cpu_word(w)) {
-        header.cpu = w[1..w.len() - 1].parse().ok();
-        first = first[w.len()..].trim_start();
-        let at = rest.find(w).map_or(0, |i| i + w.len());
-        fields = &rest[at..];
     }
-    let after = match parse_time_ns(first) {
-        Some(t) => {
-            header.time_ns = Some(t);
-            &rest[colon + 1..]
-        }
-        None => fields,
-    };
+    // The columns before the event, each optional: `[cpu]`, misc letters,
+    // time of day, `time:` (without a time column, `period event` follow).
+    let mut after = rest.trim_start_matches(' ');
+    let mut ws = after.split(' ').filter(|w| !w.is_empty());
+    let word = |s: &'_ str| s.split(' ').find(|w| !w.is_empty()).map(str::len);
+    if let Some(w) = ws.next().filter(|w| is_cpu_word(w)) {
+        header.cpu = w[1..w.len() - 1].parse().ok();
+        after = after[w.len()..].trim_start_matches(' ');
+    }
+    let mut ws = after.split(' ').filter(|w| !w.is_empty());
+    if let (Some(m), Some(_)) = (ws.next(), ws.next())
+        && is_misc_word(m)
+    {
+        after = after[m.len()..].trim_start_matches(' ');
+    }
+    let mut ws = after.split(' ').filter(|w| !w.is_empty());
+    if let (Some(d), Some(t)) = (ws.next(), ws.next())
+        && is_tod(d, t)
+    {
+        let skip = after.find(t).map_or(0, |i| i + t.len());
+        after = after[skip..].trim_start_matches(' ');
+    }
+    if let Some(n) = word(after)
+        && is_time_word(&after[..n])
+    {
+        header.time_ns = parse_time_ns(&after[..n - 1]);
+        after = &after[n..];
+    }
     if let Some(at) = after.find("PERF_RECORD_")
         && after[..at].trim().is_empty()
     {
@@ -209,6 +261,11 @@ pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
     header.event_colon = post.is_some();
     let mut tokens = period_event.split_whitespace().rev();
     let event = tokens.next().map_or("", strip_modifiers);
+    // Every event name has a letter (`cpu-clock`, `r003c`, `sched:...`): a
+    // number there is a column this parser does not know.
+    if !event.is_empty() && !event.bytes().any(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
     header.event = Some(event);
     let period = tokens.next();
     header.period = period.and_then(|p| p.parse::<u64>().ok());
@@ -342,6 +399,18 @@ mod tests {
         let h = parse("swapper     0 [001]  1333.768770: cpu-clock: ").unwrap_or_else(|| panic!());
         assert_eq!((h.comm, h.tid, h.period, h.event), ("swapper", "0", None, Some("cpu-clock")));
         assert_eq!(parse("a;b;c 10"), None);
+        // `-F +misc`, `-F +tod`, `-F -comm`, `-F -tid`.
+        let h = parse("prog 12636 KUH   12351.901593:     500000 cpu-clock: ").unwrap_or_else(|| panic!());
+        assert_eq!((h.tid, h.time_ns, h.event), ("12636", Some(12_351_901_593_000), Some("cpu-clock")));
+        let h = parse("prog 12876 [001] Sp    2026-12-04 19:47:11.028341 12395.527875:    1000000 cpu-clock: ")
+            .unwrap_or_else(|| panic!());
+        assert_eq!((h.cpu, h.time_ns, h.period), (Some(1), Some(12_395_527_875_000), Some(1_000_000)));
+        let h = parse("  12636 12351.901593:     500000 cpu-clock: ").unwrap_or_else(|| panic!());
+        assert_eq!((h.comm, h.tid, h.period), ("", "12636", Some(500_000)));
+        let h = parse("prog 12351.901593:     500000 cpu-clock: ").unwrap_or_else(|| panic!());
+        assert_eq!((h.comm, h.pid, h.tid, h.period), ("prog", None, "", Some(500_000)));
+        // A number where the event goes is a column not known here.
+        assert_eq!(parse("prog 12636 X 12351.901593:"), None);
         assert_eq!(parse_time_ns("1.5"), Some(1_500_000_000));
     }
 }

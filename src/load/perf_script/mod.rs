@@ -22,7 +22,11 @@
 //! Other field sets load as perf prints them: a sample without a call chain
 //! whose header perf indents (the command padded to 16 columns) and which
 //! follows another with no blank line; a period with no time column (`comm
-//! tid period event:`); frames without a DSO (`addr symbol`).
+//! tid period event:`); frames without a DSO (`addr symbol`); the `misc`
+//! and `tod` columns (`-F +misc`, `-F +tod`); no command (`-F -comm`) or
+//! no thread id (`-F -tid`); a source line under a sample without call
+//! chain (`-F +srcline`, no -g). A number where the event name goes is
+//! refused as a header, not read as an event.
 //!
 //! Parsing runs on every core the process may use: the input is cut into
 //! blocks at sample boundaries and parsed by worker threads, whose new
@@ -36,6 +40,7 @@ mod header;
 mod merge;
 mod parallel;
 mod payload;
+mod srcline;
 mod stacks;
 
 use super::PerfOptions;
@@ -48,6 +53,12 @@ use merge::Merger;
 
 /// Format name used in errors and warnings.
 const FORMAT: &str = "perf script";
+
+/// True when `line` is a source line of `perf script -F +srcline`
+/// (`  prog.c:4`), for the format sniffer.
+pub fn looks_like_srcline(line: &str) -> bool {
+    srcline::looks_like_srcline(line)
+}
 
 /// True when `line` looks like a perf script sample header
 /// (`comm pid [cpu] time: period event:`), for the format sniffer.

@@ -303,9 +303,11 @@ fn sniff_text(head: &[u8], complete: bool) -> Result<Sniffed, LoadError> {
     let header = |l: &str| perf_script::looks_like_header(l);
     let headers = first.iter().filter(|l| header(l)).count();
     let header_then_frame = first.windows(2).any(|w| header(w[0]) && looks_like_perf_frame(w[1]));
+    // Without -g but with `-F +srcline`, each header has its source line under it.
+    let sources = first.windows(2).filter(|w| header(w[0]) && perf_script::looks_like_srcline(w[1])).count();
     if first.iter().any(|l| l.starts_with(char::is_whitespace) && looks_like_perf_frame(l))
         || header_then_frame
-        || (headers > 0 && headers * 2 > first.len())
+        || (headers > 0 && (headers + sources) * 2 > first.len())
     {
         return Ok(Sniffed::Format(Format::PerfScript));
     }
