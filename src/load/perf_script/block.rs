@@ -175,6 +175,9 @@ struct Current {
     /// The header carried the sample's one frame (no -g): only a source
     /// line under it (`-F +srcline`) may follow.
     whole: bool,
+    /// The sample's last line was read: perf prints no blank line after
+    /// the instruction (`-F +insn`) under a call chain.
+    ended: bool,
 }
 
 /// The state machine and its tables. See the module docs.
@@ -298,7 +301,14 @@ impl Parser {
                 }
                 return;
             }
-            self.end_sample();
+            if t.starts_with('\t') && frame::parse_line(trimmed).is_some() {
+                // A call chain: what followed the event was the sample's
+                // data address (`-F +addr`, memory events), not its frame.
+                self.cur.frames.clear();
+                self.cur.whole = false;
+            } else {
+                self.end_sample();
+            }
         }
         if t.is_empty() {
             self.end_sample();
@@ -327,7 +337,7 @@ impl Parser {
     /// one that ends without it was cut off (a file read while perf script
     /// was still writing it): kept as read, with a warning.
     pub(crate) fn finish(&mut self) {
-        if self.in_event && self.cur.chained && !self.cur.skip {
+        if self.in_event && self.cur.chained && !self.cur.skip && !self.cur.ended {
             let (line, offset) = (self.cur.line, self.cur.offset);
             self.warn(
                 line,
@@ -365,6 +375,12 @@ impl Parser {
                 *f = id;
             }
             self.out.srclines += 1;
+            return;
+        }
+        if trimmed.starts_with("ilen: ") || trimmed.starts_with("insn:") {
+            // `-F +insnlen,+insn` under a call chain: not a frame.
+            self.count_record("instruction lines (-F +insn, +insnlen)", number);
+            self.cur.ended = true;
             return;
         }
         if !self.cur.frames.is_empty() && unknown_srcline(trimmed) {
@@ -466,6 +482,7 @@ impl Parser {
             skip: false,
             chained: false,
             whole: h.inline_frame.is_some(),
+            ended: false,
         };
         self.cur.frames.clear();
         self.in_event = true;
@@ -484,7 +501,6 @@ impl Parser {
             // Ended by the next header or blank line, after the frame's
             // source line if `-F +srcline` printed one.
             self.frame_line(f, number, offset);
-            self.out.one_line_samples += 1;
         }
     }
 
@@ -549,10 +565,13 @@ impl Parser {
 
     fn end_sample(&mut self) {
         let was = std::mem::replace(&mut self.in_event, false);
-        self.cur.whole = false;
+        let whole = std::mem::take(&mut self.cur.whole);
         if !was || self.cur.skip {
             self.cur.skip = false;
             return;
+        }
+        if whole {
+            self.out.one_line_samples += 1;
         }
         let s = self.stacks.path(self.cur.root, &self.cur.frames, &mut self.out.stacks);
         if self.cur.chained && !self.cur.frames.is_empty() {

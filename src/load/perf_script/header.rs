@@ -275,10 +275,39 @@ pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
         if is_tracepoint(event) {
             header.payload = Some(post);
         } else {
-            header.inline_frame = Some(post);
+            header.inline_frame = Some(sampled_frame(post)).filter(|f| !f.is_empty());
         }
     }
     Some(header)
+}
+
+/// The sampled frame among what follows the event on a header line: perf
+/// prints a sample's data address first when it has one (`-F +addr`,
+/// `perf record -d`, memory events: `addr [sym (dso)]`), then the frame
+/// (`ip sym (dso)`), then the instruction (`-F +insnlen,+insn`: ` ilen: 3
+/// insn: 48 89 e7`). With -g the frames are on the lines below, so what is
+/// left here is the data address alone (the caller sees the call chain
+/// come and drops it).
+fn sampled_frame(post: &str) -> &str {
+    let cut = [" ilen: ", " insn:"].iter().filter_map(|m| post.find(m)).min().unwrap_or(post.len());
+    let text = post[..cut].trim_end();
+    let hex = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_hexdigit());
+    // `addr sym (dso) ip sym (dso)`: the frame after the first `) ` that a
+    // hex address follows.
+    let mut from = 0;
+    while let Some(i) = text[from..].find(") ").map(|i| from + i + 2) {
+        let rest = text[i..].trim_start();
+        if rest.split(' ').next().is_some_and(hex) && rest.contains(' ') {
+            return rest;
+        }
+        from = i;
+    }
+    // `addr ip sym (dso)`: a data address without a symbol.
+    let mut words = text.splitn(3, ' ');
+    match (words.next(), words.next(), words.next()) {
+        (Some(a), Some(b), Some(rest)) if hex(a) && hex(b) && !rest.is_empty() => text[a.len()..].trim_start(),
+        _ => text,
+    }
 }
 
 /// True when `t` (a line inside a sample) is instead the header of the next
@@ -409,6 +438,14 @@ mod tests {
         assert_eq!((h.comm, h.tid, h.period), ("", "12636", Some(500_000)));
         let h = parse("prog 12351.901593:     500000 cpu-clock: ").unwrap_or_else(|| panic!());
         assert_eq!((h.comm, h.pid, h.tid, h.period), ("prog", None, "", Some(500_000)));
+        // A data address before the frame, an instruction after it.
+        let h = parse("prog 1 5.5: 1 page-faults:  55ca578dc038 __TMC_END__+0x0 (/tmp/pv/prog) ffffffff8177c8da elf_load+0x28a ([kernel.kallsyms]) ilen: 3 insn: 48 89 e7").unwrap_or_else(|| panic!());
+        assert_eq!(h.inline_frame, Some("ffffffff8177c8da elf_load+0x28a ([kernel.kallsyms])"));
+        let h = parse("prog 1 5.5: 1 page-faults:  55ca578dc038 7f00 main+0x1 (/bin/p)").unwrap_or_else(|| panic!());
+        assert_eq!(h.inline_frame, Some("7f00 main+0x1 (/bin/p)"));
+        let h = parse("prog 1 5.5: 1 cycles:  7f00 operator() (anonymous namespace)::f (/bin/p)")
+            .unwrap_or_else(|| panic!());
+        assert_eq!(h.inline_frame, Some("7f00 operator() (anonymous namespace)::f (/bin/p)"));
         // A number where the event goes is a column not known here.
         assert_eq!(parse("prog 12636 X 12351.901593:"), None);
         assert_eq!(parse_time_ns("1.5"), Some(1_500_000_000));

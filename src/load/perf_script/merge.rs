@@ -356,7 +356,8 @@ impl Merger {
             );
         }
         for (kind, n, line) in std::mem::take(&mut self.other_records) {
-            self.b.warn(Some(line), None, format!("{n} {kind} records (not samples) skipped"));
+            let what = if kind.starts_with("PERF_RECORD") { "records (not samples) skipped" } else { "not read" };
+            self.b.warn(Some(line), None, format!("{n} {kind} {what}"));
         }
         if self.payloads_dropped > 0 {
             self.b.warn(
