@@ -155,6 +155,13 @@ fn find_pid(line: &str) -> Result<Word<'_>, Option<usize>> {
         .ok_or(None)
 }
 
+/// The first word of `s` (spaces before it skipped) and what follows it.
+fn next_word(s: &str) -> Option<(&str, &str)> {
+    let s = s.trim_start_matches(' ');
+    let end = memchr::memchr(b' ', s.as_bytes()).unwrap_or(s.len());
+    (end > 0).then(|| (&s[..end], &s[end..]))
+}
+
 /// perf's `misc` column (`perf script -F +misc`): the CPU mode and record
 /// flags as letters (`K`, `U`, `KUH`, `S`, `Sp` ...), padded to 6 columns.
 fn is_misc_word(w: &str) -> bool {
@@ -222,33 +229,37 @@ pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
     }
     // The columns before the event, each optional: `[cpu]`, misc letters,
     // time of day, `time:` (without a time column, `period event` follow).
-    let mut after = rest.trim_start_matches(' ');
-    let mut ws = after.split(' ').filter(|w| !w.is_empty());
-    let word = |s: &'_ str| s.split(' ').find(|w| !w.is_empty()).map(str::len);
-    if let Some(w) = ws.next().filter(|w| is_cpu_word(w)) {
-        header.cpu = w[1..w.len() - 1].parse().ok();
-        after = after[w.len()..].trim_start_matches(' ');
-    }
-    let mut ws = after.split(' ').filter(|w| !w.is_empty());
-    if let (Some(m), Some(_)) = (ws.next(), ws.next())
-        && is_misc_word(m)
+    let mut after = rest;
+    let mut first = next_word(after);
+    if let Some((w, r)) = first
+        && is_cpu_word(w)
     {
-        after = after[m.len()..].trim_start_matches(' ');
+        header.cpu = w[1..w.len() - 1].parse().ok();
+        after = r;
+        first = next_word(after);
     }
-    let mut ws = after.split(' ').filter(|w| !w.is_empty());
-    if let (Some(d), Some(t)) = (ws.next(), ws.next())
+    if let Some((m, r)) = first
+        && is_misc_word(m)
+        && next_word(r).is_some()
+    {
+        after = r;
+        first = next_word(after);
+    }
+    if let Some((d, r)) = first
+        && d.len() == 10
+        && let Some((t, r2)) = next_word(r)
         && is_tod(d, t)
     {
-        let skip = after.find(t).map_or(0, |i| i + t.len());
-        after = after[skip..].trim_start_matches(' ');
+        after = r2;
+        first = next_word(after);
     }
-    if let Some(n) = word(after)
-        && is_time_word(&after[..n])
+    if let Some((w, r)) = first
+        && is_time_word(w)
     {
-        header.time_ns = parse_time_ns(&after[..n - 1]);
-        after = &after[n..];
+        header.time_ns = parse_time_ns(&w[..w.len() - 1]);
+        after = r;
     }
-    if let Some(at) = after.find("PERF_RECORD_")
+    if let Some(at) = memchr::memmem::find(after.as_bytes(), b"PERF_RECORD_")
         && after[..at].trim().is_empty()
     {
         header.record = Some(after[at..].trim_end());
@@ -289,23 +300,46 @@ pub(crate) fn parse(line: &str) -> Option<Header<'_>> {
 /// left here is the data address alone (the caller sees the call chain
 /// come and drops it).
 fn sampled_frame(post: &str) -> &str {
-    let cut = [" ilen: ", " insn:"].iter().filter_map(|m| post.find(m)).min().unwrap_or(post.len());
-    let text = post[..cut].trim_end();
+    let b = post.as_bytes();
     let hex = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_hexdigit());
+    // Most often the frame alone: one `)`, at the end (its DSO), and a
+    // symbol after the address.
+    if b.last() == Some(&b')')
+        && memchr::memchr(b')', &b[..b.len() - 1]).is_none()
+        && !post.split_once(' ').is_some_and(|(_, r)| r.trim_start().split(' ').next().is_some_and(hex))
+    {
+        return post;
+    }
+    // ` ilen: N` and ` insn: ..` after the frame (its DSO ends in `)` when printed).
+    let cut = if b.last() == Some(&b')') {
+        b.len()
+    } else {
+        memchr::memmem::find(b, b" ilen: ")
+            .into_iter()
+            .chain(memchr::memmem::find(b, b" insn:"))
+            .min()
+            .unwrap_or(b.len())
+    };
+    let text = post[..cut].trim_end();
     // `addr sym (dso) ip sym (dso)`: the frame after the first `) ` that a
     // hex address follows.
-    let mut from = 0;
-    while let Some(i) = text[from..].find(") ").map(|i| from + i + 2) {
-        let rest = text[i..].trim_start();
+    for i in memchr::memchr_iter(b')', text.as_bytes()) {
+        let Some(rest) = text[i + 1..].strip_prefix(' ') else { continue };
+        let rest = rest.trim_start();
         if rest.split(' ').next().is_some_and(hex) && rest.contains(' ') {
             return rest;
         }
-        from = i;
     }
     // `addr ip sym (dso)`: a data address without a symbol.
-    let mut words = text.splitn(3, ' ');
-    match (words.next(), words.next(), words.next()) {
-        (Some(a), Some(b), Some(rest)) if hex(a) && hex(b) && !rest.is_empty() => text[a.len()..].trim_start(),
+    match text.split_once(' ') {
+        Some((a, rest))
+            if hex(a)
+                && rest
+                    .split_once(' ')
+                    .is_some_and(|(ip, sym)| hex(ip) && !sym.is_empty() && !sym.starts_with('(')) =>
+        {
+            rest.trim_start()
+        }
         _ => text,
     }
 }
@@ -443,6 +477,8 @@ mod tests {
         assert_eq!(h.inline_frame, Some("ffffffff8177c8da elf_load+0x28a ([kernel.kallsyms])"));
         let h = parse("prog 1 5.5: 1 page-faults:  55ca578dc038 7f00 main+0x1 (/bin/p)").unwrap_or_else(|| panic!());
         assert_eq!(h.inline_frame, Some("7f00 main+0x1 (/bin/p)"));
+        let h = parse("prog 1 5.5: 1 cycles:  7f00 add (/bin/p)").unwrap_or_else(|| panic!());
+        assert_eq!(h.inline_frame, Some("7f00 add (/bin/p)"));
         let h = parse("prog 1 5.5: 1 cycles:  7f00 operator() (anonymous namespace)::f (/bin/p)")
             .unwrap_or_else(|| panic!());
         assert_eq!(h.inline_frame, Some("7f00 operator() (anonymous namespace)::f (/bin/p)"));
