@@ -1,7 +1,8 @@
 //! strace output: one sample per system call.
 //!
 //! Input: what `strace -f -T -tt` writes (with or without `-f`, `-t`,
-//! `-tt`, `-ttt`; `-y`/`-yy` paths on file descriptors; `-k` stacks), the
+//! `-tt`, `-ttt`, `-r` (each delta added to the time before), `-n`, `-i`;
+//! `-y`/`-yy` paths on file descriptors; `-k` stacks), the
 //! `-o FILE` form (`PID  time call`) and the stderr form (`[pid  PID]`).
 //! Each call that returned is a sample: stack = the `-k` user stack (root
 //! first) with the syscall as leaf, else the syscall alone; metrics
@@ -117,6 +118,10 @@ struct Loader {
     summary_lines: u64,
     stacks_seen: u64,
     last_time: Option<u64>,
+    /// Times are `-r` deltas, each since the line before (decided at the
+    /// first time: seconds, and less than 10^8 of them, where `-ttt`'s
+    /// are since 1970).
+    relative: Option<bool>,
     backwards: (u64, u64),
     first_bad: Option<(u64, String)>,
 }
@@ -150,6 +155,7 @@ impl Loader {
             summary_lines: 0,
             stacks_seen: 0,
             last_time: None,
+            relative: None,
             backwards: (0, 0),
             first_bad: None,
         }
@@ -176,7 +182,13 @@ impl Loader {
             self.summary_lines += 1;
             return;
         }
-        let p = parse_prefix(line);
+        let mut p = parse_prefix(line);
+        if let Some(t) = p.time_ns {
+            let relative = *self.relative.get_or_insert(p.seconds && t < 100_000_000 * 1_000_000_000);
+            if relative {
+                p.time_ns = Some(self.last_time.unwrap_or(0).saturating_add(t));
+            }
+        }
         let rest = p.rest;
         if let Some(t) = p.time_ns {
             if self.last_time.is_some_and(|l| t < l) && p.pid.is_none() {

@@ -235,13 +235,27 @@ fn strace_line(line: &str) -> bool {
     let mut s = line.trim_start();
     if let Some(rest) = s.strip_prefix("[pid ") {
         s = rest.split_once(']').map_or("", |(_, r)| r).trim_start();
-    } else {
-        // A pid column (`strace -f -o`), then a time (-t, -tt, -ttt, -r).
-        for _ in 0..2 {
-            let token = s.split(char::is_whitespace).next().unwrap_or("");
-            if !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit() || b == b':' || b == b'.') {
-                s = s[token.len()..].trim_start();
+    }
+    // A pid column (`strace -f -o`), then a time (-t, -tt, -ttt, -r), a
+    // delta beside it (`(+ 0.000419)`, -r), the syscall number (`[  59]`,
+    // -n) and the instruction pointer (`[00007fb430608ad7]`, -i).
+    for _ in 0..2 {
+        let token = s.split(char::is_whitespace).next().unwrap_or("");
+        if !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit() || b == b':' || b == b'.') {
+            s = s[token.len()..].trim_start();
+        }
+    }
+    if let Some(r) = s.strip_prefix("(+") {
+        s = r.split_once(')').map_or("", |(_, r)| r).trim_start();
+    }
+    for _ in 0..2 {
+        match s.strip_prefix('[').and_then(|r| r.split_once(']')) {
+            Some((inner, r))
+                if !inner.trim().is_empty() && inner.trim().bytes().all(|b| b.is_ascii_hexdigit() || b == b'?') =>
+            {
+                s = r.trim_start();
             }
+            _ => break,
         }
     }
     if s.starts_with("--- SIG") || s.starts_with("+++ ") || s.starts_with("<... ") {
@@ -283,6 +297,13 @@ mod tests {
         assert!(strace_line("openat(AT_FDCWD, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC) = 3"));
         assert!(strace_line("[pid  9220] futex(0x7f, FUTEX_WAIT_PRIVATE, 2, NULL <unfinished ...>"));
         assert!(strace_line("9220  +++ exited with 0 +++"));
+        assert!(strace_line("[pid 10022] 20:08:30.583592 rseq(0x7f07d3f5afe0, 0x20, 0, 0x53053053 <unfinished ...>"));
+        assert!(strace_line(
+            "10188 20:08:36.467987 [  59] execve(\"./work.sh\", [\"./work.sh\"], 0x7ffd8dc31a90) = 0 <0.000190>"
+        ));
+        assert!(strace_line("10203 20:08:36.831570 [00007ff5a9081c47] brk(NULL) = 0x555656252000 <0.000007>"));
+        assert!(strace_line("11204 1796414939.251271 (+     0.000419) brk(NULL) = 0x55652d0b8000 <0.000008>"));
+        assert!(strace_line("     0.000419 brk(NULL) = 0x55652d0b8000"));
         assert!(!strace_line("main;parse(x) = 3 5"));
         assert!(!strace_line("main;foo;bar 12"));
     }

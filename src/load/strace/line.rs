@@ -8,6 +8,9 @@
 pub(super) struct Prefix<'a> {
     pub pid: Option<u32>,
     pub time_ns: Option<u64>,
+    /// The time is seconds with a fraction (`-ttt`, or `-r`'s delta since
+    /// the line before), not a time of day (`-t`, `-tt`).
+    pub seconds: bool,
     pub rest: &'a str,
 }
 
@@ -36,7 +39,8 @@ fn skip_spaces(s: &str) -> &str {
 }
 
 pub(super) fn parse_prefix(line: &str) -> Prefix<'_> {
-    let mut rest = line;
+    // `-r` alone right-aligns its delta: `     0.000419 brk(NULL) = ...`.
+    let mut rest = skip_spaces(line);
     let mut pid = None;
     if let Some(r) = rest.strip_prefix("[pid ") {
         let r = skip_spaces(r);
@@ -52,11 +56,30 @@ pub(super) fn parse_prefix(line: &str) -> Prefix<'_> {
     }
     let mut time_ns = None;
     let word_end = memchr::memchr(b' ', rest.as_bytes()).unwrap_or(rest.len());
+    let seconds = memchr::memchr(b':', &rest.as_bytes()[..word_end]).is_none();
     if let Some(t) = parse_time(&rest[..word_end]) {
         time_ns = Some(t);
         rest = skip_spaces(&rest[word_end..]);
     }
-    Prefix { pid, time_ns, rest }
+    // `(+     0.000419)`: `-r` beside an absolute time, not needed.
+    if let Some(r) = rest.strip_prefix("(+")
+        && let Some(end) = r.find(')')
+    {
+        rest = skip_spaces(&r[end + 1..]);
+    }
+    // `[  59]` (`-n`, the syscall number) and `[00007fb430608ad7]` (`-i`,
+    // the instruction pointer), either or both.
+    for _ in 0..2 {
+        let Some(r) = rest.strip_prefix('[') else { break };
+        let Some(end) = r.find(']') else { break };
+        let inner = r[..end].trim();
+        // `-i` prints `?` for an address it does not know.
+        if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b'?') {
+            break;
+        }
+        rest = skip_spaces(&r[end + 1..]);
+    }
+    Prefix { pid, time_ns, seconds, rest }
 }
 
 /// `frac` digits (up to 9) as ns.
