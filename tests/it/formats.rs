@@ -241,3 +241,33 @@ fn massif_peak_tree_and_heap_over_time_match_ms_print() {
         }
     }
 }
+
+#[test]
+fn callgrind_files_of_other_options_load_as_callgrind_annotate_reads_them() {
+    // valgrind-3.19.0 on `cg-prog.c` (see valgrind/SOURCES.md): with
+    // `--collect-jumps=yes` (`jfi=(4) name` defines a file id used later),
+    // `--cache-sim=yes --branch-sim=yes` (its `summary:` 12 Ir above its
+    // `totals:`, which the costs add up to) and `--compress-strings=no`
+    // (`cfn=(below main)` is a name). All three were refused. Oracle:
+    // callgrind_annotate's self Ir of the three hottest functions and
+    // `--inclusive=yes` of `prog.c:sorter` and `rtld.c:_dl_start`.
+    for (name, total, warnings) in
+        [("cg_jumps", 18_518_248, 0), ("cg_nocomp", 18_518_248, 0), ("cg_cache", 18_518_154, 4)]
+    {
+        let l = load(&format!("valgrind/{name}.callgrind.out.gz"));
+        assert_eq!(l.format, Format::Callgrind, "{name}");
+        let p = &l.profile;
+        let ir = p.metric_by_name("Ir").expect("Ir");
+        assert_eq!(p.total(ir), total, "{name}");
+        assert_eq!(p.warnings_total, warnings, "{name}: {:?}", p.warnings);
+        let f = per_function(p, ir, &SampleFilter::default());
+        let get = |n: &str| f.iter().find(|((name, _), _)| name == n).map(|(_, w)| *w).unwrap_or_else(|| panic!("{n}"));
+        assert_eq!(get("msort_with_tmp.part.0'2").0, 5_249_301, "{name}");
+        assert_eq!(get("work_loop").0, 4_500_018, "{name}");
+        assert_eq!(get("__memset_avx2_unaligned_erms").0, 4_194_406, "{name}");
+        assert_eq!(get("sorter").1, 8_611_737, "{name}");
+        assert_eq!(get("_dl_start").1, 121_966, "{name}");
+    }
+    let p = load("valgrind/cg_cache.callgrind.out.gz").profile;
+    assert!(p.warnings.iter().any(|w| w.message.contains("`summary:` says 18518166 Ir")), "{:?}", p.warnings);
+}

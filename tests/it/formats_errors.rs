@@ -131,7 +131,7 @@ fn broken_callgrind_files_name_the_line() {
     let line_end = mid + good[mid..].find('\n').expect("eol") + 1;
     let e = error(good.as_bytes()[..line_end].to_vec());
     assert!(e.starts_with("callgrind: the costs of event Ir add up to "), "{e}");
-    assert!(e.contains("but the file's summary says"), "{e}");
+    assert!(e.contains("but the file's `summary:` line says"), "{e}");
     let e = error(cut(good.clone().into_bytes(), good.len() / 2));
     assert!(e.starts_with("callgrind"), "{e}");
     // A name id used before it is defined; a cost that is not a number.

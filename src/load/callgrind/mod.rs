@@ -101,15 +101,38 @@ pub fn load(input: &mut Input) -> Result<Profile, LoadError> {
             "no function with a cost in the file; expected `fn=` and cost lines",
         ));
     }
-    if let Some(summary) = &g.summary {
-        check_summary(&g, summary)?;
+    // `totals:` comes after the last cost line, so a file that has it was
+    // written to the end: the costs should add up to it, and where they do
+    // not (valgrind's cache simulation writes a `summary:` a few events off
+    // its `totals:`) a warning says so. Without it, the header's `summary:`
+    // tells a file cut short.
+    match (&g.totals, &g.summary) {
+        (Some(totals), summary) => {
+            if let Err(e) = check_summary(&g, totals, "totals") {
+                b.warn(None, None, e.to_string());
+            } else if let Some(summary) = summary.as_ref().filter(|s| *s != totals) {
+                let event = g.events.iter().zip(summary.iter().zip(totals)).find(|(_, (s, t))| s != t);
+                if let Some((name, (s, t))) = event {
+                    b.warn(
+                        None,
+                        None,
+                        format!(
+                            "the file's `summary:` says {s} {name} and its `totals:` {t}, which is what the costs \
+                             add up to (callgrind_annotate prints the summary)"
+                        ),
+                    );
+                }
+            }
+        }
+        (None, Some(summary)) => check_summary(&g, summary, "summary")?,
+        (None, None) => {}
     }
     b.finish().map_err(|e| LoadError::invalid(FORMAT, None, e.to_string()))
 }
 
 /// The self costs must add up to `summary:`/`totals:` (what callgrind
 /// counted); a shortfall is a truncated file.
-fn check_summary(g: &parse::Graph, summary: &[u64]) -> Result<(), LoadError> {
+fn check_summary(g: &parse::Graph, summary: &[u64], line: &str) -> Result<(), LoadError> {
     let n = g.events.len();
     for (i, (&want, name)) in summary.iter().zip(&g.events).enumerate() {
         let got: u128 = g.self_cost.iter().skip(i).step_by(n).map(|&c| u128::from(c)).sum();
@@ -118,7 +141,7 @@ fn check_summary(g: &parse::Graph, summary: &[u64]) -> Result<(), LoadError> {
                 FORMAT,
                 None,
                 format!(
-                    "the costs of event {name} add up to {got}, but the file's summary says {want}; \
+                    "the costs of event {name} add up to {got}, but the file's `{line}:` line says {want}; \
                      expected them equal (a truncated or edited file?)"
                 ),
             ));

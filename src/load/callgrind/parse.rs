@@ -73,8 +73,10 @@ pub struct Graph {
     pub edge_cost: Vec<u64>,
     /// Header lines (`cmd`, `creator`, `summary` ...), in file order.
     pub header: Vec<(String, String)>,
-    /// `summary:` or `totals:` costs, when given.
+    /// `summary:` costs (in the header), when given.
     pub summary: Option<Vec<u64>>,
+    /// `totals:` costs (after the last cost line), when given.
+    pub totals: Option<Vec<u64>>,
     /// Lines skipped (with a warning each): (line, offset, message).
     pub skipped: Vec<(u64, u64, String)>,
     /// Lines skipped in all.
@@ -156,7 +158,9 @@ impl State {
             return Err(line.err(format!("name compression `{spec}` has no `)`; expected `(id) name` or `(id)`")));
         };
         let Ok(id) = id.trim().parse::<u64>() else {
-            return Err(line.err(format!("name compression id {id:?} is not a number; expected `(id) name`")));
+            // Not compressed (`--compress-strings=no`): a name that starts
+            // with `(`, as `(below main)`.
+            return Ok((self.intern(g, spec.trim_end()), None));
         };
         let name = name.trim();
         if name.is_empty() {
@@ -249,6 +253,14 @@ pub fn read(input: &mut Input) -> Result<Graph, LoadError> {
             "cfn" => st.cfn = Some(st.name_id(&mut g, 2, value, &ln)?),
             "calls" => call_line(&mut g, &mut st, &ln, value)?,
             "jump" | "jcnd" => {}
+            // A jump's target file and function (`--collect-jumps=yes`):
+            // not drawn, but they may define compressed names used later.
+            "jfi" => {
+                st.name(&mut g, 1, value, &ln)?;
+            }
+            "jfn" => {
+                st.name(&mut g, 2, value, &ln)?;
+            }
             "events" => {
                 if !g.funcs.is_empty() {
                     return Err(ln.err("`events:` after the first function; expected it in the header".into()));
@@ -269,8 +281,9 @@ pub fn read(input: &mut Input) -> Result<Graph, LoadError> {
             }
             "summary" | "totals" => {
                 let v: Option<Vec<u64>> = value.split_whitespace().map(|x| x.parse().ok()).collect();
-                if g.summary.is_none() {
-                    g.summary = v;
+                let slot = if key == "totals" { &mut g.totals } else { &mut g.summary };
+                if slot.is_none() {
+                    *slot = v;
                 }
                 g.header.push((key.to_string(), value.trim().to_string()));
             }
@@ -318,7 +331,9 @@ fn call_line(g: &mut Graph, st: &mut State, ln: &Ln, value: &str) -> Result<(), 
     let count = value.split_whitespace().next().and_then(|c| c.parse::<u64>().ok()).ok_or_else(|| {
         ln.err(format!("`calls={value}`: expected a call count and a target position, like `calls=2 36`"))
     })?;
-    let file = st.cfi.take().unwrap_or(st.fl);
+    // Without `cfi=` the callee is in the current file, which `fi=`/`fe=`
+    // (inlined code) may have changed since `fl=`.
+    let file = st.cfi.take().unwrap_or(st.cur_file);
     let callee_key = FuncKey::new(st.cob.take().unwrap_or(st.ob), id, file, name);
     let callee = st.func(g, callee_key, file, false);
     let next = g.edges.len() as u32;
