@@ -2,7 +2,9 @@
 //! as py-spy `-f speedscope` and speedscope's own export write it.
 //!
 //! The file holds one table of frames (`shared.frames`: name, optional file,
-//! line, column) and one or more profiles, one per thread for py-spy. A
+//! line, column; the file is also the frame's module, so two functions of
+//! one name in two files stay two) and one or more profiles, one per thread
+//! for py-spy. A
 //! `sampled` profile lists stacks (frame indices, root first) with a weight
 //! each; an `evented` profile lists open (`O`) and close (`C`) events at
 //! times, and the time between two events is the self time of the stack
@@ -150,7 +152,10 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<Profile, LoadError>
     for f in &file.shared.frames {
         let line = f.line.filter(|l| *l >= 1.0 && *l < f64::from(u32::MAX)).map(|l| l as u32);
         let file_name = f.file.as_deref().filter(|s| !s.is_empty());
-        let fr = FrameRef { name: &f.name, module: "", file: file_name, line, kind: FrameKind::User };
+        // The file is the frame's module: two functions of one name in two
+        // files (py-spy's `<module>` of each script) stay two functions.
+        let fr =
+            FrameRef { name: &f.name, module: file_name.unwrap_or(""), file: file_name, line, kind: FrameKind::User };
         cx.frames.push(cx.b.frame(fr));
     }
     for (pi, p) in file.profiles.iter().enumerate() {

@@ -271,3 +271,16 @@ fn callgrind_files_of_other_options_load_as_callgrind_annotate_reads_them() {
     let p = load("valgrind/cg_cache.callgrind.out.gz").profile;
     assert!(p.warnings.iter().any(|w| w.message.contains("`summary:` says 18518166 Ir")), "{:?}", p.warnings);
 }
+
+#[test]
+fn speedscope_functions_of_one_name_in_two_files_stay_two() {
+    // py-spy's speedscope file (see speedscope/SOURCES.md): `<module>` of 12
+    // files (python over the JSON), which were one function before.
+    let p = load("speedscope/modules.speedscope.json").profile;
+    let modules: std::collections::BTreeSet<FrameId> =
+        p.frames.iter().filter(|(_, f)| f.name == "<module>").map(|(id, _)| p.function(id)).collect();
+    assert_eq!(modules.len(), 12);
+    assert!(
+        modules.iter().all(|&f| p.frames.frame(f).module.ends_with(".py") || p.frames.frame(f).module.starts_with('<'))
+    );
+}
