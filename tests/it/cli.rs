@@ -325,3 +325,17 @@ fn asking_for_off_cpu_where_there_is_none_says_where_it_comes_from() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("this pprof file has none"), "{err}");
 }
+
+#[test]
+fn a_trace_files_time_span_ends_where_its_last_span_ends() {
+    // From the first start to the last end (python over the JSON, in exact
+    // decimals: viztracer 1 016 530.566 µs, node 543 428 µs), not to the
+    // last start.
+    for (name, want) in [("viztracer-min50us.json", 1_016_530_566u64), ("node-trace-events.json", 543_428_000)] {
+        let path = data(&format!("chrome-trace/{name}"));
+        let (code, out, err) = run_cli(&["info", "--json", path.to_str().expect("utf-8 path")]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(v["time_span_ns"].as_u64(), Some(want), "{name}");
+    }
+}
