@@ -284,3 +284,22 @@ fn speedscope_functions_of_one_name_in_two_files_stay_two() {
         modules.iter().all(|&f| p.frames.frame(f).module.ends_with(".py") || p.frames.frame(f).module.starts_with('<'))
     );
 }
+
+#[test]
+fn chrome_trace_events_without_a_name_or_with_a_number_for_one_load() {
+    // A name that is a number (some writers emit ids) failed the whole
+    // file; a missing or empty name gave an empty frame, which folded
+    // output cannot carry.
+    let text = br#"{"traceEvents":[
+        {"ph":"X","pid":1,"tid":1,"ts":0,"dur":100},
+        {"name":"","ph":"X","pid":1,"tid":1,"ts":10,"dur":10},
+        {"name":123,"ph":"X","pid":1,"tid":1,"ts":30,"dur":10}
+    ]}"#;
+    let l = crate::common::load_bytes(text.to_vec(), &firesight::load::LoadOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(l.format, Format::ChromeTrace);
+    let p = &l.profile;
+    let names: std::collections::BTreeSet<&str> = p.frames.iter().map(|(_, f)| f.name.as_str()).collect();
+    assert!(names.contains("(unnamed)") && names.contains("123"), "{names:?}");
+    assert!(!names.contains(""), "{names:?}");
+}

@@ -69,8 +69,9 @@ impl NumOrStr<'_> {
 
 #[derive(Deserialize)]
 struct Event<'a> {
+    /// A string, or a number some writers give (read as its decimal).
     #[serde(borrow, default)]
-    name: Cow<'a, str>,
+    name: Option<NumOrStr<'a>>,
     #[serde(borrow, default)]
     cat: Cow<'a, str>,
     #[serde(borrow, default)]
@@ -171,16 +172,11 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<(Profile, TraceSet)
                 let dur = dur.unwrap_or(0);
                 let end_ns = start_ns.saturating_add(dur);
                 t.last_ns = t.last_ns.max(end_ns);
-                t.spans.push(Raw { name: Arc::from(e.name.as_ref()), start_ns, end_ns, attributes: attributes(e) });
+                t.spans.push(Raw { name: span_name(e), start_ns, end_ns, attributes: attributes(e) });
             }
             "B" => {
                 t.open.push(t.spans.len());
-                t.spans.push(Raw {
-                    name: Arc::from(e.name.as_ref()),
-                    start_ns,
-                    end_ns: start_ns,
-                    attributes: attributes(e),
-                });
+                t.spans.push(Raw { name: span_name(e), start_ns, end_ns: start_ns, attributes: attributes(e) });
             }
             _ => match t.open.pop() {
                 Some(k) => {
@@ -284,7 +280,7 @@ impl Event<'_> {
             })
         };
         Event {
-            name: own(self.name),
+            name: own_num(self.name),
             cat: own(self.cat),
             ph: own(self.ph),
             ts: own_num(self.ts),
@@ -296,6 +292,15 @@ impl Event<'_> {
     }
 }
 
+/// A span's name: the event's, `(unnamed)` when it has none (an empty
+/// frame name would not survive folded output).
+fn span_name(e: &Event<'_>) -> Arc<str> {
+    match e.name.as_ref().map(NumOrStr::key) {
+        Some(n) if !n.is_empty() => Arc::from(n),
+        _ => Arc::from("(unnamed)"),
+    }
+}
+
 fn metadata(
     e: &Event<'_>,
     process_names: &mut HashMap<String, String>,
@@ -303,7 +308,7 @@ fn metadata(
 ) {
     let Some(name) = e.args.as_ref().and_then(|a| a.get("name")).and_then(|v| v.as_str()) else { return };
     let pid = e.pid.as_ref().map_or(String::new(), NumOrStr::key);
-    match e.name.as_ref() {
+    match e.name.as_ref().map(NumOrStr::key).as_deref().unwrap_or("") {
         "process_name" => {
             process_names.insert(pid, name.to_string());
         }
@@ -390,7 +395,7 @@ fn warn_counts(b: &mut TraceSetBuilder, c: &Counts) {
         ));
     }
     if c.no_time > 0 {
-        b.warn(format!("{} X/B/E event(s) without a readable ts, skipped", c.no_time));
+        b.warn(format!("{} X/B/E event(s) whose ts is missing, not a number or below 0, skipped", c.no_time));
     }
     if c.bad_dur > 0 {
         b.warn(format!(
