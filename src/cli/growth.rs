@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use firesight::analysis::compare::Side;
 use firesight::analysis::growth::{Interval, growth as compare_series};
-use firesight::model::{MetricId, Profile};
+use firesight::model::{MetricId, Profile, Unit};
 
 use super::compare::signed;
 use super::{LoadArgs, SelectArgs, UsageError, filter, load_file, weight_json};
@@ -75,6 +75,14 @@ pub fn growth(a: &GrowthArgs) -> Result<()> {
                 unit.name()
             );
         }
+    }
+    if !wanted.starts_with("inuse") && *unit != Unit::Bytes {
+        // A CPU or count profile: its growth is a change between the files.
+        eprintln!(
+            "warning: {wanted} [{}] is not a heap's in-use metric (inuse_space, inuse_objects): the growth is the \
+             change between the files, and a suspect a function whose {wanted} rose each time, not memory held",
+            unit.name()
+        );
     }
     let sides: Vec<Side<'_>> = profiles.iter().zip(&metrics).map(|(p, &m)| Side { profile: p, metric: m }).collect();
     let g = compare_series(&sides, &keep);

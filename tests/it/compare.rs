@@ -288,6 +288,14 @@ fn growth_refuses_one_snapshot_and_a_metric_a_snapshot_lacks() {
     let (code, _, err) = run_cli(&["growth", &heap, &cpu]);
     assert_eq!(code, 2);
     assert!(err.contains("no metric \"inuse_space\"") && err.contains("shopd-before.cpu.pb.gz"), "{err}");
+    // Two CPU profiles: compared, with a warning that it is not memory held.
+    let after = path("compare/diff/shopd-after.cpu.pb.gz");
+    let (code, _, err) = run_cli(&["growth", &cpu, &after]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("is not a heap's in-use metric"), "{err}");
+    let (code, _, err) = run_cli(&["growth", &heap, &path("compare/heapgrowth/heap-2.pb.gz")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning"), "{err}");
 }
 
 #[test]
