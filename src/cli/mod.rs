@@ -533,9 +533,10 @@ fn top(a: &TopArgs) -> Result<()> {
                 firesight::model::frame::shown_name(&f.name)
             )?;
         }
-        if no_stack != 0 {
+        if no_stack != 0 && table.rows.len() <= limit {
             // Samples with an empty stack (py-spy's idle lines) belong to no
-            // function; listed so the self column adds up to the total.
+            // function; listed so the self column adds up to the total (when
+            // every function is listed: `--limit N` shows N rows).
             writeln!(
                 out,
                 "{:>14} {:>6.2}% {:>14} {:>6.2}% {:>7}  [no stack]",

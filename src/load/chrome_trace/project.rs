@@ -39,7 +39,6 @@ pub fn project(set: &TraceSet, warnings: &[String]) -> Result<Profile, ModelErro
             b.add_sample(Some(st), &[i128::from(self_ns[i])], Some(s.start_ns), Some(thread), LabelSetId(0));
         }
     }
-    b.meta("threads", set.traces.len().to_string());
     b.meta("spans", set.span_count().to_string());
     b.finish()
 }
