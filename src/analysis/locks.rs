@@ -50,6 +50,14 @@ impl LockTable {
     pub fn share(&self, row: &LockRow) -> f64 {
         if self.total_delay_ns == 0 { 0.0 } else { row.delay_ns as f64 / self.total_delay_ns as f64 }
     }
+
+    /// True when every row's stack ends in an unlock: a Go mutex profile,
+    /// which charges the contention to the goroutine that unlocked (the
+    /// holder that made others wait), where its block profile charges the
+    /// waiter. The rows are then holding sites, not waiting sites.
+    pub fn charged_to_holders(&self) -> bool {
+        !self.rows.is_empty() && self.rows.iter().all(|r| r.primitive.contains("Unlock"))
+    }
 }
 
 /// Contentions, delay and delay per caller of one row, while summing.

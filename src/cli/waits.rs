@@ -189,7 +189,9 @@ pub fn locks(a: &LocksArgs) -> Result<()> {
         writeln!(out)?;
         return Ok(out.flush()?);
     }
-    writeln!(out, "{:>7}  {:>12}  {:>11}  waiting site (waits in) <- top callers", "share", "delay", "contentions")?;
+    let holders = t.charged_to_holders();
+    let site = if holders { "holding site (unlocks in)" } else { "waiting site (waits in)" };
+    writeln!(out, "{:>7}  {:>12}  {:>11}  {site} <- top callers", "share", "delay", "contentions")?;
     for r in &t.rows {
         let callers: Vec<String> = r.callers.iter().take(3).map(|(c, _)| c.clone()).collect();
         let prim = if r.primitive.is_empty() { String::new() } else { format!(" (in {})", r.primitive) };
@@ -207,10 +209,17 @@ pub fn locks(a: &LocksArgs) -> Result<()> {
     writeln!(
         out,
         "{:>7}  {:>12}  {:>11}  total",
-        if t.total_delay_ns == 0 { "" } else { "100%" },
+        if t.total_delay_ns == 0 { "" } else { "100.00%" },
         units::format_weight(&units::Unit::Nanoseconds, t.total_delay_ns, 0),
         t.total_contentions
     )?;
+    if holders {
+        writeln!(
+            out,
+            "each stack is where a contended lock was unlocked (a Go mutex profile records the holder, not the \
+             waiter; a block profile records the waiter)"
+        )?;
+    }
     if t.total_contentions == 0 && t.total_delay_ns == 0 {
         // An empty profile (no lock was contended while it was recorded):
         // say so rather than leave a table of nothing.

@@ -339,3 +339,17 @@ fn a_trace_files_time_span_ends_where_its_last_span_ends() {
         assert_eq!(v["time_span_ns"].as_u64(), Some(want), "{name}");
     }
 }
+
+#[test]
+fn locks_names_holders_in_a_mutex_profile_and_waiters_in_a_block_profile() {
+    // Go charges mutex contention to the stack that unlocked (the holder);
+    // its block profile to the waiter. The generated shop's profiles.
+    let (code, out, err) = run_cli(&["locks", &path("pprof/generated/mutex.pb.gz")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.lines().next().is_some_and(|l| l.contains("holding site (unlocks in)")), "{out}");
+    assert!(out.contains("records the holder, not the waiter"), "{out}");
+    let (code, out, err) = run_cli(&["locks", &path("pprof/generated/block.pb.gz")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.lines().next().is_some_and(|l| l.contains("waiting site (waits in)")), "{out}");
+    assert!(out.contains("100.00%"), "{out}");
+}

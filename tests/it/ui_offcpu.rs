@@ -51,7 +51,10 @@ fn mutex_profile_shows_the_lock_table() {
     assert!(doc(&h).waits.locks.is_some());
     h.get_by_label("Lock table");
     assert!(h.query_all_by_label("main.reserveInventory").count() >= 2);
-    h.get_by_label("Callers that wait most");
+    // Go's mutex profile records the goroutine that unlocked: holders.
+    h.get_by_label("Callers that hold most");
+    h.get_by_label("Holding site");
+    assert!(h.query_by_label_contains("charged where the lock was unlocked").is_some());
 }
 
 #[test]

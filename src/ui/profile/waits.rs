@@ -140,12 +140,18 @@ fn syscall_rows_ui(ui: &mut Ui, t: &SyscallTable, all: u64) {
 }
 
 fn locks_ui(ui: &mut Ui, t: &LockTable) {
+    let holders = t.charged_to_holders();
+    let whose = if holders { ", charged where the lock was unlocked (a mutex profile records the holder)" } else { "" };
     ui.label(format!(
-        "{} waited over {} contentions",
+        "{} waited over {} contentions{whose}",
         units::format_weight(&Unit::Nanoseconds, t.total_delay_ns, 0),
         t.total_contentions
     ));
-    let headers = ["Waiting site", "Waits in", "Delay", "Contentions", "Share", "Callers that wait most"];
+    let headers = if holders {
+        ["Holding site", "Unlocks in", "Delay", "Contentions", "Share", "Callers that hold most"]
+    } else {
+        ["Waiting site", "Waits in", "Delay", "Contentions", "Share", "Callers that wait most"]
+    };
     TableBuilder::new(ui)
         .min_scrolled_height(0.0)
         .id_salt("lock_table")
