@@ -130,7 +130,7 @@ pub fn load_transformed(path: &Path, load: &LoadArgs, transforms: &TransformArgs
 /// cut-off last sample, lines that are not frames), with the first
 /// warning, so that `fold` or `top` never drop input without a word;
 /// `firesight info` lists them all.
-fn warn_skipped(path: &Path, loaded: &Loaded) {
+pub(super) fn warn_skipped(path: &Path, loaded: &Loaded) {
     let p = &loaded.profile;
     let Some(first) = p.warnings.first() else { return };
     let at = match (first.line, first.offset) {

@@ -161,3 +161,13 @@ fn relative_timestamps_add_up() {
     let (lo, hi) = (times.iter().min().unwrap(), times.iter().max().unwrap());
     assert_eq!(hi - lo, 381_124_000);
 }
+
+#[test]
+fn syscalls_without_durations_says_so_on_stderr() {
+    // `strace -f -o s_plain.txt ./work.sh` (no -T): the table's times are
+    // all 0, so the command says why beside it.
+    let path = data("syscalls/flags/s_plain.strace.txt.gz");
+    let (code, _, err) = run_cli(&["syscalls", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("no call has a duration (strace without -T)"), "{err}");
+}
