@@ -303,3 +303,18 @@ fn chrome_trace_events_without_a_name_or_with_a_number_for_one_load() {
     assert!(names.contains("(unnamed)") && names.contains("123"), "{names:?}");
     assert!(!names.contains(""), "{names:?}");
 }
+
+#[test]
+fn callgrind_per_thread_files_carry_their_thread() {
+    // `--separate-threads=yes`: a file per thread, `pid: 5876` and
+    // `thread: 2` in its header. callgrind_annotate: 900,006 Ir of
+    // work_loop, 1,021,522 in all.
+    let p = load("valgrind/cg_thr.callgrind.out-02.gz").profile;
+    assert_eq!(p.threads.len(), 1);
+    assert_eq!((p.threads[0].pid, p.threads[0].tid), (Some(5876), Some(2)));
+    assert!((0..p.samples.len()).all(|i| p.samples.thread(i) == Some(ThreadId::from_index(0))));
+    let ir = p.metric_by_name("Ir").expect("Ir");
+    assert_eq!(p.total(ir), 1_021_522);
+    let f = per_function(&p, ir, &SampleFilter::default());
+    assert_eq!(f.iter().find(|((n, _), _)| n == "work_loop").map(|(_, w)| w.0), Some(900_006));
+}

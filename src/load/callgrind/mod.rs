@@ -18,7 +18,7 @@ pub mod tree;
 
 use super::error::LoadError;
 use super::source::Input;
-use crate::model::{Profile, ProfileBuilder, Unit};
+use crate::model::{Profile, ProfileBuilder, Thread, Unit};
 
 use parse::FORMAT;
 
@@ -37,8 +37,12 @@ pub fn load(input: &mut Input) -> Result<Profile, LoadError> {
     }
     let frames = tree::frames(&g, &mut b);
     let lines = tree::LineIndex::new(&g, &mut b);
+    // `--separate-threads=yes` writes a file per thread, `thread: N` in its header.
+    let header = |key: &str| g.header.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.trim().parse::<u32>().ok());
+    let thread = header("thread")
+        .map(|tid| b.thread(Thread { pid: header("pid"), tid: Some(tid), name: format!("thread {tid}") }));
     for (e, &m) in metrics.iter().enumerate() {
-        let u = tree::unfold(&g, e, m, &frames, &lines, &mut b);
+        let u = tree::unfold(&g, (e, m), &frames, &lines, thread, &mut b);
         let name = &g.events[e];
         if u.cut > 0 {
             b.warn(None, None, format!(
@@ -84,7 +88,10 @@ pub fn load(input: &mut Input) -> Result<Profile, LoadError> {
         b.warn(None, None, format!("{more} more line(s) skipped"));
     }
     for (k, v) in &g.header {
-        if matches!(k.as_str(), "cmd" | "creator" | "pid" | "version" | "positions" | "summary" | "totals" | "part") {
+        if matches!(
+            k.as_str(),
+            "cmd" | "creator" | "pid" | "thread" | "version" | "positions" | "summary" | "totals" | "part"
+        ) {
             b.meta(k, v.clone());
         }
     }

@@ -46,7 +46,7 @@
 //! (line 0) stays on the function's frame without a line.
 
 use crate::model::frame::FrameRef;
-use crate::model::{FrameId, FrameKind, MetricId, ProfileBuilder, StackId};
+use crate::model::{FrameId, FrameKind, MetricId, ProfileBuilder, StackId, ThreadId};
 
 use super::parse::{Graph, Sites};
 
@@ -152,10 +152,10 @@ pub struct Unfolded {
 /// self cost.
 pub fn unfold(
     g: &Graph,
-    e: usize,
-    m: MetricId,
+    (e, m): (usize, MetricId),
     frames: &[FrameId],
     lines: &LineIndex,
+    thread: Option<ThreadId>,
     b: &mut ProfileBuilder,
 ) -> Unfolded {
     let n_ev = g.events.len();
@@ -321,7 +321,7 @@ pub fn unfold(
                     }
                     out.truncated = out.truncated.saturating_add(x);
                 }
-                b.add_sample_for(Some(stack), m, i128::from(x), None, None);
+                b.add_sample_for(Some(stack), m, i128::from(x), None, thread);
             });
             i = j;
         }
