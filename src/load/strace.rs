@@ -118,6 +118,10 @@ struct Loader {
     summary_lines: u64,
     stacks_seen: u64,
     last_time: Option<u64>,
+    /// A call line with no result yet (pid, the call, its line and offset,
+    /// its text): strace's stderr form may break a call's line and put ` <unfinished ...>`
+    /// alone on the next; otherwise it is a cut line, warned about.
+    cut: Option<(Option<u32>, Pending, u64, String)>,
     /// Times are `-r` deltas, each since the line before (decided at the
     /// first time: seconds, and less than 10^8 of them, where `-ttt`'s
     /// are since 1970).
@@ -156,6 +160,7 @@ impl Loader {
             stacks_seen: 0,
             last_time: None,
             relative: None,
+            cut: None,
             backwards: (0, 0),
             first_bad: None,
         }
@@ -172,6 +177,13 @@ impl Loader {
     fn line(&mut self, line: &str, number: u64, offset: u64) {
         if line.bytes().all(|b| b.is_ascii_whitespace()) {
             return;
+        }
+        if let Some((pid, pending, offset0, text)) = self.cut.take() {
+            if line.trim() == "<unfinished ...>" {
+                self.unfinished(pid, pending);
+                return;
+            }
+            self.bad(pending.line, offset0, "a call line without ` = result` (truncated line?)", &text);
         }
         if let Some(frame) = line.strip_prefix(" > ") {
             self.stack_line(frame);
@@ -224,19 +236,30 @@ impl Loader {
         let body = &rest[open + 1..];
         if let Some(args) = body.trim_end().strip_suffix("<unfinished ...>") {
             let path = self.paths.opt(arg_path(args));
-            let pending = Pending { name, start_ns: p.time_ns, path, line: number };
-            if let Some(old) = self.pending.insert(p.pid, pending) {
-                let old_name = self.names.name(old.name).unwrap_or("?");
-                self.b.warn(
-                    Some(old.line),
-                    None,
-                    format!("{old_name}(...) <unfinished ...> never resumed before the next call of its thread"),
-                );
-            }
+            self.unfinished(p.pid, Pending { name, start_ns: p.time_ns, path, line: number });
+            return;
+        }
+        if last_equals(parse_duration(body).map_or(body, |(_, b)| b)).is_none() {
+            // Kept until the next line says whether it was broken off.
+            let path = self.paths.opt(arg_path(body));
+            self.cut =
+                Some((p.pid, Pending { name, start_ns: p.time_ns, path, line: number }, offset, line.to_string()));
             return;
         }
         let path = self.paths.opt(arg_path(body));
         self.complete(p.pid, name, p.time_ns, path, body, line, number, offset);
+    }
+
+    /// A call whose result comes on a `<... name resumed>` line later.
+    fn unfinished(&mut self, pid: Option<u32>, pending: Pending) {
+        if let Some(old) = self.pending.insert(pid, pending) {
+            let old_name = self.names.name(old.name).unwrap_or("?");
+            self.b.warn(
+                Some(old.line),
+                None,
+                format!("{old_name}(...) <unfinished ...> never resumed before the next call of its thread"),
+            );
+        }
     }
 
     /// The number of syscall `name`.
@@ -277,6 +300,17 @@ impl Loader {
             return;
         };
         let id = self.name_id(name);
+        // strace's stderr form prints `[pid N]` only while two processes
+        // or more are traced: a call left unfinished without it resumes
+        // with it, and the other way round (the one such call of its name).
+        if !self.pending.contains_key(&pid) {
+            let mut others = self.pending.iter().filter(|(k, p)| k.is_some() != pid.is_some() && p.name == id);
+            if let (Some((&other, _)), None) = (others.next(), others.next())
+                && let Some(p) = self.pending.remove(&other)
+            {
+                self.pending.insert(pid, p);
+            }
+        }
         let pending = match self.pending.remove(&pid) {
             Some(p) if p.name == id => p,
             other => {
@@ -411,6 +445,9 @@ impl Loader {
     }
 
     fn finish(mut self, cut: Option<u64>) -> Result<Profile, LoadError> {
+        if let Some((_, pending, offset, text)) = self.cut.take() {
+            self.bad(pending.line, offset, "a call line without ` = result` (truncated line?)", &text);
+        }
         self.flush();
         if self.calls == 0 {
             let what = match &self.first_bad {
