@@ -90,7 +90,11 @@ pub fn info(a: &InfoArgs) -> Result<()> {
                 m.format(t)
             )?;
         }
-        writeln!(out, "samples:  {}", units::format_int(p.samples.len() as u64))?;
+        // A folded file's sample is a stack line with a count (py-spy's 310
+        // samples in 2 lines): the count is in the metric's total above.
+        let lines =
+            if loaded.format == firesight::load::Format::Folded { " (stack lines, each with its count)" } else { "" };
+        writeln!(out, "samples:  {}{lines}", units::format_int(p.samples.len() as u64))?;
         writeln!(
             out,
             "stacks:   {} distinct (the stacks samples end in)",

@@ -353,3 +353,12 @@ fn locks_names_holders_in_a_mutex_profile_and_waiters_in_a_block_profile() {
     assert!(out.lines().next().is_some_and(|l| l.contains("waiting site (waits in)")), "{out}");
     assert!(out.contains("100.00%"), "{out}");
 }
+
+#[test]
+fn info_on_folded_stacks_says_a_sample_is_a_stack_line() {
+    // py-spy's folded output: `samples:` counts the lines, and says so,
+    // while the metric's total is py-spy's count of samples.
+    let (code, out, err) = run_cli(&["info", &path("folded/pyspy-shop.folded")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("(stack lines, each with its count)"), "{out}");
+}
