@@ -29,14 +29,8 @@ pub fn info(a: &InfoArgs) -> Result<()> {
     let loaded = load_file(&a.file, &a.load)?;
     let p = &loaded.profile;
     let mut out = io::BufWriter::new(io::stdout().lock());
-    // Spans last: a trace file spans from its first start to its last end,
-    // not to the last start.
-    let span_ends = loaded.traces.as_ref().and_then(|t| {
-        let starts = t.traces.iter().filter(|t| !t.spans.is_empty());
-        let lo = starts.clone().map(|t| t.start_ns()).min()?;
-        Some((lo, starts.map(|t| t.end_ns()).max()?))
-    });
-    let time_span = span_ends.or_else(|| p.time_range_ns());
+    // A trace file spans from its first span's start to its last one's end.
+    let time_span = loaded.traces.as_ref().and_then(|t| t.time_range_ns()).or_else(|| p.time_range_ns());
     let totals = p.totals();
     if a.json {
         let metrics: Vec<_> = (0..p.metrics.len())

@@ -314,6 +314,23 @@ fn note_if_fifo(path: &Path) {
     let _ = path;
 }
 
+/// Says on stderr that the loader skipped or doubted some of the input (a
+/// cut-off last sample, lines that are not frames), with the first
+/// warning, so that `fold` or `top` never drop input without a word;
+/// `firesight info` lists them all.
+fn warn_skipped(path: &Path, loaded: &Loaded) {
+    let p = &loaded.profile;
+    let Some(first) = p.warnings.first() else { return };
+    let at = match (first.line, first.offset) {
+        (Some(line), _) => format!("line {line}: "),
+        (None, Some(offset)) => format!("byte {offset}: "),
+        (None, None) => String::new(),
+    };
+    let n = p.warnings_total.max(p.warnings.len() as u64);
+    let more = if n > 1 { format!(" ({n} warnings in all; `firesight info` lists them)") } else { String::new() };
+    eprintln!("warning: {}: {at}{}{more}", path.display(), first.message);
+}
+
 /// The metric `select` names, or the default; errors list the metrics there are.
 pub fn pick_metric(profile: &Profile, select: &SelectArgs) -> Result<MetricId> {
     match &select.metric {

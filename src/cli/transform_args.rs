@@ -121,24 +121,7 @@ impl TransformArgs {
 /// Loads `path` and applies `transforms` to it.
 pub fn load_transformed(path: &Path, load: &LoadArgs, transforms: &TransformArgs) -> Result<Loaded> {
     let mut loaded = load_file(path, load)?;
-    warn_skipped(path, &loaded);
+    super::warn_skipped(path, &loaded);
     transforms.apply_to(path, &mut loaded)?;
     Ok(loaded)
-}
-
-/// Says on stderr that the loader skipped or doubted some of the input (a
-/// cut-off last sample, lines that are not frames), with the first
-/// warning, so that `fold` or `top` never drop input without a word;
-/// `firesight info` lists them all.
-pub(super) fn warn_skipped(path: &Path, loaded: &Loaded) {
-    let p = &loaded.profile;
-    let Some(first) = p.warnings.first() else { return };
-    let at = match (first.line, first.offset) {
-        (Some(line), _) => format!("line {line}: "),
-        (None, Some(offset)) => format!("byte {offset}: "),
-        (None, None) => String::new(),
-    };
-    let n = p.warnings_total.max(p.warnings.len() as u64);
-    let more = if n > 1 { format!(" ({n} warnings in all; `firesight info` lists them)") } else { String::new() };
-    eprintln!("warning: {}: {at}{}{more}", path.display(), first.message);
 }

@@ -96,7 +96,7 @@ fn write_row(out: &mut impl Write, r: &SyscallRow, all: u64) -> io::Result<()> {
 pub fn syscalls(a: &SyscallsArgs) -> Result<()> {
     let loaded = load_file(&a.file, &a.load)?;
     // strace without -T: the times are 0 and only the counts tell.
-    super::transform_args::warn_skipped(&a.file, &loaded);
+    super::warn_skipped(&a.file, &loaded);
     let Some(t) = syscall_table(&loaded.profile) else {
         bail!(
             "{}: no system calls in this {} file (strace -f -T -tt output, or perf with syscalls:sys_enter_*/sys_exit_* \

@@ -178,13 +178,13 @@ impl Loader {
         if line.bytes().all(|b| b.is_ascii_whitespace()) {
             return;
         }
-        if let Some((pid, pending, offset0, text)) = self.cut.take() {
-            if line.trim() == "<unfinished ...>" {
-                self.unfinished(pid, pending);
-                return;
-            }
-            self.bad(pending.line, offset0, "a call line without ` = result` (truncated line?)", &text);
+        if line.trim() == "<unfinished ...>"
+            && let Some((pid, pending, _, _)) = self.cut.take()
+        {
+            self.unfinished(pid, pending);
+            return;
         }
+        self.flush_cut();
         if let Some(frame) = line.strip_prefix(" > ") {
             self.stack_line(frame);
             return;
@@ -239,15 +239,16 @@ impl Loader {
             self.unfinished(p.pid, Pending { name, start_ns: p.time_ns, path, line: number });
             return;
         }
-        if last_equals(parse_duration(body).map_or(body, |(_, b)| b)).is_none() {
-            // Kept until the next line says whether it was broken off.
-            let path = self.paths.opt(arg_path(body));
-            self.cut =
-                Some((p.pid, Pending { name, start_ns: p.time_ns, path, line: number }, offset, line.to_string()));
-            return;
-        }
         let path = self.paths.opt(arg_path(body));
         self.complete(p.pid, name, p.time_ns, path, body, line, number, offset);
+    }
+
+    /// The call line held in `cut`, when the line after it did not finish
+    /// it: a cut line.
+    fn flush_cut(&mut self) {
+        if let Some((_, pending, offset, text)) = self.cut.take() {
+            self.bad(pending.line, offset, "a call line without ` = result` (truncated line?)", &text);
+        }
     }
 
     /// A call whose result comes on a `<... name resumed>` line later.
@@ -360,7 +361,8 @@ impl Loader {
             None => (None, tail),
         };
         let Some(eq) = last_equals(before) else {
-            self.bad(number, offset, "a call line without ` = result` (truncated line?)", line);
+            // Kept until the next line says whether it was broken off.
+            self.cut = Some((pid, Pending { name, start_ns, path, line: number }, offset, line.to_string()));
             return;
         };
         let (returned, errno) = parse_return(&before[eq + 3..]);
@@ -445,9 +447,7 @@ impl Loader {
     }
 
     fn finish(mut self, cut: Option<u64>) -> Result<Profile, LoadError> {
-        if let Some((_, pending, offset, text)) = self.cut.take() {
-            self.bad(pending.line, offset, "a call line without ` = result` (truncated line?)", &text);
-        }
+        self.flush_cut();
         self.flush();
         if self.calls == 0 {
             let what = match &self.first_bad {
@@ -504,6 +504,12 @@ impl Loader {
         }
         self.b.finish().map_err(|e| LoadError::invalid(FORMAT, None, e.to_string()))
     }
+}
+
+/// The text of a line after its pid, time and other leading columns
+/// (`[pid N]`, `-r`'s delta, `-n`, `-i`): the call, for the format sniffer.
+pub(crate) fn call_text(line: &str) -> &str {
+    parse_prefix(line).rest
 }
 
 /// Loads strace output from `input` (see the module docs).

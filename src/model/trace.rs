@@ -474,6 +474,15 @@ impl TraceSet {
         self.traces.iter().map(|t| t.spans.len()).sum()
     }
 
+    /// The earliest span start and the latest span end, ns since the epoch
+    /// (spans last: the set ends where its last span ends, not where it
+    /// starts); `None` without spans.
+    pub fn time_range_ns(&self) -> Option<(u64, u64)> {
+        let spans = self.traces.iter().flat_map(|t| &t.spans);
+        let lo = spans.clone().map(|s| s.start_ns).min()?;
+        Some((lo, spans.map(|s| s.end_ns).max()?))
+    }
+
     /// The trace whose id, as hex of any case and with or without leading
     /// zeros, is `id` (or, for an id that is not hex, whose id was read from
     /// that text: [`TraceId::from_text`]).

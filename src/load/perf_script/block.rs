@@ -26,7 +26,7 @@ use rustc_hash::FxBuildHasher;
 use super::frame::{self, NameOptions};
 use super::header;
 use super::payload;
-use super::srcline::{srcline, unknown_srcline};
+use super::srcline::{looks_like_srcline, srcline, unknown_srcline};
 use super::stacks::LocalStacks;
 use crate::load::PerfOptions;
 use crate::model::{FrameKind, Label, LabelValue, SwitchKind};
@@ -38,6 +38,7 @@ mod frames;
 mod switches;
 
 use frames::RawFrames;
+pub(crate) use switches::Unread;
 
 /// A parser forgets its stacks once it holds more than this many (a few
 /// MiB of nodes and indexes, see [`LocalStacks`]), so a thread's memory
@@ -117,8 +118,8 @@ pub(crate) struct Delta {
     pub payloads: Vec<(u32, Vec<Label>)>,
     /// Context switches in file order.
     pub switches: Vec<LocalSwitch>,
-    /// Side-band records read and not used (`PERF_RECORD_COMM` ...): `(kind, count, first line)`.
-    pub other_records: Vec<(String, u64, u64)>,
+    /// Lines counted instead of read, by kind.
+    pub other_records: Vec<Unread>,
     /// Fixed sample periods the `perf script --header` event lines give:
     /// `(event, period)`, `None` for an event sampled at a frequency.
     pub header_periods: Vec<(String, Option<u64>)>,
@@ -294,14 +295,13 @@ impl Parser {
         if self.in_event && self.cur.whole {
             // A one-line sample (no -g) takes the source line under its
             // frame (`-F +srcline`); anything else ends it.
-            let trimmed = t.trim_start();
-            if t.starts_with(' ') && (srcline(trimmed).is_some() || unknown_srcline(trimmed)) {
+            if looks_like_srcline(t) {
                 if !self.cur.skip {
                     self.sample_line(t, number, offset);
                 }
                 return;
             }
-            if t.starts_with('\t') && frame::parse_line(trimmed).is_some() {
+            if t.starts_with('\t') && frame::parse_line(t.trim_start()).is_some() {
                 // A call chain: what followed the event was the sample's
                 // data address (`-F +addr`, memory events), not its frame.
                 self.cur.frames.clear();
@@ -379,7 +379,7 @@ impl Parser {
         }
         if trimmed.starts_with("ilen: ") || trimmed.starts_with("insn:") {
             // `-F +insnlen,+insn` under a call chain: not a frame.
-            self.count_record("instruction lines (-F +insn, +insnlen)", number);
+            self.count_unread("instruction lines (-F +insn, +insnlen)", "not read", number);
             self.cur.ended = true;
             return;
         }
@@ -389,23 +389,6 @@ impl Parser {
         }
         self.cur.chained = true;
         self.frame_line(t, number, offset);
-    }
-
-    /// Frame `id` with source `file:line`.
-    fn with_srcline(&mut self, id: u32, file: &str, line: u32) -> u32 {
-        let Some(base) = self.frame_names.get(id as usize).cloned() else {
-            return id;
-        };
-        let key = (base.0.clone(), base.1.clone(), base.2, Some((file.to_string(), line)));
-        if let Some(&id) = self.srcline_index.get(&key) {
-            return id;
-        }
-        let new = self.frame_count;
-        self.frame_count += 1;
-        self.frame_names.push(base.clone());
-        self.out.frames.push(NewFrame { name: base.0, module: base.1, kind: base.2, file: key.3.clone() });
-        self.srcline_index.insert(key, new);
-        new
     }
 
     /// [`header::starts_sample`], or a header without time and CPU columns
@@ -437,7 +420,7 @@ impl Parser {
             // A record with no sample fields (`--show-round-events`:
             // `PERF_RECORD_FINISHED_ROUND` alone on its line): counted.
             if let Some(name) = t.split_whitespace().next().filter(|w| w.starts_with("PERF_RECORD_")) {
-                self.count_record(name.trim_end_matches(':'), number);
+                self.count_unread(name.trim_end_matches(':'), switches::RECORDS_SKIPPED, number);
                 return;
             }
             let what = if frame::parse_line(t).is_some() {

@@ -7,7 +7,7 @@
 //! sample's frames are in the shared stack tree).
 
 use super::FORMAT;
-use super::block::{Delta, NONE};
+use super::block::{Delta, NONE, Unread};
 use crate::load::PerfOptions;
 use crate::load::error::{At, LoadError};
 use crate::model::frame::FrameRef;
@@ -56,8 +56,8 @@ pub(super) struct Merger {
     first_warning: Option<(u64, String)>,
     /// The fixed period of each event the header names (first line wins).
     header_periods: Vec<(String, Option<u64>)>,
-    /// Side-band records not used: `(kind, count, first line)`.
-    other_records: Vec<(String, u64, u64)>,
+    /// Lines counted instead of read, by kind.
+    other_records: Vec<Unread>,
     /// Switch records without a time (not kept), and the first one's line.
     untimed_switches: (u64, u64),
     /// Payloads not kept as labels (past [`MAX_PAYLOAD_SETS`]).
@@ -205,10 +205,10 @@ impl Merger {
                 offset: Some(w.offset),
             });
         }
-        for (kind, n, line) in d.other_records {
-            match self.other_records.iter_mut().find(|(k, _, _)| *k == kind) {
-                Some(r) => r.1 += n,
-                None => self.other_records.push((kind, n, line)),
+        for u in d.other_records {
+            match self.other_records.iter_mut().find(|r| r.kind == u.kind) {
+                Some(r) => r.count += u.count,
+                None => self.other_records.push(u),
             }
         }
         self.srclines += d.srclines;
@@ -355,9 +355,8 @@ impl Merger {
                 format!("{n} context switch records have no time (perf script -F without time) and are not used"),
             );
         }
-        for (kind, n, line) in std::mem::take(&mut self.other_records) {
-            let what = if kind.starts_with("PERF_RECORD") { "records (not samples) skipped" } else { "not read" };
-            self.b.warn(Some(line), None, format!("{n} {kind} {what}"));
+        for u in std::mem::take(&mut self.other_records) {
+            self.b.warn(Some(u.line), None, format!("{} {} {}", u.count, u.kind, u.what));
         }
         if self.payloads_dropped > 0 {
             self.b.warn(

@@ -147,7 +147,7 @@ impl Reorder {
                 s.line += self.lines_before;
             }
             for r in &mut d.delta.other_records {
-                r.2 += self.lines_before;
+                r.line += self.lines_before;
             }
             self.lines_before += d.lines;
             self.last_bad = d.delta.last_line_bad;

@@ -23,8 +23,9 @@ pub(crate) fn unknown_srcline(t: &str) -> bool {
     !dso.is_empty() && !t.contains(' ') && !addr.is_empty() && addr.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// A source line as `perf script -F +srcline` prints it (see [`srcline`]
-/// and [`unknown_srcline`]), for the format sniffer.
+/// A source line as `perf script -F +srcline` prints it, two spaces in
+/// (see [`srcline`] and [`unknown_srcline`]): for the format sniffer, and
+/// under a sample without call chain.
 pub(crate) fn looks_like_srcline(line: &str) -> bool {
     let t = line.trim_start();
     line.starts_with("  ") && (srcline(t).is_some() || unknown_srcline(t))

@@ -232,32 +232,8 @@ fn strace_line(line: &str) -> bool {
     if line.starts_with(" > ") {
         return true;
     }
-    let mut s = line.trim_start();
-    if let Some(rest) = s.strip_prefix("[pid ") {
-        s = rest.split_once(']').map_or("", |(_, r)| r).trim_start();
-    }
-    // A pid column (`strace -f -o`), then a time (-t, -tt, -ttt, -r), a
-    // delta beside it (`(+ 0.000419)`, -r), the syscall number (`[  59]`,
-    // -n) and the instruction pointer (`[00007fb430608ad7]`, -i).
-    for _ in 0..2 {
-        let token = s.split(char::is_whitespace).next().unwrap_or("");
-        if !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit() || b == b':' || b == b'.') {
-            s = s[token.len()..].trim_start();
-        }
-    }
-    if let Some(r) = s.strip_prefix("(+") {
-        s = r.split_once(')').map_or("", |(_, r)| r).trim_start();
-    }
-    for _ in 0..2 {
-        match s.strip_prefix('[').and_then(|r| r.split_once(']')) {
-            Some((inner, r))
-                if !inner.trim().is_empty() && inner.trim().bytes().all(|b| b.is_ascii_hexdigit() || b == b'?') =>
-            {
-                s = r.trim_start();
-            }
-            _ => break,
-        }
-    }
+    // The pid, time and other columns before the call, as the loader reads them.
+    let s = crate::load::strace::call_text(line);
     if s.starts_with("--- SIG") || s.starts_with("+++ ") || s.starts_with("<... ") {
         return true;
     }

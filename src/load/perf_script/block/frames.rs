@@ -17,7 +17,7 @@ use hashbrown::HashTable;
 use rustc_hash::FxHasher;
 
 use super::super::frame;
-use super::Parser;
+use super::{NewFrame, Parser};
 
 /// The bytes of a frame line that decide its frames.
 #[derive(Clone, Copy, Debug)]
@@ -150,6 +150,23 @@ fn split(line: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
 }
 
 impl Parser {
+    /// Frame `id` with source `file:line`.
+    pub(super) fn with_srcline(&mut self, id: u32, file: &str, line: u32) -> u32 {
+        let Some(base) = self.frame_names.get(id as usize).cloned() else {
+            return id;
+        };
+        let key = (base.0.clone(), base.1.clone(), base.2, Some((file.to_string(), line)));
+        if let Some(&id) = self.srcline_index.get(&key) {
+            return id;
+        }
+        let new = self.frame_count;
+        self.frame_count += 1;
+        self.frame_names.push(base.clone());
+        self.out.frames.push(NewFrame { name: base.0, module: base.1, kind: base.2, file: key.3.clone() });
+        self.srcline_index.insert(key, new);
+        new
+    }
+
     /// Reads `line` as a frame line on bytes; false when it must take the
     /// text path (nothing was done then).
     pub(super) fn byte_frame_line(&mut self, line: &[u8]) -> bool {

@@ -4,15 +4,33 @@
 
 use super::super::{header, payload};
 use super::{LocalSwitch, NONE, Parser};
+
+/// Lines of one kind counted instead of read: side-band records
+/// (`PERF_RECORD_COMM` ...) or instruction lines (`-F +insn`).
+#[derive(Debug)]
+pub(crate) struct Unread {
+    /// What they are (`PERF_RECORD_MMAP2`, `instruction lines (...)`).
+    pub kind: String,
+    /// What the warning says of them.
+    pub what: &'static str,
+    /// How many.
+    pub count: u64,
+    /// The first one's line.
+    pub line: u64,
+}
+
+/// What the warning says of side-band records not read.
+pub(super) const RECORDS_SKIPPED: &str = "records (not samples) skipped";
 use crate::model::SwitchKind;
 
 impl Parser {
-    /// A record not read (`PERF_RECORD_MMAP2`, `PERF_RECORD_FINISHED_ROUND`
-    /// ...): counted by kind, with the line of the first.
-    pub(super) fn count_record(&mut self, name: &str, number: u64) {
-        match self.out.other_records.iter_mut().find(|(k, _, _)| k == name) {
-            Some(r) => r.1 += 1,
-            None => self.out.other_records.push((name.to_string(), 1, number)),
+    /// A line not read (a `PERF_RECORD_MMAP2` record, an instruction
+    /// line ...): counted by kind, with the line of the first; `what` is
+    /// what the warning says of them.
+    pub(super) fn count_unread(&mut self, kind: &str, what: &'static str, number: u64) {
+        match self.out.other_records.iter_mut().find(|u| u.kind == kind) {
+            Some(u) => u.count += 1,
+            None => self.out.other_records.push(Unread { kind: kind.to_string(), what, count: 1, line: number }),
         }
     }
 
@@ -30,7 +48,7 @@ impl Parser {
             _ => None,
         };
         let Some(kind) = kind else {
-            self.count_record(kind_word.trim_end_matches(':'), number);
+            self.count_unread(kind_word.trim_end_matches(':'), RECORDS_SKIPPED, number);
             return;
         };
         // CPU-wide records name the other thread: `next pid/tid: 12/34`.
