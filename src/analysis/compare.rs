@@ -15,7 +15,8 @@
 //! - **The merged tree.** Paths are function paths (as [`CallTree`] builds
 //!   them); a path present on one side only stays in the tree with the other
 //!   side's weight 0, so frames that vanished are still there to draw.
-//!   Node 0 is the root; children are contiguous and sorted by name, then
+//!   Node 0 is the root and every parent comes before its children;
+//!   [`Comparison::children`] lists a node's children sorted by name, then
 //!   module, as flamegraphs order them.
 //! - **Normalisation** (`normalize`): the after side's samples are scaled so
 //!   its total equals the before side's, each sample rounded half away from
@@ -29,14 +30,16 @@
 //! - **Heap growth**: a later snapshot as "after" and an earlier one as
 //!   "before" gives the growth in between (pprof `-base`).
 //!
-//! Cost: one pass over each side's samples and one over the stacks their
-//! samples reach; the merged tree holds one node per distinct function path
-//! and is built without a hash lookup per node (`compare::merge`: a call
-//! tree per side, on two threads, then a merge-join of their sibling lists).
-//! The table's function weights are summed in the same walk that builds
-//! each side's tree, so the stacks are walked once per side, not twice.
+//! Cost: one pass over each side's samples and a few over its stack table
+//! in the table's own order, the two sides on two threads; the merged tree
+//! holds one node per distinct function path and is built without a hash
+//! lookup per node (`compare::merge`). The table's function weights are
+//! summed in the same passes.
 //!
 //! [`CallTree`]: crate::model::CallTree
+
+pub use merge::Children;
+use merge::{FunctionTrie, SideInput, SideTree};
 
 use super::diff::{Diff, Prepared};
 use crate::model::{MetricId, Profile, SampleFilter, Weight};
@@ -79,10 +82,11 @@ pub struct SideWeight {
 }
 
 /// One node of the merged call tree. Its weights are read through
-/// [`Comparison::before`] and [`Comparison::after`]: the node keeps which
-/// node of each side's own tree it stands for, so the merged tree is 28
-/// bytes a node instead of 96 (on two deep perf scripts, 1.9 million
-/// nodes: 52 MB to write instead of 179).
+/// [`Comparison::before`] and [`Comparison::after`] and its children
+/// through [`Comparison::children`]: the node keeps which stack of each
+/// side it stands for, so the merged tree is 20 bytes a node (on two deep
+/// perf scripts, 1.9 million nodes: 37 MB to write instead of 179 with
+/// the weights and children in each node).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompareNode {
     /// Index into [`Diff::functions`]; `NO_NODE` for the root (see
@@ -92,12 +96,8 @@ pub struct CompareNode {
     parent: u32,
     /// 0 for the root.
     pub depth: u32,
-    /// First child; children are `first_child..first_child + child_count`.
-    pub first_child: u32,
-    /// Number of children.
-    pub child_count: u32,
-    /// The node of each side's tree (before, after) on this path;
-    /// `u32::MAX` where that side has none.
+    /// The slot of each side (before, after) on this path (0 the root,
+    /// `s + 1` stack `s`); `u32::MAX` where that side has none.
     side: [u32; 2],
 }
 
@@ -123,12 +123,13 @@ pub struct Comparison {
     /// The per-function table, totals and scale ([`Diff::functions`] is
     /// what a node's `function` indexes).
     pub table: Diff,
-    /// The merged tree, parents before children; node 0 is the root ("all").
+    /// The merged tree, every parent before its children; node 0 is the
+    /// root ("all").
     pub nodes: Vec<CompareNode>,
     /// Deepest node's depth.
     pub max_depth: u32,
-    /// Each side's weights by node of its own tree (before, after).
-    sides: [merge::SideWeights; 2],
+    /// Each side's weights and sorted children by slot (before, after).
+    sides: [merge::SideTree; 2],
 }
 
 impl Comparison {
@@ -137,33 +138,32 @@ impl Comparison {
     pub fn build(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> Self {
         let mut prepared = Prepared::new(before, after, opts);
         let profiles = [before.profile, after.profile];
-        let (mut trees, mut functions, mut order) = side_trees(&prepared, profiles);
+        let (mut built, mut functions) = merged(&prepared, profiles);
         // A function that moved between modules becomes one function, which
-        // can reorder siblings: the side trees are built again with the
+        // can reorder siblings: the sides are folded again with the
         // functions matched (a renamed binary; rare).
         if prepared.match_moved(&mut functions) {
-            (trees, functions, order) = side_trees(&prepared, profiles);
+            (built, functions) = merged(&prepared, profiles);
         }
         let table = prepared.diff(&functions);
-        let [b, a] = trees;
-        let (nodes, max_depth) = merge::merge(&b, &a, &order);
-        Self { table, nodes, max_depth, sides: [b.into_weights(), a.into_weights()] }
+        let (nodes, max_depth, sides) = built;
+        Self { table, nodes, max_depth, sides }
     }
 
     /// Node `i`'s weight before.
     pub fn before(&self, i: u32) -> SideWeight {
-        self.sides[0].weight(self.nodes[i as usize].side[0])
+        self.sides[0].weights.weight(self.nodes[i as usize].side[0])
     }
 
     /// Node `i`'s weight after (scaled when normalised).
     pub fn after(&self, i: u32) -> SideWeight {
-        self.sides[1].weight(self.nodes[i as usize].side[1])
+        self.sides[1].weights.weight(self.nodes[i as usize].side[1])
     }
 
     /// True when no node's own weight is below 0 on either side (then a
     /// node's absolute weight is its total).
     pub fn weights_non_negative(&self) -> bool {
-        self.sides.iter().all(merge::SideWeights::non_negative)
+        self.sides.iter().all(|s| s.weights.non_negative())
     }
 
     /// Node `i`'s `after.total - before.total`.
@@ -182,9 +182,8 @@ impl Comparison {
     }
 
     /// Children of node `i`, in name order.
-    pub fn children(&self, i: u32) -> std::ops::Range<u32> {
-        let n = &self.nodes[i as usize];
-        n.first_child..n.first_child + n.child_count
+    pub fn children(&self, i: u32) -> Children<'_> {
+        Children::new(&self.sides, self.nodes[i as usize].side)
     }
 
     /// The function of node `i` (`None` for the root).
@@ -230,30 +229,83 @@ pub fn paired_metric(before: &Profile, bm: MetricId, after: &Profile) -> Result<
     Ok(am)
 }
 
-/// Each side's call tree by function path (the two sides on two threads),
-/// each function's weights on both sides, and the functions in name order.
-fn side_trees(p: &Prepared, profiles: [&Profile; 2]) -> ([merge::SideTree; 2], Vec<[SideWeight; 2]>, Vec<u32>) {
-    let (order, rank) = name_order(&p.functions);
-    let side = |i: usize| {
-        merge::SideTree::build(merge::SideInput {
-            profile: profiles[i],
-            fids: &p.fids[i],
-            rank: &rank,
-            order: &order,
-            stack_w: &p.stack_w[i],
-            empty: p.empty[i],
-        })
-    };
+/// The merged tree and each side's weights and sorted children, and each
+/// function's weights on both sides (the two sides folded on two threads).
+type Merged = ((Vec<CompareNode>, u32, [merge::SideTree; 2]), Vec<[SideWeight; 2]>);
+
+fn merged(p: &Prepared, profiles: [&Profile; 2]) -> Merged {
+    let rank = name_rank(&p.functions);
+    let tries = function_tries(p, profiles);
+    let input = |i: usize| side_input(p, profiles[i], tries[i].as_ref(), i, &rank);
+    let n = p.functions.len();
     // The after side on a thread of its own, inline when no thread can be
-    // started.
-    let ((a, wa), (b, wb)) = crate::parallel::join("firesight-compare-side", || side(1), || side(0));
-    let functions = wb.into_iter().zip(wa).map(|(b, a)| [b, a]).collect();
-    ([b, a], functions, order)
+    // started; the before side lays its nodes while the after side folds.
+    let (mut a, (mut b, (mut nodes, mut max_depth))) = crate::parallel::join(
+        "firesight-compare-side",
+        || SideTree::fold(input(1), n, true),
+        || {
+            let mut b = SideTree::fold(input(0), n, true);
+            let nodes = merge::before_nodes(input(0), &mut b, input(1).own.len());
+            (b, nodes)
+        },
+    );
+    merge::add_after(input(1), &mut a, &b.tree, &mut nodes, &mut max_depth);
+    let functions = std::mem::take(&mut b.functions)
+        .into_iter()
+        .zip(std::mem::take(&mut a.functions))
+        .map(|(b, a)| [b, a])
+        .collect();
+    ((nodes, max_depth, [b.tree, a.tree]), functions)
 }
 
-/// The functions sorted by name, then module (`order[rank]` is a function),
-/// and each function's rank.
-fn name_order(functions: &[FunctionKey]) -> (Vec<u32>, Vec<u32>) {
+/// Each function's self and total weight on both sides, without the tree
+/// (the two sides on two threads): the table's half, what the CLI's `diff`
+/// needs.
+pub(super) fn function_weights(p: &Prepared, profiles: [&Profile; 2]) -> Vec<[SideWeight; 2]> {
+    let tries = function_tries(p, profiles);
+    let input = |i: usize| side_input(p, profiles[i], tries[i].as_ref(), i, &[]);
+    let n = p.functions.len();
+    let (a, b) = crate::parallel::join(
+        "firesight-diff-side",
+        || SideTree::fold(input(1), n, false).functions,
+        || SideTree::fold(input(0), n, false).functions,
+    );
+    b.into_iter().zip(a).map(|(b, a)| [b, a]).collect()
+}
+
+/// Each side's stacks interned again by function where two of its frames
+/// are one function (see [`merge::function_trie`]).
+fn function_tries(p: &Prepared, profiles: [&Profile; 2]) -> [Option<FunctionTrie>; 2] {
+    [0, 1].map(|i| {
+        let stacks = &profiles[i].stacks;
+        merge::function_trie(stacks.parents(), stacks.frames(), &p.fids[i], &p.stack_w[i], p.functions.len())
+    })
+}
+
+fn side_input<'a>(
+    p: &'a Prepared,
+    profile: &'a Profile,
+    trie: Option<&'a FunctionTrie>,
+    i: usize,
+    rank: &'a [u32],
+) -> SideInput<'a> {
+    match trie {
+        Some(t) => {
+            SideInput { parents: &t.parents, frames: &t.frames, fids: &t.fids, rank, own: &t.own, empty: p.empty[i] }
+        }
+        None => SideInput {
+            parents: profile.stacks.parents(),
+            frames: profile.stacks.frames(),
+            fids: &p.fids[i],
+            rank,
+            own: &p.stack_w[i],
+            empty: p.empty[i],
+        },
+    }
+}
+
+/// Each function's sort position by name, then module.
+fn name_rank(functions: &[FunctionKey]) -> Vec<u32> {
     let mut order: Vec<u32> = (0..functions.len() as u32).collect();
     order.sort_by(|&a, &b| {
         let (fa, fb) = (&functions[a as usize], &functions[b as usize]);
@@ -263,7 +315,7 @@ fn name_order(functions: &[FunctionKey]) -> (Vec<u32>, Vec<u32>) {
     for (r, &f) in order.iter().enumerate() {
         rank[f as usize] = r as u32;
     }
-    (order, rank)
+    rank
 }
 
 fn share(w: Weight, total: Weight) -> f64 {

@@ -74,7 +74,7 @@ impl Diff {
     /// Compares `before` with `after` by function.
     pub fn build(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> Self {
         let mut prepared = Prepared::new(before, after, opts);
-        let mut weights = prepared.function_weights(before.profile, after.profile);
+        let mut weights = super::compare::function_weights(&prepared, [before.profile, after.profile]);
         prepared.match_moved(&mut weights);
         prepared.diff(&weights)
     }
@@ -131,20 +131,6 @@ impl Prepared {
             after_raw_total,
             scale,
         }
-    }
-
-    /// Each function's self and total weight (before, after), from a walk
-    /// of each side's stacks (the two sides on two threads).
-    pub(super) fn function_weights(&self, before: &Profile, after: &Profile) -> Vec<[SideWeight; 2]> {
-        let n = self.functions.len();
-        // The after side on a thread of its own, inline when no thread can
-        // be started.
-        let (wa, wb) = crate::parallel::join(
-            "firesight-diff-side",
-            || side_functions(after, &self.fids[1], &self.stack_w[1], n),
-            || side_functions(before, &self.fids[0], &self.stack_w[0], n),
-        );
-        wb.into_iter().zip(wa).map(|(b, a)| [b, a]).collect()
     }
 
     /// Matches the functions that moved between modules (one row each, the
@@ -290,74 +276,6 @@ impl<'a> Keys<'a> {
         }
         out
     }
-}
-
-/// The self and total weight of each of the `functions` on one side,
-/// total once per sample however often a function recurses: an iterative
-/// walk of the stack prefix tree keeping how often each function is on the
-/// current path.
-fn side_functions(p: &Profile, fids: &[u32], stack_w: &[Weight], functions: usize) -> Vec<SideWeight> {
-    let mut out = vec![SideWeight::default(); functions];
-    let parents = p.stacks.parents();
-    let frames = p.stacks.frames();
-    let n = parents.len();
-    // Subtree totals (a child's index is above its parent's).
-    let mut total = stack_w.to_vec();
-    for s in (0..n).rev() {
-        if let Some(q) = parents[s].get() {
-            let t = total[s];
-            total[q.index()] += t;
-        }
-    }
-    // Children lists by counting sort on the parent (roots under n).
-    let mut start = vec![0u32; n + 2];
-    for s in 0..n {
-        start[parents[s].get().map_or(n, StackId::index) + 1] += 1;
-    }
-    for i in 1..start.len() {
-        start[i] += start[i - 1];
-    }
-    let mut fill = start.clone();
-    let mut kids = vec![0u32; n];
-    for (s, parent) in parents.iter().enumerate() {
-        let q = parent.get().map_or(n, StackId::index);
-        kids[fill[q] as usize] = s as u32;
-        fill[q] += 1;
-    }
-    // Depth first, a function's total counted at its outermost call on
-    // each path. No stack of the path and no pops: in depth-first
-    // preorder `path[d]` is the node last visited at depth `d`, so the
-    // ancestors of the node in hand are `path[..depth]`; a function's
-    // `outer` (depth, stack) is where it last started a path of its own,
-    // and it is above the node in hand exactly when that stack is still on
-    // the path. A chain of single children goes on without the stack.
-    let mut path: Vec<u32> = Vec::new();
-    let mut outer: Vec<(u32, u32)> = vec![(u32::MAX, 0); out.len()];
-    let child = |i: u32, depth: u32| (kids[i as usize], depth);
-    let mut todo: Vec<(u32, u32)> = (start[n]..start[n + 1]).map(|i| child(i, 1)).collect();
-    while let Some(entry) = todo.pop() {
-        let mut next = Some(entry);
-        while let Some((c, depth)) = next.take() {
-            let (ci, d) = (c as usize, depth as usize);
-            if path.len() <= d {
-                path.resize(d + 1, u32::MAX);
-            }
-            path[d] = c;
-            let f = fids[frames[ci].index()] as usize;
-            out[f].self_weight += stack_w[ci];
-            let (od, on) = outer[f];
-            if !(od < depth && path[od as usize] == on) {
-                out[f].total += total[ci];
-                outer[f] = (depth, c);
-            }
-            let (a, b) = (start[ci], start[ci + 1]);
-            if b > a {
-                next = Some(child(a, depth + 1));
-                todo.extend((a + 1..b).map(|i| child(i, depth + 1)));
-            }
-        }
-    }
-    out
 }
 
 /// Pairs (before-only function, after-only function) of the same name in

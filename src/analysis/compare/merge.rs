@@ -1,63 +1,47 @@
-//! The merged call tree, built without a hash lookup per node: each side's
-//! stacks are first folded into a call tree of its own (by function path,
-//! every sibling list sorted by function rank; the two sides
-//! on two threads), then the two trees are merged top down by walking both
-//! sides' sibling lists together (a merge-join on the rank), one pass.
-//! Each side's walk also sums every function's self and total weight, which
-//! is the table's half of the comparison.
+//! The merged tree, built in passes over each side's stack table in its own
+//! order: no hash lookup per node and no depth-first walk of either side.
 //!
-//! Why: keying nodes by `(parent, function)` in a hash map and laying the
-//! result out breadth-first afterwards touches memory at random for every
-//! node, which on two deep perf scripts (1.9 million merged nodes) cost
-//! more than half the two loads. Here each side is read once through its
-//! stack table and the merge reads both side trees and writes the merged
-//! one front to back.
+//! Each side is read as a prefix tree by function path: the profile's
+//! stack table itself when no two of its frames are one function (then no
+//! two sibling stacks are), else the stacks interned again by function
+//! ([`function_trie`], rare: frames per line or address). Per side, on a
+//! thread of its own ([`SideTree::fold`]):
 //!
-//! The result is the one [`super::Comparison`] documents: a node per
-//! function path present on either side (a stack counts when its weight or
-//! a descendant's is not 0), every parent before its children, children
-//! contiguous and in name, then module, order; sibling blocks are laid
-//! out depth first (as the call tree's arena is, for the same reason: a
-//! chain of single children is read and written front to back, where
-//! breadth first read it at random).
+//! 1. each stack's own weight and, in one reverse pass, its subtree total
+//!    and whether anything below it weighs (`keep`);
+//! 2. one forward pass keeping the current root-to-stack path, which says
+//!    whether the stack's function is already above it: its total then
+//!    counts for the function only at the outermost call (the table's
+//!    half of the comparison);
+//! 3. the kept children of every stack, sorted by function rank (a counting
+//!    sort on the parent, then each short list sorted).
+//!
+//! Then the merged nodes: the kept stacks of the before side in their own
+//! order, then one forward pass over the after side that finds each
+//! stack's node under its parent's node through the before side's sorted
+//! children (a binary search in a short list), and adds a node where the
+//! before side has none. A merged node's children are not copied: they are
+//! the merge-join of its two sides' sorted children ([`Children`]), read
+//! only for the boxes a view draws.
+//!
+//! Why: the stack table is interned path by path, so a chain of single
+//! children (most of a deep profile) sits front to back in it. Passes in
+//! stack order read and write every column front to back, where a
+//! depth-first walk in name order (the layout before) jumped at every
+//! branch, a cache miss in each of its columns, and wrote a copy of each
+//! side's tree (on two deep perf scripts, 1.9 million merged nodes: the
+//! build took 0.105 s, of which 0.06 s was that walk).
 
 use super::{CompareNode, NO_NODE, SideWeight};
-use crate::model::{Profile, Weight};
+use crate::model::{FrameId, Parent, StackId, StackTable, Weight};
 
-/// No node on that side.
+/// No node, stack or slot.
 const NONE: u32 = u32::MAX;
-
-/// One side's call tree by function path (sibling blocks, depth first);
-/// node 0 is the root; each node's children are contiguous and sorted by
-/// rank.
-#[derive(Debug, Default)]
-pub(super) struct SideTree {
-    shape: Shape,
-    weights: SideWeights,
-}
-
-/// A side tree's nodes without their weights (what the merge reads).
-#[derive(Debug, Default)]
-struct Shape {
-    /// Rank of the node's function (`NONE` for the root).
-    rank: Vec<u32>,
-    /// First child.
-    first_child: Vec<u32>,
-    /// One past the last child.
-    end_child: Vec<u32>,
-}
-
-impl Shape {
-    fn children(&self, i: u32) -> std::ops::Range<usize> {
-        if i == NONE { 0..0 } else { self.first_child[i as usize] as usize..self.end_child[i as usize] as usize }
-    }
-}
 
 /// A weight column's element: 64 bits when the side's weights in absolute
 /// value sum to at most `i64::MAX` (then no own weight or subtree total
-/// can overflow it; the rule), else 128. Half the memory for the rule: on
-/// two deep perf scripts, 30 MB of fresh pages fewer.
-trait Column: Copy + Default + std::ops::Add<Output = Self> + std::iter::Sum<Self> {
+/// can overflow it; the rule), else 128. Half the memory for the rule.
+pub(super) trait Column: Copy + Default + std::ops::Add<Output = Self> {
     /// `w`, which the caller knows fits.
     fn narrow(w: Weight) -> Self;
     /// As a weight.
@@ -82,15 +66,14 @@ impl Column for i128 {
     }
 }
 
-/// Own weight and subtree total of every node.
+/// Own weight and subtree total by slot (0 the root, `s + 1` stack `s`).
 #[derive(Clone, Debug, Default)]
 pub(super) struct Columns<W> {
     own: Vec<W>,
     total: Vec<W>,
 }
 
-/// One side's weights by node of its own tree: what the merged nodes
-/// point at.
+/// One side's weights by slot: what the merged nodes point at.
 #[derive(Clone, Debug)]
 pub(super) enum SideWeights {
     /// 64-bit columns (see [`Column`]).
@@ -106,7 +89,7 @@ impl Default for SideWeights {
 }
 
 impl SideWeights {
-    /// Node `i`'s weight; nothing for `NONE` (no node on this side).
+    /// Slot `i`'s weight; nothing for `NONE` (no node on this side).
     pub(super) fn weight(&self, i: u32) -> SideWeight {
         fn read<W: Column>(c: &Columns<W>, i: u32) -> SideWeight {
             match (c.own.get(i as usize), c.total.get(i as usize)) {
@@ -120,7 +103,7 @@ impl SideWeights {
         }
     }
 
-    /// True when no node's own weight is below 0.
+    /// True when no own weight is below 0.
     pub(super) fn non_negative(&self) -> bool {
         match self {
             Self::Narrow(c) => c.own.iter().all(|&w| w >= 0),
@@ -129,256 +112,392 @@ impl SideWeights {
     }
 }
 
-/// What one side's tree is folded from.
+/// What one side is folded from: a prefix tree by function path.
 #[derive(Clone, Copy)]
 pub(super) struct SideInput<'a> {
-    /// The side's profile.
-    pub(super) profile: &'a Profile,
+    /// Parent of every stack (below it).
+    pub(super) parents: &'a [Parent],
+    /// Frame of every stack.
+    pub(super) frames: &'a [FrameId],
     /// The function of every frame.
     pub(super) fids: &'a [u32],
     /// The sort position of every function.
     pub(super) rank: &'a [u32],
-    /// The function of every rank.
-    pub(super) order: &'a [u32],
-    /// The weight of every stack.
-    pub(super) stack_w: &'a [Weight],
-    /// The weight of the samples with no stack (the root's own).
+    /// Weight of the samples ending at each stack.
+    pub(super) own: &'a [Weight],
+    /// Weight of the samples with no stack (the root's own).
     pub(super) empty: Weight,
 }
 
-impl SideTree {
-    /// The weights, for the merged tree to read; the shape is done with.
-    pub(super) fn into_weights(self) -> SideWeights {
-        self.weights
+impl SideInput<'_> {
+    fn len(&self) -> usize {
+        self.own.len().min(self.parents.len()).min(self.frames.len())
     }
 
-    /// Folds the stacks of one side into a call tree by function path,
-    /// with 64-bit weight columns when they fit (see [`Column`]). Also
-    /// returns each function's self and total weight on this side (a total
-    /// counted at the function's outermost call on the path, so once per
-    /// sample however often it recurses): the table's half, without a
-    /// second walk of the stacks.
-    pub(super) fn build(input: SideInput<'_>) -> (Self, Vec<SideWeight>) {
-        let magnitude: u128 =
-            input.stack_w.iter().chain([&input.empty]).map(|w| w.unsigned_abs()).fold(0, u128::saturating_add);
-        if magnitude <= i64::MAX as u128 {
-            let (shape, c, functions) = Self::fold::<i64>(input);
-            (Self { shape, weights: SideWeights::Narrow(c) }, functions)
-        } else {
-            let (shape, c, functions) = Self::fold::<i128>(input);
-            (Self { shape, weights: SideWeights::Wide(c) }, functions)
-        }
+    #[inline]
+    fn function(&self, s: usize) -> u32 {
+        self.fids[self.frames[s].index()]
     }
 
-    /// [`Self::build`] in columns of `W`.
-    fn fold<W: Column>(input: SideInput<'_>) -> (Shape, Columns<W>, Vec<SideWeight>) {
-        let SideInput { profile: p, fids, rank, order, stack_w, empty } = input;
-        let parents = p.stacks.parents();
-        let frames = p.stacks.frames();
-        let n = stack_w.len().min(parents.len());
-        // A stack counts when it or a descendant carries weight; parents
-        // come before their children, so one reverse pass marks them.
-        let mut needed: Vec<bool> = stack_w[..n].iter().map(|&w| w != 0).collect();
-        for s in (0..n).rev() {
-            if needed[s]
-                && let Some(q) = parents[s].get()
-            {
-                needed[q.index()] = true;
-            }
-        }
-        // Children of every stack (slot s + 1; slot 0 the root), by counting
-        // sort, each child as (rank of its function << 32 | stack): the
-        // rank is read once per stack, in stack order, and each sibling
-        // list is then sorted in place, so the walk below reads its
-        // children front to back instead of chasing frame -> function ->
-        // rank for each of them.
-        let slot = |s: usize| parents[s].get().map_or(0, |q| q.index() + 1);
-        let mut start = vec![0u32; n + 2];
-        for s in (0..n).filter(|&s| needed[s]) {
-            start[slot(s) + 1] += 1;
-        }
-        for i in 1..start.len() {
-            start[i] += start[i - 1];
-        }
-        let mut kids = vec![0u64; start[n + 1] as usize];
-        {
-            let mut fill = start.clone();
-            for s in (0..n).filter(|&s| needed[s]) {
-                let p = slot(s);
-                let r = rank[fids[frames[s].index()] as usize];
-                kids[fill[p] as usize] = u64::from(r) << 32 | s as u64;
-                fill[p] += 1;
-            }
-        }
-        drop(needed);
-        for w in start.windows(2) {
-            let list = &mut kids[w[0] as usize..w[1] as usize];
-            if list.len() > 1 {
-                list.sort_unstable();
-            }
-        }
-        let cap = kids.len() + 1;
-        let mut sh = Shape {
-            rank: Vec::with_capacity(cap),
-            first_child: Vec::with_capacity(cap),
-            end_child: Vec::with_capacity(cap),
-        };
-        let mut c: Columns<W> = Columns { own: Vec::with_capacity(cap), total: Vec::with_capacity(cap) };
-        let push = |sh: &mut Shape, c: &mut Columns<W>, rank: u32, own: Weight| {
-            sh.rank.push(rank);
-            sh.first_child.push(0);
-            sh.end_child.push(0);
-            c.own.push(W::narrow(own));
-            c.total.push(W::default());
-        };
-        push(&mut sh, &mut c, NONE, empty);
-        // The stacks each node stands for (several when frames of one
-        // function are siblings): node i's are `members[mstart[i]..mstart[i + 1]]`,
-        // each as its slot (stack + 1; 0 the root).
-        let mut members: Vec<u32> = Vec::with_capacity(cap);
-        members.push(0);
-        let mut mstart: Vec<u32> = Vec::with_capacity(cap + 1);
-        mstart.extend([0, 1]);
-        let mut buf: Vec<u64> = Vec::new();
-        // Depth first: a node's children are made as one block when it is
-        // expanded, the first child expanded next, so a chain of single
-        // children reads its stacks and writes its nodes front to back.
-        // The first child is expanded right after its parent, a chain of
-        // single children without going through the stack.
-        //
-        // Nodes are expanded in depth-first preorder, so `path[d]` is the
-        // node last expanded at depth `d` and the ancestors of the node in
-        // hand are `path[..depth]`; `outer[f]` is (depth, node) where
-        // function `f` last started a path of its own: it is above the node
-        // in hand exactly when that node is still on the path. A node whose
-        // function is not above it is its function's outermost call.
-        let mut outermost: Vec<bool> = Vec::with_capacity(cap);
-        outermost.push(false);
-        let mut outer: Vec<(u32, u32)> = vec![(u32::MAX, 0); order.len()];
-        let mut path: Vec<u32> = Vec::new();
-        // (node, depth) still to expand.
-        let mut todo: Vec<(u32, u32)> = Vec::new();
-        let mut next = Some((0u32, 0u32));
-        while let Some((head, depth)) = next.take().or_else(|| todo.pop()) {
-            let head = head as usize;
-            if let Some(&f) = order.get(sh.rank[head] as usize) {
-                let d = depth as usize;
-                if path.len() <= d {
-                    path.resize(d + 1, u32::MAX);
-                }
-                path[d] = head as u32;
-                let (od, on) = outer[f as usize];
-                if !(od < depth && path[od as usize] == on) {
-                    outermost[head] = true;
-                    outer[f as usize] = (depth, head as u32);
-                }
-            }
-            let (m0, m1) = (mstart[head] as usize, mstart[head + 1] as usize);
-            // The node's children, sorted by rank: one member's list as it
-            // is, several members' lists gathered and sorted.
-            let list: &[u64] = if m1 - m0 == 1 {
-                let m = members[m0] as usize;
-                &kids[start[m] as usize..start[m + 1] as usize]
-            } else {
-                buf.clear();
-                for &m in &members[m0..m1] {
-                    let m = m as usize;
-                    buf.extend_from_slice(&kids[start[m] as usize..start[m + 1] as usize]);
-                }
-                buf.sort_unstable();
-                &buf
-            };
-            sh.first_child[head] = c.own.len() as u32;
-            let mut i = 0;
-            while i < list.len() {
-                let r = (list[i] >> 32) as u32;
-                let mut own: Weight = 0;
-                while i < list.len() && (list[i] >> 32) as u32 == r {
-                    let k = list[i] as u32;
-                    own += stack_w[k as usize];
-                    members.push(k + 1);
-                    i += 1;
-                }
-                mstart.push(members.len() as u32);
-                push(&mut sh, &mut c, r, own);
-                outermost.push(false);
-            }
-            sh.end_child[head] = c.own.len() as u32;
-            let (first, end) = (sh.first_child[head], sh.end_child[head]);
-            if first < end {
-                next = Some((first, depth + 1));
-                todo.extend((first + 1..end).rev().map(|c| (c, depth + 1)));
-            }
-        }
-        // Children come after their parent: totals in one reverse pass.
-        for i in (0..c.own.len()).rev() {
-            let below: W = c.total[sh.first_child[i] as usize..sh.end_child[i] as usize].iter().copied().sum();
-            c.total[i] = c.own[i] + below;
-        }
-        // Each function's weights, one pass in node order.
-        let mut functions = vec![SideWeight::default(); order.len()];
-        for i in 1..c.own.len() {
-            let w = &mut functions[order[sh.rank[i] as usize] as usize];
-            w.self_weight += c.own[i].wide();
-            if outermost[i] {
-                w.total += c.total[i].wide();
-            }
-        }
-        (sh, c, functions)
+    /// Slot of stack `s`'s parent (0 at a root).
+    #[inline]
+    fn parent_slot(&self, s: usize) -> usize {
+        self.parents[s].get().map_or(0, |p| p.index() + 1)
     }
 }
 
-/// Merges the two side trees (before, after) into the comparison's nodes;
-/// `order[rank]` is the function of a rank. Returns the nodes and the
-/// deepest depth.
-pub(super) fn merge(before: &SideTree, after: &SideTree, order: &[u32]) -> (Vec<CompareNode>, u32) {
-    let (before, after) = (&before.shape, &after.shape);
-    let bound = (before.rank.len() + after.rank.len()).saturating_sub(1).max(1);
-    let mut nodes: Vec<CompareNode> = Vec::with_capacity(bound);
-    nodes.push(CompareNode {
-        function: NO_NODE,
-        parent: NO_NODE,
-        depth: 0,
-        first_child: 0,
-        child_count: 0,
-        side: [0, 0],
-    });
-    let mut max_depth = 0;
-    // Depth first, as the side trees are laid out: the merge reads both
-    // and writes its nodes nearly front to back.
-    let (mut todo, mut next): (Vec<u32>, Option<u32>) = (Vec::new(), Some(0));
-    while let Some(head) = next.take().or_else(|| todo.pop()) {
-        let head = head as usize;
-        let [x, y] = nodes[head].side;
-        let (mut bs, mut as_) = (before.children(x), after.children(y));
-        let depth = nodes[head].depth + 1;
-        let first = nodes.len();
-        loop {
-            let rb = bs.clone().next().map_or(NONE, |i| before.rank[i]);
-            let ra = as_.clone().next().map_or(NONE, |i| after.rank[i]);
-            if rb == NONE && ra == NONE {
-                break;
-            }
-            let r = rb.min(ra);
-            let b = if rb == r { bs.next().map_or(NONE, |i| i as u32) } else { NONE };
-            let a = if ra == r { as_.next().map_or(NONE, |i| i as u32) } else { NONE };
-            nodes.push(CompareNode {
-                function: order[r as usize],
-                parent: head as u32,
-                depth,
-                first_child: 0,
-                child_count: 0,
-                side: [b, a],
-            });
-            max_depth = max_depth.max(depth);
+/// A side's stacks interned again by function path, for a side where two
+/// frames are one function (so two sibling stacks can be): parents,
+/// frames (a function id as the frame id) and own weights, with the
+/// identity as the frames' functions. `None` when the stack table already
+/// is one (every function has one frame).
+pub(super) struct FunctionTrie {
+    pub(super) parents: Vec<Parent>,
+    pub(super) frames: Vec<FrameId>,
+    pub(super) own: Vec<Weight>,
+    pub(super) fids: Vec<u32>,
+}
+
+/// See [`FunctionTrie`].
+pub(super) fn function_trie(
+    parents: &[Parent],
+    frames: &[FrameId],
+    fids: &[u32],
+    own: &[Weight],
+    functions: usize,
+) -> Option<FunctionTrie> {
+    let mut seen = vec![false; functions];
+    if fids.iter().all(|&f| !std::mem::replace(&mut seen[f as usize], true)) {
+        return None;
+    }
+    let n = own.len().min(parents.len()).min(frames.len());
+    let mut table = StackTable::new();
+    let mut node: Vec<StackId> = Vec::with_capacity(n);
+    let mut w: Vec<Weight> = Vec::new();
+    for s in 0..n {
+        let parent = parents[s].get().map(|p| node[p.index()]);
+        let id = table.intern(parent, FrameId::from_index(fids[frames[s].index()] as usize));
+        if id.index() == w.len() {
+            w.push(0);
         }
-        nodes[head].first_child = first as u32;
-        nodes[head].child_count = (nodes.len() - first) as u32;
-        let (first, end) = (first as u32, nodes.len() as u32);
-        if first < end {
-            next = Some(first);
-            todo.extend((first + 1..end).rev());
+        w[id.index()] += own[s];
+        node.push(id);
+    }
+    let (parents, frames) = table.into_parts();
+    Some(FunctionTrie { parents, frames, own: w, fids: (0..functions as u32).collect() })
+}
+
+/// The kept children of every slot, sorted by function rank:
+/// `keys[start[q]..start[q + 1]]`, each `rank << 32 | stack`.
+#[derive(Clone, Debug, Default)]
+struct Shape {
+    start: Vec<u32>,
+    keys: Vec<u64>,
+}
+
+impl Shape {
+    fn children(&self, slot: u32) -> &[u64] {
+        let q = slot as usize;
+        match (self.start.get(q), self.start.get(q + 1)) {
+            (Some(&a), Some(&b)) => &self.keys[a as usize..b as usize],
+            _ => &[],
         }
     }
+}
+
+/// One side as the comparison keeps it: weights, sorted children and the
+/// merged node of every slot.
+#[derive(Clone, Debug, Default)]
+pub(super) struct SideTree {
+    pub(super) weights: SideWeights,
+    shape: Shape,
+    /// Merged node of every slot; `NONE` for a stack not kept; empty when
+    /// slot `i` is node `i` (every stack kept, on the before side).
+    node: Vec<u32>,
+}
+
+impl SideTree {
+    /// The merged node of slot `i`.
+    #[inline]
+    fn node_of(&self, i: usize) -> u32 {
+        if self.node.is_empty() { i as u32 } else { self.node.get(i).copied().unwrap_or(NONE) }
+    }
+}
+
+/// A side folded: the tree, which stacks are kept, and each function's weights.
+pub(super) struct Folded {
+    pub(super) tree: SideTree,
+    keep: Vec<bool>,
+    /// Depth of every kept stack (1 at a root).
+    depth: Vec<u32>,
+    pub(super) functions: Vec<SideWeight>,
+}
+
+impl SideTree {
+    /// Folds one side (see the module docs); with `shape`, also the sorted
+    /// children the merge needs (the table alone does not).
+    pub(super) fn fold(input: SideInput<'_>, functions: usize, shape: bool) -> Folded {
+        let magnitude: u128 =
+            input.own.iter().chain([&input.empty]).map(|w| w.unsigned_abs()).fold(0, u128::saturating_add);
+        if magnitude <= i64::MAX as u128 {
+            Self::fold_in::<i64>(input, functions, shape, SideWeights::Narrow)
+        } else {
+            Self::fold_in::<i128>(input, functions, shape, SideWeights::Wide)
+        }
+    }
+
+    fn fold_in<W: Column>(
+        input: SideInput<'_>,
+        functions: usize,
+        shape: bool,
+        wrap: fn(Columns<W>) -> SideWeights,
+    ) -> Folded {
+        let (c, keep) = columns::<W>(input);
+        let (f, depth) = sums_by_path(input, &c, &keep, functions);
+        let shape = if shape { sorted_children(input, &keep) } else { Shape::default() };
+        Folded { tree: SideTree { weights: wrap(c), shape, node: Vec::new() }, keep, depth, functions: f }
+    }
+}
+
+/// Own and total weight by slot, which stacks are kept, and each
+/// function's self and total weight (a total once per sample however often
+/// the function recurses).
+fn columns<W: Column>(input: SideInput<'_>) -> (Columns<W>, Vec<bool>) {
+    let n = input.len();
+    let mut own: Vec<W> = Vec::with_capacity(n + 1);
+    own.push(W::narrow(input.empty));
+    own.extend(input.own[..n].iter().map(|&w| W::narrow(w)));
+    let mut total = own.clone();
+    // A stack is kept when it or a stack below it carries weight.
+    let mut keep: Vec<bool> = input.own[..n].iter().map(|&w| w != 0).collect();
+    for s in (0..n).rev() {
+        let q = input.parent_slot(s);
+        let t = total[s + 1];
+        total[q] = total[q] + t;
+        if keep[s] && q > 0 {
+            keep[q - 1] = true;
+        }
+    }
+    (Columns { own, total }, keep)
+}
+
+/// Each function's weights and each kept stack's depth, in one forward
+/// pass in stack order (see below).
+fn sums_by_path<W: Column>(
+    input: SideInput<'_>,
+    c: &Columns<W>,
+    keep: &[bool],
+    functions: usize,
+) -> (Vec<SideWeight>, Vec<u32>) {
+    let n = input.len();
+    let (own, total) = (&c.own, &c.total);
+    // Forward, the path from the root to the stack in hand: `path[d]` is
+    // its stack at depth `d + 1` for `d < len`. The next stack is nearly
+    // always the last one's child; else the path is cut back to the new
+    // stack's nearest ancestor on it (found by `depth`) and the ancestors
+    // between are put on it. `outer[f]` is (depth, stack) where function
+    // `f` last went on the path with no call of it above: `f` is on the
+    // path exactly when that stack still is (so cutting the path back
+    // costs nothing).
+    let mut out = vec![SideWeight::default(); functions];
+    let mut outer: Vec<(u32, u32)> = vec![(u32::MAX, 0); functions];
+    let mut depth = vec![0u32; n];
+    let mut path: Vec<u32> = Vec::new();
+    let mut len = 0usize;
+    let mut climb: Vec<u32> = Vec::new();
+    // Puts stack `x` on the path at `len` (its depth is `len + 1`); true
+    // when its function is not above it.
+    let mut enter = |x: usize, path: &mut Vec<u32>, len: &mut usize| {
+        let f = input.function(x) as usize;
+        let (od, on) = outer[f];
+        let above = (od as usize) < *len && path[od as usize] == on;
+        if !above {
+            outer[f] = (*len as u32, x as u32);
+        }
+        if path.len() == *len {
+            path.push(x as u32);
+        } else {
+            path[*len] = x as u32;
+        }
+        *len += 1;
+        (f, !above)
+    };
+    for s in 0..n {
+        if !keep[s] {
+            continue;
+        }
+        let parent = input.parents[s].get().map(StackId::index);
+        if parent.map(|p| p as u32) != len.checked_sub(1).map(|l| path[l]) {
+            climb.clear();
+            let mut q = parent;
+            while let Some(x) = q {
+                let d = depth[x] as usize;
+                if d <= len && path[d - 1] == x as u32 {
+                    break;
+                }
+                climb.push(x as u32);
+                q = input.parents[x].get().map(StackId::index);
+            }
+            let kept = q.map_or(0, |x| depth[x] as usize);
+            len = kept;
+            for &x in climb.iter().rev() {
+                enter(x as usize, &mut path, &mut len);
+            }
+        }
+        let (f, outermost) = enter(s, &mut path, &mut len);
+        depth[s] = len as u32;
+        let w = &mut out[f];
+        w.self_weight += own[s + 1].wide();
+        if outermost {
+            w.total += total[s + 1].wide();
+        }
+    }
+    (out, depth)
+}
+
+/// The kept children of every slot, sorted by function rank.
+fn sorted_children(input: SideInput<'_>, keep: &[bool]) -> Shape {
+    let n = input.len();
+    let mut start = vec![0u32; n + 2];
+    for s in (0..n).filter(|&s| keep[s]) {
+        start[input.parent_slot(s) + 1] += 1;
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    // `start[q]` serves as q's fill cursor, which leaves it at q's end,
+    // the start of q + 1: one shift back.
+    let mut keys = vec![0u64; start[n + 1] as usize];
+    for s in (0..n).filter(|&s| keep[s]) {
+        let q = input.parent_slot(s);
+        keys[start[q] as usize] = u64::from(input.rank[input.function(s) as usize]) << 32 | s as u64;
+        start[q] += 1;
+    }
+    start.copy_within(0..=n, 1);
+    start[0] = 0;
+    for q in 0..=n {
+        let list = &mut keys[start[q] as usize..start[q + 1] as usize];
+        if list.len() > 1 {
+            list.sort_unstable();
+        }
+    }
+    Shape { start, keys }
+}
+
+/// The merged nodes of the before side's kept stacks, in its stack order
+/// (the root first); records each slot's node in `before.tree`.
+pub(super) fn before_nodes(input: SideInput<'_>, before: &mut Folded, room: usize) -> (Vec<CompareNode>, u32) {
+    let n = input.len();
+    let kept = before.keep.iter().filter(|&&k| k).count();
+    // Room for the after side's nodes too: growing would copy these.
+    let mut nodes: Vec<CompareNode> = Vec::with_capacity(kept + room + 1);
+    nodes.push(CompareNode { function: NO_NODE, parent: NO_NODE, depth: 0, side: [0, 0] });
+    let depth = std::mem::take(&mut before.depth);
+    let mut max_depth = 0;
+    if kept == n {
+        // Every stack kept (the rule): stack `s` is node `s + 1`.
+        for s in 0..n {
+            max_depth = max_depth.max(depth[s]);
+            nodes.push(CompareNode {
+                function: input.function(s),
+                parent: input.parent_slot(s) as u32,
+                depth: depth[s],
+                side: [s as u32 + 1, NONE],
+            });
+        }
+        return (nodes, max_depth);
+    }
+    let mut node = vec![NONE; n + 1];
+    node[0] = 0;
+    for s in (0..n).filter(|&s| before.keep[s]) {
+        max_depth = max_depth.max(depth[s]);
+        node[s + 1] = nodes.len() as u32;
+        let parent = node[input.parent_slot(s)];
+        nodes.push(CompareNode { function: input.function(s), parent, depth: depth[s], side: [s as u32 + 1, NONE] });
+    }
+    before.tree.node = node;
     (nodes, max_depth)
+}
+
+/// Adds the after side to the merged nodes: each kept stack joins the node
+/// of its path on the before side, or becomes a node of its own.
+pub(super) fn add_after(
+    input: SideInput<'_>,
+    after: &mut Folded,
+    before: &SideTree,
+    nodes: &mut Vec<CompareNode>,
+    max_depth: &mut u32,
+) {
+    let n = input.len();
+    let mut node = vec![NONE; n + 1];
+    node[0] = 0;
+    for s in (0..n).filter(|&s| after.keep[s]) {
+        let parent = node[input.parent_slot(s)];
+        let f = input.function(s);
+        let rank = u64::from(input.rank[f as usize]);
+        let slot = nodes[parent as usize].side[0];
+        let found = if slot == NONE {
+            None
+        } else {
+            let list = before.shape.children(slot);
+            list.binary_search_by_key(&rank, |k| k >> 32).ok().map(|i| before.node_of(list[i] as u32 as usize + 1))
+        };
+        let id = match found {
+            Some(id) => {
+                nodes[id as usize].side[1] = s as u32 + 1;
+                id
+            }
+            None => {
+                let depth = nodes[parent as usize].depth + 1;
+                *max_depth = (*max_depth).max(depth);
+                nodes.push(CompareNode { function: f, parent, depth, side: [NONE, s as u32 + 1] });
+                nodes.len() as u32 - 1
+            }
+        };
+        node[s + 1] = id;
+    }
+    after.tree.node = node;
+}
+
+/// A merged node's children in name order: the merge-join of its two
+/// sides' sorted children.
+#[derive(Clone, Debug)]
+pub struct Children<'a> {
+    before: &'a [u64],
+    after: &'a [u64],
+    sides: &'a [SideTree; 2],
+}
+
+impl<'a> Children<'a> {
+    pub(super) fn new(sides: &'a [SideTree; 2], slots: [u32; 2]) -> Self {
+        let list = |i: usize| if slots[i] == NONE { &[][..] } else { sides[i].shape.children(slots[i]) };
+        Self { before: list(0), after: list(1), sides }
+    }
+}
+
+impl Iterator for Children<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        let node = |side: &SideTree, key: u64| side.node_of(key as u32 as usize + 1);
+        let (b, a) = (self.before.first().copied(), self.after.first().copied());
+        let before_first = match (b, a) {
+            (None, None) => return None,
+            (Some(b), Some(a)) => b >> 32 <= a >> 32,
+            (b, _) => b.is_some(),
+        };
+        if before_first {
+            let b = b?;
+            // The same function on both sides: one node.
+            if a.is_some_and(|a| a >> 32 == b >> 32) {
+                self.after = &self.after[1..];
+            }
+            self.before = &self.before[1..];
+            Some(node(&self.sides[0], b))
+        } else {
+            let a = a?;
+            self.after = &self.after[1..];
+            Some(node(&self.sides[1], a))
+        }
+    }
 }

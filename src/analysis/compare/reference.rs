@@ -66,6 +66,25 @@ impl RawTree {
     /// Lays the tree out (sibling blocks, depth first) with children sorted
     /// by name, then module; returns the nodes and the deepest depth.
     pub(super) fn arena(&self, functions: &[FunctionKey]) -> (Vec<RefNode>, u32) {
+        let (laid, max_depth) = self.laid(functions);
+        // Read back in preorder, as [`RefNode::all`] reads a comparison.
+        let mut out = Vec::with_capacity(laid.len());
+        let mut todo = vec![0u32];
+        while let Some(i) = todo.pop() {
+            let n = &laid[i as usize];
+            out.push(RefNode {
+                function: n.function,
+                depth: n.depth,
+                children: n.child_count,
+                before: n.before,
+                after: n.after,
+            });
+            todo.extend((n.first_child..n.first_child + n.child_count).rev());
+        }
+        (out, max_depth)
+    }
+
+    fn laid(&self, functions: &[FunctionKey]) -> (Vec<Laid>, u32) {
         let n = self.parent.len();
         let mut total = self.own.clone();
         for i in (1..n).rev() {
@@ -100,9 +119,8 @@ impl RawTree {
         }
         let weight = |i: usize, side: usize| SideWeight { self_weight: self.own[i][side], total: total[i][side] };
         let mut nodes = Vec::with_capacity(n);
-        nodes.push(RefNode {
+        nodes.push(Laid {
             function: None,
-            parent: None,
             depth: 0,
             first_child: 0,
             child_count: 0,
@@ -123,9 +141,8 @@ impl RawTree {
             nodes[head].child_count = list.len() as u32;
             for &k in list.iter() {
                 let k = k as usize;
-                nodes.push(RefNode {
+                nodes.push(Laid {
                     function: Some(self.function[k]),
-                    parent: Some(head as u32),
                     depth,
                     first_child: 0,
                     child_count: 0,
@@ -142,35 +159,47 @@ impl RawTree {
     }
 }
 
-/// A merged node with its weights, as the reference lays it out and as
-/// [`Comparison`] reads it back ([`RefNode::all`]).
+/// A node of the reference's layout (sibling blocks, depth first).
+struct Laid {
+    function: Option<u32>,
+    depth: u32,
+    first_child: u32,
+    child_count: u32,
+    before: SideWeight,
+    after: SideWeight,
+}
+
+/// A merged node with its weights and number of children, in preorder
+/// (children in name order): the reference's tree and a [`Comparison`]'s
+/// read the same way ([`RefNode::all`]), whatever their layouts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct RefNode {
     pub(super) function: Option<u32>,
-    pub(super) parent: Option<u32>,
     pub(super) depth: u32,
-    pub(super) first_child: u32,
-    pub(super) child_count: u32,
+    pub(super) children: u32,
     pub(super) before: SideWeight,
     pub(super) after: SideWeight,
 }
 
 impl RefNode {
-    /// Every node of `c` with its weights.
+    /// Every node of `c` with its weights, in preorder; each node's parent
+    /// is checked on the way.
     pub(super) fn all(c: &Comparison) -> Vec<Self> {
-        (0..c.nodes.len() as u32)
-            .map(|i| {
-                let n = c.node(i);
-                Self {
-                    function: n.function(),
-                    parent: n.parent(),
-                    depth: n.depth,
-                    first_child: n.first_child,
-                    child_count: n.child_count,
-                    before: c.before(i),
-                    after: c.after(i),
-                }
-            })
-            .collect()
+        let mut out = Vec::with_capacity(c.nodes.len());
+        let mut todo = vec![0u32];
+        while let Some(i) = todo.pop() {
+            let n = c.node(i);
+            let kids: Vec<u32> = c.children(i).collect();
+            assert!(kids.iter().all(|&k| c.node(k).parent() == Some(i) && k > i), "node {i}: a child's parent");
+            out.push(Self {
+                function: n.function(),
+                depth: n.depth,
+                children: kids.len() as u32,
+                before: c.before(i),
+                after: c.after(i),
+            });
+            todo.extend(kids.into_iter().rev());
+        }
+        out
     }
 }

@@ -43,9 +43,19 @@ fn compare(before: &Profile, after: &Profile, normalize: bool) -> Comparison {
     )
 }
 
-/// Every node as `path before/after` (totals), in layout order.
+/// Every node as `path before/after` (totals), in preorder (children in
+/// name order).
 fn dump(c: &Comparison) -> Vec<String> {
-    (1..c.nodes.len() as u32)
+    let mut order = Vec::new();
+    let mut todo: Vec<u32> = c.children(0).collect();
+    todo.reverse();
+    while let Some(i) = todo.pop() {
+        order.push(i);
+        let kids: Vec<u32> = c.children(i).collect();
+        todo.extend(kids.into_iter().rev());
+    }
+    order
+        .into_iter()
         .map(|i| {
             let path: Vec<&str> = c.path_to(i).iter().filter_map(|&n| c.function_of(n)).map(|f| &*f.name).collect();
             format!("{} {}/{}", path.join(";"), c.before(i).total, c.after(i).total)
@@ -60,12 +70,11 @@ fn frames_present_only_before_stay_with_after_zero() {
     let c = compare(&before, &after, false);
     assert_eq!(
         dump(&c),
-        ["main 10/11", "main;parse 5/1", "main;sort 5/4", "main;write 0/6", "main;sort;cmp 3/0"],
-        "parents first, children by name"
+        ["main 10/11", "main;parse 5/1", "main;sort 5/4", "main;sort;cmp 3/0", "main;write 0/6"],
+        "children by name"
     );
     assert_eq!((c.table.before_total, c.table.after_total), (10, 11));
-    let root = c.node(0);
-    assert_eq!((root.child_count, root.first_child), (1, 1));
+    assert_eq!(c.children(0).collect::<Vec<_>>(), [1]);
     let cmp = c.nodes.iter().position(|n| n.depth == 3).map_or(0, |i| i as u32);
     assert_eq!(c.total_change(cmp), -3);
     assert!((c.share_change(cmp) - -30.0).abs() < 1e-9);
@@ -163,8 +172,7 @@ fn tree_functions(c: &Comparison) -> Vec<[SideWeight; 2]> {
             }
             on_path[f] += 1;
         }
-        if *next < n.child_count {
-            let child = n.first_child + *next;
+        if let Some(child) = c.children(id).nth(*next as usize) {
             *next += 1;
             walk.push((child, 0));
         } else {
@@ -206,7 +214,7 @@ fn the_table_and_the_tree_agree() {
 /// layout of the same order) for `before` and `after`.
 fn reference_nodes(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> (Vec<RefNode>, u32) {
     let mut prepared = Prepared::new(before, after, opts);
-    let mut weights = prepared.function_weights(before.profile, after.profile);
+    let mut weights = super::function_weights(&prepared, [before.profile, after.profile]);
     prepared.match_moved(&mut weights);
     let mut raw = super::reference::RawTree::new();
     for (side, p) in [before.profile, after.profile].into_iter().enumerate() {
@@ -267,6 +275,43 @@ fn the_merge_join_builds_the_same_tree_as_the_hash_build_on_real_pairs() {
     let after = profile(&[("m@x;f@a;g@a;f@a", 5), ("m@x;old@c", 2), ("m@x;h@a;h@a", 7), ("m@x;f@b", 1)]);
     let (bs, as_) = (Side { profile: &before, metric: MetricId(0) }, Side { profile: &after, metric: MetricId(0) });
     let c = Comparison::build(bs, as_, &CompareOptions::default());
+    assert_eq!((RefNode::all(&c), c.max_depth), reference_nodes(bs, as_, &CompareOptions::default()));
+    let d = Diff::build(bs, as_, &CompareOptions::default());
+    assert_eq!((&c.table.rows, &c.table.functions), (&d.rows, &d.functions));
+}
+
+/// Two frames of one function (here a user and a kernel frame of the same
+/// name and module, as two lines or addresses of one function are): their
+/// stacks are one path, interned again by function before the merge.
+#[test]
+fn sibling_frames_of_one_function_are_one_node() {
+    let build = |samples: &[(&[(&str, FrameKind)], Weight)]| {
+        let mut b = ProfileBuilder::new("test");
+        b.add_metric("cpu", Unit::Nanoseconds);
+        for &(stack, w) in samples {
+            let mut s = None;
+            for &(name, kind) in stack {
+                let f = b.frame(FrameRef::new(name, "m", kind));
+                s = Some(b.stack(s, f));
+            }
+            b.add_sample(s, &[w], None, None, LabelSetId(0));
+        }
+        b.finish().unwrap_or_else(|e| panic!("{e}"))
+    };
+    let (u, k) = (FrameKind::User, FrameKind::Kernel);
+    let before = build(&[
+        (&[("main", u), ("f", u), ("g", u)], 3),
+        (&[("main", u), ("f", k), ("g", u)], 4),
+        (&[("main", u), ("f", k)], 1),
+        (&[("main", u), ("f", u), ("f", k)], 2),
+    ]);
+    let after = build(&[(&[("main", u), ("f", k), ("g", u)], 5), (&[("main", u), ("h", u)], 1)]);
+    assert!(before.frames.len() > 3, "two frames of f");
+    let c = compare(&before, &after, false);
+    assert_eq!(dump(&c), ["main 10/6", "main;f 10/5", "main;f;f 2/0", "main;f;g 7/5", "main;h 0/1"]);
+    let f = c.table.rows_named("f").next().map(|r| (r.before_self, r.before_total, r.after_self, r.after_total));
+    assert_eq!(f, Some((3, 10, 0, 5)));
+    let (bs, as_) = (Side { profile: &before, metric: MetricId(0) }, Side { profile: &after, metric: MetricId(0) });
     assert_eq!((RefNode::all(&c), c.max_depth), reference_nodes(bs, as_, &CompareOptions::default()));
     let d = Diff::build(bs, as_, &CompareOptions::default());
     assert_eq!((&c.table.rows, &c.table.functions), (&d.rows, &d.functions));
