@@ -138,12 +138,12 @@ impl Comparison {
     pub fn build(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> Self {
         let mut prepared = Prepared::new(before, after, opts);
         let profiles = [before.profile, after.profile];
-        let (mut built, mut functions) = merged(&prepared, profiles);
+        let (mut built, mut functions) = merged(&mut prepared, profiles);
         // A function that moved between modules becomes one function, which
         // can reorder siblings: the sides are folded again with the
         // functions matched (a renamed binary; rare).
         if prepared.match_moved(&mut functions) {
-            (built, functions) = merged(&prepared, profiles);
+            (built, functions) = merged(&mut prepared, profiles);
         }
         let table = prepared.diff(&functions);
         let (nodes, max_depth, sides) = built;
@@ -233,23 +233,30 @@ pub fn paired_metric(before: &Profile, bm: MetricId, after: &Profile) -> Result<
 /// function's weights on both sides (the two sides folded on two threads).
 type Merged = ((Vec<CompareNode>, u32, [merge::SideTree; 2]), Vec<[SideWeight; 2]>);
 
-fn merged(p: &Prepared, profiles: [&Profile; 2]) -> Merged {
+fn merged(p: &mut Prepared<'_>, profiles: [&Profile; 2]) -> Merged {
     let rank = name_rank(&p.functions);
-    let tries = function_tries(p, profiles);
-    let input = |i: usize| side_input(p, profiles[i], tries[i].as_ref(), i, &rank);
     let n = p.functions.len();
+    let p_ref = &*p;
+    let data = |i: usize| SideData::new(p_ref, profiles[i], i);
+    let room = profiles[1].stacks.len();
     // The after side on a thread of its own, inline when no thread can be
     // started; the before side lays its nodes while the after side folds.
-    let (mut a, (mut b, (mut nodes, mut max_depth))) = crate::parallel::join(
+    let ((mut a, ad), (mut b, (mut nodes, mut max_depth))) = crate::parallel::join(
         "firesight-compare-side",
-        || SideTree::fold(input(1), n, true),
         || {
-            let mut b = SideTree::fold(input(0), n, true);
-            let nodes = merge::before_nodes(input(0), &mut b, input(1).own.len());
+            let d = data(1);
+            (SideTree::fold(d.input(p_ref, profiles[1], 1, &rank), n, true), d)
+        },
+        || {
+            let d = data(0);
+            let input = d.input(p_ref, profiles[0], 0, &rank);
+            let mut b = SideTree::fold(input, n, true);
+            let nodes = merge::before_nodes(input, &mut b, room);
             (b, nodes)
         },
     );
-    merge::add_after(input(1), &mut a, &b.tree, &mut nodes, &mut max_depth);
+    merge::add_after(ad.input(p_ref, profiles[1], 1, &rank), &mut a, &b.tree, &mut nodes, &mut max_depth);
+    p.after_total = ad.total;
     let functions = std::mem::take(&mut b.functions)
         .into_iter()
         .zip(std::mem::take(&mut a.functions))
@@ -261,46 +268,55 @@ fn merged(p: &Prepared, profiles: [&Profile; 2]) -> Merged {
 /// Each function's self and total weight on both sides, without the tree
 /// (the two sides on two threads): the table's half, what the CLI's `diff`
 /// needs.
-pub(super) fn function_weights(p: &Prepared, profiles: [&Profile; 2]) -> Vec<[SideWeight; 2]> {
-    let tries = function_tries(p, profiles);
-    let input = |i: usize| side_input(p, profiles[i], tries[i].as_ref(), i, &[]);
+pub(super) fn function_weights(p: &mut Prepared<'_>, profiles: [&Profile; 2]) -> Vec<[SideWeight; 2]> {
     let n = p.functions.len();
-    let (a, b) = crate::parallel::join(
-        "firesight-diff-side",
-        || SideTree::fold(input(1), n, false).functions,
-        || SideTree::fold(input(0), n, false).functions,
-    );
+    let p_ref = &*p;
+    let side = |i: usize| {
+        let d = SideData::new(p_ref, profiles[i], i);
+        (SideTree::fold(d.input(p_ref, profiles[i], i, &[]), n, false).functions, d.total)
+    };
+    let ((a, after_total), (b, _)) = crate::parallel::join("firesight-diff-side", || side(1), || side(0));
+    p.after_total = after_total;
     b.into_iter().zip(a).map(|(b, a)| [b, a]).collect()
 }
 
-/// Each side's stacks interned again by function where two of its frames
-/// are one function (see [`merge::function_trie`]).
-fn function_tries(p: &Prepared, profiles: [&Profile; 2]) -> [Option<FunctionTrie>; 2] {
-    [0, 1].map(|i| {
-        let stacks = &profiles[i].stacks;
-        merge::function_trie(stacks.parents(), stacks.frames(), &p.fids[i], &p.stack_w[i], p.functions.len())
-    })
+/// One side's weight per stack and total, and its stacks interned again by
+/// function where two of its frames are one function (see
+/// [`merge::function_trie`]).
+struct SideData {
+    stack_w: Vec<Weight>,
+    empty: Weight,
+    total: Weight,
+    trie: Option<FunctionTrie>,
 }
 
-fn side_input<'a>(
-    p: &'a Prepared,
-    profile: &'a Profile,
-    trie: Option<&'a FunctionTrie>,
-    i: usize,
-    rank: &'a [u32],
-) -> SideInput<'a> {
-    match trie {
-        Some(t) => {
-            SideInput { parents: &t.parents, frames: &t.frames, fids: &t.fids, rank, own: &t.own, empty: p.empty[i] }
+impl SideData {
+    fn new(p: &Prepared<'_>, profile: &Profile, i: usize) -> Self {
+        let (stack_w, empty, total) = p.stack_weights(i);
+        let stacks = &profile.stacks;
+        let trie = merge::function_trie(stacks.parents(), stacks.frames(), &p.fids[i], &stack_w, p.functions.len());
+        Self { stack_w, empty, total, trie }
+    }
+
+    fn input<'a>(&'a self, p: &'a Prepared<'_>, profile: &'a Profile, i: usize, rank: &'a [u32]) -> SideInput<'a> {
+        match &self.trie {
+            Some(t) => SideInput {
+                parents: &t.parents,
+                frames: &t.frames,
+                fids: &t.fids,
+                rank,
+                own: &t.own,
+                empty: self.empty,
+            },
+            None => SideInput {
+                parents: profile.stacks.parents(),
+                frames: profile.stacks.frames(),
+                fids: &p.fids[i],
+                rank,
+                own: &self.stack_w,
+                empty: self.empty,
+            },
         }
-        None => SideInput {
-            parents: profile.stacks.parents(),
-            frames: profile.stacks.frames(),
-            fids: &p.fids[i],
-            rank,
-            own: &p.stack_w[i],
-            empty: p.empty[i],
-        },
     }
 }
 

@@ -74,7 +74,7 @@ impl Diff {
     /// Compares `before` with `after` by function.
     pub fn build(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> Self {
         let mut prepared = Prepared::new(before, after, opts);
-        let mut weights = super::compare::function_weights(&prepared, [before.profile, after.profile]);
+        let mut weights = super::compare::function_weights(&mut prepared, [before.profile, after.profile]);
         prepared.match_moved(&mut weights);
         prepared.diff(&weights)
     }
@@ -94,43 +94,53 @@ pub fn diff(before: &Profile, bm: MetricId, after: &Profile, am: MetricId, filte
     Diff::build(Side { profile: before, metric: bm }, Side { profile: after, metric: am }, &opts)
 }
 
-/// What the table and the merged tree are built from: per side the weight
-/// of every stack and of the samples with no stack, the function of every
-/// frame, and the function table with the totals.
-pub(super) struct Prepared {
-    pub(super) stack_w: [Vec<Weight>; 2],
-    pub(super) empty: [Weight; 2],
+/// What the table and the merged tree are built from: the two sides and
+/// the filter, the function of every frame, and the function table with
+/// the totals. Each side's weight per stack is made where it is read
+/// ([`Prepared::stack_weights`], on the side's own thread).
+pub(super) struct Prepared<'a> {
+    sides: [Side<'a>; 2],
+    filter: &'a SampleFilter,
     pub(super) fids: [Vec<u32>; 2],
     pub(super) functions: Vec<FunctionKey>,
     before_total: Weight,
-    after_total: Weight,
+    /// The after side's total as compared (scaled when normalised): set
+    /// from its stack weights.
+    pub(super) after_total: Weight,
     after_raw_total: Weight,
     scale: Option<f64>,
 }
 
-impl Prepared {
-    pub(super) fn new(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> Self {
-        let (bw, bempty, before_total) = stack_weights(before, &opts.filter, None);
+impl<'a> Prepared<'a> {
+    pub(super) fn new(before: Side<'a>, after: Side<'a>, opts: &'a CompareOptions) -> Self {
+        let before_total = weights_total(before, &opts.filter);
         let after_raw_total = weights_total(after, &opts.filter);
         let scale = opts.normalize.then(|| {
             // pprof: a source total of 0 scales by 0.
             if after_raw_total == 0 { 0.0 } else { before_total as f64 / after_raw_total as f64 }
         });
-        let (aw, aempty, after_total) = stack_weights(after, &opts.filter, scale.filter(|&s| s != 1.0));
         let by_name = functions_by_name(before.profile) || functions_by_name(after.profile);
         let mut keys = Keys::default();
         let bf = keys.frame_functions(before.profile, by_name);
         let af = keys.frame_functions(after.profile, by_name);
         Self {
-            stack_w: [bw, aw],
-            empty: [bempty, aempty],
+            sides: [before, after],
+            filter: &opts.filter,
             fids: [bf, af],
             functions: keys.functions,
             before_total,
-            after_total,
+            after_total: after_raw_total,
             after_raw_total,
             scale,
         }
+    }
+
+    /// Side `i`'s (0 before, 1 after) weight per stack, the weight of its
+    /// samples with no stack, and its total as compared (the after side
+    /// scaled when normalised).
+    pub(super) fn stack_weights(&self, i: usize) -> (Vec<Weight>, Weight, Weight) {
+        let scale = if i == 1 { self.scale.filter(|&s| s != 1.0) } else { None };
+        stack_weights(self.sides[i], self.filter, scale)
     }
 
     /// Matches the functions that moved between modules (one row each, the

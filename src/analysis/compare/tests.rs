@@ -214,11 +214,12 @@ fn the_table_and_the_tree_agree() {
 /// layout of the same order) for `before` and `after`.
 fn reference_nodes(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> (Vec<RefNode>, u32) {
     let mut prepared = Prepared::new(before, after, opts);
-    let mut weights = super::function_weights(&prepared, [before.profile, after.profile]);
+    let mut weights = super::function_weights(&mut prepared, [before.profile, after.profile]);
     prepared.match_moved(&mut weights);
     let mut raw = super::reference::RawTree::new();
     for (side, p) in [before.profile, after.profile].into_iter().enumerate() {
-        raw.add_side(side, p, &prepared.fids[side], &prepared.stack_w[side], prepared.empty[side]);
+        let (stack_w, empty, _) = prepared.stack_weights(side);
+        raw.add_side(side, p, &prepared.fids[side], &stack_w, empty);
     }
     raw.arena(&prepared.functions)
 }
