@@ -317,3 +317,64 @@ fn sibling_frames_of_one_function_are_one_node() {
     let d = Diff::build(bs, as_, &CompareOptions::default());
     assert_eq!((&c.table.rows, &c.table.functions), (&d.rows, &d.functions));
 }
+
+/// Random pairs (shared prefixes, recursion, two frames of one function,
+/// zero and negative weights, samples with no stack) give the reference's
+/// tree, the CLI's table, and a table that agrees with the tree.
+#[test]
+fn random_pairs_build_the_reference_tree_and_table() {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let names = ["a", "b", "c", "d", "e", "f"];
+    let mut random_profile = |kinds: bool| {
+        let mut b = ProfileBuilder::new("test");
+        b.add_metric("cpu", Unit::Nanoseconds);
+        let mut stacks: Vec<Vec<(usize, usize, bool)>> = Vec::new();
+        for _ in 0..40 {
+            // Often a previous stack's prefix, then new frames.
+            let mut frames: Vec<(usize, usize, bool)> = match next(3) {
+                0 if !stacks.is_empty() => {
+                    let s = &stacks[next(stacks.len() as u64) as usize];
+                    s[..next(s.len() as u64 + 1) as usize].to_vec()
+                }
+                _ => Vec::new(),
+            };
+            for _ in 0..next(7) {
+                frames.push((next(6) as usize, next(2) as usize, kinds && next(4) == 0));
+            }
+            let mut s = None;
+            for &(name, module, kernel) in &frames {
+                let kind = if kernel { FrameKind::Kernel } else { FrameKind::User };
+                let f = b.frame(FrameRef::new(names[name], ["x", "y"][module], kind));
+                s = Some(b.stack(s, f));
+            }
+            let w = next(14) as Weight - 3;
+            b.add_sample(s, &[w], None, None, LabelSetId(0));
+            stacks.push(frames);
+        }
+        b.finish().unwrap_or_else(|e| panic!("{e}"))
+    };
+    for round in 0..60 {
+        let (before, after) = (random_profile(round % 2 == 0), random_profile(round % 3 == 0));
+        for (x, y) in [(&before, &after), (&after, &before)] {
+            for normalize in [false, true] {
+                let opts = CompareOptions { normalize, ..CompareOptions::default() };
+                let (bs, as_) = (Side { profile: x, metric: MetricId(0) }, Side { profile: y, metric: MetricId(0) });
+                let c = Comparison::build(bs, as_, &opts);
+                let what = format!("round {round} normalize {normalize}");
+                assert_eq!((RefNode::all(&c), c.max_depth), reference_nodes(bs, as_, &opts), "{what}");
+                let d = Diff::build(bs, as_, &opts);
+                assert_eq!((&c.table.rows, &c.table.functions), (&d.rows, &d.functions), "{what}");
+                let tree = tree_functions(&c);
+                for r in &c.table.rows {
+                    let t = tree[r.function as usize];
+                    let row = (r.before_self, r.before_total, r.after_self, r.after_total);
+                    assert_eq!(row, (t[0].self_weight, t[0].total, t[1].self_weight, t[1].total), "{what}: {}", r.name);
+                }
+            }
+        }
+    }
+}
