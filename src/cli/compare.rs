@@ -77,8 +77,16 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
         return Err(UsageError(format!("-o - writes the SVG to standard output, where {flag} writes too")).into());
     }
     super::select::refuse_for_series(&a.select, &a.load, "diff")?;
-    let before = super::load_transformed(&a.before, &a.load, &a.transform)?;
-    let after = super::load_transformed(&a.after, &a.load, &a.transform)?;
+    // The two files load side by side, each on a thread of its own (as the
+    // window's comparison loads them); warnings, errors and transforms
+    // then come in order, before first.
+    let (after, before) = firesight::parallel::join(
+        "firesight-load-after",
+        || super::load_file(&a.after, &a.load),
+        || super::load_file(&a.before, &a.load),
+    );
+    let before = super::transform_args::transformed(&a.before, before?, &a.transform)?;
+    let after = super::transform_args::transformed(&a.after, after?, &a.transform)?;
     let (bp, ap) = (&before.profile, &after.profile);
     fn in_file(file: &Path) -> impl Fn(anyhow::Error) -> anyhow::Error + '_ {
         move |e| UsageError(format!("{}: {e}", file.display())).into()

@@ -120,7 +120,12 @@ impl TransformArgs {
 
 /// Loads `path` and applies `transforms` to it.
 pub fn load_transformed(path: &Path, load: &LoadArgs, transforms: &TransformArgs) -> Result<Loaded> {
-    let mut loaded = load_file(path, load)?;
+    transformed(path, load_file(path, load)?, transforms)
+}
+
+/// What [`load_transformed`] does after the load: the warnings, then the
+/// transforms.
+pub fn transformed(path: &Path, mut loaded: Loaded, transforms: &TransformArgs) -> Result<Loaded> {
     super::warn_skipped(path, &loaded);
     transforms.apply_to(path, &mut loaded)?;
     Ok(loaded)
