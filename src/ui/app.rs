@@ -91,6 +91,7 @@ impl FiresightApp {
         cc.egui_ctx.data_mut(egui::util::IdTypeMap::clear);
         cc.egui_ctx.set_theme(settings.theme.preference());
         crate::ui::theme::readable_text(&cc.egui_ctx);
+        crate::ui::fonts::symbols_from_monospace(&cc.egui_ctx);
         // A CJK font file is 5 to 30 MB: read it off the UI thread; egui
         // takes the font whenever it arrives and repaints.
         let ctx = cc.egui_ctx.clone();

@@ -4,7 +4,14 @@
 //! [`CANDIDATES`] (paths that Debian, Fedora, Arch, macOS and Windows
 //! packages install) is added after egui's own fonts, so only glyphs those
 //! lack come from it and Latin text is unchanged. Nothing is bundled: a
-//! machine without such a font shows boxes as before. Imports egui only.
+//! machine without such a font shows boxes as before.
+//!
+//! The window's own symbols (→ in "1.20 s → 0.55 s", ⇄ on a comparison's
+//! tab, ▸) are not in egui's proportional font (Ubuntu Light) but are in
+//! its bundled monospace one (Hack): [`symbols_from_monospace`] puts Hack
+//! behind the proportional family, so they never depend on what the
+//! machine has installed (nor on when the system font arrives). Imports
+//! egui only.
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +36,20 @@ pub const CANDIDATES: &[&str] = &[
     "C:\\Windows\\Fonts\\simsun.ttc",
 ];
 
+/// Puts egui's bundled monospace font (Hack) last in the proportional
+/// family, for the symbols the proportional font lacks (see the module
+/// docs). Call before [`add_fallback`]: it sets the font definitions anew.
+pub fn symbols_from_monospace(ctx: &egui::Context) {
+    let mut defs = egui::FontDefinitions::default();
+    let Some(mono) = defs.families.get(&FontFamily::Monospace).and_then(|f| f.first()).cloned() else { return };
+    if let Some(proportional) = defs.families.get_mut(&FontFamily::Proportional)
+        && !proportional.contains(&mono)
+    {
+        proportional.push(mono);
+        ctx.set_fonts(defs);
+    }
+}
+
 /// Adds the first of `candidates` that exists and reads as a fallback font
 /// of both families; returns its path, `None` when there is none.
 pub fn add_fallback(ctx: &egui::Context, candidates: &[&str]) -> Option<PathBuf> {
@@ -47,6 +68,29 @@ pub fn add_fallback(ctx: &egui::Context, candidates: &[&str]) -> Option<PathBuf>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The symbols the window draws in proportional text, without any
+    /// system font.
+    #[test]
+    fn the_windows_symbols_draw_without_a_system_font() {
+        let ctx = egui::Context::default();
+        let frame = || ctx.run_ui(egui::RawInput::default(), |_| {}).textures_delta.clear();
+        frame();
+        let id = egui::FontId::proportional(12.0);
+        let symbols = "→⇄▸−…–·×µ≥≤⚠⏷⏶⏵✖›∞";
+        assert!(!ctx.fonts_mut(|f| f.has_glyphs(&id, symbols)), "egui's proportional font lacks some");
+        symbols_from_monospace(&ctx);
+        frame();
+        let missing: String = symbols.chars().filter(|&c| !ctx.fonts_mut(|f| f.has_glyph(&id, c))).collect();
+        assert_eq!(missing, "");
+        // Latin text still comes from the proportional font: same widths as before.
+        let width = |ctx: &egui::Context| {
+            ctx.fonts_mut(|f| f.layout_no_wrap("Swap base".into(), id.clone(), egui::Color32::WHITE).size().x)
+        };
+        let plain = egui::Context::default();
+        plain.run_ui(egui::RawInput::default(), |_| {}).textures_delta.clear();
+        assert_eq!(width(&ctx), width(&plain));
+    }
 
     #[test]
     fn a_found_font_draws_cjk_and_a_missing_one_changes_nothing() {
