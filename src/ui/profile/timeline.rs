@@ -70,9 +70,10 @@ pub fn ui(ui: &mut Ui, state: &mut TimelineState, timeline: &Timeline, filter: &
         ui.separator();
         let shown = timeline.tracks.iter().filter(|t| t.thread.is_some()).count();
         if filter.threads.is_empty() {
-            ui.label(format!("{shown} threads"));
+            ui.label(crate::ui::latency_histogram::plural(shown, "thread"));
         } else {
-            ui.label(format!("{} of {shown} threads", filter.threads.len()));
+            let of = crate::ui::latency_histogram::plural(shown, "thread");
+            ui.label(format!("{} of {of}", filter.threads.len()));
             if ui.button("All threads").clicked() {
                 commands.push(Command::SetThreads(Vec::new()));
             }

@@ -195,14 +195,14 @@ impl Waterfall {
                 ui.strong(format!("{}: {}", root.service, root.name));
             }
             ui.label(format!(
-                "{} · {} spans · trace {}",
+                "{} · {} · trace {}",
                 format_duration_ns(self.duration_ns as f64),
-                trace.spans.len(),
+                crate::ui::latency_histogram::plural(trace.spans.len(), "span"),
                 trace.id
             ));
             let errors = self.errors;
             if errors > 0 {
-                ui.colored_label(ERROR, format!("{errors} errors"));
+                ui.colored_label(ERROR, crate::ui::latency_histogram::plural(errors, "error"));
             }
             ui.separator();
             if ui.button("Fit trace").on_hover_text("Show the whole trace (Esc)").clicked() {
