@@ -80,7 +80,7 @@ pub fn write(profile: &Profile, metric: MetricId, lines: &[(String, Weight)], w:
     Ok(())
 }
 
-/// Writes the same lines as [`fold`] + [`write`] without building them:
+/// Writes the same lines as `fold` + `write` without building them:
 /// each line is printed as the walk of the prefix tree reaches it. Peak
 /// memory is linear in the number of distinct stacks, not the size of the
 /// output (a quarter of the input or more for a big perf file, quadratic in

@@ -1,7 +1,7 @@
 //! Loaders: bytes of a file to the model.
 //!
 //! One module per format behind one entry point, [`load_path`] /
-//! [`load_input`]. The format is sniffed from content ([`sniff`]), never from
+//! [`load_input`]. The format is sniffed from content (`sniff`), never from
 //! the extension alone; gzip is recognised by its magic bytes wherever it is.
 //! Loaders stream where the format allows (text formats line by line), report
 //! progress and stop promptly on cancel. Imports `model` only.

@@ -282,7 +282,7 @@ impl CallTree {
 
     /// Builds the tree as [`CallTree::build`] does and, from the same
     /// prefix tree (on a second thread, without walking the arena), the
-    /// function table [`FunctionTable::build`] would make of it.
+    /// function table `FunctionTable::build` would make of it.
     pub fn build_with_functions(
         profile: &Profile,
         metric: MetricId,

@@ -3,8 +3,8 @@
 //! trace or over every trace, and the critical path of the open trace
 //! listed with each span's share of it.
 //!
-//! Rows come from `analysis::traces` ([`service_table`], [`operation_table`],
-//! [`critical_path`]) and are cached; headers sort (click again to reverse).
+//! Rows come from `analysis::traces` (`service_table`, `operation_table`,
+//! `critical_path`) and are cached; headers sort (click again to reverse).
 //! Names get their width first: number columns are as wide as their widest
 //! value, the name column takes the rest but never less than its widest
 //! name (up to [`NAME_MAX_PX`], longer names are elided and whole on

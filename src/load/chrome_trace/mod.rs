@@ -13,7 +13,7 @@
 //! around it; a span that starts inside another and ends after it still
 //! hangs under it (and is counted). The service of a thread's spans is the
 //! thread's name. Instant, counter, async, flow and sample events are
-//! counted in `info`, not drawn. The projection ([`project`]) makes one
+//! counted in `info`, not drawn. The projection (`project`) makes one
 //! frame per span name and one thread per trace, weighing self time.
 //! Imports `model` and `load` only.
 

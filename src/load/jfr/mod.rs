@@ -13,9 +13,9 @@
 //! with line numbers, interned root first, hidden frames left out as `jfr
 //! print` leaves them out), its thread and its start time; events of one
 //! type, stack and thread in the same short time bucket are one sample
-//! ([`accumulate`]). Other events are counted into `meta`. The file is read
+//! (`accumulate`). Other events are counted into `meta`. The file is read
 //! one chunk at a time, each chunk parsed on a worker thread while the
-//! next is read ([`stream`]); a chunk is held whole (the format points
+//! next is read (`stream`); a chunk is held whole (the format points
 //! backwards and forwards within it), bounded by `max_whole_input`, and
 //! only its constant pools are kept once its events are read. Every length
 //! read is bounded by the bytes left, so truncated or corrupt input ends

@@ -6,7 +6,7 @@
 //!   `{"resourceSpans": [...]}`) and JSON lines (one request per line, as the
 //!   Collector's file exporter writes them) go through one serde_json stream
 //!   over the whole input, so errors carry the line and column of the file.
-//!   The lenient serde types are in [`json`].
+//!   The lenient serde types are in `json`.
 //! - Protobuf is decoded with prost into opentelemetry-proto's
 //!   `ExportTraceServiceRequest` (`TracesData` has the same wire form). A file
 //!   that starts with a zero byte and splits exactly into `[u32 big-endian

@@ -3,14 +3,14 @@
 //! timestamps and context switches, symbolised from the files on this
 //! machine.
 //!
-//! - [`read`]: one pass over the file (or a `perf record -o -` stream):
-//!   header and attributes ([`layout`]), records ([`records`]) replayed in
-//!   time order into [`state`] (comm, mmap, fork and exit keep each
+//! - `read`: one pass over the file (or a `perf record -o -` stream):
+//!   header and attributes (`layout`), records (`records`) replayed in
+//!   time order into `state` (comm, mmap, fork and exit keep each
 //!   thread's name and each process's mappings; samples become stacks of
 //!   locations: module + file offset, kernel address).
-//! - [`build`]: symbolises each module on worker threads ([`symbols`]:
+//! - `build`: symbolises each module on worker threads (`symbols`:
 //!   ELF symbol tables as perf reads them, DWARF for inlined functions;
-//!   [`kallsyms`] for the kernel), then names frames as `perf script`
+//!   `kallsyms` for the kernel), then names frames as `perf script`
 //!   folded by inferno would (the root is the command name), so `fold` of
 //!   a perf.data equals `fold` of its `perf script` wherever perf resolves
 //!   the symbol. An address no symbol covers is `module+0xOFFSET` (with

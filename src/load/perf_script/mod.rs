@@ -6,7 +6,7 @@
 //! `--header` comment blocks. Each sample becomes a stack whose root frame is
 //! the command name (`comm-PID`, `comm-PID/TID` with the options), then the
 //! call chain root first; frame names follow inferno exactly (see
-//! [`frame`]). Every event is its own metric (`cpu-clock`, `cycles` ...),
+//! `frame`). Every event is its own metric (`cpu-clock`, `cycles` ...),
 //! weighted by the period perf printed, else by the event's fixed period
 //! that the `perf script --header` comment block gives (`perf record -c N`),
 //! else by 1; the first event seen is the default metric, as inferno folds
@@ -30,7 +30,7 @@
 //!
 //! Parsing runs on every core the process may use: the input is cut into
 //! blocks at sample boundaries and parsed by worker threads, whose new
-//! frames and stacks are merged in file order (see [`parallel`]). Imports
+//! frames and stacks are merged in file order (see `parallel`). Imports
 //! `model` and `load`'s plumbing only.
 
 mod block;

@@ -16,10 +16,10 @@
 //!
 //! Strings that are not UTF-8, missing mappings, functions or sample type
 //! names load with warnings. Malformed input fails with the byte offset and
-//! the field. The input is read one top-level field at a time ([`stream`]):
+//! the field. The input is read one top-level field at a time (`stream`):
 //! samples are kept encoded, the tables decoded, never the whole file as
 //! well. Samples are then decoded one at a time into a reused struct, on a
-//! thread of their own beside the model building ([`samples`]), so memory
+//! thread of their own beside the model building (`samples`), so memory
 //! holds the model and the encoded samples, not every decoded sample.
 //! Imports `model` and the load plumbing only.
 

@@ -14,7 +14,7 @@ use crate::model::units::weight_f64;
 use crate::model::{CallTree, FrameId, Profile, Weight};
 use crate::ui::theme;
 
-/// Boxes narrower than this get no label. Default for [`PaintInput::label_min_px`].
+/// Boxes narrower than this get no label. Default for `PaintInput::label_min_px`.
 pub const LABEL_MIN_PX: f32 = 28.0;
 
 /// Fill colours of frames, computed on first use and kept across frames:
