@@ -396,12 +396,12 @@ pub(super) fn before_nodes(input: SideInput<'_>, before: &mut Folded, room: usiz
     let mut max_depth = 0;
     if kept == n {
         // Every stack kept (the rule): stack `s` is node `s + 1`.
-        for s in 0..n {
-            max_depth = max_depth.max(depth[s]);
+        for (s, &d) in depth.iter().enumerate().take(n) {
+            max_depth = max_depth.max(d);
             nodes.push(CompareNode {
                 function: input.function(s),
                 parent: input.parent_slot(s) as u32,
-                depth: depth[s],
+                depth: d,
                 side: [s as u32 + 1, NONE],
             });
         }

@@ -20,7 +20,8 @@
 //! Samples recorded with `--call-graph dwarf` carry stack copies that
 //! Firesight does not unwind: their user part is the leaf function only,
 //! and a warning says so. zstd-compressed records (`perf record -z`) are
-//! counted and named, not read. Every length read is checked against the
+//! decoded (`zstd`, one stream across the records) and replayed like the
+//! others. Every length read is checked against the
 //! bytes there are; a file cut short fails with the byte offset.
 //! Imports `model` and `load`'s plumbing only.
 
@@ -32,6 +33,7 @@ mod records;
 mod state;
 mod stream;
 mod symbols;
+mod zstd;
 
 use super::error::LoadError;
 use super::source::Input;

@@ -8,11 +8,14 @@
 //! most [`MAX_PENDING`] wait (a file without rounds is then replayed in
 //! slightly coarser order, with a warning).
 
+use std::collections::VecDeque;
+
 use super::FORMAT;
-use super::layout::{self, Attr, Cur, Features, Header, Section};
+use super::layout::{self, Attr, Cur, Endian, Features, Header, Section};
 use super::records::{Event, Parser, kind};
 use super::state::State;
 use super::stream::{MAX_TAKE, Stream};
+use super::zstd::Zstd;
 use crate::load::error::{At, LoadError};
 
 /// Most records held back for sorting at once.
@@ -48,8 +51,14 @@ impl Sorter {
     }
 
     fn round(&mut self, state: &mut State, fixed: &[Option<u64>]) {
+        self.round_at(self.newest, state, fixed);
+    }
+
+    /// A round after which everything up to `newest` will have been written
+    /// by the next one (see [`Replay::defer_round`]).
+    fn round_at(&mut self, newest: u64, state: &mut State, fixed: &[Option<u64>]) {
         let to = self.flush_to;
-        self.flush_to = self.newest;
+        self.flush_to = newest.max(to);
         self.pending.sort_unstable_by_key(|&(t, s, _)| (t, s));
         let n = self.pending.partition_point(|&(t, _, _)| t <= to);
         self.flush(Some(n), state, fixed);
@@ -82,8 +91,9 @@ pub(super) fn read(stream: &mut Stream<'_>, state: &mut State) -> Result<Read, L
     if !header.pipe {
         parser = Parser::new(read_attrs(stream, &header)?, e);
     }
-    let mut sorter = Sorter { pending: Vec::new(), seq: 0, newest: 0, flush_to: 0, overflowed: false };
-    let mut fixed: Vec<Option<u64>> = parser.attrs.iter().map(Attr::fixed_period).collect();
+    let fixed: Vec<Option<u64>> = parser.attrs.iter().map(Attr::fixed_period).collect();
+    let sorter = Sorter { pending: Vec::new(), seq: 0, newest: 0, flush_to: 0, overflowed: false };
+    let mut replay = Replay { parser, sorter, fixed, e, zstd: None, rounds: VecDeque::new(), buf: Vec::new(), skip: 0 };
     let data_end = if header.pipe || header.data.size == 0 { u64::MAX } else { header.data.end() };
     if !header.pipe && header.data.size == 0 {
         out.warnings.push(
@@ -91,7 +101,6 @@ pub(super) fn read(stream: &mut Stream<'_>, state: &mut State) -> Result<Read, L
                 .into(),
         );
     }
-    let mut compressed = 0u64;
     while stream.offset() < data_end {
         let at = stream.offset();
         let Some(h) = stream.take(8, "a record header")? else {
@@ -107,11 +116,7 @@ pub(super) fn read(stream: &mut Stream<'_>, state: &mut State) -> Result<Read, L
             break;
         };
         let h: [u8; 8] = h.try_into().unwrap_or_default();
-        let mut c = Cur::new(&h, at, e);
-        let ty = c.u32("record type")?;
-        let misc_size = c.u32("record size")?;
-        let (misc, size) =
-            if e.big { (misc_size >> 16, misc_size & 0xffff) } else { (misc_size & 0xffff, misc_size >> 16) };
+        let (ty, misc, size) = record_header(&h, e);
         if size < 8 {
             return Err(LoadError::invalid(
                 FORMAT,
@@ -131,7 +136,95 @@ pub(super) fn read(stream: &mut Stream<'_>, state: &mut State) -> Result<Read, L
         };
         out.records += 1;
         match ty {
-            kind::FINISHED_ROUND => sorter.round(state, &fixed),
+            kind::COMPRESSED | kind::COMPRESSED2 => {
+                let data = compressed_data(ty, body, at, e)?;
+                replay.compressed(data, at, state, &mut out)?;
+            }
+            kind::FINISHED_ROUND if replay.zstd.is_some() => replay.defer_round(),
+            _ => {
+                let payload = replay.record(ty, misc, &h, body, at, state, &mut out)?;
+                if payload > 0 {
+                    stream.skip(payload, "the payload after a record")?;
+                }
+            }
+        }
+    }
+    replay.finish(stream.offset(), state, &mut out)?;
+    let Replay { sorter, parser, .. } = replay;
+    if sorter.overflowed {
+        out.warnings.push(format!(
+            "more than {MAX_PENDING} records between two FINISHED_ROUND records: replayed in approximate time order"
+        ));
+    }
+    if !header.pipe {
+        read_features(stream, &header, &mut out)?;
+    }
+    out.attrs = parser.attrs;
+    Ok(out)
+}
+
+/// A record header: type, misc and size.
+fn record_header(h: &[u8; 8], e: Endian) -> (u32, u32, u32) {
+    let word = |b: [u8; 4]| if e.big { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) };
+    let ty = word([h[0], h[1], h[2], h[3]]);
+    let misc_size = word([h[4], h[5], h[6], h[7]]);
+    if e.big { (ty, misc_size >> 16, misc_size & 0xffff) } else { (ty, misc_size & 0xffff, misc_size >> 16) }
+}
+
+/// The zstd bytes of a compressed record: the whole body of a
+/// PERF_RECORD_COMPRESSED (the record is padded to 8 bytes, which zstd
+/// ignores after a block), the `data_size` bytes after the size word of a
+/// COMPRESSED2.
+fn compressed_data(ty: u32, body: &[u8], at: u64, e: Endian) -> Result<&[u8], LoadError> {
+    if ty == kind::COMPRESSED {
+        return Ok(body);
+    }
+    let mut c = Cur::new(body, at + 8, e);
+    let n = c.u64("compressed data size")?;
+    body.get(8..).and_then(|d| d.get(..usize::try_from(n).ok()?)).ok_or_else(|| {
+        LoadError::invalid(
+            FORMAT,
+            Some(At::Byte(at + 8)),
+            format!("a compressed record says {n} bytes of data; it holds {}", body.len().saturating_sub(8)),
+        )
+    })
+}
+
+/// The records being replayed: the parser, the sorter, and the zstd
+/// stream of compressed records with what it has decoded but not parsed.
+struct Replay {
+    parser: Parser,
+    sorter: Sorter,
+    fixed: Vec<Option<u64>>,
+    e: Endian,
+    zstd: Option<Zstd>,
+    /// FINISHED_ROUNDs seen while decoded bytes were still held back:
+    /// (decoded bytes after which everything written before the round is
+    /// in, the newest time seen when the round came).
+    rounds: VecDeque<(u64, u64)>,
+    /// Decoded bytes not parsed yet (a record cut between pieces).
+    buf: Vec<u8>,
+    /// Decoded bytes still to skip (a payload after a record).
+    skip: u64,
+}
+
+impl Replay {
+    /// One record that is not compressed (`h` its header); returns the
+    /// length of a payload that follows it.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        ty: u32,
+        misc: u32,
+        h: &[u8; 8],
+        body: &[u8],
+        at: u64,
+        state: &mut State,
+        out: &mut Read,
+    ) -> Result<u64, LoadError> {
+        let e = self.e;
+        match ty {
+            kind::FINISHED_ROUND => self.sorter.round(state, &self.fixed),
             kind::HEADER_ATTR => {
                 let mut c = Cur::new(body, at + 8, e);
                 let attr_size = body.get(4..8).map_or(0, |b| {
@@ -140,8 +233,8 @@ pub(super) fn read(stream: &mut Stream<'_>, state: &mut State) -> Result<Read, L
                 });
                 let mut a = Attr::parse(&mut c, attr_size as usize)?;
                 a.ids = c.u64s((c.remaining() / 8) as u64, "attribute ids")?;
-                fixed.push(a.fixed_period());
-                parser.add_attr(a);
+                self.fixed.push(a.fixed_period());
+                self.parser.add_attr(a);
             }
             kind::HEADER_FEATURE => {
                 let mut c = Cur::new(body, at + 8, e);
@@ -168,47 +261,112 @@ pub(super) fn read(stream: &mut Stream<'_>, state: &mut State) -> Result<Read, L
                 let mut c = Cur::new(body, at + 8, e);
                 let n =
                     if ty == kind::AUXTRACE { c.u64("auxtrace size")? } else { u64::from(c.u32("tracing data size")?) };
-                stream.skip(n, "the payload after a record")?;
+                return Ok(n);
             }
-            kind::COMPRESSED | kind::COMPRESSED2 => compressed += 1,
+            kind::COMPRESSED | kind::COMPRESSED2 => {
+                return Err(LoadError::invalid(
+                    FORMAT,
+                    Some(At::Byte(at)),
+                    "a compressed record inside compressed data; perf compresses once",
+                ));
+            }
             _ if ty < 64 => {
-                if let Some((time, ev)) = parser.parse(ty, misc as u16, body, at + 8)? {
-                    sorter.push(time, ev, state, &fixed);
+                if let Some((time, ev)) = self.parser.parse(ty, misc as u16, body, at + 8)? {
+                    self.sorter.push(time, ev, state, &self.fixed);
                 }
             }
             _ => {}
         }
+        Ok(0)
     }
-    sorter.flush(None, state, &fixed);
-    if sorter.overflowed {
-        out.warnings.push(format!(
-            "more than {MAX_PENDING} records between two FINISHED_ROUND records: replayed in approximate time order"
-        ));
+
+    /// The data of a compressed record (at byte `at`): decoded, and the
+    /// records in it replayed like the others.
+    fn compressed(&mut self, data: &[u8], at: u64, state: &mut State, out: &mut Read) -> Result<(), LoadError> {
+        let mut z = self.zstd.take().unwrap_or_else(Zstd::new);
+        let r = z.feed(data, at, &mut |bytes, delivered| self.decoded(bytes, delivered, at, state, out));
+        self.zstd = Some(z);
+        r
     }
-    // perf 6.1's `perf inject` copies compressed records as they are, so
-    // the way out is perf's own reader: `perf script` text.
-    let way_out = "print it with `perf script -i FILE > FILE.txt` and open the text, or record without -z";
-    if compressed > 0 && state.rows.is_empty() {
-        return Err(LoadError::invalid(
-            FORMAT,
-            None,
-            format!(
-                "no samples outside zstd-compressed records: the file's {compressed} compressed records \
-                 (perf record -z) hold them, and Firesight does not read those; {way_out}"
-            ),
-        ));
+
+    /// A FINISHED_ROUND while compressed records are in play: what was
+    /// written before it may still be held back by the decoder, so it waits
+    /// until that much more is decoded, and then flushes only up to the
+    /// newest time seen now (all of it written before the round).
+    fn defer_round(&mut self) {
+        if let Some(z) = &self.zstd {
+            self.rounds.push_back((z.delivered() + z.held_back(), self.sorter.newest));
+        }
     }
-    if compressed > 0 {
-        out.warnings.push(format!(
-            "{compressed} zstd-compressed records (perf record -z) were not read: their samples and mappings are \
-             missing; {way_out}"
-        ));
+
+    /// Decoded bytes: the whole records in them replayed, then the rounds
+    /// they complete.
+    fn decoded(
+        &mut self,
+        bytes: &[u8],
+        delivered: u64,
+        at: u64,
+        state: &mut State,
+        out: &mut Read,
+    ) -> Result<(), LoadError> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.extend_from_slice(bytes);
+        let mut pos = 0;
+        loop {
+            let skip = self.skip.min((buf.len() - pos) as u64);
+            pos += skip as usize;
+            self.skip -= skip;
+            let Some(h) = buf.get(pos..pos + 8) else { break };
+            let h: [u8; 8] = h.try_into().unwrap_or_default();
+            let (ty, misc, size) = record_header(&h, self.e);
+            if size < 8 {
+                return Err(LoadError::invalid(
+                    FORMAT,
+                    Some(At::Byte(at)),
+                    format!(
+                        "a record of {size} bytes in the compressed data (decoded byte {}); a record is at least \
+                         its 8-byte header",
+                        delivered - (buf.len() - pos) as u64
+                    ),
+                ));
+            }
+            let Some(body) = buf.get(pos + 8..pos + size as usize) else { break };
+            out.records += 1;
+            self.skip = self.record(ty, misc, &h, body, at, state, out)?;
+            pos += size as usize;
+        }
+        buf.drain(..pos);
+        self.buf = buf;
+        while let Some(&(mark, newest)) = self.rounds.front() {
+            if delivered < mark {
+                break;
+            }
+            self.sorter.round_at(newest, state, &self.fixed);
+            self.rounds.pop_front();
+        }
+        Ok(())
     }
-    if !header.pipe {
-        read_features(stream, &header, &mut out)?;
+
+    /// The end of the data: the zstd stream's held-back bytes, the rounds
+    /// waiting for them, then every record still waiting.
+    fn finish(&mut self, at: u64, state: &mut State, out: &mut Read) -> Result<(), LoadError> {
+        if let Some(mut z) = self.zstd.take() {
+            let left = z.finish(at, &mut |bytes, delivered| self.decoded(bytes, delivered, at, state, out))?;
+            while let Some((_, newest)) = self.rounds.pop_front() {
+                self.sorter.round_at(newest, state, &self.fixed);
+            }
+            let cut = left as u64 + self.buf.len() as u64 + self.skip;
+            if cut > 0 {
+                out.warnings.push(format!(
+                    "the compressed data of {} records (perf record -z) ends inside a block or record: {cut} bytes \
+                     not read",
+                    z.records
+                ));
+            }
+        }
+        self.sorter.flush(None, state, &self.fixed);
+        Ok(())
     }
-    out.attrs = std::mem::take(&mut parser.attrs);
-    Ok(out)
 }
 
 /// Reads the bytes between the header and the data section (event ids

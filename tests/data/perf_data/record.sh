@@ -58,3 +58,10 @@ node --version >> "$here/VERSIONS.txt"
 perf record -z -F 999 -e cpu-clock -g -o prog-zstd.perf.data ./prog 300
 perf inject -i prog-zstd.perf.data -o prog-zstd-injected.perf.data
 cp prog-zstd.perf.data prog-zstd-injected.perf.data "$here/"
+# zstd-compressed records across a window's worth of data (user space only,
+# so no kernel symbols are needed), and the same after perf inject; the
+# oracle is perf script of the compressed file.
+perf record -z -N -e cpu-clock:u -F 4999 -g -o spin-zstd.perf.data -- ./spin 1
+perf inject -i spin-zstd.perf.data -o spin-zstd-injected.perf.data
+perf script -i spin-zstd.perf.data --no-inline | gzip -9n > spin-zstd.perf.txt.gz
+cp spin-zstd.perf.data spin-zstd-injected.perf.data spin-zstd.perf.txt.gz "$here/"
