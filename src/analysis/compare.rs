@@ -61,6 +61,11 @@ pub struct CompareOptions {
     pub filter: SampleFilter,
     /// Scale the after side so both totals are equal (see the module docs).
     pub normalize: bool,
+    /// The factor normalising scales the after side by, in place of the
+    /// ratio of the totals: for two trace files, the ratio of their trace
+    /// counts ([`super::trace_compare::trace_scale`]), so that the function
+    /// table scales as the trace comparison does (per trace).
+    pub scale: Option<f64>,
 }
 
 /// A function of the comparison (an index into [`Diff::functions`]).

@@ -68,6 +68,21 @@ pub struct Diff {
     /// One row per function with weight on either side, by the absolute
     /// self change (largest first), then name and module.
     pub rows: Vec<DiffRow>,
+    /// By function: whether another row has the same name (in another
+    /// module), so a table must say the module to tell them apart.
+    pub shared_name: Vec<bool>,
+}
+
+impl DiffRow {
+    /// The row's name, with its module in brackets when `diff` has another
+    /// row of that name (`helper [liba.so]`).
+    pub fn display_name(&self, diff: &Diff) -> String {
+        if diff.shared_name.get(self.function as usize).copied().unwrap_or(false) && !self.module.is_empty() {
+            format!("{} [{}]", self.name, self.module)
+        } else {
+            self.name.clone()
+        }
+    }
 }
 
 impl Diff {
@@ -90,7 +105,7 @@ impl Diff {
 /// the samples `filter` keeps (labels, thread, time; the same filter on both
 /// sides), without normalisation.
 pub fn diff(before: &Profile, bm: MetricId, after: &Profile, am: MetricId, filter: &SampleFilter) -> Diff {
-    let opts = CompareOptions { filter: filter.clone(), normalize: false };
+    let opts = CompareOptions { filter: filter.clone(), ..CompareOptions::default() };
     Diff::build(Side { profile: before, metric: bm }, Side { profile: after, metric: am }, &opts)
 }
 
@@ -117,7 +132,7 @@ impl<'a> Prepared<'a> {
         let after_raw_total = weights_total(after, &opts.filter);
         let scale = opts.normalize.then(|| {
             // pprof: a source total of 0 scales by 0.
-            if after_raw_total == 0 { 0.0 } else { before_total as f64 / after_raw_total as f64 }
+            opts.scale.unwrap_or(if after_raw_total == 0 { 0.0 } else { before_total as f64 / after_raw_total as f64 })
         });
         let by_name = functions_by_name(before.profile) || functions_by_name(after.profile);
         let mut keys = Keys::default();
@@ -186,7 +201,18 @@ impl<'a> Prepared<'a> {
                 .then_with(|| a.name.cmp(&b.name))
                 .then_with(|| a.module.cmp(&b.module))
         });
+        let mut shared_name = vec![false; functions.len()];
+        let mut by_name: HashMap<&str, Vec<u32>, FxBuildHasher> = HashMap::default();
+        for r in &rows {
+            by_name.entry(r.name.as_str()).or_default().push(r.function);
+        }
+        for ids in by_name.values().filter(|ids| ids.len() > 1) {
+            for &f in ids {
+                shared_name[f as usize] = true;
+            }
+        }
         Diff {
+            shared_name,
             before_total: self.before_total,
             after_total: self.after_total,
             after_raw_total: self.after_raw_total,

@@ -137,6 +137,10 @@ pub struct Outcome {
     pub change: Option<f64>,
     /// Whether the gate tripped.
     pub tripped: bool,
+    /// The rows a function gate summed when its name is in several
+    /// modules (`name [module]` each); empty otherwise. Naming one of them
+    /// in the gate (`fn:'helper [liba.so]'`) picks that row alone.
+    pub summed: Vec<String>,
 }
 
 /// Parses `expr`.
@@ -261,10 +265,18 @@ impl Gate {
             })
         };
         let ns = Scale { unit: Unit::Nanoseconds, decimals: 0 };
+        let mut summed = Vec::new();
         let (before, after, scale) = match &self.subject {
             Subject::Total => (cmp.before_total, cmp.after_total, scale),
             Subject::Function(name) | Subject::SelfWeight(name) => {
-                let rows: Vec<_> = cmp.rows_named(name).collect();
+                let mut rows: Vec<_> = cmp.rows_named(name).collect();
+                if rows.is_empty() {
+                    // `name [module]`: the row of that module alone.
+                    rows = cmp.rows.iter().filter(|r| format!("{} [{}]", r.name, r.module) == *name).collect();
+                }
+                if rows.len() > 1 {
+                    summed = rows.iter().map(|r| format!("{} [{}]", r.name, r.module)).collect();
+                }
                 if rows.is_empty() {
                     return Err(err(
                         self.name_at.clone(),
@@ -331,7 +343,7 @@ impl Gate {
         };
         let infinite = if after > before { f64::INFINITY } else { f64::NEG_INFINITY };
         let tripped = self.op.holds(change.unwrap_or(infinite), limit);
-        Ok(Outcome { before, after, change, tripped })
+        Ok(Outcome { before, after, change, tripped, summed })
     }
 
     /// The threshold as written (`+5%`, `+2ms`).

@@ -65,7 +65,7 @@ pub struct Growth {
 /// Compares each snapshot of `series` (oldest first) with the one before
 /// it, over the samples `filter` keeps.
 pub fn growth(series: &[Side<'_>], filter: &SampleFilter) -> Growth {
-    let opts = CompareOptions { filter: filter.clone(), normalize: false };
+    let opts = CompareOptions { filter: filter.clone(), ..CompareOptions::default() };
     let interval = |older: usize, newer: usize| {
         let c = Diff::build(series[older], series[newer], &opts);
         let mut rows: Vec<GrowthRow> = c

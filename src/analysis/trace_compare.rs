@@ -79,8 +79,7 @@ pub struct TraceComparison {
 impl TraceComparison {
     /// Compares `before` with `after`.
     pub fn build(before: &TraceSet, after: &TraceSet, normalize: bool) -> Self {
-        let (nb, na) = (before.traces.len(), after.traces.len());
-        let scale = normalize.then(|| if na == 0 { 0.0 } else { nb as f64 / na as f64 });
+        let scale = normalize.then(|| trace_scale(before, after));
         let services = merge(side(before, false, None), side(after, false, scale));
         let operations = merge(side(before, true, None), side(after, true, scale));
         Self { before: latency(before), after: latency(after), services, operations, scale }
@@ -108,6 +107,14 @@ fn latency(set: &TraceSet) -> LatencySide {
 type Key = (String, String);
 
 /// The table of one side keyed by (service, span name), with critical-path time.
+/// What normalising scales the after side's times by: the ratio of the
+/// trace counts (before over after; 0 when after has none), so both sides
+/// weigh as many traces.
+pub fn trace_scale(before: &TraceSet, after: &TraceSet) -> f64 {
+    let (nb, na) = (before.traces.len(), after.traces.len());
+    if na == 0 { 0.0 } else { nb as f64 / na as f64 }
+}
+
 fn side(set: &TraceSet, by_name: bool, scale: Option<f64>) -> HashMap<Key, SpanFigures> {
     let rows: Vec<SpanStats> = if by_name { operation_table(set, None) } else { service_table(set, None) };
     let mut critical: HashMap<(&str, &str), u64> = HashMap::new();

@@ -87,6 +87,15 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
     );
     let before = super::transform_args::transformed(&a.before, before?, &a.transform)?;
     let after = super::transform_args::transformed(&a.after, after?, &a.transform)?;
+    if before.traces.is_some() != after.traces.is_some() {
+        let (t, p) = if before.traces.is_some() { (&a.before, &a.after) } else { (&a.after, &a.before) };
+        bail!(
+            "cannot compare a trace file ({}) with a profile ({}): their weights are span times and samples; \
+             compare two trace files, or two profiles",
+            t.display(),
+            p.display()
+        );
+    }
     let (bp, ap) = (&before.profile, &after.profile);
     fn in_file(file: &Path) -> impl Fn(anyhow::Error) -> anyhow::Error + '_ {
         move |e| UsageError(format!("{}: {e}", file.display())).into()
@@ -101,8 +110,18 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
     };
     let (bmet, amet) = (bp.metric(bm), ap.metric(am));
     if bmet.unit != amet.unit {
+        // Say whether --metric can help: only when the two files share a unit.
+        let shared = bp.metrics.iter().find(|b| ap.metrics.iter().any(|a| a.unit == b.unit));
+        let hint = match shared {
+            Some(m) => format!("pick metrics of one unit with --metric (both files have [{}] metrics)", m.unit.name()),
+            None => {
+                let folded = [bp, ap].iter().any(|p| p.format == "folded");
+                let why = if folded { " (a folded file's weights are read as sample counts)" } else { "" };
+                format!("the two files have no metrics of one unit to compare{why}")
+            }
+        };
         bail!(
-            "cannot compare {} [{}] with {} [{}]: the units differ; pick metrics with --metric",
+            "cannot compare {} [{}] with {} [{}]: the units differ; {hint}",
             bmet.name,
             bmet.unit.name(),
             amet.name,
@@ -119,7 +138,13 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
         );
     }
     let keep = filter(&a.select)?;
-    let opts = CompareOptions { filter: keep.clone(), normalize: a.normalize };
+    // Two trace files normalise per trace, the function table as the
+    // trace comparison.
+    let scale = match (&before.traces, &after.traces) {
+        (Some(b), Some(t)) => Some(firesight::analysis::trace_compare::trace_scale(b, t)),
+        _ => None,
+    };
+    let opts = CompareOptions { filter: keep.clone(), normalize: a.normalize, scale };
     let c = Diff::build(Side { profile: bp, metric: bm }, Side { profile: ap, metric: am }, &opts);
     super::warn_if_tags_match_nothing_in(Some(&a.before), bp, &a.select, c.before_total);
     super::warn_if_tags_match_nothing_in(Some(&a.after), ap, &a.select, c.after_raw_total);
@@ -235,7 +260,11 @@ impl View<'_> {
             m.format(c.after_total),
             change_text(c.before_total, c.after_total)
         )?;
-        if normalize && let Some(k) = c.scale {
+        // Trace pairs say their one scale with the trace table.
+        if normalize
+            && self.traces.is_none()
+            && let Some(k) = c.scale
+        {
             writeln!(
                 out,
                 "after scaled by {k:.4} from {} so the totals match (as pprof -normalize)",
@@ -255,7 +284,11 @@ impl View<'_> {
                 m.format(r.after_self),
                 signed(&m.format(delta), delta),
                 m.format(r.after_total),
-                firesight::model::frame::shown_name(&r.name)
+                if r.name.is_empty() {
+                    firesight::model::frame::shown_name(&r.name).to_string()
+                } else {
+                    r.display_name(c)
+                }
             )?;
         }
         Ok(())
@@ -270,7 +303,7 @@ impl View<'_> {
         json!({"expr": g.gate.expr, "before": self.value_json(g, o.before), "after": self.value_json(g, o.after),
             "change": o.change, "tripped": o.tripped, "unit": g.scale.unit.name(),
             "change_unit": g.gate.change_unit(&g.scale), "threshold": g.gate.threshold_text(),
-            "text": self.gate_text(g)})
+            "summed": o.summed, "text": self.gate_text(g)})
     }
 
     /// `total>+5%: 1.20 s → 1.35 s (+12.50%), threshold +5%: tripped`.
@@ -291,8 +324,13 @@ impl View<'_> {
                 if d > 0.0 { format!("+{text}") } else { text }
             }
         };
+        let summed = if o.summed.is_empty() {
+            String::new()
+        } else {
+            format!(" (the sum of {}; name one of them to gate it alone)", o.summed.join(", "))
+        };
         format!(
-            "{}: {} → {} ({change}), threshold {}: {}",
+            "{}: {} → {} ({change}), threshold {}: {}{summed}",
             g.gate.expr,
             fmt(o.before),
             fmt(o.after),

@@ -53,7 +53,8 @@ pub fn growth(a: &GrowthArgs) -> Result<()> {
         None => profiles[0].metric(profiles[0].default_metric).name.clone(),
     };
     let mut metrics: Vec<MetricId> = Vec::with_capacity(profiles.len());
-    for (p, path) in profiles.iter().zip(&a.snapshots) {
+    let mut wanted = wanted;
+    for (i, (p, path)) in profiles.iter().zip(&a.snapshots).enumerate() {
         let Some(m) = p.metric_by_name(&wanted) else {
             let names: Vec<&str> = p.metrics.iter().map(|m| m.name.as_str()).collect();
             return Err(UsageError(format!(
@@ -63,6 +64,11 @@ pub fn growth(a: &GrowthArgs) -> Result<()> {
             ))
             .into());
         };
+        // A metric given by position is the first snapshot's; the others
+        // take the metric of its name.
+        if i == 0 {
+            wanted = p.metric(m).name.clone();
+        }
         metrics.push(m);
     }
     let (first, unit) = (&profiles[0], &profiles[0].metric(metrics[0]).unit);

@@ -335,7 +335,7 @@ fn rows_ui(
                     // Elided with … when the column is narrower than the name.
                     let name = crate::model::frame::shown_name(&frame.name);
                     let button = egui::Button::selectable(selected, name).truncate();
-                    let resp = ui.add(button).on_hover_text(name);
+                    let resp = ui.add(button).on_hover_text(crate::ui::tooltip_name(name));
                     clicked |= resp.clicked();
                     double |= resp.double_clicked();
                     resp.context_menu(|ui| {

@@ -40,6 +40,22 @@ use std::path::PathBuf;
 
 pub use app::{AppOptions, FiresightApp};
 
+/// Characters of a name a tooltip shows at most.
+pub const TOOLTIP_NAME_CHARS: usize = 400;
+
+/// `name` for a tooltip: whole when short, else its first
+/// [`TOOLTIP_NAME_CHARS`] characters and how many more there are, so a
+/// 200 000-character symbol does not push the figures off the screen.
+pub fn tooltip_name(name: &str) -> std::borrow::Cow<'_, str> {
+    match name.char_indices().nth(TOOLTIP_NAME_CHARS) {
+        None => name.into(),
+        Some((cut, _)) => {
+            let more = name[cut..].chars().count();
+            format!("{}… ({more} more characters)", &name[..cut]).into()
+        }
+    }
+}
+
 /// Opens the window and runs until it is closed; `files` open in tabs (none:
 /// the bundled sample). Errors: no window could be created (no display, no
 /// GPU or GL driver).
@@ -73,4 +89,15 @@ pub fn run_compare(base: Option<PathBuf>, files: Vec<PathBuf>) -> eframe::Result
             }))
         }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_long_name_is_capped_for_its_tooltip() {
+        assert_eq!(super::tooltip_name("main"), "main");
+        let long = "é".repeat(200_000);
+        let t = super::tooltip_name(&long);
+        assert!(t.starts_with(&"é".repeat(400)) && t.ends_with("… (199600 more characters)"), "{}", &t[t.len() - 40..]);
+    }
 }

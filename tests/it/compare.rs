@@ -350,6 +350,19 @@ fn diff_of_two_trace_files_has_latency_and_services_before_and_after() {
         (&n0["after"]["spans"], &norm["traces"]["latency"]),
         (&p0["after"]["spans"], &plain["traces"]["latency"])
     );
+    // The function table (span self time) is scaled the same way, per
+    // trace, not by the ratio of the totals: one scale in one report.
+    assert!((norm["scale"].as_f64().expect("table scale") - 280.0 / 30.0).abs() < 1e-12, "{}", norm["scale"]);
+    let row = |v: &serde_json::Value, name: &str| {
+        v["functions"].as_array().expect("functions").iter().find(|f| f["name"] == name).cloned().expect("row")
+    };
+    let name = plain["functions"][0]["name"].as_str().expect("name").to_string();
+    let scaled = (int(&row(&plain, &name)["after_self"]) as f64 * 280.0 / 30.0).round() as i64;
+    assert!((int(&row(&norm, &name)["after_self"]) - scaled).abs() <= 1, "{name}");
+    // A trace file and a profile do not compare.
+    let (code, _, err) = run_cli(&["diff", &b, &path("compare/diff/shopd-before.cpu.pb.gz")]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("cannot compare a trace file") && err.contains("with a profile"), "{err}");
     // Text: the latency table comes before the function table.
     let (code, out, err) = run_cli(&["diff", &b, &a, "--limit", "3"]);
     assert_eq!(code, 0, "{err}");
@@ -393,4 +406,52 @@ fn the_merged_tree_of_a_real_pair_keeps_what_vanished_and_agrees_with_the_table(
             assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
         }
     }
+}
+
+#[test]
+fn a_name_in_two_modules_is_two_rows_named_with_their_modules_and_a_gate_says_it_sums_them() {
+    let (b, a) = (path("compare/modules/b.perf.txt.gz"), path("compare/modules/a.perf.txt.gz"));
+    let (code, out, err) = run_cli(&["diff", &b, &a, "--limit", "2", "--fail-on", "fn:helper>+10%"]);
+    assert_eq!(code, 0, "{err}");
+    let modules: Vec<&str> = out.lines().filter(|l| l.contains("  helper [")).collect();
+    assert_eq!(modules.len(), 2, "{out}");
+    assert!(
+        modules.iter().any(|l| l.ends_with("liba.so]")) && modules.iter().any(|l| l.ends_with("libb.so]")),
+        "{out}"
+    );
+    assert!(out.contains("(the sum of helper ["), "{out}");
+    // Naming one module gates that row alone: liba's helper lost time.
+    let v = json(&["diff", &b, &a, "--json"]);
+    let liba = v["functions"]
+        .as_array()
+        .expect("functions")
+        .iter()
+        .find(|f| f["name"] == "helper" && f["module"].as_str().is_some_and(|m| m.ends_with("liba.so")))
+        .cloned()
+        .expect("liba's helper");
+    let gate = format!("fn:helper [{}]<-10%", liba["module"].as_str().unwrap_or_default());
+    let (code, out, err) = run_cli(&["diff", &b, &a, "--json", "--fail-on", &gate]);
+    assert_eq!(code, 3, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let g = &v["gates"][0];
+    assert_eq!((g["tripped"].as_bool(), g["summed"].as_array().map(Vec::len)), (Some(true), Some(0)));
+    assert_eq!(g["before"], liba["before_total"]);
+}
+
+#[test]
+fn growth_names_a_metric_given_by_position_and_units_that_cannot_match_say_so() {
+    let snaps: Vec<String> = (1..=3).map(|i| path(&format!("compare/heapgrowth/heap-{i}.pb.gz"))).collect();
+    let by_name = json(&["growth", &snaps[0], &snaps[1], &snaps[2], "--json"]);
+    let mut args = vec!["growth"];
+    args.extend(snaps.iter().map(String::as_str));
+    args.extend(["--json", "--metric", "3"]);
+    let by_position = json(&args);
+    assert_eq!(by_name["metric"], "inuse_space");
+    assert_eq!(by_position["metric"], "inuse_space");
+    // A perf script against a folded file: no metric of one unit, and no
+    // hint at --metric, which cannot help.
+    let (code, _, err) =
+        run_cli(&["diff", &path("compare/diff/shop-before.perf.txt"), &path("compare/diff/shop-after.folded")]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no metrics of one unit") && !err.contains("--metric"), "{err}");
 }

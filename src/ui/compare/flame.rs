@@ -269,9 +269,9 @@ fn tooltip_ui(ui: &mut Ui, input: &DiffFlameInput<'_>, b: &FlameBox) {
     let m = input.metric;
     match cmp.function_of(b.node) {
         Some(f) => {
-            ui.strong(&f.name);
+            ui.strong(crate::ui::tooltip_name(&f.name));
             if !f.module.is_empty() {
-                ui.label(format!("Module: {}", f.module));
+                ui.label(format!("Module: {}", crate::ui::tooltip_name(&f.module)));
             }
         }
         None => {

@@ -89,11 +89,14 @@ impl PairView {
         }
     }
 
-    /// Replaces the comparison (a rebuild came back); zoom resets, the
-    /// search and the width mode stay, the selection stays when its
-    /// function is still there.
+    /// Replaces the comparison (a rebuild came back); the zoom stays on
+    /// the same path of functions as far as the new tree has it, the search
+    /// and the width mode stay, the selection stays when its function is
+    /// still there.
     pub fn replace(&mut self, mut pair: ProfilePair) {
         let selected = self.selected.and_then(|f| self.pair.comparison.table.functions.get(f as usize).cloned());
+        let old = &self.pair.comparison;
+        let zoom_path: Vec<_> = old.path_to(self.zoom).iter().filter_map(|&n| old.function_of(n).cloned()).collect();
         let mode = self.model.mode;
         self.model = if pair.flame.mode == mode {
             std::mem::take(&mut pair.flame)
@@ -103,6 +106,17 @@ impl PairView {
         self.pair = pair;
         self.zoom = 0;
         self.view = ViewRange::FULL;
+        let cmp = &self.pair.comparison;
+        let mut zoom = 0;
+        for key in &zoom_path {
+            match cmp.children(zoom).find(|&c| cmp.function_of(c) == Some(key)) {
+                Some(c) => zoom = c,
+                None => break,
+            }
+        }
+        if zoom != 0 {
+            self.zoom_to(zoom);
+        }
         self.selected =
             selected.and_then(|k| self.pair.comparison.table.functions.iter().position(|f| *f == k).map(|i| i as u32));
         self.matches = compare_flame::search_matches(&self.pair.comparison, &self.search_input);

@@ -73,7 +73,7 @@ pub fn share_change(diff: &Diff, r: &DiffRow) -> f64 {
 /// The cells of a row as text, in column order (for tests and the table).
 pub fn row_texts(diff: &Diff, r: &DiffRow, m: &Metric) -> [String; 8] {
     [
-        r.name.clone(),
+        r.display_name(diff),
         m.format(r.before_self),
         m.format(r.after_self),
         signed(m, r.self_delta()),
@@ -189,7 +189,16 @@ fn draw(
                             _ => rich,
                         };
                         if k == 0 {
-                            ui.add(egui::Label::new(rich).truncate().selectable(false)).on_hover_text(&r.module);
+                            // The whole name, capped, and the module on hover
+                            // (egui's own tooltip of an elided label is the
+                            // whole name, however long).
+                            let hover = if r.module.is_empty() {
+                                crate::ui::tooltip_name(&r.name).into_owned()
+                            } else {
+                                format!("{}\n{}", crate::ui::tooltip_name(&r.name), crate::ui::tooltip_name(&r.module))
+                            };
+                            ui.add(egui::Label::new(rich).truncate().show_tooltip_when_elided(false).selectable(false))
+                                .on_hover_text(hover);
                         } else {
                             ui.add(egui::Label::new(rich).selectable(false));
                         }

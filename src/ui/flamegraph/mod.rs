@@ -276,9 +276,9 @@ fn tooltip_ui(ui: &mut Ui, input: &FlameInput<'_>, b: &LaidBox) {
         return;
     };
     let frame = input.profile.frames.frame(f);
-    ui.strong(crate::model::frame::shown_name(&frame.name));
+    ui.strong(crate::ui::tooltip_name(crate::model::frame::shown_name(&frame.name)));
     if !frame.module.is_empty() {
-        ui.label(format!("Module: {}", frame.module));
+        ui.label(format!("Module: {}", crate::ui::tooltip_name(&frame.module)));
     }
     if frame.kind != FrameKind::User {
         ui.label(format!("Kind: {}", frame.kind.name()));
