@@ -60,6 +60,18 @@ pub struct Growth {
     pub overall: Option<Interval>,
     /// Functions whose self weight grows in every interval, largest growth first.
     pub suspects: Vec<Suspect>,
+    /// Two consecutive snapshots (older, newer by the order given) whose
+    /// recorded times (pprof's `time_nanos`) run backwards: the series is
+    /// then computed backwards from there.
+    pub out_of_order: Option<(usize, usize)>,
+}
+
+/// The first two consecutive snapshots whose recorded times run backwards
+/// (see [`Growth::out_of_order`]); snapshots without a time are not judged.
+fn out_of_order(series: &[Side<'_>]) -> Option<(usize, usize)> {
+    let time = |i: usize| series[i].profile.meta.iter().find(|(k, _)| k == "time").map(|(_, v)| v.as_str());
+    // pprof's times read "YYYY-MM-DD HH:MM:SS.nnnnnnnnn UTC": text order is time order.
+    (1..series.len()).find(|&i| matches!((time(i - 1), time(i)), (Some(a), Some(b)) if b < a)).map(|i| (i - 1, i))
 }
 
 /// Compares each snapshot of `series` (oldest first) with the one before
@@ -108,5 +120,5 @@ pub fn growth(series: &[Side<'_>], filter: &SampleFilter) -> Growth {
         }
     }
     suspects.sort_by(|a, b| b.growth.cmp(&a.growth).then_with(|| a.name.cmp(&b.name)));
-    Growth { intervals, overall, suspects }
+    Growth { intervals, overall, suspects, out_of_order: out_of_order(series) }
 }

@@ -95,6 +95,17 @@ pub fn growth(a: &GrowthArgs) -> Result<()> {
     let (p0, m0) = (first, metrics[0]);
     let name = |i: usize| a.snapshots[i].display().to_string();
     let limit = a.limit.unwrap_or(usize::MAX);
+    if let Some((older, newer)) = g.out_of_order {
+        let time = |i: usize| profiles[i].meta.iter().find(|(k, _)| k == "time").map_or("", |(_, v)| v.as_str());
+        eprintln!(
+            "warning: {} was taken before {} ({} against {}): the snapshots are compared in the order given, \
+             oldest first, so the growth runs backwards there",
+            name(newer),
+            name(older),
+            time(newer),
+            time(older)
+        );
+    }
     let mut out = io::BufWriter::new(io::stdout().lock());
     if a.json {
         let interval = |iv: &Interval| -> Value {
@@ -125,6 +136,7 @@ pub fn growth(a: &GrowthArgs) -> Result<()> {
             "overall": g.overall.as_ref().map(interval),
             "suspects": g.suspects.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
             "suspect_details": details,
+            "out_of_order": g.out_of_order.map(|(o, n)| [name(o), name(n)]),
         });
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;

@@ -448,6 +448,13 @@ fn growth_names_a_metric_given_by_position_and_units_that_cannot_match_say_so() 
     let by_position = json(&args);
     assert_eq!(by_name["metric"], "inuse_space");
     assert_eq!(by_position["metric"], "inuse_space");
+    assert!(by_name["out_of_order"].is_null());
+    // Snapshots given newest first: their recorded times say so.
+    let (code, out, err) = run_cli(&["growth", &snaps[2], &snaps[0], &snaps[1], "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("heap-1.pb.gz was taken before") && err.contains("heap-3.pb.gz"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["out_of_order"][0].as_str().map(|s| s.ends_with("heap-3.pb.gz")), Some(true));
     // A perf script against a folded file: no metric of one unit, and no
     // hint at --metric, which cannot help.
     let (code, _, err) =

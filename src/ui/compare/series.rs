@@ -78,6 +78,18 @@ impl SeriesView {
                 ui.label(format!("{}. {}", i + 1, f.name));
             }
         });
+        if let Some((a, b)) = g.out_of_order {
+            let name = |i: usize| self.series.files.get(i).map_or("?", |f| f.name.as_str());
+            ui.colored_label(
+                theme::DIFF_MORE,
+                format!(
+                    "\u{26a0} {} was taken before {} (its recorded time is earlier): the series runs backwards \
+                     there; give the snapshots oldest first.",
+                    name(b),
+                    name(a)
+                ),
+            );
+        }
         ui.label(format!(
             "{} leak suspects (in-use {} grew in every interval), listed first.",
             g.suspects.len(),
