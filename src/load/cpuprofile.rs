@@ -137,9 +137,19 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<Profile, LoadError>
         times.push(t);
     }
     let end = p.end_us.unwrap_or_else(|| times.last().copied().unwrap_or(start));
+    // A negative time delta puts a sample before the one written ahead of
+    // it: the samples are ordered by time (stably), as DevTools does
+    // (`CPUProfileDataModel.sortSamples`), and each lasts until the next
+    // in that order, so no time is lost or counted twice.
+    let mut order: Vec<usize> = (0..p.samples.len()).collect();
+    let back = times.windows(2).filter(|w| w[1] < w[0]).count();
+    if back > 0 {
+        order.sort_by(|&x, &y| times[x].total_cmp(&times[y]));
+    }
     let mut clamped = 0u64;
     b.reserve_samples(p.samples.len());
-    for (i, id) in p.samples.iter().enumerate() {
+    for (k, &i) in order.iter().enumerate() {
+        let id = &p.samples[i];
         let Some(&n) = index.get(id) else {
             return Err(LoadError::invalid(
                 FORMAT,
@@ -147,7 +157,7 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<Profile, LoadError>
                 format!("sample {i} names node {id}, which is not a node of the profile"),
             ));
         };
-        let next = times.get(i + 1).copied().unwrap_or(end);
+        let next = order.get(k + 1).map_or(end, |&j| times[j]);
         let us = (next - times[i]).round();
         let us = if us.is_finite() && us >= 0.0 {
             us as i128
@@ -158,8 +168,15 @@ pub fn load(input: &mut Input, opts: &LoadOptions) -> Result<Profile, LoadError>
         let time_ns = super::json_number::to_ns(times[i], 1e3);
         b.add_sample(stacks[n], &[1, us], time_ns, None, LabelSetId(0));
     }
+    if back > 0 {
+        b.warn(
+            None,
+            None,
+            format!("{back} time delta(s) are negative: the samples are taken in time order, as DevTools does"),
+        );
+    }
     if clamped > 0 {
-        b.warn(None, None, format!("{clamped} sample(s) end before they start (a negative time delta); weighed 0 µs"));
+        b.warn(None, None, format!("{clamped} sample(s) end after endTime or have no valid time; weighed 0 µs"));
     }
     b.meta("nodes", p.nodes.len().to_string());
     b.meta("duration", format!("{} µs", (end - start).round()));

@@ -189,3 +189,19 @@ fn legacy_pprof_text_is_refused_with_its_conversion_never_perf_script() {
         assert!(err.what.contains("`go tool pprof -proto FILE > out.pb.gz`"), "{err}");
     }
 }
+
+#[test]
+fn a_negative_time_delta_orders_the_samples_by_time_as_devtools_does() {
+    let text = br#"{"nodes":[{"id":1,"callFrame":{"functionName":"(root)","url":""},"children":[2,3]},
+        {"id":2,"callFrame":{"functionName":"a","url":"x.js","lineNumber":0}},
+        {"id":3,"callFrame":{"functionName":"b","url":"x.js","lineNumber":5}}],
+        "startTime":1000,"endTime":1100,"samples":[2,3,2,3],"timeDeltas":[10,30,-10,30]}"#;
+    let opts = LoadOptions { format: Some(Format::CpuProfile), ..LoadOptions::default() };
+    let p = load_bytes(text.to_vec(), &opts).unwrap_or_else(|e| panic!("{e}")).profile;
+    // Times 1010 a, 1040 b, 1030 a, 1060 b; in time order each lasts until
+    // the next, the last until endTime: a 20 + 10, b 20 + 40.
+    let us: Vec<i128> = (0..p.samples.len()).map(|i| p.weight(i, p.default_metric)).collect();
+    assert_eq!(us, [20, 10, 20, 40]);
+    assert_eq!(us.iter().sum::<i128>(), 90, "first sample to endTime, nothing lost or counted twice");
+    assert!(p.warnings.iter().any(|w| w.message.contains("1 time delta(s) are negative")), "{:?}", p.warnings);
+}
