@@ -88,6 +88,29 @@ pub fn sample_filter(p: &Profile, select: &SelectArgs, load: &LoadArgs) -> Resul
     let pids = pids(load);
     if !r.threads.is_empty() || !pids.is_empty() {
         f.threads = threads_matching(p, &r.threads, &pids).map_err(|e| UsageError(e.to_string()))?;
+        // A tid is only unique within its process (Chrome traces number
+        // threads per process): say when one names threads of several.
+        if pids.is_empty() {
+            for &tid in &r.threads {
+                let mut in_pids: Vec<u32> = f
+                    .threads
+                    .iter()
+                    .filter_map(|&t| p.threads.get(t.index()))
+                    .filter(|t| t.tid == Some(tid))
+                    .filter_map(|t| t.pid)
+                    .collect();
+                in_pids.sort_unstable();
+                in_pids.dedup();
+                if in_pids.len() > 1 {
+                    let list: Vec<String> = in_pids.iter().map(u32::to_string).collect();
+                    eprintln!(
+                        "note: --thread {tid} is a thread of {} processes (pid {}): all are kept; add --pid to pick one",
+                        in_pids.len(),
+                        list.join(", ")
+                    );
+                }
+            }
+        }
     }
     Ok(f)
 }

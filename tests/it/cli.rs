@@ -362,3 +362,16 @@ fn info_on_folded_stacks_says_a_sample_is_a_stack_line() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("(stack lines, each with its count)"), "{out}");
 }
+
+#[test]
+fn a_tid_in_two_processes_keeps_both_and_says_pid_picks_one() {
+    let path = data("chrome-trace/one-tid-two-pids.json");
+    let path = path.to_str().unwrap_or_default();
+    let (code, out, err) = run_cli(&["top", path, "--thread", "7"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("work1") && out.contains("work2"), "{out}");
+    assert!(err.contains("--thread 7 is a thread of 2 processes (pid 1, 2)"), "{err}");
+    let (code, out, err) = run_cli(&["top", path, "--thread", "7", "--pid", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("work2") && !out.contains("work1") && !err.contains("note:"), "{out}{err}");
+}
