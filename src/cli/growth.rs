@@ -146,7 +146,16 @@ pub fn growth(a: &GrowthArgs) -> Result<()> {
         if g.suspects.is_empty() {
             writeln!(out, "no function grows in every interval")?;
         } else {
-            writeln!(out, "leak suspects (self grows in every interval), strongest first:")?;
+            if g.intervals.len() == 1 {
+                // One interval: every function that grew "grows in every interval".
+                writeln!(
+                    out,
+                    "leak suspects (self grew in the one interval: with two snapshots that is every function \
+                     that grew; three or more tell steady growth from a one-off), strongest first:"
+                )?;
+            } else {
+                writeln!(out, "leak suspects (self grows in every interval), strongest first:")?;
+            }
             for s in &g.suspects {
                 writeln!(
                     out,
