@@ -314,3 +314,26 @@ fn zstd_compressed_records_fold_like_perf_script_of_the_same_file() {
         assert_eq!(p.samples.len(), 430, "{name}");
     }
 }
+
+#[test]
+fn damaged_zstd_data_is_an_error_at_its_record() {
+    let bytes = std::fs::read(data("spin-zstd.perf.data")).expect("read");
+    for at in [600, 2_000, 20_000] {
+        let mut b = bytes.clone();
+        for i in 0..8 {
+            b[at + i] ^= 0x5a;
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("damaged.perf.data");
+        std::fs::write(&path, &b).expect("write");
+        match load_path(&path, &opts(false), Progress::new()) {
+            // A flip can land where perf's reader would not notice either
+            // (a time, a period); the file then loads.
+            Ok(_) => {}
+            Err(e) => {
+                let e = e.to_string();
+                assert!(e.starts_with("perf.data, byte offset "), "{at}: {e}");
+            }
+        }
+    }
+}

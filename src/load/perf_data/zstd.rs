@@ -94,21 +94,27 @@ impl Zstd {
                     if rest.len() < 4 {
                         break;
                     }
-                    self.decoder.decode_from_to(&rest[..4], &mut self.chunk).map_err(|e| bad(e.to_string()))?;
+                    self.decoder
+                        .decode_from_to(&rest[..4], &mut self.chunk)
+                        .map_err(|e| bad(format!("the zstd data does not decode ({e})")))?;
                     used += 4;
                     self.checksum = false;
                     self.drain(sink, &bad)?;
                     continue;
                 }
                 let Some(header) = frame_header(rest).map_err(bad)? else { break };
-                self.decoder.init(&rest[..header.len]).map_err(|e| bad(e.to_string()))?;
+                self.decoder
+                    .init(&rest[..header.len])
+                    .map_err(|e| bad(format!("the zstd data does not decode ({e})")))?;
                 (self.window, self.checksum, self.in_frame) = (header.window, header.checksum, true);
                 used += header.len;
                 continue;
             }
             let Some((len, last)) = block(rest) else { break };
-            let (read, written) =
-                self.decoder.decode_from_to(&rest[..len], &mut self.chunk).map_err(|e| bad(e.to_string()))?;
+            let (read, written) = self
+                .decoder
+                .decode_from_to(&rest[..len], &mut self.chunk)
+                .map_err(|e| bad(format!("the zstd data does not decode ({e})")))?;
             if read != len {
                 return Err(bad(format!("a block of {len} bytes decoded {read}")));
             }
@@ -139,15 +145,19 @@ impl Zstd {
         let left = self.input.len();
         if self.in_frame {
             // A raw block of 0 bytes, the last of its frame.
-            let (_, written) =
-                self.decoder.decode_from_to(&[1, 0, 0], &mut self.chunk).map_err(|e| bad(e.to_string()))?;
+            let (_, written) = self
+                .decoder
+                .decode_from_to(&[1, 0, 0], &mut self.chunk)
+                .map_err(|e| bad(format!("the zstd data does not decode ({e})")))?;
             self.hand_on(written, sink)?;
             self.in_frame = false;
         }
         if self.checksum {
             // The decoder holds the frame's last bytes until it has a
             // checksum (it does not check it).
-            self.decoder.decode_from_to(&[0; 4], &mut self.chunk).map_err(|e| bad(e.to_string()))?;
+            self.decoder
+                .decode_from_to(&[0; 4], &mut self.chunk)
+                .map_err(|e| bad(format!("the zstd data does not decode ({e})")))?;
             self.checksum = false;
         }
         if self.window > 0 {
@@ -175,7 +185,10 @@ impl Zstd {
         bad: &impl Fn(String) -> LoadError,
     ) -> Result<(), LoadError> {
         loop {
-            let (_, written) = self.decoder.decode_from_to(&[], &mut self.chunk).map_err(|e| bad(e.to_string()))?;
+            let (_, written) = self
+                .decoder
+                .decode_from_to(&[], &mut self.chunk)
+                .map_err(|e| bad(format!("the zstd data does not decode ({e})")))?;
             if written == 0 {
                 return Ok(());
             }
