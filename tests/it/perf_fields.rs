@@ -246,3 +246,17 @@ fn instruction_lines_under_call_chains_are_counted_not_read_as_frames() {
     let p = load("faults.insn.perf.txt.gz", 1 << 20);
     assert!(p.warnings.iter().any(|w| w.message.contains("49 instruction lines")), "{:?}", p.warnings);
 }
+
+/// `perf script -F comm,period,event,ip,sym`: one number between the
+/// command and the event, which perf pads to 10 columns as a period (a tid
+/// to 5). It is the period: the same samples printed with the tid too
+/// weigh the same and fold the same.
+#[test]
+fn a_lone_number_padded_as_a_period_is_the_period_not_a_tid() {
+    let lone = load("spin.comm-period-event-ip-sym.perf.txt.gz", 1 << 20);
+    let with_tid = load("spin.comm-tid-period-event-ip-sym.perf.txt.gz", 1 << 20);
+    assert_eq!(lone.metric(lone.default_metric).name, "cpu-clock");
+    assert_eq!(total(&lone, "cpu-clock"), total(&with_tid, "cpu-clock"));
+    assert_eq!(total(&lone, "cpu-clock"), 1_597_719_480, "perf script: 7 987 samples of 200 040 ns");
+    assert_eq!(leaf_self(&lone), leaf_self(&with_tid));
+}

@@ -125,12 +125,21 @@ fn find_pid(line: &str) -> Result<Word<'_>, Option<usize>> {
     let mut last: Option<(usize, Word<'_>)> = None;
     let mut before_last: Option<(usize, Word<'_>)> = None;
     let mut first: Option<Word<'_>> = None;
+    // Where the word before the last pid-shaped word ends.
+    let (mut prev_end, mut last_gap) = (0, 0);
     for (i, w) in words(line).enumerate() {
         let column = is_cpu_word(w.text) || is_time_word(w.text);
         if column || w.text.ends_with(':') {
             if let Some((li, lw)) = last {
                 return match before_last {
                     Some((bi, bw)) if !column && bi + 1 == li && li + 1 == i && !lw.text.contains('/') => Ok(bw),
+                    // One number right before the event, no time or CPU
+                    // column (`-F comm,period,event`): perf pads a period to
+                    // 10 columns and a tid to 5, so a number as wide as 10
+                    // with its padding is the period, and there is no tid.
+                    _ if !column && before_last.is_none() && li + 1 == i && i > 1 && period_width(lw, last_gap) => {
+                        Err(Some(lw.start))
+                    }
                     _ => Ok(lw),
                 };
             }
@@ -145,7 +154,9 @@ fn find_pid(line: &str) -> Result<Word<'_>, Option<usize>> {
         } else if is_pid_word(w.text) {
             before_last = last;
             last = Some((i, w));
+            last_gap = w.start - prev_end;
         }
+        prev_end = w.end;
     }
     // No field after the number: inferno's rule, which needs a space after it.
     words(line)
@@ -153,6 +164,13 @@ fn find_pid(line: &str) -> Result<Word<'_>, Option<usize>> {
         .find(|(i, w)| *i > 0 && is_pid_word(w.text) && w.end < line.len())
         .map(|(_, w)| w)
         .ok_or(None)
+}
+
+/// Whether the number `w`, `gap` spaces after the word before it, fills
+/// perf's period column (`%10` after one separating space), which a tid
+/// (`%5`) does not.
+fn period_width(w: Word<'_>, gap: usize) -> bool {
+    !w.text.contains('/') && gap >= 1 && gap - 1 + w.text.len() >= 10
 }
 
 /// The first word of `s` (spaces before it skipped) and what follows it.
