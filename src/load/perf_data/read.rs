@@ -387,7 +387,12 @@ fn read_attrs(stream: &mut Stream<'_>, h: &Header) -> Result<Vec<Attr>, LoadErro
             ),
         ));
     }
-    let pre = stream.take((h.data.offset - base) as usize, "the event attributes")?.unwrap_or_default().to_vec();
+    let want = (h.data.offset - base) as usize;
+    let Some(pre) = stream.take(want, "the event attributes")? else {
+        // The file ends right after its header.
+        return Err(super::stream::truncated(base, 0, want as u64, "the event attributes"));
+    };
+    let pre = pre.to_vec();
     if h.attr_size < 16 + 64 {
         return Err(LoadError::invalid(
             FORMAT,
