@@ -29,11 +29,18 @@ type Frames = Vec<(String, String, FrameKind)>;
 /// Symbolises every location of `state` (see the module docs).
 fn symbolise(
     state: &State,
+    features: &Features,
     perf: &PerfOptions,
     opts: &PerfDataOptions,
     progress: &Progress,
     b: &mut ProfileBuilder,
 ) -> Result<Vec<Frames>, LoadError> {
+    // Recorded on this very kernel (its release string): then this
+    // process's vDSO is the recording's even when no build id says so
+    // (`perf record -z` and `-B` write none).
+    let release = features.meta.iter().find(|(k, _)| *k == "os release").map(|(_, v)| v.trim());
+    let here = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let same_kernel = release.is_some_and(|r| !r.is_empty() && r == here.trim());
     let mut by_module: Vec<Vec<(usize, u64)>> = vec![Vec::new(); state.modules.len()];
     for (i, l) in state.locs.iter().enumerate() {
         if let Loc::Module { module, offset } = *l {
@@ -56,7 +63,7 @@ fn symbolise(
                     }
                     let m = &state.modules[work[k]];
                     let offsets: Vec<u64> = by_module[work[k]].iter().map(|&(_, o)| o).collect();
-                    let r = match symbols::find(&m.path, m.build_id.as_deref(), &opts.symbol_dirs) {
+                    let r = match symbols::find(&m.path, m.build_id.as_deref(), &opts.symbol_dirs, same_kernel) {
                         Found::Files { binary, debug } => {
                             symbols::resolve(&binary, debug.as_deref(), &offsets, opts.inline)
                         }
@@ -195,7 +202,7 @@ pub(super) fn build(
     progress: &Progress,
     mut b: ProfileBuilder,
 ) -> Result<Profile, LoadError> {
-    let frames = symbolise(state, perf, opts, progress, &mut b)?;
+    let frames = symbolise(state, features, perf, opts, progress, &mut b)?;
     let mut metrics = Vec::with_capacity(attrs.len());
     let mut counts = vec![0u64; attrs.len()];
     for r in &state.rows {

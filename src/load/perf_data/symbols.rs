@@ -81,10 +81,47 @@ fn has_symbols(f: &object::File<'_>) -> bool {
 /// Finds the files for a module: the first candidate whose build id
 /// matches (any, when the recording has none) maps offsets; when it has
 /// no symbol table nor DWARF, a later match that has them gives the symbols.
-pub(super) fn find(path: &str, id: Option<&[u8]>, dirs: &[PathBuf]) -> Found {
+/// A recording without build ids (`perf record -z`, `-B`) takes the file's
+/// own build id to find its debug file, as perf does. `same_kernel`: the
+/// recording was made on this kernel (its vDSO is this process's).
+pub(super) fn find(path: &str, id: Option<&[u8]>, dirs: &[PathBuf], same_kernel: bool) -> Found {
     if path == "[vdso]" {
-        return own_vdso(id);
+        return own_vdso(id, same_kernel);
     }
+    let found = find_files(path, id, dirs);
+    match (&found, id) {
+        (Found::Files { binary, debug: None }, None) => {
+            let own = object::File::parse(&**binary)
+                .ok()
+                .filter(|f| !has_symbols(f))
+                .and_then(|f| f.build_id().ok().flatten().map(<[u8]>::to_vec));
+            match own.and_then(|own| debug_file(path, &own, dirs)) {
+                Some(d) => match found {
+                    Found::Files { binary, .. } => Found::Files { binary, debug: Some(d) },
+                    other => other,
+                },
+                None => found,
+            }
+        }
+        _ => found,
+    }
+}
+
+/// A file with build id `id` and symbols (a debug file) among the places
+/// a module with that id is looked for.
+fn debug_file(path: &str, id: &[u8], dirs: &[PathBuf]) -> Option<Vec<u8>> {
+    candidates(path, Some(id), dirs).into_iter().find_map(|c| {
+        let meta = std::fs::metadata(&c).ok().filter(|m| m.is_file() && m.len() <= MAX_FILE)?;
+        drop(meta);
+        let data = std::fs::read(&c).ok()?;
+        let f = object::File::parse(&*data).ok()?;
+        let matches = f.build_id().ok().flatten().is_some_and(|g| same_build_id(id, g)) && has_symbols(&f);
+        drop(f);
+        matches.then_some(data)
+    })
+}
+
+fn find_files(path: &str, id: Option<&[u8]>, dirs: &[PathBuf]) -> Found {
     if is_perf_map(path) {
         return perf_map(path, dirs);
     }
@@ -124,9 +161,11 @@ pub(super) fn find(path: &str, id: Option<&[u8]>, dirs: &[PathBuf]) -> Found {
 
 /// The vDSO of this process, when its build id is the recorded one (the
 /// same kernel): perf resolves `[vdso]` frames from its own copy too.
-fn own_vdso(id: Option<&[u8]>) -> Found {
+fn own_vdso(id: Option<&[u8]>, same_kernel: bool) -> Found {
     use std::io::{Read, Seek, SeekFrom};
-    let Some(want) = id else { return Found::Missing("the recording has no build id for it".into()) };
+    if id.is_none() && !same_kernel {
+        return Found::Missing("the recording has no build id for it".into());
+    }
     let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
     let range = maps.lines().find(|l| l.ends_with("[vdso]")).and_then(|l| {
         let (a, b) = l.split_whitespace().next()?.split_once('-')?;
@@ -139,8 +178,15 @@ fn own_vdso(id: Option<&[u8]>) -> Found {
     let read = std::fs::File::open("/proc/self/mem")
         .and_then(|mut f| f.seek(SeekFrom::Start(start)).and_then(|_| f.read_exact(&mut data)));
     let same = read.is_ok()
-        && object::File::parse(&*data).ok().and_then(|f| f.build_id().ok().flatten().map(|g| same_build_id(want, g)))
-            == Some(true);
+        && match id {
+            Some(want) => {
+                object::File::parse(&*data)
+                    .ok()
+                    .and_then(|f| f.build_id().ok().flatten().map(|g| same_build_id(want, g)))
+                    == Some(true)
+            }
+            None => object::File::parse(&*data).is_ok(),
+        };
     if same {
         Found::Files { binary: data, debug: None }
     } else {
@@ -392,4 +438,41 @@ fn inlined(ctx: &Ctx<'_>, addr: u64) -> Vec<String> {
     }
     names.reverse();
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stripped binary whose recording has no build id (`perf record -z`
+    /// writes none) finds its debug file by the build id in the binary, as
+    /// perf does: under a `--symbols` folder's `.build-id/ab/cdef.debug`.
+    #[test]
+    fn a_recording_without_build_ids_finds_the_debug_file_by_the_binarys_own() {
+        let spin = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/perf_data/spin");
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let stripped = dir.path().join("spin");
+        let debug = dir.path().join("spin.debug");
+        let run = |args: &[&std::ffi::OsStr]| {
+            let ok = std::process::Command::new("objcopy").args(args).status().is_ok_and(|s| s.success());
+            assert!(ok, "objcopy {args:?} failed: install binutils to run this test");
+        };
+        run(&["--only-keep-debug".as_ref(), spin.as_os_str(), debug.as_os_str()]);
+        run(&["--strip-all".as_ref(), spin.as_os_str(), stripped.as_os_str()]);
+        let data = std::fs::read(&stripped).unwrap_or_else(|e| panic!("{e}"));
+        let id = object::File::parse(&*data).ok().and_then(|f| f.build_id().ok().flatten().map(<[u8]>::to_vec));
+        let id = hex(&id.unwrap_or_else(|| panic!("spin has a build id")));
+        let syms = dir.path().join("syms");
+        let at = syms.join(".build-id").join(&id[..2]);
+        std::fs::create_dir_all(&at).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::rename(&debug, at.join(format!("{}.debug", &id[2..]))).unwrap_or_else(|e| panic!("{e}"));
+        let path = stripped.to_str().unwrap_or_default();
+        match find(path, None, std::slice::from_ref(&syms), false) {
+            Found::Files { debug: Some(_), .. } => {}
+            Found::Files { debug: None, .. } => panic!("the debug file was not found"),
+            _ => panic!("the binary was not found"),
+        }
+        // Without the folder, the stripped binary alone.
+        assert!(matches!(find(path, None, &[], false), Found::Files { debug: None, .. }));
+    }
 }
