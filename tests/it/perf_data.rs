@@ -319,6 +319,30 @@ fn zstd_compressed_records_fold_like_perf_script_of_the_same_file() {
 }
 
 #[test]
+fn a_record_of_a_type_no_perf_writes_is_counted_in_a_warning() {
+    // spin.perf.data's first sample record, its type set to 246.
+    let mut b = std::fs::read(data("spin.perf.data")).expect("read");
+    let data_at = u64::from_le_bytes(b[40..48].try_into().expect("8 bytes")) as usize;
+    let mut at = data_at;
+    loop {
+        let ty = u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"));
+        let size = u16::from_le_bytes(b[at + 6..at + 8].try_into().expect("2 bytes")) as usize;
+        if ty == 9 {
+            b[at..at + 4].copy_from_slice(&246u32.to_le_bytes());
+            break;
+        }
+        at += size;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("type246.perf.data");
+    std::fs::write(&path, &b).expect("write");
+    let p = load_with(&path, &opts(false));
+    let w = p.warnings.iter().find(|w| w.message.contains("of type 246")).expect("a warning");
+    assert!(w.message.starts_with("1 record(s) of type 246") && w.message.contains(&format!("byte {at}")), "{w:?}");
+    assert_eq!(p.samples.len() + 1, load("spin.perf.data").samples.len());
+}
+
+#[test]
 fn damaged_zstd_data_is_an_error_at_its_record() {
     let bytes = std::fs::read(data("spin-zstd.perf.data")).expect("read");
     for at in [600, 2_000, 20_000] {
@@ -336,6 +360,12 @@ fn damaged_zstd_data_is_an_error_at_its_record() {
             Err(e) => {
                 let e = e.to_string();
                 assert!(e.starts_with("perf.data, byte offset "), "{at}: {e}");
+                // Either the zstd stream does not decode, or a record in it
+                // is bad: said as such, with the decoded offset.
+                assert!(
+                    e.contains("the zstd data does not decode") || e.contains("in the zstd-compressed data"),
+                    "{at}: {e}"
+                );
             }
         }
     }

@@ -93,7 +93,17 @@ pub(super) fn read(stream: &mut Stream<'_>, state: &mut State) -> Result<Read, L
     }
     let fixed: Vec<Option<u64>> = parser.attrs.iter().map(Attr::fixed_period).collect();
     let sorter = Sorter { pending: Vec::new(), seq: 0, newest: 0, flush_to: 0, overflowed: false };
-    let mut replay = Replay { parser, sorter, fixed, e, zstd: None, rounds: VecDeque::new(), buf: Vec::new(), skip: 0 };
+    let mut replay = Replay {
+        parser,
+        sorter,
+        fixed,
+        e,
+        zstd: None,
+        rounds: VecDeque::new(),
+        buf: Vec::new(),
+        skip: 0,
+        unknown: std::collections::BTreeMap::new(),
+    };
     let data_end = if header.pipe || header.data.size == 0 { u64::MAX } else { header.data.end() };
     if !header.pipe && header.data.size == 0 {
         out.warnings.push(
@@ -150,7 +160,13 @@ pub(super) fn read(stream: &mut Stream<'_>, state: &mut State) -> Result<Read, L
         }
     }
     replay.finish(stream.offset(), state, &mut out)?;
-    let Replay { sorter, parser, .. } = replay;
+    let Replay { sorter, parser, unknown, .. } = replay;
+    for (ty, (n, first)) in unknown {
+        out.warnings.push(format!(
+            "{n} record(s) of type {ty}, which no perf writes, were skipped (the first at byte {first}; a damaged \
+             file? perf script stops there)"
+        ));
+    }
     if sorter.overflowed {
         out.warnings.push(format!(
             "more than {MAX_PENDING} records between two FINISHED_ROUND records: replayed in approximate time order"
@@ -206,6 +222,9 @@ struct Replay {
     buf: Vec<u8>,
     /// Decoded bytes still to skip (a payload after a record).
     skip: u64,
+    /// Records of types no perf writes, by type: how many, and the first's
+    /// offset (a damaged file; perf script stops at the first).
+    unknown: std::collections::BTreeMap<u32, (u64, u64)>,
 }
 
 impl Replay {
@@ -275,7 +294,12 @@ impl Replay {
                     self.sorter.push(time, ev, state, &self.fixed);
                 }
             }
-            _ => {}
+            // perf's own record types (64 and up) this reader has no use for.
+            _ if ty < 128 => {}
+            _ => {
+                let (n, _) = self.unknown.entry(ty).or_insert((0, at));
+                *n += 1;
+            }
         }
         Ok(0)
     }
@@ -332,7 +356,18 @@ impl Replay {
             }
             let Some(body) = buf.get(pos + 8..pos + size as usize) else { break };
             out.records += 1;
-            self.skip = self.record(ty, misc, &h, body, at, state, out)?;
+            let decoded_at = delivered - (buf.len() - pos) as u64;
+            self.skip = self.record(ty, misc, &h, body, at, state, out).map_err(|e| {
+                LoadError::invalid(
+                    FORMAT,
+                    Some(At::Byte(at)),
+                    format!(
+                        "in the zstd-compressed data (a record at decoded byte {decoded_at}, decoded with the \
+                         compressed record at byte {at}): {}",
+                        e.what
+                    ),
+                )
+            })?;
             pos += size as usize;
         }
         buf.drain(..pos);

@@ -228,7 +228,8 @@ impl State {
     }
 
     fn comm(&self, tid: u32) -> String {
-        self.comms.get(&tid).cloned().unwrap_or_else(|| format!(":{tid}"))
+        // The idle task has no COMM record; perf names it swapper.
+        self.comms.get(&tid).cloned().unwrap_or_else(|| if tid == 0 { "swapper".into() } else { format!(":{tid}") })
     }
 
     /// The thread `(pid, tid)` under its current name.
@@ -283,5 +284,17 @@ impl State {
         self.dwarf_samples += u64::from(s.dwarf);
         let period = s.period.or_else(|| fixed_periods.get(s.attr).copied().flatten());
         self.rows.push(Row { stack, thread, attr: s.attr as u32, period, time: s.time });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_idle_task_is_swapper_and_other_threads_without_a_comm_their_tid() {
+        let s = State::new(RootNaming::default());
+        assert_eq!(s.comm(0), "swapper");
+        assert_eq!(s.comm(1234), ":1234");
     }
 }
