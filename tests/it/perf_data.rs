@@ -370,3 +370,13 @@ fn damaged_zstd_data_is_an_error_at_its_record() {
         }
     }
 }
+
+#[test]
+fn a_pipe_file_cut_after_its_header_says_it_describes_no_event() {
+    let bytes = std::fs::read(data("spin.pipe.perf.data")).expect("read");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cut.pipe.perf.data");
+    std::fs::write(&path, &bytes[..16]).expect("write");
+    let Err(e) = load_path(&path, &opts(false), Progress::new()) else { panic!("loaded") };
+    assert!(e.to_string().contains("the file describes no event"), "{e}");
+}

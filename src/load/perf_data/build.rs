@@ -225,11 +225,12 @@ pub(super) fn build(
         metrics.push(Some(b.add_metric(&name, unit)));
     }
     let Some(&Some(first)) = metrics.iter().find(|m| m.is_some()) else {
-        return Err(LoadError::invalid(
-            FORMAT,
-            None,
-            format!("no event named {:?} in the file", perf.event_filter.as_deref().unwrap_or("")),
-        ));
+        let what = match perf.event_filter.as_deref() {
+            Some(name) if !attrs.is_empty() => format!("no event named {name:?} in the file"),
+            // A pipe-mode file gives its events in records after its header.
+            _ => "the file describes no event (it ends before any attribute record: truncated?)".to_string(),
+        };
+        return Err(LoadError::invalid(FORMAT, None, what));
     };
     b.set_default_metric(first);
     let mut frame_ids: HashMap<usize, Vec<FrameId>> = HashMap::new();
