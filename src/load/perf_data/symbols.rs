@@ -111,8 +111,7 @@ pub(super) fn find(path: &str, id: Option<&[u8]>, dirs: &[PathBuf], same_kernel:
 /// a module with that id is looked for.
 fn debug_file(path: &str, id: &[u8], dirs: &[PathBuf]) -> Option<Vec<u8>> {
     candidates(path, Some(id), dirs).into_iter().find_map(|c| {
-        let meta = std::fs::metadata(&c).ok().filter(|m| m.is_file() && m.len() <= MAX_FILE)?;
-        drop(meta);
+        std::fs::metadata(&c).ok().filter(|m| m.is_file() && m.len() <= MAX_FILE)?;
         let data = std::fs::read(&c).ok()?;
         let f = object::File::parse(&*data).ok()?;
         let matches = f.build_id().ok().flatten().is_some_and(|g| same_build_id(id, g)) && has_symbols(&f);
