@@ -152,6 +152,7 @@ impl LoadArgs {
                 symbol_dirs: self.symbols.clone(),
                 inline: !self.no_inline,
                 kallsyms: self.kallsyms.clone(),
+                ..PerfDataOptions::default()
             },
             ..LoadOptions::default()
         }

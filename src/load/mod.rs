@@ -121,11 +121,15 @@ pub struct PerfDataOptions {
     pub inline: bool,
     /// Kernel symbol table to use instead of `/proc/kallsyms`. Default: none.
     pub kallsyms: Option<std::path::PathBuf>,
+    /// The threads' record files of a `perf record --threads` directory
+    /// (`DIR/data.0`, `DIR/data.1` ...), read after the main file's
+    /// records; [`load_path`] fills it for `DIR` or `DIR/data`.
+    pub thread_files: Vec<std::path::PathBuf>,
 }
 
 impl Default for PerfDataOptions {
     fn default() -> Self {
-        Self { symbol_dirs: Vec::new(), inline: true, kallsyms: None }
+        Self { symbol_dirs: Vec::new(), inline: true, kallsyms: None, thread_files: Vec::new() }
     }
 }
 
@@ -174,8 +178,48 @@ pub struct Loaded {
 
 /// Loads the file at `path`. Errors carry the path.
 pub fn load_path(path: &Path, opts: &LoadOptions, progress: Arc<Progress>) -> Result<Loaded, LoadError> {
-    let mut input = Input::open(path, progress, opts.chunk_size, opts.max_decompressed)?;
+    // `perf record --threads` writes a directory: `data` and the threads'
+    // `data.N`.
+    let (main, threads) = perf_data_dir(path);
+    let with_threads;
+    let opts = if threads.is_empty() {
+        opts
+    } else {
+        let mut o = opts.clone();
+        o.perf_data.thread_files = threads;
+        with_threads = o;
+        &with_threads
+    };
+    let mut input = Input::open(&main, progress, opts.chunk_size, opts.max_decompressed)?;
     load_input(&mut input, opts).map_err(|e| e.with_path(path))
+}
+
+/// For a `perf record --threads` directory (or its `data` file), the main
+/// file and the threads' `data.N` files in number order; else `path` alone.
+fn perf_data_dir(path: &Path) -> (std::path::PathBuf, Vec<std::path::PathBuf>) {
+    let (dir, main) = if path.is_dir() {
+        (path.to_path_buf(), path.join("data"))
+    } else if path.file_name().is_some_and(|n| n == "data") {
+        (path.parent().map_or_else(|| Path::new(".").to_path_buf(), Path::to_path_buf), path.to_path_buf())
+    } else {
+        return (path.to_path_buf(), Vec::new());
+    };
+    if !main.is_file() {
+        return (path.to_path_buf(), Vec::new());
+    }
+    let mut threads: Vec<(u64, std::path::PathBuf)> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| {
+                    let n = e.file_name().to_str()?.strip_prefix("data.")?.parse::<u64>().ok()?;
+                    Some((n, e.path()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    threads.sort();
+    (main, threads.into_iter().map(|(_, p)| p).collect())
 }
 
 /// Loads from an opened input.

@@ -27,7 +27,12 @@ fn data(rel: &str) -> PathBuf {
 
 fn opts(inline: bool) -> LoadOptions {
     LoadOptions {
-        perf_data: PerfDataOptions { symbol_dirs: vec![data("")], inline, kallsyms: Some(data("kallsyms.txt")) },
+        perf_data: PerfDataOptions {
+            symbol_dirs: vec![data("")],
+            inline,
+            kallsyms: Some(data("kallsyms.txt")),
+            ..PerfDataOptions::default()
+        },
         ..LoadOptions::default()
     }
 }
@@ -379,4 +384,18 @@ fn a_pipe_file_cut_after_its_header_says_it_describes_no_event() {
     std::fs::write(&path, &bytes[..16]).expect("write");
     let Err(e) = load_path(&path, &opts(false), Progress::new()) else { panic!("loaded") };
     assert!(e.to_string().contains("the file describes no event"), "{e}");
+}
+
+#[test]
+fn a_perf_record_threads_directory_reads_every_threads_file() {
+    // `perf record -z --threads`: DIR/data and DIR/data.0, DIR/data.1, each
+    // its own zstd stream; the directory or its `data` file opens it.
+    let (_dir, path, text) = oracle("spin-threads.perf.txt.gz");
+    let script = load_path(&path, &LoadOptions::default(), Progress::new()).expect("perf script").profile;
+    for name in ["spin-threads.data", "spin-threads.data/data"] {
+        let p = load(name);
+        assert_eq!(p.samples.len(), script.samples.len(), "{name}");
+        assert!(p.samples.len() > 400, "{name}: {} samples", p.samples.len());
+        assert_same_fold(fold(&p, p.default_metric), fold(&script, script.default_metric), &text);
+    }
 }

@@ -58,7 +58,7 @@ pub fn load(input: &mut Input, perf: &PerfOptions, opts: &PerfDataOptions) -> Re
     let naming = state::RootNaming { pid: perf.include_pid, tid: perf.include_tid };
     let mut st = state::State::new(naming);
     let mut stream = stream::Stream::new(input);
-    let r = read::read(&mut stream, &mut st)?;
+    let r = read::read(&mut stream, &mut st, &opts.thread_files, &progress)?;
     st.set_build_ids(&r.features.build_ids);
     let mut b = ProfileBuilder::new(FORMAT);
     for (k, v) in &r.features.meta {

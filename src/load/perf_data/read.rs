@@ -17,6 +17,7 @@ use super::state::State;
 use super::stream::{MAX_TAKE, Stream};
 use super::zstd::Zstd;
 use crate::load::error::{At, LoadError};
+use crate::load::source::{Input, Progress};
 
 /// Most records held back for sorting at once.
 pub(super) const MAX_PENDING: usize = 1 << 21;
@@ -75,7 +76,12 @@ impl Sorter {
 }
 
 /// Reads the whole input into `state`.
-pub(super) fn read(stream: &mut Stream<'_>, state: &mut State) -> Result<Read, LoadError> {
+pub(super) fn read(
+    stream: &mut Stream<'_>,
+    state: &mut State,
+    threads: &[std::path::PathBuf],
+    progress: &std::sync::Arc<Progress>,
+) -> Result<Read, LoadError> {
     let Some(start) = stream.take(16, "the file header")? else {
         return Err(LoadError::invalid(FORMAT, Some(At::Byte(0)), "the file is empty; expected a perf.data file"));
     };
@@ -103,6 +109,7 @@ pub(super) fn read(stream: &mut Stream<'_>, state: &mut State) -> Result<Read, L
         buf: Vec::new(),
         skip: 0,
         unknown: std::collections::BTreeMap::new(),
+        no_rounds: false,
     };
     let data_end = if header.pipe || header.data.size == 0 { u64::MAX } else { header.data.end() };
     if !header.pipe && header.data.size == 0 {
@@ -111,6 +118,50 @@ pub(super) fn read(stream: &mut Stream<'_>, state: &mut State) -> Result<Read, L
                 .into(),
         );
     }
+    // `perf record --threads`: the threads' records in files of their own,
+    // each its own zstd stream; they interleave in time with the main
+    // file's, so rounds are not trusted and records wait to be sorted.
+    replay.no_rounds = !threads.is_empty();
+    records(stream, data_end, &mut replay, state, &mut out)?;
+    for path in threads {
+        replay.end_stream(stream.offset(), state, &mut out)?;
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let in_file = |e: LoadError| LoadError::invalid(FORMAT, e.at, format!("in the thread file {name}: {}", e.what));
+        let mut input = Input::open(path, std::sync::Arc::clone(progress), 1 << 20, u64::MAX).map_err(in_file)?;
+        let mut s = Stream::new(&mut input);
+        records(&mut s, u64::MAX, &mut replay, state, &mut out).map_err(in_file)?;
+        replay.end_stream(s.offset(), state, &mut out).map_err(in_file)?;
+    }
+    replay.finish(stream.offset(), state, &mut out)?;
+    let Replay { sorter, parser, unknown, .. } = replay;
+    for (ty, (n, first)) in unknown {
+        out.warnings.push(format!(
+            "{n} record(s) of type {ty}, which no perf writes, were skipped (the first at byte {first}; a damaged \
+             file? perf script stops there)"
+        ));
+    }
+    if sorter.overflowed {
+        out.warnings.push(format!(
+            "more than {MAX_PENDING} records between two FINISHED_ROUND records: replayed in approximate time order"
+        ));
+    }
+    if !header.pipe {
+        read_features(stream, &header, &mut out)?;
+    }
+    out.attrs = parser.attrs;
+    Ok(out)
+}
+
+/// The records of one stream up to `data_end` (the end of the stream for
+/// `u64::MAX`), replayed.
+fn records(
+    stream: &mut Stream<'_>,
+    data_end: u64,
+    replay: &mut Replay,
+    state: &mut State,
+    out: &mut Read,
+) -> Result<(), LoadError> {
+    let e = replay.e;
     while stream.offset() < data_end {
         let at = stream.offset();
         let Some(h) = stream.take(8, "a record header")? else {
@@ -148,35 +199,19 @@ pub(super) fn read(stream: &mut Stream<'_>, state: &mut State) -> Result<Read, L
         match ty {
             kind::COMPRESSED | kind::COMPRESSED2 => {
                 let data = compressed_data(ty, body, at, e)?;
-                replay.compressed(data, at, state, &mut out)?;
+                replay.compressed(data, at, state, out)?;
             }
+            kind::FINISHED_ROUND if replay.no_rounds => {}
             kind::FINISHED_ROUND if replay.zstd.is_some() => replay.defer_round(),
             _ => {
-                let payload = replay.record(ty, misc, &h, body, at, state, &mut out)?;
+                let payload = replay.record(ty, misc, &h, body, at, state, out)?;
                 if payload > 0 {
                     stream.skip(payload, "the payload after a record")?;
                 }
             }
         }
     }
-    replay.finish(stream.offset(), state, &mut out)?;
-    let Replay { sorter, parser, unknown, .. } = replay;
-    for (ty, (n, first)) in unknown {
-        out.warnings.push(format!(
-            "{n} record(s) of type {ty}, which no perf writes, were skipped (the first at byte {first}; a damaged \
-             file? perf script stops there)"
-        ));
-    }
-    if sorter.overflowed {
-        out.warnings.push(format!(
-            "more than {MAX_PENDING} records between two FINISHED_ROUND records: replayed in approximate time order"
-        ));
-    }
-    if !header.pipe {
-        read_features(stream, &header, &mut out)?;
-    }
-    out.attrs = parser.attrs;
-    Ok(out)
+    Ok(())
 }
 
 /// A record header: type, misc and size.
@@ -225,6 +260,8 @@ struct Replay {
     /// Records of types no perf writes, by type: how many, and the first's
     /// offset (a damaged file; perf script stops at the first).
     unknown: std::collections::BTreeMap<u32, (u64, u64)>,
+    /// FINISHED_ROUNDs are not trusted (several files of records).
+    no_rounds: bool,
 }
 
 impl Replay {
@@ -243,6 +280,7 @@ impl Replay {
     ) -> Result<u64, LoadError> {
         let e = self.e;
         match ty {
+            kind::FINISHED_ROUND if self.no_rounds => {}
             kind::FINISHED_ROUND => self.sorter.round(state, &self.fixed),
             kind::HEADER_ATTR => {
                 let mut c = Cur::new(body, at + 8, e);
@@ -385,6 +423,14 @@ impl Replay {
     /// The end of the data: the zstd stream's held-back bytes, the rounds
     /// waiting for them, then every record still waiting.
     fn finish(&mut self, at: u64, state: &mut State, out: &mut Read) -> Result<(), LoadError> {
+        self.end_stream(at, state, out)?;
+        self.sorter.flush(None, state, &self.fixed);
+        Ok(())
+    }
+
+    /// The end of one file's records: its zstd stream's held-back bytes
+    /// and the rounds waiting for them.
+    fn end_stream(&mut self, at: u64, state: &mut State, out: &mut Read) -> Result<(), LoadError> {
         if let Some(mut z) = self.zstd.take() {
             let left = z.finish(at, &mut |bytes, delivered| self.decoded(bytes, delivered, at, state, out))?;
             while let Some((_, newest)) = self.rounds.pop_front() {
@@ -399,7 +445,8 @@ impl Replay {
                 ));
             }
         }
-        self.sorter.flush(None, state, &self.fixed);
+        self.buf.clear();
+        self.skip = 0;
         Ok(())
     }
 }

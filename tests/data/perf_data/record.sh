@@ -65,3 +65,8 @@ perf record -z -N -e cpu-clock:u -F 4999 -g -o spin-zstd.perf.data -- ./spin 1
 perf inject -i spin-zstd.perf.data -o spin-zstd-injected.perf.data
 perf script -i spin-zstd.perf.data --no-inline | gzip -9n > spin-zstd.perf.txt.gz
 cp spin-zstd.perf.data spin-zstd-injected.perf.data spin-zstd.perf.txt.gz "$here/"
+# perf record --threads: a directory of the main file (data) and one record
+# file per writer thread (data.0, data.1), each its own zstd stream.
+perf record -z -N --threads -e cpu-clock:u -F 999 -g -o spin-threads.data -- ./spin 0.3
+perf script -i spin-threads.data --no-inline | gzip -9n > spin-threads.perf.txt.gz
+cp -r spin-threads.data spin-threads.perf.txt.gz "$here/"
