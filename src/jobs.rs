@@ -44,7 +44,13 @@ impl Source {
     pub fn display_name(&self) -> String {
         match self {
             Self::Path(p) => {
-                p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+                let name = |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+                match (name(p), p.parent().and_then(name)) {
+                    // `perf record --threads` writes DIR/data: the tab is DIR's.
+                    (Some(n), Some(dir)) if n == "data" && dir.ends_with(".data") => format!("{dir}/data"),
+                    (Some(n), _) => n,
+                    (None, _) => p.display().to_string(),
+                }
             }
             Self::Embedded { name, .. } => name.clone(),
         }
