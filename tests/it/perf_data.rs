@@ -107,6 +107,22 @@ fn assert_same_fold(ours: BTreeMap<String, i128>, perf: BTreeMap<String, i128>, 
     assert!(keep_ours.len() > 10, "a real comparison");
 }
 
+/// Loads each of `names`, checks it has as many samples as its oracle
+/// (`perf script` text) and folds as it does, and returns them.
+fn folds_like_its_oracle(names: &[&str], oracle_name: &str) -> Vec<Profile> {
+    let (_dir, path, text) = oracle(oracle_name);
+    let script = load_path(&path, &LoadOptions::default(), Progress::new()).expect("perf script").profile;
+    names
+        .iter()
+        .map(|name| {
+            let p = load(name);
+            assert_eq!(p.samples.len(), script.samples.len(), "{name}");
+            assert_same_fold(fold(&p, p.default_metric), fold(&script, script.default_metric), &text);
+            p
+        })
+        .collect()
+}
+
 #[test]
 fn folds_like_perf_script_of_the_same_file() {
     let p = load("spin.perf.data");
@@ -306,14 +322,9 @@ fn zstd_compressed_records_fold_like_perf_script_of_the_same_file() {
     // needed): 1.2 MB of records in one zstd stream across the compressed
     // records, more than its 512 KiB window; and the same after perf 6.1's
     // `perf inject`, which copies the compressed records as they are.
-    let (_dir, path, text) = oracle("spin-zstd.perf.txt.gz");
-    let script = load_path(&path, &LoadOptions::default(), Progress::new()).expect("perf script").profile;
-    for name in ["spin-zstd.perf.data", "spin-zstd-injected.perf.data"] {
-        let p = load(name);
-        assert_eq!(p.samples.len(), script.samples.len(), "{name}");
-        assert!(p.samples.len() > 7000, "{name}: {} samples", p.samples.len());
-        assert!(p.warnings.iter().all(|w| !w.message.contains("compressed")), "{name}: {:?}", p.warnings);
-        assert_same_fold(fold(&p, p.default_metric), fold(&script, script.default_metric), &text);
+    for p in folds_like_its_oracle(&["spin-zstd.perf.data", "spin-zstd-injected.perf.data"], "spin-zstd.perf.txt.gz") {
+        assert!(p.samples.len() > 7000, "{} samples", p.samples.len());
+        assert!(p.warnings.iter().all(|w| !w.message.contains("compressed")), "{:?}", p.warnings);
     }
     // An older recording of a program in libc: as many samples as perf
     // script prints of it (430), whatever this machine's libc resolves to.
@@ -390,12 +401,7 @@ fn a_pipe_file_cut_after_its_header_says_it_describes_no_event() {
 fn a_perf_record_threads_directory_reads_every_threads_file() {
     // `perf record -z --threads`: DIR/data and DIR/data.0, DIR/data.1, each
     // its own zstd stream; the directory or its `data` file opens it.
-    let (_dir, path, text) = oracle("spin-threads.perf.txt.gz");
-    let script = load_path(&path, &LoadOptions::default(), Progress::new()).expect("perf script").profile;
-    for name in ["spin-threads.data", "spin-threads.data/data"] {
-        let p = load(name);
-        assert_eq!(p.samples.len(), script.samples.len(), "{name}");
-        assert!(p.samples.len() > 400, "{name}: {} samples", p.samples.len());
-        assert_same_fold(fold(&p, p.default_metric), fold(&script, script.default_metric), &text);
+    for p in folds_like_its_oracle(&["spin-threads.data", "spin-threads.data/data"], "spin-threads.perf.txt.gz") {
+        assert!(p.samples.len() > 400, "{} samples", p.samples.len());
     }
 }
