@@ -9,10 +9,10 @@
 //!
 //! 1. each stack's own weight and, in one reverse pass, its subtree total
 //!    and whether anything below it weighs (`keep`);
-//! 2. one forward pass keeping the current root-to-stack path, which says
-//!    whether the stack's function is already above it: its total then
-//!    counts for the function only at the outermost call (the table's
-//!    half of the comparison);
+//! 2. each function's self weight and total, counted at its outermost call
+//!    on a path (the table's half of the comparison): the call tree's
+//!    function sums (`model::calltree::function_sums`, one forward pass
+//!    that keeps the root-to-stack path);
 //! 3. the kept children of every stack, sorted by function rank (a counting
 //!    sort on the parent, then each short list sorted).
 //!
@@ -33,6 +33,7 @@
 //! build took 0.105 s, of which 0.06 s was that walk).
 
 use super::{CompareNode, NO_NODE, SideWeight};
+use crate::model::calltree::StackWeight;
 use crate::model::{FrameId, Parent, StackId, StackTable, Weight};
 
 /// No node, stack or slot.
@@ -41,28 +42,20 @@ const NONE: u32 = u32::MAX;
 /// A weight column's element: 64 bits when the side's weights in absolute
 /// value sum to at most `i64::MAX` (then no own weight or subtree total
 /// can overflow it; the rule), else 128. Half the memory for the rule.
-pub(super) trait Column: Copy + Default + std::ops::Add<Output = Self> {
+pub(super) trait Column: StackWeight + Default + std::ops::Add<Output = Self> {
     /// `w`, which the caller knows fits.
     fn narrow(w: Weight) -> Self;
-    /// As a weight.
-    fn wide(self) -> Weight;
 }
 
 impl Column for i64 {
     fn narrow(w: Weight) -> Self {
         w as i64
     }
-    fn wide(self) -> Weight {
-        Weight::from(self)
-    }
 }
 
 impl Column for i128 {
     fn narrow(w: Weight) -> Self {
         w
-    }
-    fn wide(self) -> Weight {
-        self
     }
 }
 
@@ -93,7 +86,7 @@ impl SideWeights {
     pub(super) fn weight(&self, i: u32) -> SideWeight {
         fn read<W: Column>(c: &Columns<W>, i: u32) -> SideWeight {
             match (c.own.get(i as usize), c.total.get(i as usize)) {
-                (Some(&own), Some(&total)) => SideWeight { self_weight: own.wide(), total: total.wide() },
+                (Some(&own), Some(&total)) => SideWeight { self_weight: own.weight(), total: total.weight() },
                 _ => SideWeight::default(),
             }
         }
@@ -228,8 +221,6 @@ impl SideTree {
 pub(super) struct Folded {
     pub(super) tree: SideTree,
     keep: Vec<bool>,
-    /// Depth of every kept stack (1 at a root).
-    depth: Vec<u32>,
     pub(super) functions: Vec<SideWeight>,
 }
 
@@ -253,9 +244,9 @@ impl SideTree {
         wrap: fn(Columns<W>) -> SideWeights,
     ) -> Folded {
         let (c, keep) = columns::<W>(input);
-        let (f, depth) = sums_by_path(input, &c, &keep, functions);
+        let f = function_weights(input, &c, &keep, functions);
         let shape = if shape { sorted_children(input, &keep) } else { Shape::default() };
-        Folded { tree: SideTree { weights: wrap(c), shape, node: Vec::new() }, keep, depth, functions: f }
+        Folded { tree: SideTree { weights: wrap(c), shape, node: Vec::new() }, keep, functions: f }
     }
 }
 
@@ -281,78 +272,34 @@ fn columns<W: Column>(input: SideInput<'_>) -> (Columns<W>, Vec<bool>) {
     (Columns { own, total }, keep)
 }
 
-/// Each function's weights and each kept stack's depth, in one forward
-/// pass in stack order (see below).
-fn sums_by_path<W: Column>(
+/// Each function's self and total weight (a total once per sample however
+/// often the function recurses): the call tree's function sums
+/// ([`crate::model::calltree::function_sums`], one pass in stack order with
+/// a depth-first walk when the order would cost too many climbs), by frame,
+/// gathered by function.
+fn function_weights<W: Column>(
     input: SideInput<'_>,
     c: &Columns<W>,
     keep: &[bool],
     functions: usize,
-) -> (Vec<SideWeight>, Vec<u32>) {
+) -> Vec<SideWeight> {
     let n = input.len();
-    let (own, total) = (&c.own, &c.total);
-    // Forward, the path from the root to the stack in hand: `path[d]` is
-    // its stack at depth `d + 1` for `d < len`. The next stack is nearly
-    // always the last one's child; else the path is cut back to the new
-    // stack's nearest ancestor on it (found by `depth`) and the ancestors
-    // between are put on it. `outer[f]` is (depth, stack) where function
-    // `f` last went on the path with no call of it above: `f` is on the
-    // path exactly when that stack still is (so cutting the path back
-    // costs nothing).
+    let sums = crate::model::calltree::function_sums(
+        &input.parents[..n],
+        &input.frames[..n],
+        &c.own[1..],
+        &c.total[1..],
+        &keep[..n],
+        input.fids.len(),
+    );
     let mut out = vec![SideWeight::default(); functions];
-    let mut outer: Vec<(u32, u32)> = vec![(u32::MAX, 0); functions];
-    let mut depth = vec![0u32; n];
-    let mut path: Vec<u32> = Vec::new();
-    let mut len = 0usize;
-    let mut climb: Vec<u32> = Vec::new();
-    // Puts stack `x` on the path at `len` (its depth is `len + 1`); true
-    // when its function is not above it.
-    let mut enter = |x: usize, path: &mut Vec<u32>, len: &mut usize| {
-        let f = input.function(x) as usize;
-        let (od, on) = outer[f];
-        let above = (od as usize) < *len && path[od as usize] == on;
-        if !above {
-            outer[f] = (*len as u32, x as u32);
-        }
-        if path.len() == *len {
-            path.push(x as u32);
-        } else {
-            path[*len] = x as u32;
-        }
-        *len += 1;
-        (f, !above)
-    };
-    for s in 0..n {
-        if !keep[s] {
-            continue;
-        }
-        let parent = input.parents[s].get().map(StackId::index);
-        if parent.map(|p| p as u32) != len.checked_sub(1).map(|l| path[l]) {
-            climb.clear();
-            let mut q = parent;
-            while let Some(x) = q {
-                let d = depth[x] as usize;
-                if d <= len && path[d - 1] == x as u32 {
-                    break;
-                }
-                climb.push(x as u32);
-                q = input.parents[x].get().map(StackId::index);
-            }
-            let kept = q.map_or(0, |x| depth[x] as usize);
-            len = kept;
-            for &x in climb.iter().rev() {
-                enter(x as usize, &mut path, &mut len);
-            }
-        }
-        let (f, outermost) = enter(s, &mut path, &mut len);
-        depth[s] = len as u32;
-        let w = &mut out[f];
-        w.self_weight += own[s + 1].wide();
-        if outermost {
-            w.total += total[s + 1].wide();
+    for (frame, (&own, &total)) in sums.self_w.iter().zip(&sums.total).enumerate() {
+        if let Some(w) = input.fids.get(frame).and_then(|&f| out.get_mut(f as usize)) {
+            w.self_weight += own;
+            w.total += total;
         }
     }
-    (out, depth)
+    out
 }
 
 /// The kept children of every slot, sorted by function rank.
@@ -392,28 +339,26 @@ pub(super) fn before_nodes(input: SideInput<'_>, before: &mut Folded, room: usiz
     // Room for the after side's nodes too: growing would copy these.
     let mut nodes: Vec<CompareNode> = Vec::with_capacity(kept + room + 1);
     nodes.push(CompareNode { function: NO_NODE, parent: NO_NODE, depth: 0, side: [0, 0] });
-    let depth = std::mem::take(&mut before.depth);
     let mut max_depth = 0;
+    // A parent's node is made before its children's (most often the node
+    // just made: a chain of single children).
+    let mut push = |nodes: &mut Vec<CompareNode>, s: usize, parent: u32| {
+        let depth = nodes[parent as usize].depth + 1;
+        max_depth = max_depth.max(depth);
+        nodes.push(CompareNode { function: input.function(s), parent, depth, side: [s as u32 + 1, NONE] });
+    };
     if kept == n {
         // Every stack kept (the rule): stack `s` is node `s + 1`.
-        for (s, &d) in depth.iter().enumerate().take(n) {
-            max_depth = max_depth.max(d);
-            nodes.push(CompareNode {
-                function: input.function(s),
-                parent: input.parent_slot(s) as u32,
-                depth: d,
-                side: [s as u32 + 1, NONE],
-            });
+        for s in 0..n {
+            push(&mut nodes, s, input.parent_slot(s) as u32);
         }
         return (nodes, max_depth);
     }
     let mut node = vec![NONE; n + 1];
     node[0] = 0;
     for s in (0..n).filter(|&s| before.keep[s]) {
-        max_depth = max_depth.max(depth[s]);
         node[s + 1] = nodes.len() as u32;
-        let parent = node[input.parent_slot(s)];
-        nodes.push(CompareNode { function: input.function(s), parent, depth: depth[s], side: [s as u32 + 1, NONE] });
+        push(&mut nodes, s, node[input.parent_slot(s)]);
     }
     before.tree.node = node;
     (nodes, max_depth)

@@ -29,6 +29,43 @@ use crate::model::ids::FrameId;
 use crate::model::stack::Parent;
 use crate::model::units::Weight;
 
+/// A per-stack weight column's element: the call tree's 128-bit weights,
+/// or a comparison side's 64-bit ones.
+pub(crate) trait StackWeight: Copy {
+    /// As a weight.
+    fn weight(self) -> Weight;
+}
+
+impl StackWeight for Weight {
+    fn weight(self) -> Weight {
+        self
+    }
+}
+
+impl StackWeight for i64 {
+    fn weight(self) -> Weight {
+        Weight::from(self)
+    }
+}
+
+/// Whether a stack is kept: a nonzero absolute total, or a flag.
+pub(crate) trait Kept: Copy {
+    /// True when the stack counts.
+    fn kept(self) -> bool;
+}
+
+impl Kept for Weight {
+    fn kept(self) -> bool {
+        self != 0
+    }
+}
+
+impl Kept for bool {
+    fn kept(self) -> bool {
+        self
+    }
+}
+
 /// Per function (indexed by frame), the sums a [`crate::model::FunctionTable`]
 /// is made of: self weight, total counted once per path, and whether the
 /// function is on any kept path.
@@ -38,15 +75,15 @@ pub(crate) struct FunctionSums {
     pub(crate) seen: Vec<bool>,
 }
 
-/// The sums over the stacks whose `kept` weight (the absolute total) is
-/// not 0; `parents`, `frames`, `self_w` and `total` are per stack, a
+/// The sums over the stacks `kept` keeps (a nonzero absolute total, or a
+/// flag); `parents`, `frames`, `self_w` and `total` are per stack, a
 /// parent before its children.
-pub(super) fn function_sums(
+pub(crate) fn function_sums<W: StackWeight, K: Kept>(
     parents: &[Parent],
     frames: &[FrameId],
-    self_w: &[Weight],
-    total: &[Weight],
-    kept: &[Weight],
+    self_w: &[W],
+    total: &[W],
+    kept: &[K],
     frame_count: usize,
 ) -> FunctionSums {
     let cols = Columns { parents, frames, self_w, total, kept };
@@ -55,12 +92,12 @@ pub(super) fn function_sums(
 
 /// The per-stack columns the sums read.
 #[derive(Clone, Copy)]
-struct Columns<'a> {
+struct Columns<'a, W, K> {
     parents: &'a [Parent],
     frames: &'a [FrameId],
-    self_w: &'a [Weight],
-    total: &'a [Weight],
-    kept: &'a [Weight],
+    self_w: &'a [W],
+    total: &'a [W],
+    kept: &'a [K],
 }
 
 impl FunctionSums {
@@ -72,13 +109,13 @@ impl FunctionSums {
     /// when the function is not above it (`on_path`, calls on the path to
     /// it, is then counted up).
     #[inline]
-    fn add(&mut self, c: &Columns<'_>, s: usize, on_path: &mut [u32]) {
+    fn add<W: StackWeight, K>(&mut self, c: &Columns<'_, W, K>, s: usize, on_path: &mut [u32]) {
         let f = c.frames[s].index();
         if f < self.seen.len() {
             self.seen[f] = true;
-            self.self_w[f] += c.self_w[s];
+            self.self_w[f] += c.self_w[s].weight();
             if on_path[f] == 0 {
-                self.total[f] += c.total[s];
+                self.total[f] += c.total[s].weight();
             }
             on_path[f] += 1;
         }
@@ -86,7 +123,7 @@ impl FunctionSums {
 }
 
 /// The pass in index order; `None` when its climbs ran past the budget.
-fn in_order(cols: &Columns<'_>, frame_count: usize) -> Option<FunctionSums> {
+fn in_order<W: StackWeight, K: Kept>(cols: &Columns<'_, W, K>, frame_count: usize) -> Option<FunctionSums> {
     let Columns { parents, frames, kept, .. } = *cols;
     let n = parents.len();
     let mut out = FunctionSums::new(frame_count);
@@ -104,7 +141,7 @@ fn in_order(cols: &Columns<'_>, frame_count: usize) -> Option<FunctionSums> {
         let parent = parents[s].get().map(|p| p.index());
         let d = parent.map_or(1, |p| depth[p] + 1);
         depth.push(d);
-        if kept[s] == 0 {
+        if !kept[s].kept() {
             // Nothing below it weighs anything: it adds nothing, and no
             // kept stack has it on its path.
             continue;
@@ -143,14 +180,14 @@ fn in_order(cols: &Columns<'_>, frame_count: usize) -> Option<FunctionSums> {
 
 /// The same sums by a depth-first walk of children lists (a counting sort
 /// by parent): one step a stack in any order of the table.
-fn depth_first(cols: &Columns<'_>, frame_count: usize) -> FunctionSums {
+fn depth_first<W: StackWeight, K: Kept>(cols: &Columns<'_, W, K>, frame_count: usize) -> FunctionSums {
     let Columns { parents, frames, kept, .. } = *cols;
     let n = parents.len();
     let mut out = FunctionSums::new(frame_count);
     // Children of stack p at kids[start[p]..start[p + 1]]; the roots under n.
     let slot = |s: usize| parents[s].get().map_or(n, |p| p.index());
     let mut start = vec![0u32; n + 2];
-    for s in (0..n).filter(|&s| kept[s] != 0) {
+    for s in (0..n).filter(|&s| kept[s].kept()) {
         start[slot(s) + 1] += 1;
     }
     for i in 1..start.len() {
@@ -158,7 +195,7 @@ fn depth_first(cols: &Columns<'_>, frame_count: usize) -> FunctionSums {
     }
     let mut fill = start.clone();
     let mut kids = vec![0u32; start[n + 1] as usize];
-    for s in (0..n).filter(|&s| kept[s] != 0) {
+    for s in (0..n).filter(|&s| kept[s].kept()) {
         let p = slot(s);
         kids[fill[p] as usize] = s as u32;
         fill[p] += 1;
