@@ -109,7 +109,10 @@ pub(super) fn read(
         buf: Vec::new(),
         skip: 0,
         unknown: std::collections::BTreeMap::new(),
-        no_rounds: false,
+        // `perf record --threads`: the threads' records in files of their
+        // own interleave in time with the main file's, so rounds are not
+        // trusted and records wait to be sorted.
+        no_rounds: !threads.is_empty(),
     };
     let data_end = if header.pipe || header.data.size == 0 { u64::MAX } else { header.data.end() };
     if !header.pipe && header.data.size == 0 {
@@ -118,13 +121,10 @@ pub(super) fn read(
                 .into(),
         );
     }
-    // `perf record --threads`: the threads' records in files of their own,
-    // each its own zstd stream; they interleave in time with the main
-    // file's, so rounds are not trusted and records wait to be sorted.
-    replay.no_rounds = !threads.is_empty();
     records(stream, data_end, &mut replay, state, &mut out)?;
+    // Each thread file is its own zstd stream.
+    replay.end_stream(stream.offset(), state, &mut out)?;
     for path in threads {
-        replay.end_stream(stream.offset(), state, &mut out)?;
         let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
         let in_file = |e: LoadError| LoadError::invalid(FORMAT, e.at, format!("in the thread file {name}: {}", e.what));
         let mut input = Input::open(path, std::sync::Arc::clone(progress), 1 << 20, u64::MAX).map_err(in_file)?;
@@ -132,7 +132,7 @@ pub(super) fn read(
         records(&mut s, u64::MAX, &mut replay, state, &mut out).map_err(in_file)?;
         replay.end_stream(s.offset(), state, &mut out).map_err(in_file)?;
     }
-    replay.finish(stream.offset(), state, &mut out)?;
+    replay.sorter.flush(None, state, &replay.fixed);
     let Replay { sorter, parser, unknown, .. } = replay;
     for (ty, (n, first)) in unknown {
         out.warnings.push(format!(
@@ -417,14 +417,6 @@ impl Replay {
             self.sorter.round_at(newest, state, &self.fixed);
             self.rounds.pop_front();
         }
-        Ok(())
-    }
-
-    /// The end of the data: the zstd stream's held-back bytes, the rounds
-    /// waiting for them, then every record still waiting.
-    fn finish(&mut self, at: u64, state: &mut State, out: &mut Read) -> Result<(), LoadError> {
-        self.end_stream(at, state, out)?;
-        self.sorter.flush(None, state, &self.fixed);
         Ok(())
     }
 
