@@ -81,9 +81,6 @@ impl Zstd {
     ) -> Result<(), LoadError> {
         self.records += 1;
         self.input.extend_from_slice(data);
-        let bad = |what: String| {
-            LoadError::invalid(FORMAT, Some(At::Byte(at)), format!("zstd-compressed record (perf record -z): {what}"))
-        };
         let mut used = 0;
         loop {
             let rest = &self.input[used..];
@@ -94,29 +91,23 @@ impl Zstd {
                     if rest.len() < 4 {
                         break;
                     }
-                    self.decoder
-                        .decode_from_to(&rest[..4], &mut self.chunk)
-                        .map_err(|e| bad(format!("the zstd data does not decode ({e})")))?;
+                    self.decoder.decode_from_to(&rest[..4], &mut self.chunk).map_err(undecodable(at))?;
                     used += 4;
                     self.checksum = false;
-                    self.drain(sink, &bad)?;
+                    self.drain(sink, at)?;
                     continue;
                 }
-                let Some(header) = frame_header(rest).map_err(bad)? else { break };
-                self.decoder
-                    .init(&rest[..header.len])
-                    .map_err(|e| bad(format!("the zstd data does not decode ({e})")))?;
+                let Some(header) = frame_header(rest).map_err(|e| bad(at, e))? else { break };
+                self.decoder.init(&rest[..header.len]).map_err(undecodable(at))?;
                 (self.window, self.checksum, self.in_frame) = (header.window, header.checksum, true);
                 used += header.len;
                 continue;
             }
             let Some((len, last)) = block(rest) else { break };
-            let (read, written) = self
-                .decoder
-                .decode_from_to(&rest[..len], &mut self.chunk)
-                .map_err(|e| bad(format!("the zstd data does not decode ({e})")))?;
+            let (read, written) =
+                self.decoder.decode_from_to(&rest[..len], &mut self.chunk).map_err(undecodable(at))?;
             if read != len {
-                return Err(bad(format!("a block of {len} bytes decoded {read}")));
+                return Err(bad(at, format!("a block of {len} bytes decoded {read}")));
             }
             used += len;
             self.hand_on(written, sink)?;
@@ -124,7 +115,7 @@ impl Zstd {
                 self.in_frame = false;
             }
             if !(last && self.checksum) {
-                self.drain(sink, &bad)?;
+                self.drain(sink, at)?;
             }
         }
         self.input.drain(..used);
@@ -139,29 +130,21 @@ impl Zstd {
         at: u64,
         sink: &mut impl FnMut(&[u8], u64) -> Result<(), LoadError>,
     ) -> Result<usize, LoadError> {
-        let bad = |what: String| {
-            LoadError::invalid(FORMAT, Some(At::Byte(at)), format!("zstd-compressed record (perf record -z): {what}"))
-        };
         let left = self.input.len();
         if self.in_frame {
             // A raw block of 0 bytes, the last of its frame.
-            let (_, written) = self
-                .decoder
-                .decode_from_to(&[1, 0, 0], &mut self.chunk)
-                .map_err(|e| bad(format!("the zstd data does not decode ({e})")))?;
+            let (_, written) = self.decoder.decode_from_to(&[1, 0, 0], &mut self.chunk).map_err(undecodable(at))?;
             self.hand_on(written, sink)?;
             self.in_frame = false;
         }
         if self.checksum {
             // The decoder holds the frame's last bytes until it has a
             // checksum (it does not check it).
-            self.decoder
-                .decode_from_to(&[0; 4], &mut self.chunk)
-                .map_err(|e| bad(format!("the zstd data does not decode ({e})")))?;
+            self.decoder.decode_from_to(&[0; 4], &mut self.chunk).map_err(undecodable(at))?;
             self.checksum = false;
         }
         if self.window > 0 {
-            self.drain(sink, &bad)?;
+            self.drain(sink, at)?;
         }
         Ok(left)
     }
@@ -179,22 +162,25 @@ impl Zstd {
     }
 
     /// Hands on what the decoder can give now.
-    fn drain(
-        &mut self,
-        sink: &mut impl FnMut(&[u8], u64) -> Result<(), LoadError>,
-        bad: &impl Fn(String) -> LoadError,
-    ) -> Result<(), LoadError> {
+    fn drain(&mut self, sink: &mut impl FnMut(&[u8], u64) -> Result<(), LoadError>, at: u64) -> Result<(), LoadError> {
         loop {
-            let (_, written) = self
-                .decoder
-                .decode_from_to(&[], &mut self.chunk)
-                .map_err(|e| bad(format!("the zstd data does not decode ({e})")))?;
+            let (_, written) = self.decoder.decode_from_to(&[], &mut self.chunk).map_err(undecodable(at))?;
             if written == 0 {
                 return Ok(());
             }
             self.hand_on(written, sink)?;
         }
     }
+}
+
+/// An error in the compressed record at byte `at`.
+fn bad(at: u64, what: impl std::fmt::Display) -> LoadError {
+    LoadError::invalid(FORMAT, Some(At::Byte(at)), format!("zstd-compressed record (perf record -z): {what}"))
+}
+
+/// The decoder's error, for the compressed record at byte `at`.
+fn undecodable(at: u64) -> impl Fn(ruzstd::decoding::errors::FrameDecoderError) -> LoadError {
+    move |e| bad(at, format!("the zstd data does not decode ({e})"))
 }
 
 /// A zstd frame header: its length, window and whether a checksum ends
