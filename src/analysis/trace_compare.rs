@@ -107,6 +107,25 @@ fn latency(set: &TraceSet) -> LatencySide {
 type Key = (String, String);
 
 /// The table of one side keyed by (service, span name), with critical-path time.
+/// The per-trace scale of two files compared (`name` and traces of each):
+/// `None` for two profiles, the trace scale for two trace files, and an
+/// error naming both when one is a trace file and the other a profile
+/// (their weights are span times and samples). Shared by the CLI's `diff`
+/// and the window's comparison.
+pub fn pair_scale(before: (&str, Option<&TraceSet>), after: (&str, Option<&TraceSet>)) -> Result<Option<f64>, String> {
+    match (before.1, after.1) {
+        (Some(b), Some(a)) => Ok(Some(trace_scale(b, a))),
+        (None, None) => Ok(None),
+        _ => {
+            let (t, p) = if before.1.is_some() { (before.0, after.0) } else { (after.0, before.0) };
+            Err(format!(
+                "cannot compare a trace file ({t}) with a profile ({p}): their weights are span times and samples; \
+                 compare two trace files, or two profiles"
+            ))
+        }
+    }
+}
+
 /// What normalising scales the after side's times by: the ratio of the
 /// trace counts (before over after; 0 when after has none), so both sides
 /// weigh as many traces.

@@ -87,15 +87,12 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
     );
     let before = super::transform_args::transformed(&a.before, before?, &a.transform)?;
     let after = super::transform_args::transformed(&a.after, after?, &a.transform)?;
-    if before.traces.is_some() != after.traces.is_some() {
-        let (t, p) = if before.traces.is_some() { (&a.before, &a.after) } else { (&a.after, &a.before) };
-        bail!(
-            "cannot compare a trace file ({}) with a profile ({}): their weights are span times and samples; \
-             compare two trace files, or two profiles",
-            t.display(),
-            p.display()
-        );
-    }
+    // Two trace files normalise per trace, the function table as the trace
+    // comparison; a trace file and a profile do not compare.
+    let (bn, an) = (a.before.display().to_string(), a.after.display().to_string());
+    let scale =
+        firesight::analysis::trace_compare::pair_scale((&bn, before.traces.as_ref()), (&an, after.traces.as_ref()))
+            .map_err(|e| anyhow::anyhow!(e))?;
     let (bp, ap) = (&before.profile, &after.profile);
     fn in_file(file: &Path) -> impl Fn(anyhow::Error) -> anyhow::Error + '_ {
         move |e| UsageError(format!("{}: {e}", file.display())).into()
@@ -138,12 +135,6 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
         );
     }
     let keep = filter(&a.select)?;
-    // Two trace files normalise per trace, the function table as the
-    // trace comparison.
-    let scale = match (&before.traces, &after.traces) {
-        (Some(b), Some(t)) => Some(firesight::analysis::trace_compare::trace_scale(b, t)),
-        _ => None,
-    };
     let opts = CompareOptions { filter: keep.clone(), normalize: a.normalize, scale };
     let c = Diff::build(Side { profile: bp, metric: bm }, Side { profile: ap, metric: am }, &opts);
     super::warn_if_tags_match_nothing_in(Some(&a.before), bp, &a.select, c.before_total);

@@ -89,22 +89,15 @@ impl ProfilePair {
         metric: Option<MetricId>,
         opts: CompareOptions,
     ) -> Result<Self, String> {
-        if before.traces.is_some() != after.traces.is_some() {
-            let (t, p) = if before.traces.is_some() { (&before, &after) } else { (&after, &before) };
-            return Err(format!(
-                "cannot compare a trace file ({}) with a profile ({}): their weights are span times and samples; \
-                 compare two trace files, or two profiles",
-                t.name, p.name
-            ));
-        }
+        // Two trace files normalise per trace, the function table as the
+        // trace comparison; a trace file and a profile do not compare.
+        let mut opts = opts;
+        opts.scale = crate::analysis::trace_compare::pair_scale(
+            (&before.name, before.traces.as_deref()),
+            (&after.name, after.traces.as_deref()),
+        )?;
         let bm = metric.unwrap_or(before.profile.default_metric);
         let am = paired_metric(&before.profile, bm, &after.profile)?;
-        // Two trace files normalise per trace, the function table as the
-        // trace comparison.
-        let mut opts = opts;
-        if let (Some(b), Some(a)) = (&before.traces, &after.traces) {
-            opts.scale = Some(crate::analysis::trace_compare::trace_scale(b, a));
-        }
         let comparison = Comparison::build(
             Side { profile: &before.profile, metric: bm },
             Side { profile: &after.profile, metric: am },
