@@ -78,10 +78,15 @@ impl DiffRow {
     /// row of that name (`helper [liba.so]`).
     pub fn display_name(&self, diff: &Diff) -> String {
         if diff.shared_name.get(self.function as usize).copied().unwrap_or(false) && !self.module.is_empty() {
-            format!("{} [{}]", self.name, self.module)
+            self.qualified_name()
         } else {
             self.name.clone()
         }
+    }
+
+    /// `name [module]`, as gates name one module's row.
+    pub fn qualified_name(&self) -> String {
+        format!("{} [{}]", self.name, self.module)
     }
 }
 

@@ -272,10 +272,10 @@ impl Gate {
                 let mut rows: Vec<_> = cmp.rows_named(name).collect();
                 if rows.is_empty() {
                     // `name [module]`: the row of that module alone.
-                    rows = cmp.rows.iter().filter(|r| format!("{} [{}]", r.name, r.module) == *name).collect();
+                    rows = cmp.rows.iter().filter(|r| r.qualified_name() == *name).collect();
                 }
                 if rows.len() > 1 {
-                    summed = rows.iter().map(|r| format!("{} [{}]", r.name, r.module)).collect();
+                    summed = rows.iter().map(|r| r.qualified_name()).collect();
                 }
                 if rows.is_empty() {
                     return Err(err(
