@@ -41,7 +41,7 @@
 pub use merge::Children;
 use merge::{FunctionTrie, SideInput, SideTree};
 
-use super::diff::{Diff, Prepared};
+use super::diff::{Diff, Prepared, SlotWeights};
 use crate::model::{MetricId, Profile, SampleFilter, Weight};
 
 /// One side of a comparison: a profile and the metric compared.
@@ -249,13 +249,13 @@ fn merged(p: &mut Prepared<'_>, profiles: [&Profile; 2]) -> Merged {
     let ((mut a, ad), (mut b, (mut nodes, mut max_depth))) = crate::parallel::join(
         "firesight-compare-side",
         || {
-            let d = data(1);
-            (SideTree::fold(d.input(p_ref, profiles[1], 1, &rank), n, true), d)
+            let (d, own) = data(1);
+            (SideTree::fold(d.input(p_ref, profiles[1], 1, &rank), own, n, true), d)
         },
         || {
-            let d = data(0);
+            let (d, own) = data(0);
             let input = d.input(p_ref, profiles[0], 0, &rank);
-            let mut b = SideTree::fold(input, n, true);
+            let mut b = SideTree::fold(input, own, n, true);
             let nodes = merge::before_nodes(input, &mut b, room);
             (b, nodes)
         },
@@ -277,49 +277,42 @@ pub(super) fn function_weights(p: &mut Prepared<'_>, profiles: [&Profile; 2]) ->
     let n = p.functions.len();
     let p_ref = &*p;
     let side = |i: usize| {
-        let d = SideData::new(p_ref, profiles[i], i);
-        (SideTree::fold(d.input(p_ref, profiles[i], i, &[]), n, false).functions, d.total)
+        let (d, own) = SideData::new(p_ref, profiles[i], i);
+        (SideTree::fold(d.input(p_ref, profiles[i], i, &[]), own, n, false).functions, d.total)
     };
     let ((a, after_total), (b, _)) = crate::parallel::join("firesight-diff-side", || side(1), || side(0));
     p.after_total = after_total;
     b.into_iter().zip(a).map(|(b, a)| [b, a]).collect()
 }
 
-/// One side's weight per stack and total, and its stacks interned again by
-/// function where two of its frames are one function (see
-/// [`merge::function_trie`]).
+/// One side's total, and its stacks interned again by function where two
+/// of its frames are one function (see [`merge::function_trie`]).
 struct SideData {
-    stack_w: Vec<Weight>,
-    empty: Weight,
     total: Weight,
     trie: Option<FunctionTrie>,
 }
 
 impl SideData {
-    fn new(p: &Prepared<'_>, profile: &Profile, i: usize) -> Self {
-        let (stack_w, empty, total) = p.stack_weights(i);
+    /// The side and its own weight by slot (the trie's when there is one),
+    /// which folding it takes over.
+    fn new(p: &Prepared<'_>, profile: &Profile, i: usize) -> (Self, SlotWeights) {
+        let (mut own, total) = p.stack_weights(i);
         let stacks = &profile.stacks;
-        let trie = merge::function_trie(stacks.parents(), stacks.frames(), &p.fids[i], &stack_w, p.functions.len());
-        Self { stack_w, empty, total, trie }
+        let trie = merge::function_trie(stacks.parents(), stacks.frames(), &p.fids[i], &mut own, p.functions.len());
+        (Self { total, trie }, own)
     }
 
     fn input<'a>(&'a self, p: &'a Prepared<'_>, profile: &'a Profile, i: usize, rank: &'a [u32]) -> SideInput<'a> {
         match &self.trie {
-            Some(t) => SideInput {
-                parents: &t.parents,
-                frames: &t.frames,
-                fids: &t.fids,
-                rank,
-                own: &t.own,
-                empty: self.empty,
-            },
+            Some(t) => {
+                SideInput { parents: &t.parents, frames: &t.frames, fids: &t.fids, rank, recursion: &t.recursion }
+            }
             None => SideInput {
                 parents: profile.stacks.parents(),
                 frames: profile.stacks.frames(),
                 fids: &p.fids[i],
                 rank,
-                own: &self.stack_w,
-                empty: self.empty,
+                recursion: profile.stacks.recursion(),
             },
         }
     }

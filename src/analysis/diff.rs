@@ -155,10 +155,10 @@ impl<'a> Prepared<'a> {
         }
     }
 
-    /// Side `i`'s (0 before, 1 after) weight per stack, the weight of its
-    /// samples with no stack, and its total as compared (the after side
-    /// scaled when normalised).
-    pub(super) fn stack_weights(&self, i: usize) -> (Vec<Weight>, Weight, Weight) {
+    /// Side `i`'s (0 before, 1 after) weight per slot (see
+    /// [`SlotWeights`]) and its total as compared (the after side scaled
+    /// when normalised).
+    pub(super) fn stack_weights(&self, i: usize) -> (SlotWeights, Weight) {
         let scale = if i == 1 { self.scale.filter(|&s| s != 1.0) } else { None };
         stack_weights(self.sides[i], self.filter, scale)
     }
@@ -249,24 +249,69 @@ fn weights_total(side: Side<'_>, filter: &SampleFilter) -> Weight {
     (0..side.profile.samples.len()).filter(|&i| keep(i)).map(|i| side.profile.weight(i, side.metric)).sum()
 }
 
-/// Weight per stack id, the weight of samples with no stack, and the total,
-/// over the samples `filter` keeps; with `scale`, samples with the same
-/// stack, labels and origin are summed and each sum scaled and rounded
-/// (pprof's `Merge` then `ScaleN`).
-fn stack_weights(side: Side<'_>, filter: &SampleFilter, scale: Option<f64>) -> (Vec<Weight>, Weight, Weight) {
+/// A side's own weight per slot (0 the samples with no stack, `s + 1`
+/// stack `s`): 64-bit when the weights in absolute value sum to at most
+/// `i64::MAX` (then no sum of them can overflow; the rule, and half the
+/// memory to write), else 128.
+#[derive(Clone, Debug)]
+pub(super) enum SlotWeights {
+    /// 64-bit.
+    Narrow(Vec<i64>),
+    /// 128-bit.
+    Wide(Vec<Weight>),
+}
+
+impl SlotWeights {
+    /// `w` narrowed when its magnitude allows.
+    fn from_wide(w: Vec<Weight>) -> Self {
+        let magnitude = w.iter().map(|v| v.unsigned_abs()).fold(0u128, u128::saturating_add);
+        if magnitude <= i64::MAX as u128 {
+            Self::Narrow(w.into_iter().map(|v| v as i64).collect())
+        } else {
+            Self::Wide(w)
+        }
+    }
+
+    /// Number of slots.
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Self::Narrow(w) => w.len(),
+            Self::Wide(w) => w.len(),
+        }
+    }
+}
+
+/// Weight per slot (see [`SlotWeights`]) and the total, over the samples
+/// `filter` keeps; with `scale`, samples with the same stack, labels and
+/// origin are summed and each sum scaled and rounded (pprof's `Merge` then
+/// `ScaleN`).
+fn stack_weights(side: Side<'_>, filter: &SampleFilter, scale: Option<f64>) -> (SlotWeights, Weight) {
     let p = side.profile;
     let keep = keep_sample(p, filter);
-    let mut w: Vec<Weight> = vec![0; p.stacks.len()];
-    let mut empty: Weight = 0;
-    let mut add = |stack: Option<StackId>, v: Weight| match stack {
-        Some(s) => w[s.index()] += v,
-        None => empty += v,
-    };
+    let slot = |stack: Option<StackId>| stack.map_or(0, |s| s.index() + 1);
+    let slots = p.stacks.len() + 1;
     match scale {
         None => {
+            // 64-bit sums while the weights' magnitude allows (each
+            // addition then exact), 128-bit from the samples again if not.
+            let mut w: Vec<i64> = vec![0; slots];
+            let mut magnitude: u128 = 0;
             for i in (0..p.samples.len()).filter(|&i| keep(i)) {
-                add(p.samples.stacks[i], p.weight(i, side.metric));
+                let v = p.weight(i, side.metric);
+                magnitude = magnitude.saturating_add(v.unsigned_abs());
+                w[slot(p.samples.stacks[i])] = w[slot(p.samples.stacks[i])].wrapping_add(v as i64);
             }
+            if magnitude <= i64::MAX as u128 {
+                let total = w.iter().map(|&v| Weight::from(v)).sum();
+                return (SlotWeights::Narrow(w), total);
+            }
+            drop(w);
+            let mut w: Vec<Weight> = vec![0; slots];
+            for i in (0..p.samples.len()).filter(|&i| keep(i)) {
+                w[slot(p.samples.stacks[i])] += p.weight(i, side.metric);
+            }
+            let total = w.iter().sum();
+            (SlotWeights::from_wide(w), total)
         }
         Some(ratio) => {
             type Key = (Option<StackId>, u32, Option<u32>);
@@ -275,13 +320,14 @@ fn stack_weights(side: Side<'_>, filter: &SampleFilter, scale: Option<f64>) -> (
                 let key = (p.samples.stacks[i], p.samples.labels[i].0, p.samples.origin(i));
                 *merged.entry(key).or_default() += p.weight(i, side.metric);
             }
+            let mut w: Vec<Weight> = vec![0; slots];
             for ((stack, _, _), v) in merged {
-                add(stack, (v as f64 * ratio).round() as Weight);
+                w[slot(stack)] += (v as f64 * ratio).round() as Weight;
             }
+            let total = w.iter().sum();
+            (SlotWeights::from_wide(w), total)
         }
     }
-    let total = w.iter().sum::<Weight>() + empty;
-    (w, empty, total)
 }
 
 /// The merged function table, filled side by side.

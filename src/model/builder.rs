@@ -221,6 +221,13 @@ impl ProfileBuilder {
         &self.p.stacks
     }
 
+    /// Hands the stack table its recursion column
+    /// ([`StackTable::set_recursion`]), for a loader that knew each
+    /// stack's flag as it added the stack.
+    pub fn set_stack_recursion(&mut self, flags: Vec<bool>) {
+        self.p.stacks.set_recursion(flags);
+    }
+
     /// Interns a thread.
     pub fn thread(&mut self, t: Thread) -> ThreadId {
         if let Some(&id) = self.thread_index.get(&t) {

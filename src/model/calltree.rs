@@ -322,7 +322,8 @@ impl CallTree {
         // The function table counts top-down paths; an inverted tree's
         // table is built from its arena as before.
         let functions = functions.filter(|_| !filter.inverted);
-        let (mut tree, sums) = arena::arena(profile, parents, frames, self_w, root_self, functions);
+        let table = (parents, frames, owned.is_none());
+        let (mut tree, sums) = arena::arena(profile, table, self_w, root_self, functions);
         tree.metric = metric;
         tree.inverted = filter.inverted;
         tree.share_base = share.of(tree.total());

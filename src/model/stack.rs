@@ -17,6 +17,7 @@
 //! into it; the first `intern` then builds it.
 
 use std::hash::BuildHasher;
+use std::sync::OnceLock;
 
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
@@ -59,6 +60,10 @@ pub struct StackTable {
     /// key beside the id, which was two thirds of a folded load's peak
     /// memory (benches/memory.sh).
     index: HashTable<StackId>,
+    /// Per stack, whether its frame is already on the path above it (see
+    /// [`StackTable::recursion`]): made on first use, or handed over by the
+    /// loader; dropped when a stack is added.
+    recursion: OnceLock<Vec<bool>>,
 }
 
 fn key(parent: Parent, frame: FrameId) -> u64 {
@@ -81,7 +86,7 @@ impl StackTable {
         {
             return None;
         }
-        Some(Self { parents, frames, index: HashTable::new() })
+        Some(Self { parents, frames, index: HashTable::new(), recursion: OnceLock::new() })
     }
 
     /// The stack `parent` + `frame`, adding it if it is new.
@@ -110,6 +115,9 @@ impl StackTable {
     /// key's) to the columns and the index.
     fn add(&mut self, parent: Parent, frame: FrameId, hash: u64) -> StackId {
         let id = StackId::from_index(self.frames.len());
+        if self.recursion.get().is_some() {
+            self.recursion = OnceLock::new();
+        }
         self.parents.push(parent);
         self.frames.push(frame);
         let (parents, frames) = (&self.parents, &self.frames);
@@ -218,7 +226,32 @@ impl StackTable {
     pub fn frames(&self) -> &[FrameId] {
         &self.frames
     }
+
+    /// Per stack, in id order, whether its frame is already on the path
+    /// above it: a recursive call, whose total its function has counted
+    /// at the outermost call. Made once, on first use (one pass over the
+    /// table, see `stack::recursion`), unless the loader handed it over.
+    pub fn recursion(&self) -> &[bool] {
+        self.recursion.get_or_init(|| recursion::recursion(&self.parents, &self.frames))
+    }
+
+    /// True when the recursion column is made or was handed over.
+    #[cfg(test)]
+    pub(crate) fn recursion_is_known(&self) -> bool {
+        self.recursion.get().is_some()
+    }
+
+    /// Hands over the [`Self::recursion`] column, for a loader that knew
+    /// it as it added each stack; ignored unless it has a flag per stack.
+    pub fn set_recursion(&mut self, flags: Vec<bool>) {
+        if flags.len() == self.frames.len() {
+            self.recursion = OnceLock::from(flags);
+        }
+    }
 }
+
+mod recursion;
+pub(crate) use recursion::recursion as recursion_of;
 
 #[cfg(test)]
 mod tests {

@@ -11,8 +11,8 @@
 //!    and whether anything below it weighs (`keep`);
 //! 2. each function's self weight and total, counted at its outermost call
 //!    on a path (the table's half of the comparison): the call tree's
-//!    function sums (`model::calltree::function_sums`, one forward pass
-//!    that keeps the root-to-stack path);
+//!    function sums (`model::calltree::function_sums`, one pass over the
+//!    stack table's recursion column, `StackTable::recursion`);
 //! 3. the kept children of every stack, sorted by function rank (a counting
 //!    sort on the parent, then each short list sorted).
 //!
@@ -33,8 +33,9 @@
 //! build took 0.105 s, of which 0.06 s was that walk).
 
 use super::{CompareNode, NO_NODE, SideWeight};
+use crate::analysis::diff::SlotWeights;
 use crate::model::calltree::StackWeight;
-use crate::model::{FrameId, Parent, StackId, StackTable, Weight};
+use crate::model::{FrameId, Parent, StackId, StackTable};
 
 /// No node, stack or slot.
 const NONE: u32 = u32::MAX;
@@ -42,22 +43,11 @@ const NONE: u32 = u32::MAX;
 /// A weight column's element: 64 bits when the side's weights in absolute
 /// value sum to at most `i64::MAX` (then no own weight or subtree total
 /// can overflow it; the rule), else 128. Half the memory for the rule.
-pub(super) trait Column: StackWeight + Default + std::ops::Add<Output = Self> {
-    /// `w`, which the caller knows fits.
-    fn narrow(w: Weight) -> Self;
-}
+pub(super) trait Column: StackWeight + Default + PartialEq + std::ops::Add<Output = Self> {}
 
-impl Column for i64 {
-    fn narrow(w: Weight) -> Self {
-        w as i64
-    }
-}
+impl Column for i64 {}
 
-impl Column for i128 {
-    fn narrow(w: Weight) -> Self {
-        w
-    }
-}
+impl Column for i128 {}
 
 /// Own weight and subtree total by slot (0 the root, `s + 1` stack `s`).
 #[derive(Clone, Debug, Default)]
@@ -116,15 +106,14 @@ pub(super) struct SideInput<'a> {
     pub(super) fids: &'a [u32],
     /// The sort position of every function.
     pub(super) rank: &'a [u32],
-    /// Weight of the samples ending at each stack.
-    pub(super) own: &'a [Weight],
-    /// Weight of the samples with no stack (the root's own).
-    pub(super) empty: Weight,
+    /// Whether each stack's function is already on the path above it
+    /// (`StackTable::recursion`).
+    pub(super) recursion: &'a [bool],
 }
 
 impl SideInput<'_> {
     fn len(&self) -> usize {
-        self.own.len().min(self.parents.len()).min(self.frames.len())
+        self.parents.len().min(self.frames.len()).min(self.recursion.len())
     }
 
     #[inline]
@@ -141,43 +130,61 @@ impl SideInput<'_> {
 
 /// A side's stacks interned again by function path, for a side where two
 /// frames are one function (so two sibling stacks can be): parents,
-/// frames (a function id as the frame id) and own weights, with the
-/// identity as the frames' functions. `None` when the stack table already
-/// is one (every function has one frame).
+/// frames (a function id as the frame id), own weights by slot and the
+/// recursion column, with the identity as the frames' functions. `None`
+/// when the stack table already is one (every function has one frame).
 pub(super) struct FunctionTrie {
     pub(super) parents: Vec<Parent>,
     pub(super) frames: Vec<FrameId>,
-    pub(super) own: Vec<Weight>,
     pub(super) fids: Vec<u32>,
+    pub(super) recursion: Vec<bool>,
 }
 
-/// See [`FunctionTrie`].
+/// See [`FunctionTrie`]; `own` (by slot) becomes the trie's.
 pub(super) fn function_trie(
     parents: &[Parent],
     frames: &[FrameId],
     fids: &[u32],
-    own: &[Weight],
+    own: &mut SlotWeights,
     functions: usize,
 ) -> Option<FunctionTrie> {
     let mut seen = vec![false; functions];
     if fids.iter().all(|&f| !std::mem::replace(&mut seen[f as usize], true)) {
         return None;
     }
-    let n = own.len().min(parents.len()).min(frames.len());
+    let n = parents.len().min(frames.len()).min(own.len().saturating_sub(1));
     let mut table = StackTable::new();
     let mut node: Vec<StackId> = Vec::with_capacity(n);
-    let mut w: Vec<Weight> = Vec::new();
+    // Slot by slot; sums of the stacks' weights stay within their
+    // magnitude, so a 64-bit column stays one.
+    let mut slot_of: Vec<usize> = Vec::with_capacity(n);
     for s in 0..n {
         let parent = parents[s].get().map(|p| node[p.index()]);
         let id = table.intern(parent, FrameId::from_index(fids[frames[s].index()] as usize));
-        if id.index() == w.len() {
-            w.push(0);
-        }
-        w[id.index()] += own[s];
         node.push(id);
+        slot_of.push(id.index() + 1);
     }
+    let slots = table.len() + 1;
+    *own = match own {
+        SlotWeights::Narrow(w) => SlotWeights::Narrow(regroup(w, &slot_of, slots)),
+        SlotWeights::Wide(w) => SlotWeights::Wide(regroup(w, &slot_of, slots)),
+    };
     let (parents, frames) = table.into_parts();
-    Some(FunctionTrie { parents, frames, own: w, fids: (0..functions as u32).collect() })
+    let recursion = crate::model::stack::recursion_of(&parents, &frames);
+    Some(FunctionTrie { parents, frames, fids: (0..functions as u32).collect(), recursion })
+}
+
+/// Weights by slot summed into new slots (`slot_of[s]` for stack `s`'s
+/// slot `s + 1`; the root's slot stays 0).
+fn regroup<W: Copy + Default + std::ops::AddAssign>(w: &[W], slot_of: &[usize], slots: usize) -> Vec<W> {
+    let mut out = vec![W::default(); slots];
+    if let Some(&root) = w.first() {
+        out[0] = root;
+    }
+    for (s, &q) in slot_of.iter().enumerate() {
+        out[q] += w[s + 1];
+    }
+    out
 }
 
 /// The kept children of every slot, sorted by function rank:
@@ -225,42 +232,37 @@ pub(super) struct Folded {
 }
 
 impl SideTree {
-    /// Folds one side (see the module docs); with `shape`, also the sorted
-    /// children the merge needs (the table alone does not).
-    pub(super) fn fold(input: SideInput<'_>, functions: usize, shape: bool) -> Folded {
-        let magnitude: u128 =
-            input.own.iter().chain([&input.empty]).map(|w| w.unsigned_abs()).fold(0, u128::saturating_add);
-        if magnitude <= i64::MAX as u128 {
-            Self::fold_in::<i64>(input, functions, shape, SideWeights::Narrow)
-        } else {
-            Self::fold_in::<i128>(input, functions, shape, SideWeights::Wide)
+    /// Folds one side (see the module docs) from its own weight by slot;
+    /// with `shape`, also the sorted children the merge needs (the table
+    /// alone does not).
+    pub(super) fn fold(input: SideInput<'_>, own: SlotWeights, functions: usize, shape: bool) -> Folded {
+        match own {
+            SlotWeights::Narrow(own) => Self::fold_in::<i64>(input, own, functions, shape, SideWeights::Narrow),
+            SlotWeights::Wide(own) => Self::fold_in::<i128>(input, own, functions, shape, SideWeights::Wide),
         }
     }
 
     fn fold_in<W: Column>(
         input: SideInput<'_>,
+        own: Vec<W>,
         functions: usize,
         shape: bool,
         wrap: fn(Columns<W>) -> SideWeights,
     ) -> Folded {
-        let (c, keep) = columns::<W>(input);
+        let (c, keep) = columns::<W>(input, own);
         let f = function_weights(input, &c, &keep, functions);
         let shape = if shape { sorted_children(input, &keep) } else { Shape::default() };
         Folded { tree: SideTree { weights: wrap(c), shape, node: Vec::new() }, keep, functions: f }
     }
 }
 
-/// Own and total weight by slot, which stacks are kept, and each
-/// function's self and total weight (a total once per sample however often
-/// the function recurses).
-fn columns<W: Column>(input: SideInput<'_>) -> (Columns<W>, Vec<bool>) {
+/// Subtree total by slot from the own weights, and which stacks are kept.
+fn columns<W: Column>(input: SideInput<'_>, mut own: Vec<W>) -> (Columns<W>, Vec<bool>) {
     let n = input.len();
-    let mut own: Vec<W> = Vec::with_capacity(n + 1);
-    own.push(W::narrow(input.empty));
-    own.extend(input.own[..n].iter().map(|&w| W::narrow(w)));
+    own.resize(n + 1, W::default());
     let mut total = own.clone();
     // A stack is kept when it or a stack below it carries weight.
-    let mut keep: Vec<bool> = input.own[..n].iter().map(|&w| w != 0).collect();
+    let mut keep: Vec<bool> = own[1..].iter().map(|&w| w != W::default()).collect();
     for s in (0..n).rev() {
         let q = input.parent_slot(s);
         let t = total[s + 1];
@@ -274,9 +276,8 @@ fn columns<W: Column>(input: SideInput<'_>) -> (Columns<W>, Vec<bool>) {
 
 /// Each function's self and total weight (a total once per sample however
 /// often the function recurses): the call tree's function sums
-/// ([`crate::model::calltree::function_sums`], one pass in stack order with
-/// a depth-first walk when the order would cost too many climbs), by frame,
-/// gathered by function.
+/// ([`crate::model::calltree::function_sums`], one pass in stack order over
+/// the recursion column), by frame, gathered by function.
 fn function_weights<W: Column>(
     input: SideInput<'_>,
     c: &Columns<W>,
@@ -285,11 +286,11 @@ fn function_weights<W: Column>(
 ) -> Vec<SideWeight> {
     let n = input.len();
     let sums = crate::model::calltree::function_sums(
-        &input.parents[..n],
         &input.frames[..n],
         &c.own[1..],
         &c.total[1..],
         &keep[..n],
+        input.recursion,
         input.fids.len(),
     );
     let mut out = vec![SideWeight::default(); functions];

@@ -218,8 +218,12 @@ fn reference_nodes(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> 
     prepared.match_moved(&mut weights);
     let mut raw = super::reference::RawTree::new();
     for (side, p) in [before.profile, after.profile].into_iter().enumerate() {
-        let (stack_w, empty, _) = prepared.stack_weights(side);
-        raw.add_side(side, p, &prepared.fids[side], &stack_w, empty);
+        let (w, _) = prepared.stack_weights(side);
+        let slots: Vec<Weight> = match w {
+            SlotWeights::Narrow(w) => w.into_iter().map(Weight::from).collect(),
+            SlotWeights::Wide(w) => w,
+        };
+        raw.add_side(side, p, &prepared.fids[side], &slots[1..], slots[0]);
     }
     raw.arena(&prepared.functions)
 }

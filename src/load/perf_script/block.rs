@@ -27,7 +27,7 @@ use super::frame::{self, NameOptions};
 use super::header;
 use super::payload;
 use super::srcline::{looks_like_srcline, srcline, unknown_srcline};
-use super::stacks::LocalStacks;
+use super::stacks::{LocalStacks, NewStack};
 use crate::load::PerfOptions;
 use crate::model::{FrameKind, Label, LabelValue, SwitchKind};
 
@@ -107,8 +107,8 @@ pub(crate) struct LocalSample {
 #[derive(Debug, Default)]
 pub(crate) struct Delta {
     pub frames: Vec<NewFrame>,
-    /// New stacks `(parent or NONE, frame)`, parent before child.
-    pub stacks: Vec<(u32, u32)>,
+    /// New stacks, parent before child.
+    pub stacks: Vec<NewStack>,
     pub threads: Vec<NewThread>,
     pub events: Vec<String>,
     pub samples: Vec<LocalSample>,

@@ -22,6 +22,10 @@ const MAX_PAYLOAD_SETS: usize = 1 << 18;
 #[derive(Default)]
 struct LocalMap {
     frames: Vec<FrameId>,
+    /// The profile's frames some local frame maps to: two local frames
+    /// that are one frame of the profile would make the parser's
+    /// recursion flags wrong.
+    mapped: Vec<bool>,
     stacks: Vec<StackId>,
     threads: Vec<ThreadId>,
     events: Vec<usize>,
@@ -72,6 +76,12 @@ pub(super) struct Merger {
     /// the child they name is most often the one named last. 4 bytes a
     /// stack.
     last_child: Vec<u32>,
+    /// Per stack of the profile, whether its frame is on the path above
+    /// it, as the parsers flagged it (`StackTable::recursion`); handed to
+    /// the profile when every stack has its flag and every parser's frames
+    /// map one to one (`exact`).
+    recursion: Vec<bool>,
+    recursion_exact: bool,
 }
 
 impl Merger {
@@ -93,6 +103,8 @@ impl Merger {
             srclines: 0,
             switches: Vec::new(),
             last_child: Vec::new(),
+            recursion: Vec::new(),
+            recursion_exact: true,
         }
     }
 
@@ -115,15 +127,20 @@ impl Merger {
                 r.file = Some(file);
                 r.line = Some(*line);
             }
-            map.frames.push(self.b.frame(r));
+            let id = self.b.frame(r);
+            if map.mapped.len() <= id.index() {
+                map.mapped.resize(id.index() + 1, false);
+            }
+            self.recursion_exact &= !std::mem::replace(&mut map.mapped[id.index()], true);
+            map.frames.push(id);
         }
         // A parser's stacks are a prefix tree of its own, siblings with
         // distinct frames, and each maps to a distinct stack of the
         // profile: the children of a stack this delta added are new too,
         // with no lookup (most of a deep profile's new stacks).
         let added_from = self.b.stacks().len();
-        for &(parent, frame) in &d.stacks {
-            let frame = map.frames[frame as usize];
+        for new in &d.stacks {
+            let (parent, frame) = (new.parent, map.frames[new.frame as usize]);
             let parent = (parent != NONE).then(|| map.stacks[parent as usize]);
             let s = match parent {
                 Some(p) if p.index() >= added_from => self.b.stack_new(p, frame),
@@ -133,6 +150,9 @@ impl Merger {
                 },
                 None => self.b.stack(None, frame),
             };
+            if s.index() == self.recursion.len() {
+                self.recursion.push(new.recursive);
+            }
             let total = self.b.stacks().len();
             if self.last_child.len() < total {
                 self.last_child.resize(total, u32::MAX);
@@ -341,6 +361,9 @@ impl Merger {
         for mut r in std::mem::take(&mut self.switches) {
             r.sample = r.sample.and_then(|i| index.get(i).copied().flatten());
             self.b.add_switch(r);
+        }
+        if self.recursion_exact {
+            self.b.set_stack_recursion(std::mem::take(&mut self.recursion));
         }
         self.b.finish().map_err(|e| LoadError::invalid(FORMAT, None, e.to_string()))
     }

@@ -157,6 +157,33 @@ mod tests {
     }
 
     #[test]
+    fn the_parsers_flag_recursive_stacks_as_a_walk_of_the_stack_table_does() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/perf");
+        let mut files: Vec<String> = ["", "generated"]
+            .iter()
+            .flat_map(|sub| std::fs::read_dir(dir.join(sub)).into_iter().flatten().flatten())
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().ends_with(".txt") || p.to_string_lossy().ends_with(".txt.gz"))
+            .map(|p| p.strip_prefix(&dir).map(|p| p.display().to_string()).unwrap_or_default())
+            .collect();
+        files.sort();
+        let mut recursive = 0;
+        for file in &files {
+            let opts = PerfOptions::default();
+            for (threads, block) in [(1, 1 << 20), (3, 4096), (2, 64)] {
+                let Ok(p) = parallel::run(&mut open(file), &opts, threads, block).and_then(|m| m.finish(&opts)) else {
+                    continue;
+                };
+                assert!(p.stacks.recursion_is_known(), "{file}: the loader's flags were dropped");
+                let walked = crate::model::stack::recursion_of(p.stacks.parents(), p.stacks.frames());
+                assert_eq!(p.stacks.recursion(), walked, "{file} {threads} {block}");
+                recursive += walked.iter().filter(|&&r| r).count();
+            }
+        }
+        assert!(files.len() > 20 && recursive > 100, "{} files, {recursive} recursive stacks", files.len());
+    }
+
+    #[test]
     fn a_cut_file_fails_alike_on_one_thread_and_on_blocks() {
         let path =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/perf/perf-cycles-instructions-01.txt");

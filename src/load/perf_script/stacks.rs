@@ -23,6 +23,18 @@ struct Path {
     len: u32,
 }
 
+/// A stack a parser added, in local ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NewStack {
+    /// Its parent, `NONE` at a root.
+    pub parent: u32,
+    pub frame: u32,
+    /// The frame is already on the path above it (a recursive call; see
+    /// `StackTable::recursion`), known here for free: the sample's frames
+    /// are in hand when a stack is added.
+    pub recursive: bool,
+}
+
 /// See the module docs.
 #[derive(Debug, Default)]
 pub(crate) struct LocalStacks {
@@ -35,6 +47,33 @@ pub(crate) struct LocalStacks {
     last_child: Vec<u32>,
     index: HashTable<u32>,
     paths: HashTable<Path>,
+    /// The frames on the path being walked: per local frame id, the
+    /// number of the last walk that met it (`walk`), so a new walk needs
+    /// no clearing.
+    on_path: Vec<u32>,
+    walk: u32,
+}
+
+impl LocalStacks {
+    /// Marks frame `f` as on the path of the current walk; true when it
+    /// was already.
+    #[inline]
+    fn mark(&mut self, f: u32) -> bool {
+        let f = f as usize;
+        if f >= self.on_path.len() {
+            self.on_path.resize(f + 1 + f / 2, 0);
+        }
+        std::mem::replace(&mut self.on_path[f], self.walk) == self.walk
+    }
+
+    /// Starts a walk: no frame is on its path.
+    fn new_walk(&mut self) {
+        self.walk = self.walk.wrapping_add(1);
+        if self.walk == 0 {
+            self.on_path.fill(0);
+            self.walk = 1;
+        }
+    }
 }
 
 fn node_hash(parent: u32, frame: u32) -> u64 {
@@ -64,8 +103,9 @@ impl LocalStacks {
         self.paths.clear();
     }
 
-    /// The stack `parent` + `frame`; a new one is pushed to `new` too.
-    pub(crate) fn node(&mut self, parent: u32, frame: u32, new: &mut Vec<(u32, u32)>) -> u32 {
+    /// The stack `parent` + `frame`; a new one is pushed to `new` too,
+    /// `recursive` when its frame is on the path above.
+    fn node(&mut self, parent: u32, frame: u32, recursive: bool, new: &mut Vec<NewStack>) -> u32 {
         if let Some(&c) = self.last_child.get(parent as usize)
             && self.nodes.get(c as usize).is_some_and(|&(_, f)| f == frame)
         {
@@ -85,7 +125,7 @@ impl LocalStacks {
         if let Some(last) = self.last_child.get_mut(parent as usize) {
             *last = id;
         }
-        new.push((parent, frame));
+        new.push(NewStack { parent, frame, recursive });
         let nodes = &self.nodes;
         self.index.insert_unique(h, id, |&s| {
             let (p, f) = nodes[s as usize];
@@ -96,7 +136,7 @@ impl LocalStacks {
 
     /// The stack of frame `root` then `leaf_first` reversed (the sample's
     /// frames, leaf first); new stacks are pushed to `new`, parent first.
-    pub(crate) fn path(&mut self, root: u32, leaf_first: &[u32], new: &mut Vec<(u32, u32)>) -> u32 {
+    pub(crate) fn path(&mut self, root: u32, leaf_first: &[u32], new: &mut Vec<NewStack>) -> u32 {
         let h = path_hash(root, leaf_first);
         let len = leaf_first.len() as u32;
         let nodes = &self.nodes;
@@ -105,9 +145,13 @@ impl LocalStacks {
         {
             return p.leaf;
         }
-        let mut s = self.node(NONE, root, new);
+        // A walk frame by frame, marking the frames on the path.
+        self.new_walk();
+        self.mark(root);
+        let mut s = self.node(NONE, root, false, new);
         for &f in leaf_first.iter().rev() {
-            s = self.node(s, f, new);
+            let recursive = self.mark(f);
+            s = self.node(s, f, recursive, new);
         }
         self.paths.insert_unique(h, Path { hash: h, leaf: s, len }, |p| p.hash);
         s
@@ -130,17 +174,39 @@ fn walk_matches(nodes: &[(u32, u32)], leaf: u32, root: u32, leaf_first: &[u32]) 
 mod tests {
     use super::*;
 
+    /// `new` as `(parent, frame)` pairs.
+    fn pairs(new: &[NewStack]) -> Vec<(u32, u32)> {
+        new.iter().map(|n| (n.parent, n.frame)).collect()
+    }
+
+    #[test]
+    fn new_stacks_say_whether_their_frame_is_on_the_path_above() {
+        let mut t = LocalStacks::default();
+        let mut new = Vec::new();
+        // 7 > 1 > 2 > 1 > 7 > 3 (leaf first below), then 7 > 1 > 2 > 3.
+        t.path(7, &[3, 7, 1, 2, 1], &mut new);
+        let flags: Vec<bool> = new.iter().map(|n| n.recursive).collect();
+        assert_eq!(flags, [false, false, false, true, true, false]);
+        new.clear();
+        t.path(7, &[3, 2, 1], &mut new);
+        assert_eq!(new, [NewStack { parent: 2, frame: 3, recursive: false }]);
+        // Frame ids past the first 64 bits.
+        new.clear();
+        t.path(700, &[700, 65], &mut new);
+        assert_eq!(new.iter().map(|n| n.recursive).collect::<Vec<_>>(), [false, false, true]);
+    }
+
     #[test]
     fn paths_share_prefixes_and_match_exactly() {
         let mut t = LocalStacks::default();
         let mut new = Vec::new();
         let a = t.path(7, &[3, 2, 1], &mut new);
-        assert_eq!(new, [(NONE, 7), (0, 1), (1, 2), (2, 3)]);
+        assert_eq!(pairs(&new), [(NONE, 7), (0, 1), (1, 2), (2, 3)]);
         new.clear();
         assert_eq!(t.path(7, &[3, 2, 1], &mut new), a);
         assert!(new.is_empty());
         let b = t.path(7, &[4, 2, 1], &mut new);
-        assert_eq!(new, [(2, 4)]);
+        assert_eq!(pairs(&new), [(2, 4)]);
         assert_ne!(a, b);
         // A prefix of a known path, and another root.
         new.clear();

@@ -27,11 +27,11 @@ use crate::model::units::Weight;
 
 /// Lays a prefix tree out as an arena with contiguous, sorted siblings;
 /// with `functions: Some(frame_count)`, also sums the function table over
-/// the same tree (on a second thread, beside the walk).
+/// the same tree (on a second thread, beside the walk). `own_table`: the
+/// tree is the profile's own stack table, whose recursion column is kept.
 pub(super) fn arena(
     profile: &Profile,
-    parents: &[Parent],
-    frames: &[FrameId],
+    (parents, frames, own_table): (&[Parent], &[FrameId], bool),
     weights: SelfWeights,
     (root_self, root_neg): (Weight, Weight),
     functions: Option<usize>,
@@ -63,7 +63,14 @@ pub(super) fn arena(
             }
             let sums = functions.map(|count| {
                 let kept = if abs.is_empty() { &total } else { &abs };
-                sums::function_sums(parents, frames, self_w, &total, kept, count)
+                let made;
+                let recursion = if own_table {
+                    profile.stacks.recursion()
+                } else {
+                    made = crate::model::stack::recursion_of(parents, frames);
+                    &made
+                };
+                sums::function_sums(frames, self_w, &total, kept, recursion, count)
             });
             (total, abs, sums)
         },
