@@ -20,7 +20,9 @@
 //!   fraction of the largest change of any box, -1.0 to 1.0 (inferno's
 //!   `delta / max |delta|`).
 //!
-//! Cost: one reverse pass over the nodes per width mode; [`layout`] visits
+//! Cost: one reverse pass over the nodes per width mode (in the default
+//! mode, without negative weights, the widths are the totals and only the
+//! largest change is sought); [`layout`] visits
 //! only the boxes on screen, as `ui::flamegraph::layout` does for one
 //! profile (a run of sub-pixel neighbours becomes one merged box and is not
 //! expanded).
@@ -41,8 +43,14 @@ pub enum WidthMode {
 /// Widths and colours of a comparison's boxes.
 #[derive(Clone, Debug, Default)]
 pub struct FlameModel {
-    /// Width weight of each node (before plus after of its subtree's own widths).
-    pub width: Vec<Weight>,
+    /// Width weight of each node (before plus after of its subtree's own
+    /// widths, [`Self::width`]); empty when that is the node's totals.
+    widths: Vec<Weight>,
+    /// True when a node's width is its before plus after total (no
+    /// negative weight, every node counted): read from the comparison
+    /// instead of a column of its own (30 MB of fresh pages on two deep
+    /// perf scripts, a fifth of opening the comparison).
+    from_totals: bool,
     /// Largest absolute change of total over the nodes below the root (0 when nothing changed).
     pub max_change: Weight,
     /// The width mode the widths are for.
@@ -60,28 +68,26 @@ impl FlameModel {
     }
 
     /// Without negative weights a subtree's own widths (before plus after)
-    /// add up to its totals: one pass over the nodes, on both cores, with
-    /// no sums to carry up.
+    /// add up to its totals, which the comparison holds: one pass over the
+    /// nodes for the largest change, on both cores.
     fn from_totals(cmp: &Comparison) -> Self {
-        let n = cmp.nodes.len();
-        let mut width: Vec<Weight> = vec![0; n];
-        let (head, tail) = width.split_at_mut(n / 2);
-        let fill = |out: &mut [Weight], first: usize| {
-            let mut max_change: Weight = 0;
-            for (j, w) in out.iter_mut().enumerate() {
-                let i = (first + j) as u32;
-                let (b, a) = (cmp.before(i).total, cmp.after(i).total);
-                if i > 0 {
-                    max_change = max_change.max((a - b).abs());
-                }
-                *w = b + a;
-            }
-            max_change
+        let n = cmp.nodes.len() as u32;
+        let largest = |range: std::ops::Range<u32>| {
+            range.filter(|&i| i > 0).map(|i| cmp.total_change(i).abs()).max().unwrap_or(0)
         };
-        let first_tail = head.len();
         let (tail_max, head_max) =
-            crate::parallel::join("firesight-compare-widths", || fill(tail, first_tail), || fill(head, 0));
-        Self { width, max_change: head_max.max(tail_max), mode: WidthMode::All }
+            crate::parallel::join("firesight-compare-widths", || largest(n / 2..n), || largest(0..n / 2));
+        Self { widths: Vec::new(), from_totals: true, max_change: head_max.max(tail_max), mode: WidthMode::All }
+    }
+
+    /// Node `i`'s width weight (see the module docs); 0 past the nodes.
+    #[inline]
+    pub fn width(&self, cmp: &Comparison, i: u32) -> Weight {
+        if self.from_totals {
+            if (i as usize) < cmp.nodes.len() { cmp.before(i).total + cmp.after(i).total } else { 0 }
+        } else {
+            self.widths.get(i as usize).copied().unwrap_or(0)
+        }
     }
 
     /// Each node's own width, carried up to its ancestors in one reverse pass.
@@ -103,7 +109,7 @@ impl FlameModel {
             }
         }
         let max_change = (1..n as u32).map(|i| cmp.total_change(i).abs()).max().unwrap_or(0);
-        Self { width, max_change, mode }
+        Self { widths: width, from_totals: false, max_change, mode }
     }
 
     /// Node `i`'s change of total as a fraction of the largest, -1.0 to 1.0.
@@ -118,17 +124,17 @@ impl FlameModel {
     /// whole range for a root of width 0. The walk up adds the widths of
     /// each ancestor's earlier siblings: O(depth x siblings).
     pub fn extent(&self, cmp: &Comparison, i: u32) -> (f64, f64) {
-        let total = self.width.first().copied().unwrap_or(0);
+        let total = self.width(cmp, 0);
         if total <= 0 || i as usize >= cmp.nodes.len() {
             return (0.0, 1.0);
         }
         let mut start: Weight = 0;
         let mut cur = i;
         while let Some(parent) = cmp.node(cur).parent() {
-            start += cmp.children(parent).take_while(|&c| c != cur).map(|c| self.width[c as usize]).sum::<Weight>();
+            start += cmp.children(parent).take_while(|&c| c != cur).map(|c| self.width(cmp, c)).sum::<Weight>();
             cur = parent;
         }
-        (start as f64 / total as f64, self.width[i as usize] as f64 / total as f64)
+        (start as f64 / total as f64, self.width(cmp, i) as f64 / total as f64)
     }
 }
 
@@ -173,7 +179,7 @@ pub struct FlameParams {
 /// merged with their narrow neighbours and not expanded.
 pub fn layout(cmp: &Comparison, model: &FlameModel, params: &FlameParams) -> Vec<FlameRow> {
     let mut out = Vec::new();
-    let total = model.width.first().copied().unwrap_or(0);
+    let total = model.width(cmp, 0);
     let span = params.view.1 - params.view.0;
     if total <= 0 || params.zoom as usize >= cmp.nodes.len() || params.width_px <= 0.0 || span <= 0.0 {
         return out;
@@ -190,7 +196,7 @@ pub fn layout(cmp: &Comparison, model: &FlameModel, params: &FlameParams) -> Vec
         let mut pending: Option<FlameBox> = None;
         next.clear();
         for &(id, x) in &current {
-            let w = model.width[id as usize] as f64 / total;
+            let w = model.width(cmp, id) as f64 / total;
             let x0 = ((x - params.view.0) * px_per_frac) as f32;
             let x1 = ((x + w - params.view.0) * px_per_frac) as f32;
             if x1 <= 0.0 || x0 >= params.width_px {
@@ -201,7 +207,7 @@ pub fn layout(cmp: &Comparison, model: &FlameModel, params: &FlameParams) -> Vec
                 row.boxes.push(FlameBox { x0, x1, node: id, merged: 1 });
                 let mut cx = x;
                 for c in cmp.children(id) {
-                    let cw = model.width[c as usize];
+                    let cw = model.width(cmp, c);
                     if cw > 0 {
                         next.push((c, cx));
                         cx += cw as f64 / total;
@@ -259,8 +265,9 @@ pub fn matched_weight(cmp: &Comparison, matches: &[bool]) -> (Weight, Weight) {
 pub fn widest_node(cmp: &Comparison, model: &FlameModel, f: u32) -> Option<u32> {
     let mut best: Option<(Weight, u32)> = None;
     for (i, n) in cmp.nodes.iter().enumerate() {
-        if n.function() == Some(f) && best.is_none_or(|(w, _)| model.width[i] > w) {
-            best = Some((model.width[i], i as u32));
+        let w = model.width(cmp, i as u32);
+        if n.function() == Some(f) && best.is_none_or(|(b, _)| w > b) {
+            best = Some((w, i as u32));
         }
     }
     best.map(|(_, i)| i)

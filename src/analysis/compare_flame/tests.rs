@@ -40,15 +40,15 @@ fn vanished_and_new_frames_both_have_boxes_that_nest() {
     // parse vanished (was 30), write is new (20), sort 50 -> 30.
     let c = compare(&[("main;parse", 30), ("main;sort", 50)], &[("main;sort", 30), ("main;write", 20)]);
     let m = FlameModel::new(&c, WidthMode::All);
-    assert_eq!(m.width[0], 80 + 50);
+    assert_eq!(m.width(&c, 0), 80 + 50);
     let rows = layout(&c, &m, &full(1300.0));
     let names: Vec<(&str, f32, f32)> =
         rows[2].boxes.iter().map(|b| (&*c.function_of(b.node).expect("fn").name, b.x0.round(), b.x1.round())).collect();
     assert_eq!(names, [("parse", 0.0, 300.0), ("sort", 300.0, 1100.0), ("write", 1100.0, 1300.0)]);
     // Every child fits its parent.
     for i in 0..c.nodes.len() as u32 {
-        let kids: Weight = c.children(i).map(|k| m.width[k as usize]).sum();
-        assert!(kids <= m.width[i as usize]);
+        let kids: Weight = c.children(i).map(|k| m.width(&c, k)).sum();
+        assert!(kids <= m.width(&c, i));
     }
     // Colour: sort -20 and parse -30 against the largest change, main's -30.
     assert!((m.change(&c, node(&c, "main;parse")) + 1.0).abs() < 1e-6);
@@ -59,8 +59,8 @@ fn vanished_and_new_frames_both_have_boxes_that_nest() {
 fn changed_only_drops_unchanged_boxes() {
     let c = compare(&[("main;a", 10), ("main;b", 5)], &[("main;a", 10), ("main;b", 9)]);
     let m = FlameModel::new(&c, WidthMode::ChangedOnly);
-    assert_eq!(m.width[node(&c, "main;a") as usize], 0);
-    assert_eq!(m.width[0], 14);
+    assert_eq!(m.width(&c, node(&c, "main;a")), 0);
+    assert_eq!(m.width(&c, 0), 14);
     let rows = layout(&c, &m, &full(100.0));
     assert_eq!(rows[2].boxes.len(), 1);
     assert_eq!(c.function_of(rows[2].boxes[0].node).map(|f| &*f.name), Some("b"));
