@@ -11,8 +11,9 @@
 //!    and whether anything below it weighs (`keep`);
 //! 2. each function's self weight and total, counted at its outermost call
 //!    on a path (the table's half of the comparison): the call tree's
-//!    function sums (`model::calltree::function_sums`, one pass over the
-//!    stack table's recursion column, `StackTable::recursion`);
+//!    function sums, in the same pass (a function's total is added where
+//!    the stack table's recursion column says it is not already above,
+//!    `StackTable::recursion`);
 //! 3. the kept children of every stack, sorted by function rank (a counting
 //!    sort on the parent, then each short list sorted).
 //!
@@ -249,67 +250,59 @@ impl SideTree {
         shape: bool,
         wrap: fn(Columns<W>) -> SideWeights,
     ) -> Folded {
-        let (c, keep) = columns::<W>(input, own);
-        let f = function_weights(input, &c, &keep, functions);
-        let shape = if shape { sorted_children(input, &keep) } else { Shape::default() };
+        let (c, keep, f, counts) = fold_pass::<W>(input, own, functions, shape);
+        let shape = if shape { sorted_children(input, &keep, counts) } else { Shape::default() };
         Folded { tree: SideTree { weights: wrap(c), shape, node: Vec::new() }, keep, functions: f }
     }
 }
 
-/// Subtree total by slot from the own weights, and which stacks are kept.
-fn columns<W: Column>(input: SideInput<'_>, mut own: Vec<W>) -> (Columns<W>, Vec<bool>) {
+/// One reverse pass over the stacks (children before their parent, so a
+/// stack's subtree is summed when the pass reaches it): each slot's
+/// subtree total, which stacks are kept (they or a stack below them carry
+/// weight), each function's self weight and total (the total where the
+/// function is not already above, `input.recursion`: once per sample
+/// however often it recurses), and with `count`, each slot's number of
+/// kept children (at `counts[slot + 1]`, for [`sorted_children`]).
+fn fold_pass<W: Column>(
+    input: SideInput<'_>,
+    mut own: Vec<W>,
+    functions: usize,
+    count: bool,
+) -> (Columns<W>, Vec<bool>, Vec<SideWeight>, Vec<u32>) {
     let n = input.len();
     own.resize(n + 1, W::default());
     let mut total = own.clone();
-    // A stack is kept when it or a stack below it carries weight.
-    let mut keep: Vec<bool> = own[1..].iter().map(|&w| w != W::default()).collect();
+    let mut keep = vec![false; n];
+    let mut by_function = vec![SideWeight::default(); functions];
+    let mut counts = if count { vec![0u32; n + 2] } else { Vec::new() };
     for s in (0..n).rev() {
         let q = input.parent_slot(s);
         let t = total[s + 1];
         total[q] = total[q] + t;
-        if keep[s] && q > 0 {
+        if !keep[s] && own[s + 1] == W::default() {
+            continue;
+        }
+        keep[s] = true;
+        if q > 0 {
             keep[q - 1] = true;
         }
-    }
-    (Columns { own, total }, keep)
-}
-
-/// Each function's self and total weight (a total once per sample however
-/// often the function recurses): the call tree's function sums
-/// ([`crate::model::calltree::function_sums`], one pass in stack order over
-/// the recursion column), by frame, gathered by function.
-fn function_weights<W: Column>(
-    input: SideInput<'_>,
-    c: &Columns<W>,
-    keep: &[bool],
-    functions: usize,
-) -> Vec<SideWeight> {
-    let n = input.len();
-    let sums = crate::model::calltree::function_sums(
-        &input.frames[..n],
-        &c.own[1..],
-        &c.total[1..],
-        &keep[..n],
-        input.recursion,
-        input.fids.len(),
-    );
-    let mut out = vec![SideWeight::default(); functions];
-    for (frame, (&own, &total)) in sums.self_w.iter().zip(&sums.total).enumerate() {
-        if let Some(w) = input.fids.get(frame).and_then(|&f| out.get_mut(f as usize)) {
-            w.self_weight += own;
-            w.total += total;
+        if let Some(c) = counts.get_mut(q + 1) {
+            *c += 1;
+        }
+        if let Some(w) = by_function.get_mut(input.function(s) as usize) {
+            w.self_weight += own[s + 1].weight();
+            if !input.recursion[s] {
+                w.total += t.weight();
+            }
         }
     }
-    out
+    (Columns { own, total }, keep, by_function, counts)
 }
 
-/// The kept children of every slot, sorted by function rank.
-fn sorted_children(input: SideInput<'_>, keep: &[bool]) -> Shape {
+/// The kept children of every slot, sorted by function rank, from their
+/// number per slot (`start[slot + 1]`, [`fold_pass`]).
+fn sorted_children(input: SideInput<'_>, keep: &[bool], mut start: Vec<u32>) -> Shape {
     let n = input.len();
-    let mut start = vec![0u32; n + 2];
-    for s in (0..n).filter(|&s| keep[s]) {
-        start[input.parent_slot(s) + 1] += 1;
-    }
     for i in 1..start.len() {
         start[i] += start[i - 1];
     }
