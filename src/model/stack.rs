@@ -116,7 +116,7 @@ impl StackTable {
     fn add(&mut self, parent: Parent, frame: FrameId, hash: u64) -> StackId {
         let id = StackId::from_index(self.frames.len());
         if self.recursion.get().is_some() {
-            self.recursion = OnceLock::new();
+            self.forget_recursion();
         }
         self.parents.push(parent);
         self.frames.push(frame);
@@ -124,6 +124,14 @@ impl StackTable {
         let rehash = |&id: &StackId| FxBuildHasher.hash_one(key(parents[id.index()], frames[id.index()]));
         self.index.insert_unique(hash, id, rehash);
         id
+    }
+
+    /// Drops the recursion column (a stack is being added), out of the
+    /// interning path's way.
+    #[cold]
+    #[inline(never)]
+    fn forget_recursion(&mut self) {
+        self.recursion.take();
     }
 
     /// The new stack `parent` + `frame`, without looking it up: for a

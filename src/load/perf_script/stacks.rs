@@ -47,33 +47,14 @@ pub(crate) struct LocalStacks {
     last_child: Vec<u32>,
     index: HashTable<u32>,
     paths: HashTable<Path>,
-    /// The frames on the path being walked: per local frame id, the
-    /// number of the last walk that met it (`walk`), so a new walk needs
-    /// no clearing.
-    on_path: Vec<u32>,
-    walk: u32,
 }
 
-impl LocalStacks {
-    /// Marks frame `f` as on the path of the current walk; true when it
-    /// was already.
-    #[inline]
-    fn mark(&mut self, f: u32) -> bool {
-        let f = f as usize;
-        if f >= self.on_path.len() {
-            self.on_path.resize(f + 1 + f / 2, 0);
-        }
-        std::mem::replace(&mut self.on_path[f], self.walk) == self.walk
-    }
-
-    /// Starts a walk: no frame is on its path.
-    fn new_walk(&mut self) {
-        self.walk = self.walk.wrapping_add(1);
-        if self.walk == 0 {
-            self.on_path.fill(0);
-            self.walk = 1;
-        }
-    }
+/// True when `frames` holds `f`: eight at a time, without a branch per
+/// frame (a walk asks this only for a new stack whose frame may be above).
+fn holds(frames: &[u32], f: u32) -> bool {
+    let mut chunks = frames.chunks_exact(8);
+    let found = chunks.by_ref().any(|c| c.iter().fold(false, |any, &x| any | (x == f)));
+    found || chunks.remainder().contains(&f)
 }
 
 fn node_hash(parent: u32, frame: u32) -> u64 {
@@ -103,9 +84,9 @@ impl LocalStacks {
         self.paths.clear();
     }
 
-    /// The stack `parent` + `frame`; a new one is pushed to `new` too,
-    /// `recursive` when its frame is on the path above.
-    fn node(&mut self, parent: u32, frame: u32, recursive: bool, new: &mut Vec<NewStack>) -> u32 {
+    /// The stack `parent` + `frame`; a new one is pushed to `new` too (not
+    /// yet flagged recursive: the caller knows the path).
+    fn node(&mut self, parent: u32, frame: u32, new: &mut Vec<NewStack>) -> u32 {
         if let Some(&c) = self.last_child.get(parent as usize)
             && self.nodes.get(c as usize).is_some_and(|&(_, f)| f == frame)
         {
@@ -125,7 +106,7 @@ impl LocalStacks {
         if let Some(last) = self.last_child.get_mut(parent as usize) {
             *last = id;
         }
-        new.push(NewStack { parent, frame, recursive });
+        new.push(NewStack { parent, frame, recursive: false });
         let nodes = &self.nodes;
         self.index.insert_unique(h, id, |&s| {
             let (p, f) = nodes[s as usize];
@@ -145,13 +126,23 @@ impl LocalStacks {
         {
             return p.leaf;
         }
-        // A walk frame by frame, marking the frames on the path.
-        self.new_walk();
-        self.mark(root);
-        let mut s = self.node(NONE, root, false, new);
-        for &f in leaf_first.iter().rev() {
-            let recursive = self.mark(f);
-            s = self.node(s, f, recursive, new);
+        // A walk frame by frame. A new stack is recursive when its frame
+        // is above it on the path: looked for only where a 128-bit filter
+        // of the frames above says it may be.
+        let mut above: u128 = 1 << (root & 127);
+        let mut s = self.node(NONE, root, new);
+        for (k, &f) in leaf_first.iter().enumerate().rev() {
+            let bit = 1u128 << (f & 127);
+            let added = new.len();
+            s = self.node(s, f, new);
+            if new.len() > added
+                && above & bit != 0
+                && (f == root || holds(&leaf_first[k + 1..], f))
+                && let Some(n) = new.last_mut()
+            {
+                n.recursive = true;
+            }
+            above |= bit;
         }
         self.paths.insert_unique(h, Path { hash: h, leaf: s, len }, |p| p.hash);
         s
@@ -190,10 +181,22 @@ mod tests {
         new.clear();
         t.path(7, &[3, 2, 1], &mut new);
         assert_eq!(new, [NewStack { parent: 2, frame: 3, recursive: false }]);
-        // Frame ids past the first 64 bits.
+        // Frame ids past the filter's 128 bits, and two that share a bit
+        // (1 and 129) without being one frame.
         new.clear();
         t.path(700, &[700, 65], &mut new);
         assert_eq!(new.iter().map(|n| n.recursive).collect::<Vec<_>>(), [false, false, true]);
+        new.clear();
+        t.path(7, &[129, 1], &mut new);
+        assert_eq!(new, [NewStack { parent: 1, frame: 129, recursive: false }]);
+        // A deep path: the frame 20 levels up, past the chunks of eight.
+        new.clear();
+        let deep: Vec<u32> = [5].into_iter().chain(200..230).chain([5]).collect();
+        t.path(9, &deep, &mut new);
+        let flags: Vec<bool> = new.iter().map(|n| n.recursive).collect();
+        assert_eq!(flags.len(), 33);
+        assert_eq!(flags.iter().filter(|&&r| r).count(), 1);
+        assert!(flags[32]);
     }
 
     #[test]
