@@ -60,7 +60,7 @@ fn window_job(before: &Path, after: &Path) -> usize {
         match job.poll() {
             Poll::Pending => std::thread::sleep(Duration::from_millis(1)),
             // The flamegraph's widths come with the comparison.
-            Poll::Done(Ok(Compared::Pair(p))) => return p.comparison.nodes.len(),
+            Poll::Done(Ok(Compared::Pair(p))) => return p.comparison.len(),
             Poll::Done(Ok(Compared::Series(_))) => panic!("two files make a pair"),
             Poll::Done(Err(e)) => panic!("{e}"),
         }
@@ -107,7 +107,7 @@ fn main() {
         let t = Instant::now();
         let pair = ProfilePair::build(b, a, None, CompareOptions::default()).unwrap_or_else(|e| panic!("{e}"));
         let build_s = t.elapsed().as_secs_f64();
-        nodes = pair.comparison.nodes.len();
+        nodes = pair.comparison.len();
         drop(pair);
         let t = Instant::now();
         assert_eq!(window_job(&before, &after), nodes);

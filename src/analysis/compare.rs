@@ -31,15 +31,21 @@
 //!   "before" gives the growth in between (pprof `-base`).
 //!
 //! Cost: one pass over each side's samples and a few over its stack table
-//! in the table's own order, the two sides on two threads; the merged tree
-//! holds one node per distinct function path and is built without a hash
-//! lookup per node (`compare::merge`). The table's function weights are
-//! summed in the same passes.
+//! in the table's own order, the two sides on two threads, without a hash
+//! lookup per node (`compare::merge`); the table's function weights are
+//! summed in the same passes. The merged tree has one node per distinct
+//! function path but is not written out node by node: a node is its two
+//! sides' stacks, and the comparison keeps the profiles (shared, see
+//! [`SharedSide`]) to read a node's function and parent from
+//! (`compare::nodes`).
 //!
 //! [`CallTree`]: crate::model::CallTree
 
+use std::sync::Arc;
+
 pub use merge::Children;
 use merge::{FunctionTrie, SideInput, SideTree};
+use nodes::{Nodes, SideStacks};
 
 use super::diff::{Diff, Prepared, SlotWeights};
 use crate::model::{MetricId, Profile, SampleFilter, Weight};
@@ -86,24 +92,17 @@ pub struct SideWeight {
     pub total: Weight,
 }
 
-/// One node of the merged call tree. Its weights are read through
-/// [`Comparison::before`] and [`Comparison::after`] and its children
-/// through [`Comparison::children`]: the node keeps which stack of each
-/// side it stands for, so the merged tree is 20 bytes a node (on two deep
-/// perf scripts, 1.9 million nodes: 37 MB to write instead of 179 with
-/// the weights and children in each node).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One node of the merged call tree, as [`Comparison::node`] reads it: its
+/// function and parent. Its weights are read through
+/// [`Comparison::before`] and [`Comparison::after`], its children through
+/// [`Comparison::children`] and its depth through [`Comparison::depth`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CompareNode {
     /// Index into [`Diff::functions`]; `NO_NODE` for the root (see
     /// [`Self::function`]).
     function: u32,
     /// Parent node; `NO_NODE` for the root (see [`Self::parent`]).
     parent: u32,
-    /// 0 for the root.
-    pub depth: u32,
-    /// The slot of each side (before, after) on this path (0 the root,
-    /// `s + 1` stack `s`); `u32::MAX` where that side has none.
-    side: [u32; 2],
 }
 
 /// What a node's `function` and `parent` hold at the root (an `Option`
@@ -122,27 +121,45 @@ impl CompareNode {
     }
 }
 
+/// One side of a comparison whose merged tree is kept: the profile, shared
+/// with the tree (which reads its stack table), and the metric compared.
+#[derive(Clone, Debug)]
+pub struct SharedSide {
+    /// The profile.
+    pub profile: Arc<Profile>,
+    /// The metric of that profile.
+    pub metric: MetricId,
+}
+
+impl SharedSide {
+    fn side(&self) -> Side<'_> {
+        Side { profile: &self.profile, metric: self.metric }
+    }
+}
+
 /// Two profiles compared. See the module docs.
 #[derive(Clone, Debug, Default)]
 pub struct Comparison {
     /// The per-function table, totals and scale ([`Diff::functions`] is
-    /// what a node's `function` indexes).
+    /// what a node's function indexes).
     pub table: Diff,
-    /// The merged tree, every parent before its children; node 0 is the
-    /// root ("all").
-    pub nodes: Vec<CompareNode>,
     /// Deepest node's depth.
     pub max_depth: u32,
-    /// Each side's weights and sorted children by slot (before, after).
-    sides: [merge::SideTree; 2],
+    /// Each side's weights, sorted children and nodes by slot (before,
+    /// after).
+    sides: [SideTree; 2],
+    /// Each side's slots as stacks (function, parent).
+    stacks: [SideStacks; 2],
+    /// The merged nodes as the sides' slots (`compare::nodes`).
+    nodes: Nodes,
 }
 
 impl Comparison {
     /// Compares `before` with `after`: the table and the merged tree. (The
     /// table alone is [`Diff::build`], which needs no tree.)
-    pub fn build(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> Self {
-        let mut prepared = Prepared::new(before, after, opts);
-        let profiles = [before.profile, after.profile];
+    pub fn build(before: &SharedSide, after: &SharedSide, opts: &CompareOptions) -> Self {
+        let mut prepared = Prepared::new(before.side(), after.side(), opts);
+        let profiles = [&before.profile, &after.profile];
         let (mut built, mut functions) = merged(&mut prepared, profiles);
         // A function that moved between modules becomes one function, which
         // can reorder siblings: the sides are folded again with the
@@ -151,18 +168,30 @@ impl Comparison {
             (built, functions) = merged(&mut prepared, profiles);
         }
         let table = prepared.diff(&functions);
-        let (nodes, max_depth, sides) = built;
-        Self { table, nodes, max_depth, sides }
+        let mut c = built;
+        c.table = table;
+        c
+    }
+
+    /// Number of nodes, the root included.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// True when the tree is empty (a default comparison; a built one has
+    /// its root).
+    pub fn is_empty(&self) -> bool {
+        self.nodes.len() == 0
     }
 
     /// Node `i`'s weight before.
     pub fn before(&self, i: u32) -> SideWeight {
-        self.sides[0].weights.weight(self.nodes[i as usize].side[0])
+        self.sides[0].weights.weight(self.nodes.slots(i)[0])
     }
 
     /// Node `i`'s weight after (scaled when normalised).
     pub fn after(&self, i: u32) -> SideWeight {
-        self.sides[1].weights.weight(self.nodes[i as usize].side[1])
+        self.sides[1].weights.weight(self.nodes.slots(i)[1])
     }
 
     /// True when no node's own weight is below 0 on either side (then a
@@ -181,19 +210,37 @@ impl Comparison {
         self.after(i).self_weight - self.before(i).self_weight
     }
 
-    /// The node at `i`.
-    pub fn node(&self, i: u32) -> &CompareNode {
-        &self.nodes[i as usize]
+    /// The node at `i`: its function and parent, read from the side it
+    /// comes from.
+    pub fn node(&self, i: u32) -> CompareNode {
+        if i == 0 || i as usize >= self.nodes.len() {
+            return CompareNode { function: NO_NODE, parent: NO_NODE };
+        }
+        let slots = self.nodes.slots(i);
+        let side = usize::from(slots[0] == merge::NONE);
+        let (function, parent_slot) = self.stacks[side].stack(slots[side]);
+        CompareNode { function, parent: self.sides[side].node_of(parent_slot as usize) }
+    }
+
+    /// Node `i`'s depth: 0 for the root (a walk up its parents).
+    pub fn depth(&self, i: u32) -> u32 {
+        let mut depth = 0;
+        let mut cur = self.node(i).parent();
+        while let Some(p) = cur {
+            depth += 1;
+            cur = self.node(p).parent();
+        }
+        if i == 0 { 0 } else { depth }
     }
 
     /// Children of node `i`, in name order.
     pub fn children(&self, i: u32) -> Children<'_> {
-        Children::new(&self.sides, self.nodes[i as usize].side)
+        Children::new(&self.sides, self.nodes.slots(i))
     }
 
     /// The function of node `i` (`None` for the root).
     pub fn function_of(&self, i: u32) -> Option<&FunctionKey> {
-        self.nodes[i as usize].function().map(|f| &self.table.functions[f as usize])
+        self.node(i).function().map(|f| &self.table.functions[f as usize])
     }
 
     /// Path from the root's child down to `i` (the root excluded).
@@ -202,7 +249,7 @@ impl Comparison {
         let mut cur = Some(i);
         while let Some(c) = cur.filter(|&c| c != 0) {
             out.push(c);
-            cur = self.nodes[c as usize].parent();
+            cur = self.node(c).parent();
         }
         out.reverse();
         out
@@ -234,40 +281,42 @@ pub fn paired_metric(before: &Profile, bm: MetricId, after: &Profile) -> Result<
     Ok(am)
 }
 
-/// The merged tree and each side's weights and sorted children, and each
-/// function's weights on both sides (the two sides folded on two threads).
-type Merged = ((Vec<CompareNode>, u32, [merge::SideTree; 2]), Vec<[SideWeight; 2]>);
+/// The merged tree (its table still empty) and each function's weights
+/// on both sides (the two sides folded on two threads).
+type Merged = (Comparison, Vec<[SideWeight; 2]>);
 
-fn merged(p: &mut Prepared<'_>, profiles: [&Profile; 2]) -> Merged {
+fn merged(p: &mut Prepared<'_>, profiles: [&Arc<Profile>; 2]) -> Merged {
     let rank = name_rank(&p.functions);
     let n = p.functions.len();
     let p_ref = &*p;
-    let data = |i: usize| SideData::new(p_ref, profiles[i], i);
-    let room = profiles[1].stacks.len();
-    // The after side on a thread of its own, inline when no thread can be
-    // started; the before side lays its nodes while the after side folds.
-    let ((mut a, ad), (mut b, (mut nodes, mut max_depth))) = crate::parallel::join(
-        "firesight-compare-side",
-        || {
-            let (d, own) = data(1);
-            (SideTree::fold(d.input(p_ref, profiles[1], 1, &rank), own, n, true), d)
-        },
-        || {
-            let (d, own) = data(0);
-            let input = d.input(p_ref, profiles[0], 0, &rank);
-            let mut b = SideTree::fold(input, own, n, true);
-            let nodes = merge::before_nodes(input, &mut b, room);
-            (b, nodes)
-        },
-    );
-    merge::add_after(ad.input(p_ref, profiles[1], 1, &rank), &mut a, &b.tree, &mut nodes, &mut max_depth);
+    // Each side folded on a thread of its own (the after side inline when
+    // no thread can be started).
+    let fold = |i: usize| {
+        let (d, own) = SideData::new(p_ref, profiles[i], i);
+        (SideTree::fold(d.input(p_ref, profiles[i], i, &rank), own, n, true), d)
+    };
+    let ((mut a, ad), (mut b, bd)) = crate::parallel::join("firesight-compare-side", || fold(1), || fold(0));
+    let after_in = ad.input(p_ref, profiles[1], 1, &rank);
+    let nodes = nodes::number((&mut b.tree, &b.keep), after_in, (&mut a.tree, &a.keep));
     p.after_total = ad.total;
     let functions = std::mem::take(&mut b.functions)
         .into_iter()
         .zip(std::mem::take(&mut a.functions))
         .map(|(b, a)| [b, a])
         .collect();
-    ((nodes, max_depth, [b.tree, a.tree]), functions)
+    let stacks = |d: SideData, i: usize| SideStacks {
+        profile: Some(Arc::clone(profiles[i])),
+        trie: d.trie,
+        fids: p.fids[i].clone(),
+    };
+    let c = Comparison {
+        table: Diff::default(),
+        max_depth: a.max_depth.max(b.max_depth),
+        sides: [b.tree, a.tree],
+        stacks: [stacks(bd, 0), stacks(ad, 1)],
+        nodes,
+    };
+    (c, functions)
 }
 
 /// Each function's self and total weight on both sides, without the tree
@@ -337,6 +386,7 @@ fn share(w: Weight, total: Weight) -> f64 {
 }
 
 mod merge;
+mod nodes;
 #[cfg(test)]
 mod reference;
 #[cfg(test)]

@@ -71,7 +71,7 @@ impl FlameModel {
     /// add up to its totals, which the comparison holds: one pass over the
     /// nodes for the largest change, on both cores.
     fn from_totals(cmp: &Comparison) -> Self {
-        let n = cmp.nodes.len() as u32;
+        let n = cmp.len() as u32;
         let largest = |range: std::ops::Range<u32>| {
             range.filter(|&i| i > 0).map(|i| cmp.total_change(i).abs()).max().unwrap_or(0)
         };
@@ -84,7 +84,7 @@ impl FlameModel {
     #[inline]
     pub fn width(&self, cmp: &Comparison, i: u32) -> Weight {
         if self.from_totals {
-            if (i as usize) < cmp.nodes.len() { cmp.before(i).total + cmp.after(i).total } else { 0 }
+            if (i as usize) < cmp.len() { cmp.before(i).total + cmp.after(i).total } else { 0 }
         } else {
             self.widths.get(i as usize).copied().unwrap_or(0)
         }
@@ -92,7 +92,7 @@ impl FlameModel {
 
     /// Each node's own width, carried up to its ancestors in one reverse pass.
     pub(crate) fn by_pass(cmp: &Comparison, mode: WidthMode) -> Self {
-        let n = cmp.nodes.len();
+        let n = cmp.len();
         let mut width: Vec<Weight> = (0..n as u32)
             .map(|i| {
                 let (b, a) = (cmp.before(i).self_weight, cmp.after(i).self_weight);
@@ -104,7 +104,7 @@ impl FlameModel {
             .collect();
         // Every child comes after its parent.
         for i in (1..n).rev() {
-            if let Some(p) = cmp.nodes[i].parent() {
+            if let Some(p) = cmp.node(i as u32).parent() {
                 width[p as usize] += width[i];
             }
         }
@@ -125,7 +125,7 @@ impl FlameModel {
     /// each ancestor's earlier siblings: O(depth x siblings).
     pub fn extent(&self, cmp: &Comparison, i: u32) -> (f64, f64) {
         let total = self.width(cmp, 0);
-        if total <= 0 || i as usize >= cmp.nodes.len() {
+        if total <= 0 || i as usize >= cmp.len() {
             return (0.0, 1.0);
         }
         let mut start: Weight = 0;
@@ -181,7 +181,7 @@ pub fn layout(cmp: &Comparison, model: &FlameModel, params: &FlameParams) -> Vec
     let mut out = Vec::new();
     let total = model.width(cmp, 0);
     let span = params.view.1 - params.view.0;
-    if total <= 0 || params.zoom as usize >= cmp.nodes.len() || params.width_px <= 0.0 || span <= 0.0 {
+    if total <= 0 || params.zoom as usize >= cmp.len() || params.width_px <= 0.0 || span <= 0.0 {
         return out;
     }
     let total = total as f64;
@@ -247,9 +247,9 @@ pub fn search_matches(cmp: &Comparison, text: &str) -> Vec<bool> {
 /// their stack, each sample once (the totals of matching nodes with no
 /// matching ancestor).
 pub fn matched_weight(cmp: &Comparison, matches: &[bool]) -> (Weight, Weight) {
-    let mut covered = vec![false; cmp.nodes.len()];
+    let mut covered = vec![false; cmp.len()];
     let (mut b, mut a) = (0, 0);
-    for (i, n) in cmp.nodes.iter().enumerate() {
+    for (i, n) in (0..cmp.len() as u32).map(|i| (i as usize, cmp.node(i))) {
         let above = n.parent().is_some_and(|p| covered[p as usize]);
         let here = n.function().is_some_and(|f| matches.get(f as usize).copied().unwrap_or(false));
         if here && !above {
@@ -264,7 +264,7 @@ pub fn matched_weight(cmp: &Comparison, matches: &[bool]) -> (Weight, Weight) {
 /// The node of function `f` with the widest box, if any.
 pub fn widest_node(cmp: &Comparison, model: &FlameModel, f: u32) -> Option<u32> {
     let mut best: Option<(Weight, u32)> = None;
-    for (i, n) in cmp.nodes.iter().enumerate() {
+    for (i, n) in (0..cmp.len() as u32).map(|i| (i as usize, cmp.node(i))) {
         let w = model.width(cmp, i as u32);
         if n.function() == Some(f) && best.is_none_or(|(b, _)| w > b) {
             best = Some((w, i as u32));

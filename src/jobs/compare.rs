@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use super::Poll;
-use crate::analysis::compare::{CompareOptions, Comparison, Side, paired_metric};
+use crate::analysis::compare::{CompareOptions, Comparison, SharedSide, Side, paired_metric};
 use crate::analysis::compare_flame::{FlameModel, WidthMode};
 use crate::analysis::growth::{Growth, growth};
 use crate::analysis::labels::{LabelShares, label_shares};
@@ -99,8 +99,8 @@ impl ProfilePair {
         let bm = metric.unwrap_or(before.profile.default_metric);
         let am = paired_metric(&before.profile, bm, &after.profile)?;
         let comparison = Comparison::build(
-            Side { profile: &before.profile, metric: bm },
-            Side { profile: &after.profile, metric: am },
+            &SharedSide { profile: Arc::clone(&before.profile), metric: bm },
+            &SharedSide { profile: Arc::clone(&after.profile), metric: am },
             &opts,
         );
         let traces = match (&before.traces, &after.traces) {

@@ -372,19 +372,21 @@ fn diff_of_two_trace_files_has_latency_and_services_before_and_after() {
 
 #[test]
 fn the_merged_tree_of_a_real_pair_keeps_what_vanished_and_agrees_with_the_table() {
-    use firesight::analysis::compare::{CompareOptions, Comparison, Side};
+    use firesight::analysis::compare::{CompareOptions, Comparison, SharedSide};
     let (b, a) = (
         crate::common::load("compare/diff/shop-before.perf.txt"),
         crate::common::load("compare/diff/shop-after.perf.txt"),
     );
-    fn side(l: &firesight::load::Loaded) -> Side<'_> {
-        Side { profile: &l.profile, metric: l.profile.default_metric }
+    fn side(l: firesight::load::Loaded) -> SharedSide {
+        let metric = l.profile.default_metric;
+        SharedSide { profile: std::sync::Arc::new(l.profile), metric }
     }
+    let (b, a) = (side(b), side(a));
     for normalize in [false, true] {
-        let c = Comparison::build(side(&b), side(&a), &CompareOptions { normalize, ..CompareOptions::default() });
+        let c = Comparison::build(&b, &a, &CompareOptions { normalize, ..CompareOptions::default() });
         assert_eq!((c.before(0).total, c.after(0).total), (c.table.before_total, c.table.after_total));
         // Every node's total is its self plus its children's, on both sides.
-        for i in 0..c.nodes.len() as u32 {
+        for i in 0..c.len() as u32 {
             let (b, a) = (c.before(i), c.after(i));
             let kids = c.children(i).map(|k| (c.before(k).total, c.after(k).total));
             let (kb, ka) = kids.fold((0, 0), |(x, y), (p, q)| (x + p, y + q));
@@ -393,15 +395,14 @@ fn the_merged_tree_of_a_real_pair_keeps_what_vanished_and_agrees_with_the_table(
         // A function seen only before is still drawn, with nothing after.
         let gone = c.table.rows.iter().find(|r| r.name == "__GI___pthread_enable_asynccancel").expect("row");
         assert_eq!((gone.after_self, gone.after_total), (0, 0));
-        let nodes: Vec<u32> =
-            (0..c.nodes.len() as u32).filter(|&i| c.node(i).function() == Some(gone.function)).collect();
+        let nodes: Vec<u32> = (0..c.len() as u32).filter(|&i| c.node(i).function() == Some(gone.function)).collect();
         assert!(!nodes.is_empty());
         assert!(nodes.iter().all(|&i| c.after(i).total == 0 && c.before(i).total > 0));
         let path: Vec<&str> =
             c.path_to(nodes[0]).iter().filter_map(|&n| c.function_of(n)).map(|f| f.name.as_str()).collect();
         assert_eq!(path.last(), Some(&"__GI___pthread_enable_asynccancel"));
         // Children are in name order, as flamegraphs draw them.
-        for i in 0..c.nodes.len() as u32 {
+        for i in 0..c.len() as u32 {
             let names: Vec<&str> = c.children(i).filter_map(|k| c.function_of(k)).map(|f| f.name.as_str()).collect();
             assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
         }

@@ -17,13 +17,13 @@
 //! 3. the kept children of every stack, sorted by function rank (a counting
 //!    sort on the parent, then each short list sorted).
 //!
-//! Then the merged nodes: the kept stacks of the before side in their own
-//! order, then one forward pass over the after side that finds each
-//! stack's node under its parent's node through the before side's sorted
-//! children (a binary search in a short list), and adds a node where the
-//! before side has none. A merged node's children are not copied: they are
-//! the merge-join of its two sides' sorted children ([`Children`]), read
-//! only for the boxes a view draws.
+//! Then the merged nodes (`compare::nodes`): the kept stacks of the
+//! before side in their own order, then one forward pass over the after
+//! side that finds each stack's node under its parent's node through the
+//! before side's sorted children (a binary search in a short list), and
+//! numbers a node where the before side has none. A merged node's children
+//! are not copied: they are the merge-join of its two sides' sorted
+//! children ([`Children`]), read only for the boxes a view draws.
 //!
 //! Why: the stack table is interned path by path, so a chain of single
 //! children (most of a deep profile) sits front to back in it. Passes in
@@ -33,13 +33,13 @@
 //! side's tree (on two deep perf scripts, 1.9 million merged nodes: the
 //! build took 0.105 s, of which 0.06 s was that walk).
 
-use super::{CompareNode, NO_NODE, SideWeight};
+use super::SideWeight;
 use crate::analysis::diff::SlotWeights;
 use crate::model::calltree::StackWeight;
 use crate::model::{FrameId, Parent, StackId, StackTable};
 
 /// No node, stack or slot.
-const NONE: u32 = u32::MAX;
+pub(super) const NONE: u32 = u32::MAX;
 
 /// A weight column's element: 64 bits when the side's weights in absolute
 /// value sum to at most `i64::MAX` (then no own weight or subtree total
@@ -113,18 +113,18 @@ pub(super) struct SideInput<'a> {
 }
 
 impl SideInput<'_> {
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.parents.len().min(self.frames.len()).min(self.recursion.len())
     }
 
     #[inline]
-    fn function(&self, s: usize) -> u32 {
+    pub(super) fn function(&self, s: usize) -> u32 {
         self.fids[self.frames[s].index()]
     }
 
     /// Slot of stack `s`'s parent (0 at a root).
     #[inline]
-    fn parent_slot(&self, s: usize) -> usize {
+    pub(super) fn parent_slot(&self, s: usize) -> usize {
         self.parents[s].get().map_or(0, |p| p.index() + 1)
     }
 }
@@ -134,6 +134,7 @@ impl SideInput<'_> {
 /// frames (a function id as the frame id), own weights by slot and the
 /// recursion column, with the identity as the frames' functions. `None`
 /// when the stack table already is one (every function has one frame).
+#[derive(Clone, Debug)]
 pub(super) struct FunctionTrie {
     pub(super) parents: Vec<Parent>,
     pub(super) frames: Vec<FrameId>,
@@ -191,13 +192,13 @@ fn regroup<W: Copy + Default + std::ops::AddAssign>(w: &[W], slot_of: &[usize], 
 /// The kept children of every slot, sorted by function rank:
 /// `keys[start[q]..start[q + 1]]`, each `rank << 32 | stack`.
 #[derive(Clone, Debug, Default)]
-struct Shape {
+pub(super) struct Shape {
     start: Vec<u32>,
     keys: Vec<u64>,
 }
 
 impl Shape {
-    fn children(&self, slot: u32) -> &[u64] {
+    pub(super) fn children(&self, slot: u32) -> &[u64] {
         let q = slot as usize;
         match (self.start.get(q), self.start.get(q + 1)) {
             (Some(&a), Some(&b)) => &self.keys[a as usize..b as usize],
@@ -211,16 +212,16 @@ impl Shape {
 #[derive(Clone, Debug, Default)]
 pub(super) struct SideTree {
     pub(super) weights: SideWeights,
-    shape: Shape,
+    pub(super) shape: Shape,
     /// Merged node of every slot; `NONE` for a stack not kept; empty when
     /// slot `i` is node `i` (every stack kept, on the before side).
-    node: Vec<u32>,
+    pub(super) node: Vec<u32>,
 }
 
 impl SideTree {
     /// The merged node of slot `i`.
     #[inline]
-    fn node_of(&self, i: usize) -> u32 {
+    pub(super) fn node_of(&self, i: usize) -> u32 {
         if self.node.is_empty() { i as u32 } else { self.node.get(i).copied().unwrap_or(NONE) }
     }
 }
@@ -228,8 +229,11 @@ impl SideTree {
 /// A side folded: the tree, which stacks are kept, and each function's weights.
 pub(super) struct Folded {
     pub(super) tree: SideTree,
-    keep: Vec<bool>,
+    pub(super) keep: Vec<bool>,
     pub(super) functions: Vec<SideWeight>,
+    /// Depth of the deepest kept stack (1 for a root; 0 when none is
+    /// kept), with the sorted children.
+    pub(super) max_depth: u32,
 }
 
 impl SideTree {
@@ -251,8 +255,12 @@ impl SideTree {
         wrap: fn(Columns<W>) -> SideWeights,
     ) -> Folded {
         let (c, keep, f, counts) = fold_pass::<W>(input, own, functions, shape);
-        let shape = if shape { sorted_children(input, &keep, counts) } else { Shape::default() };
-        Folded { tree: SideTree { weights: wrap(c), shape, node: Vec::new() }, keep, functions: f }
+        let (shape, max_depth) = if shape {
+            (sorted_children(input, &keep, counts), max_kept_depth(input, &keep))
+        } else {
+            Default::default()
+        };
+        Folded { tree: SideTree { weights: wrap(c), shape, node: Vec::new() }, keep, functions: f, max_depth }
     }
 }
 
@@ -325,77 +333,20 @@ fn sorted_children(input: SideInput<'_>, keep: &[bool], mut start: Vec<u32>) -> 
     Shape { start, keys }
 }
 
-/// The merged nodes of the before side's kept stacks, in its stack order
-/// (the root first); records each slot's node in `before.tree`.
-pub(super) fn before_nodes(input: SideInput<'_>, before: &mut Folded, room: usize) -> (Vec<CompareNode>, u32) {
+/// The depth of the deepest kept stack (1 for a root): one forward pass,
+/// a parent's depth known before its children's.
+fn max_kept_depth(input: SideInput<'_>, keep: &[bool]) -> u32 {
     let n = input.len();
-    let kept = before.keep.iter().filter(|&&k| k).count();
-    // Room for the after side's nodes too: growing would copy these.
-    let mut nodes: Vec<CompareNode> = Vec::with_capacity(kept + room + 1);
-    nodes.push(CompareNode { function: NO_NODE, parent: NO_NODE, depth: 0, side: [0, 0] });
-    let mut max_depth = 0;
-    // A parent's node is made before its children's (most often the node
-    // just made: a chain of single children).
-    let mut push = |nodes: &mut Vec<CompareNode>, s: usize, parent: u32| {
-        let depth = nodes[parent as usize].depth + 1;
-        max_depth = max_depth.max(depth);
-        nodes.push(CompareNode { function: input.function(s), parent, depth, side: [s as u32 + 1, NONE] });
-    };
-    if kept == n {
-        // Every stack kept (the rule): stack `s` is node `s + 1`.
-        for s in 0..n {
-            push(&mut nodes, s, input.parent_slot(s) as u32);
+    let mut depth: Vec<u32> = Vec::with_capacity(n);
+    let mut deepest = 0;
+    for (parent, &kept) in input.parents[..n].iter().zip(keep) {
+        let d = parent.get().map_or(1, |p| depth[p.index()] + 1);
+        depth.push(d);
+        if kept {
+            deepest = deepest.max(d);
         }
-        return (nodes, max_depth);
     }
-    let mut node = vec![NONE; n + 1];
-    node[0] = 0;
-    for s in (0..n).filter(|&s| before.keep[s]) {
-        node[s + 1] = nodes.len() as u32;
-        push(&mut nodes, s, node[input.parent_slot(s)]);
-    }
-    before.tree.node = node;
-    (nodes, max_depth)
-}
-
-/// Adds the after side to the merged nodes: each kept stack joins the node
-/// of its path on the before side, or becomes a node of its own.
-pub(super) fn add_after(
-    input: SideInput<'_>,
-    after: &mut Folded,
-    before: &SideTree,
-    nodes: &mut Vec<CompareNode>,
-    max_depth: &mut u32,
-) {
-    let n = input.len();
-    let mut node = vec![NONE; n + 1];
-    node[0] = 0;
-    for s in (0..n).filter(|&s| after.keep[s]) {
-        let parent = node[input.parent_slot(s)];
-        let f = input.function(s);
-        let rank = u64::from(input.rank[f as usize]);
-        let slot = nodes[parent as usize].side[0];
-        let found = if slot == NONE {
-            None
-        } else {
-            let list = before.shape.children(slot);
-            list.binary_search_by_key(&rank, |k| k >> 32).ok().map(|i| before.node_of(list[i] as u32 as usize + 1))
-        };
-        let id = match found {
-            Some(id) => {
-                nodes[id as usize].side[1] = s as u32 + 1;
-                id
-            }
-            None => {
-                let depth = nodes[parent as usize].depth + 1;
-                *max_depth = (*max_depth).max(depth);
-                nodes.push(CompareNode { function: f, parent, depth, side: [NONE, s as u32 + 1] });
-                nodes.len() as u32 - 1
-            }
-        };
-        node[s + 1] = id;
-    }
-    after.tree.node = node;
+    deepest
 }
 
 /// A merged node's children in name order: the merge-join of its two

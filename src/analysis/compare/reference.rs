@@ -185,7 +185,7 @@ impl RefNode {
     /// Every node of `c` with its weights, in preorder; each node's parent
     /// is checked on the way.
     pub(super) fn all(c: &Comparison) -> Vec<Self> {
-        let mut out = Vec::with_capacity(c.nodes.len());
+        let mut out = Vec::with_capacity(c.len());
         let mut todo = vec![0u32];
         while let Some(i) = todo.pop() {
             let n = c.node(i);
@@ -193,7 +193,7 @@ impl RefNode {
             assert!(kids.iter().all(|&k| c.node(k).parent() == Some(i) && k > i), "node {i}: a child's parent");
             out.push(Self {
                 function: n.function(),
-                depth: n.depth,
+                depth: c.depth(i),
                 children: kids.len() as u32,
                 before: c.before(i),
                 after: c.after(i),

@@ -36,11 +36,14 @@ fn labelled(samples: &[(&str, Weight, u32)]) -> Profile {
 
 fn compare(before: &Profile, after: &Profile, normalize: bool) -> Comparison {
     let opts = CompareOptions { normalize, ..CompareOptions::default() };
-    Comparison::build(
-        Side { profile: before, metric: MetricId(0) },
-        Side { profile: after, metric: MetricId(0) },
-        &opts,
-    )
+    build(Side { profile: before, metric: MetricId(0) }, Side { profile: after, metric: MetricId(0) }, &opts)
+}
+
+/// [`Comparison::build`] of two borrowed sides (their profiles copied
+/// into the shared sides the tree keeps).
+fn build(before: Side<'_>, after: Side<'_>, opts: &CompareOptions) -> Comparison {
+    let shared = |s: Side<'_>| SharedSide { profile: std::sync::Arc::new(s.profile.clone()), metric: s.metric };
+    Comparison::build(&shared(before), &shared(after), opts)
 }
 
 /// Every node as `path before/after` (totals), in preorder (children in
@@ -75,7 +78,7 @@ fn frames_present_only_before_stay_with_after_zero() {
     );
     assert_eq!((c.table.before_total, c.table.after_total), (10, 11));
     assert_eq!(c.children(0).collect::<Vec<_>>(), [1]);
-    let cmp = c.nodes.iter().position(|n| n.depth == 3).map_or(0, |i| i as u32);
+    let cmp = (0..c.len() as u32).find(|&i| c.depth(i) == 3).unwrap_or(0);
     assert_eq!(c.total_change(cmp), -3);
     assert!((c.share_change(cmp) - -30.0).abs() < 1e-9);
     // The table: totals once per sample, largest self change first.
@@ -251,7 +254,7 @@ fn the_merge_join_builds_the_same_tree_as_the_hash_build_on_real_pairs() {
                     Side { profile: x, metric: x.default_metric },
                     Side { profile: y, metric: paired_metric(x, x.default_metric, y).unwrap_or(y.default_metric) },
                 );
-                let c = Comparison::build(bs, as_, &opts);
+                let c = build(bs, as_, &opts);
                 // The table summed in the side trees' walk is the CLI's,
                 // which walks the stack tables.
                 let d = Diff::build(bs, as_, &opts);
@@ -259,7 +262,7 @@ fn the_merge_join_builds_the_same_tree_as_the_hash_build_on_real_pairs() {
                 assert_eq!((c.table.before_total, c.table.after_total), (d.before_total, d.after_total));
                 let (nodes, max_depth) = reference_nodes(bs, as_, &opts);
                 assert!(nodes.len() > 50, "{b} {a}: {} nodes", nodes.len());
-                assert_eq!(c.nodes.len(), nodes.len(), "{b} {a} normalize {normalize}");
+                assert_eq!(c.len(), nodes.len(), "{b} {a} normalize {normalize}");
                 assert!(RefNode::all(&c) == nodes, "{b} {a} normalize {normalize}: the trees differ");
                 assert_eq!(c.max_depth, max_depth);
                 // The widths from the totals equal the widths carried up.
@@ -272,7 +275,7 @@ fn the_merge_join_builds_the_same_tree_as_the_hash_build_on_real_pairs() {
                 );
                 assert!(c.weights_non_negative());
                 let widths = |m: &crate::analysis::compare_flame::FlameModel| {
-                    (0..c.nodes.len() as u32).map(|i| m.width(&c, i)).collect::<Vec<_>>()
+                    (0..c.len() as u32).map(|i| m.width(&c, i)).collect::<Vec<_>>()
                 };
                 assert_eq!((widths(&fast), fast.max_change), (widths(&slow), slow.max_change), "{b} {a}");
             }
@@ -282,7 +285,7 @@ fn the_merge_join_builds_the_same_tree_as_the_hash_build_on_real_pairs() {
     let before = profile(&[("m@x;f@a;f@a;g@a", 4), ("m@x;f@a", 2), ("m@x;old@b;g@a", 3), ("", 1)]);
     let after = profile(&[("m@x;f@a;g@a;f@a", 5), ("m@x;old@c", 2), ("m@x;h@a;h@a", 7), ("m@x;f@b", 1)]);
     let (bs, as_) = (Side { profile: &before, metric: MetricId(0) }, Side { profile: &after, metric: MetricId(0) });
-    let c = Comparison::build(bs, as_, &CompareOptions::default());
+    let c = build(bs, as_, &CompareOptions::default());
     assert_eq!((RefNode::all(&c), c.max_depth), reference_nodes(bs, as_, &CompareOptions::default()));
     let d = Diff::build(bs, as_, &CompareOptions::default());
     assert_eq!((&c.table.rows, &c.table.functions), (&d.rows, &d.functions));
@@ -370,7 +373,7 @@ fn random_pairs_build_the_reference_tree_and_table() {
             for normalize in [false, true] {
                 let opts = CompareOptions { normalize, ..CompareOptions::default() };
                 let (bs, as_) = (Side { profile: x, metric: MetricId(0) }, Side { profile: y, metric: MetricId(0) });
-                let c = Comparison::build(bs, as_, &opts);
+                let c = build(bs, as_, &opts);
                 let what = format!("round {round} normalize {normalize}");
                 assert_eq!((RefNode::all(&c), c.max_depth), reference_nodes(bs, as_, &opts), "{what}");
                 let d = Diff::build(bs, as_, &opts);

@@ -1,5 +1,5 @@
 use super::*;
-use crate::analysis::compare::{CompareOptions, Side};
+use crate::analysis::compare::{CompareOptions, SharedSide};
 use crate::model::frame::FrameRef;
 use crate::model::{FrameKind, MetricId, Profile, ProfileBuilder, Unit};
 
@@ -17,8 +17,8 @@ fn profile(samples: &[(&str, Weight)]) -> Profile {
 fn compare(before: &[(&str, Weight)], after: &[(&str, Weight)]) -> Comparison {
     let (b, a) = (profile(before), profile(after));
     Comparison::build(
-        Side { profile: &b, metric: MetricId(0) },
-        Side { profile: &a, metric: MetricId(0) },
+        &SharedSide { profile: std::sync::Arc::new(b), metric: MetricId(0) },
+        &SharedSide { profile: std::sync::Arc::new(a), metric: MetricId(0) },
         &CompareOptions::default(),
     )
 }
@@ -46,7 +46,7 @@ fn vanished_and_new_frames_both_have_boxes_that_nest() {
         rows[2].boxes.iter().map(|b| (&*c.function_of(b.node).expect("fn").name, b.x0.round(), b.x1.round())).collect();
     assert_eq!(names, [("parse", 0.0, 300.0), ("sort", 300.0, 1100.0), ("write", 1100.0, 1300.0)]);
     // Every child fits its parent.
-    for i in 0..c.nodes.len() as u32 {
+    for i in 0..c.len() as u32 {
         let kids: Weight = c.children(i).map(|k| m.width(&c, k)).sum();
         assert!(kids <= m.width(&c, i));
     }

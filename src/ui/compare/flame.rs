@@ -85,7 +85,7 @@ pub fn ui(ui: &mut Ui, state: &mut DiffFlameState, input: &DiffFlameInput<'_>) -
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "Differential flamegraph"));
     let (s, w) = input.model.extent(input.cmp, input.zoom);
     let bounds = ViewRange::new(s, w);
-    let depth_below = input.cmp.max_depth.saturating_sub(input.cmp.node(input.zoom).depth);
+    let depth_below = input.cmp.max_depth.saturating_sub(input.cmp.depth(input.zoom));
     let whole_rows = (rect.height() / ROW_HEIGHT).floor().max(1.0) as u32;
     let max_scroll = (depth_below + 1).saturating_sub(whole_rows) as f32 * ROW_HEIGHT;
     state.scroll_px = state.scroll_px.clamp(0.0, max_scroll);

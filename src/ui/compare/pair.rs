@@ -130,7 +130,7 @@ impl PairView {
 
     /// Zooms to node `i` and selects its function.
     pub fn zoom_to(&mut self, i: u32) {
-        if (i as usize) < self.pair.comparison.nodes.len() {
+        if (i as usize) < self.pair.comparison.len() {
             self.zoom = i;
             let (s, w) = self.model.extent(&self.pair.comparison, i);
             self.view = ViewRange::new(s, w);
