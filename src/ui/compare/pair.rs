@@ -46,6 +46,10 @@ pub struct PairView {
     pub search_input: String,
     /// Per function, whether it matches the search in force.
     pub matches: Vec<bool>,
+    /// Before and after weight of the samples the search matches
+    /// (`compare_flame::matched_weight`, a pass over every node: made when
+    /// the search or the comparison changes, not each frame).
+    matched: (Weight, Weight),
     /// Flamegraph widget state.
     pub flame: DiffFlameState,
     /// Delta table state.
@@ -78,6 +82,7 @@ impl PairView {
             selected: None,
             search_input: String::new(),
             matches: Vec::new(),
+            matched: (0, 0),
             flame: DiffFlameState::default(),
             table: DeltaTableState::default(),
             pending: false,
@@ -119,7 +124,7 @@ impl PairView {
         }
         self.selected =
             selected.and_then(|k| self.pair.comparison.table.functions.iter().position(|f| *f == k).map(|i| i as u32));
-        self.matches = compare_flame::search_matches(&self.pair.comparison, &self.search_input);
+        self.refresh_search();
         self.pending = false;
     }
 
@@ -158,7 +163,14 @@ impl PairView {
     /// Searches function names (case-insensitive); empty clears.
     pub fn set_search(&mut self, text: &str) {
         self.search_input = text.to_owned();
-        self.matches = compare_flame::search_matches(&self.pair.comparison, text);
+        self.refresh_search();
+    }
+
+    /// The matches and matched weights of the search in force.
+    fn refresh_search(&mut self) {
+        let c = &self.pair.comparison;
+        self.matches = compare_flame::search_matches(c, &self.search_input);
+        self.matched = if self.matches.is_empty() { (0, 0) } else { compare_flame::matched_weight(c, &self.matches) };
     }
 
     /// "json: 61.3% → 20.1% of cpu-clock" for the search in force.
@@ -167,7 +179,7 @@ impl PairView {
             return None;
         }
         let c = &self.pair.comparison;
-        let (b, a) = compare_flame::matched_weight(c, &self.matches);
+        let (b, a) = self.matched;
         let pct = |w: Weight, t: Weight| if t == 0 { 0.0 } else { w as f64 * 100.0 / t as f64 };
         Some(format!(
             "{}: {:.1}% \u{2192} {:.1}% of {}",
