@@ -72,6 +72,10 @@ pub struct CompareOptions {
     /// counts ([`super::trace_compare::trace_scale`]), so that the function
     /// table scales as the trace comparison does (per trace).
     pub scale: Option<f64>,
+    /// Match functions by name alone, whatever their module: one row per
+    /// name, whose total counts a sample once however many of the name's
+    /// modules are on its stack (a gate on a name in several modules).
+    pub by_name: bool,
 }
 
 /// A function of the comparison (an index into [`Diff::functions`]).

@@ -139,7 +139,7 @@ impl<'a> Prepared<'a> {
             // pprof: a source total of 0 scales by 0.
             opts.scale.unwrap_or(if after_raw_total == 0 { 0.0 } else { before_total as f64 / after_raw_total as f64 })
         });
-        let by_name = functions_by_name(before.profile) || functions_by_name(after.profile);
+        let by_name = opts.by_name || functions_by_name(before.profile) || functions_by_name(after.profile);
         let mut keys = Keys::default();
         let bf = keys.frame_functions(before.profile, by_name);
         let af = keys.frame_functions(after.profile, by_name);

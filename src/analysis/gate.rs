@@ -7,7 +7,10 @@
 //!   total), `self:NAME` (its self weight), `p50`, `p90`, `p99` (trace
 //!   latency percentiles), `service:NAME` (a service's self time over all
 //!   traces). NAME is a function or service name as printed; several
-//!   functions of one name (in different modules) are summed.
+//!   functions of one name (in different modules) are taken together:
+//!   their self weights summed, their total counting a sample once
+//!   however many of them are on its stack (from a table matched by name,
+//!   `CompareOptions::by_name`).
 //! - `OP`: `>`, `>=`, `<`, `<=`. The last `<` or `>` of the expression is
 //!   the operator, so names may hold `<` and `>` (`fn:Vec<T>::push>+5%`).
 //! - `CHANGE`: a signed number and a unit: `%` (change relative to before),
@@ -137,7 +140,7 @@ pub struct Outcome {
     pub change: Option<f64>,
     /// Whether the gate tripped.
     pub tripped: bool,
-    /// The rows a function gate summed when its name is in several
+    /// The rows a function gate took together when its name is in several
     /// modules (`name [module]` each); empty otherwise. Naming one of them
     /// in the gate (`fn:'helper [liba.so]'`) picks that row alone.
     pub summed: Vec<String>,
@@ -253,11 +256,28 @@ pub struct Scale {
 }
 
 impl Gate {
+    /// True when the gate takes the total of a name that `cmp` has in
+    /// several modules: [`Self::check`] then needs the table matched by
+    /// name (`CompareOptions::by_name`) to count each sample once.
+    pub fn needs_table_by_name(&self, cmp: &Diff) -> bool {
+        matches!(&self.subject, Subject::Function(name) if cmp.rows_named(name).nth(1).is_some())
+    }
+
     /// Measures the gate on `cmp` (weights in `scale`) and, for trace
-    /// subjects, `traces`. Errors point at the part that does not fit: a
-    /// name in neither side, a trace subject without two trace files, a unit
-    /// that is not the metric's kind.
-    pub fn check(&self, cmp: &Diff, scale: &Scale, traces: Option<&TraceComparison>) -> Result<Outcome, GateError> {
+    /// subjects, `traces`; `by_name` is the same comparison matched by
+    /// name, for a total of a name in several modules (see
+    /// [`Self::needs_table_by_name`]; without it the rows' totals are
+    /// summed, which counts twice a sample with two of them on its stack).
+    /// Errors point at the part that does not fit: a name in neither side,
+    /// a trace subject without two trace files, a unit that is not the
+    /// metric's kind.
+    pub fn check(
+        &self,
+        cmp: &Diff,
+        by_name: Option<&Diff>,
+        scale: &Scale,
+        traces: Option<&TraceComparison>,
+    ) -> Result<Outcome, GateError> {
         let err = |at: Range<usize>, message: String| GateError { expr: self.expr.clone(), at, message };
         let need_traces = || {
             traces.ok_or_else(|| {
@@ -287,7 +307,11 @@ impl Gate {
                 let pick = |r: &&DiffRow| {
                     if own { (r.before_self, r.after_self) } else { (r.before_total, r.after_total) }
                 };
-                let (b, a) = rows.iter().map(pick).fold((0, 0), |(x, y), (b, a)| (x + b, y + a));
+                let sum = |rows: &[&DiffRow]| rows.iter().map(pick).fold((0, 0), |(x, y), (b, a)| (x + b, y + a));
+                let (b, a) = match by_name {
+                    Some(t) if !own && rows.len() > 1 => sum(&t.rows_named(name).collect::<Vec<_>>()),
+                    _ => sum(&rows),
+                };
                 (b, a, scale)
             }
             Subject::Percentile(p) => {

@@ -35,8 +35,10 @@ pub struct DiffArgs {
     pub json: bool,
     /// Scale so both totals are equal: the table and JSON scale AFTER to
     /// BEFORE's total as `go tool pprof -normalize`; --folded and -o scale
-    /// BEFORE to AFTER's as `inferno-diff-folded -n`. For traces, AFTER's
-    /// times are scaled per trace.
+    /// BEFORE to AFTER's as `inferno-diff-folded -n`. With filters or
+    /// transforms, the totals of what they keep (pprof scales by the whole
+    /// files'). A BEFORE of total 0 scales AFTER by 0, as pprof does. For
+    /// traces, AFTER's times are scaled per trace.
     #[arg(long)]
     pub normalize: bool,
     /// Print differential folded lines `stack before after` (those of
@@ -135,8 +137,15 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
         );
     }
     let keep = filter(&a.select)?;
-    let opts = CompareOptions { filter: keep.clone(), normalize: a.normalize, scale };
-    let c = Diff::build(Side { profile: bp, metric: bm }, Side { profile: ap, metric: am }, &opts);
+    let opts = CompareOptions { filter: keep.clone(), normalize: a.normalize, scale, by_name: false };
+    let (bs, as_) = (Side { profile: bp, metric: bm }, Side { profile: ap, metric: am });
+    let c = Diff::build(bs, as_, &opts);
+    // A gate on the total of a name in several modules counts each sample
+    // once: from the table matched by name.
+    let by_name = gates
+        .iter()
+        .any(|g| g.needs_table_by_name(&c))
+        .then(|| Diff::build(bs, as_, &CompareOptions { by_name: true, ..opts.clone() }));
     super::warn_if_tags_match_nothing_in(Some(&a.before), bp, &a.select, c.before_total);
     super::warn_if_tags_match_nothing_in(Some(&a.after), ap, &a.select, c.after_raw_total);
     let traces = match (&before.traces, &after.traces) {
@@ -147,7 +156,7 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
     let scale = Scale { unit: amet.unit.clone(), decimals: bmet.decimals.max(amet.decimals) };
     let mut checked = Vec::with_capacity(gates.len());
     for g in &gates {
-        let outcome = g.check(&c, &scale, traces.as_ref()).map_err(|e| UsageError(e.to_string()))?;
+        let outcome = g.check(&c, by_name.as_ref(), &scale, traces.as_ref()).map_err(|e| UsageError(e.to_string()))?;
         let in_metric = !matches!(g.subject, gate::Subject::Percentile(_) | gate::Subject::Service(_));
         let scale =
             if in_metric { scale.clone() } else { Scale { unit: firesight::model::Unit::Nanoseconds, decimals: 0 } };
@@ -169,7 +178,9 @@ pub fn diff(a: &DiffArgs) -> Result<()> {
             .with_context(|| format!("cannot write {}", out.display()))?;
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
-    let view = View { bp, bm, ap, am, c: &c, traces: traces.as_ref(), limit: a.limit.unwrap_or(usize::MAX) };
+    let narrowed = keep != firesight::model::SampleFilter::default() || !a.transform.is_empty();
+    let limit = a.limit.unwrap_or(usize::MAX);
+    let view = View { bp, bm, ap, am, c: &c, traces: traces.as_ref(), limit, narrowed };
     if svg_to_stdout {
         // Standard output is the SVG; gates still report on stderr.
     } else if a.folded {
@@ -208,6 +219,8 @@ struct View<'a> {
     c: &'a Diff,
     traces: Option<&'a TraceComparison>,
     limit: usize,
+    /// Filters or transforms narrowed the samples compared.
+    narrowed: bool,
 }
 
 impl View<'_> {
@@ -256,11 +269,15 @@ impl View<'_> {
             && self.traces.is_none()
             && let Some(k) = c.scale
         {
-            writeln!(
-                out,
-                "after scaled by {k:.4} from {} so the totals match (as pprof -normalize)",
-                m.format(c.after_raw_total)
-            )?;
+            let how = if c.before_total == 0 && c.after_raw_total != 0 {
+                // pprof's rule: nothing to match, so the after side is scaled away.
+                "; the before total is 0, so nothing of after is left (pprof -normalize scales by 0 too)"
+            } else if self.narrowed {
+                " so the totals of the samples kept match (pprof -normalize scales by the whole files' totals)"
+            } else {
+                " so the totals match (as pprof -normalize)"
+            };
+            writeln!(out, "after scaled by {k:.4} from {}{how}", m.format(c.after_raw_total))?;
         }
         if let Some(t) = self.traces {
             super::compare_traces::table(out, t, self.limit)?;
@@ -318,7 +335,11 @@ impl View<'_> {
         let summed = if o.summed.is_empty() {
             String::new()
         } else {
-            format!(" (the sum of {}; name one of them to gate it alone)", o.summed.join(", "))
+            let how = match g.gate.subject {
+                gate::Subject::SelfWeight(_) => "the sum of",
+                _ => "each sample once over",
+            };
+            format!(" ({how} {}; name one of them to gate it alone)", o.summed.join(", "))
         };
         format!(
             "{}: {} → {} ({change}), threshold {}: {}{summed}",

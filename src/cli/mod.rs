@@ -69,8 +69,15 @@ pub enum Command {
     Peek(peek::PeekArgs),
     /// Before/after comparison by function, largest self change first; for
     /// two trace files also latency and services; regression gates (exit 3).
+    // Times and thread ids differ between two files: the options that
+    // select them are refused here (cut each file with `fold` first), so
+    // the help does not offer them.
+    #[command(mut_arg("from", |a| a.hide(true)), mut_arg("to", |a| a.hide(true)))]
+    #[command(mut_arg("threads", |a| a.hide(true)), mut_arg("pid", |a| a.hide(true)))]
     Diff(DiffArgs),
     /// A heap series: growth per function in each interval and overall; leak suspects.
+    #[command(mut_arg("from", |a| a.hide(true)), mut_arg("to", |a| a.hide(true)))]
+    #[command(mut_arg("threads", |a| a.hide(true)), mut_arg("pid", |a| a.hide(true)))]
     Growth(growth::GrowthArgs),
     /// Traces with duration, spans and errors, and the P50/P90/P99 latency.
     Traces(traces::TracesArgs),

@@ -420,7 +420,7 @@ fn a_name_in_two_modules_is_two_rows_named_with_their_modules_and_a_gate_says_it
         modules.iter().any(|l| l.ends_with("liba.so]")) && modules.iter().any(|l| l.ends_with("libb.so]")),
         "{out}"
     );
-    assert!(out.contains("(the sum of helper ["), "{out}");
+    assert!(out.contains("(each sample once over helper ["), "{out}");
     // Naming one module gates that row alone: liba's helper lost time.
     let v = json(&["diff", &b, &a, "--json"]);
     let liba = v["functions"]
@@ -437,6 +437,73 @@ fn a_name_in_two_modules_is_two_rows_named_with_their_modules_and_a_gate_says_it
     let g = &v["gates"][0];
     assert_eq!((g["tripped"].as_bool(), g["summed"].as_array().map(Vec::len)), (Some(true), Some(0)));
     assert_eq!(g["before"], liba["before_total"]);
+}
+
+#[test]
+fn a_gate_on_a_name_in_two_modules_on_one_stack_counts_each_sample_once() {
+    use std::io::Read;
+    let (b, a) = (path("compare/nested-modules/b.perf.txt.gz"), path("compare/nested-modules/a.perf.txt.gz"));
+    // The samples with any `helper` frame, counted from the text (250 000 ns each).
+    let with_helper = |p: &str| {
+        let mut text = String::new();
+        let file = std::fs::File::open(p).expect("file");
+        flate2::read::GzDecoder::new(file).read_to_string(&mut text).expect("gzip");
+        let samples = text.split("\n\n").filter(|s| !s.trim().is_empty());
+        let counts = samples.map(|s| s.lines().skip(1).filter(|l| l.contains(" helper+")).count());
+        let (any, both) = counts.fold((0, 0), |(x, y), n| (x + usize::from(n > 0), y + usize::from(n > 1)));
+        (any as i64 * 250_000, both)
+    };
+    let ((before, both_b), (after, both_a)) = (with_helper(&b), with_helper(&a));
+    assert!(both_b > 100 && both_a > 100, "{both_b} {both_a}: both helpers on one stack");
+    let v = json(&["diff", &b, &a, "--json", "--fail-on", "fn:helper>+50%", "--fail-on", "self:helper>+50%"]);
+    let g = &v["gates"][0];
+    assert_eq!((g["before"].as_i64(), g["after"].as_i64()), (Some(before), Some(after)), "{g}");
+    assert_eq!(g["summed"].as_array().map(Vec::len), Some(2));
+    // Self weights add up exactly across modules (a sample has one leaf).
+    let rows = v["functions"].as_array().expect("functions");
+    let self_sum = |k: &str| rows.iter().filter(|f| f["name"] == "helper").filter_map(|f| f[k].as_i64()).sum::<i64>();
+    let s = &v["gates"][1];
+    assert_eq!(
+        (s["before"].as_i64(), s["after"].as_i64()),
+        (Some(self_sum("before_self")), Some(self_sum("after_self")))
+    );
+    // The module rows' totals summed count the shared samples twice.
+    let total_sum =
+        rows.iter().filter(|f| f["name"] == "helper").filter_map(|f| f["before_total"].as_i64()).sum::<i64>();
+    assert!(total_sum > before, "{total_sum} {before}");
+}
+
+#[test]
+fn normalising_says_what_totals_it_matched() {
+    let (b, a) = (path("compare/diff/shopd-before.cpu.pb.gz"), path("compare/diff/shopd-after.cpu.pb.gz"));
+    let line = |args: &[&str]| {
+        let (code, out, err) = run_cli(args);
+        assert_eq!(code, 0, "{err}");
+        out.lines().find(|l| l.starts_with("after scaled by")).map(str::to_owned).unwrap_or_default()
+    };
+    assert!(line(&["diff", "--normalize", &b, &a]).ends_with("so the totals match (as pprof -normalize)"));
+    // A filter: the totals of what it keeps, which pprof does not do.
+    let tagged = line(&["diff", "--normalize", "--tag", "endpoint=/cart", &b, &a]);
+    assert!(tagged.contains("the samples kept match (pprof -normalize scales by the whole files' totals)"), "{tagged}");
+    // Nothing before: pprof's scale of 0, said as such.
+    let (pb, pa) = (path("compare/diff/shop-before.perf.txt"), path("compare/diff/shop-after.perf.txt"));
+    let empty = line(&["diff", "--normalize", "--focus", "__random_r", &pb, &pa]);
+    assert!(empty.starts_with("after scaled by 0.0000") && empty.contains("the before total is 0"), "{empty}");
+}
+
+#[test]
+fn diff_and_growth_do_not_offer_the_options_they_refuse() {
+    for command in ["diff", "growth"] {
+        let (code, out, _) = run_cli(&[command, "--help"]);
+        assert_eq!(code, 0);
+        for option in ["--from", "--to ", "--thread", "--pid"] {
+            assert!(!out.contains(option), "{command} --help offers {option}");
+        }
+    }
+    // One file's commands still offer them.
+    let (code, out, err) = run_cli(&["fold", "--help"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("--thread") && out.contains("--from"), "{out}");
 }
 
 #[test]

@@ -87,6 +87,20 @@ fn a_comparison_from_two_paths_shows_the_largest_change_first() {
 }
 
 #[test]
+fn changed_only_leaves_the_unchanged_functions_out_of_the_table_too() {
+    let mut h = compare(&[FOLDED_BEFORE, FOLDED_AFTER]);
+    let o = oracle("compare/oracle/shop-folded.pair.json");
+    let per = o["per_function"].as_object().expect("per_function");
+    let moved = |r: &Value, k: &str| r[format!("{k}_before")] != r[format!("{k}_after")];
+    let changed = per.values().filter(|r| moved(r, "self") || moved(r, "total")).count();
+    assert!(changed < per.len(), "the pair has unchanged functions");
+    h.get_by_label(&format!("Functions by change ({})", per.len()));
+    h.get_by_label("Changed only").click();
+    settle(&mut h);
+    h.get_by_label(&format!("Functions by change ({changed} changed of {})", per.len()));
+}
+
+#[test]
 fn a_vanished_function_keeps_its_box_in_the_flamegraph() {
     let h = compare(&[FOLDED_BEFORE, FOLDED_AFTER]);
     let o = oracle("compare/oracle/shop-folded.pair.json");

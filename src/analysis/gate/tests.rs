@@ -25,7 +25,7 @@ fn outcome(expr: &str, unit: Unit, before: &[(&str, Weight)], after: &[(&str, We
         Side { profile: &a, metric: MetricId(0) },
         &CompareOptions::default(),
     );
-    parse(expr)?.check(&c, &Scale { unit, decimals: 0 }, None)
+    parse(expr)?.check(&c, None, &Scale { unit, decimals: 0 }, None)
 }
 
 #[test]

@@ -368,7 +368,8 @@ impl PairView {
         }
         ui.separator();
         let m = self.pair.after.profile.metric(self.pair.after_metric).clone();
-        let actions = table::ui(ui, &mut self.table, &self.pair.comparison.table, &m, self.selected);
+        let changed_only = self.model.mode == WidthMode::ChangedOnly;
+        let actions = table::ui(ui, &mut self.table, &self.pair.comparison.table, &m, (self.selected, changed_only));
         for a in actions {
             self.apply_table(a);
         }

@@ -95,17 +95,28 @@ const TITLES: [&str; 8] = [
     "Share change",
 ];
 
-/// The table in `ui`'s available space.
+/// The table in `ui`'s available space; with `changed_only` (the
+/// flamegraph's "Changed only"), without the functions whose self and
+/// total did not change.
 pub fn ui(
     ui: &mut Ui,
     state: &mut DeltaTableState,
     diff: &Diff,
     m: &Metric,
-    selected: Option<u32>,
+    (selected, changed_only): (Option<u32>, bool),
 ) -> Vec<TableAction> {
     let mut actions = Vec::new();
+    let changed = |i: usize| !changed_only || diff.rows[i].self_delta() != 0 || diff.rows[i].total_delta() != 0;
     ui.horizontal_wrapped(|ui| {
-        ui.label(format!("Functions by change ({})", crate::model::units::format_int(diff.rows.len() as u64)));
+        let count = |n: usize| crate::model::units::format_int(n as u64);
+        let all = diff.rows.len();
+        let title = if changed_only {
+            let n = (0..all).filter(|&i| changed(i)).count();
+            format!("Functions by change ({} changed of {})", count(n), count(all))
+        } else {
+            format!("Functions by change ({})", count(all))
+        };
+        ui.label(title);
         ui.label("Sort by the size of the");
         ui.radio_value(&mut state.sort, DeltaSort::SelfChange, "self change");
         ui.radio_value(&mut state.sort, DeltaSort::TotalChange, "total change");
@@ -116,7 +127,7 @@ pub fn ui(
         .order(diff)
         .iter()
         .copied()
-        .filter(|&i| needle.is_empty() || diff.rows[i].name.to_lowercase().contains(&needle))
+        .filter(|&i| changed(i) && (needle.is_empty() || diff.rows[i].name.to_lowercase().contains(&needle)))
         .collect();
     let scroll_to = if selected != state.last_selected {
         state.last_selected = selected;
