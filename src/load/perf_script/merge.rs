@@ -420,3 +420,6 @@ impl Merger {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
