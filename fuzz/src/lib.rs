@@ -66,6 +66,12 @@ pub fn check_profile(p: &Profile) {
     for s in p.samples.stacks.iter().flatten() {
         assert!(s.index() < stacks, "a sample names stack {} of {stacks}", s.index());
     }
+    // The recursion column a loader handed over (perf script) is the one
+    // the table makes itself.
+    let fresh = firesight::model::StackTable::from_parts(p.stacks.parents().to_vec(), p.stacks.frames().to_vec());
+    if let Some(fresh) = fresh {
+        assert_eq!(p.stacks.recursion(), fresh.recursion(), "the loader's recursion flags");
+    }
     assert!(!p.metrics.is_empty(), "a profile has at least one metric");
     for m in 0..p.metrics.len() {
         let metric = MetricId::from_index(m);
