@@ -171,10 +171,7 @@ impl Comparison {
         if prepared.match_moved(&mut functions) {
             (built, functions) = merged(&mut prepared, profiles);
         }
-        let table = prepared.diff(&functions);
-        let mut c = built;
-        c.table = table;
-        c
+        Self { table: prepared.diff(&functions), ..built }
     }
 
     /// Number of nodes, the root included.
@@ -234,7 +231,7 @@ impl Comparison {
             depth += 1;
             cur = self.node(p).parent();
         }
-        if i == 0 { 0 } else { depth }
+        depth
     }
 
     /// Children of node `i`, in name order.

@@ -25,7 +25,7 @@ mod recycle;
 mod sample_test;
 mod sums;
 pub use sample_test::{SampleTest, label_sets_matching};
-pub(crate) use sums::{FunctionSums, StackWeight};
+pub(crate) use sums::FunctionSums;
 
 /// Which samples and which parts of their stacks a tree aggregates.
 #[derive(Clone, Debug, Default, PartialEq)]

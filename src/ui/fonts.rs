@@ -69,34 +69,40 @@ pub fn add_fallback(ctx: &egui::Context, candidates: &[&str]) -> Option<PathBuf>
 mod tests {
     use super::*;
 
+    /// Lays out one (empty) frame, which loads the fonts added since.
+    fn frame(ctx: &egui::Context) {
+        ctx.run_ui(egui::RawInput::default(), |_| {}).textures_delta.clear();
+    }
+
+    /// A context that has laid out a frame.
+    fn context() -> egui::Context {
+        let ctx = egui::Context::default();
+        frame(&ctx);
+        ctx
+    }
+
     /// The symbols the window draws in proportional text, without any
     /// system font.
     #[test]
     fn the_windows_symbols_draw_without_a_system_font() {
-        let ctx = egui::Context::default();
-        let frame = || ctx.run_ui(egui::RawInput::default(), |_| {}).textures_delta.clear();
-        frame();
+        let ctx = context();
         let id = egui::FontId::proportional(12.0);
         let symbols = "→⇄▸−…–·×µ≥≤⚠⏷⏶⏵✖›∞";
         assert!(!ctx.fonts_mut(|f| f.has_glyphs(&id, symbols)), "egui's proportional font lacks some");
         symbols_from_monospace(&ctx);
-        frame();
+        frame(&ctx);
         let missing: String = symbols.chars().filter(|&c| !ctx.fonts_mut(|f| f.has_glyph(&id, c))).collect();
         assert_eq!(missing, "");
         // Latin text still comes from the proportional font: same widths as before.
         let width = |ctx: &egui::Context| {
             ctx.fonts_mut(|f| f.layout_no_wrap("Swap base".into(), id.clone(), egui::Color32::WHITE).size().x)
         };
-        let plain = egui::Context::default();
-        plain.run_ui(egui::RawInput::default(), |_| {}).textures_delta.clear();
-        assert_eq!(width(&ctx), width(&plain));
+        assert_eq!(width(&ctx), width(&context()));
     }
 
     #[test]
     fn a_found_font_draws_cjk_and_a_missing_one_changes_nothing() {
-        let ctx = egui::Context::default();
-        let frame = || ctx.run_ui(egui::RawInput::default(), |_| {}).textures_delta.clear();
-        frame();
+        let ctx = context();
         let id = egui::FontId::proportional(12.0);
         let before = ctx.fonts_mut(|f| f.has_glyph(&id, '日'));
         assert!(!before, "egui's own fonts have no CJK");
@@ -106,7 +112,7 @@ mod tests {
             panic!("no CJK font installed: install fonts-wqy-microhei (Debian) to run this test");
         };
         assert_eq!(add_fallback(&ctx, CANDIDATES).as_deref(), Some(Path::new(found)));
-        frame();
+        frame(&ctx);
         assert!(ctx.fonts_mut(|f| f.has_glyphs(&id, "日本語のラベル")));
         assert!(ctx.fonts_mut(|f| f.has_glyph(&id, 'a')));
     }

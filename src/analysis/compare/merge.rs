@@ -35,8 +35,7 @@
 
 use super::SideWeight;
 use crate::analysis::diff::SlotWeights;
-use crate::model::calltree::StackWeight;
-use crate::model::{FrameId, Parent, StackId, StackTable};
+use crate::model::{FrameId, Parent, StackId, StackTable, Weight};
 
 /// No node, stack or slot.
 pub(super) const NONE: u32 = u32::MAX;
@@ -44,11 +43,22 @@ pub(super) const NONE: u32 = u32::MAX;
 /// A weight column's element: 64 bits when the side's weights in absolute
 /// value sum to at most `i64::MAX` (then no own weight or subtree total
 /// can overflow it; the rule), else 128. Half the memory for the rule.
-pub(super) trait Column: StackWeight + Default + PartialEq + std::ops::Add<Output = Self> {}
+pub(super) trait Column: Copy + Default + PartialEq + std::ops::Add<Output = Self> {
+    /// As a weight.
+    fn weight(self) -> Weight;
+}
 
-impl Column for i64 {}
+impl Column for i64 {
+    fn weight(self) -> Weight {
+        Weight::from(self)
+    }
+}
 
-impl Column for i128 {}
+impl Column for i128 {
+    fn weight(self) -> Weight {
+        self
+    }
+}
 
 /// Own weight and subtree total by slot (0 the root, `s + 1` stack `s`).
 #[derive(Clone, Debug, Default)]

@@ -170,11 +170,12 @@ impl LocalStacks {
             let marked = long && self.mark(f);
             let added = new.len();
             s = self.node(s, f, new);
-            if new.len() > added
-                && (marked || !long && above & bit != 0 && (f == root || holds(&leaf_first[k + 1..], f)))
-                && let Some(n) = new.last_mut()
-            {
-                n.recursive = true;
+            if new.len() > added {
+                let above_it = || f == root || holds(&leaf_first[k + 1..], f);
+                let recursive = if long { marked } else { above & bit != 0 && above_it() };
+                if let Some(n) = new.last_mut() {
+                    n.recursive = recursive;
+                }
             }
             above |= bit;
         }

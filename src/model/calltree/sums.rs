@@ -13,43 +13,6 @@
 use crate::model::ids::FrameId;
 use crate::model::units::Weight;
 
-/// A per-stack weight column's element: the call tree's 128-bit weights,
-/// or a comparison side's 64-bit ones.
-pub(crate) trait StackWeight: Copy {
-    /// As a weight.
-    fn weight(self) -> Weight;
-}
-
-impl StackWeight for Weight {
-    fn weight(self) -> Weight {
-        self
-    }
-}
-
-impl StackWeight for i64 {
-    fn weight(self) -> Weight {
-        Weight::from(self)
-    }
-}
-
-/// Whether a stack is kept: a nonzero absolute total, or a flag.
-pub(crate) trait Kept: Copy {
-    /// True when the stack counts.
-    fn kept(self) -> bool;
-}
-
-impl Kept for Weight {
-    fn kept(self) -> bool {
-        self != 0
-    }
-}
-
-impl Kept for bool {
-    fn kept(self) -> bool {
-        self
-    }
-}
-
 /// Per function (indexed by frame), the sums a [`crate::model::FunctionTable`]
 /// is made of: self weight, total counted once per path, and whether the
 /// function is on any kept path.
@@ -59,14 +22,14 @@ pub(crate) struct FunctionSums {
     pub(crate) seen: Vec<bool>,
 }
 
-/// The sums over the stacks `kept` keeps (a nonzero absolute total, or a
-/// flag); `frames`, `self_w`, `total`, `kept` and `recursion` (the frame
-/// already on the path above, `StackTable::recursion`) are per stack.
-pub(crate) fn function_sums<W: StackWeight, K: Kept>(
+/// The sums over the stacks with a nonzero `kept` (the absolute total);
+/// `frames`, `self_w`, `total`, `kept` and `recursion` (the frame already
+/// on the path above, `StackTable::recursion`) are per stack.
+pub(crate) fn function_sums(
     frames: &[FrameId],
-    self_w: &[W],
-    total: &[W],
-    kept: &[K],
+    self_w: &[Weight],
+    total: &[Weight],
+    kept: &[Weight],
     recursion: &[bool],
     frame_count: usize,
 ) -> FunctionSums {
@@ -74,13 +37,13 @@ pub(crate) fn function_sums<W: StackWeight, K: Kept>(
     let n = frames.len().min(self_w.len()).min(total.len()).min(kept.len()).min(recursion.len());
     for s in 0..n {
         let f = frames[s].index();
-        if !kept[s].kept() || f >= frame_count {
+        if kept[s] == 0 || f >= frame_count {
             continue;
         }
         out.seen[f] = true;
-        out.self_w[f] += self_w[s].weight();
+        out.self_w[f] += self_w[s];
         if !recursion[s] {
-            out.total[f] += total[s].weight();
+            out.total[f] += total[s];
         }
     }
     out
